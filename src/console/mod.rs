@@ -1,0 +1,3 @@
+//! The terminal console. Only its theme exists so far; views arrive with the console issue.
+
+pub mod theme;

@@ -1,0 +1,1 @@
+//! Themes: semantic roles mapped to styles, loaded from TOML.

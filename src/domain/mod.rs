@@ -1,0 +1,8 @@
+//! Plain types and rules of the cloud-services domain, shared by console and server. No I/O.
+//!
+//! Validation lives here once: the console runs it as the operator types and the
+//! site service runs it again on every request.
+
+pub mod validate;
+
+pub use validate::FieldError;

@@ -1,0 +1,269 @@
+//! Field validation rules (domain.md §1–§3, §6, §8). Each rule names the field and states itself.
+
+use std::fmt;
+
+/// A field that broke a rule: which field, and the rule in words an operator understands.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct FieldError {
+    /// The field as the wizard labels it (e.g. `Service FQDN`).
+    pub field: String,
+    /// The rule that was broken, as a sentence.
+    pub rule: String,
+}
+
+impl fmt::Display for FieldError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.field, self.rule)
+    }
+}
+
+impl FieldError {
+    /// A new error for `field` breaking `rule`.
+    pub fn new(field: impl Into<String>, rule: impl Into<String>) -> Self {
+        FieldError {
+            field: field.into(),
+            rule: rule.into(),
+        }
+    }
+}
+
+/// Longest DNS name (RFC 1035, without the trailing dot).
+const MAX_FQDN_LEN: usize = 253;
+/// Longest DNS label.
+const MAX_LABEL_LEN: usize = 63;
+
+/// Why a string is not a fully qualified host name, or `None` if it is one.
+///
+/// An FQDN here is at least two labels of letters, digits and inner hyphens, each 1–63
+/// characters, 253 in all, with a top-level label that is not all digits (so an IPv4
+/// address is not taken for a name). No wildcard, no trailing dot.
+pub fn fqdn_problem(name: &str) -> Option<String> {
+    if name.is_empty() {
+        return Some("must not be empty".into());
+    }
+    if name.len() > MAX_FQDN_LEN {
+        return Some(format!("must be at most {MAX_FQDN_LEN} characters (it has {})", name.len()));
+    }
+    if name.ends_with('.') {
+        return Some("must not end with a dot".into());
+    }
+    let labels: Vec<&str> = name.split('.').collect();
+    if labels.len() < 2 {
+        return Some("must be a fully qualified name with a domain, such as clouddp1.contoso.com".into());
+    }
+    for label in &labels {
+        if label.is_empty() {
+            return Some("must not contain empty labels (two dots in a row)".into());
+        }
+        if *label == "*" {
+            return Some("must not contain a wildcard: give the host name in place of *".into());
+        }
+        if label.len() > MAX_LABEL_LEN {
+            return Some(format!("label '{label}' is longer than {MAX_LABEL_LEN} characters"));
+        }
+        if let Some(bad) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+            return Some(format!(
+                "label '{label}' contains '{bad}': only letters, digits and hyphens are allowed"
+            ));
+        }
+        if label.starts_with('-') || label.ends_with('-') {
+            return Some(format!("label '{label}' must not begin or end with a hyphen"));
+        }
+    }
+    if labels.last().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit())) {
+        return Some("the last label must not be all digits (an IP address is not a name)".into());
+    }
+    None
+}
+
+/// Checks that `value` is a valid FQDN for `field`.
+pub fn fqdn(field: &str, value: &str) -> Result<(), FieldError> {
+    match fqdn_problem(value) {
+        None => Ok(()),
+        Some(rule) => Err(FieldError::new(field, rule)),
+    }
+}
+
+/// The domain part of a wildcard name `*.contoso.com`, if `name` is one with a valid domain.
+pub fn wildcard_domain(name: &str) -> Option<&str> {
+    let domain = name.strip_prefix("*.")?;
+    fqdn_problem(domain).is_none().then_some(domain)
+}
+
+/// Checks an Azure subscription ID: a GUID written `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in hex.
+/// Returns it in lower case.
+pub fn subscription_id(value: &str) -> Result<String, FieldError> {
+    let v = value.trim();
+    let groups: Vec<&str> = v.split('-').collect();
+    let lens = [8, 4, 4, 4, 12];
+    let ok = groups.len() == lens.len()
+        && groups
+            .iter()
+            .zip(lens)
+            .all(|(g, n)| g.len() == n && g.chars().all(|c| c.is_ascii_hexdigit()));
+    if ok {
+        Ok(v.to_ascii_lowercase())
+    } else {
+        Err(FieldError::new(
+            "Subscription ID",
+            "must be a GUID such as 3f2504e0-4f89-11d3-9a0c-0305e82c3301 (32 hex digits in groups of 8-4-4-4-12)",
+        ))
+    }
+}
+
+/// Checks a CMG name (the deployment prefix): 3–24 characters, letters, digits and hyphens,
+/// beginning with a letter, ending with a letter or digit, no consecutive hyphens (domain.md §2).
+pub fn cmg_name(value: &str) -> Result<(), FieldError> {
+    let err = |rule: &str| Err(FieldError::new("CMG name", rule));
+    let n = value.chars().count();
+    if !(3..=24).contains(&n) {
+        return err(&format!("must be 3-24 characters long (it has {n})"));
+    }
+    if !value.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+        return err("may contain only letters, digits and hyphens");
+    }
+    if !value.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        return err("must begin with a letter");
+    }
+    if value.ends_with('-') {
+        return err("must end with a letter or a digit");
+    }
+    if value.contains("--") {
+        return err("must not contain consecutive hyphens");
+    }
+    Ok(())
+}
+
+/// Checks a percentage of a threshold (`field` names it): a whole number from 1 to 100.
+pub fn percentage(field: &str, value: i64) -> Result<u8, FieldError> {
+    if (1..=100).contains(&value) {
+        Ok(value as u8)
+    } else {
+        Err(FieldError::new(field, format!("must be a whole number from 1 to 100 (got {value})")))
+    }
+}
+
+/// Checks a warning/critical pair: each 1–100 and the warning below the critical level.
+pub fn warning_below_critical(
+    warning_field: &str,
+    warning: i64,
+    critical_field: &str,
+    critical: i64,
+) -> Result<(u8, u8), FieldError> {
+    let w = percentage(warning_field, warning)?;
+    let c = percentage(critical_field, critical)?;
+    if w >= c {
+        return Err(FieldError::new(
+            warning_field,
+            format!("must be lower than {critical_field} ({w} % is not below {c} %)"),
+        ));
+    }
+    Ok((w, c))
+}
+
+/// Largest number of CMG VM instances (domain.md §2).
+pub const MAX_VM_INSTANCES: i64 = 16;
+
+/// Checks the CMG VM instance count: 1 to 16.
+pub fn vm_instances(value: i64) -> Result<u8, FieldError> {
+    if (1..=MAX_VM_INSTANCES).contains(&value) {
+        Ok(value as u8)
+    } else {
+        Err(FieldError::new(
+            "VM Instance",
+            format!("must be from 1 to {MAX_VM_INSTANCES} (got {value})"),
+        ))
+    }
+}
+
+/// Checks a TCP port (`field` names it): 1 to 65535.
+pub fn port(field: &str, value: i64) -> Result<u16, FieldError> {
+    u16::try_from(value)
+        .ok()
+        .filter(|p| *p != 0)
+        .ok_or_else(|| FieldError::new(field, format!("must be a port from 1 to 65535 (got {value})")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fqdn_accepts_ordinary_names() {
+        for ok in ["clouddp1.contoso.com", "a.b", "x-1.example.org", "MYCMG.CONTOSO.COM"] {
+            assert_eq!(fqdn_problem(ok), None, "{ok}");
+        }
+    }
+
+    #[test]
+    fn fqdn_rejects_each_broken_rule() {
+        let cases = [
+            ("", "empty"),
+            ("localhost", "fully qualified"),
+            ("a..b", "empty labels"),
+            ("*.contoso.com", "wildcard"),
+            ("-a.contoso.com", "hyphen"),
+            ("a_b.contoso.com", "'_'"),
+            ("10.0.0.1", "all digits"),
+            ("contoso.com.", "dot"),
+        ];
+        for (name, expect) in cases {
+            let p = fqdn_problem(name).unwrap_or_default();
+            assert!(p.contains(expect), "{name:?}: {p}");
+        }
+        let long_label = format!("{}.com", "a".repeat(64));
+        assert!(fqdn_problem(&long_label).unwrap_or_default().contains("longer than 63"));
+        let long_name = format!("{}.com", ["abcdefghij"; 25].join("."));
+        assert!(fqdn_problem(&long_name).unwrap_or_default().contains("at most 253"));
+    }
+
+    #[test]
+    fn wildcard_domain_is_the_part_after_the_star() {
+        assert_eq!(wildcard_domain("*.contoso.com"), Some("contoso.com"));
+        assert_eq!(wildcard_domain("*.com"), None);
+        assert_eq!(wildcard_domain("a.contoso.com"), None);
+    }
+
+    #[test]
+    fn subscription_id_is_a_guid() {
+        assert_eq!(
+            subscription_id("3F2504E0-4F89-11D3-9A0C-0305E82C3301").as_deref(),
+            Ok("3f2504e0-4f89-11d3-9a0c-0305e82c3301")
+        );
+        for bad in ["", "3f2504e0", "3f2504e04f8911d39a0c0305e82c3301", "3f2504e0-4f89-11d3-9a0c-0305e82c330g"] {
+            let e = subscription_id(bad).unwrap_err();
+            assert_eq!(e.field, "Subscription ID");
+        }
+    }
+
+    #[test]
+    fn cmg_name_rules() {
+        assert!(cmg_name("GraniteFalls").is_ok());
+        assert!(cmg_name("cmg-1").is_ok());
+        let broken = [
+            ("ab", "3-24"),
+            ("a234567890123456789012345", "3-24"),
+            ("1abc", "begin with a letter"),
+            ("abc-", "end with"),
+            ("ab--c", "consecutive"),
+            ("ab_c", "only letters"),
+        ];
+        for (name, rule) in broken {
+            let e = cmg_name(name).unwrap_err();
+            assert!(e.rule.contains(rule), "{name}: {}", e.rule);
+        }
+    }
+
+    #[test]
+    fn numeric_ranges() {
+        assert!(percentage("Warning %", 0).is_err());
+        assert!(percentage("Warning %", 101).is_err());
+        assert_eq!(percentage("Warning %", 50), Ok(50));
+        assert_eq!(warning_below_critical("Warning %", 50, "Critical %", 90), Ok((50, 90)));
+        assert!(warning_below_critical("Warning %", 90, "Critical %", 90).is_err());
+        assert_eq!(vm_instances(16), Ok(16));
+        assert!(vm_instances(0).is_err() && vm_instances(17).is_err());
+        assert_eq!(port("Port", 80), Ok(80));
+        assert!(port("Port", 0).is_err() && port("Port", 65536).is_err());
+    }
+}

@@ -1,0 +1,14 @@
+//! cloudsite: a terminal console and site service for the cloud services of a
+//! Configuration Manager–style site (cloud distribution points, cloud management
+//! gateways, the site system proxy).
+//!
+//! Layers (an arrow points to what a layer may use):
+//! `console`/`cli` → `api` → `site` → `cloud`; every layer may use `cert` and `domain`;
+//! `domain` uses nothing. Layers without code yet (`api`, `site`, `cloud`) arrive with their issues.
+
+pub mod cert;
+pub mod cli;
+pub mod config;
+pub mod console;
+pub mod domain;
+pub mod paths;

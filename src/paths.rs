@@ -43,7 +43,8 @@ impl Paths {
                 .unwrap_or_else(|| data_dir.join("logs"))
         });
         Paths {
-            config_file: env_path("CLOUDSITE_CONFIG").unwrap_or_else(|| config_dir.join("config.toml")),
+            config_file: env_path("CLOUDSITE_CONFIG")
+                .unwrap_or_else(|| config_dir.join("config.toml")),
             themes_dir: config_dir.join("themes"),
             data_dir,
             log_dir,
@@ -52,5 +53,7 @@ impl Paths {
 }
 
 fn env_path(var: &str) -> Option<PathBuf> {
-    std::env::var_os(var).filter(|v| !v.is_empty()).map(PathBuf::from)
+    std::env::var_os(var)
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
 }

@@ -1,1 +1,370 @@
-//! Certificate files: read .pfx/.p12, .cer/.crt/.pem and .publishsettings, report facts and findings.
+//! Certificate files: read `.pfx`/`.p12`, `.cer`/`.crt`/`.pem` (DER or PEM, bundles, PKCS#7) and
+//! `.publishsettings`; report facts and the findings for a role (DESIGN.md, "Certificate
+//! inspection contract"). Pure: no I/O beyond reading the file, never panics on any bytes.
+
+pub mod ber;
+mod contents;
+pub mod findings;
+pub mod key;
+pub mod oid;
+pub mod pbe;
+pub mod pem;
+pub mod pkcs12;
+pub mod pkcs12_write;
+pub mod publishsettings;
+pub mod x509;
+
+pub use findings::{Finding, Role, Severity};
+
+use serde::Serialize;
+use std::path::Path;
+use time::OffsetDateTime;
+
+/// Largest file the inspector reads; certificate files are kilobytes.
+pub const MAX_FILE_BYTES: u64 = 16 * 1024 * 1024;
+
+/// Why a file could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorKind {
+    /// The password does not open the file.
+    WrongPassword,
+    /// The bytes are not a well-formed certificate file.
+    Malformed,
+    /// Well-formed, but a format or algorithm this tool does not read.
+    Unsupported,
+    /// The file could not be read from disk.
+    Io,
+}
+
+/// The `error` object of the report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct InspectError {
+    /// Category.
+    pub kind: ErrorKind,
+    /// What went wrong, for the operator.
+    pub message: String,
+}
+
+impl InspectError {
+    fn new(kind: ErrorKind, message: impl Into<String>) -> Self {
+        InspectError {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+/// The overall answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Verdict {
+    /// Fit for the role, nothing to note.
+    Usable,
+    /// Fit for the role, with warnings.
+    UsableWithWarnings,
+    /// Read, but not fit for the role.
+    Unusable,
+    /// Not read.
+    Unreadable,
+}
+
+impl Verdict {
+    /// Exit code of `cloudsite cert inspect`: 0 usable, 1 unusable, 2 unreadable.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Verdict::Usable | Verdict::UsableWithWarnings => 0,
+            Verdict::Unusable => 1,
+            Verdict::Unreadable => 2,
+        }
+    }
+}
+
+/// Facts about the private key (never the key itself).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct KeySummary {
+    /// Algorithm.
+    pub algorithm: String,
+    /// Size in bits.
+    pub bits: Option<u32>,
+    /// Curve of an EC key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub curve: Option<String>,
+}
+
+/// The inspection report (the `--json` object).
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// The file was read.
+    pub ok: bool,
+    /// Why it was not, else `null`.
+    pub error: Option<InspectError>,
+    /// `pkcs12`, `x509-der`, `pem`, `pkcs7`, `pkcs8-der` or `publishsettings`.
+    pub format: Option<&'static str>,
+    /// The role checked, if any.
+    pub role: Option<Role>,
+    /// The file holds a private key.
+    pub has_private_key: bool,
+    /// Facts of the private key.
+    pub private_key: Option<KeySummary>,
+    /// Every certificate, in file order.
+    pub certificates: Vec<x509::CertFacts>,
+    /// Index of the certificate matching the private key, else the first.
+    pub leaf: Option<usize>,
+    /// Service FQDN derived from the leaf CN (null for a wildcard or an invalid name).
+    pub service_fqdn: Option<String>,
+    /// For a wildcard CN `*.contoso.com`: `contoso.com` (the operator supplies the host).
+    pub wildcard_domain: Option<String>,
+    /// Subscriptions of a `.publishsettings` file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub subscriptions: Option<Vec<publishsettings::Subscription>>,
+    /// How a PKCS#12 file is protected.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub protection: Option<pkcs12::Protection>,
+    /// Findings, errors first.
+    pub findings: Vec<Finding>,
+    /// Overall verdict.
+    pub verdict: Verdict,
+}
+
+impl Report {
+    fn unreadable(format: Option<&'static str>, role: Option<Role>, error: InspectError) -> Report {
+        Report {
+            ok: false,
+            error: Some(error),
+            format,
+            role,
+            has_private_key: false,
+            private_key: None,
+            certificates: Vec::new(),
+            leaf: None,
+            service_fqdn: None,
+            wildcard_domain: None,
+            subscriptions: None,
+            protection: None,
+            findings: Vec::new(),
+            verdict: Verdict::Unreadable,
+        }
+    }
+
+    /// The leaf certificate's facts.
+    pub fn leaf_cert(&self) -> Option<&x509::CertFacts> {
+        self.leaf.and_then(|i| self.certificates.get(i))
+    }
+}
+
+/// How to inspect.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The password (empty also tries the "null" password).
+    pub password: String,
+    /// The role to check for; `None` checks only role-independent rules
+    /// (a `.publishsettings` file is then checked as a management certificate).
+    pub role: Option<Role>,
+    /// The time validity is judged at.
+    pub now: OffsetDateTime,
+    /// Largest iteration count accepted in one key derivation.
+    pub max_iterations: u64,
+    /// Total key-derivation iterations one inspection may spend.
+    pub total_iterations: u64,
+}
+
+impl Options {
+    /// Defaults: no password, no role, now, limits generous for every real file.
+    pub fn new() -> Self {
+        Options {
+            password: String::new(),
+            role: None,
+            now: OffsetDateTime::now_utc(),
+            max_iterations: 10_000_000,
+            total_iterations: 40_000_000,
+        }
+    }
+
+    /// Sets the password.
+    pub fn password(mut self, password: impl Into<String>) -> Self {
+        self.password = password.into();
+        self
+    }
+
+    /// Sets the role.
+    pub fn role(mut self, role: Option<Role>) -> Self {
+        self.role = role;
+        self
+    }
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options::new()
+    }
+}
+
+/// Inspects a file on disk.
+pub fn inspect_file(path: &Path, opts: &Options) -> Report {
+    use std::io::Read;
+    let read = std::fs::File::open(path).and_then(|f| {
+        let mut buf = Vec::new();
+        f.take(MAX_FILE_BYTES + 1).read_to_end(&mut buf)?;
+        Ok(buf)
+    });
+    match read {
+        Ok(bytes) if bytes.len() as u64 > MAX_FILE_BYTES => Report::unreadable(
+            None,
+            opts.role,
+            InspectError::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "{} is larger than {} MiB; certificate files are much smaller",
+                    path.display(),
+                    MAX_FILE_BYTES >> 20
+                ),
+            ),
+        ),
+        Ok(bytes) => inspect(&bytes, opts),
+        Err(e) => Report::unreadable(
+            None,
+            opts.role,
+            InspectError::new(
+                ErrorKind::Io,
+                format!("cannot read {}: {e}", path.display()),
+            ),
+        ),
+    }
+}
+
+/// Inspects the bytes of a certificate file.
+pub fn inspect(bytes: &[u8], opts: &Options) -> Report {
+    let contents = match contents::read(bytes, opts) {
+        Ok(c) => c,
+        Err((format, e)) => return Report::unreadable(format, opts.role, e),
+    };
+    let role = opts.role.or(if contents.format == "publishsettings" {
+        Some(Role::Management)
+    } else {
+        None
+    });
+
+    let mut certificates = Vec::with_capacity(contents.certs.len());
+    for (n, entry) in contents.certs.iter().enumerate() {
+        match x509::parse(&entry.der) {
+            Ok((mut facts, _)) => {
+                facts.friendly_name = entry.friendly_name.clone();
+                certificates.push(facts);
+            }
+            Err(e) => {
+                return Report::unreadable(
+                    Some(contents.format),
+                    role,
+                    InspectError::new(
+                        ErrorKind::Malformed,
+                        format!("certificate {} in the file: {e}", n + 1),
+                    ),
+                );
+            }
+        }
+    }
+
+    let (leaf, key_matched) = pick_leaf(&contents, &certificates);
+    if let (Some(i), Some(true)) = (leaf, key_matched) {
+        certificates[i].matches_private_key = true;
+    }
+    let leaf_cn = leaf.and_then(|i| certificates[i].subject_cn.clone());
+    let service_fqdn = leaf_cn
+        .clone()
+        .filter(|cn| crate::domain::validate::fqdn_problem(cn).is_none());
+    let wildcard_domain = leaf_cn
+        .as_deref()
+        .and_then(crate::domain::validate::wildcard_domain)
+        .map(str::to_string);
+
+    let mut found = findings::evaluate(
+        role,
+        &findings::Subject {
+            certs: &certificates,
+            leaf,
+            has_key: !contents.keys.is_empty(),
+            key_matched,
+            now: opts.now,
+        },
+    );
+    if let Some(subs) = &contents.subscriptions {
+        for s in subs {
+            if crate::domain::validate::subscription_id(&s.id).is_err() {
+                found.push(Finding {
+                    severity: Severity::Warning,
+                    code: "subscription_id_invalid",
+                    message: format!("Subscription ID '{}' in the file is not a GUID.", s.id),
+                    certificate: None,
+                });
+            }
+        }
+    }
+    let verdict = if found.iter().any(|f| f.severity == Severity::Error) {
+        Verdict::Unusable
+    } else if found.iter().any(|f| f.severity == Severity::Warning) {
+        Verdict::UsableWithWarnings
+    } else {
+        Verdict::Usable
+    };
+    Report {
+        ok: true,
+        error: None,
+        format: Some(contents.format),
+        role,
+        has_private_key: !contents.keys.is_empty(),
+        private_key: contents.keys.first().map(|k| KeySummary {
+            algorithm: k.info.algorithm.clone(),
+            bits: k.info.bits,
+            curve: k.info.curve.clone(),
+        }),
+        certificates,
+        leaf,
+        service_fqdn,
+        wildcard_domain,
+        subscriptions: contents.subscriptions,
+        protection: contents.protection,
+        findings: found,
+        verdict,
+    }
+}
+
+/// The leaf: the certificate whose public key matches the private key; failing that, the one
+/// whose localKeyId matches the key's; else the first. Also says whether a key matched at all
+/// (`None` when that cannot be known).
+fn pick_leaf(
+    contents: &contents::Contents,
+    certs: &[x509::CertFacts],
+) -> (Option<usize>, Option<bool>) {
+    if certs.is_empty() {
+        return (None, None);
+    }
+    let mut undecidable = false;
+    for k in &contents.keys {
+        match &k.info.public {
+            Some(public) => {
+                if let Some(i) = certs
+                    .iter()
+                    .position(|c| c.key.public.as_ref() == Some(public))
+                {
+                    return (Some(i), Some(true));
+                }
+            }
+            None => undecidable = true,
+        }
+        if let Some(id) = &k.local_key_id
+            && let Some(i) = contents
+                .certs
+                .iter()
+                .position(|c| c.local_key_id.as_ref() == Some(id))
+        {
+            return (Some(i), Some(true));
+        }
+    }
+    let matched = if contents.keys.is_empty() || undecidable {
+        None
+    } else {
+        Some(false)
+    };
+    (Some(0), matched)
+}

@@ -44,7 +44,12 @@ pub fn run() -> ExitCode {
         Some(Command::Cert(cmd)) => cert_cmd::run(cmd),
         Some(Command::Config(cmd)) => config_cmd::run(cmd),
         Some(Command::Completions { shell }) => {
-            clap_complete::generate(shell, &mut Cli::command(), "cloudsite", &mut std::io::stdout());
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "cloudsite",
+                &mut std::io::stdout(),
+            );
             ExitCode::SUCCESS
         }
     }

@@ -42,14 +42,19 @@ pub fn fqdn_problem(name: &str) -> Option<String> {
         return Some("must not be empty".into());
     }
     if name.len() > MAX_FQDN_LEN {
-        return Some(format!("must be at most {MAX_FQDN_LEN} characters (it has {})", name.len()));
+        return Some(format!(
+            "must be at most {MAX_FQDN_LEN} characters (it has {})",
+            name.len()
+        ));
     }
     if name.ends_with('.') {
         return Some("must not end with a dot".into());
     }
     let labels: Vec<&str> = name.split('.').collect();
     if labels.len() < 2 {
-        return Some("must be a fully qualified name with a domain, such as clouddp1.contoso.com".into());
+        return Some(
+            "must be a fully qualified name with a domain, such as clouddp1.contoso.com".into(),
+        );
     }
     for label in &labels {
         if label.is_empty() {
@@ -59,18 +64,28 @@ pub fn fqdn_problem(name: &str) -> Option<String> {
             return Some("must not contain a wildcard: give the host name in place of *".into());
         }
         if label.len() > MAX_LABEL_LEN {
-            return Some(format!("label '{label}' is longer than {MAX_LABEL_LEN} characters"));
+            return Some(format!(
+                "label '{label}' is longer than {MAX_LABEL_LEN} characters"
+            ));
         }
-        if let Some(bad) = label.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-')) {
+        if let Some(bad) = label
+            .chars()
+            .find(|c| !(c.is_ascii_alphanumeric() || *c == '-'))
+        {
             return Some(format!(
                 "label '{label}' contains '{bad}': only letters, digits and hyphens are allowed"
             ));
         }
         if label.starts_with('-') || label.ends_with('-') {
-            return Some(format!("label '{label}' must not begin or end with a hyphen"));
+            return Some(format!(
+                "label '{label}' must not begin or end with a hyphen"
+            ));
         }
     }
-    if labels.last().is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit())) {
+    if labels
+        .last()
+        .is_some_and(|tld| tld.chars().all(|c| c.is_ascii_digit()))
+    {
         return Some("the last label must not be all digits (an IP address is not a name)".into());
     }
     None
@@ -139,7 +154,10 @@ pub fn percentage(field: &str, value: i64) -> Result<u8, FieldError> {
     if (1..=100).contains(&value) {
         Ok(value as u8)
     } else {
-        Err(FieldError::new(field, format!("must be a whole number from 1 to 100 (got {value})")))
+        Err(FieldError::new(
+            field,
+            format!("must be a whole number from 1 to 100 (got {value})"),
+        ))
     }
 }
 
@@ -181,7 +199,12 @@ pub fn port(field: &str, value: i64) -> Result<u16, FieldError> {
     u16::try_from(value)
         .ok()
         .filter(|p| *p != 0)
-        .ok_or_else(|| FieldError::new(field, format!("must be a port from 1 to 65535 (got {value})")))
+        .ok_or_else(|| {
+            FieldError::new(
+                field,
+                format!("must be a port from 1 to 65535 (got {value})"),
+            )
+        })
 }
 
 #[cfg(test)]
@@ -190,7 +213,12 @@ mod tests {
 
     #[test]
     fn fqdn_accepts_ordinary_names() {
-        for ok in ["clouddp1.contoso.com", "a.b", "x-1.example.org", "MYCMG.CONTOSO.COM"] {
+        for ok in [
+            "clouddp1.contoso.com",
+            "a.b",
+            "x-1.example.org",
+            "MYCMG.CONTOSO.COM",
+        ] {
             assert_eq!(fqdn_problem(ok), None, "{ok}");
         }
     }
@@ -212,9 +240,17 @@ mod tests {
             assert!(p.contains(expect), "{name:?}: {p}");
         }
         let long_label = format!("{}.com", "a".repeat(64));
-        assert!(fqdn_problem(&long_label).unwrap_or_default().contains("longer than 63"));
+        assert!(
+            fqdn_problem(&long_label)
+                .unwrap_or_default()
+                .contains("longer than 63")
+        );
         let long_name = format!("{}.com", ["abcdefghij"; 25].join("."));
-        assert!(fqdn_problem(&long_name).unwrap_or_default().contains("at most 253"));
+        assert!(
+            fqdn_problem(&long_name)
+                .unwrap_or_default()
+                .contains("at most 253")
+        );
     }
 
     #[test]
@@ -230,7 +266,12 @@ mod tests {
             subscription_id("3F2504E0-4F89-11D3-9A0C-0305E82C3301").as_deref(),
             Ok("3f2504e0-4f89-11d3-9a0c-0305e82c3301")
         );
-        for bad in ["", "3f2504e0", "3f2504e04f8911d39a0c0305e82c3301", "3f2504e0-4f89-11d3-9a0c-0305e82c330g"] {
+        for bad in [
+            "",
+            "3f2504e0",
+            "3f2504e04f8911d39a0c0305e82c3301",
+            "3f2504e0-4f89-11d3-9a0c-0305e82c330g",
+        ] {
             let e = subscription_id(bad).unwrap_err();
             assert_eq!(e.field, "Subscription ID");
         }
@@ -259,7 +300,10 @@ mod tests {
         assert!(percentage("Warning %", 0).is_err());
         assert!(percentage("Warning %", 101).is_err());
         assert_eq!(percentage("Warning %", 50), Ok(50));
-        assert_eq!(warning_below_critical("Warning %", 50, "Critical %", 90), Ok((50, 90)));
+        assert_eq!(
+            warning_below_critical("Warning %", 50, "Critical %", 90),
+            Ok((50, 90))
+        );
         assert!(warning_below_critical("Warning %", 90, "Critical %", 90).is_err());
         assert_eq!(vm_instances(16), Ok(16));
         assert!(vm_instances(0).is_err() && vm_instances(17).is_err());

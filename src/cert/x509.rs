@@ -1,0 +1,187 @@
+//! Facts about one X.509 certificate, as the inspection contract lists them.
+
+use super::key::{self, KeyInfo};
+use super::oid;
+use ::time::OffsetDateTime;
+use ::time::format_description::well_known::Rfc3339;
+use serde::Serialize;
+use sha1::Sha1;
+use sha2::{Digest, Sha256};
+use x509_parser::der_parser::asn1_rs::Tag;
+use x509_parser::prelude::*;
+
+/// One certificate's facts (the `certificates[]` objects of the JSON report).
+#[derive(Debug, Clone, Serialize)]
+pub struct CertFacts {
+    /// First common name of the subject.
+    pub subject_cn: Option<String>,
+    /// First common name of the issuer.
+    pub issuer_cn: Option<String>,
+    /// The whole subject DN, RFC 4514 style.
+    pub subject: String,
+    /// The whole issuer DN.
+    pub issuer: String,
+    /// Subject alternative names of type DNS, in order.
+    pub dns_names: Vec<String>,
+    /// SHA-1 of the DER, upper-case hex (the Windows "thumbprint").
+    pub sha1_thumbprint: String,
+    /// SHA-256 of the DER, upper-case hex.
+    pub sha256_thumbprint: String,
+    /// Serial number, upper-case hex.
+    pub serial: String,
+    /// X.509 version as people count it (1, 2 or 3).
+    pub version: u32,
+    /// Start of validity, RFC 3339 UTC.
+    pub not_before: String,
+    /// End of validity, RFC 3339 UTC.
+    pub not_after: String,
+    /// `RSA`, `EC`, `Ed25519`, …
+    pub key_algorithm: String,
+    /// Key size in bits.
+    pub key_bits: Option<u32>,
+    /// Named curve of an EC key.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub key_curve: Option<String>,
+    /// Signature algorithm, OpenSSL's name (e.g. `sha256WithRSAEncryption`).
+    pub signature_algorithm: String,
+    /// Extended key usages as dotted OIDs; `null` when the certificate has no EKU extension.
+    pub eku: Option<Vec<String>>,
+    /// Basic constraints say this is a CA.
+    pub is_ca: bool,
+    /// Subject and issuer are the same name.
+    pub self_signed: bool,
+    /// The PKCS#12 friendly name, when the file gave one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub friendly_name: Option<String>,
+    /// This certificate holds the public half of the file's private key.
+    pub matches_private_key: bool,
+    /// Validity as timestamps, for the rules.
+    #[serde(skip)]
+    pub validity: (OffsetDateTime, OffsetDateTime),
+    /// Public key facts, for matching and rules.
+    #[serde(skip)]
+    pub key: KeyInfo,
+    /// Signature algorithm OID, for the rules.
+    #[serde(skip)]
+    pub signature_oid: String,
+}
+
+fn upper_hex(bytes: &[u8]) -> String {
+    hex::encode_upper(bytes)
+}
+
+/// Formats a time as RFC 3339 (UTC).
+pub fn rfc3339(t: OffsetDateTime) -> String {
+    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
+}
+
+/// Decodes a directory string of any ASN.1 string type.
+fn attr_string(attr: &AttributeTypeAndValue<'_>) -> String {
+    if let Ok(s) = attr.as_str() {
+        return s.to_string();
+    }
+    let any = attr.attr_value();
+    let data = any.data;
+    match any.tag() {
+        Tag::BmpString => {
+            let units: Vec<u16> = data
+                .chunks(2)
+                .map(|c| u16::from_be_bytes([c[0], *c.get(1).unwrap_or(&0)]))
+                .collect();
+            String::from_utf16_lossy(&units)
+        }
+        Tag::UniversalString => data
+            .chunks(4)
+            .filter_map(|c| <[u8; 4]>::try_from(c).ok())
+            .map(|c| char::from_u32(u32::from_be_bytes(c)).unwrap_or('\u{fffd}'))
+            .collect(),
+        // T61/Teletex and others: treat as Latin-1, as OpenSSL prints them.
+        _ => data.iter().map(|b| char::from(*b)).collect(),
+    }
+}
+
+fn first_cn(name: &X509Name<'_>) -> Option<String> {
+    name.iter_common_name().next().map(attr_string)
+}
+
+/// Parses a certificate DER; returns its facts and the number of bytes it spans.
+pub fn parse(der: &[u8]) -> Result<(CertFacts, usize), String> {
+    let (rest, cert) = X509Certificate::from_der(der)
+        .map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
+    let used = der.len() - rest.len();
+    let raw = &der[..used];
+    let tbs = &cert.tbs_certificate;
+    let key = key::parse_spki(tbs.subject_pki.raw).unwrap_or(KeyInfo {
+        algorithm: tbs.subject_pki.algorithm.algorithm.to_id_string(),
+        bits: None,
+        curve: None,
+        public: None,
+    });
+    let dns_names = match cert.subject_alternative_name() {
+        Ok(Some(san)) => san
+            .value
+            .general_names
+            .iter()
+            .filter_map(|g| match g {
+                GeneralName::DNSName(s) => Some(s.to_string()),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    };
+    let eku = match cert.extended_key_usage() {
+        Ok(Some(e)) => {
+            let v = e.value;
+            let mut list = Vec::new();
+            let known = [
+                (v.any, oid::EKU_ANY),
+                (v.server_auth, oid::EKU_SERVER_AUTH),
+                (v.client_auth, oid::EKU_CLIENT_AUTH),
+                (v.code_signing, "1.3.6.1.5.5.7.3.3"),
+                (v.email_protection, "1.3.6.1.5.5.7.3.4"),
+                (v.time_stamping, "1.3.6.1.5.5.7.3.8"),
+                (v.ocsp_signing, "1.3.6.1.5.5.7.3.9"),
+            ];
+            list.extend(
+                known
+                    .iter()
+                    .filter(|(on, _)| *on)
+                    .map(|(_, o)| o.to_string()),
+            );
+            list.extend(v.other.iter().map(|o| o.to_id_string()));
+            Some(list)
+        }
+        _ => None,
+    };
+    let is_ca = matches!(cert.basic_constraints(), Ok(Some(bc)) if bc.value.ca);
+    let serial = upper_hex(super::ber::strip_leading_zeros(cert.raw_serial()));
+    let signature_oid = cert.signature_algorithm.algorithm.to_id_string();
+    let not_before = tbs.validity.not_before.to_datetime();
+    let not_after = tbs.validity.not_after.to_datetime();
+    let facts = CertFacts {
+        subject_cn: first_cn(cert.subject()),
+        issuer_cn: first_cn(cert.issuer()),
+        subject: cert.subject().to_string(),
+        issuer: cert.issuer().to_string(),
+        dns_names,
+        sha1_thumbprint: upper_hex(&Sha1::digest(raw)),
+        sha256_thumbprint: upper_hex(&Sha256::digest(raw)),
+        serial,
+        version: cert.version().0 + 1,
+        not_before: rfc3339(not_before),
+        not_after: rfc3339(not_after),
+        key_algorithm: key.algorithm.clone(),
+        key_bits: key.bits,
+        key_curve: key.curve.clone(),
+        signature_algorithm: oid::name(&signature_oid),
+        eku,
+        is_ca,
+        self_signed: cert.subject().as_raw() == cert.issuer().as_raw(),
+        friendly_name: None,
+        matches_private_key: false,
+        validity: (not_before, not_after),
+        key,
+        signature_oid,
+    };
+    Ok((facts, used))
+}

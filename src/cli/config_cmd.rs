@@ -4,6 +4,7 @@ use clap::Subcommand;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
+use crate::config::Config;
 use crate::paths::Paths;
 
 /// Subcommands of `cloudsite config`.
@@ -29,10 +30,29 @@ pub fn run(cmd: ConfigCommand) -> ExitCode {
             println!("logs    {}", paths.log_dir.display());
             ExitCode::SUCCESS
         }
-        ConfigCommand::Check { file } => {
-            let file = file.unwrap_or(paths.config_file);
-            println!("{}: not checked yet", file.display());
+        ConfigCommand::Check { file } => check(file, &paths),
+    }
+}
+
+/// `config check`: `FILE: ok`, or every problem on its own line on stderr and exit 1.
+fn check(file: Option<PathBuf>, paths: &Paths) -> ExitCode {
+    let named = file.is_some();
+    let file = file.unwrap_or_else(|| paths.config_file.clone());
+    // The default file is optional (the defaults apply); a file named on the command line is not.
+    if !named && !file.exists() {
+        println!("{}: not found; cloudsite uses the defaults", file.display());
+        return ExitCode::SUCCESS;
+    }
+    match Config::load_file_with_themes(&file, Some(&paths.themes_dir)) {
+        Ok(_) => {
+            println!("{}: ok", file.display());
             ExitCode::SUCCESS
+        }
+        Err(e) => {
+            for line in e.lines() {
+                eprintln!("{line}");
+            }
+            ExitCode::FAILURE
         }
     }
 }

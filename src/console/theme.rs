@@ -1,1 +1,403 @@
 //! Themes: semantic roles mapped to styles, loaded from TOML.
+//!
+//! A theme file maps roles (`status.ready`, `border.focused`, …) to styles. A theme with
+//! `parent = "name"` inherits every role it does not set; a theme without a parent must set
+//! them all. Built-in themes are compiled in; the operator's own live in `Paths::themes_dir`
+//! as `NAME.toml` and win over a built-in of the same name.
+
+mod color;
+mod parse;
+mod role;
+
+use std::path::{Path, PathBuf};
+
+pub use color::Color;
+pub use role::Role;
+
+use crate::config::located::{Problem, line_column};
+use parse::ThemeFile;
+
+/// How one role is drawn: colours (unset means the terminal's own) and modifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct Style {
+    /// Foreground colour.
+    pub fg: Option<Color>,
+    /// Background colour.
+    pub bg: Option<Color>,
+    /// Bold text.
+    pub bold: bool,
+    /// Italic text.
+    pub italic: bool,
+    /// Underlined text.
+    pub underline: bool,
+    /// Foreground and background swapped.
+    pub reverse: bool,
+    /// Faint text.
+    pub dim: bool,
+}
+
+impl Style {
+    /// The same modifiers without any colour.
+    pub fn without_colors(self) -> Style {
+        Style {
+            fg: None,
+            bg: None,
+            ..self
+        }
+    }
+}
+
+/// A fully resolved theme: a style for every role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Theme {
+    /// The theme's display name (its `name` key, else its file name).
+    pub name: String,
+    styles: [Style; Role::COUNT],
+}
+
+/// Why a theme could not be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum ThemeError {
+    /// No built-in or user theme has this name.
+    #[error("no theme named '{name}'; available themes: {}", available.join(", "))]
+    NotFound {
+        /// The name asked for.
+        name: String,
+        /// The names that do exist.
+        available: Vec<String>,
+    },
+    /// The name could not be a theme file name.
+    #[error(
+        "'{name}' is not a theme name: use letters, digits, '-' and '_' (the file is NAME.toml)"
+    )]
+    BadName {
+        /// The name asked for.
+        name: String,
+    },
+    /// A user theme file exists but cannot be read.
+    #[error("cannot read theme file {}: {source}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A theme file has mistakes; each problem names file, line, column and key.
+    #[error("{}", problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Invalid {
+        /// Every problem found in the file.
+        problems: Vec<Problem>,
+    },
+    /// A theme without a parent leaves roles unset.
+    #[error("{file}: the theme has no parent, so it must set every role; missing: {}", missing.join(", "))]
+    MissingRoles {
+        /// The theme file.
+        file: String,
+        /// The roles it does not set.
+        missing: Vec<String>,
+    },
+    /// A theme names a parent that does not exist.
+    #[error("{place}: parent: no theme named '{parent}' (inheritance chain: {})", chain.join(" -> "))]
+    UnknownParent {
+        /// `file:line:column` of the `parent` key.
+        place: String,
+        /// The missing parent.
+        parent: String,
+        /// The themes followed so far, child first.
+        chain: Vec<String>,
+    },
+    /// Themes inherit from each other in a loop.
+    #[error("themes inherit from each other in a cycle: {}", chain.join(" -> "))]
+    Cycle {
+        /// The themes in the loop, child first, ending with the repeated one.
+        chain: Vec<String>,
+    },
+}
+
+/// The built-in themes: name and file text.
+const BUILTIN: [(&str, &str); 4] = [
+    ("default", include_str!("../../themes/default.toml")),
+    ("light", include_str!("../../themes/light.toml")),
+    ("ansi16", include_str!("../../themes/ansi16.toml")),
+    (
+        "high-contrast",
+        include_str!("../../themes/high-contrast.toml"),
+    ),
+];
+
+const BUILTIN_NAMES: [&str; BUILTIN.len()] = {
+    let mut names = [""; BUILTIN.len()];
+    let mut i = 0;
+    while i < BUILTIN.len() {
+        names[i] = BUILTIN[i].0;
+        i += 1;
+    }
+    names
+};
+
+/// The names of the built-in themes, `default` first.
+pub fn builtin_names() -> &'static [&'static str] {
+    &BUILTIN_NAMES
+}
+
+/// Every theme name that [`Theme::load`] accepts: built-ins first, then the user's own, sorted.
+pub fn available(user_dir: Option<&Path>) -> Vec<String> {
+    let mut names: Vec<String> = BUILTIN_NAMES.iter().map(|n| n.to_string()).collect();
+    let mut user: Vec<String> = user_dir
+        .and_then(|dir| std::fs::read_dir(dir).ok())
+        .into_iter()
+        .flatten()
+        .filter_map(|entry| {
+            let path = entry.ok()?.path();
+            if path.extension()? != "toml" {
+                return None;
+            }
+            let stem = path.file_stem()?.to_str()?.to_string();
+            valid_name(&stem).then_some(stem)
+        })
+        .filter(|n| !names.contains(n))
+        .collect();
+    user.sort();
+    names.append(&mut user);
+    names
+}
+
+/// Theme names are file names; refusing separators keeps `../x` from escaping the themes folder.
+fn valid_name(name: &str) -> bool {
+    !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// Where a theme in an inheritance chain came from.
+struct Found {
+    name: String,
+    user: bool,
+    label: String,
+    text: String,
+    file: ThemeFile,
+}
+
+impl Found {
+    fn chain_label(&self) -> String {
+        if self.user {
+            self.name.clone()
+        } else {
+            format!("{} (built-in)", self.name)
+        }
+    }
+}
+
+/// Finds and parses the theme `name`; `builtin_only` skips the user folder.
+fn find(
+    name: &str,
+    user_dir: Option<&Path>,
+    builtin_only: bool,
+) -> Result<Option<Found>, ThemeError> {
+    if !valid_name(name) {
+        return Err(ThemeError::BadName { name: name.into() });
+    }
+    if let (Some(dir), false) = (user_dir, builtin_only) {
+        let path = dir.join(format!("{name}.toml"));
+        match std::fs::read_to_string(&path) {
+            Ok(text) => {
+                let label = path.display().to_string();
+                let file = parse::parse(&text, &label)?;
+                return Ok(Some(Found {
+                    name: name.into(),
+                    user: true,
+                    label,
+                    text,
+                    file,
+                }));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(source) => return Err(ThemeError::Read { path, source }),
+        }
+    }
+    let Some((_, text)) = BUILTIN.iter().find(|(n, _)| *n == name) else {
+        return Ok(None);
+    };
+    let label = format!("themes/{name}.toml");
+    let file = parse::parse(text, &label)?;
+    Ok(Some(Found {
+        name: name.into(),
+        user: false,
+        label,
+        text: text.to_string(),
+        file,
+    }))
+}
+
+impl Theme {
+    /// Loads theme `name`, from `user_dir` if it holds `NAME.toml`, else from the built-ins,
+    /// resolving its parents.
+    ///
+    /// A user theme's parent is looked up the same way, except that a parent with the theme's
+    /// own name means the built-in: a user `default.toml` with `parent = "default"` tweaks the
+    /// built-in default. Built-in themes inherit only from built-ins.
+    pub fn load(name: &str, user_dir: Option<&Path>) -> Result<Theme, ThemeError> {
+        let Some(first) = find(name, user_dir, false)? else {
+            return Err(ThemeError::NotFound {
+                name: name.into(),
+                available: available(user_dir),
+            });
+        };
+        let mut chain = vec![first];
+        let mut current = 0;
+        while let Some((parent, offset)) = chain[current].file.parent.clone() {
+            let child = &chain[current];
+            let builtin_only = !child.user || parent == child.name;
+            let labels = || chain.iter().map(Found::chain_label).collect::<Vec<_>>();
+            // A malformed parent name is reported like a missing one, with its place in the file.
+            let found = match valid_name(&parent) {
+                true => find(&parent, user_dir, builtin_only)?,
+                false => None,
+            };
+            let Some(next) = found else {
+                let (line, column) = line_column(&child.text, offset);
+                return Err(ThemeError::UnknownParent {
+                    place: format!("{}:{line}:{column}", child.label),
+                    parent,
+                    chain: labels(),
+                });
+            };
+            if chain
+                .iter()
+                .any(|f| f.name == next.name && f.user == next.user)
+            {
+                let mut looped = labels();
+                looped.push(next.chain_label());
+                return Err(ThemeError::Cycle { chain: looped });
+            }
+            chain.push(next);
+            current += 1;
+        }
+        let root = chain.last().map(|f| (&f.label, &f.file.styles));
+        let mut styles = [Style::default(); Role::COUNT];
+        if let Some((label, root_styles)) = root {
+            let missing: Vec<String> = Role::ALL
+                .iter()
+                .filter(|r| root_styles[r.index()].is_none())
+                .map(|r| r.as_str().to_string())
+                .collect();
+            if !missing.is_empty() {
+                return Err(ThemeError::MissingRoles {
+                    file: label.clone(),
+                    missing,
+                });
+            }
+        }
+        // Root first, so each child overwrites exactly the roles it sets.
+        for found in chain.iter().rev() {
+            for (slot, set) in styles.iter_mut().zip(found.file.styles.iter()) {
+                if let Some(style) = set {
+                    *slot = *style;
+                }
+            }
+        }
+        let name = chain
+            .first()
+            .map(|f| f.file.name.clone().unwrap_or_else(|| f.name.clone()))
+            .unwrap_or_else(|| name.to_string());
+        Ok(Theme { name, styles })
+    }
+
+    /// The style for `role`.
+    pub fn style(&self, role: Role) -> Style {
+        self.styles[role.index()]
+    }
+
+    /// The same theme with every colour removed, keeping bold, reverse and the other modifiers.
+    pub fn without_colors(&self) -> Theme {
+        Theme {
+            name: self.name.clone(),
+            styles: self.styles.map(Style::without_colors),
+        }
+    }
+
+    /// A theme without colours, for `NO_COLOR`: focus and selection stay visible through
+    /// reverse video and bold, problems through bold and underline.
+    pub fn monochrome() -> Theme {
+        let mut styles = [Style::default(); Role::COUNT];
+        let bold = Style {
+            bold: true,
+            ..Style::default()
+        };
+        let reverse = Style {
+            reverse: true,
+            ..Style::default()
+        };
+        for role in Role::ALL {
+            styles[role.index()] = match role {
+                Role::Selection => Style {
+                    bold: true,
+                    ..reverse
+                },
+                Role::Focus | Role::Gauge => reverse,
+                Role::StatusError | Role::AlertCritical | Role::LogError => Style {
+                    underline: true,
+                    ..bold
+                },
+                Role::InputInvalid => Style {
+                    underline: true,
+                    ..Style::default()
+                },
+                Role::Muted => Style {
+                    dim: true,
+                    ..Style::default()
+                },
+                Role::AlertWarning
+                | Role::LogWarning
+                | Role::BorderFocused
+                | Role::Title
+                | Role::Header
+                | Role::Key => bold,
+                _ => Style::default(),
+            };
+        }
+        Theme {
+            name: "monochrome".into(),
+            styles,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builtin_names_match_the_embedded_files() {
+        assert_eq!(
+            builtin_names(),
+            &["default", "light", "ansi16", "high-contrast"]
+        );
+        assert_eq!(available(None), builtin_names());
+    }
+
+    #[test]
+    fn bad_names_are_refused() {
+        assert!(matches!(
+            Theme::load("../etc/passwd", None),
+            Err(ThemeError::BadName { .. })
+        ));
+        assert!(matches!(
+            Theme::load("nope", None),
+            Err(ThemeError::NotFound { .. })
+        ));
+    }
+
+    #[test]
+    fn monochrome_has_no_colours_but_a_visible_selection() {
+        let theme = Theme::monochrome();
+        for role in Role::ALL {
+            let style = theme.style(role);
+            assert_eq!((style.fg, style.bg), (None, None));
+        }
+        assert!(theme.style(Role::Selection).reverse);
+        assert!(theme.style(Role::Focus).reverse);
+    }
+}

@@ -1,0 +1,262 @@
+//! Turning config text into a [`Config`], collecting every problem with its place.
+//!
+//! serde stops at the first error, so after each one the offending key is dropped and
+//! deserialisation runs again: one pass finds every unknown key and wrongly typed value.
+//! The values that do deserialise are then checked against their rules.
+
+use std::path::Path;
+
+use serde::Deserialize;
+use toml::de::{DeTable, Deserializer};
+
+use super::located::{Problem, join_path, key_path_at, remove_path, span_of};
+use super::{Config, ConfigError};
+use crate::console::theme::{Theme, available};
+
+/// More errors than this in one file means something else is wrong (not a config file at all).
+const MAX_ROUNDS: usize = 200;
+
+/// Parses `text` (labelled `file` in problems), checking theme names against `themes_dir`.
+pub(super) fn parse(
+    text: &str,
+    file: &str,
+    themes_dir: Option<&Path>,
+) -> Result<Config, ConfigError> {
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    if !syntax.is_empty() {
+        let mut problems: Vec<Problem> = syntax
+            .iter()
+            .map(|e| {
+                Problem::at(
+                    file,
+                    text,
+                    e.span().map(|s| s.start),
+                    String::new(),
+                    e.message().to_string(),
+                )
+            })
+            .collect();
+        // Recovery after one mistake tends to repeat it on the same line; one report per line is enough.
+        problems.dedup_by_key(|p| p.line);
+        return Err(ConfigError::Invalid { problems });
+    }
+
+    let mut problems = Vec::new();
+    let mut table = doc.clone();
+    let mut config = None;
+    for _ in 0..MAX_ROUNDS {
+        match Config::deserialize(Deserializer::from(table.clone())) {
+            Ok(c) => {
+                config = Some(c);
+                break;
+            }
+            Err(e) => {
+                let offset = e.span().map(|s| s.start);
+                let path = offset.and_then(|o| key_path_at(table.get_ref(), o));
+                let key = path.as_deref().map(join_path).unwrap_or_default();
+                problems.push(Problem::at(file, text, offset, key, friendly(e.message())));
+                // Without a key to drop, another round would fail the same way.
+                if !path.is_some_and(|p| remove_path(table.get_mut(), &p)) {
+                    break;
+                }
+            }
+        }
+    }
+
+    if let Some(config) = &config {
+        for (path, message) in rule_problems(config, themes_dir) {
+            let offset = span_of(doc.get_ref(), &path).map(|s| s.start);
+            problems.push(Problem::at(file, text, offset, path.join("."), message));
+        }
+    }
+    match config {
+        Some(config) if problems.is_empty() => Ok(config),
+        _ => {
+            problems.sort_by_key(|p| (p.line, p.column));
+            Err(ConfigError::Invalid { problems })
+        }
+    }
+}
+
+/// Every value that has the right type but breaks a rule: key path and message.
+fn rule_problems(config: &Config, themes_dir: Option<&Path>) -> Vec<(Vec<&'static str>, String)> {
+    let mut out = Vec::new();
+    if let Some(url) = &config.site.url
+        && let Some(why) = url_problem(url)
+    {
+        out.push((vec!["site", "url"], why));
+    }
+    let absolute = [
+        (vec!["site", "token_file"], &config.site.token_file),
+        (vec!["paths", "data_dir"], &config.paths.data_dir),
+        (vec!["paths", "log_dir"], &config.paths.log_dir),
+    ];
+    for (path, value) in absolute {
+        if let Some(p) = value
+            && !p.is_absolute()
+        {
+            out.push((
+                path,
+                format!(
+                    "must be an absolute path (got {:?})",
+                    p.display().to_string()
+                ),
+            ));
+        }
+    }
+    let c = &config.console;
+    if !(1..=240).contains(&c.max_fps) {
+        out.push((
+            vec!["console", "max_fps"],
+            format!("must be from 1 to 240 (got {})", c.max_fps),
+        ));
+    }
+    if !(100..=1_000_000).contains(&c.log_buffer_lines) {
+        out.push((
+            vec!["console", "log_buffer_lines"],
+            format!("must be from 100 to 1000000 (got {})", c.log_buffer_lines),
+        ));
+    }
+    let themes = available(themes_dir);
+    if !themes.contains(&c.theme) {
+        out.push((
+            vec!["console", "theme"],
+            format!(
+                "no theme named '{}'; available: {}",
+                c.theme,
+                themes.join(", ")
+            ),
+        ));
+    } else if let Err(e) = Theme::load(&c.theme, themes_dir) {
+        // The theme exists but is broken; say so now rather than when the console starts.
+        out.push((
+            vec!["console", "theme"],
+            format!("theme '{}' does not load: {e}", c.theme),
+        ));
+    }
+    out
+}
+
+/// Why `url` is not a usable site URL, or `None`.
+fn url_problem(url: &str) -> Option<String> {
+    let bad = |why: &str| Some(format!("{why} (got {url:?})"));
+    let Some(rest) = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))
+    else {
+        return bad("must be an http:// or https:// URL");
+    };
+    if url.chars().any(char::is_whitespace) {
+        return bad("must not contain spaces");
+    }
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') {
+        return bad("must not contain a user name or password: put the token in token_file");
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        match v6.split_once(']') {
+            Some((h, p)) => (h, p.strip_prefix(':')),
+            None => return bad("has an unclosed [ in its IPv6 address"),
+        }
+    } else {
+        match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        }
+    };
+    if host.is_empty() {
+        return bad("must name a host, as in https://site.contoso.com");
+    }
+    if let Some(port) = port
+        && !port.parse::<u16>().is_ok_and(|p| p > 0)
+    {
+        return bad("has a port that is not a number from 1 to 65535");
+    }
+    None
+}
+
+/// serde's wording, rewritten for operators: "unknown key", "expected …, found …", no Rust type names.
+fn friendly(message: &str) -> String {
+    if let Some(rest) = message.strip_prefix("unknown field `") {
+        let expected = backticked(rest.split_once('`').map_or("", |(_, after)| after));
+        return if expected.is_empty() {
+            "unknown key; this table takes no keys".into()
+        } else {
+            format!("unknown key; expected one of {}", expected.join(", "))
+        };
+    }
+    if let Some(rest) = message.strip_prefix("unknown variant `") {
+        let (got, after) = rest.split_once('`').unwrap_or((rest, ""));
+        return format!(
+            "must be one of {} (got {got:?})",
+            backticked(after).join(", ")
+        );
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = message.strip_prefix(prefix)
+            && let Some((found, expected)) = rest.split_once(", expected ")
+        {
+            return format!(
+                "expected {}, found {}",
+                type_words(expected),
+                found.replace('`', "")
+            );
+        }
+    }
+    message.to_string()
+}
+
+fn backticked(text: &str) -> Vec<&str> {
+    text.split('`').skip(1).step_by(2).collect()
+}
+
+fn type_words(expected: &str) -> String {
+    match expected {
+        "u8" | "u16" | "u32" | "u64" | "usize" => "a whole number, 0 or more".into(),
+        "i8" | "i16" | "i32" | "i64" | "isize" => "a whole number".into(),
+        "a map" => "a table".into(),
+        "a sequence" => "an array".into(),
+        e if e.starts_with("struct ") => "a table".into(),
+        e if e.starts_with("enum ") => "a string".into(),
+        e => e.into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        assert_eq!(url_problem("https://site.contoso.com"), None);
+        assert_eq!(url_problem("http://127.0.0.1:8443/api"), None);
+        assert_eq!(url_problem("http://[::1]:8080"), None);
+        assert!(url_problem("ftp://x").is_some());
+        assert!(url_problem("site.contoso.com").is_some());
+        assert!(url_problem("https://").is_some());
+        assert!(url_problem("https://host:0").is_some());
+        assert!(url_problem("https://host:99999").is_some());
+        assert!(url_problem("https://user:pw@host").is_some());
+        assert!(url_problem("https://ho st").is_some());
+    }
+
+    #[test]
+    fn serde_messages_are_rewritten() {
+        assert_eq!(
+            friendly("unknown field `uri`, expected `url` or `token_file`"),
+            "unknown key; expected one of url, token_file"
+        );
+        assert_eq!(
+            friendly("unknown variant `verbose`, expected one of `error`, `warning`, `info`"),
+            "must be one of error, warning, info (got \"verbose\")"
+        );
+        assert_eq!(
+            friendly("invalid value: integer `-1`, expected u32"),
+            "expected a whole number, 0 or more, found integer -1"
+        );
+        assert_eq!(
+            friendly("invalid type: string \"yes\", expected a boolean"),
+            "expected a boolean, found string \"yes\""
+        );
+    }
+}

@@ -20,7 +20,9 @@ fn codes(r: &Report) -> Vec<&'static str> {
 }
 
 fn has(r: &Report, code: &str, sev: Severity) -> bool {
-    r.findings.iter().any(|f| f.code == code && f.severity == sev)
+    r.findings
+        .iter()
+        .any(|f| f.code == code && f.severity == sev)
 }
 
 #[test]
@@ -39,7 +41,11 @@ fn a_good_service_certificate_has_no_findings() {
 fn service_needs_a_private_key() {
     let made = make(&Spec::service("a.contoso.com"));
     let r = inspect(&made.cert, Role::Service);
-    assert!(has(&r, "no_private_key", Severity::Error), "{:?}", codes(&r));
+    assert!(
+        has(&r, "no_private_key", Severity::Error),
+        "{:?}",
+        codes(&r)
+    );
     assert_eq!(r.verdict, Verdict::Unusable);
 }
 
@@ -61,7 +67,11 @@ fn rsa_below_2048_is_an_error_and_2048_4096_are_fine() {
     let mut spec = Spec::service("a.contoso.com");
     spec.key = KeyKind::Rsa1024;
     let r = service(&make(&spec));
-    assert!(has(&r, "rsa_key_too_small", Severity::Error), "{:?}", codes(&r));
+    assert!(
+        has(&r, "rsa_key_too_small", Severity::Error),
+        "{:?}",
+        codes(&r)
+    );
     assert_eq!(r.certificates[0].key_bits, Some(1024));
     for kind in [KeyKind::Rsa2048, KeyKind::Rsa4096] {
         spec.key = kind;
@@ -80,17 +90,31 @@ fn non_rsa_key_is_a_warning() {
     assert!(has(&r, "key_not_rsa", Severity::Warning));
     assert_eq!(r.certificates[0].key_algorithm, "EC");
     assert_eq!(r.certificates[0].key_bits, Some(256));
-    assert!(r.certificates[0].matches_private_key, "EC keys are matched by their public point");
+    assert!(
+        r.certificates[0].matches_private_key,
+        "EC keys are matched by their public point"
+    );
 }
 
 #[test]
 fn version_below_3_is_an_error() {
     let made = make(&Spec::service("a.contoso.com"));
-    let v1 = Made { cert: common::as_version_1(&made.cert), key: made.key.clone() };
+    let v1 = Made {
+        cert: common::as_version_1(&made.cert),
+        key: made.key.clone(),
+    };
     let r = service(&v1);
     assert_eq!(r.certificates[0].version, 1);
-    assert!(has(&r, "version_below_3", Severity::Error), "{:?}", codes(&r));
-    assert!(has(&inspect(&pfx(&v1, &[], "pw"), Role::Management), "version_below_3", Severity::Error));
+    assert!(
+        has(&r, "version_below_3", Severity::Error),
+        "{:?}",
+        codes(&r)
+    );
+    assert!(has(
+        &inspect(&pfx(&v1, &[], "pw"), Role::Management),
+        "version_below_3",
+        Severity::Error
+    ));
 }
 
 #[test]
@@ -99,9 +123,17 @@ fn md5_and_md2_signatures_are_errors_sha1_a_warning() {
     for (last, code, sev, name) in [
         (4, "weak_signature", Severity::Error, "md5WithRSAEncryption"),
         (2, "weak_signature", Severity::Error, "md2WithRSAEncryption"),
-        (5, "sha1_signature", Severity::Warning, "sha1WithRSAEncryption"),
+        (
+            5,
+            "sha1_signature",
+            Severity::Warning,
+            "sha1WithRSAEncryption",
+        ),
     ] {
-        let m = Made { cert: common::with_rsa_signature_oid(&made.cert, last), key: made.key.clone() };
+        let m = Made {
+            cert: common::with_rsa_signature_oid(&made.cert, last),
+            key: made.key.clone(),
+        };
         let r = service(&m);
         assert_eq!(r.certificates[0].signature_algorithm, name);
         assert!(has(&r, code, sev), "{name}: {:?}", codes(&r));
@@ -117,7 +149,11 @@ fn validity_rules() {
     assert!(has(&service(&make(&spec)), "expired", Severity::Error));
     spec.not_before = now + Duration::days(2);
     spec.not_after = now + Duration::days(400);
-    assert!(has(&service(&make(&spec)), "not_yet_valid", Severity::Error));
+    assert!(has(
+        &service(&make(&spec)),
+        "not_yet_valid",
+        Severity::Error
+    ));
     spec.not_before = now - Duration::days(2);
     spec.not_after = now + Duration::days(10);
     let r = service(&make(&spec));
@@ -133,7 +169,11 @@ fn wildcard_cn_is_a_warning_and_leaves_the_host_to_the_operator() {
     spec.dns = vec!["*.contoso.com".into()];
     let r = service(&make(&spec));
     assert!(has(&r, "wildcard_cn", Severity::Warning), "{:?}", codes(&r));
-    assert!(r.findings.iter().any(|f| f.message.contains("testing only")));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.message.contains("testing only"))
+    );
     assert_eq!(r.service_fqdn, None);
     assert_eq!(r.wildcard_domain.as_deref(), Some("contoso.com"));
     assert_eq!(r.verdict, Verdict::UsableWithWarnings);
@@ -158,7 +198,10 @@ fn several_dns_names_warn_that_the_first_is_used() {
     spec.dns = vec!["a.contoso.com".into(), "b.contoso.com".into()];
     let r = service(&make(&spec));
     assert!(has(&r, "multiple_dns_names", Severity::Warning));
-    assert_eq!(r.certificates[0].dns_names, vec!["a.contoso.com", "b.contoso.com"]);
+    assert_eq!(
+        r.certificates[0].dns_names,
+        vec!["a.contoso.com", "b.contoso.com"]
+    );
 }
 
 #[test]
@@ -171,7 +214,11 @@ fn cloudapp_cn_is_a_warning() {
 fn ca_or_self_signed_service_certificates_warn() {
     let mut spec = Spec::service("a.contoso.com");
     spec.is_ca = true;
-    assert!(has(&service(&make(&spec)), "ca_certificate", Severity::Warning));
+    assert!(has(
+        &service(&make(&spec)),
+        "ca_certificate",
+        Severity::Warning
+    ));
     let mut spec = Spec::service("a.contoso.com");
     spec.ca_signed = false;
     let r = service(&make(&spec));
@@ -189,7 +236,10 @@ fn key_that_belongs_to_no_certificate_is_an_error() {
     pfx_spec.iterations = 10;
     pfx_spec.key = Some((b.key, Default::default()));
     pfx_spec.certs.push((a.cert, Default::default()));
-    let r = inspect(&cloudsite::cert::pkcs12_write::write(&pfx_spec), Role::Service);
+    let r = inspect(
+        &cloudsite::cert::pkcs12_write::write(&pfx_spec),
+        Role::Service,
+    );
     assert!(has(&r, "key_mismatch", Severity::Error), "{:?}", codes(&r));
 }
 
@@ -198,19 +248,37 @@ fn management_rules() {
     let good = make(&Spec::service("mgmt.contoso.com"));
     let r = inspect(&pfx(&good, &[], "pw"), Role::Management);
     assert_eq!(r.verdict, Verdict::Usable, "{:?}", codes(&r));
-    assert!(has(&inspect(&good.cert, Role::Management), "no_private_key", Severity::Error));
+    assert!(has(
+        &inspect(&good.cert, Role::Management),
+        "no_private_key",
+        Severity::Error
+    ));
     let mut spec = Spec::service("mgmt.contoso.com");
     spec.key = KeyKind::Rsa1024;
-    assert!(has(&inspect(&pfx(&make(&spec), &[], "pw"), Role::Management), "rsa_key_too_small", Severity::Error));
+    assert!(has(
+        &inspect(&pfx(&make(&spec), &[], "pw"), Role::Management),
+        "rsa_key_too_small",
+        Severity::Error
+    ));
     let mut spec = Spec::service("mgmt.contoso.com");
     spec.not_after = OffsetDateTime::now_utc() - Duration::days(1);
     spec.not_before = OffsetDateTime::now_utc() - Duration::days(100);
-    assert!(has(&inspect(&pfx(&make(&spec), &[], "pw"), Role::Management), "expired", Severity::Error));
+    assert!(has(
+        &inspect(&pfx(&make(&spec), &[], "pw"), Role::Management),
+        "expired",
+        Severity::Error
+    ));
     // Service-only rules do not apply to a management certificate.
     let mut spec = Spec::service("mgmt");
     spec.eku = None;
     let r = inspect(&pfx(&make(&spec), &[], "pw"), Role::Management);
-    assert!(!codes(&r).iter().any(|c| *c == "missing_server_auth_eku" || *c == "cn_not_fqdn"), "{:?}", codes(&r));
+    assert!(
+        !codes(&r)
+            .iter()
+            .any(|c| *c == "missing_server_auth_eku" || *c == "cn_not_fqdn"),
+        "{:?}",
+        codes(&r)
+    );
 }
 
 #[test]
@@ -220,7 +288,11 @@ fn trusted_root_rules() {
     assert_eq!(r.verdict, Verdict::Usable, "{:?}", codes(&r));
     assert!(r.certificates[0].is_ca);
     let leaf = make(&Spec::service("a.contoso.com"));
-    assert!(has(&inspect(&leaf.cert, Role::TrustedRoot), "not_ca", Severity::Error));
+    assert!(has(
+        &inspect(&leaf.cert, Role::TrustedRoot),
+        "not_ca",
+        Severity::Error
+    ));
     // A private key is not needed, and its presence is only noted.
     let mut spec = Spec::service("Intermediate");
     spec.is_ca = true;

@@ -4,14 +4,16 @@
 use cloudsite::cert::ber::{Reader, write as w};
 use cloudsite::cert::pkcs12_write::{self, Attrs, PfxSpec};
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    SanType, SubjectPublicKeyInfo,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, SanType, SubjectPublicKeyInfo,
 };
 use time::{Duration, OffsetDateTime};
 
 /// Path of a fixture file.
 pub fn fixture(rel: &str) -> std::path::PathBuf {
-    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(rel)
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel)
 }
 
 fn key_pem(name: &str) -> String {
@@ -67,7 +69,8 @@ pub struct Made {
 fn ca_params() -> CertificateParams {
     let mut p = CertificateParams::default();
     p.distinguished_name = DistinguishedName::new();
-    p.distinguished_name.push(DnType::CommonName, "cloudsite Test Root CA");
+    p.distinguished_name
+        .push(DnType::CommonName, "cloudsite Test Root CA");
     p.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
     p.not_before = OffsetDateTime::now_utc() - Duration::days(10);
     p.not_after = OffsetDateTime::now_utc() + Duration::days(3650);
@@ -78,11 +81,16 @@ fn ca_params() -> CertificateParams {
 pub fn root_ca() -> Made {
     let key = KeyPair::from_pem(&key_pem("rsa2048-ca")).expect("CA key");
     let cert = ca_params().self_signed(&key).expect("CA cert");
-    Made { cert: cert.der().to_vec(), key: key.serialize_der() }
+    Made {
+        cert: cert.der().to_vec(),
+        key: key.serialize_der(),
+    }
 }
 
 fn pkcs8_of_pem(pem: &str) -> Vec<u8> {
-    cloudsite::cert::pem::blocks(pem.as_bytes()).expect("pem")[0].der.clone()
+    cloudsite::cert::pem::blocks(pem.as_bytes()).expect("pem")[0]
+        .der
+        .clone()
 }
 
 /// Makes the certificate `spec` describes.
@@ -116,7 +124,10 @@ pub fn make(spec: &Spec) -> Made {
             let spki = spki_of_rsa_pkcs8(&pkcs8);
             let public = SubjectPublicKeyInfo::from_der(&spki).expect("spki");
             let cert = p.signed_by(&public, &issuer).expect("sign");
-            Made { cert: cert.der().to_vec(), key: pkcs8 }
+            Made {
+                cert: cert.der().to_vec(),
+                key: pkcs8,
+            }
         }
         kind => {
             let key = match kind {
@@ -124,8 +135,16 @@ pub fn make(spec: &Spec) -> Made {
                 KeyKind::Rsa4096 => KeyPair::from_pem(&key_pem("rsa4096")).expect("key"),
                 _ => KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).expect("ec key"),
             };
-            let cert = if spec.ca_signed { p.signed_by(&key, &issuer) } else { p.self_signed(&key) }.expect("sign");
-            Made { cert: cert.der().to_vec(), key: key.serialize_der() }
+            let cert = if spec.ca_signed {
+                p.signed_by(&key, &issuer)
+            } else {
+                p.self_signed(&key)
+            }
+            .expect("sign");
+            Made {
+                cert: cert.der().to_vec(),
+                key: key.serialize_der(),
+            }
         }
     }
 }
@@ -154,8 +173,20 @@ pub fn pfx(made: &Made, chain: &[Vec<u8>], password: &str) -> Vec<u8> {
     let mut spec = PfxSpec::modern(password);
     spec.iterations = 64;
     let id = Some(vec![1, 2, 3, 4]);
-    spec.key = Some((made.key.clone(), Attrs { friendly_name: None, local_key_id: id.clone() }));
-    spec.certs.push((made.cert.clone(), Attrs { friendly_name: Some("service".into()), local_key_id: id }));
+    spec.key = Some((
+        made.key.clone(),
+        Attrs {
+            friendly_name: None,
+            local_key_id: id.clone(),
+        },
+    ));
+    spec.certs.push((
+        made.cert.clone(),
+        Attrs {
+            friendly_name: Some("service".into()),
+            local_key_id: id,
+        },
+    ));
     for c in chain {
         spec.certs.push((c.clone(), Attrs::default()));
     }
@@ -178,7 +209,10 @@ pub fn with_rsa_signature_oid(der: &[u8], last: u8) -> Vec<u8> {
         }
         i += 1;
     }
-    assert_eq!(n, 2, "expected the OID in the TBS and the outer certificate");
+    assert_eq!(
+        n, 2,
+        "expected the OID in the TBS and the outer certificate"
+    );
     out
 }
 
@@ -207,6 +241,13 @@ pub fn as_version_1(der: &[u8]) -> Vec<u8> {
 pub fn pem(label: &str, der: &[u8]) -> String {
     use base64::Engine;
     let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let lines: Vec<&str> = b64.as_bytes().chunks(64).map(|c| std::str::from_utf8(c).unwrap()).collect();
-    format!("-----BEGIN {label}-----\n{}\n-----END {label}-----\n", lines.join("\n"))
+    let lines: Vec<&str> = b64
+        .as_bytes()
+        .chunks(64)
+        .map(|c| std::str::from_utf8(c).unwrap())
+        .collect();
+    format!(
+        "-----BEGIN {label}-----\n{}\n-----END {label}-----\n",
+        lines.join("\n")
+    )
 }

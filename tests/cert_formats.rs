@@ -455,3 +455,58 @@ fn truncations_and_bit_flips_never_panic() {
         }
     }
 }
+
+#[test]
+fn certificates_strict_parsers_refuse_are_still_read() {
+    // BER lengths inside a certificate: x509-parser (DER only) refuses it, OpenSSL reads it.
+    let made = make(&Spec::service("lenient.contoso.com"));
+    let ber_cert = to_ber(&made.cert);
+    let r = cert::inspect(&ber_cert, &Options::new().role(Some(Role::Service)));
+    assert!(r.ok, "{:?}", r.error);
+    let c = &r.certificates[0];
+    assert_eq!(c.subject_cn.as_deref(), Some("lenient.contoso.com"));
+    assert_eq!(c.issuer_cn.as_deref(), Some("cloudsite Test Root CA"));
+    assert_eq!(c.dns_names, vec!["lenient.contoso.com"]);
+    assert_eq!(
+        c.eku.as_deref(),
+        Some(&["1.3.6.1.5.5.7.3.1".to_string()][..])
+    );
+    assert_eq!((c.version, c.key_bits), (3, Some(2048)));
+    assert_eq!(c.signature_algorithm, "sha256WithRSAEncryption");
+    assert!(r.findings.iter().any(|f| f.code == "no_private_key"));
+}
+
+#[test]
+fn java_keytool_and_python_cryptography_files() {
+    for (file, pw, key, sha1) in [
+        (
+            "java-keystore.p12",
+            "Secret1",
+            true,
+            "682B4250F41A495625C3A7B386BD8BD7257841C4",
+        ),
+        ("java-truststore.p12", "Secret1", false, ROOT_SHA1),
+        (
+            "java-legacy.p12",
+            "Secret1",
+            true,
+            "7CD79159F3633A49209074D1E9D96CF42AC05FA3",
+        ),
+        ("py-noenc.p12", "", true, LEAF_SHA1),
+    ] {
+        let r = cert::inspect_file(&fixture(&format!("other/{file}")), &at_fixture_time(pw));
+        assert!(r.ok, "{file}: {:?}", r.error);
+        assert_eq!(r.has_private_key, key, "{file}");
+        assert_eq!(leaf_sha1(&r), sha1, "{file}");
+        if key {
+            assert!(r.leaf_cert().unwrap().matches_private_key, "{file}");
+        }
+        let wrong =
+            cert::inspect_file(&fixture(&format!("other/{file}")), &at_fixture_time("nope"));
+        assert_eq!(
+            wrong.error.map(|e| e.kind),
+            Some(ErrorKind::WrongPassword),
+            "{file}"
+        );
+    }
+}

@@ -13,6 +13,7 @@ pub mod pkcs12;
 pub mod pkcs12_write;
 pub mod publishsettings;
 pub mod x509;
+mod x509_lenient;
 
 pub use findings::{Finding, Role, Severity};
 

@@ -106,8 +106,19 @@ fn first_cn(name: &X509Name<'_>) -> Option<String> {
 
 /// Parses a certificate DER; returns its facts and the number of bytes it spans.
 pub fn parse(der: &[u8]) -> Result<(CertFacts, usize), String> {
-    let (rest, cert) = X509Certificate::from_der(der)
-        .map_err(|e| format!("not a valid X.509 certificate: {e}"))?;
+    let (rest, cert) = match X509Certificate::from_der(der) {
+        Ok(parsed) => parsed,
+        Err(e) => {
+            // OpenSSL opens certificates x509-parser calls invalid; read what we can instead.
+            let used = super::ber::Reader::new(der)
+                .next_element()
+                .map(|el| el.raw.len());
+            return match (super::x509_lenient::parse(der), used) {
+                (Some(facts), Ok(used)) => Ok((facts, used)),
+                _ => Err(format!("not a valid X.509 certificate: {e}")),
+            };
+        }
+    };
     let used = der.len() - rest.len();
     let raw = &der[..used];
     let tbs = &cert.tbs_certificate;

@@ -129,6 +129,11 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report for a file that could not be inspected at all (e.g. its password could not be read).
+    pub fn failed(kind: ErrorKind, message: impl Into<String>, role: Option<Role>) -> Report {
+        Report::unreadable(None, role, InspectError::new(kind, message))
+    }
+
     fn unreadable(format: Option<&'static str>, role: Option<Role>, error: InspectError) -> Report {
         Report {
             ok: false,

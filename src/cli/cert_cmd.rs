@@ -2,7 +2,7 @@
 
 use crate::cert::{self, Report, Role, Severity, Verdict};
 use clap::{Args, Subcommand};
-use std::io::{IsTerminal, Read, Write};
+use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -50,30 +50,33 @@ fn read_password(args: &InspectArgs) -> Result<String, String> {
         });
     }
     if args.password_stdin {
+        // One line, so an operator typing at a terminal needs only Enter; `echo pw |` works too.
         let mut raw = Vec::new();
         std::io::stdin()
+            .lock()
             .take(64 * 1024)
-            .read_to_end(&mut raw)
+            .read_until(b'\n', &mut raw)
             .map_err(|e| format!("--password-stdin: cannot read standard input: {e}"))?;
         let text = String::from_utf8(raw)
             .map_err(|_| "--password-stdin: the password is not UTF-8".to_string())?;
-        // Only the first line, without its line ending: `echo pw |` and here-strings just work.
-        let line = text.split('\n').next().unwrap_or_default();
+        let line = text.strip_suffix('\n').unwrap_or(&text);
         return Ok(line.strip_suffix('\r').unwrap_or(line).to_string());
     }
     Ok(String::new())
 }
 
 fn inspect(args: InspectArgs) -> ExitCode {
-    let password = match read_password(&args) {
-        Ok(p) => p,
+    let report = match read_password(&args) {
+        Ok(password) => cert::inspect_file(
+            &args.file,
+            &cert::Options::new().password(password).role(args.role),
+        ),
         Err(e) => {
             eprintln!("cloudsite: {e}");
-            return ExitCode::from(2);
+            // Scripts reading --json still get the one object the contract promises.
+            Report::failed(cert::ErrorKind::Io, e, args.role)
         }
     };
-    let opts = cert::Options::new().password(password).role(args.role);
-    let report = cert::inspect_file(&args.file, &opts);
     let mut out = std::io::stdout().lock();
     let written = if args.json {
         serde_json::to_writer_pretty(&mut out, &report)

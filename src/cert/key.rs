@@ -99,6 +99,22 @@ fn algorithm<'a>(el: &Element<'a>) -> KResult<(String, Option<Element<'a>>)> {
     Ok((o, p))
 }
 
+/// A DSA key: its size is that of the prime `p` in the parameters. The public value is not
+/// derivable without big-number arithmetic, so DSA keys pair with certificates by localKeyId.
+fn dsa(params: Option<Element<'_>>) -> KeyInfo {
+    let p_bits = params
+        .and_then(|p| p.children().ok())
+        .and_then(|mut pr| pr.next_element().ok())
+        .and_then(|p| p.uint_bytes().ok())
+        .map(bit_len);
+    KeyInfo {
+        algorithm: "DSA".into(),
+        bits: p_bits,
+        curve: None,
+        public: None,
+    }
+}
+
 /// Parses an RSAPrivateKey (PKCS#1).
 pub fn parse_pkcs1(der: &[u8]) -> KResult<KeyInfo> {
     let seq = Reader::new(der)
@@ -197,19 +213,7 @@ pub fn parse_pkcs8(der: &[u8]) -> KResult<KeyInfo> {
             }
             Ok(k)
         }
-        oid::DSA => {
-            let p_bits = params
-                .and_then(|p| p.children().ok())
-                .and_then(|mut pr| pr.next_element().ok())
-                .and_then(|p| p.uint_bytes().ok())
-                .map(bit_len);
-            Ok(KeyInfo {
-                algorithm: "DSA".into(),
-                bits: p_bits,
-                curve: None,
-                public: None,
-            })
-        }
+        oid::DSA => Ok(dsa(params)),
         other => Ok(KeyInfo {
             algorithm: algorithm_name(other),
             bits: fixed_bits(other),
@@ -258,19 +262,7 @@ pub fn parse_spki(der: &[u8]) -> KResult<KeyInfo> {
                 public: Some(PublicMaterial::Ec(key_bytes.to_vec())),
             })
         }
-        oid::DSA => {
-            let p_bits = params
-                .and_then(|p| p.children().ok())
-                .and_then(|mut pr| pr.next_element().ok())
-                .and_then(|p| p.uint_bytes().ok())
-                .map(bit_len);
-            Ok(KeyInfo {
-                algorithm: "DSA".into(),
-                bits: p_bits,
-                curve: None,
-                public: None,
-            })
-        }
+        oid::DSA => Ok(dsa(params)),
         other => Ok(KeyInfo {
             algorithm: algorithm_name(other),
             bits: fixed_bits(other),

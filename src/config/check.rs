@@ -7,9 +7,9 @@
 use std::path::Path;
 
 use serde::Deserialize;
-use toml::de::{DeTable, Deserializer};
+use toml::de::Deserializer;
 
-use super::located::{Problem, join_path, key_path_at, remove_path, span_of};
+use super::located::{Problem, join_path, key_path_at, parse_toml, remove_path, span_of};
 use super::{Config, ConfigError};
 use crate::console::theme::{Theme, available};
 
@@ -22,24 +22,7 @@ pub(super) fn parse(
     file: &str,
     themes_dir: Option<&Path>,
 ) -> Result<Config, ConfigError> {
-    let (doc, syntax) = DeTable::parse_recoverable(text);
-    if !syntax.is_empty() {
-        let mut problems: Vec<Problem> = syntax
-            .iter()
-            .map(|e| {
-                Problem::at(
-                    file,
-                    text,
-                    e.span().map(|s| s.start),
-                    String::new(),
-                    e.message().to_string(),
-                )
-            })
-            .collect();
-        // Recovery after one mistake tends to repeat it on the same line; one report per line is enough.
-        problems.dedup_by_key(|p| p.line);
-        return Err(ConfigError::Invalid { problems });
-    }
+    let doc = parse_toml(text, file).map_err(|problems| ConfigError::Invalid { problems })?;
 
     let mut problems = Vec::new();
     let mut table = doc.clone();

@@ -56,6 +56,32 @@ impl fmt::Display for Problem {
     }
 }
 
+/// Parses TOML text, or lists its syntax errors (one per line: recovery after one mistake tends
+/// to repeat it on the same line).
+pub fn parse_toml<'a>(
+    text: &'a str,
+    file: &str,
+) -> Result<toml::Spanned<DeTable<'a>>, Vec<Problem>> {
+    let (doc, syntax) = DeTable::parse_recoverable(text);
+    if syntax.is_empty() {
+        return Ok(doc);
+    }
+    let mut problems: Vec<Problem> = syntax
+        .iter()
+        .map(|e| {
+            Problem::at(
+                file,
+                text,
+                e.span().map(|s| s.start),
+                String::new(),
+                e.message().to_string(),
+            )
+        })
+        .collect();
+    problems.dedup_by_key(|p| p.line);
+    Err(problems)
+}
+
 /// The 1-based line and character column of byte `offset` in `text`.
 pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());

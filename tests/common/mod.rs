@@ -168,10 +168,21 @@ fn spki_of_rsa_pkcs8(pkcs8: &[u8]) -> Vec<u8> {
     w::seq(&[&alg, &w::tlv(0x03, &bits)])
 }
 
-/// A PFX (OpenSSL 3 defaults) holding `made` (with matching localKeyId) plus `chain`.
+/// A PFX (OpenSSL 3 defaults, few iterations so tests stay fast) holding `made` (with matching
+/// localKeyId) plus `chain`.
 pub fn pfx(made: &Made, chain: &[Vec<u8>], password: &str) -> Vec<u8> {
+    pfx_with_iterations(made, chain, password, 64)
+}
+
+/// Like [`pfx`] with a chosen iteration count.
+pub fn pfx_with_iterations(
+    made: &Made,
+    chain: &[Vec<u8>],
+    password: &str,
+    iterations: u32,
+) -> Vec<u8> {
     let mut spec = PfxSpec::modern(password);
-    spec.iterations = 64;
+    spec.iterations = iterations;
     let id = Some(vec![1, 2, 3, 4]);
     spec.key = Some((
         made.key.clone(),

@@ -6,7 +6,7 @@ use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
 use super::{Color, Role, Style, ThemeError};
-use crate::config::located::{Problem, join_path};
+use crate::config::located::{Problem, join_path, parse_toml};
 
 /// The style fields a role's table may set.
 const STYLE_FIELDS: [&str; 7] = ["fg", "bg", "bold", "italic", "underline", "reverse", "dim"];
@@ -31,24 +31,7 @@ struct Parser<'a> {
 
 /// Parses theme `text`; `file` labels the problems.
 pub(crate) fn parse(text: &str, file: &str) -> Result<ThemeFile, ThemeError> {
-    let (doc, syntax) = DeTable::parse_recoverable(text);
-    if !syntax.is_empty() {
-        let mut problems: Vec<Problem> = syntax
-            .iter()
-            .map(|e| {
-                Problem::at(
-                    file,
-                    text,
-                    e.span().map(|s| s.start),
-                    String::new(),
-                    e.message().to_string(),
-                )
-            })
-            .collect();
-        // Recovery after one mistake tends to repeat it on the same line; one report per line is enough.
-        problems.dedup_by_key(|p| p.line);
-        return Err(ThemeError::Invalid { problems });
-    }
+    let doc = parse_toml(text, file).map_err(|problems| ThemeError::Invalid { problems })?;
     let mut p = Parser {
         file,
         text,

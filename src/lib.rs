@@ -4,11 +4,14 @@
 //!
 //! Layers (an arrow points to what a layer may use):
 //! `console`/`cli` → `api` → `site` → `cloud`; every layer may use `cert` and `domain`;
-//! `domain` uses nothing. Layers without code yet (`api`, `site`, `cloud`) arrive with their issues.
+//! `domain` uses nothing.
 
+pub mod api;
 pub mod cert;
 pub mod cli;
+pub mod cloud;
 pub mod config;
 pub mod console;
 pub mod domain;
 pub mod paths;
+pub mod site;

@@ -3,6 +3,9 @@
 //! Validation lives here once: the console runs it as the operator types and the
 //! site service runs it again on every request.
 
+pub mod proxy;
+pub mod service;
+pub mod task;
 pub mod validate;
 
 pub use validate::FieldError;

@@ -1,0 +1,1 @@
+//! The HTTP API's wire types and the client used by the console and the scripting commands.

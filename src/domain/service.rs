@@ -1,0 +1,343 @@
+//! Cloud services (CDP, CMG): states, actions, regions, thresholds (domain.md §1, §2, §4).
+
+use super::validate::{self, FieldError};
+use serde::{Deserialize, Serialize};
+
+/// A service's state, as the console's Status column shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum ServiceState {
+    /// Being created in the cloud.
+    Provisioning,
+    /// Serving.
+    Ready,
+    /// Being stopped.
+    Stopping,
+    /// Stopped: not serving, content kept.
+    Stopped,
+    /// Being started.
+    Starting,
+    /// Sync/redeploy or VM count change in progress.
+    Upgrading,
+    /// Being deleted.
+    Deleting,
+    /// A step failed; see the status details.
+    Error,
+}
+
+impl ServiceState {
+    /// The `SMS_AzureService.State` code (community-documented; Upgrading/Deleting are ours).
+    pub fn code(self) -> i32 {
+        match self {
+            ServiceState::Ready => 0,
+            ServiceState::Provisioning => 1,
+            ServiceState::Error => 2,
+            ServiceState::Upgrading => 3,
+            ServiceState::Starting => 4,
+            ServiceState::Stopping => 5,
+            ServiceState::Stopped => 6,
+            ServiceState::Deleting => 7,
+        }
+    }
+
+    /// True while a task is moving the service between states.
+    pub fn is_transitional(self) -> bool {
+        matches!(
+            self,
+            ServiceState::Provisioning
+                | ServiceState::Stopping
+                | ServiceState::Starting
+                | ServiceState::Upgrading
+                | ServiceState::Deleting
+        )
+    }
+
+    /// Name as shown.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceState::Provisioning => "Provisioning",
+            ServiceState::Ready => "Ready",
+            ServiceState::Stopping => "Stopping",
+            ServiceState::Stopped => "Stopped",
+            ServiceState::Starting => "Starting",
+            ServiceState::Upgrading => "Upgrading",
+            ServiceState::Deleting => "Deleting",
+            ServiceState::Error => "Error",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<ServiceState> {
+        [
+            ServiceState::Provisioning,
+            ServiceState::Ready,
+            ServiceState::Stopping,
+            ServiceState::Stopped,
+            ServiceState::Starting,
+            ServiceState::Upgrading,
+            ServiceState::Deleting,
+            ServiceState::Error,
+        ]
+        .into_iter()
+        .find(|st| st.as_str() == s)
+    }
+}
+
+/// An operator action on a service.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Start Service.
+    Start,
+    /// Stop Service.
+    Stop,
+    /// Delete.
+    Delete,
+    /// Sync / redeploy, VM count or certificate change.
+    Upgrade,
+}
+
+impl Action {
+    /// Whether the action is allowed in `state`, and if not, why (for the disabled button and
+    /// the 409 answer).
+    pub fn allowed_in(self, state: ServiceState) -> Result<(), String> {
+        use ServiceState as S;
+        let ok = match self {
+            Action::Start => matches!(state, S::Stopped | S::Error),
+            Action::Stop => matches!(state, S::Ready | S::Error),
+            // Deleting is always possible: the way out of any state, including a stuck one.
+            Action::Delete => state != S::Deleting,
+            Action::Upgrade => matches!(state, S::Ready | S::Error),
+        };
+        if ok {
+            Ok(())
+        } else {
+            Err(format!(
+                "cannot {} a service that is {}",
+                self.verb(),
+                state.as_str()
+            ))
+        }
+    }
+
+    /// Verb for messages.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Action::Start => "start",
+            Action::Stop => "stop",
+            Action::Delete => "delete",
+            Action::Upgrade => "upgrade",
+        }
+    }
+}
+
+/// Azure environment (wizard General page).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default, utoipa::ToSchema)]
+pub enum Environment {
+    /// Azure public cloud.
+    #[default]
+    AzurePublicCloud,
+    /// Azure US Government cloud.
+    AzureUSGovernmentCloud,
+}
+
+/// Regions (the `AzureRegion` enum of the cmdlets; the CMG wizard of 2010+ lists fewer).
+pub const REGIONS: &[&str] = &[
+    "AnywhereAsia",
+    "AnywhereEurope",
+    "AnywhereUS",
+    "EastAsia",
+    "EastUS",
+    "EastUS2",
+    "CentralUS",
+    "NorthCentralUS",
+    "SouthCentralUS",
+    "WestCentralUS",
+    "WestUS",
+    "WestUS2",
+    "NorthEurope",
+    "WestEurope",
+    "SoutheastAsia",
+    "UKSouth",
+    "UKWest",
+    "FranceCentral",
+    "GermanyWestCentral",
+    "JapanEast",
+    "JapanWest",
+    "KoreaCentral",
+    "AustraliaEast",
+    "AustraliaSoutheast",
+    "CanadaCentral",
+    "CanadaEast",
+    "CentralIndia",
+    "SouthIndia",
+    "BrazilSouth",
+    "SouthAfricaNorth",
+    "USGovVirginia",
+    "USGovArizona",
+];
+
+/// Regions the CMG wizard offers (domain.md §3: the 2010+ `-Region`).
+pub const CMG_REGIONS: &[&str] = &[
+    "EastUS",
+    "SouthCentralUS",
+    "WestEurope",
+    "SoutheastAsia",
+    "WestUS2",
+    "WestCentralUS",
+];
+
+/// Checks a region name for a CDP or a CMG.
+pub fn region(value: &str, cmg: bool) -> Result<String, FieldError> {
+    let list = if cmg { CMG_REGIONS } else { REGIONS };
+    list.iter()
+        .find(|r| r.eq_ignore_ascii_case(value))
+        .map(|r| r.to_string())
+        .ok_or_else(|| FieldError::new("Region", format!("must be one of: {}", list.join(", "))))
+}
+
+/// A quota with warning and critical levels (CDP storage and transfer, CMG storage and egress).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Threshold {
+    /// Quota in GB.
+    pub quota_gb: u32,
+    /// Warning alert at this % of the quota.
+    pub warning_pct: u8,
+    /// Critical alert at this % of the quota.
+    pub critical_pct: u8,
+}
+
+/// Largest quota accepted, in GB (no documented limit; 1 PB keeps arithmetic safe).
+pub const MAX_QUOTA_GB: i64 = 1_000_000;
+
+impl Threshold {
+    /// Validates a threshold; `label` prefixes the field names (e.g. `Storage alert threshold`).
+    pub fn new(
+        label: &str,
+        quota_gb: i64,
+        warning_pct: i64,
+        critical_pct: i64,
+    ) -> Result<Threshold, FieldError> {
+        if !(1..=MAX_QUOTA_GB).contains(&quota_gb) {
+            return Err(FieldError::new(
+                format!("{label} (GB)"),
+                format!("must be from 1 to {MAX_QUOTA_GB} GB (got {quota_gb})"),
+            ));
+        }
+        let (w, c) = validate::warning_below_critical(
+            &format!("{label} warning %"),
+            warning_pct,
+            &format!("{label} critical %"),
+            critical_pct,
+        )?;
+        Ok(Threshold {
+            quota_gb: quota_gb as u32,
+            warning_pct: w,
+            critical_pct: c,
+        })
+    }
+}
+
+/// CDP Alerts page defaults (domain.md §1): storage 2,000 GB, transfer 10,000 GB, 50 %/90 %.
+pub const CDP_STORAGE_DEFAULT: Threshold = Threshold {
+    quota_gb: 2000,
+    warning_pct: 50,
+    critical_pct: 90,
+};
+/// CDP monthly transfer default.
+pub const CDP_TRANSFER_DEFAULT: Threshold = Threshold {
+    quota_gb: 10000,
+    warning_pct: 50,
+    critical_pct: 90,
+};
+/// CMG 14-day outbound data default (the console's 10000 GB, not the docs' 10).
+pub const CMG_EGRESS_DEFAULT: Threshold = Threshold {
+    quota_gb: 10000,
+    warning_pct: 50,
+    critical_pct: 90,
+};
+/// CMG storage default. The console default is unconfirmed; the docs' 2 GB would alert on any
+/// real content, so cloudsite uses the CDP's 2,000 GB.
+pub const CMG_STORAGE_DEFAULT: Threshold = Threshold {
+    quota_gb: 2000,
+    warning_pct: 50,
+    critical_pct: 90,
+};
+
+/// Instances every CDP runs (not settable; upgrades reset it to 2).
+pub const CDP_INSTANCES: u8 = 2;
+
+/// CMG VM sizes (2107+).
+pub const VM_SIZES: &[&str] = &["Standard_A2_v2", "Standard_A4_v2", "Standard_B2s"];
+
+/// The storage account name derived from a deployment prefix: lowercase letters and digits,
+/// 3–24 characters (domain.md §2).
+pub fn storage_account_name(prefix: &str) -> Result<String, FieldError> {
+    let name: String = prefix
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_ascii_lowercase();
+    if (3..=24).contains(&name.len()) {
+        Ok(name)
+    } else {
+        Err(FieldError::new(
+            "Service name",
+            "the storage account name (the host part without hyphens) must be 3-24 lowercase letters and digits",
+        ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_follow_the_lifecycle() {
+        assert!(Action::Stop.allowed_in(ServiceState::Ready).is_ok());
+        assert!(Action::Stop.allowed_in(ServiceState::Stopped).is_err());
+        assert!(Action::Start.allowed_in(ServiceState::Stopped).is_ok());
+        assert!(
+            Action::Start
+                .allowed_in(ServiceState::Provisioning)
+                .is_err()
+        );
+        assert!(
+            Action::Delete
+                .allowed_in(ServiceState::Provisioning)
+                .is_ok()
+        );
+        assert!(Action::Delete.allowed_in(ServiceState::Deleting).is_err());
+        let e = Action::Start.allowed_in(ServiceState::Ready).unwrap_err();
+        assert!(e.contains("Ready"));
+    }
+
+    #[test]
+    fn thresholds_and_regions() {
+        assert_eq!(
+            Threshold::new("Storage alert threshold", 2000, 50, 90),
+            Ok(CDP_STORAGE_DEFAULT)
+        );
+        let e = Threshold::new("Storage alert threshold", 0, 50, 90).unwrap_err();
+        assert_eq!(e.field, "Storage alert threshold (GB)");
+        let e = Threshold::new("Transfer alert threshold", 10, 95, 90).unwrap_err();
+        assert_eq!(e.field, "Transfer alert threshold warning %");
+        assert_eq!(region("westeurope", false).as_deref(), Ok("WestEurope"));
+        assert!(region("NorthEurope", true).is_err());
+        for s in [
+            ServiceState::Ready,
+            ServiceState::Deleting,
+            ServiceState::Error,
+        ] {
+            assert_eq!(ServiceState::parse(s.as_str()), Some(s));
+        }
+    }
+
+    #[test]
+    fn storage_account_names() {
+        assert_eq!(
+            storage_account_name("GraniteFalls-1").as_deref(),
+            Ok("granitefalls1")
+        );
+        assert!(storage_account_name("a-b").is_err());
+    }
+}

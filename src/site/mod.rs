@@ -1,0 +1,1 @@
+//! The site service: persistence, tasks, the HTTP API, logs and status messages.

@@ -1,1 +1,3 @@
 //! The HTTP API's wire types and the client used by the console and the scripting commands.
+
+pub mod wire;

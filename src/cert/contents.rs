@@ -17,6 +17,9 @@ pub struct CertEntry {
 pub struct KeyEntry {
     pub info: KeyInfo,
     pub local_key_id: Option<Vec<u8>>,
+    /// PKCS#8 DER, kept where the file gives one (PFX, PEM `PRIVATE KEY`) so a caller can use
+    /// the key; dropped with the contents.
+    pub pkcs8: Option<Vec<u8>>,
 }
 
 /// What a file holds.
@@ -107,6 +110,7 @@ fn read_pfx(
         c.keys.push(KeyEntry {
             info,
             local_key_id: k.attrs.local_key_id,
+            pkcs8: Some(k.pkcs8),
         });
     }
     c.certs = pfx
@@ -145,6 +149,7 @@ fn read_der(bytes: &[u8], opts: &Options, budget: &mut Budget) -> Result<Content
         c.keys.push(KeyEntry {
             info,
             local_key_id: None,
+            pkcs8: Some(bytes.to_vec()),
         });
         return Ok(c);
     }
@@ -153,6 +158,7 @@ fn read_der(bytes: &[u8], opts: &Options, budget: &mut Budget) -> Result<Content
         c.keys.push(KeyEntry {
             info,
             local_key_id: None,
+            pkcs8: None,
         });
         return Ok(c);
     }
@@ -287,6 +293,7 @@ fn read_pem(bytes: &[u8], opts: &Options, budget: &mut Budget) -> Result<Content
                 c.keys.push(KeyEntry {
                     info,
                     local_key_id: None,
+                    pkcs8: Some(b.der.clone()),
                 });
             }
             "ENCRYPTED PRIVATE KEY" => {
@@ -294,6 +301,7 @@ fn read_pem(bytes: &[u8], opts: &Options, budget: &mut Budget) -> Result<Content
                     Some(info) => c.keys.push(KeyEntry {
                         info,
                         local_key_id: None,
+                        pkcs8: None,
                     }),
                     None => {
                         return Err(fail(
@@ -325,6 +333,7 @@ fn read_pem(bytes: &[u8], opts: &Options, budget: &mut Budget) -> Result<Content
                 c.keys.push(KeyEntry {
                     info,
                     local_key_id: None,
+                    pkcs8: None,
                 });
             }
             "PKCS7" | "PKCS #7 SIGNED DATA" => match pkcs7_certs(&b.der) {

@@ -239,11 +239,50 @@ pub fn inspect_file(path: &Path, opts: &Options) -> Report {
     }
 }
 
+/// A certificate chain with its private key, as a TLS server or client needs it.
+#[derive(Clone)]
+pub struct Identity {
+    /// Certificates, DER, the one matching the key first.
+    pub chain_der: Vec<Vec<u8>>,
+    /// The private key, PKCS#8 DER.
+    pub key_pkcs8: Vec<u8>,
+}
+
+impl std::fmt::Debug for Identity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the key.
+        f.debug_struct("Identity")
+            .field("certificates", &self.chain_der.len())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Identity {
+    /// The chain as PEM `CERTIFICATE` blocks.
+    pub fn cert_pem(&self) -> String {
+        self.chain_der
+            .iter()
+            .map(|d| pem::encode("CERTIFICATE", d))
+            .collect()
+    }
+
+    /// The key as a PEM `PRIVATE KEY` block.
+    pub fn key_pem(&self) -> String {
+        pem::encode("PRIVATE KEY", &self.key_pkcs8)
+    }
+}
+
 /// Inspects the bytes of a certificate file.
 pub fn inspect(bytes: &[u8], opts: &Options) -> Report {
+    inspect_identity(bytes, opts).0
+}
+
+/// Inspects the bytes and, when the file holds a private key that matches one of its
+/// certificates, also returns that certificate (with the rest of the chain) and the key.
+pub fn inspect_identity(bytes: &[u8], opts: &Options) -> (Report, Option<Identity>) {
     let contents = match contents::read(bytes, opts) {
         Ok(c) => c,
-        Err((format, e)) => return Report::unreadable(format, opts.role, e),
+        Err((format, e)) => return (Report::unreadable(format, opts.role, e), None),
     };
     let role = opts.role.or(if contents.format == "publishsettings" {
         Some(Role::Management)
@@ -259,14 +298,11 @@ pub fn inspect(bytes: &[u8], opts: &Options) -> Report {
                 certificates.push(facts);
             }
             Err(e) => {
-                return Report::unreadable(
-                    Some(contents.format),
-                    role,
-                    InspectError::new(
-                        ErrorKind::Malformed,
-                        format!("certificate {} in the file: {e}", n + 1),
-                    ),
+                let error = InspectError::new(
+                    ErrorKind::Malformed,
+                    format!("certificate {} in the file: {e}", n + 1),
                 );
+                return (Report::unreadable(Some(contents.format), role, error), None);
             }
         }
     }
@@ -313,7 +349,8 @@ pub fn inspect(bytes: &[u8], opts: &Options) -> Report {
     } else {
         Verdict::Usable
     };
-    Report {
+    let identity = identity_of(&contents, leaf, key_matched);
+    let report = Report {
         ok: true,
         error: None,
         format: Some(contents.format),
@@ -332,7 +369,31 @@ pub fn inspect(bytes: &[u8], opts: &Options) -> Report {
         protection: contents.protection,
         findings: found,
         verdict,
-    }
+    };
+    (report, identity)
+}
+
+/// The leaf and the rest of the chain with the key that matched the leaf.
+fn identity_of(
+    contents: &contents::Contents,
+    leaf: Option<usize>,
+    key_matched: Option<bool>,
+) -> Option<Identity> {
+    let leaf = leaf.filter(|_| key_matched == Some(true))?;
+    let key = contents.keys.iter().find_map(|k| k.pkcs8.clone())?;
+    let mut chain_der = vec![contents.certs[leaf].der.clone()];
+    chain_der.extend(
+        contents
+            .certs
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| *i != leaf)
+            .map(|(_, c)| c.der.clone()),
+    );
+    Some(Identity {
+        chain_der,
+        key_pkcs8: key,
+    })
 }
 
 /// The leaf: the certificate whose public key matches the private key; failing that, the one

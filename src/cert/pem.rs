@@ -21,6 +21,18 @@ pub const LENIENT_BASE64: GeneralPurpose = GeneralPurpose::new(
     GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
 );
 
+/// PEM armour for `der` under `label`, 64 columns, trailing newline.
+pub fn encode(label: &str, der: &[u8]) -> String {
+    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
+    let mut out = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        out.push_str(&String::from_utf8_lossy(chunk));
+        out.push('\n');
+    }
+    out.push_str(&format!("-----END {label}-----\n"));
+    out
+}
+
 /// True if the bytes contain a PEM header.
 pub fn looks_like_pem(data: &[u8]) -> bool {
     data.windows(11).any(|w| w == b"-----BEGIN ")
@@ -102,6 +114,14 @@ mod tests {
             ("Proc-Type".to_string(), "4,ENCRYPTED".to_string())
         );
         assert_eq!(b[1].der, vec![4, 5, 6]);
+    }
+
+    #[test]
+    fn encode_round_trips() {
+        let der: Vec<u8> = (0..200u8).collect();
+        let text = encode("CERTIFICATE", &der);
+        assert!(text.lines().all(|l| l.len() <= 64));
+        assert_eq!(blocks(text.as_bytes()).unwrap()[0].der, der);
     }
 
     #[test]

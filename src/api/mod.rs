@@ -1,3 +1,5 @@
 //! The HTTP API's wire types and the client used by the console and the scripting commands.
 
 pub mod wire;
+
+pub mod client;

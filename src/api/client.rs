@@ -1,0 +1,247 @@
+//! The API client: the scripting commands and the console talk to a site only through this.
+
+use super::wire::{ErrorBody, ErrorDetail, EventView};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use std::time::Duration;
+
+/// Why a call failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ClientError {
+    /// The site answered with an error.
+    #[error("{}", describe(.status, .detail))]
+    Api {
+        /// HTTP status.
+        status: u16,
+        /// The error body.
+        detail: ErrorDetail,
+    },
+    /// The site could not be reached or answered garbage.
+    #[error("cannot reach the site at {url}: {message}")]
+    Transport {
+        /// Site URL.
+        url: String,
+        /// Cause.
+        message: String,
+    },
+}
+
+fn describe(status: &u16, d: &ErrorDetail) -> String {
+    match (&d.field, &d.rule) {
+        (Some(f), Some(r)) => format!("{f}: {r}"),
+        _ => format!("{} ({status})", d.message),
+    }
+}
+
+impl ClientError {
+    /// The HTTP status, if the site answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ClientError::Api { status, .. } => Some(*status),
+            ClientError::Transport { .. } => None,
+        }
+    }
+}
+
+/// A client of one site.
+#[derive(Clone)]
+pub struct Client {
+    base: String,
+    token: String,
+    http: reqwest::Client,
+}
+
+impl std::fmt::Debug for Client {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.base)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Client {
+    /// A client for the site at `base` (e.g. `http://127.0.0.1:8443`) with a bearer `token`;
+    /// `ca_pem` is the CA to trust for an `https://` site.
+    pub fn new(base: &str, token: &str, ca_pem: Option<&str>) -> Result<Client, ClientError> {
+        // rustls needs one process-wide crypto provider; installing twice is harmless.
+        let _ = rustls::crypto::ring::default_provider().install_default();
+        let transport = |message: String| ClientError::Transport {
+            url: base.to_string(),
+            message,
+        };
+        // The site is reached directly: a proxy in the environment is for the site's own calls
+        // to the cloud, not for operators talking to their site.
+        let mut builder = reqwest::Client::builder()
+            .no_proxy()
+            .connect_timeout(Duration::from_secs(10));
+        if let Some(pem) = ca_pem {
+            let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .map_err(|e| transport(e.to_string()))?;
+            builder = builder.tls_certs_only(certs);
+        }
+        let http = builder.build().map_err(|e| transport(e.to_string()))?;
+        Ok(Client {
+            base: base.trim_end_matches('/').to_string(),
+            token: token.to_string(),
+            http,
+        })
+    }
+
+    /// The site's base URL.
+    pub fn base(&self) -> &str {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    async fn send<T: DeserializeOwned>(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, ClientError> {
+        let transport = |e: reqwest::Error| ClientError::Transport {
+            url: self.base.clone(),
+            message: e.to_string(),
+        };
+        let resp = req
+            .bearer_auth(&self.token)
+            .send()
+            .await
+            .map_err(transport)?;
+        let status = resp.status();
+        let bytes = resp.bytes().await.map_err(transport)?;
+        if status.is_success() {
+            let body: &[u8] = if bytes.is_empty() { b"null" } else { &bytes };
+            serde_json::from_slice(body).map_err(|e| ClientError::Transport {
+                url: self.base.clone(),
+                message: format!("unexpected answer: {e}"),
+            })
+        } else {
+            let detail = serde_json::from_slice::<ErrorBody>(&bytes)
+                .map(|b| b.error)
+                .unwrap_or_else(|_| ErrorDetail {
+                    code: "http".into(),
+                    message: String::from_utf8_lossy(&bytes).chars().take(300).collect(),
+                    field: None,
+                    rule: None,
+                });
+            Err(ClientError::Api {
+                status: status.as_u16(),
+                detail,
+            })
+        }
+    }
+
+    /// GET `path` (e.g. `/v1/cdps`).
+    pub async fn get<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        self.send(self.http.get(self.url(path))).await
+    }
+
+    /// POST `body` to `path`.
+    pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.send(self.http.post(self.url(path)).json(body)).await
+    }
+
+    /// PATCH `body` to `path`.
+    pub async fn patch<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.send(self.http.patch(self.url(path)).json(body)).await
+    }
+
+    /// PUT `body` to `path`.
+    pub async fn put<B: Serialize + ?Sized, T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &B,
+    ) -> Result<T, ClientError> {
+        self.send(self.http.put(self.url(path)).json(body)).await
+    }
+
+    /// DELETE `path`.
+    pub async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        self.send(self.http.delete(self.url(path))).await
+    }
+
+    /// Opens the event stream; `last_id` resumes after that event.
+    pub async fn events(&self, last_id: Option<u64>) -> Result<EventStream, ClientError> {
+        let mut req = self
+            .http
+            .get(self.url("/v1/events"))
+            .bearer_auth(&self.token);
+        if let Some(id) = last_id {
+            req = req.header("Last-Event-ID", id.to_string());
+        }
+        let transport = |e: reqwest::Error| ClientError::Transport {
+            url: self.base.clone(),
+            message: e.to_string(),
+        };
+        let resp = req.send().await.map_err(transport)?;
+        if !resp.status().is_success() {
+            let status = resp.status().as_u16();
+            let bytes = resp.bytes().await.map_err(transport)?;
+            let detail = serde_json::from_slice::<ErrorBody>(&bytes)
+                .map(|b| b.error)
+                .unwrap_or(ErrorDetail {
+                    code: "http".into(),
+                    message: "cannot open the event stream".into(),
+                    field: None,
+                    rule: None,
+                });
+            return Err(ClientError::Api { status, detail });
+        }
+        Ok(EventStream {
+            resp,
+            buf: String::new(),
+        })
+    }
+}
+
+/// A Server-Sent Events stream of [`EventView`]s.
+pub struct EventStream {
+    resp: reqwest::Response,
+    buf: String,
+}
+
+impl EventStream {
+    /// The next event; `None` when the site closed the stream.
+    pub async fn next(&mut self) -> Option<Result<EventView, ClientError>> {
+        loop {
+            if let Some(end) = self.buf.find("\n\n") {
+                let block: String = self.buf.drain(..end + 2).collect();
+                let data: String = block
+                    .lines()
+                    .filter_map(|l| l.strip_prefix("data:"))
+                    .map(|d| d.trim_start())
+                    .collect::<Vec<_>>()
+                    .join("\n");
+                if data.is_empty() {
+                    continue; // keep-alive comment
+                }
+                return Some(
+                    serde_json::from_str(&data).map_err(|e| ClientError::Transport {
+                        url: String::new(),
+                        message: format!("bad event: {e}"),
+                    }),
+                );
+            }
+            match self.resp.chunk().await {
+                Ok(Some(bytes)) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
+                Ok(None) => return None,
+                Err(e) => {
+                    return Some(Err(ClientError::Transport {
+                        url: String::new(),
+                        message: e.to_string(),
+                    }));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,419 @@
+//! Turns a create request into a validated service: every field checked with `domain`, every
+//! certificate with `cert`. Pure (no database): uniqueness is the store's job.
+
+use crate::api::wire::{CertUpload, CreateCdp, CreateCmg, SubscriptionInput, ThresholdInput};
+use crate::cert::{self, Identity, Options, Report, Role, Severity};
+use crate::cloud::HostedKind;
+use crate::domain::service::{self, Environment, Threshold};
+use crate::domain::validate::{self, FieldError};
+use base64::Engine;
+use time::OffsetDateTime;
+
+/// A trusted root or intermediate for CMG client authentication.
+#[derive(Debug, Clone)]
+pub struct TrustedRoot {
+    /// `root` or `intermediate`.
+    pub kind: String,
+    /// The certificate.
+    pub der: Vec<u8>,
+    /// SHA-1 thumbprint.
+    pub thumbprint: String,
+    /// Subject CN.
+    pub subject_cn: Option<String>,
+}
+
+/// CMG options as validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CmgOptions {
+    /// VM size.
+    pub vm_size: String,
+    /// CRL check.
+    pub check_crl: bool,
+    /// TLS 1.2 only.
+    pub enforce_tls12: bool,
+    /// Serve content.
+    pub serve_content: bool,
+    /// Outbound data alerts on.
+    pub egress_alerts: bool,
+    /// Stop at critical.
+    pub stop_at_critical: bool,
+    /// Storage alerts on.
+    pub storage_alerts: bool,
+}
+
+/// The service certificate as validated.
+#[derive(Debug, Clone)]
+pub struct ServiceCert {
+    /// Chain and key.
+    pub identity: Identity,
+    /// SHA-1 thumbprint of the leaf.
+    pub thumbprint: String,
+    /// CN of the leaf.
+    pub subject_cn: Option<String>,
+    /// Expiry, RFC 3339.
+    pub not_after: String,
+    /// A wildcard certificate (may be shared by several services).
+    pub wildcard: bool,
+}
+
+/// A service ready to be stored and provisioned.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// CDP or CMG.
+    pub kind: HostedKind,
+    /// Service FQDN.
+    pub service_fqdn: String,
+    /// Deployment name: the FQDN's host part.
+    pub deployment_name: String,
+    /// Description.
+    pub description: String,
+    /// Subscription GUID (lower case).
+    pub subscription_id: String,
+    /// Environment.
+    pub environment: Environment,
+    /// Region.
+    pub region: String,
+    /// Resource group.
+    pub resource_group: Option<String>,
+    /// Instances.
+    pub instances: u8,
+    /// Storage account for content, when the service serves content.
+    pub storage_account: Option<String>,
+    /// Storage threshold.
+    pub storage: Threshold,
+    /// Transfer (CDP) or outbound data (CMG) threshold.
+    pub transfer: Threshold,
+    /// CMG options.
+    pub cmg: Option<CmgOptions>,
+    /// CMG trusted roots.
+    pub trusted_roots: Vec<TrustedRoot>,
+    /// Service certificate.
+    pub service_cert: ServiceCert,
+    /// Management certificate.
+    pub management: Identity,
+}
+
+fn decode(field: &str, b64: &str) -> Result<Vec<u8>, FieldError> {
+    let compact: String = b64.chars().filter(|c| !c.is_whitespace()).collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(compact.as_bytes())
+        .map_err(|_| FieldError::new(field, "must be the file's bytes in base64"))
+}
+
+/// Opens an uploaded certificate for `role`; errors name `label` ("Service certificate", …).
+fn open(
+    label: &str,
+    upload: &CertUpload,
+    role: Role,
+    now: OffsetDateTime,
+) -> Result<(Report, Identity), FieldError> {
+    let bytes = decode(&format!("{label} file"), &upload.file_base64)?;
+    let mut opts = Options::new()
+        .password(upload.password.clone())
+        .role(Some(role));
+    opts.now = now;
+    let (report, identity) = cert::inspect_identity(&bytes, &opts);
+    if let Some(e) = &report.error {
+        return Err(match e.kind {
+            cert::ErrorKind::WrongPassword => {
+                FieldError::new(format!("{label} password"), "is not correct for the file")
+            }
+            _ => FieldError::new(format!("{label} file"), e.message.clone()),
+        });
+    }
+    let errors: Vec<&str> = report
+        .findings
+        .iter()
+        .filter(|f| f.severity == Severity::Error)
+        .map(|f| f.message.as_str())
+        .collect();
+    if !errors.is_empty() {
+        return Err(FieldError::new(label, errors.join(" ")));
+    }
+    let identity = identity.ok_or_else(|| {
+        FieldError::new(
+            label,
+            "the file holds no private key matching its certificate",
+        )
+    })?;
+    Ok((report, identity))
+}
+
+/// General page: the subscription ID and the management certificate (or a .publishsettings).
+pub fn subscription(
+    input: &SubscriptionInput,
+    now: OffsetDateTime,
+) -> Result<(String, Identity), FieldError> {
+    let (report, identity) = open(
+        "Management certificate",
+        &input.management_certificate,
+        Role::Management,
+        now,
+    )?;
+    let from_file = report
+        .subscriptions
+        .as_ref()
+        .map(|s| s.iter().map(|s| s.id.clone()).collect::<Vec<_>>());
+    let id = match (&input.subscription_id, from_file) {
+        (Some(id), _) if !id.trim().is_empty() => id.clone(),
+        (_, Some(ids)) if ids.len() == 1 => ids[0].clone(),
+        (_, Some(ids)) if ids.len() > 1 => {
+            return Err(FieldError::new(
+                "Subscription ID",
+                format!(
+                    "the .publishsettings file lists several subscriptions ({}); choose one",
+                    ids.join(", ")
+                ),
+            ));
+        }
+        _ => return Err(FieldError::new("Subscription ID", "is required")),
+    };
+    Ok((validate::subscription_id(&id)?, identity))
+}
+
+fn threshold(
+    label: &str,
+    input: &ThresholdInput,
+    default: Threshold,
+) -> Result<Threshold, FieldError> {
+    Threshold::new(
+        label,
+        input.quota_gb.unwrap_or(i64::from(default.quota_gb)),
+        input.warning_pct.unwrap_or(i64::from(default.warning_pct)),
+        input
+            .critical_pct
+            .unwrap_or(i64::from(default.critical_pct)),
+    )
+}
+
+/// Checks and applies a threshold update to `current`.
+pub fn update_threshold(
+    label: &str,
+    input: &ThresholdInput,
+    current: Threshold,
+) -> Result<Threshold, FieldError> {
+    threshold(label, input, current)
+}
+
+/// The Service FQDN: given, or the certificate's name; a wildcard certificate needs a host.
+fn service_fqdn(
+    given: Option<&str>,
+    report: &Report,
+    prefer_dns_name: bool,
+) -> Result<(String, bool), FieldError> {
+    let leaf = report.leaf_cert();
+    let wildcard = report.wildcard_domain.clone();
+    let from_cert = if prefer_dns_name {
+        leaf.and_then(|c| c.dns_names.first().cloned())
+            .or_else(|| report.service_fqdn.clone())
+    } else {
+        report.service_fqdn.clone()
+    };
+    let fqdn = match given.map(str::trim).filter(|g| !g.is_empty()) {
+        Some(g) => g.to_string(),
+        None => match (&wildcard, from_cert) {
+            (Some(domain), _) => {
+                return Err(FieldError::new(
+                    "Service FQDN",
+                    format!(
+                        "the certificate is a wildcard (*.{domain}): give the host name, e.g. clouddp1.{domain}"
+                    ),
+                ));
+            }
+            (None, Some(f)) => f,
+            (None, None) => {
+                return Err(FieldError::new(
+                    "Service FQDN",
+                    "is required: the certificate CN is not an FQDN",
+                ));
+            }
+        },
+    };
+    validate::fqdn("Service FQDN", &fqdn)?;
+    if let Some(domain) = &wildcard {
+        let suffix = format!(".{}", domain.to_ascii_lowercase());
+        let lower = fqdn.to_ascii_lowercase();
+        if !lower.ends_with(&suffix) || lower[..lower.len() - suffix.len()].contains('.') {
+            return Err(FieldError::new(
+                "Service FQDN",
+                format!(
+                    "must be a host directly under the wildcard's domain {domain} (host.{domain})"
+                ),
+            ));
+        }
+    } else if let Some(cn) = leaf.and_then(|c| c.subject_cn.as_deref()) {
+        let names_ok = fqdn.eq_ignore_ascii_case(cn)
+            || leaf.is_some_and(|c| c.dns_names.iter().any(|d| d.eq_ignore_ascii_case(&fqdn)));
+        if !names_ok {
+            return Err(FieldError::new(
+                "Service FQDN",
+                format!(
+                    "must be a name the service certificate holds ({cn}); clients would refuse the connection"
+                ),
+            ));
+        }
+    }
+    Ok((fqdn, wildcard.is_some()))
+}
+
+fn service_cert(report: &Report, identity: Identity, wildcard: bool) -> ServiceCert {
+    let leaf = report.leaf_cert();
+    ServiceCert {
+        identity,
+        thumbprint: leaf.map(|c| c.sha1_thumbprint.clone()).unwrap_or_default(),
+        subject_cn: leaf.and_then(|c| c.subject_cn.clone()),
+        not_after: leaf.map(|c| c.not_after.clone()).unwrap_or_default(),
+        wildcard,
+    }
+}
+
+fn host_part(fqdn: &str) -> String {
+    fqdn.split('.').next().unwrap_or(fqdn).to_ascii_lowercase()
+}
+
+/// Validates a Create Cloud Distribution Point request.
+pub fn cdp(req: &CreateCdp, now: OffsetDateTime) -> Result<Prepared, FieldError> {
+    let (subscription_id, management) = subscription(&req.subscription, now)?;
+    let region = service::region(&req.region, false)?;
+    let (report, identity) = open(
+        "Service certificate",
+        &req.service_certificate,
+        Role::Service,
+        now,
+    )?;
+    let (fqdn, wildcard) = service_fqdn(req.service_fqdn.as_deref(), &report, false)?;
+    let deployment_name = host_part(&fqdn);
+    let storage_account = service::storage_account_name(&deployment_name)?;
+    Ok(Prepared {
+        kind: HostedKind::Cdp,
+        deployment_name,
+        service_fqdn: fqdn,
+        description: req.description.trim().to_string(),
+        subscription_id,
+        environment: req.subscription.environment,
+        region,
+        resource_group: req.resource_group.clone().filter(|r| !r.trim().is_empty()),
+        instances: service::CDP_INSTANCES,
+        storage_account: Some(storage_account),
+        storage: threshold(
+            "Storage alert threshold",
+            &req.storage,
+            service::CDP_STORAGE_DEFAULT,
+        )?,
+        transfer: threshold(
+            "Transfer alert threshold",
+            &req.transfer,
+            service::CDP_TRANSFER_DEFAULT,
+        )?,
+        cmg: None,
+        trusted_roots: Vec::new(),
+        service_cert: service_cert(&report, identity, wildcard),
+        management,
+    })
+}
+
+/// Largest number of trusted roots and intermediates (≤1902 limits, kept as a sane bound).
+const MAX_ROOTS: usize = 2;
+const MAX_INTERMEDIATES: usize = 4;
+
+/// Validates a Create Cloud Management Gateway request.
+pub fn cmg(req: &CreateCmg, now: OffsetDateTime) -> Result<Prepared, FieldError> {
+    let (subscription_id, management) = subscription(&req.subscription, now)?;
+    let (report, identity) = open(
+        "Service certificate",
+        &req.service_certificate,
+        Role::Service,
+        now,
+    )?;
+    let (fqdn, wildcard) = service_fqdn(req.service_fqdn.as_deref(), &report, true)?;
+    let deployment_name = host_part(&fqdn);
+    validate::cmg_name(&deployment_name)?;
+    let region = service::region(&req.region, true)?;
+    let vm_size = match &req.vm_size {
+        Some(v) => service::VM_SIZES
+            .iter()
+            .find(|s| s.eq_ignore_ascii_case(v))
+            .map(|s| s.to_string())
+            .ok_or_else(|| {
+                FieldError::new(
+                    "VM Size",
+                    format!("must be one of: {}", service::VM_SIZES.join(", ")),
+                )
+            })?,
+        None => service::VM_SIZES[0].to_string(),
+    };
+    let instances = validate::vm_instances(req.vm_instances.unwrap_or(1))?;
+    let serve_content = req.serve_content.unwrap_or(true);
+    let mut trusted_roots = Vec::new();
+    for (i, root) in req.trusted_roots.iter().enumerate() {
+        let label = format!("Trusted root certificate {}", i + 1);
+        let kind = match root.kind.as_str() {
+            "root" | "intermediate" => root.kind.clone(),
+            _ => return Err(FieldError::new(&label, "kind must be root or intermediate")),
+        };
+        let der = decode(&format!("{label} file"), &root.file_base64)?;
+        let mut opts = Options::new().role(Some(Role::TrustedRoot));
+        opts.now = now;
+        let r = cert::inspect(&der, &opts);
+        if let Some(e) = &r.error {
+            return Err(FieldError::new(format!("{label} file"), e.message.clone()));
+        }
+        if let Some(f) = r.findings.iter().find(|f| f.severity == Severity::Error) {
+            return Err(FieldError::new(&label, f.message.clone()));
+        }
+        let leaf = r
+            .leaf_cert()
+            .ok_or_else(|| FieldError::new(&label, "holds no certificate"))?;
+        trusted_roots.push(TrustedRoot {
+            kind,
+            der: der.clone(),
+            thumbprint: leaf.sha1_thumbprint.clone(),
+            subject_cn: leaf.subject_cn.clone(),
+        });
+    }
+    let roots = trusted_roots.iter().filter(|r| r.kind == "root").count();
+    if roots > MAX_ROOTS || trusted_roots.len() - roots > MAX_INTERMEDIATES {
+        return Err(FieldError::new(
+            "Certificates",
+            format!("at most {MAX_ROOTS} trusted roots and {MAX_INTERMEDIATES} intermediates"),
+        ));
+    }
+    Ok(Prepared {
+        kind: HostedKind::Cmg,
+        storage_account: if serve_content {
+            Some(service::storage_account_name(&deployment_name)?)
+        } else {
+            None
+        },
+        deployment_name,
+        service_fqdn: fqdn,
+        description: req.description.trim().to_string(),
+        subscription_id,
+        environment: req.subscription.environment,
+        region,
+        resource_group: req.resource_group.clone().filter(|r| !r.trim().is_empty()),
+        instances,
+        storage: threshold(
+            "Storage alert threshold",
+            &req.storage,
+            service::CMG_STORAGE_DEFAULT,
+        )?,
+        transfer: threshold(
+            "Outbound data transfer threshold",
+            &req.egress,
+            service::CMG_EGRESS_DEFAULT,
+        )?,
+        cmg: Some(CmgOptions {
+            vm_size,
+            check_crl: req.check_crl.unwrap_or(true),
+            enforce_tls12: req.enforce_tls12.unwrap_or(true),
+            serve_content,
+            egress_alerts: req.egress_alerts.unwrap_or(false),
+            stop_at_critical: req.stop_at_critical.unwrap_or(false),
+            storage_alerts: req.storage_alerts.unwrap_or(false),
+        }),
+        trusted_roots,
+        service_cert: service_cert(&report, identity, wildcard),
+        management,
+    })
+}

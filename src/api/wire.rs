@@ -507,3 +507,29 @@ pub struct NewToken {
     /// The token. Store it now; it is not shown again.
     pub token: String,
 }
+
+/// Answer to a Set: the service, and the task started when the change needs the cloud
+/// (a CMG VM count change starts an upgrade).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct Updated {
+    /// The service as it is now.
+    pub service: ServiceView,
+    /// The upgrade task, if one was started.
+    pub task: Option<TaskView>,
+}
+
+/// Client settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ClientSettings {
+    /// "Allow access to cloud distribution points" (default No).
+    pub allow_cloud_dp: bool,
+}
+
+/// Create an API token.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CreateToken {
+    /// A name for the token (who or what uses it).
+    pub name: String,
+    /// `full-admin`, `infra-admin` or `read-only`.
+    pub role: String,
+}

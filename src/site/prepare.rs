@@ -22,8 +22,8 @@ pub struct TrustedRoot {
     pub subject_cn: Option<String>,
 }
 
-/// CMG options as validated.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// CMG options as validated (and as stored).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CmgOptions {
     /// VM size.
     pub vm_size: String,

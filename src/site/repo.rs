@@ -1,0 +1,544 @@
+//! Typed reads and writes of the site database: services, tasks, status messages, site
+//! systems, client settings. Every function takes a connection (or transaction) so callers
+//! group changes into one transaction.
+
+use super::prepare::{CmgOptions, Prepared};
+use super::secrets::SecretBox;
+use super::store::{StoreError, millis_to_rfc3339, new_id, now_millis};
+use crate::api::wire::{
+    CertificateView, CmgSettings, InstanceView, ServiceView, StatusMessageView, TaskView, TrustedRootView,
+};
+use crate::cloud::HostedKind;
+use crate::domain::service::{Environment, ServiceState, Threshold};
+use crate::domain::task::{COMPONENT, Level, TaskKind, TaskState};
+use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
+
+/// A database or secrets failure.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// SQLite.
+    #[error("site database: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// Store.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// Secrets.
+    #[error("site secrets: {0}")]
+    Secret(#[from] super::secrets::SecretError),
+    /// Stored JSON.
+    #[error("site database holds malformed data: {0}")]
+    Json(#[from] serde_json::Error),
+}
+
+type Result<T> = std::result::Result<T, RepoError>;
+
+/// The structured part of a service row (`settings` column).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Settings {
+    /// Storage threshold.
+    pub storage: Threshold,
+    /// Transfer / outbound data threshold.
+    pub transfer: Threshold,
+    /// CMG options.
+    #[serde(default)]
+    pub cmg: Option<CmgOptions>,
+    /// Instances as last reported by the cloud.
+    #[serde(default)]
+    pub instances: Vec<InstanceView>,
+    /// Service certificate subject CN.
+    #[serde(default)]
+    pub cert_cn: Option<String>,
+    /// Service certificate expiry (RFC 3339).
+    #[serde(default)]
+    pub cert_not_after: String,
+}
+
+/// A service row (secrets still sealed).
+#[derive(Debug, Clone)]
+pub struct ServiceRecord {
+    /// Id.
+    pub id: String,
+    /// CDP or CMG.
+    pub kind: HostedKind,
+    /// Deployment name.
+    pub deployment_name: String,
+    /// Service FQDN.
+    pub service_fqdn: String,
+    /// Description.
+    pub description: String,
+    /// Subscription.
+    pub subscription_id: String,
+    /// Environment.
+    pub environment: Environment,
+    /// Region.
+    pub region: String,
+    /// Resource group.
+    pub resource_group: Option<String>,
+    /// State.
+    pub state: ServiceState,
+    /// Status details.
+    pub status_details: String,
+    /// Instance count.
+    pub instances: u8,
+    /// Storage account.
+    pub storage_account: Option<String>,
+    /// Settings.
+    pub settings: Settings,
+    /// Service certificate thumbprint.
+    pub cert_thumbprint: String,
+    /// Service certificate chain, PEM.
+    pub cert_pem: String,
+    /// Wildcard certificate.
+    pub cert_wildcard: bool,
+    /// Sealed service key.
+    pub service_key: Vec<u8>,
+    /// Management certificate, PEM.
+    pub management_cert_pem: String,
+    /// Sealed management key.
+    pub management_key: Vec<u8>,
+    /// Created (ms).
+    pub created: i64,
+    /// Updated (ms).
+    pub updated: i64,
+}
+
+fn kind_str(k: HostedKind) -> &'static str {
+    match k {
+        HostedKind::Cdp => "cdp",
+        HostedKind::Cmg => "cmg",
+    }
+}
+
+fn env_str(e: Environment) -> &'static str {
+    match e {
+        Environment::AzurePublicCloud => "AzurePublicCloud",
+        Environment::AzureUSGovernmentCloud => "AzureUSGovernmentCloud",
+    }
+}
+
+const SERVICE_COLUMNS: &str = "id, kind, deployment_name, service_fqdn, description, subscription_id, environment, \
+    region, resource_group, state, status_details, instances, storage_account, settings, service_cert_thumbprint, \
+    service_cert_pem, service_cert_wildcard, service_key, management_cert_pem, management_key, created, updated";
+
+fn service_from_row(r: &Row<'_>) -> rusqlite::Result<ServiceRecord> {
+    let bad = |i: usize, what: &str| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, format!("bad {what}").into())
+    };
+    let kind: String = r.get(1)?;
+    let env: String = r.get(6)?;
+    let state: String = r.get(9)?;
+    let settings: String = r.get(13)?;
+    Ok(ServiceRecord {
+        id: r.get(0)?,
+        kind: if kind == "cmg" { HostedKind::Cmg } else { HostedKind::Cdp },
+        deployment_name: r.get(2)?,
+        service_fqdn: r.get(3)?,
+        description: r.get(4)?,
+        subscription_id: r.get(5)?,
+        environment: if env == "AzureUSGovernmentCloud" {
+            Environment::AzureUSGovernmentCloud
+        } else {
+            Environment::AzurePublicCloud
+        },
+        region: r.get(7)?,
+        resource_group: r.get(8)?,
+        state: ServiceState::parse(&state).ok_or_else(|| bad(9, "state"))?,
+        status_details: r.get(10)?,
+        instances: r.get::<_, i64>(11)?.clamp(0, 255) as u8,
+        storage_account: r.get(12)?,
+        settings: serde_json::from_str(&settings).map_err(|_| bad(13, "settings"))?,
+        cert_thumbprint: r.get(14)?,
+        cert_pem: r.get(15)?,
+        cert_wildcard: r.get::<_, i64>(16)? != 0,
+        service_key: r.get::<_, Option<Vec<u8>>>(17)?.unwrap_or_default(),
+        management_cert_pem: r.get::<_, Option<String>>(18)?.unwrap_or_default(),
+        management_key: r.get::<_, Option<Vec<u8>>>(19)?.unwrap_or_default(),
+        created: r.get(20)?,
+        updated: r.get(21)?,
+    })
+}
+
+/// Labels binding sealed blobs to their column.
+pub const SERVICE_KEY_LABEL: &str = "services.service_key";
+/// Label of the management key column.
+pub const MANAGEMENT_KEY_LABEL: &str = "services.management_key";
+/// Label of the proxy password column.
+pub const PROXY_PASSWORD_LABEL: &str = "site_systems.proxy_password";
+
+/// Inserts a prepared service in `Provisioning`; returns its id.
+pub fn insert_service(conn: &Connection, p: &Prepared, secrets: &SecretBox) -> Result<String> {
+    let id = new_id()?;
+    let now = now_millis();
+    let settings = Settings {
+        storage: p.storage,
+        transfer: p.transfer,
+        cmg: p.cmg.clone(),
+        instances: Vec::new(),
+        cert_cn: p.service_cert.subject_cn.clone(),
+        cert_not_after: p.service_cert.not_after.clone(),
+    };
+    let service_key = secrets.seal(SERVICE_KEY_LABEL, &p.service_cert.identity.key_pkcs8)?;
+    let management_key = secrets.seal(MANAGEMENT_KEY_LABEL, &p.management.key_pkcs8)?;
+    let mgmt_thumbprint = p
+        .management
+        .chain_der
+        .first()
+        .map(|d| hex::encode_upper(<sha1::Sha1 as sha2::Digest>::digest(d)))
+        .unwrap_or_default();
+    conn.execute(
+        &format!("INSERT INTO services ({SERVICE_COLUMNS}, vm_size, management_cert_thumbprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '', ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20, ?21, ?22)"),
+        params![
+            id,
+            kind_str(p.kind),
+            p.deployment_name,
+            p.service_fqdn,
+            p.description,
+            p.subscription_id,
+            env_str(p.environment),
+            p.region,
+            p.resource_group,
+            ServiceState::Provisioning.as_str(),
+            i64::from(p.instances),
+            p.storage_account,
+            serde_json::to_string(&settings)?,
+            p.service_cert.thumbprint,
+            p.service_cert.identity.cert_pem(),
+            p.service_cert.wildcard as i64,
+            service_key,
+            p.management.cert_pem(),
+            management_key,
+            now,
+            p.cmg.as_ref().map(|c| c.vm_size.clone()),
+            mgmt_thumbprint,
+        ],
+    )?;
+    for root in &p.trusted_roots {
+        conn.execute(
+            "INSERT INTO trusted_roots (service_id, kind, der, thumbprint) VALUES (?1, ?2, ?3, ?4)",
+            params![id, root.kind, root.der, root.thumbprint],
+        )?;
+    }
+    Ok(id)
+}
+
+/// A service by id, Service FQDN or deployment name (case-insensitive).
+pub fn get_service(conn: &Connection, key: &str) -> Result<Option<ServiceRecord>> {
+    Ok(conn
+        .query_row(
+            &format!(
+                "SELECT {SERVICE_COLUMNS} FROM services WHERE id = ?1 OR service_fqdn = ?1 COLLATE NOCASE OR deployment_name = ?1 COLLATE NOCASE"
+            ),
+            params![key],
+            service_from_row,
+        )
+        .optional()?)
+}
+
+/// Every service of `kind` (or all), by FQDN.
+pub fn list_services(conn: &Connection, kind: Option<HostedKind>) -> Result<Vec<ServiceRecord>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {SERVICE_COLUMNS} FROM services WHERE ?1 IS NULL OR kind = ?1 ORDER BY service_fqdn COLLATE NOCASE"
+    ))?;
+    let rows = stmt.query_map(params![kind.map(kind_str)], service_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Which existing service already uses this FQDN, deployment name or (non-wildcard) thumbprint.
+pub fn conflict(conn: &Connection, fqdn: &str, deployment: &str, thumbprint: &str, wildcard: bool) -> Result<Option<(String, String)>> {
+    let by_name: Option<String> = conn
+        .query_row(
+            "SELECT service_fqdn FROM services WHERE service_fqdn = ?1 COLLATE NOCASE OR deployment_name = ?2 COLLATE NOCASE",
+            params![fqdn, deployment],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(other) = by_name {
+        return Ok(Some((
+            "Service FQDN".into(),
+            format!("must be unique: {other} already uses this name (or its host part {deployment})"),
+        )));
+    }
+    if !wildcard {
+        let by_cert: Option<String> = conn
+            .query_row(
+                "SELECT service_fqdn FROM services WHERE service_cert_thumbprint = ?1 COLLATE NOCASE AND service_cert_wildcard = 0",
+                params![thumbprint],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(other) = by_cert {
+            return Ok(Some((
+                "Service certificate".into(),
+                format!("is already used by {other}; a certificate is shared only when it is a wildcard"),
+            )));
+        }
+    }
+    Ok(None)
+}
+
+/// Sets the state and details; returns the updated record.
+pub fn set_state(conn: &Connection, id: &str, state: ServiceState, details: &str) -> Result<Option<ServiceRecord>> {
+    conn.execute(
+        "UPDATE services SET state = ?2, status_details = ?3, updated = ?4 WHERE id = ?1",
+        params![id, state.as_str(), details, now_millis()],
+    )?;
+    get_service(conn, id)
+}
+
+/// Replaces settings, description and instance count.
+pub fn save_editable(conn: &Connection, rec: &ServiceRecord) -> Result<()> {
+    conn.execute(
+        "UPDATE services SET description = ?2, settings = ?3, instances = ?4, vm_size = ?5, updated = ?6 WHERE id = ?1",
+        params![
+            rec.id,
+            rec.description,
+            serde_json::to_string(&rec.settings)?,
+            i64::from(rec.instances),
+            rec.settings.cmg.as_ref().map(|c| c.vm_size.clone()),
+            now_millis()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Records the instances the cloud reported.
+pub fn set_instances(conn: &Connection, id: &str, instances: Vec<InstanceView>) -> Result<()> {
+    if let Some(mut rec) = get_service(conn, id)? {
+        rec.settings.instances = instances;
+        conn.execute(
+            "UPDATE services SET settings = ?2 WHERE id = ?1",
+            params![id, serde_json::to_string(&rec.settings)?],
+        )?;
+    }
+    Ok(())
+}
+
+/// Removes a service (its trusted roots and connection points go with it).
+pub fn delete_service(conn: &Connection, id: &str) -> Result<()> {
+    conn.execute("DELETE FROM services WHERE id = ?1", params![id])?;
+    Ok(())
+}
+
+/// Trusted roots of a CMG.
+pub fn trusted_roots(conn: &Connection, service_id: &str) -> Result<Vec<TrustedRootView>> {
+    let mut stmt = conn.prepare("SELECT kind, thumbprint, der FROM trusted_roots WHERE service_id = ?1 ORDER BY id")?;
+    let rows = stmt.query_map(params![service_id], |r| {
+        let der: Vec<u8> = r.get(2)?;
+        let cn = crate::cert::x509::parse(&der).ok().and_then(|(f, _)| f.subject_cn);
+        Ok(TrustedRootView { kind: r.get(0)?, thumbprint: r.get(1)?, subject_cn: cn })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The API view of a service.
+pub fn view(conn: &Connection, rec: &ServiceRecord) -> Result<ServiceView> {
+    let cmg = match &rec.settings.cmg {
+        Some(o) => Some(CmgSettings {
+            vm_size: o.vm_size.clone(),
+            check_crl: o.check_crl,
+            enforce_tls12: o.enforce_tls12,
+            serve_content: o.serve_content,
+            egress_alerts: o.egress_alerts,
+            stop_at_critical: o.stop_at_critical,
+            storage_alerts: o.storage_alerts,
+            trusted_roots: trusted_roots(conn, &rec.id)?,
+        }),
+        None => None,
+    };
+    Ok(ServiceView {
+        id: rec.id.clone(),
+        kind: kind_str(rec.kind).into(),
+        service_fqdn: rec.service_fqdn.clone(),
+        name: rec.deployment_name.clone(),
+        status: rec.state,
+        status_details: Some(rec.status_details.clone()).filter(|d| !d.is_empty()),
+        subscription_id: rec.subscription_id.clone(),
+        environment: rec.environment,
+        region: rec.region.clone(),
+        resource_group: rec.resource_group.clone(),
+        description: rec.description.clone(),
+        vm_instances: rec.instances,
+        instances: rec.settings.instances.clone(),
+        storage: rec.settings.storage,
+        transfer: rec.settings.transfer,
+        cmg,
+        certificate: CertificateView {
+            thumbprint: rec.cert_thumbprint.clone(),
+            subject_cn: rec.settings.cert_cn.clone(),
+            not_after: rec.settings.cert_not_after.clone(),
+            wildcard: rec.cert_wildcard,
+        },
+        cname_target: cname_target(rec),
+        created: millis_to_rfc3339(rec.created),
+        updated: millis_to_rfc3339(rec.updated),
+    })
+}
+
+/// The cloud name the operator's CNAME must point at (domain.md §1, §2).
+pub fn cname_target(rec: &ServiceRecord) -> String {
+    let gov = rec.environment == Environment::AzureUSGovernmentCloud;
+    match rec.kind {
+        HostedKind::Cdp => format!("{}.{}", rec.deployment_name, if gov { "usgovcloudapp.net" } else { "cloudapp.net" }),
+        HostedKind::Cmg if gov => format!("{}.usgovcloudapp.net", rec.deployment_name),
+        HostedKind::Cmg => format!("{}.{}.cloudapp.azure.com", rec.deployment_name, rec.region.to_ascii_lowercase()),
+    }
+}
+
+/// A task row.
+#[derive(Debug, Clone)]
+pub struct TaskRecord {
+    /// Id.
+    pub id: String,
+    /// Service.
+    pub service_id: String,
+    /// Kind.
+    pub kind: TaskKind,
+    /// State.
+    pub state: TaskState,
+    /// Step reached.
+    pub step: String,
+    /// JSON payload (e.g. the deploy spec change of an upgrade).
+    pub payload: serde_json::Value,
+    /// Failure.
+    pub error: Option<String>,
+    /// Created (ms).
+    pub created: i64,
+    /// Ended (ms).
+    pub ended: Option<i64>,
+}
+
+impl TaskRecord {
+    /// API view.
+    pub fn view(&self) -> TaskView {
+        TaskView {
+            id: self.id.clone(),
+            service_id: self.service_id.clone(),
+            kind: self.kind,
+            state: self.state,
+            step: Some(self.step.clone()).filter(|s| !s.is_empty()),
+            error: self.error.clone(),
+            created: millis_to_rfc3339(self.created),
+            ended: self.ended.map(millis_to_rfc3339),
+        }
+    }
+}
+
+const TASK_COLUMNS: &str = "id, service_id, kind, state, step, payload, error, created, ended";
+
+fn task_from_row(r: &Row<'_>) -> rusqlite::Result<TaskRecord> {
+    let payload: String = r.get(5)?;
+    Ok(TaskRecord {
+        id: r.get(0)?,
+        service_id: r.get(1)?,
+        kind: TaskKind::from_code(r.get(2)?).unwrap_or(TaskKind::Create),
+        state: TaskState::from_code(r.get(3)?).unwrap_or(TaskState::Failed),
+        step: r.get(4)?,
+        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        error: r.get(6)?,
+        created: r.get(7)?,
+        ended: r.get(8)?,
+    })
+}
+
+/// Creates a task in `Created`.
+pub fn insert_task(conn: &Connection, service_id: &str, kind: TaskKind, payload: serde_json::Value) -> Result<TaskRecord> {
+    let id = new_id()?;
+    conn.execute(
+        "INSERT INTO tasks (id, service_id, kind, state, step, payload, created) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)",
+        params![id, service_id, kind.code(), TaskState::Created.code(), payload.to_string(), now_millis()],
+    )?;
+    Ok(get_task(conn, &id)?.expect("task just inserted"))
+}
+
+/// A task by id.
+pub fn get_task(conn: &Connection, id: &str) -> Result<Option<TaskRecord>> {
+    Ok(conn.query_row(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1"), params![id], task_from_row).optional()?)
+}
+
+/// Moves a task on: state, step reached, error; stamps start and end.
+pub fn update_task(conn: &Connection, id: &str, state: TaskState, step: &str, error: Option<&str>) -> Result<Option<TaskRecord>> {
+    let now = now_millis();
+    conn.execute(
+        "UPDATE tasks SET state = ?2, step = ?3, error = ?4, \
+         started = CASE WHEN started IS NULL AND ?2 >= 2 THEN ?5 ELSE started END, \
+         ended = CASE WHEN ?2 >= 3 THEN ?5 ELSE NULL END WHERE id = ?1",
+        params![id, state.code(), step, error, now],
+    )?;
+    get_task(conn, id)
+}
+
+/// Tasks not yet completed or failed, oldest first (to resume after a restart).
+pub fn unfinished_tasks(conn: &Connection) -> Result<Vec<TaskRecord>> {
+    let mut stmt = conn.prepare(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE state IN (1, 2) ORDER BY created"))?;
+    let rows = stmt.query_map([], task_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// An unfinished task of a service, if any (one operation at a time per service).
+pub fn active_task(conn: &Connection, service_id: &str) -> Result<Option<TaskRecord>> {
+    Ok(conn
+        .query_row(
+            &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE service_id = ?1 AND state IN (1, 2) ORDER BY created LIMIT 1"),
+            params![service_id],
+            task_from_row,
+        )
+        .optional()?)
+}
+
+/// Recent tasks, newest first, optionally of one service.
+pub fn list_tasks(conn: &Connection, service_id: Option<&str>, limit: u32) -> Result<Vec<TaskRecord>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {TASK_COLUMNS} FROM tasks WHERE ?1 IS NULL OR service_id = ?1 ORDER BY created DESC LIMIT ?2"
+    ))?;
+    let rows = stmt.query_map(params![service_id, limit], task_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// Records a status message; returns it.
+pub fn insert_status(conn: &Connection, message_id: u32, level: Level, service_id: Option<&str>, text: &str) -> Result<StatusMessageView> {
+    let now = now_millis();
+    let severity = match level {
+        Level::Info => "info",
+        Level::Warning => "warning",
+        Level::Error => "error",
+    };
+    conn.execute(
+        "INSERT INTO status_messages (message_id, severity, component, service_id, text, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![message_id, severity, COMPONENT, service_id, text, now],
+    )?;
+    Ok(StatusMessageView {
+        id: conn.last_insert_rowid(),
+        message_id,
+        severity: level,
+        component: COMPONENT.into(),
+        service_id: service_id.map(str::to_string),
+        text: text.into(),
+        time: millis_to_rfc3339(now),
+    })
+}
+
+/// Status messages, newest first.
+pub fn list_status(conn: &Connection, service_id: Option<&str>, limit: u32) -> Result<Vec<StatusMessageView>> {
+    let mut stmt = conn.prepare(
+        "SELECT id, message_id, severity, component, service_id, text, time FROM status_messages \
+         WHERE ?1 IS NULL OR service_id = ?1 ORDER BY id DESC LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![service_id, limit], |r| {
+        let sev: String = r.get(2)?;
+        Ok(StatusMessageView {
+            id: r.get(0)?,
+            message_id: r.get::<_, i64>(1)? as u32,
+            severity: match sev.as_str() {
+                "error" => Level::Error,
+                "warning" => Level::Warning,
+                _ => Level::Info,
+            },
+            component: r.get(3)?,
+            service_id: r.get(4)?,
+            text: r.get(5)?,
+            time: millis_to_rfc3339(r.get(6)?),
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}

@@ -1,0 +1,83 @@
+//! Bearer-token authentication and role checks, as extractors: a handler that takes
+//! [`Writer`] cannot be reached with a read-only token, and one that takes [`Reader`] cannot be
+//! reached without a valid token.
+
+use super::AppState;
+use super::error::ApiError;
+use crate::site::tokens::{self, Role};
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
+use axum::http::request::Parts;
+
+/// Any valid token.
+#[derive(Debug, Clone)]
+pub struct Reader {
+    /// The token's role.
+    pub role: Role,
+    /// The token's name.
+    pub name: String,
+}
+
+/// A token whose role may change things (Full or Infrastructure Administrator).
+#[derive(Debug, Clone)]
+pub struct Writer(pub Reader);
+
+/// A Full Administrator token (managing tokens).
+#[derive(Debug, Clone)]
+pub struct Admin(pub Reader);
+
+impl FromRequestParts<AppState> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m.to_string());
+        let header = parts
+            .headers
+            .get(axum::http::header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| unauthorized("a bearer token is required (Authorization: Bearer …)"))?;
+        let token = header
+            .strip_prefix("Bearer ")
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| unauthorized("the Authorization header must be 'Bearer <token>'"))?
+            .to_string();
+        let store = state.manager.store.clone();
+        let record = tokio::task::spawn_blocking(move || tokens::verify(&store, &token))
+            .await
+            .map_err(ApiError::internal)?
+            .map_err(ApiError::internal)?
+            .ok_or_else(|| unauthorized("the token is not valid for this site"))?;
+        Ok(Reader { role: record.role, name: record.name })
+    }
+}
+
+impl FromRequestParts<AppState> for Writer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let reader = Reader::from_request_parts(parts, state).await?;
+        if reader.role.can_write() {
+            Ok(Writer(reader))
+        } else {
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                format!("the {} role may only read", reader.role.display_name()),
+            ))
+        }
+    }
+}
+
+impl FromRequestParts<AppState> for Admin {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let reader = Reader::from_request_parts(parts, state).await?;
+        if reader.role == Role::FullAdministrator {
+            Ok(Admin(reader))
+        } else {
+            Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only a Full Administrator manages tokens"))
+        }
+    }
+}

@@ -1,3 +1,12 @@
 //! The site service: persistence, tasks, the HTTP API, logs and status messages.
+
+pub mod cmtrace;
 pub mod events;
+pub mod manager;
 pub mod prepare;
+pub mod repo;
+pub mod repo_site;
+pub mod secrets;
+pub mod server;
+pub mod store;
+pub mod tokens;

@@ -1,0 +1,405 @@
+//! The site database: one SQLite file in the data dir, WAL, versioned migrations, every change
+//! in a transaction.
+//!
+//! One connection behind a mutex serves the whole process. SQLite serialises writers anyway,
+//! and the site's load (a few operators, one task runner) is far below what one connection
+//! handles; a single connection also means no `SQLITE_BUSY` between our own threads. The
+//! 5-second busy timeout covers the other processes that may open the file (a CLI reading it,
+//! `sqlite3` in a shell).
+
+mod migrations;
+
+pub use migrations::MIGRATIONS;
+
+use rusqlite::{Connection, Transaction, TransactionBehavior};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+/// The schema version this binary writes (`PRAGMA user_version` after all migrations).
+pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
+
+/// How long a statement waits for another process's lock before failing.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What went wrong opening or using the site database.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The data directory could not be created.
+    #[error("cannot create the database directory {path}: {source}")]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The database file could not be created or its permissions set.
+    #[error("cannot create the database file {path} with mode 0600: {source}")]
+    CreateFile {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// SQLite could not open the file.
+    #[error("cannot open the site database {path}: {source}")]
+    Open {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: rusqlite::Error,
+    },
+    /// A connection setting could not be applied.
+    #[error("cannot set PRAGMA {pragma} on the site database {path}: {source}")]
+    Pragma {
+        /// The file.
+        path: PathBuf,
+        /// The pragma.
+        pragma: &'static str,
+        /// The cause.
+        source: rusqlite::Error,
+    },
+    /// The file system refused write-ahead logging (e.g. a network share).
+    #[error(
+        "the site database {path} cannot use write-ahead logging (journal_mode is {mode}); put the data dir on a local file system"
+    )]
+    NoWal {
+        /// The file.
+        path: PathBuf,
+        /// The journal mode SQLite kept.
+        mode: String,
+    },
+    /// The file was written by a newer cloudsite.
+    #[error(
+        "the site database {path} has schema version {found}, but this cloudsite only knows versions up to {supported}; run a newer cloudsite (or restore a backup made by this one)"
+    )]
+    TooNew {
+        /// The file.
+        path: PathBuf,
+        /// `PRAGMA user_version` in the file.
+        found: i64,
+        /// The newest version this binary knows.
+        supported: i64,
+    },
+    /// A migration failed; the database stays at the previous version.
+    #[error("migrating the site database {path} to schema version {version} failed: {source}")]
+    Migration {
+        /// The file.
+        path: PathBuf,
+        /// The version being applied.
+        version: i64,
+        /// The cause.
+        source: rusqlite::Error,
+    },
+    /// A query failed.
+    #[error("site database error: {0}")]
+    Sql(#[from] rusqlite::Error),
+    /// The blocking task running a query was cancelled (the runtime is shutting down).
+    #[error("a site database call was cancelled: {0}")]
+    Cancelled(String),
+    /// The operating system's random number generator failed.
+    #[error("cannot generate a random id: {0}")]
+    Random(String),
+}
+
+/// The site database. Cheap to clone; clones share the connection.
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    path: Arc<PathBuf>,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path` and brings its schema up to date.
+    pub fn open(path: &Path) -> Result<Store, StoreError> {
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            create_private_dir(parent).map_err(|source| StoreError::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        create_private_file(path).map_err(|source| StoreError::CreateFile {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut conn = Connection::open(path).map_err(|source| StoreError::Open {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        configure(&conn, path)?;
+        migrate(&mut conn, path, MIGRATIONS)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path: Arc::new(path.to_path_buf()),
+        })
+    }
+
+    /// The database file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` on the connection on the current thread (blocks; use [`Store::call`] from async).
+    pub fn with<T, E>(&self, f: impl FnOnce(&mut Connection) -> Result<T, E>) -> Result<T, E> {
+        let mut conn = self.lock();
+        f(&mut conn)
+    }
+
+    /// Runs `f` inside a transaction: commits when it returns `Ok`, rolls back on `Err` (and
+    /// on panic).
+    ///
+    /// The transaction is `IMMEDIATE`: it takes the write lock up front, so a concurrent writer
+    /// in another process makes it wait at `BEGIN` (busy timeout) instead of failing halfway.
+    pub fn transaction<T, E>(
+        &self,
+        f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+    ) -> Result<T, E>
+    where
+        E: From<StoreError>,
+    {
+        let mut conn = self.lock();
+        run_transaction(&mut conn, f)
+    }
+
+    /// Runs `f` on the connection on a blocking thread, for async callers.
+    pub async fn call<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        join(tokio::task::spawn_blocking(move || store.with(f)).await)
+    }
+
+    /// [`Store::transaction`] on a blocking thread, for async callers.
+    pub async fn call_transaction<T, E, F>(&self, f: F) -> Result<T, E>
+    where
+        F: FnOnce(&Transaction<'_>) -> Result<T, E> + Send + 'static,
+        T: Send + 'static,
+        E: From<StoreError> + Send + 'static,
+    {
+        let store = self.clone();
+        join(tokio::task::spawn_blocking(move || store.transaction(f)).await)
+    }
+
+    /// The schema version recorded in the file.
+    pub fn user_version(&self) -> Result<i64, StoreError> {
+        self.with(|conn| Ok(user_version(conn)?))
+    }
+
+    /// Locks the connection. A panic in an earlier closure poisons the mutex but cannot leave
+    /// the connection half-changed: a `Transaction` rolls back when dropped during unwinding,
+    /// and a transaction begun by hand is rolled back here.
+    fn lock(&self) -> MutexGuard<'_, Connection> {
+        let guard = self.conn.lock().unwrap_or_else(|poisoned| {
+            self.conn.clear_poison();
+            poisoned.into_inner()
+        });
+        if !guard.is_autocommit() {
+            // Best effort: if even ROLLBACK fails, the next statement reports the real error.
+            let _ = guard.execute_batch("ROLLBACK");
+        }
+        guard
+    }
+}
+
+fn run_transaction<T, E>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<StoreError>,
+{
+    let tx = conn
+        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .map_err(|e| E::from(StoreError::Sql(e)))?;
+    let value = f(&tx)?;
+    tx.commit().map_err(|e| E::from(StoreError::Sql(e)))?;
+    Ok(value)
+}
+
+fn join<T, E: From<StoreError>>(
+    joined: Result<Result<T, E>, tokio::task::JoinError>,
+) -> Result<T, E> {
+    match joined {
+        Ok(result) => result,
+        // The closure's panic is the caller's bug: surface it where the caller awaits.
+        Err(e) if e.is_panic() => std::panic::resume_unwind(e.into_panic()),
+        Err(e) => Err(E::from(StoreError::Cancelled(e.to_string()))),
+    }
+}
+
+fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let pragma_err = |pragma| {
+        let path = path.to_path_buf();
+        move |source| StoreError::Pragma {
+            path,
+            pragma,
+            source,
+        }
+    };
+    conn.busy_timeout(BUSY_TIMEOUT)
+        .map_err(pragma_err("busy_timeout"))?;
+    let mode: String = conn
+        .pragma_update_and_check(None, "journal_mode", "WAL", |row| row.get(0))
+        .map_err(pragma_err("journal_mode"))?;
+    if !mode.eq_ignore_ascii_case("wal") {
+        return Err(StoreError::NoWal {
+            path: path.to_path_buf(),
+            mode,
+        });
+    }
+    // NORMAL is safe with WAL: a power cut may lose the last commits, never corrupt the file.
+    conn.pragma_update(None, "synchronous", "NORMAL")
+        .map_err(pragma_err("synchronous"))?;
+    conn.pragma_update(None, "foreign_keys", "ON")
+        .map_err(pragma_err("foreign_keys"))?;
+    Ok(())
+}
+
+fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
+    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+}
+
+/// Applies the migrations the file has not seen, each in its own transaction together with
+/// its `user_version` bump, so a crash leaves the file at a whole version.
+fn migrate(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<(), StoreError> {
+    let supported = migrations.len() as i64;
+    let found = user_version(conn)?;
+    if found > supported {
+        return Err(StoreError::TooNew {
+            path: path.to_path_buf(),
+            found,
+            supported,
+        });
+    }
+    for (index, sql) in migrations.iter().enumerate().skip(found.max(0) as usize) {
+        let version = index as i64 + 1;
+        let failed = |source| StoreError::Migration {
+            path: path.to_path_buf(),
+            version,
+            source,
+        };
+        let tx = conn
+            .transaction_with_behavior(TransactionBehavior::Exclusive)
+            .map_err(failed)?;
+        // Another process may have migrated while we waited for the lock.
+        if user_version(&tx).map_err(failed)? >= version {
+            continue;
+        }
+        tx.execute_batch(sql).map_err(failed)?;
+        tx.pragma_update(None, "user_version", version)
+            .map_err(failed)?;
+        tx.commit().map_err(failed)?;
+    }
+    Ok(())
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)
+}
+
+/// Creates the file with mode 0600 before SQLite does (SQLite would use the umask), and
+/// tightens an existing one: it holds the site's certificates and token hashes. SQLite gives
+/// the `-wal` and `-shm` files the same mode as the database file.
+fn create_private_file(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(false);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let file = options.open(path)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = file.metadata()?.permissions().mode() & 0o777;
+        if mode != 0o600 {
+            file.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        }
+    }
+    drop(file);
+    Ok(())
+}
+
+/// Now, in unix milliseconds (the store's time unit).
+pub fn now_millis() -> i64 {
+    let now = time::OffsetDateTime::now_utc();
+    (now.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+/// A stored time as RFC 3339 UTC with milliseconds (e.g. `2024-05-03T12:34:56.789Z`).
+pub fn millis_to_rfc3339(millis: i64) -> String {
+    let nanos = i128::from(millis) * 1_000_000;
+    time::OffsetDateTime::from_unix_timestamp_nanos(nanos)
+        .ok()
+        .and_then(|t| {
+            t.format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+            ))
+            .ok()
+        })
+        .unwrap_or_else(|| format!("@{millis}ms"))
+}
+
+/// A new random id: 16 random bytes as 32 lowercase hex digits.
+pub fn new_id() -> Result<String, StoreError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|e| StoreError::Random(e.to_string()))?;
+    Ok(hex::encode(bytes))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn temp() -> tempfile::TempDir {
+        tempfile::tempdir().expect("temp dir")
+    }
+
+    #[test]
+    fn a_failing_migration_leaves_the_previous_version() {
+        let dir = temp();
+        let path = dir.path().join("m.db");
+        let mut conn = Connection::open(&path).expect("open");
+        let steps: &[&str] = &[
+            "CREATE TABLE a (x INTEGER);",
+            "CREATE TABLE b (x INTEGER); CREATE TABLE a (x INTEGER);",
+        ];
+        let err = migrate(&mut conn, &path, steps).expect_err("second step fails");
+        assert!(
+            matches!(err, StoreError::Migration { version: 2, .. }),
+            "{err}"
+        );
+        assert_eq!(user_version(&conn).expect("version"), 1);
+        let b: i64 = conn
+            .query_row(
+                "SELECT count(*) FROM sqlite_master WHERE name = 'b'",
+                [],
+                |r| r.get(0),
+            )
+            .expect("query");
+        assert_eq!(b, 0, "table b of the failed step was rolled back");
+        migrate(&mut conn, &path, &steps[..1]).expect("re-running done steps is a no-op");
+    }
+
+    #[test]
+    fn times_format_as_rfc3339() {
+        assert_eq!(millis_to_rfc3339(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            millis_to_rfc3339(1_714_739_696_789),
+            "2024-05-03T12:34:56.789Z"
+        );
+        assert!(now_millis() > 1_700_000_000_000);
+        assert_eq!(new_id().expect("id").len(), 32);
+    }
+}

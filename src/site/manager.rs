@@ -6,12 +6,17 @@
 
 use super::cmtrace::LogWriter;
 use super::events::EventBus;
-use super::repo::{self, MANAGEMENT_KEY_LABEL, RepoError, SERVICE_KEY_LABEL, ServiceRecord, TaskRecord};
+use super::repo::{
+    self, MANAGEMENT_KEY_LABEL, RepoError, SERVICE_KEY_LABEL, ServiceRecord, TaskRecord,
+};
 use super::repo_site;
 use super::secrets::SecretBox;
 use super::store::Store;
 use crate::api::wire::{InstanceView, LogLineView};
-use crate::cloud::{Caller, CloudError, DeploySpec, DeploymentState, HostedKind, Provider, ServiceStatus, Subscription};
+use crate::cloud::{
+    Caller, CloudError, DeploySpec, DeploymentState, HostedKind, Provider, ServiceStatus,
+    Subscription,
+};
 use crate::domain::service::ServiceState;
 use crate::domain::task::{COMPONENT, Level, TaskKind, TaskState, message};
 use std::sync::Arc;
@@ -37,7 +42,11 @@ pub struct Timing {
 
 impl Default for Timing {
     fn default() -> Self {
-        Timing { poll: Duration::from_millis(500), container_retry: Duration::from_secs(10), deadline: Duration::from_secs(45 * 60) }
+        Timing {
+            poll: Duration::from_millis(500),
+            container_retry: Duration::from_secs(10),
+            deadline: Duration::from_secs(45 * 60),
+        }
     }
 }
 
@@ -74,10 +83,15 @@ impl Manager {
         let tasks = self.store.call(|c| repo::unfinished_tasks(c)).await?;
         for t in &tasks {
             if t.state == TaskState::InProgress {
-                self.status(message::TASK_RESUMED, Level::Info, Some(&t.service_id), &format!(
-                    "Resuming the {:?} task {} of service {} at step '{}' after a restart.",
-                    t.kind, t.id, t.service_id, t.step
-                ))
+                self.status(
+                    message::TASK_RESUMED,
+                    Level::Info,
+                    Some(&t.service_id),
+                    &format!(
+                        "Resuming the {:?} task {} of service {} at step '{}' after a restart.",
+                        t.kind, t.id, t.service_id, t.step
+                    ),
+                )
                 .await;
             }
             self.spawn(t.id.clone());
@@ -109,15 +123,29 @@ impl Manager {
     pub async fn status(&self, id: u32, level: Level, service_id: Option<&str>, text: &str) {
         let sid = service_id.map(str::to_string);
         let t = text.to_string();
-        if let Ok(view) = self.store.call(move |c| repo::insert_status(c, id, level, sid.as_deref(), &t)).await {
+        if let Ok(view) = self
+            .store
+            .call(move |c| repo::insert_status(c, id, level, sid.as_deref(), &t))
+            .await
+        {
             self.bus.publish("status_message", &view);
         }
-        self.log(CLOUD_MGR_LOG, level, &format!("STATMSG: ID={id} {text}")).await;
+        self.log(CLOUD_MGR_LOG, level, &format!("STATMSG: ID={id} {text}"))
+            .await;
     }
 
-    async fn set_state(&self, id: &str, state: ServiceState, details: &str) -> Result<(), RepoError> {
+    async fn set_state(
+        &self,
+        id: &str,
+        state: ServiceState,
+        details: &str,
+    ) -> Result<(), RepoError> {
         let (i, d) = (id.to_string(), details.to_string());
-        if let Some(rec) = self.store.call(move |c| repo::set_state(c, &i, state, &d)).await? {
+        if let Some(rec) = self
+            .store
+            .call(move |c| repo::set_state(c, &i, state, &d))
+            .await?
+        {
             self.publish_service(&rec).await;
         }
         Ok(())
@@ -131,9 +159,19 @@ impl Manager {
         }
     }
 
-    async fn set_task(&self, id: &str, state: TaskState, step: &str, error: Option<&str>) -> Result<(), RepoError> {
+    async fn set_task(
+        &self,
+        id: &str,
+        state: TaskState,
+        step: &str,
+        error: Option<&str>,
+    ) -> Result<(), RepoError> {
         let (i, s, e) = (id.to_string(), step.to_string(), error.map(str::to_string));
-        if let Some(t) = self.store.call(move |c| repo::update_task(c, &i, state, &s, e.as_deref())).await? {
+        if let Some(t) = self
+            .store
+            .call(move |c| repo::update_task(c, &i, state, &s, e.as_deref()))
+            .await?
+        {
             self.bus.publish("task", &t.view());
         }
         Ok(())
@@ -141,10 +179,15 @@ impl Manager {
 
     /// The caller (subscription, management certificate, proxy) for a service.
     pub async fn caller(&self, rec: &ServiceRecord) -> Result<Caller, RepoError> {
-        let key = self.secrets.open(MANAGEMENT_KEY_LABEL, &rec.management_key)?;
+        let key = self
+            .secrets
+            .open(MANAGEMENT_KEY_LABEL, &rec.management_key)?;
         let key_pem = crate::cert::pem::encode("PRIVATE KEY", key.as_bytes());
         let secrets = Arc::clone(&self.secrets);
-        let proxy = self.store.call(move |c| repo_site::site_server_proxy(c, &secrets)).await?;
+        let proxy = self
+            .store
+            .call(move |c| repo_site::site_server_proxy(c, &secrets))
+            .await?;
         Ok(Caller {
             subscription: Subscription {
                 id: rec.subscription_id.clone(),
@@ -171,7 +214,9 @@ impl Manager {
 
     async fn drive(self: Arc<Self>, task_id: String) {
         let tid = task_id.clone();
-        let Ok(Some(task)) = self.store.call(move |c| repo::get_task(c, &tid)).await else { return };
+        let Ok(Some(task)) = self.store.call(move |c| repo::get_task(c, &tid)).await else {
+            return;
+        };
         if task.state.is_final() {
             return;
         }
@@ -180,12 +225,23 @@ impl Manager {
             Ok(Some(rec)) => rec,
             Ok(None) => {
                 // The service is gone: only a delete can have been interrupted after removing it.
-                let state = if task.kind == TaskKind::Delete { TaskState::Completed } else { TaskState::Failed };
+                let state = if task.kind == TaskKind::Delete {
+                    TaskState::Completed
+                } else {
+                    TaskState::Failed
+                };
                 let _ = self.set_task(&task.id, state, "done", None).await;
                 return;
             }
             Err(e) => {
-                let _ = self.set_task(&task.id, TaskState::Failed, &task.step, Some(&e.to_string())).await;
+                let _ = self
+                    .set_task(
+                        &task.id,
+                        TaskState::Failed,
+                        &task.step,
+                        Some(&e.to_string()),
+                    )
+                    .await;
                 return;
             }
         };
@@ -196,23 +252,53 @@ impl Manager {
 
     async fn fail(&self, task: &TaskRecord, rec: &ServiceRecord, e: StepError) {
         let text = e.to_string();
-        let _ = self.set_task(&task.id, TaskState::Failed, &task.step, Some(&text)).await;
+        let _ = self
+            .set_task(&task.id, TaskState::Failed, &task.step, Some(&text))
+            .await;
         let _ = self.set_state(&rec.id, ServiceState::Error, &text).await;
-        self.log(CLOUD_MGR_LOG, Level::Error, &format!("{:?} task for service {} failed: {text}", task.kind, rec.deployment_name)).await;
-        self.status(message::TASK_FAILED, Level::Error, Some(&rec.id), &format!(
-            "The {:?} task for {} failed: {text}",
-            task.kind, rec.service_fqdn
-        ))
+        self.log(
+            CLOUD_MGR_LOG,
+            Level::Error,
+            &format!(
+                "{:?} task for service {} failed: {text}",
+                task.kind, rec.deployment_name
+            ),
+        )
+        .await;
+        self.status(
+            message::TASK_FAILED,
+            Level::Error,
+            Some(&rec.id),
+            &format!(
+                "The {:?} task for {} failed: {text}",
+                task.kind, rec.service_fqdn
+            ),
+        )
         .await;
         if let StepError::Cloud(CloudError::Proxy(why)) = &e {
-            self.status(message::PROXY_FAILED, Level::Error, Some(&rec.id), &format!(
-                "The site server's proxy refused the connection to the cloud: {why}"
-            ))
+            self.status(
+                message::PROXY_FAILED,
+                Level::Error,
+                Some(&rec.id),
+                &format!("The site server's proxy refused the connection to the cloud: {why}"),
+            )
             .await;
-            let (sid, details) = (rec.id.clone(), serde_json::json!({ "error": why, "service": rec.service_fqdn }));
+            let (sid, details) = (
+                rec.id.clone(),
+                serde_json::json!({ "error": why, "service": rec.service_fqdn }),
+            );
             if let Ok(alert) = self
                 .store
-                .call(move |c| repo_site::raise_alert(c, "proxy_failure", Some(&sid), "Proxy refused the connection to the cloud", 1, details))
+                .call(move |c| {
+                    repo_site::raise_alert(
+                        c,
+                        "proxy_failure",
+                        Some(&sid),
+                        "Proxy refused the connection to the cloud",
+                        1,
+                        details,
+                    )
+                })
                 .await
             {
                 self.bus.publish("alert", &alert);
@@ -221,7 +307,8 @@ impl Manager {
     }
 
     async fn step(&self, task: &TaskRecord, step: &str) -> Result<(), StepError> {
-        self.set_task(&task.id, TaskState::InProgress, step, None).await?;
+        self.set_task(&task.id, TaskState::InProgress, step, None)
+            .await?;
         Ok(())
     }
 
@@ -230,116 +317,254 @@ impl Manager {
         let name = rec.deployment_name.clone();
         match task.kind {
             TaskKind::Create => {
-                self.set_state(&rec.id, ServiceState::Provisioning, "").await?;
+                self.set_state(&rec.id, ServiceState::Provisioning, "")
+                    .await?;
                 if let Some(account) = &rec.storage_account {
                     self.step(task, "storage").await?;
-                    self.provider.create_container(&caller, account, CONTENT_CONTAINER).await?;
+                    self.provider
+                        .create_container(&caller, account, CONTENT_CONTAINER)
+                        .await?;
                     self.wait_container(&caller, account).await?;
                 }
                 self.step(task, "deploy").await?;
-                self.log(CLOUD_MGR_LOG, Level::Info, "Starting to Deploy Service").await;
+                self.log(CLOUD_MGR_LOG, Level::Info, "Starting to Deploy Service")
+                    .await;
                 self.provider.deploy(&caller, &self.spec(rec)?).await?;
                 if rec.kind == HostedKind::Cmg {
-                    self.log(CMG_SETUP_LOG, Level::Info, &format!("Setting up CMG {name} with {} VM instance(s)", rec.instances)).await;
+                    self.log(
+                        CMG_SETUP_LOG,
+                        Level::Info,
+                        &format!(
+                            "Setting up CMG {name} with {} VM instance(s)",
+                            rec.instances
+                        ),
+                    )
+                    .await;
                 }
                 self.step(task, "wait_ready").await?;
-                self.wait(&caller, rec, |s| s.map(|s| s.state) == Some(DeploymentState::Running)).await?;
+                self.wait(&caller, rec, |s| {
+                    s.map(|s| s.state) == Some(DeploymentState::Running)
+                })
+                .await?;
                 let (id, text) = match rec.kind {
-                    HostedKind::Cdp => (message::CDP_PROVISIONED, format!("The cloud distribution point {} is provisioned and ready.", rec.service_fqdn)),
-                    HostedKind::Cmg => (message::CMG_PROVISIONED, format!("The cloud management gateway {} is provisioned and ready.", rec.service_fqdn)),
+                    HostedKind::Cdp => (
+                        message::CDP_PROVISIONED,
+                        format!(
+                            "The cloud distribution point {} is provisioned and ready.",
+                            rec.service_fqdn
+                        ),
+                    ),
+                    HostedKind::Cmg => (
+                        message::CMG_PROVISIONED,
+                        format!(
+                            "The cloud management gateway {} is provisioned and ready.",
+                            rec.service_fqdn
+                        ),
+                    ),
                 };
                 self.finish(task, rec, ServiceState::Ready, id, &text).await
             }
             TaskKind::Stop => {
                 self.set_state(&rec.id, ServiceState::Stopping, "").await?;
                 self.step(task, "stop").await?;
-                self.log(CLOUD_MGR_LOG, Level::Info, &format!("Stopping service {name} (requested by an administrator)")).await;
+                self.log(
+                    CLOUD_MGR_LOG,
+                    Level::Info,
+                    &format!("Stopping service {name} (requested by an administrator)"),
+                )
+                .await;
                 self.provider.stop(&caller, &name).await?;
                 self.step(task, "wait_stopped").await?;
-                self.wait(&caller, rec, |s| s.map(|s| s.state) == Some(DeploymentState::Stopped)).await?;
-                self.finish(task, rec, ServiceState::Stopped, message::STOPPED, &format!("The service {} is stopped; its content is kept.", rec.service_fqdn)).await
+                self.wait(&caller, rec, |s| {
+                    s.map(|s| s.state) == Some(DeploymentState::Stopped)
+                })
+                .await?;
+                self.finish(
+                    task,
+                    rec,
+                    ServiceState::Stopped,
+                    message::STOPPED,
+                    &format!(
+                        "The service {} is stopped; its content is kept.",
+                        rec.service_fqdn
+                    ),
+                )
+                .await
             }
             TaskKind::Start => {
                 self.set_state(&rec.id, ServiceState::Starting, "").await?;
                 self.step(task, "start").await?;
-                self.log(CLOUD_MGR_LOG, Level::Info, &format!("Starting service {name} (requested by an administrator)")).await;
+                self.log(
+                    CLOUD_MGR_LOG,
+                    Level::Info,
+                    &format!("Starting service {name} (requested by an administrator)"),
+                )
+                .await;
                 self.provider.start(&caller, &name).await?;
                 self.step(task, "wait_ready").await?;
-                self.wait(&caller, rec, |s| s.map(|s| s.state) == Some(DeploymentState::Running)).await?;
-                self.finish(task, rec, ServiceState::Ready, message::STARTED, &format!("The service {} is started.", rec.service_fqdn)).await
+                self.wait(&caller, rec, |s| {
+                    s.map(|s| s.state) == Some(DeploymentState::Running)
+                })
+                .await?;
+                self.finish(
+                    task,
+                    rec,
+                    ServiceState::Ready,
+                    message::STARTED,
+                    &format!("The service {} is started.", rec.service_fqdn),
+                )
+                .await
             }
             TaskKind::Upgrade => {
                 self.set_state(&rec.id, ServiceState::Upgrading, "").await?;
                 self.step(task, "update").await?;
-                self.log(CLOUD_MGR_LOG, Level::Info, &format!("Upgrading deployment {name} ({} instance(s))", rec.instances)).await;
+                self.log(
+                    CLOUD_MGR_LOG,
+                    Level::Info,
+                    &format!(
+                        "Upgrading deployment {name} ({} instance(s))",
+                        rec.instances
+                    ),
+                )
+                .await;
                 self.provider.update(&caller, &self.spec(rec)?).await?;
                 self.step(task, "wait_ready").await?;
                 self.wait(&caller, rec, |s| {
-                    s.is_some_and(|s| s.state == DeploymentState::Running && s.instances.len() == usize::from(rec.instances))
+                    s.is_some_and(|s| {
+                        s.state == DeploymentState::Running
+                            && s.instances.len() == usize::from(rec.instances)
+                    })
                 })
                 .await?;
-                self.finish(task, rec, ServiceState::Ready, message::UPGRADED, &format!("The service {} is upgraded.", rec.service_fqdn)).await
+                self.finish(
+                    task,
+                    rec,
+                    ServiceState::Ready,
+                    message::UPGRADED,
+                    &format!("The service {} is upgraded.", rec.service_fqdn),
+                )
+                .await
             }
             TaskKind::Delete => {
                 self.set_state(&rec.id, ServiceState::Deleting, "").await?;
                 self.step(task, "delete").await?;
-                self.log(CLOUD_MGR_LOG, Level::Info, &format!("Deleting service {name} and its content")).await;
+                self.log(
+                    CLOUD_MGR_LOG,
+                    Level::Info,
+                    &format!("Deleting service {name} and its content"),
+                )
+                .await;
                 self.provider.delete(&caller, &name).await?;
                 self.wait(&caller, rec, |s| s.is_none()).await?;
                 if let Some(account) = &rec.storage_account {
                     self.step(task, "delete_storage").await?;
-                    self.provider.delete_container(&caller, account, CONTENT_CONTAINER).await?;
+                    self.provider
+                        .delete_container(&caller, account, CONTENT_CONTAINER)
+                        .await?;
                 }
                 self.step(task, "forget").await?;
                 let sid = rec.id.clone();
-                self.store.call(move |c| repo::delete_service(c, &sid)).await?;
-                self.set_task(&task.id, TaskState::Completed, "done", None).await?;
-                self.bus.publish("service_deleted", &serde_json::json!({ "id": rec.id, "service_fqdn": rec.service_fqdn }));
-                self.status(message::DELETED, Level::Info, Some(&rec.id), &format!("The service {} and its content are deleted.", rec.service_fqdn)).await;
+                self.store
+                    .call(move |c| repo::delete_service(c, &sid))
+                    .await?;
+                self.set_task(&task.id, TaskState::Completed, "done", None)
+                    .await?;
+                self.bus.publish(
+                    "service_deleted",
+                    &serde_json::json!({ "id": rec.id, "service_fqdn": rec.service_fqdn }),
+                );
+                self.status(
+                    message::DELETED,
+                    Level::Info,
+                    Some(&rec.id),
+                    &format!(
+                        "The service {} and its content are deleted.",
+                        rec.service_fqdn
+                    ),
+                )
+                .await;
                 Ok(())
             }
         }
     }
 
-    async fn finish(&self, task: &TaskRecord, rec: &ServiceRecord, state: ServiceState, msg: u32, text: &str) -> Result<(), StepError> {
+    async fn finish(
+        &self,
+        task: &TaskRecord,
+        rec: &ServiceRecord,
+        state: ServiceState,
+        msg: u32,
+        text: &str,
+    ) -> Result<(), StepError> {
         self.set_state(&rec.id, state, "").await?;
-        self.set_task(&task.id, TaskState::Completed, "done", None).await?;
+        self.set_task(&task.id, TaskState::Completed, "done", None)
+            .await?;
         self.status(msg, Level::Info, Some(&rec.id), text).await;
         Ok(())
     }
 
     async fn wait_container(&self, caller: &Caller, account: &str) -> Result<(), StepError> {
         let start = tokio::time::Instant::now();
-        while !self.provider.container_exists(caller, account, CONTENT_CONTAINER).await? {
+        while !self
+            .provider
+            .container_exists(caller, account, CONTENT_CONTAINER)
+            .await?
+        {
             if start.elapsed() > self.timing.deadline {
-                return Err(StepError::Other(format!("the storage container of {account} did not appear in time")));
+                return Err(StepError::Other(format!(
+                    "the storage container of {account} did not appear in time"
+                )));
             }
             let secs = self.timing.container_retry.as_secs().max(1);
-            self.log(CLOUD_MGR_LOG, Level::Info, &format!("Waiting for check if container exists. Will check again in {secs} seconds")).await;
+            self.log(
+                CLOUD_MGR_LOG,
+                Level::Info,
+                &format!(
+                    "Waiting for check if container exists. Will check again in {secs} seconds"
+                ),
+            )
+            .await;
             tokio::time::sleep(self.timing.container_retry).await;
         }
         Ok(())
     }
 
     /// Polls the cloud until `done` holds, recording instance states as they change.
-    async fn wait(&self, caller: &Caller, rec: &ServiceRecord, done: impl Fn(Option<&ServiceStatus>) -> bool) -> Result<(), StepError> {
+    async fn wait(
+        &self,
+        caller: &Caller,
+        rec: &ServiceRecord,
+        done: impl Fn(Option<&ServiceStatus>) -> bool,
+    ) -> Result<(), StepError> {
         let start = tokio::time::Instant::now();
         let mut last: Vec<InstanceView> = rec.settings.instances.clone();
         loop {
             let status = self.provider.status(caller, &rec.deployment_name).await?;
-            let now: Vec<InstanceView> = status.as_ref().map(|s| s.instances.iter().map(InstanceView::from).collect()).unwrap_or_default();
+            let now: Vec<InstanceView> = status
+                .as_ref()
+                .map(|s| s.instances.iter().map(InstanceView::from).collect())
+                .unwrap_or_default();
             if now != last {
                 for inst in &now {
-                    if !last.iter().any(|l| l.id == inst.id && l.state == inst.state) {
-                        self.log(CLOUD_MGR_LOG, Level::Info, &format!(
-                            "Deployment instance status for service {} is {} ({})",
-                            rec.deployment_name, inst.state, inst.id
-                        ))
+                    if !last
+                        .iter()
+                        .any(|l| l.id == inst.id && l.state == inst.state)
+                    {
+                        self.log(
+                            CLOUD_MGR_LOG,
+                            Level::Info,
+                            &format!(
+                                "Deployment instance status for service {} is {} ({})",
+                                rec.deployment_name, inst.state, inst.id
+                            ),
+                        )
                         .await;
                     }
                 }
                 let (sid, inst) = (rec.id.clone(), now.clone());
-                self.store.call(move |c| repo::set_instances(c, &sid, inst)).await?;
+                self.store
+                    .call(move |c| repo::set_instances(c, &sid, inst))
+                    .await?;
                 let sid = rec.id.clone();
                 if let Ok(Some(r)) = self.store.call(move |c| repo::get_service(c, &sid)).await {
                     self.publish_service(&r).await;

@@ -6,7 +6,8 @@ use super::prepare::{CmgOptions, Prepared};
 use super::secrets::SecretBox;
 use super::store::{StoreError, millis_to_rfc3339, new_id, now_millis};
 use crate::api::wire::{
-    CertificateView, CmgSettings, InstanceView, ServiceView, StatusMessageView, TaskView, TrustedRootView,
+    CertificateView, CmgSettings, InstanceView, ServiceView, StatusMessageView, TaskView,
+    TrustedRootView,
 };
 use crate::cloud::HostedKind;
 use crate::domain::service::{Environment, ServiceState, Threshold};
@@ -123,7 +124,11 @@ const SERVICE_COLUMNS: &str = "id, kind, deployment_name, service_fqdn, descript
 
 fn service_from_row(r: &Row<'_>) -> rusqlite::Result<ServiceRecord> {
     let bad = |i: usize, what: &str| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, format!("bad {what}").into())
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("bad {what}").into(),
+        )
     };
     let kind: String = r.get(1)?;
     let env: String = r.get(6)?;
@@ -131,7 +136,11 @@ fn service_from_row(r: &Row<'_>) -> rusqlite::Result<ServiceRecord> {
     let settings: String = r.get(13)?;
     Ok(ServiceRecord {
         id: r.get(0)?,
-        kind: if kind == "cmg" { HostedKind::Cmg } else { HostedKind::Cdp },
+        kind: if kind == "cmg" {
+            HostedKind::Cmg
+        } else {
+            HostedKind::Cdp
+        },
         deployment_name: r.get(2)?,
         service_fqdn: r.get(3)?,
         description: r.get(4)?,
@@ -245,7 +254,13 @@ pub fn list_services(conn: &Connection, kind: Option<HostedKind>) -> Result<Vec<
 }
 
 /// Which existing service already uses this FQDN, deployment name or (non-wildcard) thumbprint.
-pub fn conflict(conn: &Connection, fqdn: &str, deployment: &str, thumbprint: &str, wildcard: bool) -> Result<Option<(String, String)>> {
+pub fn conflict(
+    conn: &Connection,
+    fqdn: &str,
+    deployment: &str,
+    thumbprint: &str,
+    wildcard: bool,
+) -> Result<Option<(String, String)>> {
     let by_name: Option<String> = conn
         .query_row(
             "SELECT service_fqdn FROM services WHERE service_fqdn = ?1 COLLATE NOCASE OR deployment_name = ?2 COLLATE NOCASE",
@@ -256,7 +271,9 @@ pub fn conflict(conn: &Connection, fqdn: &str, deployment: &str, thumbprint: &st
     if let Some(other) = by_name {
         return Ok(Some((
             "Service FQDN".into(),
-            format!("must be unique: {other} already uses this name (or its host part {deployment})"),
+            format!(
+                "must be unique: {other} already uses this name (or its host part {deployment})"
+            ),
         )));
     }
     if !wildcard {
@@ -270,7 +287,9 @@ pub fn conflict(conn: &Connection, fqdn: &str, deployment: &str, thumbprint: &st
         if let Some(other) = by_cert {
             return Ok(Some((
                 "Service certificate".into(),
-                format!("is already used by {other}; a certificate is shared only when it is a wildcard"),
+                format!(
+                    "is already used by {other}; a certificate is shared only when it is a wildcard"
+                ),
             )));
         }
     }
@@ -278,7 +297,12 @@ pub fn conflict(conn: &Connection, fqdn: &str, deployment: &str, thumbprint: &st
 }
 
 /// Sets the state and details; returns the updated record.
-pub fn set_state(conn: &Connection, id: &str, state: ServiceState, details: &str) -> Result<Option<ServiceRecord>> {
+pub fn set_state(
+    conn: &Connection,
+    id: &str,
+    state: ServiceState,
+    details: &str,
+) -> Result<Option<ServiceRecord>> {
     conn.execute(
         "UPDATE services SET state = ?2, status_details = ?3, updated = ?4 WHERE id = ?1",
         params![id, state.as_str(), details, now_millis()],
@@ -322,11 +346,19 @@ pub fn delete_service(conn: &Connection, id: &str) -> Result<()> {
 
 /// Trusted roots of a CMG.
 pub fn trusted_roots(conn: &Connection, service_id: &str) -> Result<Vec<TrustedRootView>> {
-    let mut stmt = conn.prepare("SELECT kind, thumbprint, der FROM trusted_roots WHERE service_id = ?1 ORDER BY id")?;
+    let mut stmt = conn.prepare(
+        "SELECT kind, thumbprint, der FROM trusted_roots WHERE service_id = ?1 ORDER BY id",
+    )?;
     let rows = stmt.query_map(params![service_id], |r| {
         let der: Vec<u8> = r.get(2)?;
-        let cn = crate::cert::x509::parse(&der).ok().and_then(|(f, _)| f.subject_cn);
-        Ok(TrustedRootView { kind: r.get(0)?, thumbprint: r.get(1)?, subject_cn: cn })
+        let cn = crate::cert::x509::parse(&der)
+            .ok()
+            .and_then(|(f, _)| f.subject_cn);
+        Ok(TrustedRootView {
+            kind: r.get(0)?,
+            thumbprint: r.get(1)?,
+            subject_cn: cn,
+        })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
@@ -379,9 +411,21 @@ pub fn view(conn: &Connection, rec: &ServiceRecord) -> Result<ServiceView> {
 pub fn cname_target(rec: &ServiceRecord) -> String {
     let gov = rec.environment == Environment::AzureUSGovernmentCloud;
     match rec.kind {
-        HostedKind::Cdp => format!("{}.{}", rec.deployment_name, if gov { "usgovcloudapp.net" } else { "cloudapp.net" }),
+        HostedKind::Cdp => format!(
+            "{}.{}",
+            rec.deployment_name,
+            if gov {
+                "usgovcloudapp.net"
+            } else {
+                "cloudapp.net"
+            }
+        ),
         HostedKind::Cmg if gov => format!("{}.usgovcloudapp.net", rec.deployment_name),
-        HostedKind::Cmg => format!("{}.{}.cloudapp.azure.com", rec.deployment_name, rec.region.to_ascii_lowercase()),
+        HostedKind::Cmg => format!(
+            "{}.{}.cloudapp.azure.com",
+            rec.deployment_name,
+            rec.region.to_ascii_lowercase()
+        ),
     }
 }
 
@@ -442,7 +486,12 @@ fn task_from_row(r: &Row<'_>) -> rusqlite::Result<TaskRecord> {
 }
 
 /// Creates a task in `Created`.
-pub fn insert_task(conn: &Connection, service_id: &str, kind: TaskKind, payload: serde_json::Value) -> Result<TaskRecord> {
+pub fn insert_task(
+    conn: &Connection,
+    service_id: &str,
+    kind: TaskKind,
+    payload: serde_json::Value,
+) -> Result<TaskRecord> {
     let id = new_id()?;
     conn.execute(
         "INSERT INTO tasks (id, service_id, kind, state, step, payload, created) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)",
@@ -453,11 +502,23 @@ pub fn insert_task(conn: &Connection, service_id: &str, kind: TaskKind, payload:
 
 /// A task by id.
 pub fn get_task(conn: &Connection, id: &str) -> Result<Option<TaskRecord>> {
-    Ok(conn.query_row(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1"), params![id], task_from_row).optional()?)
+    Ok(conn
+        .query_row(
+            &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1"),
+            params![id],
+            task_from_row,
+        )
+        .optional()?)
 }
 
 /// Moves a task on: state, step reached, error; stamps start and end.
-pub fn update_task(conn: &Connection, id: &str, state: TaskState, step: &str, error: Option<&str>) -> Result<Option<TaskRecord>> {
+pub fn update_task(
+    conn: &Connection,
+    id: &str,
+    state: TaskState,
+    step: &str,
+    error: Option<&str>,
+) -> Result<Option<TaskRecord>> {
     let now = now_millis();
     conn.execute(
         "UPDATE tasks SET state = ?2, step = ?3, error = ?4, \
@@ -470,7 +531,9 @@ pub fn update_task(conn: &Connection, id: &str, state: TaskState, step: &str, er
 
 /// Tasks not yet completed or failed, oldest first (to resume after a restart).
 pub fn unfinished_tasks(conn: &Connection) -> Result<Vec<TaskRecord>> {
-    let mut stmt = conn.prepare(&format!("SELECT {TASK_COLUMNS} FROM tasks WHERE state IN (1, 2) ORDER BY created"))?;
+    let mut stmt = conn.prepare(&format!(
+        "SELECT {TASK_COLUMNS} FROM tasks WHERE state IN (1, 2) ORDER BY created"
+    ))?;
     let rows = stmt.query_map([], task_from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
@@ -487,7 +550,11 @@ pub fn active_task(conn: &Connection, service_id: &str) -> Result<Option<TaskRec
 }
 
 /// Recent tasks, newest first, optionally of one service.
-pub fn list_tasks(conn: &Connection, service_id: Option<&str>, limit: u32) -> Result<Vec<TaskRecord>> {
+pub fn list_tasks(
+    conn: &Connection,
+    service_id: Option<&str>,
+    limit: u32,
+) -> Result<Vec<TaskRecord>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {TASK_COLUMNS} FROM tasks WHERE ?1 IS NULL OR service_id = ?1 ORDER BY created DESC LIMIT ?2"
     ))?;
@@ -496,7 +563,13 @@ pub fn list_tasks(conn: &Connection, service_id: Option<&str>, limit: u32) -> Re
 }
 
 /// Records a status message; returns it.
-pub fn insert_status(conn: &Connection, message_id: u32, level: Level, service_id: Option<&str>, text: &str) -> Result<StatusMessageView> {
+pub fn insert_status(
+    conn: &Connection,
+    message_id: u32,
+    level: Level,
+    service_id: Option<&str>,
+    text: &str,
+) -> Result<StatusMessageView> {
     let now = now_millis();
     let severity = match level {
         Level::Info => "info",
@@ -519,7 +592,11 @@ pub fn insert_status(conn: &Connection, message_id: u32, level: Level, service_i
 }
 
 /// Status messages, newest first.
-pub fn list_status(conn: &Connection, service_id: Option<&str>, limit: u32) -> Result<Vec<StatusMessageView>> {
+pub fn list_status(
+    conn: &Connection,
+    service_id: Option<&str>,
+    limit: u32,
+) -> Result<Vec<StatusMessageView>> {
     let mut stmt = conn.prepare(
         "SELECT id, message_id, severity, component, service_id, text, time FROM status_messages \
          WHERE ?1 IS NULL OR service_id = ?1 ORDER BY id DESC LIMIT ?2",

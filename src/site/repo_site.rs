@@ -14,7 +14,11 @@ type Result<T> = std::result::Result<T, RepoError>;
 /// The site's code and server name, if the site exists.
 pub fn site(conn: &Connection) -> Result<Option<(String, String)>> {
     Ok(conn
-        .query_row("SELECT site_code, server_name FROM site WHERE id = 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
+        .query_row(
+            "SELECT site_code, server_name FROM site WHERE id = 1",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?)
 }
 
@@ -25,7 +29,8 @@ pub fn create_site(conn: &Connection, site_code: &str, server_name: &str) -> Res
         "INSERT INTO site (id, site_code, server_name, created) VALUES (1, ?1, ?2, ?3)",
         params![site_code, server_name, now],
     )?;
-    let roles = serde_json::json!(["Site server", "Site system", "Service connection point"]).to_string();
+    let roles =
+        serde_json::json!(["Site server", "Site system", "Service connection point"]).to_string();
     conn.execute(
         "INSERT OR IGNORE INTO site_systems (name, roles, updated) VALUES (?1, ?2, ?3)",
         params![server_name, roles, now],
@@ -58,7 +63,9 @@ pub fn site_systems(conn: &Connection) -> Result<Vec<SiteSystemView>> {
 
 /// One site system.
 pub fn site_system(conn: &Connection, name: &str) -> Result<Option<SiteSystemView>> {
-    Ok(site_systems(conn)?.into_iter().find(|s| s.name.eq_ignore_ascii_case(name)))
+    Ok(site_systems(conn)?
+        .into_iter()
+        .find(|s| s.name.eq_ignore_ascii_case(name)))
 }
 
 /// What to do with the stored proxy password.
@@ -88,7 +95,10 @@ pub fn set_proxy(
     match password {
         PasswordChange::Keep => {}
         PasswordChange::Clear => {
-            conn.execute("UPDATE site_systems SET proxy_password = NULL WHERE name = ?1 COLLATE NOCASE", params![name])?;
+            conn.execute(
+                "UPDATE site_systems SET proxy_password = NULL WHERE name = ?1 COLLATE NOCASE",
+                params![name],
+            )?;
         }
         PasswordChange::Set(p) => {
             let sealed = secrets.seal(PROXY_PASSWORD_LABEL, p.as_bytes())?;
@@ -104,7 +114,9 @@ pub fn set_proxy(
 /// The proxy route of the site server (the CDP and the services manager use the managing
 /// primary site server's proxy), with the password unsealed.
 pub fn site_server_proxy(conn: &Connection, secrets: &SecretBox) -> Result<Option<ProxyRoute>> {
-    let Some((_, server)) = site(conn)? else { return Ok(None) };
+    let Some((_, server)) = site(conn)? else {
+        return Ok(None);
+    };
     let row: Option<(i64, Option<String>, i64, Option<String>, Option<Vec<u8>>)> = conn
         .query_row(
             "SELECT proxy_enabled, proxy_server, proxy_port, proxy_account, proxy_password FROM site_systems WHERE name = ?1 COLLATE NOCASE",
@@ -112,25 +124,49 @@ pub fn site_server_proxy(conn: &Connection, secrets: &SecretBox) -> Result<Optio
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;
-    let Some((1, Some(host), port, account, password)) = row else { return Ok(None) };
-    let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host };
+    let Some((1, Some(host), port, account, password)) = row else {
+        return Ok(None);
+    };
+    let host = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host
+    };
     let credentials = match (account, password) {
-        (Some(a), Some(p)) => Some((a, secrets.open(PROXY_PASSWORD_LABEL, &p)?.as_str()?.to_string())),
+        (Some(a), Some(p)) => Some((
+            a,
+            secrets
+                .open(PROXY_PASSWORD_LABEL, &p)?
+                .as_str()?
+                .to_string(),
+        )),
         (Some(a), None) => Some((a, String::new())),
         _ => None,
     };
-    Ok(Some(ProxyRoute { url: format!("http://{host}:{port}"), credentials }))
+    Ok(Some(ProxyRoute {
+        url: format!("http://{host}:{port}"),
+        credentials,
+    }))
 }
 
 /// Adds a CMG connection point on a site system.
-pub fn add_connection_point(conn: &Connection, cmg_id: &str, site_system: &str, site_code: &str) -> Result<String> {
+pub fn add_connection_point(
+    conn: &Connection,
+    cmg_id: &str,
+    site_system: &str,
+    site_code: &str,
+) -> Result<String> {
     let id = new_id()?;
     conn.execute(
         "INSERT INTO connection_points (id, cmg_id, site_system, site_code, created) VALUES (?1, ?2, ?3, ?4, ?5)",
         params![id, cmg_id, site_system, site_code, now_millis()],
     )?;
     let roles: Option<String> = conn
-        .query_row("SELECT roles FROM site_systems WHERE name = ?1 COLLATE NOCASE", params![site_system], |r| r.get(0))
+        .query_row(
+            "SELECT roles FROM site_systems WHERE name = ?1 COLLATE NOCASE",
+            params![site_system],
+            |r| r.get(0),
+        )
         .optional()?;
     if let Some(roles) = roles {
         let mut list: Vec<String> = serde_json::from_str(&roles).unwrap_or_default();
@@ -147,7 +183,10 @@ pub fn add_connection_point(conn: &Connection, cmg_id: &str, site_system: &str, 
 }
 
 /// Connection points, optionally of one CMG.
-pub fn connection_points(conn: &Connection, cmg_id: Option<&str>) -> Result<Vec<ConnectionPointView>> {
+pub fn connection_points(
+    conn: &Connection,
+    cmg_id: Option<&str>,
+) -> Result<Vec<ConnectionPointView>> {
     let mut stmt = conn.prepare(
         "SELECT c.id, c.cmg_id, s.service_fqdn, s.region, c.site_system, c.site_code FROM connection_points c \
          JOIN services s ON s.id = c.cmg_id WHERE ?1 IS NULL OR c.cmg_id = ?1 ORDER BY c.created",
@@ -168,7 +207,11 @@ pub fn connection_points(conn: &Connection, cmg_id: Option<&str>) -> Result<Vec<
 /// "Allow access to cloud distribution points" (client setting, default No).
 pub fn allow_cloud_dp(conn: &Connection) -> Result<bool> {
     let v: Option<String> = conn
-        .query_row("SELECT value FROM client_settings WHERE key = 'allow_cloud_dp'", [], |r| r.get(0))
+        .query_row(
+            "SELECT value FROM client_settings WHERE key = 'allow_cloud_dp'",
+            [],
+            |r| r.get(0),
+        )
         .optional()?;
     Ok(v.as_deref() == Some("true"))
 }

@@ -29,8 +29,12 @@ pub struct Admin(pub Reader);
 impl FromRequestParts<AppState> for Reader {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let unauthorized = |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m.to_string());
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let unauthorized =
+            |m: &str| ApiError::new(StatusCode::UNAUTHORIZED, "unauthorized", m.to_string());
         let header = parts
             .headers
             .get(axum::http::header::AUTHORIZATION)
@@ -48,14 +52,20 @@ impl FromRequestParts<AppState> for Reader {
             .map_err(ApiError::internal)?
             .map_err(ApiError::internal)?
             .ok_or_else(|| unauthorized("the token is not valid for this site"))?;
-        Ok(Reader { role: record.role, name: record.name })
+        Ok(Reader {
+            role: record.role,
+            name: record.name,
+        })
     }
 }
 
 impl FromRequestParts<AppState> for Writer {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let reader = Reader::from_request_parts(parts, state).await?;
         if reader.role.can_write() {
             Ok(Writer(reader))
@@ -72,12 +82,19 @@ impl FromRequestParts<AppState> for Writer {
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let reader = Reader::from_request_parts(parts, state).await?;
         if reader.role == Role::FullAdministrator {
             Ok(Admin(reader))
         } else {
-            Err(ApiError::new(StatusCode::FORBIDDEN, "forbidden", "only a Full Administrator manages tokens"))
+            Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "forbidden",
+                "only a Full Administrator manages tokens",
+            ))
         }
     }
 }

@@ -19,12 +19,24 @@ pub struct ApiError {
 impl ApiError {
     /// An error with a code and message.
     pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
-        ApiError { status, detail: ErrorDetail { code: code.into(), message: message.into(), field: None, rule: None } }
+        ApiError {
+            status,
+            detail: ErrorDetail {
+                code: code.into(),
+                message: message.into(),
+                field: None,
+                rule: None,
+            },
+        }
     }
 
     /// 404 for a service or object that does not exist.
     pub fn not_found(what: &str) -> Self {
-        Self::new(StatusCode::NOT_FOUND, "not_found", format!("{what} does not exist"))
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "not_found",
+            format!("{what} does not exist"),
+        )
     }
 
     /// 409 for an action the current state forbids.
@@ -37,7 +49,11 @@ impl ApiError {
         ApiError {
             status,
             detail: ErrorDetail {
-                code: if status == StatusCode::CONFLICT { "conflict".into() } else { "invalid_field".into() },
+                code: if status == StatusCode::CONFLICT {
+                    "conflict".into()
+                } else {
+                    "invalid_field".into()
+                },
                 message: format!("{field}: {rule}"),
                 field: Some(field.into()),
                 rule: Some(rule.into()),
@@ -47,7 +63,11 @@ impl ApiError {
 
     /// 500 with a message that gives nothing away.
     pub fn internal(e: impl std::fmt::Display) -> Self {
-        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "internal", format!("the site service failed: {e}"))
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal",
+            format!("the site service failed: {e}"),
+        )
     }
 }
 

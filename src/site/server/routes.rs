@@ -6,11 +6,11 @@ use super::auth::{Reader, Writer};
 use super::error::{ApiError, ApiResult};
 use super::services;
 use crate::api::wire::{
-    Accepted, AddConnectionPoint, ConnectionPointView, CreateCdp, CreateCmg, ErrorBody, ServiceView, SetService,
-    SubscriptionCheck, SubscriptionInput, Updated,
+    Accepted, AddConnectionPoint, ConnectionPointView, CreateCdp, CreateCmg, ErrorBody,
+    ServiceView, SetService, SubscriptionCheck, SubscriptionInput, Updated,
 };
 use crate::cloud::{Caller, HostedKind, Subscription};
-use crate::domain::service::{Action, ServiceState};
+use crate::domain::service::Action;
 use crate::site::{prepare, repo_site};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -20,7 +20,9 @@ type Acc = ApiResult<(StatusCode, Json<Accepted>)>;
 
 async fn blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
     // Opening certificates runs key derivations: keep them off the async threads.
-    tokio::task::spawn_blocking(f).await.map_err(ApiError::internal)
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(ApiError::internal)
 }
 
 /// List cloud distribution points.
@@ -40,14 +42,23 @@ pub async fn create_cdp(State(s): State<AppState>, _: Writer, Json(req): Json<Cr
 
 /// One cloud distribution point (by id, Service FQDN or name).
 #[utoipa::path(get, path = "/v1/cdps/{id}", tag = "cdp", params(("id" = String, Path)), responses((status = 200, body = ServiceView), (status = 404, body = ErrorBody)))]
-pub async fn get_cdp(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<Json<ServiceView>> {
+pub async fn get_cdp(
+    State(s): State<AppState>,
+    _: Reader,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ServiceView>> {
     Ok(Json(services::show(&s, HostedKind::Cdp, &id).await?))
 }
 
 /// Change a cloud distribution point's editable settings.
 #[utoipa::path(patch, path = "/v1/cdps/{id}", tag = "cdp", params(("id" = String, Path)), request_body = SetService,
     responses((status = 200, body = Updated), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn set_cdp(State(s): State<AppState>, _: Writer, Path(id): Path<String>, Json(req): Json<SetService>) -> ApiResult<Json<Updated>> {
+pub async fn set_cdp(
+    State(s): State<AppState>,
+    _: Writer,
+    Path(id): Path<String>,
+    Json(req): Json<SetService>,
+) -> ApiResult<Json<Updated>> {
     services::set(&s, HostedKind::Cdp, &id, req).await
 }
 
@@ -86,13 +97,22 @@ pub async fn create_cmg(State(s): State<AppState>, _: Writer, Json(req): Json<Cr
 
 /// One cloud management gateway.
 #[utoipa::path(get, path = "/v1/cmgs/{id}", tag = "cmg", params(("id" = String, Path)), responses((status = 200, body = ServiceView), (status = 404, body = ErrorBody)))]
-pub async fn get_cmg(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<Json<ServiceView>> {
+pub async fn get_cmg(
+    State(s): State<AppState>,
+    _: Reader,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ServiceView>> {
     Ok(Json(services::show(&s, HostedKind::Cmg, &id).await?))
 }
 
 /// Change a cloud management gateway (a VM count change starts an upgrade).
 #[utoipa::path(patch, path = "/v1/cmgs/{id}", tag = "cmg", params(("id" = String, Path)), request_body = SetService, responses((status = 200, body = Updated), (status = 400, body = ErrorBody)))]
-pub async fn set_cmg(State(s): State<AppState>, _: Writer, Path(id): Path<String>, Json(req): Json<SetService>) -> ApiResult<Json<Updated>> {
+pub async fn set_cmg(
+    State(s): State<AppState>,
+    _: Writer,
+    Path(id): Path<String>,
+    Json(req): Json<SetService>,
+) -> ApiResult<Json<Updated>> {
     services::set(&s, HostedKind::Cmg, &id, req).await
 }
 
@@ -122,9 +142,18 @@ pub async fn sync_cmg(State(s): State<AppState>, _: Writer, Path(id): Path<Strin
 
 /// Connection points of a CMG.
 #[utoipa::path(get, path = "/v1/cmgs/{id}/connection-points", tag = "cmg", params(("id" = String, Path)), responses((status = 200, body = Vec<ConnectionPointView>)))]
-pub async fn list_cmg_connection_points(State(s): State<AppState>, _: Reader, Path(id): Path<String>) -> ApiResult<Json<Vec<ConnectionPointView>>> {
+pub async fn list_cmg_connection_points(
+    State(s): State<AppState>,
+    _: Reader,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<ConnectionPointView>>> {
     let rec = services::find(&s, HostedKind::Cmg, &id).await?;
-    Ok(Json(s.manager.store.call(move |c| repo_site::connection_points(c, Some(&rec.id))).await?))
+    Ok(Json(
+        s.manager
+            .store
+            .call(move |c| repo_site::connection_points(c, Some(&rec.id)))
+            .await?,
+    ))
 }
 
 /// Add a CMG connection point on a site system.
@@ -142,15 +171,30 @@ pub async fn add_connection_point(
         .manager
         .store
         .call_transaction(move |tx| {
-            let Some((site_code, _)) = repo_site::site(tx)? else { return Ok(Err(ApiError::internal("the site is not set up"))) };
+            let Some((site_code, _)) = repo_site::site(tx)? else {
+                return Ok(Err(ApiError::internal("the site is not set up")));
+            };
             if repo_site::site_system(tx, &req.site_system)?.is_none() {
-                return Ok(Err(ApiError::field(StatusCode::BAD_REQUEST, "Site system", "must be an existing site system server")));
+                return Ok(Err(ApiError::field(
+                    StatusCode::BAD_REQUEST,
+                    "Site system",
+                    "must be an existing site system server",
+                )));
             }
-            if repo_site::connection_points(tx, Some(&cmg_id))?.iter().any(|c| c.site_system.eq_ignore_ascii_case(&req.site_system)) {
-                return Ok(Err(ApiError::field(StatusCode::CONFLICT, "Site system", "already holds a connection point for this CMG")));
+            if repo_site::connection_points(tx, Some(&cmg_id))?
+                .iter()
+                .any(|c| c.site_system.eq_ignore_ascii_case(&req.site_system))
+            {
+                return Ok(Err(ApiError::field(
+                    StatusCode::CONFLICT,
+                    "Site system",
+                    "already holds a connection point for this CMG",
+                )));
             }
             let id = repo_site::add_connection_point(tx, &cmg_id, &req.site_system, &site_code)?;
-            let view = repo_site::connection_points(tx, Some(&cmg_id))?.into_iter().find(|c| c.id == id);
+            let view = repo_site::connection_points(tx, Some(&cmg_id))?
+                .into_iter()
+                .find(|c| c.id == id);
             Ok::<_, crate::site::repo::RepoError>(Ok(view))
         })
         .await??;
@@ -161,34 +205,59 @@ pub async fn add_connection_point(
 
 /// Every CMG connection point.
 #[utoipa::path(get, path = "/v1/connection-points", tag = "cmg", responses((status = 200, body = Vec<ConnectionPointView>)))]
-pub async fn list_connection_points(State(s): State<AppState>, _: Reader) -> ApiResult<Json<Vec<ConnectionPointView>>> {
-    Ok(Json(s.manager.store.call(|c| repo_site::connection_points(c, None)).await?))
+pub async fn list_connection_points(
+    State(s): State<AppState>,
+    _: Reader,
+) -> ApiResult<Json<Vec<ConnectionPointView>>> {
+    Ok(Json(
+        s.manager
+            .store
+            .call(|c| repo_site::connection_points(c, None))
+            .await?,
+    ))
 }
 
 /// "Validate on Next": checks a management certificate against a subscription in the cloud.
 #[utoipa::path(post, path = "/v1/subscriptions/validate", tag = "cloud", request_body = SubscriptionInput,
     responses((status = 200, body = SubscriptionCheck), (status = 400, body = ErrorBody)))]
-pub async fn validate_subscription(State(s): State<AppState>, _: Reader, Json(req): Json<SubscriptionInput>) -> ApiResult<Json<SubscriptionCheck>> {
+pub async fn validate_subscription(
+    State(s): State<AppState>,
+    _: Reader,
+    Json(req): Json<SubscriptionInput>,
+) -> ApiResult<Json<SubscriptionCheck>> {
     let now = time::OffsetDateTime::now_utc();
     let (id, identity) = blocking(move || prepare::subscription(&req, now)).await??;
     let secrets = s.manager.secrets.clone();
-    let proxy = s.manager.store.call(move |c| repo_site::site_server_proxy(c, &secrets)).await?;
+    let proxy = s
+        .manager
+        .store
+        .call(move |c| repo_site::site_server_proxy(c, &secrets))
+        .await?;
     let caller = Caller {
-        subscription: Subscription { id: id.clone(), management_cert_pem: identity.cert_pem(), management_key_pem: identity.key_pem() },
+        subscription: Subscription {
+            id: id.clone(),
+            management_cert_pem: identity.cert_pem(),
+            management_key_pem: identity.key_pem(),
+        },
         proxy,
     };
-    Ok(Json(match s.manager.provider.check_subscription(&caller).await {
-        Ok(info) => SubscriptionCheck {
-            ok: true,
-            subscription_id: id,
-            name: Some(info.name),
-            regions: info.regions,
-            message: "The cloud accepted the subscription and its management certificate.".into(),
+    Ok(Json(
+        match s.manager.provider.check_subscription(&caller).await {
+            Ok(info) => SubscriptionCheck {
+                ok: true,
+                subscription_id: id,
+                name: Some(info.name),
+                regions: info.regions,
+                message: "The cloud accepted the subscription and its management certificate."
+                    .into(),
+            },
+            Err(e) => SubscriptionCheck {
+                ok: false,
+                subscription_id: id,
+                name: None,
+                regions: Vec::new(),
+                message: e.to_string(),
+            },
         },
-        Err(e) => SubscriptionCheck { ok: false, subscription_id: id, name: None, regions: Vec::new(), message: e.to_string() },
-    }))
+    ))
 }
-
-/// Not used by routes; keeps `ServiceState` in the generated schema for clients.
-#[allow(dead_code)]
-fn _schema_anchor(_: ServiceState) {}

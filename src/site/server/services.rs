@@ -5,7 +5,7 @@ use super::AppState;
 use super::error::{ApiError, ApiResult};
 use crate::api::wire::{Accepted, ServiceView, SetService, Updated};
 use crate::cloud::HostedKind;
-use crate::domain::service::{Action, ServiceState};
+use crate::domain::service::Action;
 use crate::domain::task::TaskKind;
 use crate::domain::validate;
 use crate::site::prepare::{self, Prepared};
@@ -32,7 +32,11 @@ pub async fn find(state: &AppState, kind: HostedKind, key: &str) -> ApiResult<Se
 }
 
 async fn view(state: &AppState, rec: ServiceRecord) -> ApiResult<ServiceView> {
-    Ok(state.manager.store.call(move |c| repo::view(c, &rec)).await?)
+    Ok(state
+        .manager
+        .store
+        .call(move |c| repo::view(c, &rec))
+        .await?)
 }
 
 /// Every service of `kind`.
@@ -40,7 +44,12 @@ pub async fn list(state: &AppState, kind: HostedKind) -> ApiResult<Vec<ServiceVi
     Ok(state
         .manager
         .store
-        .call(move |c| repo::list_services(c, Some(kind))?.iter().map(|r| repo::view(c, r)).collect())
+        .call(move |c| {
+            repo::list_services(c, Some(kind))?
+                .iter()
+                .map(|r| repo::view(c, r))
+                .collect()
+        })
         .await?)
 }
 
@@ -51,16 +60,23 @@ pub async fn show(state: &AppState, kind: HostedKind, key: &str) -> ApiResult<Se
 }
 
 /// Stores a validated service with its Create task and starts provisioning.
-pub async fn create(state: &AppState, prepared: Prepared) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
+pub async fn create(
+    state: &AppState,
+    prepared: Prepared,
+) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
     let secrets = state.manager.secrets.clone();
     let (rec, task) = state
         .manager
         .store
         .call_transaction(move |tx| {
             let sc = &prepared.service_cert;
-            if let Some((field, rule)) =
-                repo::conflict(tx, &prepared.service_fqdn, &prepared.deployment_name, &sc.thumbprint, sc.wildcard)?
-            {
+            if let Some((field, rule)) = repo::conflict(
+                tx,
+                &prepared.service_fqdn,
+                &prepared.deployment_name,
+                &sc.thumbprint,
+                sc.wildcard,
+            )? {
                 return Ok(Err(ApiError::field(StatusCode::CONFLICT, &field, &rule)));
             }
             let id = repo::insert_service(tx, &prepared, &secrets)?;
@@ -72,16 +88,31 @@ pub async fn create(state: &AppState, prepared: Prepared) -> ApiResult<(StatusCo
     accepted(state, rec, task).await
 }
 
-async fn accepted(state: &AppState, rec: ServiceRecord, task: repo::TaskRecord) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
+async fn accepted(
+    state: &AppState,
+    rec: ServiceRecord,
+    task: repo::TaskRecord,
+) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
     state.manager.publish_service(&rec).await;
     state.manager.bus.publish("task", &task.view());
     state.manager.spawn(task.id.clone());
     let service = view(state, rec).await?;
-    Ok((StatusCode::ACCEPTED, axum::Json(Accepted { service, task: task.view() })))
+    Ok((
+        StatusCode::ACCEPTED,
+        axum::Json(Accepted {
+            service,
+            task: task.view(),
+        }),
+    ))
 }
 
 /// Starts a task for `action` on a service, if its state allows it and nothing else runs.
-pub async fn act(state: &AppState, kind: HostedKind, key: &str, action: Action) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
+pub async fn act(
+    state: &AppState,
+    kind: HostedKind,
+    key: &str,
+    action: Action,
+) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
     let rec = find(state, kind, key).await?;
     let task_kind = match action {
         Action::Start => TaskKind::Start,
@@ -94,7 +125,9 @@ pub async fn act(state: &AppState, kind: HostedKind, key: &str, action: Action) 
         .manager
         .store
         .call_transaction(move |tx| {
-            let Some(rec) = repo::get_service(tx, &id)? else { return Ok(Err(ApiError::not_found("the service"))) };
+            let Some(rec) = repo::get_service(tx, &id)? else {
+                return Ok(Err(ApiError::not_found("the service")));
+            };
             if let Err(why) = action.allowed_in(rec.state) {
                 return Ok(Err(ApiError::conflict(why)));
             }
@@ -106,7 +139,13 @@ pub async fn act(state: &AppState, kind: HostedKind, key: &str, action: Action) 
                         active.kind
                     ))));
                 }
-                repo::update_task(tx, &active.id, crate::domain::task::TaskState::Failed, &active.step, Some("superseded by a delete"))?;
+                repo::update_task(
+                    tx,
+                    &active.id,
+                    crate::domain::task::TaskState::Failed,
+                    &active.step,
+                    Some("superseded by a delete"),
+                )?;
             }
             let task = repo::insert_task(tx, &id, task_kind, serde_json::Value::Null)?;
             Ok::<_, repo::RepoError>(Ok((rec, task)))
@@ -116,7 +155,12 @@ pub async fn act(state: &AppState, kind: HostedKind, key: &str, action: Action) 
 }
 
 /// Applies a Set (Properties); read-only fields are refused by name.
-pub async fn set(state: &AppState, kind: HostedKind, key: &str, req: SetService) -> ApiResult<axum::Json<Updated>> {
+pub async fn set(
+    state: &AppState,
+    kind: HostedKind,
+    key: &str,
+    req: SetService,
+) -> ApiResult<axum::Json<Updated>> {
     for (present, field) in [
         (req.subscription_id.is_some(), "Subscription ID"),
         (req.region.is_some(), "Region"),
@@ -135,28 +179,53 @@ pub async fn set(state: &AppState, kind: HostedKind, key: &str, req: SetService)
     let cmg_only = [
         (req.egress.is_some(), "Outbound data transfer threshold"),
         (req.egress_alerts.is_some(), "14-day threshold and alerts"),
-        (req.stop_at_critical.is_some(), "Stop this service when the critical threshold is exceeded"),
-        (req.storage_alerts.is_some(), "Specify storage alert threshold"),
+        (
+            req.stop_at_critical.is_some(),
+            "Stop this service when the critical threshold is exceeded",
+        ),
+        (
+            req.storage_alerts.is_some(),
+            "Specify storage alert threshold",
+        ),
         (req.vm_instances.is_some(), "VM Instance"),
-        (req.check_crl.is_some(), "Verify Client Certificate Revocation"),
+        (
+            req.check_crl.is_some(),
+            "Verify Client Certificate Revocation",
+        ),
         (req.enforce_tls12.is_some(), "Enforce TLS 1.2"),
-        (req.serve_content.is_some(), "Allow CMG to function as a cloud distribution point"),
+        (
+            req.serve_content.is_some(),
+            "Allow CMG to function as a cloud distribution point",
+        ),
     ];
     if kind == HostedKind::Cdp {
         if let Some((_, field)) = cmg_only.iter().find(|(p, _)| *p) {
-            return Err(ApiError::field(StatusCode::BAD_REQUEST, field, "applies to a cloud management gateway only"));
+            return Err(ApiError::field(
+                StatusCode::BAD_REQUEST,
+                field,
+                "applies to a cloud management gateway only",
+            ));
         }
     } else if req.transfer.is_some() {
-        return Err(ApiError::field(StatusCode::BAD_REQUEST, "Transfer alert threshold", "applies to a cloud distribution point only (use egress)"));
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "Transfer alert threshold",
+            "applies to a cloud distribution point only (use egress)",
+        ));
     }
     if let Some(d) = &req.description {
         rec.description = d.trim().to_string();
     }
     if let Some(t) = &req.storage {
-        rec.settings.storage = prepare::update_threshold("Storage alert threshold", t, rec.settings.storage)?;
+        rec.settings.storage =
+            prepare::update_threshold("Storage alert threshold", t, rec.settings.storage)?;
     }
     if let Some(t) = req.transfer.as_ref().or(req.egress.as_ref()) {
-        let label = if kind == HostedKind::Cdp { "Transfer alert threshold" } else { "Outbound data transfer threshold" };
+        let label = if kind == HostedKind::Cdp {
+            "Transfer alert threshold"
+        } else {
+            "Outbound data transfer threshold"
+        };
         rec.settings.transfer = prepare::update_threshold(label, t, rec.settings.transfer)?;
     }
     let mut upgrade = false;
@@ -179,7 +248,9 @@ pub async fn set(state: &AppState, kind: HostedKind, key: &str, req: SetService)
         }
     }
     if upgrade {
-        Action::Upgrade.allowed_in(rec.state).map_err(ApiError::conflict)?;
+        Action::Upgrade
+            .allowed_in(rec.state)
+            .map_err(ApiError::conflict)?;
     }
     let saved = rec.clone();
     let task = state
@@ -187,10 +258,22 @@ pub async fn set(state: &AppState, kind: HostedKind, key: &str, req: SetService)
         .store
         .call_transaction(move |tx| {
             if upgrade && let Some(active) = repo::active_task(tx, &saved.id)? {
-                return Ok(Err(ApiError::conflict(format!("a {:?} task is still running on this service", active.kind))));
+                return Ok(Err(ApiError::conflict(format!(
+                    "a {:?} task is still running on this service",
+                    active.kind
+                ))));
             }
             repo::save_editable(tx, &saved)?;
-            let task = if upgrade { Some(repo::insert_task(tx, &saved.id, TaskKind::Upgrade, serde_json::Value::Null)?) } else { None };
+            let task = if upgrade {
+                Some(repo::insert_task(
+                    tx,
+                    &saved.id,
+                    TaskKind::Upgrade,
+                    serde_json::Value::Null,
+                )?)
+            } else {
+                None
+            };
             Ok::<_, repo::RepoError>(Ok(task))
         })
         .await??;
@@ -201,10 +284,8 @@ pub async fn set(state: &AppState, kind: HostedKind, key: &str, req: SetService)
         state.manager.spawn(t.id.clone());
     }
     let service = view(state, fresh).await?;
-    Ok(axum::Json(Updated { service, task: task.map(|t| t.view()) }))
-}
-
-/// True while the service is between states (for callers that must wait).
-pub fn busy(rec: &ServiceRecord) -> bool {
-    rec.state.is_transitional() && rec.state != ServiceState::Error
+    Ok(axum::Json(Updated {
+        service,
+        task: task.map(|t| t.view()),
+    }))
 }

@@ -1,0 +1,80 @@
+//! The site service's HTTP API (`/v1`), built with axum; the OpenAPI document is generated
+//! from the same route list, so it always matches.
+
+pub mod auth;
+pub mod error;
+pub mod routes;
+pub mod routes_site;
+pub mod services;
+
+use crate::site::manager::Manager;
+use axum::Json;
+use axum::routing::get;
+use std::sync::Arc;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    /// The services manager (store, secrets, provider, bus, logs).
+    pub manager: Arc<Manager>,
+}
+
+/// The API router and its OpenAPI document.
+pub fn router(state: AppState) -> axum::Router {
+    let (router, mut api) = OpenApiRouter::new()
+        .routes(routes!(routes::list_cdps, routes::create_cdp))
+        .routes(routes!(
+            routes::get_cdp,
+            routes::set_cdp,
+            routes::delete_cdp
+        ))
+        .routes(routes!(routes::start_cdp))
+        .routes(routes!(routes::stop_cdp))
+        .routes(routes!(routes::list_cmgs, routes::create_cmg))
+        .routes(routes!(
+            routes::get_cmg,
+            routes::set_cmg,
+            routes::delete_cmg
+        ))
+        .routes(routes!(routes::start_cmg))
+        .routes(routes!(routes::stop_cmg))
+        .routes(routes!(routes::sync_cmg))
+        .routes(routes!(
+            routes::list_cmg_connection_points,
+            routes::add_connection_point
+        ))
+        .routes(routes!(routes::list_connection_points))
+        .routes(routes!(routes::validate_subscription))
+        .routes(routes!(routes_site::get_site))
+        .routes(routes!(routes_site::list_site_systems))
+        .routes(routes!(routes_site::get_proxy, routes_site::set_proxy))
+        .routes(routes!(
+            routes_site::get_client_settings,
+            routes_site::set_client_settings
+        ))
+        .routes(routes!(routes_site::create_token))
+        .routes(routes!(routes_site::list_tasks))
+        .routes(routes!(routes_site::get_task))
+        .routes(routes!(routes_site::list_status_messages))
+        .routes(routes!(routes_site::list_alerts))
+        .routes(routes!(routes_site::list_logs))
+        .routes(routes!(routes_site::get_log))
+        .routes(routes!(routes_site::events))
+        .with_state(state)
+        .split_for_parts();
+    api.info.title = "cloudsite site service".into();
+    api.info.version = env!("CARGO_PKG_VERSION").into();
+    api.info.description = Some("Cloud distribution points, cloud management gateways and the site system proxy. Every route needs `Authorization: Bearer <token>`; changes need a Full or Infrastructure Administrator token.".into());
+    let doc = Arc::new(api);
+    router
+        .route(
+            "/v1/openapi.json",
+            get(move || {
+                let d = Arc::clone(&doc);
+                async move { Json((*d).clone()) }
+            }),
+        )
+        .route("/v1/health", get(|| async { "ok" }))
+}

@@ -149,6 +149,18 @@ pub fn cmg_name(value: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
+/// Checks a site code: three letters or digits, beginning with a letter (e.g. `PS1`).
+pub fn site_code(value: &str) -> Result<(), FieldError> {
+    let ok = value.len() == 3
+        && value.chars().all(|c| c.is_ascii_alphanumeric())
+        && value.starts_with(|c: char| c.is_ascii_alphabetic());
+    if ok {
+        Ok(())
+    } else {
+        Err(FieldError::new("Site code", "must be three letters or digits, beginning with a letter (e.g. PS1)"))
+    }
+}
+
 /// Checks a percentage of a threshold (`field` names it): a whole number from 1 to 100.
 pub fn percentage(field: &str, value: i64) -> Result<u8, FieldError> {
     if (1..=100).contains(&value) {

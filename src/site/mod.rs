@@ -8,5 +8,7 @@ pub mod repo;
 pub mod repo_site;
 pub mod secrets;
 pub mod server;
+pub mod service;
 pub mod store;
+pub mod tls_serve;
 pub mod tokens;

@@ -1,0 +1,302 @@
+//! Starting and stopping the site service (`cloudsite serve`, and embedded in the console and
+//! the scripting commands): one data dir, one lock, one services manager.
+
+use super::cmtrace::LogWriter;
+use super::events::EventBus;
+use super::manager::{Manager, Timing};
+use super::secrets::SecretBox;
+use super::server::{AppState, router};
+use super::store::Store;
+use super::{repo_site, tokens};
+use crate::cloud::Provider;
+use crate::cloud::local::{Faults, LocalCloud, LocalCloudConfig, LocalCloudHandle};
+use std::fs::File;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::oneshot;
+
+/// File in the data dir holding the running service's URL (for other processes to attach).
+pub const URL_FILE: &str = "site.url";
+/// File in the data dir holding the bootstrap Full Administrator token (mode 0600).
+pub const ADMIN_TOKEN_FILE: &str = "admin.token";
+/// Lock file: only one process runs the services manager on a data dir.
+pub const LOCK_FILE: &str = "site.lock";
+/// The local cloud's folder inside the data dir.
+pub const CLOUD_DIR: &str = "cloud";
+
+/// Why the site service could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum SiteError {
+    /// Another process runs the services manager on this data dir.
+    #[error("another cloudsite process already runs the site on {data_dir} (at {url}); use it with --site {url}")]
+    AlreadyRunning {
+        /// Data dir.
+        data_dir: PathBuf,
+        /// Its URL, as it wrote it.
+        url: String,
+    },
+    /// A plain-HTTP address that is not loopback.
+    #[error("--listen {0}: plain HTTP is allowed on loopback only; give --tls-cert and --tls-key to listen on another address")]
+    NeedsTls(SocketAddr),
+    /// I/O.
+    #[error("{what}: {source}")]
+    Io {
+        /// What was being done.
+        what: String,
+        /// Cause.
+        source: std::io::Error,
+    },
+    /// Anything else, already phrased for the operator.
+    #[error("{0}")]
+    Other(String),
+}
+
+fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> SiteError {
+    let what = what.into();
+    move |source| SiteError::Io { what, source }
+}
+
+/// Which cloud the site uses.
+#[derive(Debug, Clone)]
+pub enum CloudChoice {
+    /// The local cloud, in-process, in `data_dir/cloud`.
+    Embedded {
+        /// Provisioning time.
+        provisioning_delay: Duration,
+        /// Injected faults.
+        faults: Faults,
+    },
+    /// A local cloud running on its own.
+    Remote {
+        /// Management API URL.
+        url: String,
+        /// CA certificate (PEM) of its management API.
+        ca_pem: String,
+    },
+}
+
+/// TLS for the API.
+#[derive(Debug, Clone)]
+pub struct TlsFiles {
+    /// Certificate chain, PEM.
+    pub cert: PathBuf,
+    /// Private key, PEM.
+    pub key: PathBuf,
+}
+
+/// How to run the site.
+#[derive(Debug, Clone)]
+pub struct SiteOptions {
+    /// Data dir (database, keys, cloud, logs by default).
+    pub data_dir: PathBuf,
+    /// Log dir (default `data_dir/logs`).
+    pub log_dir: Option<PathBuf>,
+    /// API address.
+    pub listen: SocketAddr,
+    /// Site code, used when the site is first created.
+    pub site_code: String,
+    /// Site server name, used when the site is first created.
+    pub server_name: String,
+    /// TLS for the API (required off loopback).
+    pub tls: Option<TlsFiles>,
+    /// The cloud.
+    pub cloud: CloudChoice,
+    /// Manager timing.
+    pub timing: Timing,
+}
+
+impl SiteOptions {
+    /// Defaults for `data_dir`: loopback, any port, site PS1 on this host, embedded cloud.
+    pub fn new(data_dir: &Path) -> Self {
+        SiteOptions {
+            data_dir: data_dir.to_path_buf(),
+            log_dir: None,
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            site_code: "PS1".into(),
+            server_name: default_server_name(),
+            tls: None,
+            cloud: CloudChoice::Embedded { provisioning_delay: Duration::from_secs(3), faults: Faults::default() },
+            timing: Timing::default(),
+        }
+    }
+}
+
+/// This host's name as the site server's name.
+pub fn default_server_name() -> String {
+    std::fs::read_to_string("/etc/hostname")
+        .ok()
+        .map(|s| s.trim().to_string())
+        .filter(|s| !s.is_empty())
+        .or_else(|| std::env::var("HOSTNAME").ok())
+        .unwrap_or_else(|| "siteserver".into())
+}
+
+/// A running site service.
+pub struct SiteHandle {
+    /// Base URL of the API.
+    pub url: String,
+    /// The bootstrap token, when this start created the site.
+    pub new_admin_token: Option<String>,
+    /// Data dir.
+    pub data_dir: PathBuf,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<()>>,
+    cloud: Option<LocalCloudHandle>,
+    _lock: File,
+}
+
+impl SiteHandle {
+    /// The embedded cloud, if the site runs one.
+    pub fn cloud(&self) -> Option<&LocalCloudHandle> {
+        self.cloud.as_ref()
+    }
+
+    /// Stops the API and the embedded cloud. Tasks in flight stay recorded and resume at the
+    /// next start.
+    pub async fn shutdown(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+        if let Some(cloud) = self.cloud.take() {
+            cloud.shutdown().await;
+        }
+        let _ = std::fs::remove_file(self.data_dir.join(URL_FILE));
+    }
+
+    /// Waits until the server stops (e.g. after Ctrl-C handling by the caller).
+    pub async fn wait(&mut self) {
+        if let Some(server) = self.server.as_mut() {
+            let _ = server.await;
+        }
+    }
+}
+
+/// Writes `contents` to a new file readable by the owner only.
+pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
+    use std::io::Write;
+    #[cfg(unix)]
+    use std::os::unix::fs::OpenOptionsExt;
+    let tmp = path.with_extension("tmp");
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    opts.mode(0o600);
+    let mut f = opts.open(&tmp)?;
+    f.write_all(contents)?;
+    f.sync_all()?;
+    std::fs::rename(&tmp, path)
+}
+
+/// Starts the site service.
+pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
+    crate::cloud::tls::install_crypto_provider();
+    if opts.tls.is_none() && !opts.listen.ip().is_loopback() {
+        return Err(SiteError::NeedsTls(opts.listen));
+    }
+    let data_dir = opts.data_dir.clone();
+    create_private_dir(&data_dir).map_err(io(format!("cannot create the data dir {}", data_dir.display())))?;
+    let lock = File::options()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(data_dir.join(LOCK_FILE))
+        .map_err(io("cannot open the lock file"))?;
+    if lock.try_lock().is_err() {
+        let url = std::fs::read_to_string(data_dir.join(URL_FILE)).unwrap_or_default().trim().to_string();
+        return Err(SiteError::AlreadyRunning { data_dir, url });
+    }
+
+    let store = Store::open(&data_dir.join("site.db")).map_err(|e| SiteError::Other(e.to_string()))?;
+    let secrets = Arc::new(SecretBox::load_or_create(&data_dir).map_err(|e| SiteError::Other(e.to_string()))?);
+    let log_dir = opts.log_dir.clone().unwrap_or_else(|| data_dir.join("logs"));
+    let logs = Arc::new(LogWriter::new(&log_dir).map_err(|e| SiteError::Other(e.to_string()))?);
+
+    let new_admin_token = bootstrap(&store, &opts, &data_dir)?;
+
+    let (cloud, provider): (Option<LocalCloudHandle>, Arc<dyn Provider>) = match &opts.cloud {
+        CloudChoice::Embedded { provisioning_delay, faults } => {
+            let cfg = LocalCloudConfig {
+                data_dir: data_dir.join(CLOUD_DIR),
+                provisioning_delay: *provisioning_delay,
+                faults: faults.clone(),
+                ..LocalCloudConfig::default()
+            };
+            let handle = LocalCloud::start(cfg).await.map_err(|e| SiteError::Other(format!("the local cloud did not start: {e}")))?;
+            let provider = handle.provider().map_err(|e| SiteError::Other(e.to_string()))?;
+            (Some(handle), Arc::new(provider))
+        }
+        CloudChoice::Remote { url, ca_pem } => {
+            let provider = crate::cloud::local::LocalProvider::new(url, ca_pem).map_err(|e| SiteError::Other(e.to_string()))?;
+            (None, Arc::new(provider))
+        }
+    };
+
+    // Ids continue from the clock so a client's Last-Event-ID from an earlier run reads as old.
+    let first_id = super::store::now_millis().max(0) as u64 * 1000;
+    let manager = Arc::new(Manager { store, secrets, provider, bus: Arc::new(EventBus::new(first_id)), logs, timing: opts.timing });
+    manager
+        .log(super::manager::CLOUD_MGR_LOG, crate::domain::task::Level::Info, &format!(
+            "SMS_CLOUD_SERVICES_MANAGER started (cloudsite {}), data in {}",
+            env!("CARGO_PKG_VERSION"),
+            data_dir.display()
+        ))
+        .await;
+    manager.resume_all().await.map_err(|e| SiteError::Other(e.to_string()))?;
+
+    let app = router(AppState { manager });
+    let listener = tokio::net::TcpListener::bind(opts.listen).await.map_err(io(format!("cannot listen on {}", opts.listen)))?;
+    let addr = listener.local_addr().map_err(io("cannot read the listening address"))?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let (url, server) = match &opts.tls {
+        None => {
+            let server = tokio::spawn(async move {
+                let _ = axum::serve(listener, app).with_graceful_shutdown(async move { let _ = rx.await; }).await;
+            });
+            (format!("http://{addr}"), server)
+        }
+        Some(tls) => {
+            let cert = std::fs::read_to_string(&tls.cert).map_err(io(format!("cannot read {}", tls.cert.display())))?;
+            let key = std::fs::read_to_string(&tls.key).map_err(io(format!("cannot read {}", tls.key.display())))?;
+            let config = crate::cloud::tls::server_config(&cert, &key, None).map_err(|e| SiteError::Other(format!("--tls-cert/--tls-key: {e}")))?;
+            let server = tokio::spawn(super::tls_serve::serve(listener, config, app, rx));
+            (format!("https://{}", url_host(addr)), server)
+        }
+    };
+    write_private(&data_dir.join(URL_FILE), url.as_bytes()).map_err(io("cannot write the site URL file"))?;
+    Ok(SiteHandle { url, new_admin_token, data_dir, shutdown: Some(tx), server: Some(server), cloud, _lock: lock })
+}
+
+fn url_host(addr: SocketAddr) -> String {
+    if addr.ip().is_unspecified() { format!("{}:{}", default_server_name(), addr.port()) } else { addr.to_string() }
+}
+
+/// Creates the site and its bootstrap token on first start; returns the token if created.
+fn bootstrap(store: &Store, opts: &SiteOptions, data_dir: &Path) -> Result<Option<String>, SiteError> {
+    let exists = store.with(|c| repo_site::site(c)).map_err(|e| SiteError::Other(e.to_string()))?.is_some();
+    if exists {
+        return Ok(None);
+    }
+    crate::domain::validate::site_code(&opts.site_code).map_err(|e| SiteError::Other(format!("--site-code: {e}")))?;
+    store
+        .with(|c| repo_site::create_site(c, &opts.site_code, &opts.server_name))
+        .map_err(|e| SiteError::Other(e.to_string()))?;
+    let (_, token) = tokens::create(store, "bootstrap administrator", tokens::Role::FullAdministrator)
+        .map_err(|e| SiteError::Other(e.to_string()))?;
+    write_private(&data_dir.join(ADMIN_TOKEN_FILE), token.as_bytes()).map_err(io("cannot write the admin token file"))?;
+    Ok(Some(token))
+}
+
+fn create_private_dir(dir: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(())
+}

@@ -2,6 +2,12 @@
 
 mod cert_cmd;
 mod config_cmd;
+pub mod connect;
+mod lab_cmd;
+pub mod output;
+mod serve_cmd;
+mod service_cmd;
+mod site_cmd;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
@@ -14,6 +20,9 @@ pub struct Cli {
     /// What to do; without one, cloudsite shows this overview.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Which site to talk to.
+    #[command(flatten)]
+    pub site: connect::SiteArgs,
 }
 
 /// The subcommands.
@@ -25,6 +34,36 @@ pub enum Command {
     /// The configuration file: check it, show where files live.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+    /// Run the site service (API, services manager, local cloud) until stopped.
+    Serve(serve_cmd::ServeArgs),
+    /// API tokens: `token create --role full-admin|infra-admin|read-only`.
+    #[command(subcommand)]
+    Token(TokenCommand),
+    /// Cloud distribution points (New-/Get-/Set-/Start-/Stop-/Remove-CMCloudDistributionPoint).
+    #[command(subcommand)]
+    Cdp(service_cmd::CdpCommand),
+    /// Cloud management gateways (…-CMCloudManagementGateway) and their connection points.
+    #[command(subcommand)]
+    Cmg(service_cmd::CmgCommand),
+    /// A site system's Proxy tab.
+    #[command(subcommand)]
+    Proxy(site_cmd::ProxyCommand),
+    /// Alerts: `alerts list`.
+    #[command(subcommand)]
+    Alerts(AlertsCommand),
+    /// Status messages of SMS_CLOUD_SERVICES_MANAGER, newest first.
+    StatusMessages(site_cmd::ReadArgs),
+    /// CMTrace logs: `logs CloudMgr [--follow]`.
+    Logs(site_cmd::LogsArgs),
+    /// Client settings ("Allow access to cloud distribution points").
+    #[command(subcommand)]
+    ClientSettings(site_cmd::ClientSettingsCommand),
+    /// A lab to try cloudsite with: certificates and a registered subscription.
+    #[command(subcommand)]
+    Lab(lab_cmd::LabCommand),
+    /// The local cloud's own administration (subscriptions).
+    #[command(subcommand)]
+    Cloud(lab_cmd::CloudCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions {
         /// The shell to complete for.
@@ -32,10 +71,44 @@ pub enum Command {
     },
 }
 
+/// `cloudsite token …`.
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an API token in a site's database and print it once.
+    Create(serve_cmd::TokenArgs),
+}
+
+/// `cloudsite alerts …`.
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// List alerts.
+    List(site_cmd::ReadArgs),
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
+    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| output::fail(format!("cannot start the async runtime: {e}")))
+}
+
 /// Runs cloudsite with the process arguments and returns its exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    let site = cli.site.clone();
+    let block = |fut: std::pin::Pin<Box<dyn std::future::Future<Output = ExitCode>>>| match runtime() {
+        Ok(rt) => rt.block_on(fut),
+        Err(code) => code,
+    };
     match cli.command {
+        Some(Command::Serve(args)) => block(Box::pin(serve_cmd::serve(args))),
+        Some(Command::Token(TokenCommand::Create(args))) => serve_cmd::token_create(args),
+        Some(Command::Cdp(cmd)) => block(Box::pin(async move { service_cmd::run_cdp(&site, cmd).await })),
+        Some(Command::Cmg(cmd)) => block(Box::pin(async move { service_cmd::run_cmg(&site, cmd).await })),
+        Some(Command::Proxy(cmd)) => block(Box::pin(async move { site_cmd::proxy(&site, cmd).await })),
+        Some(Command::Alerts(AlertsCommand::List(args))) => block(Box::pin(async move { site_cmd::alerts(&site, args).await })),
+        Some(Command::StatusMessages(args)) => block(Box::pin(async move { site_cmd::status_messages(&site, args).await })),
+        Some(Command::Logs(args)) => block(Box::pin(async move { site_cmd::logs(&site, args).await })),
+        Some(Command::ClientSettings(cmd)) => block(Box::pin(async move { site_cmd::client_settings(&site, cmd).await })),
+        Some(Command::Lab(cmd)) => lab_cmd::init(cmd),
+        Some(Command::Cloud(lab_cmd::CloudCommand::Subscription(lab_cmd::SubscriptionCommand::Add(args)))) => lab_cmd::subscription_add(args),
         None => {
             // The console arrives with its issue; until then the bare command explains itself.
             let _ = Cli::command().print_help();

@@ -30,6 +30,40 @@ pub struct Config {
     pub logging: LoggingConfig,
     /// Key bindings: action name → keys. Empty means the console's built-in bindings.
     pub keys: BTreeMap<String, Vec<String>>,
+    /// The local cloud the site service hosts services in, and the manager's pace.
+    pub cloud: CloudConfig,
+}
+
+/// `[cloud]`: the local cloud (provisioning time, injected faults) and how often the services
+/// manager polls it. Faults exist for tests and demonstrations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CloudConfig {
+    /// How long provisioning (and start, stop, delete) takes in the local cloud, in ms.
+    pub provisioning_delay_ms: u64,
+    /// Fail the next N operations in the cloud.
+    pub fail_next: u32,
+    /// Added to every cloud operation, in ms.
+    pub slow_ms: u64,
+    /// Deployment names the cloud refuses as "already in use".
+    pub reserved_names: Vec<String>,
+    /// How often the services manager reads the cloud while it waits, in ms.
+    pub poll_interval_ms: u64,
+    /// How often it checks for a storage container that does not exist yet, in ms.
+    pub container_retry_ms: u64,
+}
+
+impl Default for CloudConfig {
+    fn default() -> Self {
+        CloudConfig {
+            provisioning_delay_ms: 3000,
+            fail_next: 0,
+            slow_ms: 0,
+            reserved_names: Vec::new(),
+            poll_interval_ms: 500,
+            container_retry_ms: 10_000,
+        }
+    }
 }
 
 /// `[site]`: the site service to use.

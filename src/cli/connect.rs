@@ -1,0 +1,92 @@
+//! Finding the site: `--site URL` or `[site] url`; otherwise the embedded site service on the
+//! user's data dir (started in-process, or the one another process already runs there).
+//! The token comes from `CLOUDSITE_TOKEN`, `--token-file`, `[site] token_file`, or, for the
+//! embedded site, the data dir's bootstrap token.
+
+use crate::api::client::Client;
+use crate::config::Config;
+use crate::paths::Paths;
+use crate::site::service::{self, SiteHandle, SiteOptions};
+use clap::Args;
+use std::path::PathBuf;
+
+/// Options every command that talks to a site takes.
+#[derive(Debug, Clone, Args)]
+pub struct SiteArgs {
+    /// Site service URL (default: `[site] url` in the config, else the embedded site).
+    #[arg(long, global = true, value_name = "URL", env = "CLOUDSITE_SITE")]
+    pub site: Option<String>,
+    /// File holding the API token (default: CLOUDSITE_TOKEN, `[site] token_file`).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// CA certificate (PEM) to trust for an https:// site.
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_file: Option<PathBuf>,
+    /// Data dir of the embedded site (default: the user data dir).
+    #[arg(long, global = true, value_name = "DIR", env = "CLOUDSITE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// A connected client; keeps an embedded site alive while it is used.
+pub struct Connection {
+    /// The API client.
+    pub client: Client,
+    /// The embedded site, when this process runs it.
+    pub embedded: Option<SiteHandle>,
+}
+
+impl Connection {
+    /// Stops the embedded site, if any (tasks in flight resume at its next start).
+    pub async fn close(self) {
+        if let Some(site) = self.embedded {
+            site.shutdown().await;
+        }
+    }
+}
+
+fn read_token(path: &std::path::Path) -> Result<String, String> {
+    std::fs::read_to_string(path)
+        .map(|t| t.trim().to_string())
+        .map_err(|e| format!("cannot read the token file {}: {e}", path.display()))
+}
+
+/// The embedded site's data dir for these arguments.
+pub fn data_dir(args: &SiteArgs, config: &Config) -> PathBuf {
+    args.data_dir.clone().unwrap_or_else(|| config.apply_paths(&Paths::resolve()).data_dir)
+}
+
+/// Connects as the arguments and the config say.
+pub async fn connect(args: &SiteArgs) -> Result<Connection, String> {
+    let config = Config::load(&Paths::resolve()).map_err(|e| e.lines().join("\n"))?;
+    let env_token = std::env::var("CLOUDSITE_TOKEN").ok().filter(|t| !t.trim().is_empty());
+    let ca = match &args.ca_file {
+        Some(f) => Some(std::fs::read_to_string(f).map_err(|e| format!("--ca-file {}: {e}", f.display()))?),
+        None => None,
+    };
+    let token_file = args.token_file.clone().or(config.site.token_file.clone());
+    if let Some(url) = args.site.clone().or(config.site.url.clone()) {
+        let token = match (env_token, token_file) {
+            (Some(t), _) => t,
+            (None, Some(f)) => read_token(&f)?,
+            (None, None) => {
+                return Err(format!("no token for {url}: set CLOUDSITE_TOKEN or give --token-file (see `cloudsite token create`)"));
+            }
+        };
+        let client = Client::new(&url, &token, ca.as_deref()).map_err(|e| e.to_string())?;
+        return Ok(Connection { client, embedded: None });
+    }
+    let dir = data_dir(args, &config);
+    let opts = SiteOptions { log_dir: config.paths.log_dir.clone(), ..SiteOptions::new(&dir) };
+    let (url, embedded) = match service::start(opts).await {
+        Ok(site) => (site.url.clone(), Some(site)),
+        Err(service::SiteError::AlreadyRunning { url, .. }) if !url.is_empty() => (url, None),
+        Err(e) => return Err(e.to_string()),
+    };
+    let token = match (env_token, token_file) {
+        (Some(t), _) => t,
+        (None, Some(f)) => read_token(&f)?,
+        (None, None) => read_token(&dir.join(service::ADMIN_TOKEN_FILE))?,
+    };
+    let client = Client::new(&url, &token, ca.as_deref()).map_err(|e| e.to_string())?;
+    Ok(Connection { client, embedded })
+}

@@ -1,0 +1,144 @@
+//! `cloudsite serve`: the site service as a daemon, and `cloudsite token create`.
+
+use super::output::fail;
+use crate::config::Config;
+use crate::site::manager::Timing;
+use crate::site::service::{self, CloudChoice, SiteOptions, TlsFiles};
+use crate::site::store::Store;
+use crate::site::tokens::{self, Role};
+use clap::Args;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Options of `cloudsite serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on; plain HTTP only on loopback.
+    #[arg(long, default_value = "127.0.0.1:8443")]
+    pub listen: SocketAddr,
+    /// Data dir (database, keys, local cloud, logs).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// Site code, when the site is first created.
+    #[arg(long, default_value = "PS1")]
+    pub site_code: String,
+    /// Site server name, when the site is first created (default: this host's name).
+    #[arg(long)]
+    pub server_name: Option<String>,
+    /// TLS certificate chain (PEM) for the API; required off loopback.
+    #[arg(long, value_name = "FILE", requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// TLS private key (PEM).
+    #[arg(long, value_name = "FILE", requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Config file (default: the user's config); its `[cloud]` section sets the local cloud.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+}
+
+fn load_config(file: &Option<PathBuf>) -> Result<Config, String> {
+    match file {
+        Some(f) => Config::load_file(f).map_err(|e| e.lines().join("\n")),
+        None => Config::load(&crate::paths::Paths::resolve()).map_err(|e| e.lines().join("\n")),
+    }
+}
+
+/// The site options the config and the arguments give.
+pub fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
+    let paths = config.apply_paths(&crate::paths::Paths::resolve());
+    let data_dir = args.data_dir.clone().unwrap_or(paths.data_dir);
+    let cl = &config.cloud;
+    SiteOptions {
+        listen: args.listen,
+        site_code: args.site_code.clone(),
+        server_name: args.server_name.clone().unwrap_or_else(service::default_server_name),
+        tls: args.tls_cert.clone().zip(args.tls_key.clone()).map(|(cert, key)| TlsFiles { cert, key }),
+        cloud: CloudChoice::Embedded {
+            provisioning_delay: Duration::from_millis(cl.provisioning_delay_ms),
+            faults: crate::cloud::local::Faults {
+                fail_next: cl.fail_next,
+                slow: Duration::from_millis(cl.slow_ms),
+                reserved_names: cl.reserved_names.clone(),
+            },
+        },
+        timing: Timing {
+            poll: Duration::from_millis(cl.poll_interval_ms),
+            container_retry: Duration::from_millis(cl.container_retry_ms),
+            ..Timing::default()
+        },
+        log_dir: config.paths.log_dir.clone().filter(|_| args.data_dir.is_none()),
+        ..SiteOptions::new(&data_dir)
+    }
+}
+
+/// Runs the site service until SIGINT or SIGTERM.
+pub async fn serve(args: ServeArgs) -> ExitCode {
+    let config = match load_config(&args.config) {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let opts = site_options(&args, &config);
+    let mut site = match service::start(opts).await {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    let token_file = site.data_dir.join(service::ADMIN_TOKEN_FILE);
+    println!("cloudsite site service listening on {}", site.url);
+    if site.new_admin_token.is_some() {
+        println!("created the site; Full Administrator token written to {} (mode 0600)", token_file.display());
+    }
+    if let Some(cloud) = site.cloud() {
+        println!("local cloud management API on {}", cloud.management_url());
+    }
+    let term = async {
+        #[cfg(unix)]
+        {
+            let mut sig = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {},
+                _ = async { match sig.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {},
+            }
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    tokio::select! {
+        _ = term => {},
+        _ = site.wait() => {},
+    }
+    site.shutdown().await;
+    ExitCode::SUCCESS
+}
+
+/// Options of `cloudsite token create`.
+#[derive(Debug, Args)]
+pub struct TokenArgs {
+    /// Role of the new token.
+    #[arg(long, value_enum)]
+    pub role: Role,
+    /// A name saying who or what uses it.
+    #[arg(long, default_value = "operator")]
+    pub name: String,
+    /// Data dir of the site (the token is written to its database directly).
+    #[arg(long, value_name = "DIR")]
+    pub data_dir: Option<PathBuf>,
+}
+
+/// Creates a token in the site database and prints it once.
+pub fn token_create(args: TokenArgs) -> ExitCode {
+    let data_dir = args.data_dir.clone().unwrap_or_else(|| crate::paths::Paths::resolve().data_dir);
+    let store = match Store::open(&data_dir.join("site.db")) {
+        Ok(s) => s,
+        Err(e) => return fail(e),
+    };
+    match tokens::create(&store, &args.name, args.role) {
+        Ok((rec, token)) => {
+            eprintln!("token {} ({}) for {}; it is shown only now:", rec.id, rec.role.display_name(), rec.name);
+            println!("{token}");
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}

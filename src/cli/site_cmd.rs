@@ -1,0 +1,238 @@
+//! Site-level commands: `proxy`, `alerts`, `status-messages`, `logs`, `client-settings`.
+
+use super::connect::{SiteArgs, connect};
+use super::output::{self, fail, table};
+use crate::api::client::Client;
+use crate::api::wire::{ClientSettings, LogLineView, SetProxy, StatusMessageView};
+use crate::domain::proxy::ProxySettings;
+use crate::site::repo_site::AlertView;
+use clap::{Args, Subcommand};
+use std::process::ExitCode;
+
+/// `cloudsite proxy …`: a site system's Proxy tab.
+#[derive(Debug, Subcommand)]
+pub enum ProxyCommand {
+    /// Show the Proxy tab of a site system.
+    Show {
+        /// Site system server name.
+        site_system: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set the Proxy tab (Set-CMSiteSystemServer -EnableProxy …); a save replaces it whole.
+    Set {
+        /// Site system server name.
+        site_system: String,
+        /// Use a proxy server (true/false).
+        #[arg(long)]
+        enable: bool,
+        /// Proxy server name (host, FQDN or IP).
+        #[arg(long)]
+        server: Option<String>,
+        /// Port (default 80).
+        #[arg(long)]
+        port: Option<i64>,
+        /// Account for the proxy.
+        #[arg(long)]
+        account: Option<String>,
+        /// Environment variable holding the account's password.
+        #[arg(long, value_name = "VAR")]
+        password_env: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `cloudsite logs COMPONENT`.
+#[derive(Debug, Args)]
+pub struct LogsArgs {
+    /// Log name: CloudMgr, CMGSetup, CloudDP-<name> (with or without .log).
+    pub component: String,
+    /// Lines from the end.
+    #[arg(long, default_value_t = 50)]
+    pub tail: usize,
+    /// Keep printing new lines as they are written.
+    #[arg(long)]
+    pub follow: bool,
+    /// Print JSON lines.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// A read command with `--json`.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// Only this service (id, FQDN).
+    #[arg(long)]
+    pub service: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+async fn with_client<F, Fut>(site: &SiteArgs, f: F) -> ExitCode
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = Result<ExitCode, String>>,
+{
+    let conn = match connect(site).await {
+        Ok(c) => c,
+        Err(e) => return fail(e),
+    };
+    let code = f(conn.client.clone()).await.unwrap_or_else(fail);
+    conn.close().await;
+    code
+}
+
+fn print_proxy(name: &str, p: &ProxySettings) {
+    println!("Site system                          {name}");
+    println!("Use a proxy server                   {}", if p.enabled { "Yes" } else { "No" });
+    println!("Proxy server name                    {}", p.server.as_deref().unwrap_or(""));
+    println!("Port                                 {}", p.port);
+    println!("Use credentials                      {}", p.account.as_deref().map(|a| format!("Yes ({a})")).unwrap_or_else(|| "No".into()));
+    println!("Password stored                      {}", if p.has_password { "Yes" } else { "No" });
+}
+
+/// Runs `proxy`.
+pub async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
+    with_client(site, |client| async move {
+        match cmd {
+            ProxyCommand::Show { site_system, json } => {
+                let p: ProxySettings = client.get(&format!("/v1/site-systems/{site_system}/proxy")).await.map_err(|e| e.to_string())?;
+                if json { output::json(&p) } else { print_proxy(&site_system, &p) }
+            }
+            ProxyCommand::Set { site_system, enable, server, port, account, password_env, json } => {
+                let password = match &password_env {
+                    Some(v) => Some(std::env::var(v).map_err(|_| format!("--password-env: the environment variable {v} is not set"))?),
+                    None => None,
+                };
+                let req = SetProxy { enabled: enable, server, port, account, password };
+                let p: ProxySettings = client.put(&format!("/v1/site-systems/{site_system}/proxy"), &req).await.map_err(|e| e.to_string())?;
+                if json { output::json(&p) } else { print_proxy(&site_system, &p) }
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}
+
+/// Runs `alerts list`.
+pub async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
+    with_client(site, |client| async move {
+        let mut list: Vec<AlertView> = client.get("/v1/alerts").await.map_err(|e| e.to_string())?;
+        if let Some(s) = &args.service {
+            list.retain(|a| a.service_id.as_deref() == Some(s.as_str()));
+        }
+        if args.json {
+            output::json(&list);
+        } else {
+            let sev = |s: i64| match s { 1 => "Critical", 2 => "Warning", _ => "Informational" };
+            let state = |s: i64| match s { 0 => "Active", 1 => "Postponed", 2 => "Canceled", 4 => "Disabled", 5 => "Never triggered", _ => "Unknown" };
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|a| vec![sev(a.severity).into(), state(a.state).into(), a.name.clone(), a.occurrences.to_string(), a.last_seen.clone().unwrap_or_default()])
+                .collect();
+            table(&["SEVERITY", "STATE", "NAME", "COUNT", "LAST SEEN"], &rows);
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}
+
+/// Runs `status-messages`.
+pub async fn status_messages(site: &SiteArgs, args: ReadArgs) -> ExitCode {
+    with_client(site, |client| async move {
+        let path = match &args.service {
+            Some(s) => format!("/v1/status-messages?service={s}"),
+            None => "/v1/status-messages".into(),
+        };
+        let list: Vec<StatusMessageView> = client.get(&path).await.map_err(|e| e.to_string())?;
+        if args.json {
+            output::json(&list);
+        } else {
+            let rows: Vec<Vec<String>> = list
+                .iter()
+                .map(|m| vec![m.time.clone(), format!("{:?}", m.severity), m.message_id.to_string(), m.text.clone()])
+                .collect();
+            table(&["TIME", "SEVERITY", "ID", "DESCRIPTION"], &rows);
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}
+
+fn print_line(l: &LogLineView, json: bool) {
+    if json {
+        println!("{}", serde_json::to_string(l).unwrap_or_default());
+    } else {
+        println!("{} {:<7} {}", l.time, format!("{:?}", l.level), l.message);
+    }
+}
+
+/// Runs `logs COMPONENT [--follow]`.
+pub async fn logs(site: &SiteArgs, args: LogsArgs) -> ExitCode {
+    with_client(site, |client| async move {
+        let file = if args.component.ends_with(".log") { args.component.clone() } else { format!("{}.log", args.component) };
+        // Subscribe first so no line falls between the tail and the stream.
+        let mut events = if args.follow { Some(client.events(None).await.map_err(|e| e.to_string())?) } else { None };
+        let lines: Vec<LogLineView> = client.get(&format!("/v1/logs/{file}?tail={}", args.tail)).await.map_err(|e| e.to_string())?;
+        let last_time = lines.last().map(|l| l.time.clone());
+        for l in &lines {
+            print_line(l, args.json);
+        }
+        if let Some(ev) = events.as_mut() {
+            while let Some(Ok(e)) = ev.next().await {
+                if e.kind == "log"
+                    && let Ok(l) = serde_json::from_value::<LogLineView>(e.data)
+                    && l.file.eq_ignore_ascii_case(&file)
+                    && last_time.as_ref().is_none_or(|t| &l.time >= t)
+                {
+                    print_line(&l, args.json);
+                }
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}
+
+/// `cloudsite client-settings …`.
+#[derive(Debug, Subcommand)]
+pub enum ClientSettingsCommand {
+    /// Show client settings.
+    Show {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set "Allow access to cloud distribution points".
+    Set {
+        /// Yes or No (true/false).
+        #[arg(long)]
+        allow_cloud_dp: bool,
+    },
+}
+
+/// Runs `client-settings`.
+pub async fn client_settings(site: &SiteArgs, cmd: ClientSettingsCommand) -> ExitCode {
+    with_client(site, |client| async move {
+        let s: ClientSettings = match cmd {
+            ClientSettingsCommand::Show { json } => {
+                let s: ClientSettings = client.get("/v1/client-settings").await.map_err(|e| e.to_string())?;
+                if json {
+                    output::json(&s);
+                    return Ok(ExitCode::SUCCESS);
+                }
+                s
+            }
+            ClientSettingsCommand::Set { allow_cloud_dp } => {
+                client.put("/v1/client-settings", &ClientSettings { allow_cloud_dp }).await.map_err(|e| e.to_string())?
+            }
+        };
+        println!("Allow access to cloud distribution points   {}", if s.allow_cloud_dp { "Yes" } else { "No" });
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}

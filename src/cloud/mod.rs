@@ -2,6 +2,9 @@
 //! through [`Provider`]; the default provider, [`local`], is a cloud on this machine reached
 //! over its HTTPS management API.
 
+pub mod local;
+pub mod tls;
+
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;

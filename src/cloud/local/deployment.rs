@@ -1,0 +1,247 @@
+//! One hosted service: its persisted record (`deployments/<name>/deployment.json`), its running
+//! instance listeners, and the steps that bring instances up or take them down.
+
+use super::files::write_atomic;
+use super::instances::{self, InstanceCtx};
+use super::net::Server;
+use super::storage;
+use crate::cloud::tls::server_config;
+use crate::cloud::{
+    DeploySpec, DeploymentState, HostedKind, InstanceState, InstanceStatus, ServiceStatus,
+};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// What the cloud keeps about a deployment. It holds the service key: the file is written 0600.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct Record {
+    /// Owning subscription (lower-case GUID).
+    pub subscription: String,
+    /// The spec as last deployed or updated.
+    pub spec: DeploySpec,
+    /// Current state.
+    pub state: DeploymentState,
+    /// Instances, index = instance number.
+    pub instances: Vec<InstanceRecord>,
+    /// Content bytes served, as of the last save.
+    #[serde(default)]
+    pub egress_bytes: u64,
+}
+
+/// One instance as persisted.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct InstanceRecord {
+    /// Instance id.
+    pub id: String,
+    /// Its state.
+    pub state: InstanceState,
+    /// The port it listens (or last listened) on; a restart tries to get it back.
+    pub port: Option<u16>,
+}
+
+/// A listener and the TLS settings it was started with.
+pub struct Live {
+    server: Server,
+    fingerprint: String,
+}
+
+/// The mutable part of a deployment, behind its lock.
+pub struct Inner {
+    /// The persisted record.
+    pub record: Record,
+    /// Bumped by every operation; a background step only commits if it is still current.
+    pub generation: u64,
+    /// Listeners, index = instance number.
+    pub live: Vec<Option<Live>>,
+    /// Set once deleted, so holders of a stale `Arc` see it is gone.
+    pub removed: bool,
+}
+
+/// A hosted service in the cloud.
+pub struct Deployment {
+    /// Deployment name (lower case).
+    pub name: String,
+    /// `data_dir/deployments/<name>`.
+    pub dir: PathBuf,
+    /// Content bytes served, shared with the instances.
+    pub egress: Arc<AtomicU64>,
+    /// Everything that changes.
+    pub inner: tokio::sync::Mutex<Inner>,
+}
+
+/// Instance id of instance `n`: `CDP_IN_0`, `CMG_IN_3`, …
+pub fn instance_id(kind: HostedKind, n: usize) -> String {
+    match kind {
+        HostedKind::Cdp => format!("CDP_IN_{n}"),
+        HostedKind::Cmg => format!("CMG_IN_{n}"),
+    }
+}
+
+/// The file a deployment's record lives in.
+pub fn record_path(dir: &Path) -> PathBuf {
+    dir.join("deployment.json")
+}
+
+fn fingerprint(spec: &DeploySpec) -> String {
+    let mut h = Sha256::new();
+    h.update(spec.service_cert_pem.as_bytes());
+    h.update([0]);
+    h.update(spec.service_key_pem.as_bytes());
+    h.update([u8::from(spec.tls12_only)]);
+    hex::encode(h.finalize())
+}
+
+/// The TLS configuration instances of `spec` serve with; the error says what is wrong.
+pub fn instance_tls(spec: &DeploySpec) -> Result<Arc<rustls::ServerConfig>, String> {
+    server_config(&spec.service_cert_pem, &spec.service_key_pem, None)
+        .map(Arc::new)
+        .map_err(|e| format!("the service certificate or its key cannot be used: {e}"))
+}
+
+impl Deployment {
+    /// A deployment around `record`, stored under `deployments_dir`.
+    pub fn new(deployments_dir: &Path, name: &str, record: Record) -> Deployment {
+        Deployment {
+            name: name.to_string(),
+            dir: deployments_dir.join(name),
+            egress: Arc::new(AtomicU64::new(record.egress_bytes)),
+            inner: tokio::sync::Mutex::new(Inner {
+                record,
+                generation: 0,
+                live: Vec::new(),
+                removed: false,
+            }),
+        }
+    }
+
+    /// Writes the record (with the current egress count).
+    pub fn save(&self, inner: &mut Inner) -> std::io::Result<()> {
+        inner.record.egress_bytes = self.egress.load(Ordering::Relaxed);
+        let bytes = serde_json::to_vec_pretty(&inner.record).map_err(std::io::Error::other)?;
+        write_atomic(&record_path(&self.dir), &bytes)
+    }
+
+    /// The status as the API reports it.
+    pub fn status(&self, inner: &Inner) -> ServiceStatus {
+        let instances = inner
+            .record
+            .instances
+            .iter()
+            .map(|i| InstanceStatus {
+                id: i.id.clone(),
+                state: i.state,
+                address: match i.state {
+                    InstanceState::ReadyRole => {
+                        i.port.map(|p| SocketAddr::from((Ipv4Addr::LOCALHOST, p)))
+                    }
+                    _ => None,
+                },
+            })
+            .collect();
+        ServiceStatus {
+            name: self.name.clone(),
+            state: inner.record.state,
+            instances,
+        }
+    }
+
+    /// Makes the instance list as long as the spec asks, new instances in `state`; the extra
+    /// ones stay until the next bring-up or take-down closes them.
+    pub fn grow_instances(inner: &mut Inner, state: InstanceState) {
+        let kind = inner.record.spec.kind;
+        let want = usize::from(inner.record.spec.instances);
+        let have = inner.record.instances.len();
+        for n in have..want {
+            inner.record.instances.push(InstanceRecord {
+                id: instance_id(kind, n),
+                state,
+                port: None,
+            });
+        }
+    }
+
+    /// Closes every listener and returns once they are closed; the record is left as it is.
+    pub async fn close_listeners(&self, inner: &mut Inner) {
+        for live in inner.live.drain(..).flatten() {
+            live.server.shutdown().await;
+        }
+    }
+
+    /// Closes every listener; instances become `StoppedRole` (ports remembered).
+    pub async fn take_down(&self, inner: &mut Inner) {
+        self.close_listeners(inner).await;
+        let want = usize::from(inner.record.spec.instances);
+        inner.record.instances.truncate(want);
+        for i in &mut inner.record.instances {
+            i.state = InstanceState::StoppedRole;
+        }
+    }
+
+    /// Reconciles the listeners with the spec (count, certificate) and marks every instance
+    /// `ReadyRole`. Listeners whose certificate is unchanged keep serving throughout.
+    pub async fn bring_up(&self, data_dir: &Path, inner: &mut Inner) -> Result<(), String> {
+        let spec = inner.record.spec.clone();
+        let tls = instance_tls(&spec)?;
+        let fp = fingerprint(&spec);
+        let want = usize::from(spec.instances);
+        while inner.live.len() > want {
+            if let Some(live) = inner.live.pop().flatten() {
+                live.server.shutdown().await;
+            }
+        }
+        inner.live.resize_with(want, || None);
+        inner.record.instances.truncate(want);
+        Self::grow_instances(inner, InstanceState::BusyRole);
+        let content_dir = match &spec.storage_account {
+            Some(account) => {
+                // Provisioning waits for the container: make sure it is there.
+                storage::create_container(
+                    data_dir,
+                    &inner.record.subscription,
+                    account,
+                    storage::CONTENT_CONTAINER,
+                )
+                .map_err(|e| e.body.message)?;
+                Some(storage::content_dir(
+                    data_dir,
+                    &account.to_ascii_lowercase(),
+                ))
+            }
+            None => None,
+        };
+        for n in 0..want {
+            if matches!(&inner.live[n], Some(live) if live.fingerprint == fp) {
+                inner.record.instances[n].state = InstanceState::ReadyRole;
+                continue;
+            }
+            let mut port = inner.record.instances[n].port;
+            if let Some(old) = inner.live[n].take() {
+                port = Some(old.server.addr().port());
+                old.server.shutdown().await;
+            }
+            let ctx = InstanceCtx {
+                name: self.name.clone(),
+                id: inner.record.instances[n].id.clone(),
+                content_dir: content_dir.clone(),
+                egress: self.egress.clone(),
+            };
+            let server = instances::start(port, tls.clone(), ctx).map_err(|e| {
+                format!(
+                    "instance {} cannot listen: {e}",
+                    inner.record.instances[n].id
+                )
+            })?;
+            inner.record.instances[n].port = Some(server.addr().port());
+            inner.record.instances[n].state = InstanceState::ReadyRole;
+            inner.live[n] = Some(Live {
+                server,
+                fingerprint: fp.clone(),
+            });
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,242 @@
+//! The local cloud: a cloud on this machine, the default provider.
+//!
+//! Server side, [`LocalCloud::start`] runs an HTTPS management API on loopback that wants the
+//! subscription's management certificate as the TLS client certificate (see [`server`] for the
+//! routes). Every hosted service it deploys is a set of real HTTPS listeners on loopback served
+//! with the service certificate; storage containers are folders in the data directory.
+//! Client side, [`LocalProvider`] implements [`crate::cloud::Provider`] over that API.
+//!
+//! Data directory layout: `tls/` (the management CA and server certificate), `subscriptions/
+//! <guid>.json`, `storage/<account>/<container>/`, `deployments/<name>/deployment.json` (0600: it
+//! holds the service key). Deleting a hosted service leaves its storage container alone: the
+//! container goes with an explicit `delete_container`, as the site deletes content separately.
+
+mod client;
+mod deployment;
+mod engine;
+mod files;
+mod instances;
+mod net;
+mod pki;
+mod registry;
+pub mod server;
+mod storage;
+pub mod wire;
+
+pub use client::LocalProvider;
+pub use registry::{
+    RegistryError, SubscriptionRecord, register_subscription, subscription, subscriptions,
+};
+pub use storage::CONTENT_CONTAINER;
+
+use engine::Engine;
+use serde::{Deserialize, Deserializer};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How the local cloud runs.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LocalCloudConfig {
+    /// Where the cloud keeps everything.
+    pub data_dir: PathBuf,
+    /// Management API address; loopback, any port by default.
+    pub listen: SocketAddr,
+    /// How long provisioning, starting, stopping, updating and deleting take
+    /// (`"3s"`, `"100ms"` or milliseconds as a number).
+    #[serde(deserialize_with = "duration")]
+    pub provisioning_delay: Duration,
+    /// Faults to inject, for tests.
+    pub faults: Faults,
+}
+
+impl Default for LocalCloudConfig {
+    fn default() -> Self {
+        LocalCloudConfig {
+            data_dir: PathBuf::new(),
+            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
+            // Seconds, so a person watching the console sees Provisioning go by.
+            provisioning_delay: Duration::from_secs(3),
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// Faults the cloud injects, for tests.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Faults {
+    /// Fail the next N mutating operations (deploy, start, stop, delete, update, create and
+    /// delete container) with "injected fault".
+    pub fail_next: u32,
+    /// Added to every operation before it answers.
+    #[serde(deserialize_with = "duration")]
+    pub slow: Duration,
+    /// Names refused as already in use (the globally-unique name rule).
+    pub reserved_names: Vec<String>,
+}
+
+fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Raw {
+        Millis(u64),
+        Text(String),
+    }
+    match Raw::deserialize(d)? {
+        Raw::Millis(ms) => Ok(Duration::from_millis(ms)),
+        Raw::Text(text) => parse_duration(&text).ok_or_else(|| {
+            serde::de::Error::custom(format!(
+                "'{text}' is not a duration; write e.g. \"3s\", \"250ms\" or \"1m\""
+            ))
+        }),
+    }
+}
+
+/// Parses `250ms`, `3s`, `1m` (a bare number is milliseconds).
+pub fn parse_duration(text: &str) -> Option<Duration> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num.parse().ok()?;
+    match unit.trim() {
+        "" | "ms" => Some(Duration::from_millis(n)),
+        "s" => Some(Duration::from_secs(n)),
+        "m" | "min" => Some(Duration::from_secs(n.checked_mul(60)?)),
+        _ => None,
+    }
+}
+
+/// Why the local cloud could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalCloudError {
+    /// The data directory is unusable.
+    #[error("local cloud data directory {path}: {message}")]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// What went wrong.
+        message: String,
+    },
+    /// The management API could not start.
+    #[error("local cloud management API: {0}")]
+    Management(String),
+}
+
+/// The local cloud (see the module documentation).
+pub struct LocalCloud;
+
+impl LocalCloud {
+    /// Starts the cloud: management API, then every saved deployment resumed.
+    pub async fn start(cfg: LocalCloudConfig) -> Result<LocalCloudHandle, LocalCloudError> {
+        crate::cloud::tls::install_crypto_provider();
+        let data_err = |message: String| LocalCloudError::DataDir {
+            path: cfg.data_dir.clone(),
+            message,
+        };
+        std::fs::create_dir_all(&cfg.data_dir).map_err(|e| data_err(e.to_string()))?;
+        let pki = pki::load_or_create(&cfg.data_dir).map_err(data_err)?;
+        let engine = Engine::new(&cfg.data_dir, cfg.provisioning_delay, cfg.faults.clone());
+        engine.restore().await.map_err(data_err)?;
+        let server =
+            match server::start(cfg.listen, &pki.chain_pem, &pki.key_pem, engine.clone()).await {
+                Ok(server) => server,
+                Err(e) => {
+                    engine.shutdown().await;
+                    return Err(LocalCloudError::Management(e));
+                }
+            };
+        let mut addr = server.addr();
+        if addr.ip().is_unspecified() {
+            // The server certificate names 127.0.0.1, so that is the address to call.
+            addr.set_ip(Ipv4Addr::LOCALHOST.into());
+        }
+        Ok(LocalCloudHandle {
+            url: format!("https://{addr}"),
+            ca_pem: pki.ca_pem,
+            data_dir: cfg.data_dir,
+            engine,
+            server: std::sync::Mutex::new(Some(server)),
+        })
+    }
+}
+
+/// A running local cloud. Dropping it stops it too, but only [`LocalCloudHandle::shutdown`]
+/// returns once every listener is closed.
+pub struct LocalCloudHandle {
+    url: String,
+    ca_pem: String,
+    data_dir: PathBuf,
+    engine: Arc<Engine>,
+    server: std::sync::Mutex<Option<net::Server>>,
+}
+
+impl LocalCloudHandle {
+    /// The management API's URL, `https://127.0.0.1:PORT`.
+    pub fn management_url(&self) -> &str {
+        &self.url
+    }
+
+    /// PEM of the CA that signed the management API's certificate; clients trust only it.
+    pub fn ca_pem(&self) -> &str {
+        &self.ca_pem
+    }
+
+    /// The cloud's data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    /// Replaces the injected faults while running.
+    pub fn set_faults(&self, faults: Faults) {
+        self.engine.set_faults(faults);
+    }
+
+    /// A client for this cloud.
+    pub fn provider(&self) -> Result<LocalProvider, crate::cloud::CloudError> {
+        LocalProvider::new(&self.url, &self.ca_pem)
+    }
+
+    /// Stops the management API and every instance listener; deployments stay saved in their
+    /// current state for the next start.
+    pub async fn shutdown(&self) {
+        let server = self.server.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(server) = server {
+            server.shutdown().await;
+        }
+        self.engine.shutdown().await;
+    }
+}
+
+impl Drop for LocalCloudHandle {
+    fn drop(&mut self) {
+        // The engine's shutdown is async; without a runtime the listeners die with the process.
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            let engine = self.engine.clone();
+            rt.spawn(async move { engine.shutdown().await });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn config_reads_durations() {
+        let cfg: LocalCloudConfig = toml::from_str(
+            "data_dir = \"/tmp/x\"\nprovisioning_delay = \"250ms\"\n[faults]\nfail_next = 2\nslow = 1500\nreserved_names = [\"taken\"]\n",
+        )
+        .expect("config");
+        assert_eq!(cfg.provisioning_delay, Duration::from_millis(250));
+        assert_eq!(cfg.faults.slow, Duration::from_millis(1500));
+        assert_eq!(cfg.faults.fail_next, 2);
+        assert_eq!(cfg.listen.ip(), Ipv4Addr::LOCALHOST);
+        assert_eq!(parse_duration("1m"), Some(Duration::from_secs(60)));
+        assert_eq!(parse_duration("3 s"), Some(Duration::from_secs(3)));
+        assert_eq!(parse_duration("soon"), None);
+        assert!(toml::from_str::<LocalCloudConfig>("provisioning_delay = \"x\"").is_err());
+    }
+}

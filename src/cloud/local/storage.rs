@@ -1,0 +1,144 @@
+//! Storage accounts and containers: `data_dir/storage/<account>/<container>/` on disk. An
+//! account belongs to the subscription that first created a container in it (its
+//! `account.json`); account names are globally unique, as in Azure.
+
+use super::files::{name_problem, write_atomic};
+use super::wire::ApiError;
+use serde::{Deserialize, Serialize};
+use std::path::{Path, PathBuf};
+
+/// The container every hosted service serves its content from.
+pub const CONTENT_CONTAINER: &str = "content";
+
+#[derive(Serialize, Deserialize)]
+struct AccountFile {
+    owner: String,
+}
+
+/// Lower-cases a storage name and checks it is safe as a directory name.
+pub fn normalize(kind: &str, name: &str) -> Result<String, ApiError> {
+    let name = name.to_ascii_lowercase();
+    match name_problem(kind, &name) {
+        Some(problem) => Err(ApiError::bad_request(problem)),
+        None => Ok(name),
+    }
+}
+
+/// The folder of an account (normalised name).
+pub fn account_dir(data_dir: &Path, account: &str) -> PathBuf {
+    data_dir.join("storage").join(account)
+}
+
+/// The folder a hosted service using `account` serves content from.
+pub fn content_dir(data_dir: &Path, account: &str) -> PathBuf {
+    account_dir(data_dir, account).join(CONTENT_CONTAINER)
+}
+
+fn owner(data_dir: &Path, account: &str) -> Option<String> {
+    let bytes = std::fs::read(account_dir(data_dir, account).join("account.json")).ok()?;
+    serde_json::from_slice::<AccountFile>(&bytes)
+        .ok()
+        .map(|f| f.owner)
+}
+
+/// Refuses an account another subscription owns.
+pub fn check_account(data_dir: &Path, subscription: &str, account: &str) -> Result<(), ApiError> {
+    match owner(data_dir, account) {
+        Some(owner) if owner != subscription => Err(ApiError::name_in_use(format!(
+            "The storage account name '{account}' is already in use. Storage account names are globally unique; choose another name."
+        ))),
+        _ => Ok(()),
+    }
+}
+
+/// Does the container exist for this subscription? Another subscription's containers do not.
+pub fn container_exists(
+    data_dir: &Path,
+    subscription: &str,
+    account: &str,
+    container: &str,
+) -> Result<bool, ApiError> {
+    let account = normalize("storage account", account)?;
+    let container = normalize("container", container)?;
+    Ok(owner(data_dir, &account).as_deref() == Some(subscription)
+        && account_dir(data_dir, &account).join(container).is_dir())
+}
+
+/// Creates the container (and its account); returns whether it was new.
+pub fn create_container(
+    data_dir: &Path,
+    subscription: &str,
+    account: &str,
+    container: &str,
+) -> Result<bool, ApiError> {
+    let account = normalize("storage account", account)?;
+    let container = normalize("container", container)?;
+    check_account(data_dir, subscription, &account)?;
+    let dir = account_dir(data_dir, &account);
+    let io = |e: std::io::Error| ApiError::internal(format!("cannot create the container: {e}"));
+    if owner(data_dir, &account).is_none() {
+        let file = serde_json::to_vec(&AccountFile {
+            owner: subscription.to_string(),
+        })
+        .map_err(|e| ApiError::internal(e.to_string()))?;
+        write_atomic(&dir.join("account.json"), &file).map_err(io)?;
+    }
+    let path = dir.join(container);
+    let existed = path.is_dir();
+    std::fs::create_dir_all(&path).map_err(io)?;
+    Ok(!existed)
+}
+
+/// Deletes the container and its content, and the account once it holds no container; absent
+/// (or another subscription's) containers are left alone.
+pub fn delete_container(
+    data_dir: &Path,
+    subscription: &str,
+    account: &str,
+    container: &str,
+) -> Result<(), ApiError> {
+    let account = normalize("storage account", account)?;
+    let container = normalize("container", container)?;
+    if owner(data_dir, &account).as_deref() != Some(subscription) {
+        return Ok(());
+    }
+    let dir = account_dir(data_dir, &account);
+    let io = |e: std::io::Error| ApiError::internal(format!("cannot delete the container: {e}"));
+    match std::fs::remove_dir_all(dir.join(&container)) {
+        Ok(()) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(io(e)),
+    }
+    let containers_left = std::fs::read_dir(&dir)
+        .map_err(io)?
+        .flatten()
+        .any(|e| e.path().is_dir());
+    if !containers_left {
+        std::fs::remove_dir_all(&dir).map_err(io)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn containers_belong_to_their_subscription() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let d = dir.path();
+        assert!(!container_exists(d, "a", "acct", "content").expect("exists"));
+        assert!(create_container(d, "a", "ACCT", "content").expect("create"));
+        assert!(!create_container(d, "a", "acct", "content").expect("again"));
+        assert!(container_exists(d, "a", "acct", "content").expect("exists"));
+        assert!(!container_exists(d, "b", "acct", "content").expect("other sub"));
+        let err = create_container(d, "b", "acct", "other").expect_err("taken");
+        assert_eq!(err.status, axum::http::StatusCode::CONFLICT);
+        delete_container(d, "b", "acct", "content").expect("no-op");
+        assert!(container_exists(d, "a", "acct", "content").expect("still"));
+        delete_container(d, "a", "acct", "content").expect("delete");
+        assert!(!account_dir(d, "acct").exists());
+        assert!(create_container(d, "b", "acct", "content").expect("free again"));
+        assert!(create_container(d, "b", "../x", "content").is_err());
+    }
+}

@@ -1,0 +1,93 @@
+//! The management API's JSON bodies, shared by the server and the client.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+/// Every error answer: an Azure-style code and an operator-readable message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// Machine-readable code, e.g. `ForbiddenError`, `ConflictError`.
+    pub code: String,
+    /// What went wrong, for an operator.
+    pub message: String,
+}
+
+/// A storage container as the API reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ContainerInfo {
+    /// Storage account.
+    pub account: String,
+    /// Container.
+    pub container: String,
+}
+
+/// Usage counters of a hosted service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    /// Deployment name.
+    pub name: String,
+    /// Bytes of content served by all instances since the deployment was created.
+    pub egress_bytes: u64,
+}
+
+/// An error answer on its way out of the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// The body.
+    pub body: ErrorBody,
+}
+
+impl ApiError {
+    fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            body: ErrorBody {
+                code: code.to_string(),
+                message: message.into(),
+            },
+        }
+    }
+
+    /// 403: unknown subscription or unregistered certificate.
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::FORBIDDEN, "ForbiddenError", message)
+    }
+
+    /// 404: no such service or container.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "ResourceNotFound", message)
+    }
+
+    /// 409: a globally unique name is taken.
+    pub fn name_in_use(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, "ConflictError", message)
+    }
+
+    /// 400: bad input or an operation the current state does not allow.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "BadRequest", message)
+    }
+
+    /// 500: the operation failed inside the cloud.
+    pub fn internal(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::INTERNAL_SERVER_ERROR, "InternalError", message)
+    }
+
+    /// 500 for a fault injected from the configuration.
+    pub fn injected() -> Self {
+        Self::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InjectedFault",
+            "injected fault",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (self.status, axum::Json(self.body)).into_response()
+    }
+}

@@ -1,0 +1,237 @@
+//! Helpers for the local cloud tests: certificates, a cloud with a registered subscription,
+//! polling, a TLS client for the instances, and a counting CONNECT proxy.
+#![allow(dead_code)]
+
+use crate::common::{KeyKind, Made, Spec, make, root_ca};
+use base64::Engine as _;
+use cloudsite::cloud::local::{
+    Faults, LocalCloud, LocalCloudConfig, LocalCloudHandle, LocalProvider,
+};
+use cloudsite::cloud::tls::{install_crypto_provider, pem_encode, provider};
+use cloudsite::cloud::{
+    Caller, DeploySpec, DeploymentState, HostedKind, InstanceState, Provider, ServiceStatus,
+    Subscription,
+};
+use rcgen::ExtendedKeyUsagePurpose;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+pub const SUB_A: &str = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+pub const SUB_B: &str = "9a8b7c6d-1111-2222-3333-444455556666";
+pub const FQDN: &str = "clouddp1.contoso.com";
+/// Long enough that a status read right after an operation still sees the transition on a busy
+/// machine, short enough to keep the tests quick.
+pub const DELAY: Duration = Duration::from_millis(250);
+
+pub fn management_cert(cn: &str) -> Made {
+    let mut spec = Spec::service(cn);
+    spec.key = KeyKind::EcP256;
+    spec.ca_signed = false;
+    spec.eku = Some(vec![ExtendedKeyUsagePurpose::ClientAuth]);
+    make(&spec)
+}
+
+pub fn caller(id: &str, cert: &Made) -> Caller {
+    Caller {
+        subscription: Subscription {
+            id: id.to_string(),
+            management_cert_pem: pem_encode("CERTIFICATE", &cert.cert),
+            management_key_pem: pem_encode("PRIVATE KEY", &cert.key),
+        },
+        proxy: None,
+    }
+}
+
+pub struct Service {
+    pub made: Made,
+    pub chain_pem: String,
+    pub key_pem: String,
+}
+
+pub fn service_cert() -> Service {
+    let made = make(&Spec::service(FQDN));
+    let chain_pem = format!(
+        "{}{}",
+        pem_encode("CERTIFICATE", &made.cert),
+        pem_encode("CERTIFICATE", &root_ca().cert)
+    );
+    let key_pem = pem_encode("PRIVATE KEY", &made.key);
+    Service {
+        made,
+        chain_pem,
+        key_pem,
+    }
+}
+
+pub fn spec(name: &str, kind: HostedKind, instances: u8, svc: &Service) -> DeploySpec {
+    DeploySpec {
+        name: name.to_string(),
+        kind,
+        region: "WestEurope".to_string(),
+        instances,
+        service_cert_pem: svc.chain_pem.clone(),
+        service_key_pem: svc.key_pem.clone(),
+        storage_account: Some(format!("{name}store")),
+        tls12_only: true,
+    }
+}
+
+pub async fn start_cloud(dir: &Path, delay: Duration, faults: Faults) -> LocalCloudHandle {
+    LocalCloud::start(LocalCloudConfig {
+        data_dir: dir.to_path_buf(),
+        provisioning_delay: delay,
+        faults,
+        ..LocalCloudConfig::default()
+    })
+    .await
+    .expect("cloud starts")
+}
+
+/// A cloud with subscription A registered, a client, and A's caller.
+pub async fn setup(dir: &Path, faults: Faults) -> (LocalCloudHandle, LocalProvider, Caller) {
+    let cloud = start_cloud(dir, DELAY, faults).await;
+    let mgmt = management_cert("mgmt-a");
+    cloudsite::cloud::local::register_subscription(dir, SUB_A, &mgmt.cert, Some("Lab A"))
+        .expect("register");
+    let provider = cloud.provider().expect("provider");
+    (cloud, provider, caller(SUB_A, &mgmt))
+}
+
+pub async fn wait_for(
+    p: &LocalProvider,
+    c: &Caller,
+    name: &str,
+    state: DeploymentState,
+) -> ServiceStatus {
+    for _ in 0..500 {
+        if let Some(status) = p.status(c, name).await.expect("status")
+            && status.state == state
+        {
+            return status;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{name} never reached {state:?}");
+}
+
+pub async fn wait_gone(p: &LocalProvider, c: &Caller, name: &str) {
+    for _ in 0..500 {
+        if p.status(c, name).await.expect("status").is_none() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("{name} was never deleted");
+}
+
+pub fn addresses(status: &ServiceStatus) -> Vec<SocketAddr> {
+    status
+        .instances
+        .iter()
+        .map(|i| {
+            assert_eq!(i.state, InstanceState::ReadyRole, "{i:?}");
+            i.address.expect("a serving instance has an address")
+        })
+        .collect()
+}
+
+/// Connects with TLS as a client that trusts the test root CA and asks for `FQDN`; returns the
+/// served certificate and the answer to `GET path`.
+pub async fn https_get(addr: SocketAddr, path: &str) -> (Vec<u8>, String) {
+    install_crypto_provider();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(root_ca().cert.into()).expect("root");
+    let config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    let name = rustls::pki_types::ServerName::try_from(FQDN).expect("name");
+    let mut tls = connector.connect(name, tcp).await.expect("tls handshake");
+    let served = tls.get_ref().1.peer_certificates().expect("certs")[0].to_vec();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {FQDN}\r\nConnection: close\r\n\r\n");
+    tls.write_all(request.as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    let _ = tls.read_to_end(&mut answer).await;
+    (served, String::from_utf8_lossy(&answer).into_owned())
+}
+
+pub async fn refused(addr: SocketAddr) -> bool {
+    TcpStream::connect(addr).await.is_err()
+}
+
+/// A CONNECT proxy that counts tunnels and wants `credentials` when given.
+pub struct TestProxy {
+    pub url: String,
+    pub connects: Arc<AtomicUsize>,
+}
+
+pub async fn start_proxy(credentials: Option<(&str, &str)>) -> TestProxy {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let connects = Arc::new(AtomicUsize::new(0));
+    let expected = credentials.map(|(u, p)| {
+        format!(
+            "basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("{u}:{p}"))
+        )
+    });
+    let counter = connects.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let counter = counter.clone();
+            let expected = expected.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") && head.len() < 8192 {
+                    if client.read_exact(&mut byte).await.is_err() {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).to_string();
+                let mut lines = head.lines();
+                let first = lines.next().unwrap_or_default().to_string();
+                let mut parts = first.split_whitespace();
+                let (Some("CONNECT"), Some(target)) = (parts.next(), parts.next()) else {
+                    let _ = client
+                        .write_all(b"HTTP/1.1 405 Method Not Allowed\r\n\r\n")
+                        .await;
+                    return;
+                };
+                counter.fetch_add(1, Ordering::SeqCst);
+                if let Some(expected) = expected {
+                    let given = lines
+                        .filter_map(|l| l.split_once(':'))
+                        .find(|(k, _)| k.trim().eq_ignore_ascii_case("proxy-authorization"))
+                        .map(|(_, v)| v.trim().to_ascii_lowercase());
+                    if given.as_deref() != Some(expected.to_ascii_lowercase().as_str()) {
+                        let _ = client
+                            .write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\n\r\n")
+                            .await;
+                        return;
+                    }
+                }
+                let Ok(mut upstream) = TcpStream::connect(target).await else {
+                    let _ = client.write_all(b"HTTP/1.1 502 Bad Gateway\r\n\r\n").await;
+                    return;
+                };
+                if client
+                    .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+                    .await
+                    .is_ok()
+                {
+                    let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                }
+            });
+        }
+    });
+    TestProxy { url, connects }
+}

@@ -63,8 +63,7 @@ impl Client {
     /// A client for the site at `base` (e.g. `http://127.0.0.1:8443`) with a bearer `token`;
     /// `ca_pem` is the CA to trust for an `https://` site.
     pub fn new(base: &str, token: &str, ca_pem: Option<&str>) -> Result<Client, ClientError> {
-        // rustls needs one process-wide crypto provider; installing twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        crate::cloud::tls::install_crypto_provider();
         let transport = |message: String| ClientError::Transport {
             url: base.to_string(),
             message,

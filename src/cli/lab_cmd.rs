@@ -3,7 +3,7 @@
 
 use super::output::fail;
 use crate::cert::pkcs12_write::{Attrs, PfxSpec, write as write_pfx};
-use crate::cloud::local::registry;
+use crate::cloud::local as registry;
 use crate::site::service::CLOUD_DIR;
 use clap::{Args, Subcommand};
 use rcgen::{

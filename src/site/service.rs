@@ -263,7 +263,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
             let cert = std::fs::read_to_string(&tls.cert).map_err(io(format!("cannot read {}", tls.cert.display())))?;
             let key = std::fs::read_to_string(&tls.key).map_err(io(format!("cannot read {}", tls.key.display())))?;
             let config = crate::cloud::tls::server_config(&cert, &key, None).map_err(|e| SiteError::Other(format!("--tls-cert/--tls-key: {e}")))?;
-            let server = tokio::spawn(super::tls_serve::serve(listener, config, app, rx));
+            let server = tokio::spawn(super::tls_serve::serve(listener, Arc::new(config), app, rx));
             (format!("https://{}", url_host(addr)), server)
         }
     };

@@ -40,7 +40,14 @@ fn write_config(dir: &Path, provisioning_ms: u64) -> PathBuf {
 fn serve(dir: &Path, provisioning_ms: u64) -> Serve {
     let config = write_config(dir, provisioning_ms);
     let mut child = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--server-name", "SITESERVER", "--data-dir"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--server-name",
+            "SITESERVER",
+            "--data-dir",
+        ])
         .arg(dir.join("data"))
         .arg("--config")
         .arg(&config)
@@ -86,9 +93,20 @@ impl Lab {
 
 fn lab(dir: &Path) -> Lab {
     let lab_dir = dir.join("lab");
-    let out = Command::new(BIN).args(["lab", "init"]).arg(&lab_dir).arg("--data-dir").arg(dir.join("data")).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    let json: Value = serde_json::from_slice(&std::fs::read(lab_dir.join("lab.json")).unwrap()).unwrap();
+    let out = Command::new(BIN)
+        .args(["lab", "init"])
+        .arg(&lab_dir)
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: Value =
+        serde_json::from_slice(&std::fs::read(lab_dir.join("lab.json")).unwrap()).unwrap();
     Lab { dir: lab_dir, json }
 }
 
@@ -104,7 +122,11 @@ fn cli(site: &Serve, dir: &Path, lab: &Lab, args: &[&str]) -> (bool, String, Str
         .current_dir(&lab.dir)
         .output()
         .unwrap();
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn json(site: &Serve, dir: &Path, lab: &Lab, args: &[&str]) -> Value {
@@ -113,7 +135,13 @@ fn json(site: &Serve, dir: &Path, lab: &Lab, args: &[&str]) -> Value {
     serde_json::from_str(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"))
 }
 
-fn create_args<'a>(lab: &'a Lab, kind: &'a str, sub: &'a str, mgmt: &'a str, cert: &'a str) -> Vec<&'a str> {
+fn create_args<'a>(
+    lab: &'a Lab,
+    kind: &'a str,
+    sub: &'a str,
+    mgmt: &'a str,
+    cert: &'a str,
+) -> Vec<&'a str> {
     let mut a = vec![
         kind,
         "create",
@@ -136,12 +164,21 @@ fn create_args<'a>(lab: &'a Lab, kind: &'a str, sub: &'a str, mgmt: &'a str, cer
 }
 
 fn addresses(service: &Value) -> Vec<SocketAddr> {
-    service["instances"].as_array().unwrap().iter().filter_map(|i| i["address"].as_str()).map(|a| a.parse().unwrap()).collect()
+    service["instances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["address"].as_str())
+        .map(|a| a.parse().unwrap())
+        .collect()
 }
 
 /// GET / on an instance over TLS, trusting only the lab root and naming the service FQDN.
 fn https_get(fqdn: &str, addr: SocketAddr, root_ca: &str) -> Result<String, String> {
-    let rt = tokio::runtime::Builder::new_current_thread().enable_all().build().unwrap();
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
     rt.block_on(async {
         cloudsite::cloud::tls::install_crypto_provider();
         let root = reqwest::Certificate::from_der(&std::fs::read(root_ca).unwrap()).unwrap();
@@ -152,7 +189,11 @@ fn https_get(fqdn: &str, addr: SocketAddr, root_ca: &str) -> Result<String, Stri
             .timeout(Duration::from_secs(5))
             .build()
             .unwrap();
-        let r = client.get(format!("https://{fqdn}:{}/", addr.port())).send().await.map_err(|e| format!("{e:?}"))?;
+        let r = client
+            .get(format!("https://{fqdn}:{}/", addr.port()))
+            .send()
+            .await
+            .map_err(|e| format!("{e:?}"))?;
         if !r.status().is_success() {
             return Err(format!("status {}", r.status()));
         }
@@ -167,7 +208,10 @@ fn refuses(addr: SocketAddr) -> bool {
 fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
     let start = Instant::now();
     while !f() {
-        assert!(start.elapsed() < Duration::from_secs(secs), "timed out waiting for {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(secs),
+            "timed out waiting for {what}"
+        );
         std::thread::sleep(Duration::from_millis(100));
     }
 }
@@ -176,7 +220,11 @@ fn lifecycle(kind: &str, prefix: &str, instances: usize) {
     let dir = tempfile::tempdir().unwrap();
     let lab = lab(dir.path());
     let site = serve(dir.path(), 100);
-    let (sub, mgmt, cert) = (lab.s("subscription_id"), lab.json["management"]["pfx"].as_str().unwrap().to_string(), lab.pfx(prefix));
+    let (sub, mgmt, cert) = (
+        lab.s("subscription_id"),
+        lab.json["management"]["pfx"].as_str().unwrap().to_string(),
+        lab.pfx(prefix),
+    );
     let mut args = create_args(&lab, kind, &sub, &mgmt, &cert);
     let n = instances.to_string();
     if kind == "cmg" {
@@ -198,7 +246,13 @@ fn lifecycle(kind: &str, prefix: &str, instances: usize) {
     // 9409 (CDP) / 9452 (CMG) recorded as status message and in CloudMgr.log.
     let msgs = json(&site, dir.path(), &lab, &["status-messages", "--json"]);
     let id = if kind == "cdp" { 9409 } else { 9452 };
-    assert!(msgs.as_array().unwrap().iter().any(|m| m["message_id"] == id), "{msgs}");
+    assert!(
+        msgs.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["message_id"] == id),
+        "{msgs}"
+    );
     let log = std::fs::read_to_string(dir.path().join("data/logs/CloudMgr.log")).unwrap();
     assert!(log.contains(&format!("STATMSG: ID={id}")), "{log}");
     assert!(log.contains("Starting to Deploy Service"));
@@ -207,7 +261,10 @@ fn lifecycle(kind: &str, prefix: &str, instances: usize) {
 
     let (ok, _, err) = cli(&site, dir.path(), &lab, &[kind, "stop", &fqdn, "--wait"]);
     assert!(ok, "{err}");
-    assert_eq!(json(&site, dir.path(), &lab, &[kind, "show", &fqdn, "--json"])["status"], "Stopped");
+    assert_eq!(
+        json(&site, dir.path(), &lab, &[kind, "show", &fqdn, "--json"])["status"],
+        "Stopped"
+    );
     for a in &addrs {
         assert!(refuses(*a), "{a} still accepts connections after stop");
     }
@@ -220,16 +277,28 @@ fn lifecycle(kind: &str, prefix: &str, instances: usize) {
     }
     let storage = dir.path().join("data/cloud/storage").join(prefix);
     if kind == "cdp" || kind == "cmg" {
-        assert!(storage.exists(), "storage container folder {}", storage.display());
+        assert!(
+            storage.exists(),
+            "storage container folder {}",
+            storage.display()
+        );
     }
-    let (ok, _, err) = cli(&site, dir.path(), &lab, &[kind, "delete", &fqdn, "--yes", "--wait"]);
+    let (ok, _, err) = cli(
+        &site,
+        dir.path(),
+        &lab,
+        &[kind, "delete", &fqdn, "--yes", "--wait"],
+    );
     assert!(ok, "{err}");
     let list = json(&site, dir.path(), &lab, &[kind, "list", "--json"]);
     assert_eq!(list.as_array().unwrap().len(), 0);
     for a in addresses(&svc) {
         assert!(refuses(a), "{a} still serves after delete");
     }
-    assert!(!storage.join("content").exists(), "content still on disk after delete");
+    assert!(
+        !storage.join("content").exists(),
+        "content still on disk after delete"
+    );
 }
 
 #[test]
@@ -258,11 +327,25 @@ fn sigkill_during_provisioning_and_during_stop_then_restart_completes() {
     let dir = tempfile::tempdir().unwrap();
     let lab = lab(dir.path());
     let mut site = serve(dir.path(), 1500);
-    let (sub, mgmt, cert) = (lab.s("subscription_id"), lab.json["management"]["pfx"].as_str().unwrap().to_string(), lab.pfx("cdp1"));
-    let accepted = json(&site, dir.path(), &lab, &create_args(&lab, "cdp", &sub, &mgmt, &cert));
+    let (sub, mgmt, cert) = (
+        lab.s("subscription_id"),
+        lab.json["management"]["pfx"].as_str().unwrap().to_string(),
+        lab.pfx("cdp1"),
+    );
+    let accepted = json(
+        &site,
+        dir.path(),
+        &lab,
+        &create_args(&lab, "cdp", &sub, &mgmt, &cert),
+    );
     let task = task_of(&accepted);
     wait_until("the create task to wait for the cloud", 20, || {
-        let t = json(&site, dir.path(), &lab, &["cdp", "show", "cdp1.lab.contoso.com", "--json"]);
+        let t = json(
+            &site,
+            dir.path(),
+            &lab,
+            &["cdp", "show", "cdp1.lab.contoso.com", "--json"],
+        );
         t["status"] == "Provisioning" && !t["instances"].as_array().unwrap().is_empty()
     });
     kill9(&mut site);
@@ -271,27 +354,60 @@ fn sigkill_during_provisioning_and_during_stop_then_restart_completes() {
         let (ok, out, _) = cli(&site, dir.path(), &lab, &["status-messages", "--json"]);
         ok && out.contains("9409")
     });
-    let svc = json(&site, dir.path(), &lab, &["cdp", "show", "cdp1.lab.contoso.com", "--json"]);
+    let svc = json(
+        &site,
+        dir.path(),
+        &lab,
+        &["cdp", "show", "cdp1.lab.contoso.com", "--json"],
+    );
     assert_eq!(svc["status"], "Ready", "{svc}");
     let msgs = json(&site, dir.path(), &lab, &["status-messages", "--json"]);
-    assert!(msgs.as_array().unwrap().iter().any(|m| m["message_id"] == 9459), "resume recorded: {msgs}");
+    assert!(
+        msgs.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["message_id"] == 9459),
+        "resume recorded: {msgs}"
+    );
     let _ = task;
 
     // The same during stop.
     let mut site = site;
     drop(std::mem::replace(&mut site, serve_placeholder()));
     let mut site = serve(dir.path(), 1500);
-    let accepted = json(&site, dir.path(), &lab, &["cdp", "stop", "cdp1.lab.contoso.com", "--json"]);
+    let accepted = json(
+        &site,
+        dir.path(),
+        &lab,
+        &["cdp", "stop", "cdp1.lab.contoso.com", "--json"],
+    );
     assert_eq!(accepted["service"]["status"], "Ready");
     wait_until("the stop task to reach the cloud", 20, || {
-        json(&site, dir.path(), &lab, &["cdp", "show", "cdp1.lab.contoso.com", "--json"])["status"] == "Stopping"
+        json(
+            &site,
+            dir.path(),
+            &lab,
+            &["cdp", "show", "cdp1.lab.contoso.com", "--json"],
+        )["status"]
+            == "Stopping"
     });
     kill9(&mut site);
     let site = serve(dir.path(), 300);
     wait_until("the resumed stop to finish", 30, || {
-        json(&site, dir.path(), &lab, &["cdp", "show", "cdp1.lab.contoso.com", "--json"])["status"] == "Stopped"
+        json(
+            &site,
+            dir.path(),
+            &lab,
+            &["cdp", "show", "cdp1.lab.contoso.com", "--json"],
+        )["status"]
+            == "Stopped"
     });
-    let svc = json(&site, dir.path(), &lab, &["cdp", "show", "cdp1.lab.contoso.com", "--json"]);
+    let svc = json(
+        &site,
+        dir.path(),
+        &lab,
+        &["cdp", "show", "cdp1.lab.contoso.com", "--json"],
+    );
     for a in addresses(&svc) {
         assert!(refuses(a));
     }
@@ -300,7 +416,10 @@ fn sigkill_during_provisioning_and_during_stop_then_restart_completes() {
 /// A stand-in so a `Serve` can be moved out and dropped (killing its process) mid-test.
 fn serve_placeholder() -> Serve {
     let child = Command::new("true").spawn().unwrap();
-    Serve { child, url: String::new() }
+    Serve {
+        child,
+        url: String::new(),
+    }
 }
 
 /// A forwarding HTTP CONNECT proxy on loopback that counts CONNECTs; with `refuse`, it answers
@@ -325,13 +444,20 @@ fn start_proxy(refuse: bool) -> (u16, Arc<AtomicUsize>) {
                     head.push(byte[0]);
                 }
                 let text = String::from_utf8_lossy(&head).to_string();
-                let Some(target) = text.strip_prefix("CONNECT ").and_then(|r| r.split_whitespace().next()) else { return };
+                let Some(target) = text
+                    .strip_prefix("CONNECT ")
+                    .and_then(|r| r.split_whitespace().next())
+                else {
+                    return;
+                };
                 c.fetch_add(1, Ordering::SeqCst);
                 if refuse {
                     let _ = client.write_all(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\nContent-Length: 0\r\n\r\n");
                     return;
                 }
-                let Ok(mut upstream) = std::net::TcpStream::connect(target) else { return };
+                let Ok(mut upstream) = std::net::TcpStream::connect(target) else {
+                    return;
+                };
                 let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
                 let (mut c2, mut u2) = (client.try_clone().unwrap(), upstream.try_clone().unwrap());
                 std::thread::spawn(move || {
@@ -351,35 +477,95 @@ fn cloud_calls_go_through_the_site_server_proxy_and_a_refusing_proxy_fails_the_t
     let dir = tempfile::tempdir().unwrap();
     let lab = lab(dir.path());
     let site = serve(dir.path(), 100);
-    let (sub, mgmt) = (lab.s("subscription_id"), lab.json["management"]["pfx"].as_str().unwrap().to_string());
+    let (sub, mgmt) = (
+        lab.s("subscription_id"),
+        lab.json["management"]["pfx"].as_str().unwrap().to_string(),
+    );
 
     let (port, count) = start_proxy(false);
     let p = port.to_string();
-    let (ok, _, err) = cli(&site, dir.path(), &lab, &["proxy", "set", "SITESERVER", "--enable", "--server", "127.0.0.1", "--port", &p]);
+    let (ok, _, err) = cli(
+        &site,
+        dir.path(),
+        &lab,
+        &[
+            "proxy",
+            "set",
+            "SITESERVER",
+            "--enable",
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &p,
+        ],
+    );
     assert!(ok, "{err}");
     let cert = lab.pfx("cdp1");
     let mut args = create_args(&lab, "cdp", &sub, &mgmt, &cert);
     args.push("--wait");
     let task = json(&site, dir.path(), &lab, &args);
     assert_eq!(task["state"], "completed", "{task}");
-    assert!(count.load(Ordering::SeqCst) > 0, "no CONNECT reached the proxy");
+    assert!(
+        count.load(Ordering::SeqCst) > 0,
+        "no CONNECT reached the proxy"
+    );
 
     let (bad_port, bad_count) = start_proxy(true);
     let p = bad_port.to_string();
-    let (ok, _, err) = cli(&site, dir.path(), &lab, &["proxy", "set", "SITESERVER", "--enable", "--server", "127.0.0.1", "--port", &p]);
+    let (ok, _, err) = cli(
+        &site,
+        dir.path(),
+        &lab,
+        &[
+            "proxy",
+            "set",
+            "SITESERVER",
+            "--enable",
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &p,
+        ],
+    );
     assert!(ok, "{err}");
     let cert = lab.pfx("cdp2");
     let mut args = create_args(&lab, "cdp", &sub, &mgmt, &cert);
     args.push("--wait");
     let (ok, out, err) = cli(&site, dir.path(), &lab, &args);
     assert!(!ok, "create through a refusing proxy must fail: {out}");
-    assert!(err.to_lowercase().contains("proxy"), "the failure names the proxy: {err}");
+    assert!(
+        err.to_lowercase().contains("proxy"),
+        "the failure names the proxy: {err}"
+    );
     assert!(bad_count.load(Ordering::SeqCst) > 0);
-    let svc = json(&site, dir.path(), &lab, &["cdp", "show", "cdp2.lab.contoso.com", "--json"]);
+    let svc = json(
+        &site,
+        dir.path(),
+        &lab,
+        &["cdp", "show", "cdp2.lab.contoso.com", "--json"],
+    );
     assert_eq!(svc["status"], "Error");
-    assert!(svc["status_details"].as_str().unwrap().to_lowercase().contains("proxy"));
+    assert!(
+        svc["status_details"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("proxy")
+    );
     let alerts = json(&site, dir.path(), &lab, &["alerts", "list", "--json"]);
-    assert!(alerts.as_array().unwrap().iter().any(|a| a["type_id"] == "proxy_failure" && a["state"] == 0), "{alerts}");
+    assert!(
+        alerts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["type_id"] == "proxy_failure" && a["state"] == 0),
+        "{alerts}"
+    );
     let msgs = json(&site, dir.path(), &lab, &["status-messages", "--json"]);
-    assert!(msgs.as_array().unwrap().iter().any(|m| m["message_id"] == 9458));
+    assert!(
+        msgs.as_array()
+            .unwrap()
+            .iter()
+            .any(|m| m["message_id"] == 9458)
+    );
 }

@@ -52,15 +52,21 @@ fn read_token(path: &std::path::Path) -> Result<String, String> {
 
 /// The embedded site's data dir for these arguments.
 pub fn data_dir(args: &SiteArgs, config: &Config) -> PathBuf {
-    args.data_dir.clone().unwrap_or_else(|| config.apply_paths(&Paths::resolve()).data_dir)
+    args.data_dir
+        .clone()
+        .unwrap_or_else(|| config.apply_paths(&Paths::resolve()).data_dir)
 }
 
 /// Connects as the arguments and the config say.
 pub async fn connect(args: &SiteArgs) -> Result<Connection, String> {
     let config = Config::load(&Paths::resolve()).map_err(|e| e.lines().join("\n"))?;
-    let env_token = std::env::var("CLOUDSITE_TOKEN").ok().filter(|t| !t.trim().is_empty());
+    let env_token = std::env::var("CLOUDSITE_TOKEN")
+        .ok()
+        .filter(|t| !t.trim().is_empty());
     let ca = match &args.ca_file {
-        Some(f) => Some(std::fs::read_to_string(f).map_err(|e| format!("--ca-file {}: {e}", f.display()))?),
+        Some(f) => Some(
+            std::fs::read_to_string(f).map_err(|e| format!("--ca-file {}: {e}", f.display()))?,
+        ),
         None => None,
     };
     let token_file = args.token_file.clone().or(config.site.token_file.clone());
@@ -69,14 +75,22 @@ pub async fn connect(args: &SiteArgs) -> Result<Connection, String> {
             (Some(t), _) => t,
             (None, Some(f)) => read_token(&f)?,
             (None, None) => {
-                return Err(format!("no token for {url}: set CLOUDSITE_TOKEN or give --token-file (see `cloudsite token create`)"));
+                return Err(format!(
+                    "no token for {url}: set CLOUDSITE_TOKEN or give --token-file (see `cloudsite token create`)"
+                ));
             }
         };
         let client = Client::new(&url, &token, ca.as_deref()).map_err(|e| e.to_string())?;
-        return Ok(Connection { client, embedded: None });
+        return Ok(Connection {
+            client,
+            embedded: None,
+        });
     }
     let dir = data_dir(args, &config);
-    let opts = SiteOptions { log_dir: config.paths.log_dir.clone(), ..SiteOptions::new(&dir) };
+    let opts = SiteOptions {
+        log_dir: config.paths.log_dir.clone(),
+        ..SiteOptions::new(&dir)
+    };
     let (url, embedded) = match service::start(opts).await {
         Ok(site) => (site.url.clone(), Some(site)),
         Err(service::SiteError::AlreadyRunning { url, .. }) if !url.is_empty() => (url, None),

@@ -7,8 +7,8 @@ use crate::cloud::local as registry;
 use crate::site::service::CLOUD_DIR;
 use clap::{Args, Subcommand};
 use rcgen::{
-    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyPair,
-    KeyUsagePurpose, SanType,
+    BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
+    Issuer, KeyPair, KeyUsagePurpose, SanType,
 };
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -63,13 +63,17 @@ pub struct SubscriptionAdd {
 }
 
 fn cloud_dir(data_dir: &Option<PathBuf>) -> PathBuf {
-    data_dir.clone().unwrap_or_else(|| crate::paths::Paths::resolve().data_dir).join(CLOUD_DIR)
+    data_dir
+        .clone()
+        .unwrap_or_else(|| crate::paths::Paths::resolve().data_dir)
+        .join(CLOUD_DIR)
 }
 
 fn cer_der(path: &Path) -> Result<Vec<u8>, String> {
     let bytes = std::fs::read(path).map_err(|e| format!("--cer {}: {e}", path.display()))?;
     if crate::cert::pem::looks_like_pem(&bytes) {
-        let blocks = crate::cert::pem::blocks(&bytes).map_err(|e| format!("--cer {}: {e}", path.display()))?;
+        let blocks = crate::cert::pem::blocks(&bytes)
+            .map_err(|e| format!("--cer {}: {e}", path.display()))?;
         return blocks
             .into_iter()
             .find(|b| b.label.contains("CERTIFICATE"))
@@ -85,9 +89,19 @@ pub fn subscription_add(args: SubscriptionAdd) -> ExitCode {
         Ok(d) => d,
         Err(e) => return fail(e),
     };
-    match registry::register_subscription(&cloud_dir(&args.data_dir), &args.subscription_id, &der, args.name.as_deref()) {
+    match registry::register_subscription(
+        &cloud_dir(&args.data_dir),
+        &args.subscription_id,
+        &der,
+        args.name.as_deref(),
+    ) {
         Ok(rec) => {
-            println!("subscription {} ({}) accepts {} management certificate(s)", rec.id, rec.name, rec.certificates.len());
+            println!(
+                "subscription {} ({}) accepts {} management certificate(s)",
+                rec.id,
+                rec.name,
+                rec.certificates.len()
+            );
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),
@@ -124,7 +138,14 @@ fn random_hex(n: usize) -> String {
 
 fn guid() -> String {
     let h = random_hex(16);
-    format!("{}-{}-4{}-a{}-{}", &h[0..8], &h[8..12], &h[13..16], &h[17..20], &h[20..32])
+    format!(
+        "{}-{}-4{}-a{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[13..16],
+        &h[17..20],
+        &h[20..32]
+    )
 }
 
 fn name(cn: &str) -> DistinguishedName {
@@ -135,7 +156,10 @@ fn name(cn: &str) -> DistinguishedName {
 }
 
 fn abs(p: &Path) -> String {
-    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf()).display().to_string()
+    std::path::absolute(p)
+        .unwrap_or_else(|_| p.to_path_buf())
+        .display()
+        .to_string()
 }
 
 fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
@@ -145,19 +169,39 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
 fn pfx(cert: &[u8], key: &KeyPair, chain: &[Vec<u8>], password: &str, friendly: &str) -> Vec<u8> {
     let mut spec = PfxSpec::modern(password);
     let id = Some(vec![1]);
-    spec.key = Some((key.serialize_der(), Attrs { friendly_name: None, local_key_id: id.clone() }));
-    spec.certs.push((cert.to_vec(), Attrs { friendly_name: Some(friendly.into()), local_key_id: id }));
-    spec.certs.extend(chain.iter().map(|c| (c.clone(), Attrs::default())));
+    spec.key = Some((
+        key.serialize_der(),
+        Attrs {
+            friendly_name: None,
+            local_key_id: id.clone(),
+        },
+    ));
+    spec.certs.push((
+        cert.to_vec(),
+        Attrs {
+            friendly_name: Some(friendly.into()),
+            local_key_id: id,
+        },
+    ));
+    spec.certs
+        .extend(chain.iter().map(|c| (c.clone(), Attrs::default())));
     write_pfx(&spec)
 }
 
 /// Runs `lab init`.
 pub fn init(cmd: LabCommand) -> ExitCode {
-    let LabCommand::Init { dir, data_dir, domain } = cmd;
+    let LabCommand::Init {
+        dir,
+        data_dir,
+        domain,
+    } = cmd;
     match build(&dir, &data_dir, &domain) {
         Ok(lab) => {
             println!("lab written to {}", abs(&dir));
-            println!("subscription {} registered with the local cloud", lab.subscription_id);
+            println!(
+                "subscription {} registered with the local cloud",
+                lab.subscription_id
+            );
             println!("certificate password: {} (also in lab.json)", lab.password);
             println!();
             println!("next steps:");
@@ -168,7 +212,10 @@ pub fn init(cmd: LabCommand) -> ExitCode {
                 lab.subscription_id, lab.management.pfx, first.pfx
             );
             println!("  cloudsite cdp list");
-            println!("  trust {} on clients to reach the services over HTTPS", lab.root_ca);
+            println!(
+                "  trust {} on clients to reach the services over HTTPS",
+                lab.root_ca
+            );
             ExitCode::SUCCESS
         }
         Err(e) => fail(e),
@@ -189,7 +236,11 @@ fn build(dir: &Path, data_dir: &Option<PathBuf>, domain: &str) -> Result<Lab, St
     let mut ca = CertificateParams::default();
     ca.distinguished_name = name("cloudsite Lab Root CA");
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign, KeyUsagePurpose::DigitalSignature];
+    ca.key_usages = vec![
+        KeyUsagePurpose::KeyCertSign,
+        KeyUsagePurpose::CrlSign,
+        KeyUsagePurpose::DigitalSignature,
+    ];
     ca.not_before = now - Duration::days(1);
     ca.not_after = now + Duration::days(3650);
     let ca_cert = ca.self_signed(&ca_key).map_err(err)?;
@@ -207,12 +258,26 @@ fn build(dir: &Path, data_dir: &Option<PathBuf>, domain: &str) -> Result<Lab, St
     let mgmt_cert = mgmt.self_signed(&mgmt_key).map_err(err)?;
     let mgmt_pfx = dir.join("management.pfx");
     let mgmt_cer = dir.join("management.cer");
-    write(&mgmt_pfx, &pfx(mgmt_cert.der(), &mgmt_key, &[], &password, "cloudsite lab management"))?;
+    write(
+        &mgmt_pfx,
+        &pfx(
+            mgmt_cert.der(),
+            &mgmt_key,
+            &[],
+            &password,
+            "cloudsite lab management",
+        ),
+    )?;
     write(&mgmt_cer, mgmt_cert.der())?;
 
     let subscription_id = guid();
-    registry::register_subscription(&cloud_dir(data_dir), &subscription_id, mgmt_cert.der(), Some("cloudsite lab"))
-        .map_err(|e| format!("cannot register the subscription with the local cloud: {e}"))?;
+    registry::register_subscription(
+        &cloud_dir(data_dir),
+        &subscription_id,
+        mgmt_cert.der(),
+        Some("cloudsite lab"),
+    )
+    .map_err(|e| format!("cannot register the subscription with the local cloud: {e}"))?;
 
     let specs: Vec<(String, &'static str)> = vec![
         (format!("cdp1.{domain}"), "valid"),
@@ -229,7 +294,11 @@ fn build(dir: &Path, data_dir: &Option<PathBuf>, domain: &str) -> Result<Lab, St
         let mut p = CertificateParams::default();
         p.distinguished_name = name(&fqdn);
         p.subject_alt_names = vec![SanType::DnsName(fqdn.clone().try_into().map_err(err)?)];
-        p.extended_key_usages = if kind == "no-server-auth" { vec![ExtendedKeyUsagePurpose::ClientAuth] } else { vec![ExtendedKeyUsagePurpose::ServerAuth] };
+        p.extended_key_usages = if kind == "no-server-auth" {
+            vec![ExtendedKeyUsagePurpose::ClientAuth]
+        } else {
+            vec![ExtendedKeyUsagePurpose::ServerAuth]
+        };
         (p.not_before, p.not_after) = if kind == "expired" {
             (now - Duration::days(400), now - Duration::days(35))
         } else {
@@ -237,13 +306,29 @@ fn build(dir: &Path, data_dir: &Option<PathBuf>, domain: &str) -> Result<Lab, St
         };
         let cert = p.signed_by(&key, &issuer).map_err(err)?;
         let file = dir.join(format!("{}.pfx", fqdn.replace('*', "wildcard")));
-        write(&file, &pfx(cert.der(), &key, std::slice::from_ref(&ca_der), &password, &fqdn))?;
-        service_certs.push(LabServiceCert { fqdn, pfx: abs(&file), kind });
+        write(
+            &file,
+            &pfx(
+                cert.der(),
+                &key,
+                std::slice::from_ref(&ca_der),
+                &password,
+                &fqdn,
+            ),
+        )?;
+        service_certs.push(LabServiceCert {
+            fqdn,
+            pfx: abs(&file),
+            kind,
+        });
     }
     let lab = Lab {
         subscription_id,
         password,
-        management: LabFiles { pfx: abs(&mgmt_pfx), cer: abs(&mgmt_cer) },
+        management: LabFiles {
+            pfx: abs(&mgmt_pfx),
+            cer: abs(&mgmt_cer),
+        },
         root_ca: abs(&root_path),
         service_certs,
     };

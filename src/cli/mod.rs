@@ -86,29 +86,53 @@ pub enum AlertsCommand {
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
-    tokio::runtime::Builder::new_multi_thread().enable_all().build().map_err(|e| output::fail(format!("cannot start the async runtime: {e}")))
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| output::fail(format!("cannot start the async runtime: {e}")))
 }
 
 /// Runs cloudsite with the process arguments and returns its exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
     let site = cli.site.clone();
-    let block = |fut: std::pin::Pin<Box<dyn std::future::Future<Output = ExitCode>>>| match runtime() {
-        Ok(rt) => rt.block_on(fut),
-        Err(code) => code,
-    };
+    let block =
+        |fut: std::pin::Pin<Box<dyn std::future::Future<Output = ExitCode>>>| match runtime() {
+            Ok(rt) => rt.block_on(fut),
+            Err(code) => code,
+        };
     match cli.command {
         Some(Command::Serve(args)) => block(Box::pin(serve_cmd::serve(args))),
         Some(Command::Token(TokenCommand::Create(args))) => serve_cmd::token_create(args),
-        Some(Command::Cdp(cmd)) => block(Box::pin(async move { service_cmd::run_cdp(&site, cmd).await })),
-        Some(Command::Cmg(cmd)) => block(Box::pin(async move { service_cmd::run_cmg(&site, cmd).await })),
-        Some(Command::Proxy(cmd)) => block(Box::pin(async move { site_cmd::proxy(&site, cmd).await })),
-        Some(Command::Alerts(AlertsCommand::List(args))) => block(Box::pin(async move { site_cmd::alerts(&site, args).await })),
-        Some(Command::StatusMessages(args)) => block(Box::pin(async move { site_cmd::status_messages(&site, args).await })),
-        Some(Command::Logs(args)) => block(Box::pin(async move { site_cmd::logs(&site, args).await })),
-        Some(Command::ClientSettings(cmd)) => block(Box::pin(async move { site_cmd::client_settings(&site, cmd).await })),
+        Some(Command::Cdp(cmd)) => {
+            block(Box::pin(
+                async move { service_cmd::run_cdp(&site, cmd).await },
+            ))
+        }
+        Some(Command::Cmg(cmd)) => {
+            block(Box::pin(
+                async move { service_cmd::run_cmg(&site, cmd).await },
+            ))
+        }
+        Some(Command::Proxy(cmd)) => {
+            block(Box::pin(async move { site_cmd::proxy(&site, cmd).await }))
+        }
+        Some(Command::Alerts(AlertsCommand::List(args))) => {
+            block(Box::pin(async move { site_cmd::alerts(&site, args).await }))
+        }
+        Some(Command::StatusMessages(args)) => block(Box::pin(async move {
+            site_cmd::status_messages(&site, args).await
+        })),
+        Some(Command::Logs(args)) => {
+            block(Box::pin(async move { site_cmd::logs(&site, args).await }))
+        }
+        Some(Command::ClientSettings(cmd)) => block(Box::pin(async move {
+            site_cmd::client_settings(&site, cmd).await
+        })),
         Some(Command::Lab(cmd)) => lab_cmd::init(cmd),
-        Some(Command::Cloud(lab_cmd::CloudCommand::Subscription(lab_cmd::SubscriptionCommand::Add(args)))) => lab_cmd::subscription_add(args),
+        Some(Command::Cloud(lab_cmd::CloudCommand::Subscription(
+            lab_cmd::SubscriptionCommand::Add(args),
+        ))) => lab_cmd::subscription_add(args),
         None => {
             // The console arrives with its issue; until then the bare command explains itself.
             let _ = Cli::command().print_help();

@@ -8,7 +8,10 @@ use std::process::ExitCode;
 
 /// Prints `value` as pretty JSON.
 pub fn json<T: Serialize>(value: &T) {
-    println!("{}", serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into()));
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_else(|_| "null".into())
+    );
 }
 
 /// Prints rows under headers, columns aligned.
@@ -22,7 +25,11 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
         }
     }
     let line = |cells: Vec<String>| {
-        let parts: Vec<String> = cells.iter().enumerate().map(|(i, c)| format!("{c:<w$}", w = widths[i])).collect();
+        let parts: Vec<String> = cells
+            .iter()
+            .enumerate()
+            .map(|(i, c)| format!("{c:<w$}", w = widths[i]))
+            .collect();
         println!("{}", parts.join("  ").trim_end());
     };
     line(headers.iter().map(|h| h.to_string()).collect());
@@ -49,12 +56,12 @@ pub async fn wait_task(client: &Client, task_id: &str) -> Result<TaskView, Strin
         }
         while let Some(ev) = events.next().await {
             let Ok(ev) = ev else { break };
-            if ev.kind == "task" && ev.data.get("id").and_then(|v| v.as_str()) == Some(task_id) {
-                if let Ok(t) = serde_json::from_value::<TaskView>(ev.data)
-                    && t.state.is_final()
-                {
-                    return Ok(t);
-                }
+            if ev.kind == "task"
+                && ev.data.get("id").and_then(|v| v.as_str()) == Some(task_id)
+                && let Ok(t) = serde_json::from_value::<TaskView>(ev.data)
+                && t.state.is_final()
+            {
+                return Ok(t);
             }
         }
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
@@ -65,6 +72,10 @@ pub async fn wait_task(client: &Client, task_id: &str) -> Result<TaskView, Strin
 pub fn task_exit(task: &TaskView) -> ExitCode {
     match task.state {
         TaskState::Completed => ExitCode::SUCCESS,
-        _ => fail(format!("the {:?} task failed: {}", task.kind, task.error.as_deref().unwrap_or("no reason given"))),
+        _ => fail(format!(
+            "the {:?} task failed: {}",
+            task.kind,
+            task.error.as_deref().unwrap_or("no reason given")
+        )),
     }
 }

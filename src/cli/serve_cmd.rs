@@ -53,8 +53,15 @@ pub fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
     SiteOptions {
         listen: args.listen,
         site_code: args.site_code.clone(),
-        server_name: args.server_name.clone().unwrap_or_else(service::default_server_name),
-        tls: args.tls_cert.clone().zip(args.tls_key.clone()).map(|(cert, key)| TlsFiles { cert, key }),
+        server_name: args
+            .server_name
+            .clone()
+            .unwrap_or_else(service::default_server_name),
+        tls: args
+            .tls_cert
+            .clone()
+            .zip(args.tls_key.clone())
+            .map(|(cert, key)| TlsFiles { cert, key }),
         cloud: CloudChoice::Embedded {
             provisioning_delay: Duration::from_millis(cl.provisioning_delay_ms),
             faults: crate::cloud::local::Faults {
@@ -68,7 +75,11 @@ pub fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
             container_retry: Duration::from_millis(cl.container_retry_ms),
             ..Timing::default()
         },
-        log_dir: config.paths.log_dir.clone().filter(|_| args.data_dir.is_none()),
+        log_dir: config
+            .paths
+            .log_dir
+            .clone()
+            .filter(|_| args.data_dir.is_none()),
         ..SiteOptions::new(&data_dir)
     }
 }
@@ -87,7 +98,10 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
     let token_file = site.data_dir.join(service::ADMIN_TOKEN_FILE);
     println!("cloudsite site service listening on {}", site.url);
     if site.new_admin_token.is_some() {
-        println!("created the site; Full Administrator token written to {} (mode 0600)", token_file.display());
+        println!(
+            "created the site; Full Administrator token written to {} (mode 0600)",
+            token_file.display()
+        );
     }
     if let Some(cloud) = site.cloud() {
         println!("local cloud management API on {}", cloud.management_url());
@@ -95,7 +109,8 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
     let term = async {
         #[cfg(unix)]
         {
-            let mut sig = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+            let mut sig =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {},
                 _ = async { match sig.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {},
@@ -128,14 +143,22 @@ pub struct TokenArgs {
 
 /// Creates a token in the site database and prints it once.
 pub fn token_create(args: TokenArgs) -> ExitCode {
-    let data_dir = args.data_dir.clone().unwrap_or_else(|| crate::paths::Paths::resolve().data_dir);
+    let data_dir = args
+        .data_dir
+        .clone()
+        .unwrap_or_else(|| crate::paths::Paths::resolve().data_dir);
     let store = match Store::open(&data_dir.join("site.db")) {
         Ok(s) => s,
         Err(e) => return fail(e),
     };
     match tokens::create(&store, &args.name, args.role) {
         Ok((rec, token)) => {
-            eprintln!("token {} ({}) for {}; it is shown only now:", rec.id, rec.role.display_name(), rec.name);
+            eprintln!(
+                "token {} ({}) for {}; it is shown only now:",
+                rec.id,
+                rec.role.display_name(),
+                rec.name
+            );
             println!("{token}");
             ExitCode::SUCCESS
         }

@@ -88,11 +88,26 @@ where
 
 fn print_proxy(name: &str, p: &ProxySettings) {
     println!("Site system                          {name}");
-    println!("Use a proxy server                   {}", if p.enabled { "Yes" } else { "No" });
-    println!("Proxy server name                    {}", p.server.as_deref().unwrap_or(""));
+    println!(
+        "Use a proxy server                   {}",
+        if p.enabled { "Yes" } else { "No" }
+    );
+    println!(
+        "Proxy server name                    {}",
+        p.server.as_deref().unwrap_or("")
+    );
     println!("Port                                 {}", p.port);
-    println!("Use credentials                      {}", p.account.as_deref().map(|a| format!("Yes ({a})")).unwrap_or_else(|| "No".into()));
-    println!("Password stored                      {}", if p.has_password { "Yes" } else { "No" });
+    println!(
+        "Use credentials                      {}",
+        p.account
+            .as_deref()
+            .map(|a| format!("Yes ({a})"))
+            .unwrap_or_else(|| "No".into())
+    );
+    println!(
+        "Password stored                      {}",
+        if p.has_password { "Yes" } else { "No" }
+    );
 }
 
 /// Runs `proxy`.
@@ -100,17 +115,47 @@ pub async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
     with_client(site, |client| async move {
         match cmd {
             ProxyCommand::Show { site_system, json } => {
-                let p: ProxySettings = client.get(&format!("/v1/site-systems/{site_system}/proxy")).await.map_err(|e| e.to_string())?;
-                if json { output::json(&p) } else { print_proxy(&site_system, &p) }
+                let p: ProxySettings = client
+                    .get(&format!("/v1/site-systems/{site_system}/proxy"))
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if json {
+                    output::json(&p)
+                } else {
+                    print_proxy(&site_system, &p)
+                }
             }
-            ProxyCommand::Set { site_system, enable, server, port, account, password_env, json } => {
+            ProxyCommand::Set {
+                site_system,
+                enable,
+                server,
+                port,
+                account,
+                password_env,
+                json,
+            } => {
                 let password = match &password_env {
-                    Some(v) => Some(std::env::var(v).map_err(|_| format!("--password-env: the environment variable {v} is not set"))?),
+                    Some(v) => Some(std::env::var(v).map_err(|_| {
+                        format!("--password-env: the environment variable {v} is not set")
+                    })?),
                     None => None,
                 };
-                let req = SetProxy { enabled: enable, server, port, account, password };
-                let p: ProxySettings = client.put(&format!("/v1/site-systems/{site_system}/proxy"), &req).await.map_err(|e| e.to_string())?;
-                if json { output::json(&p) } else { print_proxy(&site_system, &p) }
+                let req = SetProxy {
+                    enabled: enable,
+                    server,
+                    port,
+                    account,
+                    password,
+                };
+                let p: ProxySettings = client
+                    .put(&format!("/v1/site-systems/{site_system}/proxy"), &req)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                if json {
+                    output::json(&p)
+                } else {
+                    print_proxy(&site_system, &p)
+                }
             }
         }
         Ok(ExitCode::SUCCESS)
@@ -128,11 +173,30 @@ pub async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
         if args.json {
             output::json(&list);
         } else {
-            let sev = |s: i64| match s { 1 => "Critical", 2 => "Warning", _ => "Informational" };
-            let state = |s: i64| match s { 0 => "Active", 1 => "Postponed", 2 => "Canceled", 4 => "Disabled", 5 => "Never triggered", _ => "Unknown" };
+            let sev = |s: i64| match s {
+                1 => "Critical",
+                2 => "Warning",
+                _ => "Informational",
+            };
+            let state = |s: i64| match s {
+                0 => "Active",
+                1 => "Postponed",
+                2 => "Canceled",
+                4 => "Disabled",
+                5 => "Never triggered",
+                _ => "Unknown",
+            };
             let rows: Vec<Vec<String>> = list
                 .iter()
-                .map(|a| vec![sev(a.severity).into(), state(a.state).into(), a.name.clone(), a.occurrences.to_string(), a.last_seen.clone().unwrap_or_default()])
+                .map(|a| {
+                    vec![
+                        sev(a.severity).into(),
+                        state(a.state).into(),
+                        a.name.clone(),
+                        a.occurrences.to_string(),
+                        a.last_seen.clone().unwrap_or_default(),
+                    ]
+                })
                 .collect();
             table(&["SEVERITY", "STATE", "NAME", "COUNT", "LAST SEEN"], &rows);
         }
@@ -154,7 +218,14 @@ pub async fn status_messages(site: &SiteArgs, args: ReadArgs) -> ExitCode {
         } else {
             let rows: Vec<Vec<String>> = list
                 .iter()
-                .map(|m| vec![m.time.clone(), format!("{:?}", m.severity), m.message_id.to_string(), m.text.clone()])
+                .map(|m| {
+                    vec![
+                        m.time.clone(),
+                        format!("{:?}", m.severity),
+                        m.message_id.to_string(),
+                        m.text.clone(),
+                    ]
+                })
                 .collect();
             table(&["TIME", "SEVERITY", "ID", "DESCRIPTION"], &rows);
         }
@@ -174,10 +245,21 @@ fn print_line(l: &LogLineView, json: bool) {
 /// Runs `logs COMPONENT [--follow]`.
 pub async fn logs(site: &SiteArgs, args: LogsArgs) -> ExitCode {
     with_client(site, |client| async move {
-        let file = if args.component.ends_with(".log") { args.component.clone() } else { format!("{}.log", args.component) };
+        let file = if args.component.ends_with(".log") {
+            args.component.clone()
+        } else {
+            format!("{}.log", args.component)
+        };
         // Subscribe first so no line falls between the tail and the stream.
-        let mut events = if args.follow { Some(client.events(None).await.map_err(|e| e.to_string())?) } else { None };
-        let lines: Vec<LogLineView> = client.get(&format!("/v1/logs/{file}?tail={}", args.tail)).await.map_err(|e| e.to_string())?;
+        let mut events = if args.follow {
+            Some(client.events(None).await.map_err(|e| e.to_string())?)
+        } else {
+            None
+        };
+        let lines: Vec<LogLineView> = client
+            .get(&format!("/v1/logs/{file}?tail={}", args.tail))
+            .await
+            .map_err(|e| e.to_string())?;
         let last_time = lines.last().map(|l| l.time.clone());
         for l in &lines {
             print_line(l, args.json);
@@ -220,18 +302,25 @@ pub async fn client_settings(site: &SiteArgs, cmd: ClientSettingsCommand) -> Exi
     with_client(site, |client| async move {
         let s: ClientSettings = match cmd {
             ClientSettingsCommand::Show { json } => {
-                let s: ClientSettings = client.get("/v1/client-settings").await.map_err(|e| e.to_string())?;
+                let s: ClientSettings = client
+                    .get("/v1/client-settings")
+                    .await
+                    .map_err(|e| e.to_string())?;
                 if json {
                     output::json(&s);
                     return Ok(ExitCode::SUCCESS);
                 }
                 s
             }
-            ClientSettingsCommand::Set { allow_cloud_dp } => {
-                client.put("/v1/client-settings", &ClientSettings { allow_cloud_dp }).await.map_err(|e| e.to_string())?
-            }
+            ClientSettingsCommand::Set { allow_cloud_dp } => client
+                .put("/v1/client-settings", &ClientSettings { allow_cloud_dp })
+                .await
+                .map_err(|e| e.to_string())?,
         };
-        println!("Allow access to cloud distribution points   {}", if s.allow_cloud_dp { "Yes" } else { "No" });
+        println!(
+            "Allow access to cloud distribution points   {}",
+            if s.allow_cloud_dp { "Yes" } else { "No" }
+        );
         Ok(ExitCode::SUCCESS)
     })
     .await

@@ -91,19 +91,28 @@ fn rule_problems(config: &Config, themes_dir: Option<&Path>) -> Vec<(Vec<&'stati
     if !(10..=3_600_000).contains(&cl.poll_interval_ms) {
         out.push((
             vec!["cloud", "poll_interval_ms"],
-            format!("must be from 10 to 3600000 ms (got {})", cl.poll_interval_ms),
+            format!(
+                "must be from 10 to 3600000 ms (got {})",
+                cl.poll_interval_ms
+            ),
         ));
     }
     if !(10..=3_600_000).contains(&cl.container_retry_ms) {
         out.push((
             vec!["cloud", "container_retry_ms"],
-            format!("must be from 10 to 3600000 ms (got {})", cl.container_retry_ms),
+            format!(
+                "must be from 10 to 3600000 ms (got {})",
+                cl.container_retry_ms
+            ),
         ));
     }
     if cl.provisioning_delay_ms > 3_600_000 {
         out.push((
             vec!["cloud", "provisioning_delay_ms"],
-            format!("must be at most 3600000 ms, one hour (got {})", cl.provisioning_delay_ms),
+            format!(
+                "must be at most 3600000 ms, one hour (got {})",
+                cl.provisioning_delay_ms
+            ),
         ));
     }
     let c = &config.console;

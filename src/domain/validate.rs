@@ -157,7 +157,10 @@ pub fn site_code(value: &str) -> Result<(), FieldError> {
     if ok {
         Ok(())
     } else {
-        Err(FieldError::new("Site code", "must be three letters or digits, beginning with a letter (e.g. PS1)"))
+        Err(FieldError::new(
+            "Site code",
+            "must be three letters or digits, beginning with a letter (e.g. PS1)",
+        ))
     }
 }
 

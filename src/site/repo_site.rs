@@ -117,7 +117,8 @@ pub fn site_server_proxy(conn: &Connection, secrets: &SecretBox) -> Result<Optio
     let Some((_, server)) = site(conn)? else {
         return Ok(None);
     };
-    let row: Option<(i64, Option<String>, i64, Option<String>, Option<Vec<u8>>)> = conn
+    type ProxyRow = (i64, Option<String>, i64, Option<String>, Option<Vec<u8>>);
+    let row: Option<ProxyRow> = conn
         .query_row(
             "SELECT proxy_enabled, proxy_server, proxy_port, proxy_account, proxy_password FROM site_systems WHERE name = ?1 COLLATE NOCASE",
             params![server],

@@ -30,7 +30,9 @@ pub const CLOUD_DIR: &str = "cloud";
 #[derive(Debug, thiserror::Error)]
 pub enum SiteError {
     /// Another process runs the services manager on this data dir.
-    #[error("another cloudsite process already runs the site on {data_dir} (at {url}); use it with --site {url}")]
+    #[error(
+        "another cloudsite process already runs the site on {data_dir} (at {url}); use it with --site {url}"
+    )]
     AlreadyRunning {
         /// Data dir.
         data_dir: PathBuf,
@@ -38,7 +40,9 @@ pub enum SiteError {
         url: String,
     },
     /// A plain-HTTP address that is not loopback.
-    #[error("--listen {0}: plain HTTP is allowed on loopback only; give --tls-cert and --tls-key to listen on another address")]
+    #[error(
+        "--listen {0}: plain HTTP is allowed on loopback only; give --tls-cert and --tls-key to listen on another address"
+    )]
     NeedsTls(SocketAddr),
     /// I/O.
     #[error("{what}: {source}")]
@@ -117,7 +121,10 @@ impl SiteOptions {
             site_code: "PS1".into(),
             server_name: default_server_name(),
             tls: None,
-            cloud: CloudChoice::Embedded { provisioning_delay: Duration::from_secs(3), faults: Faults::default() },
+            cloud: CloudChoice::Embedded {
+                provisioning_delay: Duration::from_secs(3),
+                faults: Faults::default(),
+            },
             timing: Timing::default(),
         }
     }
@@ -199,7 +206,10 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         return Err(SiteError::NeedsTls(opts.listen));
     }
     let data_dir = opts.data_dir.clone();
-    create_private_dir(&data_dir).map_err(io(format!("cannot create the data dir {}", data_dir.display())))?;
+    create_private_dir(&data_dir).map_err(io(format!(
+        "cannot create the data dir {}",
+        data_dir.display()
+    )))?;
     let lock = File::options()
         .create(true)
         .truncate(false)
@@ -207,87 +217,155 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         .open(data_dir.join(LOCK_FILE))
         .map_err(io("cannot open the lock file"))?;
     if lock.try_lock().is_err() {
-        let url = std::fs::read_to_string(data_dir.join(URL_FILE)).unwrap_or_default().trim().to_string();
+        let url = std::fs::read_to_string(data_dir.join(URL_FILE))
+            .unwrap_or_default()
+            .trim()
+            .to_string();
         return Err(SiteError::AlreadyRunning { data_dir, url });
     }
 
-    let store = Store::open(&data_dir.join("site.db")).map_err(|e| SiteError::Other(e.to_string()))?;
-    let secrets = Arc::new(SecretBox::load_or_create(&data_dir).map_err(|e| SiteError::Other(e.to_string()))?);
-    let log_dir = opts.log_dir.clone().unwrap_or_else(|| data_dir.join("logs"));
+    let store =
+        Store::open(&data_dir.join("site.db")).map_err(|e| SiteError::Other(e.to_string()))?;
+    let secrets = Arc::new(
+        SecretBox::load_or_create(&data_dir).map_err(|e| SiteError::Other(e.to_string()))?,
+    );
+    let log_dir = opts
+        .log_dir
+        .clone()
+        .unwrap_or_else(|| data_dir.join("logs"));
     let logs = Arc::new(LogWriter::new(&log_dir).map_err(|e| SiteError::Other(e.to_string()))?);
 
     let new_admin_token = bootstrap(&store, &opts, &data_dir)?;
 
     let (cloud, provider): (Option<LocalCloudHandle>, Arc<dyn Provider>) = match &opts.cloud {
-        CloudChoice::Embedded { provisioning_delay, faults } => {
+        CloudChoice::Embedded {
+            provisioning_delay,
+            faults,
+        } => {
             let cfg = LocalCloudConfig {
                 data_dir: data_dir.join(CLOUD_DIR),
                 provisioning_delay: *provisioning_delay,
                 faults: faults.clone(),
                 ..LocalCloudConfig::default()
             };
-            let handle = LocalCloud::start(cfg).await.map_err(|e| SiteError::Other(format!("the local cloud did not start: {e}")))?;
-            let provider = handle.provider().map_err(|e| SiteError::Other(e.to_string()))?;
+            let handle = LocalCloud::start(cfg)
+                .await
+                .map_err(|e| SiteError::Other(format!("the local cloud did not start: {e}")))?;
+            let provider = handle
+                .provider()
+                .map_err(|e| SiteError::Other(e.to_string()))?;
             (Some(handle), Arc::new(provider))
         }
         CloudChoice::Remote { url, ca_pem } => {
-            let provider = crate::cloud::local::LocalProvider::new(url, ca_pem).map_err(|e| SiteError::Other(e.to_string()))?;
+            let provider = crate::cloud::local::LocalProvider::new(url, ca_pem)
+                .map_err(|e| SiteError::Other(e.to_string()))?;
             (None, Arc::new(provider))
         }
     };
 
     // Ids continue from the clock so a client's Last-Event-ID from an earlier run reads as old.
     let first_id = super::store::now_millis().max(0) as u64 * 1000;
-    let manager = Arc::new(Manager { store, secrets, provider, bus: Arc::new(EventBus::new(first_id)), logs, timing: opts.timing });
+    let manager = Arc::new(Manager {
+        store,
+        secrets,
+        provider,
+        bus: Arc::new(EventBus::new(first_id)),
+        logs,
+        timing: opts.timing,
+    });
     manager
-        .log(super::manager::CLOUD_MGR_LOG, crate::domain::task::Level::Info, &format!(
-            "SMS_CLOUD_SERVICES_MANAGER started (cloudsite {}), data in {}",
-            env!("CARGO_PKG_VERSION"),
-            data_dir.display()
-        ))
+        .log(
+            super::manager::CLOUD_MGR_LOG,
+            crate::domain::task::Level::Info,
+            &format!(
+                "SMS_CLOUD_SERVICES_MANAGER started (cloudsite {}), data in {}",
+                env!("CARGO_PKG_VERSION"),
+                data_dir.display()
+            ),
+        )
         .await;
-    manager.resume_all().await.map_err(|e| SiteError::Other(e.to_string()))?;
+    manager
+        .resume_all()
+        .await
+        .map_err(|e| SiteError::Other(e.to_string()))?;
 
     let app = router(AppState { manager });
-    let listener = tokio::net::TcpListener::bind(opts.listen).await.map_err(io(format!("cannot listen on {}", opts.listen)))?;
-    let addr = listener.local_addr().map_err(io("cannot read the listening address"))?;
+    let listener = tokio::net::TcpListener::bind(opts.listen)
+        .await
+        .map_err(io(format!("cannot listen on {}", opts.listen)))?;
+    let addr = listener
+        .local_addr()
+        .map_err(io("cannot read the listening address"))?;
     let (tx, rx) = oneshot::channel::<()>();
     let (url, server) = match &opts.tls {
         None => {
             let server = tokio::spawn(async move {
-                let _ = axum::serve(listener, app).with_graceful_shutdown(async move { let _ = rx.await; }).await;
+                let _ = axum::serve(listener, app)
+                    .with_graceful_shutdown(async move {
+                        let _ = rx.await;
+                    })
+                    .await;
             });
             (format!("http://{addr}"), server)
         }
         Some(tls) => {
-            let cert = std::fs::read_to_string(&tls.cert).map_err(io(format!("cannot read {}", tls.cert.display())))?;
-            let key = std::fs::read_to_string(&tls.key).map_err(io(format!("cannot read {}", tls.key.display())))?;
-            let config = crate::cloud::tls::server_config(&cert, &key, None).map_err(|e| SiteError::Other(format!("--tls-cert/--tls-key: {e}")))?;
+            let cert = std::fs::read_to_string(&tls.cert)
+                .map_err(io(format!("cannot read {}", tls.cert.display())))?;
+            let key = std::fs::read_to_string(&tls.key)
+                .map_err(io(format!("cannot read {}", tls.key.display())))?;
+            let config = crate::cloud::tls::server_config(&cert, &key, None)
+                .map_err(|e| SiteError::Other(format!("--tls-cert/--tls-key: {e}")))?;
             let server = tokio::spawn(super::tls_serve::serve(listener, Arc::new(config), app, rx));
             (format!("https://{}", url_host(addr)), server)
         }
     };
-    write_private(&data_dir.join(URL_FILE), url.as_bytes()).map_err(io("cannot write the site URL file"))?;
-    Ok(SiteHandle { url, new_admin_token, data_dir, shutdown: Some(tx), server: Some(server), cloud, _lock: lock })
+    write_private(&data_dir.join(URL_FILE), url.as_bytes())
+        .map_err(io("cannot write the site URL file"))?;
+    Ok(SiteHandle {
+        url,
+        new_admin_token,
+        data_dir,
+        shutdown: Some(tx),
+        server: Some(server),
+        cloud,
+        _lock: lock,
+    })
 }
 
 fn url_host(addr: SocketAddr) -> String {
-    if addr.ip().is_unspecified() { format!("{}:{}", default_server_name(), addr.port()) } else { addr.to_string() }
+    if addr.ip().is_unspecified() {
+        format!("{}:{}", default_server_name(), addr.port())
+    } else {
+        addr.to_string()
+    }
 }
 
 /// Creates the site and its bootstrap token on first start; returns the token if created.
-fn bootstrap(store: &Store, opts: &SiteOptions, data_dir: &Path) -> Result<Option<String>, SiteError> {
-    let exists = store.with(|c| repo_site::site(c)).map_err(|e| SiteError::Other(e.to_string()))?.is_some();
+fn bootstrap(
+    store: &Store,
+    opts: &SiteOptions,
+    data_dir: &Path,
+) -> Result<Option<String>, SiteError> {
+    let exists = store
+        .with(|c| repo_site::site(c))
+        .map_err(|e| SiteError::Other(e.to_string()))?
+        .is_some();
     if exists {
         return Ok(None);
     }
-    crate::domain::validate::site_code(&opts.site_code).map_err(|e| SiteError::Other(format!("--site-code: {e}")))?;
+    crate::domain::validate::site_code(&opts.site_code)
+        .map_err(|e| SiteError::Other(format!("--site-code: {e}")))?;
     store
         .with(|c| repo_site::create_site(c, &opts.site_code, &opts.server_name))
         .map_err(|e| SiteError::Other(e.to_string()))?;
-    let (_, token) = tokens::create(store, "bootstrap administrator", tokens::Role::FullAdministrator)
-        .map_err(|e| SiteError::Other(e.to_string()))?;
-    write_private(&data_dir.join(ADMIN_TOKEN_FILE), token.as_bytes()).map_err(io("cannot write the admin token file"))?;
+    let (_, token) = tokens::create(
+        store,
+        "bootstrap administrator",
+        tokens::Role::FullAdministrator,
+    )
+    .map_err(|e| SiteError::Other(e.to_string()))?;
+    write_private(&data_dir.join(ADMIN_TOKEN_FILE), token.as_bytes())
+        .map_err(io("cannot write the admin token file"))?;
     Ok(Some(token))
 }
 

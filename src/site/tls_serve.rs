@@ -10,7 +10,12 @@ use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
 /// Serves `app` on `listener` with `config` until `stop` fires.
-pub async fn serve(listener: TcpListener, config: Arc<rustls::ServerConfig>, app: axum::Router, mut stop: oneshot::Receiver<()>) {
+pub async fn serve(
+    listener: TcpListener,
+    config: Arc<rustls::ServerConfig>,
+    app: axum::Router,
+    mut stop: oneshot::Receiver<()>,
+) {
     let acceptor = TlsAcceptor::from(config);
     loop {
         let (tcp, _) = tokio::select! {
@@ -24,9 +29,13 @@ pub async fn serve(listener: TcpListener, config: Arc<rustls::ServerConfig>, app
         let acceptor = acceptor.clone();
         let app = app.clone();
         tokio::spawn(async move {
-            let Ok(tls) = acceptor.accept(tcp).await else { return };
+            let Ok(tls) = acceptor.accept(tcp).await else {
+                return;
+            };
             let service = TowerToHyperService::new(app);
-            let _ = Builder::new(TokioExecutor::new()).serve_connection_with_upgrades(TokioIo::new(tls), service).await;
+            let _ = Builder::new(TokioExecutor::new())
+                .serve_connection_with_upgrades(TokioIo::new(tls), service)
+                .await;
         });
     }
 }

@@ -180,7 +180,7 @@ pub async fn create_token(
         .await
         .map_err(ApiError::internal)?
         .map_err(|e| match e {
-            tokens::TokenError::BadName(m) => ApiError::field(StatusCode::BAD_REQUEST, "Name", &m),
+            tokens::TokenError::BadName(m) => ApiError::field(StatusCode::BAD_REQUEST, "Name", m),
             other => ApiError::internal(other),
         })?;
     Ok((
@@ -324,20 +324,18 @@ pub async fn events(
     let sub = s.manager.bus.subscribe(last);
     let missed = futures_util::stream::iter(sub.missed.into_iter().map(to_sse));
     let live = futures_util::stream::unfold(sub.live, |mut rx| async move {
-        loop {
-            match rx.recv().await {
-                Ok(ev) => return Some((to_sse(ev), rx)),
-                // A slow client lost events: tell it to re-read rather than show stale data.
-                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                    let ev = EventView {
-                        id: 0,
-                        kind: "resync".into(),
-                        data: serde_json::Value::Null,
-                    };
-                    return Some((to_sse(ev), rx));
-                }
-                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+        match rx.recv().await {
+            Ok(ev) => Some((to_sse(ev), rx)),
+            // A slow client lost events: tell it to re-read rather than show stale data.
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                let ev = EventView {
+                    id: 0,
+                    kind: "resync".into(),
+                    data: serde_json::Value::Null,
+                };
+                Some((to_sse(ev), rx))
             }
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
         }
     });
     use futures_util::StreamExt;

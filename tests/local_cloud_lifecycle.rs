@@ -228,3 +228,52 @@ async fn a_restart_brings_deployments_back() {
     assert!(!dir.path().join("deployments/restart4").exists());
     cloud.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_later_operation_supersedes_an_unfinished_one() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (cloud, p, c) = setup(dir.path(), Faults::default()).await;
+    let svc = service_cert();
+    p.deploy(&c, &spec("quick1", HostedKind::Cdp, 2, &svc))
+        .await
+        .expect("deploy");
+    // Stopped before it finished provisioning: it never serves.
+    p.stop(&c, "quick1").await.expect("stop");
+    let stopped = wait_for(&p, &c, "quick1", DeploymentState::Stopped).await;
+    assert!(stopped.instances.iter().all(|i| i.address.is_none()));
+    tokio::time::sleep(DELAY * 2).await;
+    let still = p
+        .status(&c, "quick1")
+        .await
+        .expect("status")
+        .expect("exists");
+    assert_eq!(
+        still.state,
+        DeploymentState::Stopped,
+        "the provisioning step was dropped"
+    );
+
+    p.start(&c, "quick1").await.expect("start");
+    let running = wait_for(&p, &c, "quick1", DeploymentState::Running).await;
+    let addrs = addresses(&running);
+    // Started again while stopping: it keeps serving on the same listeners.
+    p.stop(&c, "quick1").await.expect("stop");
+    p.start(&c, "quick1").await.expect("start");
+    let again = wait_for(&p, &c, "quick1", DeploymentState::Running).await;
+    assert_eq!(addresses(&again), addrs);
+    tokio::time::sleep(DELAY * 2).await;
+    for addr in &addrs {
+        assert!(https_get(*addr, "/").await.1.contains("ready"));
+    }
+    // Deleted while provisioning: gone for good.
+    p.deploy(&c, &spec("quick2", HostedKind::Cdp, 2, &svc))
+        .await
+        .expect("deploy");
+    p.delete(&c, "quick2").await.expect("delete");
+    wait_gone(&p, &c, "quick2").await;
+    assert!(matches!(
+        p.start(&c, "quick2").await,
+        Err(CloudError::NotFound(_))
+    ));
+    cloud.shutdown().await;
+}

@@ -236,8 +236,9 @@ impl Engine {
         let dep = Arc::new(Deployment::new(&self.deployments_dir(), &name, record));
         let mut inner = dep.inner.lock().await;
         Deployment::grow_instances(&mut inner, InstanceState::BusyRole);
-        self.begin(&dep, &mut inner, S::Provisioning);
+        // Saved before anything runs: an unsaved deployment must not get listeners nobody owns.
         dep.save(&mut inner).map_err(save_error)?;
+        self.begin(&dep, &mut inner, S::Provisioning);
         map.insert(name, dep.clone());
         Ok(dep.status(&inner))
     }
@@ -363,6 +364,8 @@ impl Engine {
         inner.record.spec = spec;
         match state {
             S::Provisioning => {
+                let want = usize::from(inner.record.spec.instances);
+                inner.record.instances.truncate(want);
                 Deployment::grow_instances(&mut inner, InstanceState::BusyRole);
                 self.begin(&dep, &mut inner, S::Provisioning);
             }

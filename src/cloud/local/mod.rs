@@ -1,8 +1,7 @@
 //! The local cloud: a cloud on this machine, the default provider.
 //!
 //! Server side, [`LocalCloud::start`] runs an HTTPS management API on loopback that wants the
-//! subscription's management certificate as the TLS client certificate (see [`server`] for the
-//! routes). Every hosted service it deploys is a set of real HTTPS listeners on loopback served
+//! subscription's management certificate as the TLS client certificate. Every hosted service it deploys is a set of real HTTPS listeners on loopback served
 //! with the service certificate; storage containers are folders in the data directory.
 //! Client side, [`LocalProvider`] implements [`crate::cloud::Provider`] over that API.
 //!
@@ -10,6 +9,27 @@
 //! <guid>.json`, `storage/<account>/<container>/`, `deployments/<name>/deployment.json` (0600: it
 //! holds the service key). Deleting a hosted service leaves its storage container alone: the
 //! container goes with an explicit `delete_container`, as the site deletes content separately.
+//!
+//! Management API routes (JSON; errors are [`wire::ErrorBody`] with 400/403/404/409/500; every
+//! route wants a client certificate registered for `{sub}`, else 403):
+//!
+//! | method | path | what |
+//! | --- | --- | --- |
+//! | GET | `/{sub}` | check the subscription → `SubscriptionInfo` |
+//! | GET | `/{sub}/services/hostedservices` | list hosted services → `[ServiceStatus]` |
+//! | PUT | `/{sub}/services/hostedservices/{name}` | deploy (`DeploySpec`) → 202 `ServiceStatus` |
+//! | GET | `/{sub}/services/hostedservices/{name}` | status → `ServiceStatus` / 404 |
+//! | DELETE | `/{sub}/services/hostedservices/{name}` | delete → 202 |
+//! | POST | `/{sub}/services/hostedservices/{name}/start` | start → 202 `ServiceStatus` |
+//! | POST | `/{sub}/services/hostedservices/{name}/stop` | stop → 202 `ServiceStatus` |
+//! | POST | `/{sub}/services/hostedservices/{name}/config` | update (`DeploySpec`) → 202 `ServiceStatus` |
+//! | GET | `/{sub}/services/hostedservices/{name}/usage` | egress counter → [`wire::Usage`] |
+//! | GET | `/{sub}/services/storageservices/{account}/containers/{container}` | exists → 200 / 404 |
+//! | PUT | same | create → 201 (200 if it existed) |
+//! | DELETE | same | delete → 200 |
+//!
+//! Instances answer `GET /` with `<name> <instance id> ready` and `GET /content/<path>` with the
+//! file from the `content` container of the service's storage account.
 
 mod client;
 mod deployment;
@@ -19,7 +39,7 @@ mod instances;
 mod net;
 mod pki;
 mod registry;
-pub mod server;
+mod server;
 mod storage;
 pub mod wire;
 

@@ -1,22 +1,5 @@
 //! The management API: HTTPS with a client certificate, routes shaped like the Azure Service
-//! Management API (`/<subscription>/services/...`), JSON bodies.
-//!
-//! | method | path | what |
-//! | --- | --- | --- |
-//! | GET | `/{sub}` | check the subscription → `SubscriptionInfo` |
-//! | GET | `/{sub}/services/hostedservices` | list hosted services → `[ServiceStatus]` |
-//! | PUT | `/{sub}/services/hostedservices/{name}` | deploy (`DeploySpec`) → 202 `ServiceStatus` |
-//! | GET | `/{sub}/services/hostedservices/{name}` | status → `ServiceStatus` / 404 |
-//! | DELETE | `/{sub}/services/hostedservices/{name}` | delete → 202 |
-//! | POST | `/{sub}/services/hostedservices/{name}/start` | start → 202 `ServiceStatus` |
-//! | POST | `/{sub}/services/hostedservices/{name}/stop` | stop → 202 `ServiceStatus` |
-//! | POST | `/{sub}/services/hostedservices/{name}/config` | update (`DeploySpec`) → 202 `ServiceStatus` |
-//! | GET | `/{sub}/services/hostedservices/{name}/usage` | egress counter → `Usage` |
-//! | GET | `/{sub}/services/storageservices/{account}/containers/{container}` | exists → 200 / 404 |
-//! | PUT | same | create → 201 (200 if it existed) |
-//! | DELETE | same | delete → 200 |
-//!
-//! Errors are `{"code", "message"}` with 400/403/404/409/500.
+//! Management API (the table is in the parent module's documentation).
 
 use super::engine::Engine;
 use super::net::{PeerCert, Server};

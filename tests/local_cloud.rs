@@ -65,11 +65,20 @@ async fn containers_are_created_checked_and_deleted() {
     p.create_container(&c, "acct1", "content")
         .await
         .expect("create again");
-    assert!(
-        p.container_exists(&c, "acct1", "content")
-            .await
-            .expect("exists")
-    );
+    // A new storage account provisions for a third of the deployment delay before its
+    // containers exist, so the site's "wait for the container" step is exercised.
+    let start = std::time::Instant::now();
+    while !p
+        .container_exists(&c, "acct1", "content")
+        .await
+        .expect("exists")
+    {
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(10),
+            "the container never appeared"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
     assert!(dir.path().join("storage/acct1/content").is_dir());
     p.delete_container(&c, "acct1", "content")
         .await

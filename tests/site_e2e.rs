@@ -256,6 +256,10 @@ fn lifecycle(kind: &str, prefix: &str, instances: usize) {
     let log = std::fs::read_to_string(dir.path().join("data/logs/CloudMgr.log")).unwrap();
     assert!(log.contains(&format!("STATMSG: ID={id}")), "{log}");
     assert!(log.contains("Starting to Deploy Service"));
+    assert!(
+        log.contains("Waiting for check if container exists. Will check again in"),
+        "provisioning waits for the container"
+    );
     assert!(log.contains("ReadyRole"));
     assert!(log.contains("<![LOG["), "CMTrace format");
 

@@ -204,6 +204,7 @@ impl Deployment {
                     &inner.record.subscription,
                     account,
                     storage::CONTENT_CONTAINER,
+                    std::time::Duration::ZERO,
                 )
                 .map_err(|e| e.body.message)?;
                 Some(storage::content_dir(

@@ -57,7 +57,12 @@ impl Engine {
         })
     }
 
-    /// The data directory.
+    /// How long transitions take.
+    pub fn delay(&self) -> Duration {
+        self.delay
+    }
+
+    /// Where the cloud keeps its files.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
     }

@@ -13,6 +13,21 @@ pub const CONTENT_CONTAINER: &str = "content";
 #[derive(Serialize, Deserialize)]
 struct AccountFile {
     owner: String,
+    /// When a new storage account finishes provisioning (unix ms): until then its containers
+    /// do not exist yet, as in Azure, so the site's "wait for the container" step is real.
+    #[serde(default)]
+    ready_at_ms: i64,
+}
+
+fn now_ms() -> i64 {
+    (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+fn account_ready(data_dir: &Path, account: &str) -> bool {
+    std::fs::read(account_dir(data_dir, account).join("account.json"))
+        .ok()
+        .and_then(|b| serde_json::from_slice::<AccountFile>(&b).ok())
+        .is_some_and(|f| f.ready_at_ms <= now_ms())
 }
 
 /// Lower-cases a storage name and checks it is safe as a directory name.
@@ -61,15 +76,18 @@ pub fn container_exists(
     let account = normalize("storage account", account)?;
     let container = normalize("container", container)?;
     Ok(owner(data_dir, &account).as_deref() == Some(subscription)
+        && account_ready(data_dir, &account)
         && account_dir(data_dir, &account).join(container).is_dir())
 }
 
-/// Creates the container (and its account); returns whether it was new.
+/// Creates the container (and its account, which takes `account_delay` to become usable);
+/// returns whether it was new.
 pub fn create_container(
     data_dir: &Path,
     subscription: &str,
     account: &str,
     container: &str,
+    account_delay: std::time::Duration,
 ) -> Result<bool, ApiError> {
     let account = normalize("storage account", account)?;
     let container = normalize("container", container)?;
@@ -79,6 +97,7 @@ pub fn create_container(
     if owner(data_dir, &account).is_none() {
         let file = serde_json::to_vec(&AccountFile {
             owner: subscription.to_string(),
+            ready_at_ms: now_ms() + account_delay.as_millis() as i64,
         })
         .map_err(|e| ApiError::internal(e.to_string()))?;
         write_atomic(&dir.join("account.json"), &file).map_err(io)?;
@@ -122,23 +141,24 @@ pub fn delete_container(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     #[test]
     fn containers_belong_to_their_subscription() {
         let dir = tempfile::tempdir().expect("tempdir");
         let d = dir.path();
         assert!(!container_exists(d, "a", "acct", "content").expect("exists"));
-        assert!(create_container(d, "a", "ACCT", "content").expect("create"));
-        assert!(!create_container(d, "a", "acct", "content").expect("again"));
+        assert!(create_container(d, "a", "ACCT", "content", Duration::ZERO).expect("create"));
+        assert!(!create_container(d, "a", "acct", "content", Duration::ZERO).expect("again"));
         assert!(container_exists(d, "a", "acct", "content").expect("exists"));
         assert!(!container_exists(d, "b", "acct", "content").expect("other sub"));
-        let err = create_container(d, "b", "acct", "other").expect_err("taken");
+        let err = create_container(d, "b", "acct", "other", Duration::ZERO).expect_err("taken");
         assert_eq!(err.status, axum::http::StatusCode::CONFLICT);
         delete_container(d, "b", "acct", "content").expect("no-op");
         assert!(container_exists(d, "a", "acct", "content").expect("still"));
         delete_container(d, "a", "acct", "content").expect("delete");
         assert!(!account_dir(d, "acct").exists());
-        assert!(create_container(d, "b", "acct", "content").expect("free again"));
-        assert!(create_container(d, "b", "../x", "content").is_err());
+        assert!(create_container(d, "b", "acct", "content", Duration::ZERO).expect("free again"));
+        assert!(create_container(d, "b", "../x", "content", Duration::ZERO).is_err());
     }
 }

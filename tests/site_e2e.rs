@@ -219,7 +219,8 @@ fn wait_until(what: &str, secs: u64, mut f: impl FnMut() -> bool) {
 fn lifecycle(kind: &str, prefix: &str, instances: usize) {
     let dir = tempfile::tempdir().unwrap();
     let lab = lab(dir.path());
-    let site = serve(dir.path(), 100);
+    // Long enough that the new storage account (a third of it) is not ready at the first check.
+    let site = serve(dir.path(), 600);
     let (sub, mgmt, cert) = (
         lab.s("subscription_id"),
         lab.json["management"]["pfx"].as_str().unwrap().to_string(),

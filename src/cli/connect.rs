@@ -74,11 +74,14 @@ pub async fn connect(args: &SiteArgs) -> Result<Connection, String> {
         let token = match (env_token, token_file) {
             (Some(t), _) => t,
             (None, Some(f)) => read_token(&f)?,
-            (None, None) => {
-                return Err(format!(
-                    "no token for {url}: set CLOUDSITE_TOKEN or give --token-file (see `cloudsite token create`)"
-                ));
-            }
+            (None, None) => match super::keyring::load_token(&url) {
+                Ok(Some(t)) => t,
+                Ok(None) | Err(_) => {
+                    return Err(format!(
+                        "no token for {url}: set CLOUDSITE_TOKEN, give --token-file, or run `cloudsite --site {url} login`"
+                    ));
+                }
+            },
         };
         let client = Client::new(&url, &token, ca.as_deref()).map_err(|e| e.to_string())?;
         return Ok(Connection {

@@ -3,6 +3,7 @@
 mod cert_cmd;
 mod config_cmd;
 pub mod connect;
+mod keyring;
 mod lab_cmd;
 pub mod output;
 mod serve_cmd;
@@ -34,6 +35,8 @@ pub enum Command {
     /// The configuration file: check it, show where files live.
     #[command(subcommand)]
     Config(config_cmd::ConfigCommand),
+    /// Store an API token for `--site URL` in the OS keyring (read from stdin or --token-env).
+    Login(LoginArgs),
     /// Run the site service (API, services manager, local cloud) until stopped.
     Serve(serve_cmd::ServeArgs),
     /// API tokens: `token create --role full-admin|infra-admin|read-only`.
@@ -71,6 +74,76 @@ pub enum Command {
     },
 }
 
+/// Options of `cloudsite login`.
+#[derive(Debug, clap::Args)]
+pub struct LoginArgs {
+    /// Environment variable holding the token (default: the first line of standard input).
+    #[arg(long, value_name = "VAR")]
+    pub token_env: Option<String>,
+    /// Remove the stored token instead.
+    #[arg(long)]
+    pub logout: bool,
+}
+
+async fn login(site: &connect::SiteArgs, args: LoginArgs) -> ExitCode {
+    let Some(url) = site.site.clone() else {
+        return output::fail("login needs --site URL (the embedded site uses its own token file)");
+    };
+    if args.logout {
+        return match keyring::forget_token(&url) {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => output::fail(e),
+        };
+    }
+    let token = match &args.token_env {
+        Some(v) => match std::env::var(v) {
+            Ok(t) => t,
+            Err(_) => {
+                return output::fail(format!(
+                    "--token-env: the environment variable {v} is not set"
+                ));
+            }
+        },
+        None => {
+            let mut line = String::new();
+            if let Err(e) = std::io::stdin().read_line(&mut line) {
+                return output::fail(format!("cannot read the token from standard input: {e}"));
+            }
+            line
+        }
+    };
+    let token = token.trim().to_string();
+    let ca = match &site.ca_file {
+        Some(f) => match std::fs::read_to_string(f) {
+            Ok(c) => Some(c),
+            Err(e) => return output::fail(format!("--ca-file {}: {e}", f.display())),
+        },
+        None => None,
+    };
+    // Check the token before keeping it: a typo found now beats a 401 tomorrow.
+    let check = async {
+        let client = crate::api::client::Client::new(&url, &token, ca.as_deref())
+            .map_err(|e| e.to_string())?;
+        client
+            .get::<crate::api::wire::SiteView>("/v1/site")
+            .await
+            .map_err(|e| e.to_string())
+    };
+    match check.await {
+        Ok(site_view) => match keyring::store_token(&url, &token) {
+            Ok(()) => {
+                println!(
+                    "logged in to site {} on {} as {}",
+                    site_view.site_code, site_view.server_name, site_view.role
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => output::fail(e),
+        },
+        Err(e) => output::fail(format!("the site refused the token: {e}")),
+    }
+}
+
 /// `cloudsite token …`.
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -102,6 +175,7 @@ pub fn run() -> ExitCode {
             Err(code) => code,
         };
     match cli.command {
+        Some(Command::Login(args)) => block(Box::pin(async move { login(&site, args).await })),
         Some(Command::Serve(args)) => block(Box::pin(serve_cmd::serve(args))),
         Some(Command::Token(TokenCommand::Create(args))) => serve_cmd::token_create(args),
         Some(Command::Cdp(cmd)) => {

@@ -350,13 +350,6 @@ impl Site {
     }
 }
 
-impl Drop for Site {
-    fn drop(&mut self) {
-        // A handle dropped without shutdown leaves its tasks to the runtime's end; nothing to do.
-        let _ = self.handle.take();
-    }
-}
-
 /// A client of `url` with `token`.
 pub fn client(url: &str, token: &str) -> Client {
     Client::new(url, token, None).expect("client")

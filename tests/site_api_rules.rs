@@ -1,0 +1,1906 @@
+//! The site API's rules over real HTTP against an in-process site: every mutating route refuses
+//! a missing, unknown or read-only token (and changes nothing), the OpenAPI document lists
+//! exactly the routes, every validation rule answers 4xx naming the field and the rule, and no
+//! secret rests in the clear in the database, the logs or an API answer.
+
+mod common;
+mod site_support;
+
+use cloudsite::api::client::Client;
+use cloudsite::api::wire::{
+    Accepted, ClientSettings, ConnectionPointView, ServiceView, SetProxy, SiteSystemView, TaskView,
+    ThresholdInput, TrustedRootUpload, Updated,
+};
+use cloudsite::cert::Options;
+use cloudsite::domain::proxy::ProxySettings;
+use cloudsite::domain::service::ServiceState;
+use cloudsite::domain::task::TaskState;
+use serde::Serialize;
+use serde_json::{Value, json};
+use site_support::*;
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::Duration;
+
+/// Every route of `src/site/server/mod.rs`, as (method, OpenAPI path).
+const ROUTES: &[(&str, &str)] = &[
+    ("get", "/v1/cdps"),
+    ("post", "/v1/cdps"),
+    ("get", "/v1/cdps/{id}"),
+    ("patch", "/v1/cdps/{id}"),
+    ("delete", "/v1/cdps/{id}"),
+    ("post", "/v1/cdps/{id}/start"),
+    ("post", "/v1/cdps/{id}/stop"),
+    ("get", "/v1/cmgs"),
+    ("post", "/v1/cmgs"),
+    ("get", "/v1/cmgs/{id}"),
+    ("patch", "/v1/cmgs/{id}"),
+    ("delete", "/v1/cmgs/{id}"),
+    ("post", "/v1/cmgs/{id}/start"),
+    ("post", "/v1/cmgs/{id}/stop"),
+    ("post", "/v1/cmgs/{id}/sync"),
+    ("get", "/v1/cmgs/{id}/connection-points"),
+    ("post", "/v1/cmgs/{id}/connection-points"),
+    ("get", "/v1/connection-points"),
+    ("post", "/v1/subscriptions/validate"),
+    ("get", "/v1/site"),
+    ("get", "/v1/site-systems"),
+    ("get", "/v1/site-systems/{name}/proxy"),
+    ("put", "/v1/site-systems/{name}/proxy"),
+    ("get", "/v1/client-settings"),
+    ("put", "/v1/client-settings"),
+    ("post", "/v1/tokens"),
+    ("get", "/v1/tasks"),
+    ("get", "/v1/tasks/{id}"),
+    ("get", "/v1/status-messages"),
+    ("get", "/v1/alerts"),
+    ("get", "/v1/logs"),
+    ("get", "/v1/logs/{file}"),
+    ("get", "/v1/events"),
+];
+
+/// A well-formed token the site never issued.
+const UNKNOWN_TOKEN: &str = "cs_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+
+fn to_json<T: Serialize>(v: &T) -> Value {
+    serde_json::to_value(v).expect("serialise")
+}
+
+/// What the site looks like from a reader, to prove a refused request changed nothing.
+#[derive(Debug, PartialEq)]
+struct Snapshot {
+    cdps: Vec<(String, String, ServiceState, String, u8)>,
+    cmgs: Vec<(String, String, ServiceState, String, u8)>,
+    connection_points: usize,
+    proxy: ProxySettings,
+    client_settings: ClientSettings,
+    tasks: Vec<(String, TaskState)>,
+}
+
+fn summary(v: Vec<ServiceView>) -> Vec<(String, String, ServiceState, String, u8)> {
+    let mut out: Vec<_> = v
+        .into_iter()
+        .map(|s| {
+            (
+                s.id,
+                s.service_fqdn,
+                s.status,
+                s.description,
+                s.vm_instances,
+            )
+        })
+        .collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+async fn snapshot(c: &Client) -> Snapshot {
+    let cdps: Vec<ServiceView> = c.get("/v1/cdps").await.expect("list cdps");
+    let cmgs: Vec<ServiceView> = c.get("/v1/cmgs").await.expect("list cmgs");
+    let cps: Vec<ConnectionPointView> = c
+        .get("/v1/connection-points")
+        .await
+        .expect("connection points");
+    let proxy: ProxySettings = c
+        .get(&format!("/v1/site-systems/{SERVER_NAME}/proxy"))
+        .await
+        .expect("proxy");
+    let client_settings: ClientSettings =
+        c.get("/v1/client-settings").await.expect("client settings");
+    let tasks: Vec<TaskView> = c.get("/v1/tasks").await.expect("tasks");
+    let mut tasks: Vec<(String, TaskState)> = tasks.into_iter().map(|t| (t.id, t.state)).collect();
+    tasks.sort_by(|a, b| a.0.cmp(&b.0));
+    Snapshot {
+        cdps: summary(cdps),
+        cmgs: summary(cmgs),
+        connection_points: cps.len(),
+        proxy,
+        client_settings,
+        tasks,
+    }
+}
+
+/// Collects every broken expectation so one run reports them all.
+#[derive(Default)]
+struct Failures(Vec<String>);
+
+impl Failures {
+    fn check(&mut self, ok: bool, what: impl FnOnce() -> String) {
+        if !ok {
+            self.0.push(what());
+        }
+    }
+
+    fn assert_none(self) {
+        assert!(
+            self.0.is_empty(),
+            "{} broken expectation(s):\n  - {}",
+            self.0.len(),
+            self.0.join("\n  - ")
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. Authentication and roles, route by route; the OpenAPI document.
+// ---------------------------------------------------------------------------------------------
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
+    let mut site = Site::start().await;
+    let lab = site.lab.clone();
+    let cdp = site
+        .create_cdp_ready(&lab.cdp("cdp1.lab.contoso.com"))
+        .await;
+    let cmg = site
+        .create_cmg_ready(&lab.cmg("cmg1.lab.contoso.com"))
+        .await;
+    let tasks: Vec<TaskView> = site.admin.get("/v1/tasks").await.expect("tasks");
+    let task_id = tasks.first().expect("a create task").id.clone();
+    let before = snapshot(&site.admin).await;
+    assert_eq!((before.cdps.len(), before.cmgs.len()), (1, 1));
+
+    // Each mutating route with a body that would succeed for an administrator.
+    let (c, m) = (cdp.id.as_str(), cmg.id.as_str());
+    let mutating: Vec<(&str, String, Option<Value>)> = vec![
+        (
+            "POST",
+            "/v1/cdps".into(),
+            Some(to_json(&lab.cdp("cdp2.lab.contoso.com"))),
+        ),
+        (
+            "PATCH",
+            format!("/v1/cdps/{c}"),
+            Some(json!({"description": "changed by a reader"})),
+        ),
+        ("DELETE", format!("/v1/cdps/{c}"), None),
+        ("POST", format!("/v1/cdps/{c}/start"), None),
+        ("POST", format!("/v1/cdps/{c}/stop"), None),
+        (
+            "POST",
+            "/v1/cmgs".into(),
+            Some(to_json(&lab.cmg("cmg2.lab.contoso.com"))),
+        ),
+        (
+            "PATCH",
+            format!("/v1/cmgs/{m}"),
+            Some(json!({"description": "changed by a reader", "vm_instances": 2})),
+        ),
+        ("DELETE", format!("/v1/cmgs/{m}"), None),
+        ("POST", format!("/v1/cmgs/{m}/start"), None),
+        ("POST", format!("/v1/cmgs/{m}/stop"), None),
+        ("POST", format!("/v1/cmgs/{m}/sync"), None),
+        (
+            "POST",
+            format!("/v1/cmgs/{m}/connection-points"),
+            Some(json!({"site_system": SERVER_NAME})),
+        ),
+        (
+            "PUT",
+            format!("/v1/site-systems/{SERVER_NAME}/proxy"),
+            Some(json!({"enabled": true, "server": "proxy.contoso.com", "port": 8080})),
+        ),
+        (
+            "PUT",
+            "/v1/client-settings".into(),
+            Some(json!({"allow_cloud_dp": true})),
+        ),
+        (
+            "POST",
+            "/v1/tokens".into(),
+            Some(json!({"name": "intruder", "role": "full-admin"})),
+        ),
+    ];
+    // Every mutating route of ROUTES is in the list above (validate is a read: Reader).
+    let covered: BTreeSet<(String, String)> = mutating
+        .iter()
+        .map(|(meth, p, _)| {
+            let p = p
+                .replace(c, "{id}")
+                .replace(m, "{id}")
+                .replace(SERVER_NAME, "{name}");
+            (meth.to_ascii_lowercase(), p)
+        })
+        .collect();
+    let expected: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .filter(|(meth, p)| *meth != "get" && *p != "/v1/subscriptions/validate")
+        .map(|(meth, p)| (meth.to_string(), p.to_string()))
+        .collect();
+    assert_eq!(covered, expected, "the test covers every mutating route");
+
+    let mut f = Failures::default();
+    for (method, path, body) in &mutating {
+        for (who, token, want) in [
+            ("no token", None, 401),
+            ("a garbage token", Some("garbage"), 401),
+            ("an unknown token", Some(UNKNOWN_TOKEN), 401),
+            ("an empty bearer", Some(""), 401),
+            ("a read-only token", Some(site.read_token.as_str()), 403),
+        ] {
+            let (status, answer) = site.raw(method, path, token, body.as_ref()).await;
+            f.check(status == want, || {
+                format!("{method} {path} with {who}: {status} (want {want}) {answer}")
+            });
+            let code = answer["error"]["code"].as_str().unwrap_or_default();
+            let want_code = if want == 401 {
+                "unauthorized"
+            } else {
+                "forbidden"
+            };
+            f.check(code == want_code, || {
+                format!(
+                    "{method} {path} with {who}: error code {code:?} (want {want_code}) in {answer}"
+                )
+            });
+            f.check(answer.get("token").is_none(), || {
+                format!("{method} {path} with {who} handed out a token")
+            });
+        }
+    }
+    // Infrastructure Administrators change things but do not manage tokens.
+    let (status, answer) = site
+        .raw(
+            "POST",
+            "/v1/tokens",
+            Some(&site.infra_token),
+            Some(&json!({"name": "escalate", "role": "full-admin"})),
+        )
+        .await;
+    f.check(status == 403, || {
+        format!("POST /v1/tokens with infra-admin: {status} {answer}")
+    });
+    // Give any wrongly accepted task a moment to show.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after = snapshot(&site.admin).await;
+    f.check(after == before, || {
+        format!("refused requests changed the site:\nbefore {before:?}\nafter  {after:?}")
+    });
+
+    // Every GET route: 401 without a token, 200 for a reader.
+    let reads: Vec<String> = vec![
+        "/v1/cdps".into(),
+        format!("/v1/cdps/{c}"),
+        "/v1/cmgs".into(),
+        format!("/v1/cmgs/{m}"),
+        format!("/v1/cmgs/{m}/connection-points"),
+        "/v1/connection-points".into(),
+        "/v1/site".into(),
+        "/v1/site-systems".into(),
+        format!("/v1/site-systems/{SERVER_NAME}/proxy"),
+        "/v1/client-settings".into(),
+        "/v1/tasks".into(),
+        format!("/v1/tasks/{task_id}"),
+        "/v1/status-messages".into(),
+        "/v1/alerts".into(),
+        "/v1/logs".into(),
+        "/v1/logs/CloudMgr.log".into(),
+        "/v1/events".into(),
+    ];
+    let read_routes: BTreeSet<String> = reads
+        .iter()
+        .map(|p| {
+            p.replace(c, "{id}")
+                .replace(m, "{id}")
+                .replace(&task_id, "{id}")
+                .replace(SERVER_NAME, "{name}")
+                .replace("CloudMgr.log", "{file}")
+        })
+        .collect();
+    let expected: BTreeSet<String> = ROUTES
+        .iter()
+        .filter(|(meth, _)| *meth == "get")
+        .map(|(_, p)| p.to_string())
+        .collect();
+    assert_eq!(read_routes, expected, "the test covers every GET route");
+    for path in &reads {
+        for (who, token, want) in [
+            ("no token", None, 401),
+            ("a garbage token", Some("garbage"), 401),
+            ("a read-only token", Some(site.read_token.as_str()), 200),
+        ] {
+            let (status, answer) = site.raw("GET", path, token, None).await;
+            f.check(status == want, || {
+                format!("GET {path} with {who}: {status} (want {want}) {answer}")
+            });
+        }
+    }
+    // "Validate on Next" is a read: a reader may call it, nobody without a token.
+    let validate = to_json(&lab.subscription());
+    let (status, _) = site
+        .raw("POST", "/v1/subscriptions/validate", None, Some(&validate))
+        .await;
+    f.check(status == 401, || {
+        format!("validate without a token: {status}")
+    });
+    let (status, answer) = site
+        .raw(
+            "POST",
+            "/v1/subscriptions/validate",
+            Some(&site.read_token),
+            Some(&validate),
+        )
+        .await;
+    f.check(status == 200 && answer["ok"] == json!(true), || {
+        format!("validate with a reader token: {status} {answer}")
+    });
+    let (_, me) = site
+        .raw("GET", "/v1/site", Some(&site.read_token), None)
+        .await;
+    f.check(me["role"] == json!("read-only"), || {
+        format!("GET /v1/site as a reader: {me}")
+    });
+
+    // The infrastructure administrator may change things (the refusals above were the role's).
+    let set: ClientSettings = site
+        .infra
+        .put(
+            "/v1/client-settings",
+            &ClientSettings {
+                allow_cloud_dp: true,
+            },
+        )
+        .await
+        .expect("infra-admin sets client settings");
+    f.check(set.allow_cloud_dp, || "infra-admin PUT ignored".into());
+    let now: ClientSettings = site.reader.get("/v1/client-settings").await.expect("read");
+    f.check(now.allow_cloud_dp, || "infra-admin change not kept".into());
+    f.assert_none();
+
+    // No token was made by any refused request: only bootstrap, infra and analyst exist.
+    site.shutdown().await;
+    let store = cloudsite::site::store::Store::open(&site.data_dir.join("site.db")).expect("db");
+    let names: BTreeSet<String> = cloudsite::site::tokens::list(&store)
+        .expect("tokens")
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    let want: BTreeSet<String> = ["bootstrap administrator", "infra", "analyst"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    assert_eq!(names, want);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_document_lists_exactly_the_routes() {
+    let site = Site::start().await;
+    // Served to anyone (it is documentation), as JSON.
+    let (status, doc) = site.raw("GET", "/v1/openapi.json", None, None).await;
+    assert_eq!(status, 200, "{doc}");
+    assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with('3')));
+    let methods = [
+        "get", "put", "post", "delete", "patch", "head", "options", "trace",
+    ];
+    let mut documented = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().expect("paths") {
+        for (key, _) in item.as_object().expect("path item") {
+            if methods.contains(&key.as_str()) {
+                documented.insert((key.clone(), path.clone()));
+            }
+        }
+    }
+    let routed: BTreeSet<(String, String)> = ROUTES
+        .iter()
+        .map(|(m, p)| (m.to_string(), p.to_string()))
+        .collect();
+    let missing: Vec<_> = routed.difference(&documented).collect();
+    let extra: Vec<_> = documented.difference(&routed).collect();
+    assert!(
+        missing.is_empty() && extra.is_empty(),
+        "routes not documented: {missing:?}; documented but not routed: {extra:?}"
+    );
+    // Each documented operation is really served: without a token it is refused (401), not
+    // unknown (404/405).
+    let mut f = Failures::default();
+    for (method, path) in &documented {
+        let concrete = path
+            .replace("{id}", "x")
+            .replace("{name}", SERVER_NAME)
+            .replace("{file}", "CloudMgr.log");
+        let body = (method != "get" && method != "delete").then(|| json!({}));
+        let (status, answer) = site
+            .raw(&method.to_uppercase(), &concrete, None, body.as_ref())
+            .await;
+        f.check(status == 401, || {
+            format!("{method} {concrete} (documented) answered {status}: {answer}")
+        });
+    }
+    // Something not documented is not served.
+    let (status, _) = site
+        .raw("GET", "/v1/tokens", Some(&site.admin_token), None)
+        .await;
+    f.check(status == 404 || status == 405, || {
+        format!("GET /v1/tokens (undocumented) answered {status}")
+    });
+    f.assert_none();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. Validation rules.
+// ---------------------------------------------------------------------------------------------
+
+/// Sends a request that must be refused with `status`, naming `field` with a rule containing
+/// `rule` (case-insensitive), and checks no CDP or CMG appeared.
+async fn refused<B: Serialize>(
+    f: &mut Failures,
+    site: &Site,
+    label: &str,
+    method: &str,
+    path: &str,
+    body: &B,
+    want: (u16, &str, &str),
+) {
+    let (want_status, field, rule) = want;
+    let before = count(site).await;
+    let (status, answer) = site
+        .raw(method, path, Some(&site.admin_token), Some(&to_json(body)))
+        .await;
+    let err = &answer["error"];
+    let got_field = err["field"].as_str().unwrap_or_default();
+    let got_rule = err["rule"].as_str().unwrap_or_default();
+    f.check(
+        status == want_status
+            && got_field == field
+            && got_rule.to_lowercase().contains(&rule.to_lowercase()),
+        || {
+            format!(
+                "{label}: got {status} field {got_field:?} rule {got_rule:?} (want {want_status} {field:?} ~{rule:?}); body {answer}"
+            )
+        },
+    );
+    let want_code = if want_status == 409 {
+        "conflict"
+    } else {
+        "invalid_field"
+    };
+    f.check(err["code"] == json!(want_code), || {
+        format!("{label}: code {} (want {want_code})", err["code"])
+    });
+    let after = count(site).await;
+    f.check(before == after, || {
+        format!("{label}: services before {before:?}, after {after:?}")
+    });
+}
+
+async fn count(site: &Site) -> (usize, usize) {
+    let cdps: Vec<ServiceView> = site.admin.get("/v1/cdps").await.expect("cdps");
+    let cmgs: Vec<ServiceView> = site.admin.get("/v1/cmgs").await.expect("cmgs");
+    (cdps.len(), cmgs.len())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn create_requests_are_validated_field_by_field() {
+    let site = Site::start().await;
+    let lab = site.lab.clone();
+    let mut f = Failures::default();
+    let cdp = || lab.cdp("cdp1.lab.contoso.com");
+    let cmg = || lab.cmg("cmg1.lab.contoso.com");
+    let pfx_of = |kind: &str| lab.upload(&lab.cert_of_kind(kind).pfx);
+
+    // General page (the same code serves the CDP and the CMG wizard).
+    let mut r = cdp();
+    r.subscription.subscription_id = Some("not-a-guid".into());
+    refused(
+        &mut f,
+        &site,
+        "subscription not a GUID",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Subscription ID", "GUID"),
+    )
+    .await;
+    let mut r = cdp();
+    r.subscription.subscription_id = Some("3f2504e0-4f89-11d3-9a0c-0305e82c330".into());
+    refused(
+        &mut f,
+        &site,
+        "subscription one digit short",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Subscription ID", "GUID"),
+    )
+    .await;
+    let mut r = cdp();
+    r.subscription.subscription_id = None;
+    refused(
+        &mut f,
+        &site,
+        "subscription missing",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Subscription ID", "required"),
+    )
+    .await;
+    let mut r = cmg();
+    r.subscription.subscription_id = Some("  ".into());
+    refused(
+        &mut f,
+        &site,
+        "CMG subscription blank",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Subscription ID", "required"),
+    )
+    .await;
+    let mut r = cdp();
+    r.subscription.management_certificate.file_base64 = "this is *not* base64!".into();
+    refused(
+        &mut f,
+        &site,
+        "management cert not base64",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Management certificate file", "base64"),
+    )
+    .await;
+    let mut r = cdp();
+    r.subscription.management_certificate.password = "wrong password".into();
+    refused(
+        &mut f,
+        &site,
+        "management cert wrong password",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Management certificate password", "not correct"),
+    )
+    .await;
+    let mut r = cmg();
+    r.subscription.management_certificate.password = "wrong password".into();
+    refused(
+        &mut f,
+        &site,
+        "CMG management cert wrong password",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Management certificate password", "not correct"),
+    )
+    .await;
+    let mut r = cdp();
+    r.subscription.management_certificate = pfx_of("expired");
+    refused(
+        &mut f,
+        &site,
+        "management cert expired",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Management certificate", "expired"),
+    )
+    .await;
+    let mut r = cdp();
+    r.subscription.management_certificate.file_base64 = b64_file(&lab.management_cer);
+    refused(
+        &mut f,
+        &site,
+        "management cert without its key (.cer)",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Management certificate", "private key"),
+    )
+    .await;
+    let mut r = cdp();
+    r.subscription.management_certificate.file_base64 = b64(b"definitely not a certificate");
+    let (status, answer) = site
+        .raw(
+            "POST",
+            "/v1/cdps",
+            Some(&site.admin_token),
+            Some(&to_json(&r)),
+        )
+        .await;
+    f.check(
+        status == 400
+            && answer["error"]["field"]
+                .as_str()
+                .is_some_and(|s| s.starts_with("Management certificate")),
+        || format!("management cert garbage bytes: {status} {answer}"),
+    );
+
+    // Region.
+    let mut r = cdp();
+    r.region = "Atlantis".into();
+    refused(
+        &mut f,
+        &site,
+        "CDP region unknown",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Region", "must be one of"),
+    )
+    .await;
+    let mut r = cmg();
+    r.region = "NorthEurope".into();
+    refused(
+        &mut f,
+        &site,
+        "CDP-only region for a CMG",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Region", "must be one of"),
+    )
+    .await;
+    let mut r = cmg();
+    r.region = "Atlantis".into();
+    refused(
+        &mut f,
+        &site,
+        "CMG region unknown",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Region", "must be one of"),
+    )
+    .await;
+
+    // Service certificate.
+    let mut r = cdp();
+    r.service_certificate.password = "wrong password".into();
+    refused(
+        &mut f,
+        &site,
+        "service cert wrong password",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Service certificate password", "not correct"),
+    )
+    .await;
+    let mut r = cmg();
+    r.service_certificate.password = "wrong password".into();
+    refused(
+        &mut f,
+        &site,
+        "CMG service cert wrong password",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Service certificate password", "not correct"),
+    )
+    .await;
+    let mut r = cdp();
+    r.service_certificate.file_base64 = "%%%".into();
+    refused(
+        &mut f,
+        &site,
+        "service cert not base64",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Service certificate file", "base64"),
+    )
+    .await;
+    let mut r = cdp();
+    r.service_certificate = pfx_of("expired");
+    refused(
+        &mut f,
+        &site,
+        "service cert expired",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Service certificate", "expired"),
+    )
+    .await;
+    let mut r = cmg();
+    r.service_certificate = pfx_of("expired");
+    refused(
+        &mut f,
+        &site,
+        "CMG service cert expired",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Service certificate", "expired"),
+    )
+    .await;
+    let mut r = cdp();
+    r.service_certificate = pfx_of("no-server-auth");
+    refused(
+        &mut f,
+        &site,
+        "service cert without Server Authentication",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Service certificate", "Server Authentication"),
+    )
+    .await;
+    let mut r = cmg();
+    r.service_certificate = pfx_of("no-server-auth");
+    refused(
+        &mut f,
+        &site,
+        "CMG service cert without Server Authentication",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Service certificate", "Server Authentication"),
+    )
+    .await;
+    let mut r = cdp();
+    r.service_certificate.file_base64 = b64_file(&lab.root_ca);
+    refused(
+        &mut f,
+        &site,
+        "service cert without key (.cer)",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Service certificate", "private key"),
+    )
+    .await;
+
+    // Service FQDN.
+    let mut r = lab.wildcard_cdp("x");
+    r.service_fqdn = None;
+    refused(
+        &mut f,
+        &site,
+        "wildcard without a Service FQDN",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Service FQDN", "clouddp1.lab.contoso.com"),
+    )
+    .await;
+    let mut r = lab.wildcard_cmg("x");
+    r.service_fqdn = Some("".into());
+    refused(
+        &mut f,
+        &site,
+        "CMG wildcard with an empty Service FQDN",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Service FQDN", "wildcard"),
+    )
+    .await;
+    let mut r = lab.wildcard_cdp("x");
+    r.service_fqdn = Some("cdp9.fabrikam.com".into());
+    refused(
+        &mut f,
+        &site,
+        "wildcard with an FQDN of another domain",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Service FQDN", "lab.contoso.com"),
+    )
+    .await;
+    let mut r = lab.wildcard_cdp("x");
+    r.service_fqdn = Some("a.b.lab.contoso.com".into());
+    refused(
+        &mut f,
+        &site,
+        "wildcard with an FQDN two levels down",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Service FQDN", "directly under"),
+    )
+    .await;
+    let mut r = cdp();
+    r.service_fqdn = Some("cdp2.lab.contoso.com".into());
+    refused(
+        &mut f,
+        &site,
+        "FQDN the certificate does not hold",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Service FQDN", "certificate holds"),
+    )
+    .await;
+    let mut r = cmg();
+    r.service_fqdn = Some("cmg2.lab.contoso.com".into());
+    refused(
+        &mut f,
+        &site,
+        "CMG FQDN the certificate does not hold",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Service FQDN", "certificate holds"),
+    )
+    .await;
+    let mut r = lab.wildcard_cdp("x");
+    r.service_fqdn = Some("bad_host!.lab.contoso.com".into());
+    let (status, answer) = site
+        .raw(
+            "POST",
+            "/v1/cdps",
+            Some(&site.admin_token),
+            Some(&to_json(&r)),
+        )
+        .await;
+    f.check(
+        status == 400 && answer["error"]["field"] == json!("Service FQDN"),
+        || format!("malformed Service FQDN: {status} {answer}"),
+    );
+
+    // Thresholds (CDP: storage and transfer).
+    let t = |q: Option<i64>, w: Option<i64>, c: Option<i64>| ThresholdInput {
+        quota_gb: q,
+        warning_pct: w,
+        critical_pct: c,
+    };
+    let mut r = cdp();
+    r.storage = t(Some(0), None, None);
+    refused(
+        &mut f,
+        &site,
+        "storage quota 0",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Storage alert threshold (GB)", "from 1"),
+    )
+    .await;
+    let mut r = cdp();
+    r.storage = t(Some(1_000_001), None, None);
+    refused(
+        &mut f,
+        &site,
+        "storage quota too large",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Storage alert threshold (GB)", "from 1"),
+    )
+    .await;
+    let mut r = cdp();
+    r.storage = t(None, Some(90), Some(90));
+    refused(
+        &mut f,
+        &site,
+        "storage warning = critical",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Storage alert threshold warning %", "lower than"),
+    )
+    .await;
+    let mut r = cdp();
+    r.storage = t(None, Some(95), Some(90));
+    refused(
+        &mut f,
+        &site,
+        "storage warning > critical",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Storage alert threshold warning %", "lower than"),
+    )
+    .await;
+    let mut r = cdp();
+    r.storage = t(None, Some(0), None);
+    refused(
+        &mut f,
+        &site,
+        "storage warning 0",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Storage alert threshold warning %", "1 to 100"),
+    )
+    .await;
+    let mut r = cdp();
+    r.transfer = t(Some(0), None, None);
+    refused(
+        &mut f,
+        &site,
+        "transfer quota 0",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Transfer alert threshold (GB)", "from 1"),
+    )
+    .await;
+    let mut r = cdp();
+    r.transfer = t(None, None, Some(101));
+    refused(
+        &mut f,
+        &site,
+        "transfer critical > 100",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Transfer alert threshold critical %", "1 to 100"),
+    )
+    .await;
+    let mut r = cdp();
+    r.transfer = t(None, Some(101), Some(100));
+    refused(
+        &mut f,
+        &site,
+        "transfer warning > 100",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Transfer alert threshold warning %", "1 to 100"),
+    )
+    .await;
+    let mut r = cdp();
+    r.transfer = t(None, Some(60), Some(40));
+    refused(
+        &mut f,
+        &site,
+        "transfer warning > critical",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (400, "Transfer alert threshold warning %", "lower than"),
+    )
+    .await;
+
+    // CMG-only rules.
+    let mut r = cmg();
+    r.egress = t(Some(0), None, None);
+    refused(
+        &mut f,
+        &site,
+        "CMG egress quota 0",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Outbound data transfer threshold (GB)", "from 1"),
+    )
+    .await;
+    let mut r = cmg();
+    r.egress = t(None, Some(90), Some(50));
+    refused(
+        &mut f,
+        &site,
+        "CMG egress warning > critical",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (
+            400,
+            "Outbound data transfer threshold warning %",
+            "lower than",
+        ),
+    )
+    .await;
+    let mut r = cmg();
+    r.storage = t(None, None, Some(150));
+    refused(
+        &mut f,
+        &site,
+        "CMG storage critical > 100",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Storage alert threshold critical %", "1 to 100"),
+    )
+    .await;
+    for n in [0, 17, -1] {
+        let mut r = cmg();
+        r.vm_instances = Some(n);
+        refused(
+            &mut f,
+            &site,
+            &format!("VM instances {n}"),
+            "POST",
+            "/v1/cmgs",
+            &r,
+            (400, "VM Instance", "1 to 16"),
+        )
+        .await;
+    }
+    let mut r = cmg();
+    r.vm_size = Some("Standard_Z99".into());
+    refused(
+        &mut f,
+        &site,
+        "bad VM size",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "VM Size", "Standard_A2_v2"),
+    )
+    .await;
+    let mut r = lab.wildcard_cmg("ab");
+    refused(
+        &mut f,
+        &site,
+        "CMG name of 2 characters",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "CMG name", "3-24"),
+    )
+    .await;
+    r.service_fqdn = Some(format!("{}.{DOMAIN}", "a".repeat(25)));
+    refused(
+        &mut f,
+        &site,
+        "CMG name of 25 characters",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "CMG name", "3-24"),
+    )
+    .await;
+    r.service_fqdn = Some(format!("1abc.{DOMAIN}"));
+    refused(
+        &mut f,
+        &site,
+        "CMG name beginning with a digit",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "CMG name", "begin with a letter"),
+    )
+    .await;
+    r.service_fqdn = Some(format!("ab--cd.{DOMAIN}"));
+    refused(
+        &mut f,
+        &site,
+        "CMG name with consecutive hyphens",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "CMG name", "consecutive hyphens"),
+    )
+    .await;
+    let mut r = cmg();
+    r.trusted_roots = vec![TrustedRootUpload {
+        file_base64: b64_file(&lab.management_cer),
+        kind: "root".into(),
+    }];
+    refused(
+        &mut f,
+        &site,
+        "trusted root that is not a CA",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Trusted root certificate 1", "not a CA"),
+    )
+    .await;
+    let mut r = cmg();
+    r.trusted_roots = vec![lab.root_upload(), lab.root_upload(), lab.root_upload()];
+    refused(
+        &mut f,
+        &site,
+        "three trusted roots",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Certificates", "at most 2 trusted roots"),
+    )
+    .await;
+    let mut r = cmg();
+    r.trusted_roots = vec![TrustedRootUpload {
+        kind: "leaf".into(),
+        ..lab.root_upload()
+    }];
+    refused(
+        &mut f,
+        &site,
+        "trusted root of an unknown kind",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Trusted root certificate 1", "root or intermediate"),
+    )
+    .await;
+    let mut r = cmg();
+    r.trusted_roots = vec![
+        lab.root_upload(),
+        TrustedRootUpload {
+            file_base64: "@@@".into(),
+            kind: "root".into(),
+        },
+    ];
+    refused(
+        &mut f,
+        &site,
+        "trusted root not base64",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (400, "Trusted root certificate 2 file", "base64"),
+    )
+    .await;
+
+    // Nothing above was created, nor any task started.
+    let tasks: Vec<TaskView> = site.admin.get("/v1/tasks").await.expect("tasks");
+    f.check(tasks.is_empty(), || {
+        format!("refused creates left tasks: {tasks:?}")
+    });
+    // The good requests these were derived from are accepted (the refusals were the fields').
+    let ok: Accepted = site.admin.post("/v1/cdps", &cdp()).await.expect("good CDP");
+    f.check(ok.service.service_fqdn == "cdp1.lab.contoso.com", || {
+        format!("good CDP: {:?}", ok.service.service_fqdn)
+    });
+    let mut good = cmg();
+    good.trusted_roots = vec![lab.root_upload(), lab.root_upload()];
+    let ok: Accepted = site.admin.post("/v1/cmgs", &good).await.expect("good CMG");
+    f.check(
+        ok.service
+            .cmg
+            .as_ref()
+            .is_some_and(|c| c.trusted_roots.len() == 2),
+        || format!("good CMG: {:?}", ok.service.cmg),
+    );
+    f.assert_none();
+}
+
+/// A service certificate holding two names, so one certificate can be offered for two FQDNs.
+fn two_name_pfx(password: &str) -> Vec<u8> {
+    let mut spec = common::Spec::service(&format!("shared1.{DOMAIN}"));
+    spec.dns = vec![format!("shared1.{DOMAIN}"), format!("shared2.{DOMAIN}")];
+    spec.key = common::KeyKind::EcP256;
+    let made = common::make(&spec);
+    common::pfx(&made, &[common::root_ca().cert], password)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn names_and_certificates_are_unique_unless_wildcard() {
+    let site = Site::start().await;
+    let lab = site.lab.clone();
+    let mut f = Failures::default();
+    let first: Accepted = site
+        .admin
+        .post("/v1/cdps", &lab.cdp("cdp1.lab.contoso.com"))
+        .await
+        .expect("first CDP");
+
+    // The same FQDN again, as a CDP or as a CMG, with the same or another certificate.
+    refused(
+        &mut f,
+        &site,
+        "same CDP again",
+        "POST",
+        "/v1/cdps",
+        &lab.cdp("cdp1.lab.contoso.com"),
+        (409, "Service FQDN", "unique"),
+    )
+    .await;
+    let mut r = lab.cmg("cmg1.lab.contoso.com");
+    r.service_certificate = lab.upload(&lab.cert("cdp1.lab.contoso.com").pfx);
+    r.service_fqdn = None;
+    refused(
+        &mut f,
+        &site,
+        "a CMG on the CDP's FQDN",
+        "POST",
+        "/v1/cmgs",
+        &r,
+        (409, "Service FQDN", "unique"),
+    )
+    .await;
+    let r = lab.wildcard_cdp("CDP1");
+    refused(
+        &mut f,
+        &site,
+        "wildcard cert on a used FQDN (other case)",
+        "POST",
+        "/v1/cdps",
+        &r,
+        (409, "Service FQDN", "unique"),
+    )
+    .await;
+
+    // One non-wildcard certificate for two services (two names it holds).
+    let shared = two_name_pfx("Sh4red!");
+    let mut a = lab.cdp("cdp2.lab.contoso.com");
+    a.service_certificate.file_base64 = b64(&shared);
+    a.service_certificate.password = "Sh4red!".into();
+    a.service_fqdn = Some(format!("shared1.{DOMAIN}"));
+    let (status, answer) = site
+        .raw(
+            "POST",
+            "/v1/cdps",
+            Some(&site.admin_token),
+            Some(&to_json(&a)),
+        )
+        .await;
+    assert_eq!(status, 202, "a two-name certificate is accepted: {answer}");
+    let mut b = a.clone();
+    b.service_fqdn = Some(format!("shared2.{DOMAIN}"));
+    refused(
+        &mut f,
+        &site,
+        "same certificate for a second CDP",
+        "POST",
+        "/v1/cdps",
+        &b,
+        (409, "Service certificate", "wildcard"),
+    )
+    .await;
+    let mut c = lab.cmg("cmg1.lab.contoso.com");
+    c.service_certificate = a.service_certificate.clone();
+    c.service_fqdn = Some(format!("shared2.{DOMAIN}"));
+    refused(
+        &mut f,
+        &site,
+        "same certificate for a CMG",
+        "POST",
+        "/v1/cmgs",
+        &c,
+        (409, "Service certificate", "already used"),
+    )
+    .await;
+
+    // The wildcard may serve several hosts, CDP or CMG.
+    let w1: Result<Accepted, _> = site.admin.post("/v1/cdps", &lab.wildcard_cdp("wc1")).await;
+    let w2: Result<Accepted, _> = site.admin.post("/v1/cdps", &lab.wildcard_cdp("wc2")).await;
+    let w3: Result<Accepted, _> = site
+        .admin
+        .post("/v1/cmgs", &lab.wildcard_cmg("wcgw3"))
+        .await;
+    for (name, r) in [("wc1", &w1), ("wc2", &w2), ("wcgw3", &w3)] {
+        f.check(r.is_ok(), || format!("wildcard for {name}: {r:?}"));
+    }
+    if let (Ok(a), Ok(b)) = (&w1, &w2) {
+        f.check(
+            a.service.certificate.wildcard
+                && a.service.certificate.thumbprint == b.service.certificate.thumbprint,
+            || "the two wildcard services share the certificate".into(),
+        );
+    }
+    // But not the same host twice.
+    refused(
+        &mut f,
+        &site,
+        "wildcard host used twice",
+        "POST",
+        "/v1/cdps",
+        &lab.wildcard_cdp("wc2"),
+        (409, "Service FQDN", "unique"),
+    )
+    .await;
+    // A CMG whose host part equals a CDP's (different domain impossible with the lab: same
+    // deployment name through the wildcard) is refused too.
+    refused(
+        &mut f,
+        &site,
+        "CMG on a used wildcard host",
+        "POST",
+        "/v1/cmgs",
+        &lab.wildcard_cmg("wc1"),
+        (409, "Service FQDN", "unique"),
+    )
+    .await;
+
+    let cdps: Vec<ServiceView> = site.admin.get("/v1/cdps").await.expect("cdps");
+    let mut fqdns: Vec<&str> = cdps.iter().map(|s| s.service_fqdn.as_str()).collect();
+    fqdns.sort();
+    f.check(
+        fqdns
+            == [
+                "cdp1.lab.contoso.com",
+                "shared1.lab.contoso.com",
+                "wc1.lab.contoso.com",
+                "wc2.lab.contoso.com",
+            ],
+        || format!("CDPs at the end: {fqdns:?}"),
+    );
+    f.check(cdps.iter().any(|s| s.id == first.service.id), || {
+        "the first CDP is still there".into()
+    });
+    f.assert_none();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn set_refuses_read_only_and_foreign_fields() {
+    let site = Site::start().await;
+    let lab = site.lab.clone();
+    let mut f = Failures::default();
+    let cdp = site
+        .create_cdp_ready(&lab.cdp("cdp1.lab.contoso.com"))
+        .await;
+    let cmg = site
+        .create_cmg_ready(&lab.cmg("cmg1.lab.contoso.com"))
+        .await;
+    let cdp_path = format!("/v1/cdps/{}", cdp.id);
+    let cmg_path = format!("/v1/cmgs/{}", cmg.id);
+
+    for (path, body, field, rule) in [
+        (
+            &cdp_path,
+            json!({"subscription_id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301"}),
+            "Subscription ID",
+            "read-only",
+        ),
+        (
+            &cdp_path,
+            json!({"region": "NorthEurope"}),
+            "Region",
+            "read-only",
+        ),
+        (
+            &cdp_path,
+            json!({"service_fqdn": "cdp2.lab.contoso.com"}),
+            "Service FQDN",
+            "read-only",
+        ),
+        (
+            &cdp_path,
+            json!({"name": "renamed"}),
+            "Service name",
+            "read-only",
+        ),
+        (
+            &cmg_path,
+            json!({"region": "EastUS", "description": "x"}),
+            "Region",
+            "read-only",
+        ),
+        (
+            &cmg_path,
+            json!({"name": "renamed"}),
+            "Service name",
+            "read-only",
+        ),
+        (
+            &cdp_path,
+            json!({"vm_instances": 3}),
+            "VM Instance",
+            "cloud management gateway only",
+        ),
+        (
+            &cdp_path,
+            json!({"egress": {"quota_gb": 5}}),
+            "Outbound data transfer threshold",
+            "cloud management gateway only",
+        ),
+        (
+            &cdp_path,
+            json!({"enforce_tls12": false}),
+            "Enforce TLS 1.2",
+            "cloud management gateway only",
+        ),
+        (
+            &cmg_path,
+            json!({"transfer": {"quota_gb": 5}}),
+            "Transfer alert threshold",
+            "cloud distribution point only",
+        ),
+        (
+            &cdp_path,
+            json!({"storage": {"quota_gb": 0}}),
+            "Storage alert threshold (GB)",
+            "from 1",
+        ),
+        (
+            &cdp_path,
+            json!({"transfer": {"warning_pct": 95}}),
+            "Transfer alert threshold warning %",
+            "lower than",
+        ),
+        (
+            &cmg_path,
+            json!({"egress": {"critical_pct": 101}}),
+            "Outbound data transfer threshold critical %",
+            "1 to 100",
+        ),
+        (
+            &cmg_path,
+            json!({"vm_instances": 0}),
+            "VM Instance",
+            "1 to 16",
+        ),
+        (
+            &cmg_path,
+            json!({"vm_instances": 17}),
+            "VM Instance",
+            "1 to 16",
+        ),
+    ] {
+        let label = format!("PATCH {path} {body}");
+        refused(
+            &mut f,
+            &site,
+            &label,
+            "PATCH",
+            path,
+            &body,
+            (400, field, rule),
+        )
+        .await;
+    }
+    // Nothing changed, no task started.
+    let now_cdp: ServiceView = site.admin.get(&cdp_path).await.expect("cdp");
+    let now_cmg: ServiceView = site.admin.get(&cmg_path).await.expect("cmg");
+    f.check(
+        now_cdp.storage == cdp.storage
+            && now_cdp.transfer == cdp.transfer
+            && now_cdp.description == cdp.description
+            && now_cdp.region == cdp.region,
+        || format!("CDP changed by refused PATCHes: {now_cdp:?}"),
+    );
+    f.check(
+        now_cmg.vm_instances == 1
+            && now_cmg.transfer == cmg.transfer
+            && now_cmg.cmg == cmg.cmg
+            && now_cmg.region == cmg.region,
+        || format!("CMG changed by refused PATCHes: {now_cmg:?}"),
+    );
+    let tasks: Vec<TaskView> = site.admin.get("/v1/tasks").await.expect("tasks");
+    f.check(tasks.len() == 2, || {
+        format!("tasks after refused PATCHes: {tasks:?}")
+    });
+
+    // An editable field is accepted.
+    let up: Updated = site
+        .admin
+        .patch(
+            &cdp_path,
+            &json!({"description": "edited", "storage": {"quota_gb": 500}}),
+        )
+        .await
+        .expect("editable fields");
+    f.check(
+        up.service.description == "edited"
+            && up.service.storage.quota_gb == 500
+            && up.task.is_none(),
+        || format!("PATCH answer: {up:?}"),
+    );
+    // An unknown field is refused too (deny_unknown_fields), not silently ignored.
+    let (status, answer) = site
+        .raw(
+            "PATCH",
+            &cdp_path,
+            Some(&site.admin_token),
+            Some(&json!({"colour": "blue"})),
+        )
+        .await;
+    f.check((400..500).contains(&status), || {
+        format!("PATCH with an unknown field: {status} {answer}")
+    });
+    f.assert_none();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proxy_settings_are_validated() {
+    let site = Site::start().await;
+    let mut f = Failures::default();
+    let path = format!("/v1/site-systems/{SERVER_NAME}/proxy");
+    let before: ProxySettings = site.admin.get(&path).await.expect("proxy");
+    assert_eq!(before, ProxySettings::default());
+    let p =
+        |enabled: bool, server: Option<&str>, port: Option<i64>, account: Option<&str>| SetProxy {
+            enabled,
+            server: server.map(String::from),
+            port,
+            account: account.map(String::from),
+            password: None,
+        };
+    for (label, body, field, rule) in [
+        (
+            "enabled without a server",
+            p(true, None, None, None),
+            "Proxy server name",
+            "required",
+        ),
+        (
+            "enabled with a blank server",
+            p(true, Some("  "), None, None),
+            "Proxy server name",
+            "required",
+        ),
+        (
+            "port 0",
+            p(true, Some("proxy.contoso.com"), Some(0), None),
+            "Port",
+            "1 to 65535",
+        ),
+        (
+            "port 70000",
+            p(true, Some("proxy.contoso.com"), Some(70000), None),
+            "Port",
+            "1 to 65535",
+        ),
+        (
+            "port -1",
+            p(true, Some("proxy.contoso.com"), Some(-1), None),
+            "Port",
+            "1 to 65535",
+        ),
+        (
+            "account with @",
+            p(
+                true,
+                Some("proxy.contoso.com"),
+                Some(8080),
+                Some("svc@contoso.com"),
+            ),
+            "Account",
+            "UPN",
+        ),
+        (
+            "server while disabled",
+            p(false, Some("proxy.contoso.com"), None, None),
+            "Proxy server name",
+            "must be empty",
+        ),
+        (
+            "account while disabled",
+            p(false, None, None, Some("CONTOSO\\svc")),
+            "Account",
+            "must be empty",
+        ),
+        (
+            "bad server name",
+            p(true, Some("bad host!"), None, None),
+            "Proxy server name",
+            "host name",
+        ),
+        (
+            "password without an account",
+            SetProxy {
+                password: Some("x".into()),
+                ..p(true, Some("proxy.contoso.com"), None, None)
+            },
+            "Password",
+            "account",
+        ),
+    ] {
+        refused(
+            &mut f,
+            &site,
+            label,
+            "PUT",
+            &path,
+            &body,
+            (400, field, rule),
+        )
+        .await;
+        let now: ProxySettings = site.admin.get(&path).await.expect("proxy");
+        f.check(now == before, || {
+            format!("{label}: proxy changed to {now:?}")
+        });
+    }
+    // An unknown site system is 404, and a good setting is kept.
+    let (status, _) = site
+        .raw(
+            "PUT",
+            "/v1/site-systems/NOSUCH/proxy",
+            Some(&site.admin_token),
+            Some(&to_json(&p(false, None, None, None))),
+        )
+        .await;
+    f.check(status == 404, || {
+        format!("proxy of an unknown site system: {status}")
+    });
+    let saved: ProxySettings = site
+        .admin
+        .put(
+            &path,
+            &p(true, Some("proxy.contoso.com"), None, Some("CONTOSO\\svc")),
+        )
+        .await
+        .expect("good proxy");
+    f.check(
+        saved.enabled
+            && saved.port == 80
+            && saved.server.as_deref() == Some("proxy.contoso.com")
+            && !saved.has_password,
+        || format!("saved proxy: {saved:?}"),
+    );
+    f.assert_none();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn actions_the_state_forbids_are_conflicts() {
+    let site = Site::start_with(SiteConfig {
+        provisioning_delay: Duration::from_millis(1500),
+        ..SiteConfig::default()
+    })
+    .await;
+    let lab = site.lab.clone();
+    let mut f = Failures::default();
+    let acc: Accepted = site
+        .admin
+        .post("/v1/cdps", &lab.cdp("cdp1.lab.contoso.com"))
+        .await
+        .expect("create");
+    let path = format!("/v1/cdps/{}", acc.service.id);
+    let act = |what: &str| format!("{path}/{what}");
+
+    // While the create task runs (Provisioning): no stop, no start.
+    for what in ["stop", "start"] {
+        let (status, answer) = site
+            .raw("POST", &act(what), Some(&site.admin_token), None)
+            .await;
+        f.check(
+            status == 409 && answer["error"]["code"] == json!("conflict"),
+            || format!("{what} while provisioning: {status} {answer}"),
+        );
+    }
+    let t = wait_task(&site.admin, &acc.task.id).await;
+    assert_eq!(t.state, TaskState::Completed, "{t:?}");
+    wait_status(&site.admin, &path, ServiceState::Ready).await;
+
+    // Start a Ready service.
+    let (status, answer) = site
+        .raw("POST", &act("start"), Some(&site.admin_token), None)
+        .await;
+    f.check(
+        status == 409
+            && answer["error"]["message"]
+                .as_str()
+                .is_some_and(|m| m.contains("Ready")),
+        || format!("start a Ready service: {status} {answer}"),
+    );
+    // Stop, then stop again while the stop task runs.
+    let stop: Accepted = site
+        .admin
+        .post(&act("stop"), &json!(null))
+        .await
+        .expect("stop");
+    let (status, answer) = site
+        .raw("POST", &act("stop"), Some(&site.admin_token), None)
+        .await;
+    f.check(status == 409, || {
+        format!("stop while a stop task runs: {status} {answer}")
+    });
+    let (status, answer) = site
+        .raw("POST", &act("start"), Some(&site.admin_token), None)
+        .await;
+    f.check(status == 409, || {
+        format!("start while a stop task runs: {status} {answer}")
+    });
+    let t = wait_task(&site.admin, &stop.task.id).await;
+    f.check(t.state == TaskState::Completed, || {
+        format!("stop task: {t:?}")
+    });
+    wait_status(&site.admin, &path, ServiceState::Stopped).await;
+    let (status, answer) = site
+        .raw("POST", &act("stop"), Some(&site.admin_token), None)
+        .await;
+    f.check(status == 409, || {
+        format!("stop a Stopped service: {status} {answer}")
+    });
+    // A CMG-only action on a CDP does not exist as a route for CDPs.
+    let (status, _) = site
+        .raw("POST", &act("sync"), Some(&site.admin_token), None)
+        .await;
+    f.check(status == 404 || status == 405, || {
+        format!("sync on a CDP: {status}")
+    });
+    // Exactly the create and the stop task exist.
+    let tasks: Vec<TaskView> = site.admin.get("/v1/tasks").await.expect("tasks");
+    f.check(tasks.len() == 2, || format!("tasks: {tasks:?}"));
+    f.assert_none();
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. Secrets at rest.
+// ---------------------------------------------------------------------------------------------
+
+const PROXY_PASSWORD: &str = "Pr0xyS3cret!";
+
+/// What must never appear: (description, bytes).
+fn secrets_of(lab: &Lab) -> Vec<(String, Vec<u8>)> {
+    let mut out = vec![
+        (
+            "the lab PFX password".to_string(),
+            lab.password.as_bytes().to_vec(),
+        ),
+        (
+            "the proxy password".to_string(),
+            PROXY_PASSWORD.as_bytes().to_vec(),
+        ),
+        ("a PEM private key".to_string(), b"PRIVATE KEY".to_vec()),
+    ];
+    for pfx in lab.all_pfx() {
+        let bytes = std::fs::read(&pfx).expect("pfx");
+        let (report, identity) = cloudsite::cert::inspect_identity(
+            &bytes,
+            &Options::new().password(lab.password.clone()),
+        );
+        let key = identity
+            .unwrap_or_else(|| panic!("{} opens: {:?}", pfx.display(), report.error))
+            .key_pkcs8;
+        let name = pfx.file_name().unwrap().to_string_lossy().to_string();
+        // The EC private scalar: ECPrivateKey { version 1, OCTET STRING (32) … }.
+        let at = key
+            .windows(5)
+            .position(|w| w == [0x02, 0x01, 0x01, 0x04, 0x20])
+            .unwrap_or_else(|| panic!("{name}: no EC private scalar in the PKCS#8 key"))
+            + 5;
+        let scalar = key[at..at + 32].to_vec();
+        out.push((format!("the private key of {name} (DER)"), scalar.clone()));
+        out.push((
+            format!("the private key of {name} (hex)"),
+            hex::encode(&scalar).into_bytes(),
+        ));
+        // Base64 (as in a PEM body): two adjacent 16-character windows inside the scalar, so a
+        // PEM line break can split at most one of them.
+        let text = b64(&key);
+        let first = at.div_ceil(3) * 4;
+        for w in 0..2 {
+            let s = first + w * 16;
+            out.push((
+                format!("the private key of {name} (base64 #{w})"),
+                text[s..s + 16].as_bytes().to_vec(),
+            ));
+        }
+        // The whole PKCS#8 key, base64, as a key file would carry it.
+        out.push((
+            format!("the private key of {name} (base64 DER)"),
+            text.as_bytes().to_vec(),
+        ));
+    }
+    out
+}
+
+fn find_secrets(what: &str, bytes: &[u8], secrets: &[(String, Vec<u8>)], f: &mut Failures) {
+    for (name, s) in secrets {
+        let found = bytes.windows(s.len()).any(|w| w == s.as_slice());
+        f.check(!found, || format!("{what} contains {name}"));
+    }
+}
+
+fn files_under(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_under(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_secret_rests_in_the_clear() {
+    let mut site = Site::start().await;
+    let lab = site.lab.clone();
+    let mut f = Failures::default();
+    let cdp = site
+        .create_cdp_ready(&lab.cdp("cdp1.lab.contoso.com"))
+        .await;
+    let mut cmg_req = lab.cmg("cmg1.lab.contoso.com");
+    cmg_req.trusted_roots = vec![lab.root_upload()];
+    let cmg = site.create_cmg_ready(&cmg_req).await;
+    let wc = site.create_cdp_ready(&lab.wildcard_cdp("wc1")).await;
+    let proxy_path = format!("/v1/site-systems/{SERVER_NAME}/proxy");
+    let saved: ProxySettings = site
+        .admin
+        .put(
+            &proxy_path,
+            &SetProxy {
+                enabled: true,
+                server: Some("proxy.contoso.com".into()),
+                port: Some(8080),
+                account: Some("CONTOSO\\svc".into()),
+                password: Some(PROXY_PASSWORD.into()),
+            },
+        )
+        .await
+        .expect("set proxy");
+    assert!(
+        saved.has_password,
+        "the proxy password is stored: {saved:?}"
+    );
+    // A wrong-password attempt must not leave the wrong password behind either.
+    let mut bad = lab.cdp("cdp2.lab.contoso.com");
+    bad.service_certificate.password = "Wr0ngButSecret".into();
+    let (status, _) = site
+        .raw(
+            "POST",
+            "/v1/cdps",
+            Some(&site.admin_token),
+            Some(&to_json(&bad)),
+        )
+        .await;
+    assert_eq!(status, 400);
+
+    let mut secrets = secrets_of(&lab);
+    secrets.push(("a refused PFX password".into(), b"Wr0ngButSecret".to_vec()));
+
+    // API answers.
+    for path in [
+        "/v1/cdps".to_string(),
+        format!("/v1/cdps/{}", cdp.id),
+        format!("/v1/cdps/{}", wc.id),
+        "/v1/cmgs".to_string(),
+        format!("/v1/cmgs/{}", cmg.id),
+        proxy_path.clone(),
+        "/v1/site-systems".to_string(),
+        "/v1/tasks".to_string(),
+        "/v1/status-messages?limit=10000".to_string(),
+        "/v1/alerts".to_string(),
+        "/v1/logs/CloudMgr.log?tail=100000".to_string(),
+    ] {
+        let (status, body) = site.raw("GET", &path, Some(&site.admin_token), None).await;
+        f.check(status == 200, || format!("GET {path}: {status}"));
+        find_secrets(
+            &format!("GET {path}"),
+            body.to_string().as_bytes(),
+            &secrets,
+            &mut f,
+        );
+    }
+    let systems: Vec<SiteSystemView> = site.admin.get("/v1/site-systems").await.expect("systems");
+    f.check(
+        systems
+            .iter()
+            .any(|s| s.name == SERVER_NAME && s.proxy.has_password),
+        || format!("site systems: {systems:?}"),
+    );
+
+    site.shutdown().await;
+    let data = site.data_dir.clone();
+    let mut scanned = Vec::new();
+    for name in ["site.db", "site.db-wal"] {
+        let p = data.join(name);
+        if let Ok(bytes) = std::fs::read(&p) {
+            find_secrets(name, &bytes, &secrets, &mut f);
+            scanned.push(name.to_string());
+        }
+    }
+    assert!(scanned.contains(&"site.db".to_string()), "site.db exists");
+    let logs = files_under(&data.join("logs"));
+    assert!(!logs.is_empty(), "the site wrote logs");
+    for p in &logs {
+        let bytes = std::fs::read(p).expect("log file");
+        find_secrets(&p.display().to_string(), &bytes, &secrets, &mut f);
+    }
+    // The database really holds the services (so the scan looked at the right file).
+    let db = std::fs::read(data.join("site.db")).expect("db");
+    let wal = std::fs::read(data.join("site.db-wal")).unwrap_or_default();
+    let holds = |s: &str| {
+        db.windows(s.len()).any(|w| w == s.as_bytes())
+            || wal.windows(s.len()).any(|w| w == s.as_bytes())
+    };
+    f.check(
+        holds("cdp1.lab.contoso.com") && holds("proxy.contoso.com"),
+        || "site.db does not hold the services and proxy: scanned the wrong file?".into(),
+    );
+
+    #[cfg(unix)]
+    for name in ["admin.token", "secret.key"] {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(data.join(name))
+            .unwrap_or_else(|e| panic!("{name}: {e}"))
+            .permissions()
+            .mode()
+            & 0o777;
+        f.check(mode == 0o600, || {
+            format!("{name} has mode {mode:o}, not 600")
+        });
+    }
+    f.assert_none();
+}

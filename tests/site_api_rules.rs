@@ -1136,6 +1136,64 @@ async fn create_requests_are_validated_field_by_field() {
     )
     .await;
 
+    // "Validate on Next" applies the General page's rules, and reports the cloud's answer.
+    let mut sub = lab.subscription();
+    sub.subscription_id = Some("nope".into());
+    refused(
+        &mut f,
+        &site,
+        "validate: subscription not a GUID",
+        "POST",
+        "/v1/subscriptions/validate",
+        &sub,
+        (400, "Subscription ID", "GUID"),
+    )
+    .await;
+    let mut sub = lab.subscription();
+    sub.management_certificate.password = "wrong".into();
+    refused(
+        &mut f,
+        &site,
+        "validate: wrong password",
+        "POST",
+        "/v1/subscriptions/validate",
+        &sub,
+        (400, "Management certificate password", "not correct"),
+    )
+    .await;
+    let mut sub = lab.subscription();
+    sub.subscription_id = Some("3f2504e0-4f89-11d3-9a0c-0305e82c3301".into());
+    let check: Value = site
+        .reader
+        .post("/v1/subscriptions/validate", &sub)
+        .await
+        .expect("validate an unknown subscription");
+    f.check(check["ok"] == json!(false), || {
+        format!("an unregistered subscription validates: {check}")
+    });
+    let check: Value = site
+        .reader
+        .post("/v1/subscriptions/validate", &lab.subscription())
+        .await
+        .expect("validate the lab subscription");
+    f.check(check["ok"] == json!(true), || {
+        format!("the lab subscription does not validate: {check}")
+    });
+    let mut r = lab.wildcard_cdp("x");
+    r.service_fqdn = Some(format!("*.{DOMAIN}"));
+    let (status, answer) = site
+        .raw(
+            "POST",
+            "/v1/cdps",
+            Some(&site.admin_token),
+            Some(&to_json(&r)),
+        )
+        .await;
+    f.check(
+        status == 400 && answer["error"]["field"] == json!("Service FQDN"),
+        || format!("the wildcard itself as Service FQDN: {status} {answer}"),
+    );
+
     // Nothing above was created, nor any task started.
     let tasks: Vec<TaskView> = site.admin.get("/v1/tasks").await.expect("tasks");
     f.check(tasks.is_empty(), || {
@@ -1147,15 +1205,44 @@ async fn create_requests_are_validated_field_by_field() {
         format!("good CDP: {:?}", ok.service.service_fqdn)
     });
     let mut good = cmg();
-    good.trusted_roots = vec![lab.root_upload(), lab.root_upload()];
+    good.trusted_roots = vec![lab.root_upload()];
     let ok: Accepted = site.admin.post("/v1/cmgs", &good).await.expect("good CMG");
     f.check(
         ok.service
             .cmg
             .as_ref()
-            .is_some_and(|c| c.trusted_roots.len() == 2),
+            .is_some_and(|c| c.trusted_roots.len() == 1),
         || format!("good CMG: {:?}", ok.service.cmg),
     );
+    f.assert_none();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_same_trusted_root_twice_is_a_field_error() {
+    let site = Site::start().await;
+    let lab = site.lab.clone();
+    let mut f = Failures::default();
+    // The same root twice is the operator's mistake: a 4xx naming the roots, not a 500.
+    let mut twice = lab.cmg("cmg1.lab.contoso.com");
+    twice.trusted_roots = vec![lab.root_upload(), lab.root_upload()];
+    let (status, answer) = site
+        .raw(
+            "POST",
+            "/v1/cmgs",
+            Some(&site.admin_token),
+            Some(&to_json(&twice)),
+        )
+        .await;
+    let field = answer["error"]["field"].as_str().unwrap_or_default();
+    f.check(
+        (400..500).contains(&status)
+            && (field.starts_with("Trusted root certificate") || field == "Certificates"),
+        || format!("the same trusted root twice: {status} {answer} (want 400 naming the root)"),
+    );
+    let (_, cmgs) = count(&site).await;
+    f.check(cmgs == 0, || {
+        format!("the same trusted root twice left {cmgs} CMG(s)")
+    });
     f.assert_none();
 }
 
@@ -1471,6 +1558,39 @@ async fn set_refuses_read_only_and_foreign_fields() {
             && up.task.is_none(),
         || format!("PATCH answer: {up:?}"),
     );
+    // Connection points: on an existing site system, once per CMG.
+    let cp_path = format!("{cmg_path}/connection-points");
+    let cp: ConnectionPointView = site
+        .admin
+        .post(&cp_path, &json!({"site_system": SERVER_NAME}))
+        .await
+        .expect("add a connection point");
+    f.check(cp.cmg_id == cmg.id && cp.site_code == "PS1", || {
+        format!("connection point: {cp:?}")
+    });
+    refused(
+        &mut f,
+        &site,
+        "a second connection point on the same site system",
+        "POST",
+        &cp_path,
+        &json!({"site_system": SERVER_NAME}),
+        (409, "Site system", "already holds"),
+    )
+    .await;
+    refused(
+        &mut f,
+        &site,
+        "a connection point on an unknown site system",
+        "POST",
+        &cp_path,
+        &json!({"site_system": "NOSUCH"}),
+        (400, "Site system", "existing site system"),
+    )
+    .await;
+    let cps: Vec<ConnectionPointView> = site.admin.get(&cp_path).await.expect("list");
+    f.check(cps.len() == 1, || format!("connection points: {cps:?}"));
+
     // An unknown field is refused too (deny_unknown_fields), not silently ignored.
     let (status, answer) = site
         .raw(
@@ -1487,7 +1607,7 @@ async fn set_refuses_read_only_and_foreign_fields() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn proxy_settings_are_validated() {
+async fn proxy_and_token_requests_are_validated() {
     let site = Site::start().await;
     let mut f = Failures::default();
     let path = format!("/v1/site-systems/{SERVER_NAME}/proxy");
@@ -1586,6 +1706,38 @@ async fn proxy_settings_are_validated() {
             format!("{label}: proxy changed to {now:?}")
         });
     }
+    // Tokens: a role that exists and a name.
+    refused(
+        &mut f,
+        &site,
+        "token with an unknown role",
+        "POST",
+        "/v1/tokens",
+        &json!({"name": "x", "role": "god"}),
+        (400, "Role", "full-admin"),
+    )
+    .await;
+    refused(
+        &mut f,
+        &site,
+        "token with a blank name",
+        "POST",
+        "/v1/tokens",
+        &json!({"name": "  ", "role": "read-only"}),
+        (400, "Name", "empty"),
+    )
+    .await;
+    refused(
+        &mut f,
+        &site,
+        "token with a control character",
+        "POST",
+        "/v1/tokens",
+        &json!({"name": "a\u{7}b", "role": "read-only"}),
+        (400, "Name", "control"),
+    )
+    .await;
+
     // An unknown site system is 404, and a good setting is kept.
     let (status, _) = site
         .raw(
@@ -1749,9 +1901,20 @@ fn secrets_of(lab: &Lab) -> Vec<(String, Vec<u8>)> {
             let s = first + w * 16;
             out.push((
                 format!("the private key of {name} (base64 #{w})"),
-                text[s..s + 16].as_bytes().to_vec(),
+                text.as_bytes()[s..s + 16].to_vec(),
             ));
         }
+        // The search finds the key where it would be in the clear: in a PEM file, as DER.
+        let pem = cloudsite::cert::pem::encode("PRIVATE KEY", &key);
+        let windows: Vec<&Vec<u8>> = out[out.len() - 2..].iter().map(|(_, s)| s).collect();
+        assert!(
+            windows.iter().all(|w| contains(pem.as_bytes(), w)),
+            "{name}: the base64 windows are not in the key's PEM"
+        );
+        assert!(
+            contains(&key, &scalar),
+            "{name}: the scalar is not in the key"
+        );
         // The whole PKCS#8 key, base64, as a key file would carry it.
         out.push((
             format!("the private key of {name} (base64 DER)"),
@@ -1761,10 +1924,13 @@ fn secrets_of(lab: &Lab) -> Vec<(String, Vec<u8>)> {
     out
 }
 
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle)
+}
+
 fn find_secrets(what: &str, bytes: &[u8], secrets: &[(String, Vec<u8>)], f: &mut Failures) {
     for (name, s) in secrets {
-        let found = bytes.windows(s.len()).any(|w| w == s.as_slice());
-        f.check(!found, || format!("{what} contains {name}"));
+        f.check(!contains(bytes, s), || format!("{what} contains {name}"));
     }
 }
 
@@ -1829,6 +1995,19 @@ async fn no_secret_rests_in_the_clear() {
 
     let mut secrets = secrets_of(&lab);
     secrets.push(("a refused PFX password".into(), b"Wr0ngButSecret".to_vec()));
+    // API tokens are kept as hashes only.
+    let mut at_rest = secrets.clone();
+    for (who, t) in [
+        ("admin", &site.admin_token),
+        ("infra-admin", &site.infra_token),
+        ("read-only", &site.read_token),
+    ] {
+        at_rest.push((format!("the {who} API token"), t.as_bytes().to_vec()));
+        at_rest.push((
+            format!("the {who} API token's secret part"),
+            t.as_bytes()[3..].to_vec(),
+        ));
+    }
 
     // API answers.
     for path in [
@@ -1867,7 +2046,7 @@ async fn no_secret_rests_in_the_clear() {
     for name in ["site.db", "site.db-wal"] {
         let p = data.join(name);
         if let Ok(bytes) = std::fs::read(&p) {
-            find_secrets(name, &bytes, &secrets, &mut f);
+            find_secrets(name, &bytes, &at_rest, &mut f);
             scanned.push(name.to_string());
         }
     }
@@ -1876,7 +2055,7 @@ async fn no_secret_rests_in_the_clear() {
     assert!(!logs.is_empty(), "the site wrote logs");
     for p in &logs {
         let bytes = std::fs::read(p).expect("log file");
-        find_secrets(&p.display().to_string(), &bytes, &secrets, &mut f);
+        find_secrets(&p.display().to_string(), &bytes, &at_rest, &mut f);
     }
     // The database really holds the services (so the scan looked at the right file).
     let db = std::fs::read(data.join("site.db")).expect("db");

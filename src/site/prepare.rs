@@ -344,6 +344,17 @@ pub fn cmg(req: &CreateCmg, now: OffsetDateTime) -> Result<Prepared, FieldError>
     };
     let instances = validate::vm_instances(req.vm_instances.unwrap_or(1))?;
     let serve_content = req.serve_content.unwrap_or(true);
+    let roots = req
+        .trusted_roots
+        .iter()
+        .filter(|r| r.kind == "root")
+        .count();
+    if roots > MAX_ROOTS || req.trusted_roots.len() - roots > MAX_INTERMEDIATES {
+        return Err(FieldError::new(
+            "Certificates",
+            format!("at most {MAX_ROOTS} trusted roots and {MAX_INTERMEDIATES} intermediates"),
+        ));
+    }
     let mut trusted_roots = Vec::new();
     for (i, root) in req.trusted_roots.iter().enumerate() {
         let label = format!("Trusted root certificate {}", i + 1);
@@ -364,19 +375,21 @@ pub fn cmg(req: &CreateCmg, now: OffsetDateTime) -> Result<Prepared, FieldError>
         let leaf = r
             .leaf_cert()
             .ok_or_else(|| FieldError::new(&label, "holds no certificate"))?;
+        if trusted_roots
+            .iter()
+            .any(|t: &TrustedRoot| t.thumbprint == leaf.sha1_thumbprint)
+        {
+            return Err(FieldError::new(
+                &label,
+                "is the same certificate as an earlier one; give each root or intermediate once",
+            ));
+        }
         trusted_roots.push(TrustedRoot {
             kind,
             der: der.clone(),
             thumbprint: leaf.sha1_thumbprint.clone(),
             subject_cn: leaf.subject_cn.clone(),
         });
-    }
-    let roots = trusted_roots.iter().filter(|r| r.kind == "root").count();
-    if roots > MAX_ROOTS || trusted_roots.len() - roots > MAX_INTERMEDIATES {
-        return Err(FieldError::new(
-            "Certificates",
-            format!("at most {MAX_ROOTS} trusted roots and {MAX_INTERMEDIATES} intermediates"),
-        ));
     }
     Ok(Prepared {
         kind: HostedKind::Cmg,

@@ -166,8 +166,16 @@ impl SiteHandle {
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
-        if let Some(server) = self.server.take() {
-            let _ = server.await;
+        if let Some(mut server) = self.server.take() {
+            // Open event streams never end by themselves; give requests in flight a moment,
+            // then close what is left.
+            if tokio::time::timeout(Duration::from_secs(2), &mut server)
+                .await
+                .is_err()
+            {
+                server.abort();
+                let _ = server.await;
+            }
         }
         if let Some(cloud) = self.cloud.take() {
             cloud.shutdown().await;

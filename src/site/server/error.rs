@@ -63,10 +63,12 @@ impl ApiError {
 
     /// 500 with a message that gives nothing away.
     pub fn internal(e: impl std::fmt::Display) -> Self {
+        // The cause may name tables or paths: it goes to the service's stderr, not the client.
+        eprintln!("cloudsite site service: internal error: {e}");
         Self::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "internal",
-            format!("the site service failed: {e}"),
+            "the site service failed; its standard error output has the cause",
         )
     }
 }

@@ -1,6 +1,8 @@
 //! How clients find the site: embedded in-process, attached to a running `serve` on the same
 //! data dir (the lock), TLS off loopback, keyring login; and the event stream's resume.
 
+mod common;
+
 use cloudsite::api::client::Client;
 use cloudsite::site::manager::Timing;
 use cloudsite::site::service::{self, CloudChoice, SiteOptions};
@@ -298,5 +300,107 @@ async fn events_stream_changes_and_resume_from_last_event_id() {
         .unwrap()
         .unwrap();
     assert_eq!(r.kind, "resync");
+    site.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_expired_service_certificate_writes_9425_and_the_configmgr_log_line() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let lab_dir = dir.path().join("lab");
+    let out = Command::new(BIN)
+        .args(["lab", "init"])
+        .arg(&lab_dir)
+        .arg("--data-dir")
+        .arg(&data)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let lab: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lab_dir.join("lab.json")).unwrap()).unwrap();
+    let mut opts = SiteOptions::new(&data);
+    opts.cloud = CloudChoice::Embedded {
+        provisioning_delay: Duration::from_millis(50),
+        faults: Default::default(),
+    };
+    opts.timing = Timing {
+        poll: Duration::from_millis(50),
+        container_retry: Duration::from_millis(50),
+        ..Timing::default()
+    };
+    let site = service::start(opts).await.unwrap();
+    let client = Client::new(&site.url, site.new_admin_token.as_deref().unwrap(), None).unwrap();
+
+    // A service certificate valid for a few more seconds: usable now (with an expires_soon warning).
+    let mut spec = common::Spec::service("shortlived.contoso.com");
+    spec.not_after = time::OffsetDateTime::now_utc() + time::Duration::seconds(3);
+    let made = common::make(&spec);
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let req = cloudsite::api::wire::CreateCdp {
+        subscription: cloudsite::api::wire::SubscriptionInput {
+            subscription_id: Some(lab["subscription_id"].as_str().unwrap().into()),
+            environment: Default::default(),
+            management_certificate: cloudsite::api::wire::CertUpload {
+                file_base64: b64(
+                    &std::fs::read(lab["management"]["pfx"].as_str().unwrap()).unwrap()
+                ),
+                password: lab["password"].as_str().unwrap().into(),
+            },
+        },
+        region: "WestEurope".into(),
+        service_certificate: cloudsite::api::wire::CertUpload {
+            file_base64: b64(&common::pfx(&made, &[], "pw")),
+            password: "pw".into(),
+        },
+        ..Default::default()
+    };
+    let acc: cloudsite::api::wire::Accepted = client.post("/v1/cdps", &req).await.unwrap();
+    let wait_ready = || async {
+        for _ in 0..200 {
+            let s: cloudsite::api::wire::ServiceView =
+                client.get("/v1/cdps/shortlived.contoso.com").await.unwrap();
+            if !s.status.is_transitional() {
+                return s;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("the service never settled");
+    };
+    assert_eq!(
+        wait_ready().await.status,
+        cloudsite::domain::service::ServiceState::Ready
+    );
+    let msgs: Vec<cloudsite::api::wire::StatusMessageView> =
+        client.get("/v1/status-messages").await.unwrap();
+    assert!(
+        msgs.iter().any(|m| m.message_id == 9451),
+        "provisioning started is recorded"
+    );
+    assert!(!msgs.iter().any(|m| m.message_id == 9425));
+    let _ = acc;
+
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    let _: cloudsite::api::wire::Accepted = client
+        .post("/v1/cdps/shortlived.contoso.com/stop", &())
+        .await
+        .unwrap();
+    wait_ready().await;
+    let msgs: Vec<cloudsite::api::wire::StatusMessageView> =
+        client.get("/v1/status-messages").await.unwrap();
+    let expired = msgs
+        .iter()
+        .find(|m| m.message_id == 9425)
+        .expect("9425 after the certificate expired");
+    assert!(
+        expired.text.contains("service certificate"),
+        "{}",
+        expired.text
+    );
+    let log = std::fs::read_to_string(data.join("logs/CloudMgr.log")).unwrap();
+    assert!(
+        log.contains("is in expired state"),
+        "the ConfigMgr log line"
+    );
     site.shutdown().await;
 }

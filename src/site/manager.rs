@@ -80,6 +80,9 @@ pub struct Manager {
 impl Manager {
     /// Resumes every unfinished task (after a restart).
     pub async fn resume_all(self: &Arc<Self>) -> Result<usize, RepoError> {
+        for rec in self.store.call(|c| repo::list_services(c, None)).await? {
+            self.check_expiry(&rec).await;
+        }
         let tasks = self.store.call(|c| repo::unfinished_tasks(c)).await?;
         for t in &tasks {
             if t.state == TaskState::InProgress {
@@ -312,13 +315,60 @@ impl Manager {
         Ok(())
     }
 
+    /// Writes 9425 and the ConfigMgr log line for each of the service's certificates that has
+    /// expired (ConfigMgr gives no earlier warning; the health checks add one).
+    pub async fn check_expiry(&self, rec: &ServiceRecord) {
+        let now = time::OffsetDateTime::now_utc();
+        let mgmt_not_after = crate::cert::pem::blocks(rec.management_cert_pem.as_bytes())
+            .ok()
+            .and_then(|b| b.into_iter().next())
+            .and_then(|b| crate::cert::x509::parse(&b.der).ok())
+            .map(|(f, _)| f.validity.1);
+        let service_not_after = time::OffsetDateTime::parse(
+            &rec.settings.cert_not_after,
+            &time::format_description::well_known::Rfc3339,
+        )
+        .ok();
+        for (what, not_after) in [
+            ("service", service_not_after),
+            ("management", mgmt_not_after),
+        ] {
+            if let Some(t) = not_after.filter(|t| *t < now) {
+                let when = crate::cert::x509::rfc3339(t);
+                self.log(CLOUD_MGR_LOG, Level::Error, &format!(
+                    "The {what} certificate of service {} is in expired state. It expired on {when} (UTC).",
+                    rec.deployment_name
+                ))
+                .await;
+                self.status(message::CERTIFICATE_EXPIRED, Level::Error, Some(&rec.id), &format!(
+                    "The {what} certificate of {} expired on {when}; renew it in the service's Properties.",
+                    rec.service_fqdn
+                ))
+                .await;
+            }
+        }
+    }
+
     async fn run(&self, task: &TaskRecord, rec: &ServiceRecord) -> Result<(), StepError> {
+        self.check_expiry(rec).await;
         let caller = self.caller(rec).await?;
         let name = rec.deployment_name.clone();
         match task.kind {
             TaskKind::Create => {
                 self.set_state(&rec.id, ServiceState::Provisioning, "")
                     .await?;
+                if task.step.is_empty() {
+                    self.status(
+                        message::PROVISIONING_STARTED,
+                        Level::Info,
+                        Some(&rec.id),
+                        &format!(
+                            "Provisioning of {} started in region {}.",
+                            rec.service_fqdn, rec.region
+                        ),
+                    )
+                    .await;
+                }
                 if let Some(account) = &rec.storage_account {
                     self.step(task, "storage").await?;
                     self.provider

@@ -404,3 +404,60 @@ async fn an_expired_service_certificate_writes_9425_and_the_configmgr_log_line()
     );
     site.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_publishsettings_file_validates_on_next_in_place_of_a_pfx() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let lab_dir = dir.path().join("lab");
+    assert!(
+        Command::new(BIN)
+            .args(["lab", "init"])
+            .arg(&lab_dir)
+            .arg("--data-dir")
+            .arg(&data)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let lab: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lab_dir.join("lab.json")).unwrap()).unwrap();
+    // Azure SDK 1.7 writes the management PFX with an empty password, base64, in the XML.
+    let pfx = std::fs::read(lab["management"]["pfx"].as_str().unwrap()).unwrap();
+    let opts = cloudsite::cert::Options::new().password(lab["password"].as_str().unwrap());
+    let identity = cloudsite::cert::inspect_identity(&pfx, &opts).1.unwrap();
+    let mut spec = cloudsite::cert::pkcs12_write::PfxSpec::modern("");
+    spec.key = Some((identity.key_pkcs8.clone(), Default::default()));
+    spec.certs
+        .push((identity.chain_der[0].clone(), Default::default()));
+    let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
+    let sub = lab["subscription_id"].as_str().unwrap();
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"utf-8\"?><PublishData><PublishProfile PublishMethod=\"AzureServiceManagementAPI\" Url=\"https://management.core.windows.net/\" ManagementCertificate=\"{}\"><Subscription Id=\"{sub}\" Name=\"Lab\" /></PublishProfile></PublishData>",
+        b64(&cloudsite::cert::pkcs12_write::write(&spec))
+    );
+    let mut opts = SiteOptions::new(&data);
+    opts.cloud = CloudChoice::Embedded {
+        provisioning_delay: Duration::from_millis(50),
+        faults: Default::default(),
+    };
+    let site = service::start(opts).await.unwrap();
+    let client = Client::new(&site.url, site.new_admin_token.as_deref().unwrap(), None).unwrap();
+    // No subscription ID: the file's only subscription is used.
+    let input = cloudsite::api::wire::SubscriptionInput {
+        subscription_id: None,
+        environment: Default::default(),
+        management_certificate: cloudsite::api::wire::CertUpload {
+            file_base64: b64(xml.as_bytes()),
+            password: String::new(),
+        },
+    };
+    let check: cloudsite::api::wire::SubscriptionCheck = client
+        .post("/v1/subscriptions/validate", &input)
+        .await
+        .unwrap();
+    assert!(check.ok, "{}", check.message);
+    assert_eq!(check.subscription_id, sub);
+    site.shutdown().await;
+}

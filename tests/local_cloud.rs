@@ -4,8 +4,9 @@
 mod common;
 mod local_cloud_support;
 
+use cloudsite::cert::pem::encode as pem_encode;
 use cloudsite::cloud::local::{Faults, LocalProvider};
-use cloudsite::cloud::tls::{pem_encode, sha1_thumbprint};
+use cloudsite::cloud::tls::sha1_thumbprint;
 use cloudsite::cloud::{CloudError, HostedKind, Provider, ProxyRoute};
 use common::root_ca;
 use local_cloud_support::*;

@@ -7,6 +7,7 @@ mod keyring;
 mod lab_cmd;
 pub mod output;
 mod serve_cmd;
+mod service_args;
 mod service_cmd;
 mod site_cmd;
 

@@ -3,6 +3,7 @@
 
 use super::connect::{SiteArgs, connect};
 use super::output::{self, fail, table, wait_task};
+pub use super::service_args::*;
 use crate::api::client::Client;
 use crate::api::wire::{
     Accepted, AddConnectionPoint, CertUpload, ConnectionPointView, CreateCdp, CreateCmg,
@@ -10,306 +11,9 @@ use crate::api::wire::{
 };
 use crate::domain::service::Environment;
 use base64::Engine;
-use clap::{Args, Subcommand};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// General page options shared by both create commands.
-#[derive(Debug, Args)]
-pub struct GeneralArgs {
-    /// Subscription ID (GUID); optional with a .publishsettings listing one.
-    #[arg(long)]
-    pub subscription_id: Option<String>,
-    /// Azure environment.
-    #[arg(long, value_parser = ["AzurePublicCloud", "AzureUSGovernmentCloud"], default_value = "AzurePublicCloud")]
-    pub environment: String,
-    /// Management certificate .pfx (or use --publishsettings).
-    #[arg(long, value_name = "FILE", required_unless_present = "publishsettings")]
-    pub management_cert: Option<PathBuf>,
-    /// Environment variable holding the management certificate's password.
-    #[arg(long, value_name = "VAR")]
-    pub management_cert_password_env: Option<String>,
-    /// A v1 .publishsettings file instead of a management .pfx.
-    #[arg(long, value_name = "FILE", conflicts_with = "management_cert")]
-    pub publishsettings: Option<PathBuf>,
-    /// Region.
-    #[arg(long)]
-    pub region: String,
-    /// Resource group.
-    #[arg(long)]
-    pub resource_group: Option<String>,
-    /// Service certificate .pfx.
-    #[arg(long, value_name = "FILE")]
-    pub service_cert: PathBuf,
-    /// Environment variable holding the service certificate's password.
-    #[arg(long, value_name = "VAR")]
-    pub service_cert_password_env: Option<String>,
-    /// Service FQDN (default: from the certificate; required for a wildcard certificate).
-    #[arg(long, alias = "service-cname")]
-    pub service_fqdn: Option<String>,
-    /// Description.
-    #[arg(long, default_value = "")]
-    pub description: String,
-}
-
-/// Threshold flags (`--storage-quota-gb` …).
-#[derive(Debug, Args, Default)]
-pub struct StorageArgs {
-    /// Storage alert threshold (GB).
-    #[arg(long)]
-    pub storage_quota_gb: Option<i64>,
-    /// Storage warning (% of the threshold).
-    #[arg(long)]
-    pub storage_warning_pct: Option<i64>,
-    /// Storage critical (% of the threshold).
-    #[arg(long)]
-    pub storage_critical_pct: Option<i64>,
-}
-
-/// Transfer (CDP, 30 days) threshold flags.
-#[derive(Debug, Args, Default)]
-pub struct TransferArgs {
-    /// Monthly transfer alert threshold (GB) (`-TrafficOutGB`).
-    #[arg(long, alias = "traffic-out-gb")]
-    pub transfer_quota_gb: Option<i64>,
-    /// Transfer warning %.
-    #[arg(long, alias = "traffic-warning-pct")]
-    pub transfer_warning_pct: Option<i64>,
-    /// Transfer critical %.
-    #[arg(long, alias = "traffic-critical-pct")]
-    pub transfer_critical_pct: Option<i64>,
-}
-
-/// Outbound data (CMG, 14 days) flags.
-#[derive(Debug, Args, Default)]
-pub struct EgressArgs {
-    /// Turn on the 14-day threshold and alerts for outbound data.
-    #[arg(long)]
-    pub egress_alerts: Option<bool>,
-    /// Outbound data threshold (GB).
-    #[arg(long)]
-    pub egress_quota_gb: Option<i64>,
-    /// Outbound data warning %.
-    #[arg(long)]
-    pub egress_warning_pct: Option<i64>,
-    /// Outbound data critical %.
-    #[arg(long)]
-    pub egress_critical_pct: Option<i64>,
-    /// Stop this service when the critical threshold is exceeded.
-    #[arg(long)]
-    pub stop_at_critical: Option<bool>,
-    /// Specify storage alert threshold (turn storage alerts on).
-    #[arg(long)]
-    pub storage_alerts: Option<bool>,
-}
-
-/// CMG settings flags.
-#[derive(Debug, Args, Default)]
-pub struct CmgOptionArgs {
-    /// VM instances, 1–16.
-    #[arg(long)]
-    pub vm_instances: Option<i64>,
-    /// Verify Client Certificate Revocation.
-    #[arg(long)]
-    pub check_crl: Option<bool>,
-    /// Enforce TLS 1.2.
-    #[arg(long)]
-    pub enforce_tls12: Option<bool>,
-    /// Allow the CMG to serve content.
-    #[arg(long)]
-    pub serve_content: Option<bool>,
-}
-
-/// Options of commands that start a task.
-#[derive(Debug, Args)]
-pub struct TaskArgs {
-    /// Wait for the task to end; exit 1 if it failed.
-    #[arg(long)]
-    pub wait: bool,
-    /// Print JSON.
-    #[arg(long)]
-    pub json: bool,
-}
-
-/// `cloudsite cdp …`.
-#[derive(Debug, Subcommand)]
-pub enum CdpCommand {
-    /// Create a cloud distribution point (New-CMCloudDistributionPoint).
-    Create {
-        #[command(flatten)]
-        general: Box<GeneralArgs>,
-        #[command(flatten)]
-        storage: StorageArgs,
-        #[command(flatten)]
-        transfer: TransferArgs,
-        #[command(flatten)]
-        task: TaskArgs,
-    },
-    /// List cloud distribution points.
-    List {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Show one (by Service FQDN, name or id).
-    Show {
-        /// The service.
-        service: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Change description and alert thresholds (Set-CMCloudDistributionPoint).
-    Set {
-        /// The service.
-        service: String,
-        /// Description.
-        #[arg(long)]
-        description: Option<String>,
-        #[command(flatten)]
-        storage: StorageArgs,
-        #[command(flatten)]
-        transfer: TransferArgs,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Start Service.
-    Start {
-        service: String,
-        #[command(flatten)]
-        task: TaskArgs,
-    },
-    /// Stop Service (content is kept).
-    Stop {
-        service: String,
-        #[command(flatten)]
-        task: TaskArgs,
-    },
-    /// Delete the service and its content.
-    Delete {
-        service: String,
-        /// Do not ask for confirmation.
-        #[arg(long)]
-        yes: bool,
-        #[command(flatten)]
-        task: TaskArgs,
-    },
-}
-
-/// `cloudsite cmg …`.
-#[derive(Debug, Subcommand)]
-pub enum CmgCommand {
-    /// Create a cloud management gateway (New-CMCloudManagementGateway).
-    Create {
-        #[command(flatten)]
-        general: Box<GeneralArgs>,
-        /// VM size (Standard_A2_v2, Standard_A4_v2, Standard_B2s).
-        #[arg(long)]
-        vm_size: Option<String>,
-        /// Trusted root certificate (.cer), repeatable.
-        #[arg(long, value_name = "FILE")]
-        trusted_root: Vec<PathBuf>,
-        /// Intermediate CA certificate (.cer), repeatable.
-        #[arg(long, value_name = "FILE")]
-        intermediate: Vec<PathBuf>,
-        #[command(flatten)]
-        options: CmgOptionArgs,
-        #[command(flatten)]
-        egress: EgressArgs,
-        #[command(flatten)]
-        storage: StorageArgs,
-        #[command(flatten)]
-        task: TaskArgs,
-    },
-    /// List cloud management gateways.
-    List {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Show one.
-    Show {
-        /// The service.
-        service: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Change settings (Set-CMCloudManagementGateway); a VM count change starts an upgrade.
-    Set {
-        /// The service.
-        service: String,
-        /// Description.
-        #[arg(long)]
-        description: Option<String>,
-        #[command(flatten)]
-        options: CmgOptionArgs,
-        #[command(flatten)]
-        egress: EgressArgs,
-        #[command(flatten)]
-        storage: StorageArgs,
-        /// Wait for an upgrade task to end.
-        #[arg(long)]
-        wait: bool,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Start service.
-    Start {
-        service: String,
-        #[command(flatten)]
-        task: TaskArgs,
-    },
-    /// Stop service.
-    Stop {
-        service: String,
-        #[command(flatten)]
-        task: TaskArgs,
-    },
-    /// Synchronize the configuration to the cloud (Sync-CMCloudManagementGateway).
-    Sync {
-        service: String,
-        #[command(flatten)]
-        task: TaskArgs,
-    },
-    /// Delete the gateway.
-    Delete {
-        service: String,
-        /// Do not ask for confirmation.
-        #[arg(long)]
-        yes: bool,
-        #[command(flatten)]
-        task: TaskArgs,
-    },
-    /// CMG connection points.
-    #[command(subcommand)]
-    ConnectionPoint(ConnectionPointCommand),
-}
-
-/// `cloudsite cmg connection-point …`.
-#[derive(Debug, Subcommand)]
-pub enum ConnectionPointCommand {
-    /// Add a connection point for a CMG on a site system.
-    Add {
-        /// The CMG.
-        cmg: String,
-        /// Site system server (default: the site server).
-        #[arg(long)]
-        site_system: Option<String>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// List connection points.
-    List {
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-}
 
 fn read_file(flag: &str, path: &Path) -> Result<String, String> {
     std::fs::read(path)
@@ -535,6 +239,63 @@ fn confirm_delete(service: &str, yes: bool) -> Result<(), String> {
     }
 }
 
+/// The reads and actions CDPs and CMGs share; `kind` is `cdps` or `cmgs`.
+async fn list(client: &Client, kind: &str, json: bool) -> Result<ExitCode, String> {
+    let list: Vec<ServiceView> = client
+        .get(&format!("/v1/{kind}"))
+        .await
+        .map_err(|e| e.to_string())?;
+    if json {
+        output::json(&list)
+    } else {
+        print_services(&list, kind == "cmgs")
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn show(client: &Client, kind: &str, service: &str, json: bool) -> Result<ExitCode, String> {
+    let s: ServiceView = client
+        .get(&format!("/v1/{kind}/{service}"))
+        .await
+        .map_err(|e| e.to_string())?;
+    if json {
+        output::json(&s)
+    } else {
+        print_service(&s)
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// POSTs an action (`start`, `stop`, `sync`) and reports or waits for its task.
+async fn act(
+    client: &Client,
+    kind: &str,
+    service: &str,
+    action: &str,
+    task: &TaskArgs,
+) -> Result<ExitCode, String> {
+    let acc: Accepted = client
+        .post(&format!("/v1/{kind}/{service}/{action}"), &())
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(finish_task(client, acc, task).await)
+}
+
+async fn delete(
+    client: &Client,
+    kind: &str,
+    service: &str,
+    yes: bool,
+    task: &TaskArgs,
+) -> Result<ExitCode, String> {
+    confirm_delete(service, yes)?;
+    let acc: Accepted = client
+        .delete(&format!("/v1/{kind}/{service}"))
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(finish_task(client, acc, task).await)
+}
+
 /// Runs a `cdp` subcommand.
 pub async fn run_cdp(site: &SiteArgs, cmd: CdpCommand) -> ExitCode {
     let conn = match connect(site).await {
@@ -579,28 +340,8 @@ async fn cdp(client: &Client, cmd: CdpCommand) -> ExitCode {
                     .map_err(|e| e.to_string())?;
                 finish_task(client, acc, &task).await
             }
-            CdpCommand::List { json } => {
-                let list: Vec<ServiceView> =
-                    client.get("/v1/cdps").await.map_err(|e| e.to_string())?;
-                if json {
-                    output::json(&list)
-                } else {
-                    print_services(&list, false)
-                }
-                ExitCode::SUCCESS
-            }
-            CdpCommand::Show { service, json } => {
-                let s: ServiceView = client
-                    .get(&format!("/v1/cdps/{service}"))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if json {
-                    output::json(&s)
-                } else {
-                    print_service(&s)
-                }
-                ExitCode::SUCCESS
-            }
+            CdpCommand::List { json } => list(client, "cdps", json).await?,
+            CdpCommand::Show { service, json } => show(client, "cdps", &service, json).await?,
             CdpCommand::Set {
                 service,
                 description,
@@ -634,26 +375,13 @@ async fn cdp(client: &Client, cmd: CdpCommand) -> ExitCode {
                 ExitCode::SUCCESS
             }
             CdpCommand::Start { service, task } => {
-                let acc: Accepted = client
-                    .post(&format!("/v1/cdps/{service}/start"), &())
-                    .await
-                    .map_err(|e| e.to_string())?;
-                finish_task(client, acc, &task).await
+                act(client, "cdps", &service, "start", &task).await?
             }
             CdpCommand::Stop { service, task } => {
-                let acc: Accepted = client
-                    .post(&format!("/v1/cdps/{service}/stop"), &())
-                    .await
-                    .map_err(|e| e.to_string())?;
-                finish_task(client, acc, &task).await
+                act(client, "cdps", &service, "stop", &task).await?
             }
             CdpCommand::Delete { service, yes, task } => {
-                confirm_delete(&service, yes)?;
-                let acc: Accepted = client
-                    .delete(&format!("/v1/cdps/{service}"))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                finish_task(client, acc, &task).await
+                delete(client, "cdps", &service, yes, &task).await?
             }
         })
     }
@@ -732,28 +460,8 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                     .map_err(|e| e.to_string())?;
                 finish_task(client, acc, &task).await
             }
-            CmgCommand::List { json } => {
-                let list: Vec<ServiceView> =
-                    client.get("/v1/cmgs").await.map_err(|e| e.to_string())?;
-                if json {
-                    output::json(&list)
-                } else {
-                    print_services(&list, true)
-                }
-                ExitCode::SUCCESS
-            }
-            CmgCommand::Show { service, json } => {
-                let s: ServiceView = client
-                    .get(&format!("/v1/cmgs/{service}"))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if json {
-                    output::json(&s)
-                } else {
-                    print_service(&s)
-                }
-                ExitCode::SUCCESS
-            }
+            CmgCommand::List { json } => list(client, "cmgs", json).await?,
+            CmgCommand::Show { service, json } => show(client, "cmgs", &service, json).await?,
             CmgCommand::Set {
                 service,
                 description,
@@ -809,33 +517,16 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                 }
             }
             CmgCommand::Start { service, task } => {
-                let acc: Accepted = client
-                    .post(&format!("/v1/cmgs/{service}/start"), &())
-                    .await
-                    .map_err(|e| e.to_string())?;
-                finish_task(client, acc, &task).await
+                act(client, "cmgs", &service, "start", &task).await?
             }
             CmgCommand::Stop { service, task } => {
-                let acc: Accepted = client
-                    .post(&format!("/v1/cmgs/{service}/stop"), &())
-                    .await
-                    .map_err(|e| e.to_string())?;
-                finish_task(client, acc, &task).await
+                act(client, "cmgs", &service, "stop", &task).await?
             }
             CmgCommand::Sync { service, task } => {
-                let acc: Accepted = client
-                    .post(&format!("/v1/cmgs/{service}/sync"), &())
-                    .await
-                    .map_err(|e| e.to_string())?;
-                finish_task(client, acc, &task).await
+                act(client, "cmgs", &service, "sync", &task).await?
             }
             CmgCommand::Delete { service, yes, task } => {
-                confirm_delete(&service, yes)?;
-                let acc: Accepted = client
-                    .delete(&format!("/v1/cmgs/{service}"))
-                    .await
-                    .map_err(|e| e.to_string())?;
-                finish_task(client, acc, &task).await
+                delete(client, "cmgs", &service, yes, &task).await?
             }
             CmgCommand::ConnectionPoint(ConnectionPointCommand::Add {
                 cmg,

@@ -3,7 +3,6 @@
 //! certificate (the cloud decides per request whether it is registered).
 
 use crate::cert::pem;
-use base64::Engine;
 use rustls::DistinguishedName;
 use rustls::client::danger::HandshakeSignatureValid;
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
@@ -39,18 +38,6 @@ pub fn install_crypto_provider() {
 /// The ring provider, as an `Arc` for the `builder_with_provider` constructors.
 pub fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
-}
-
-/// Encodes DER as a PEM block with 64-column lines.
-pub fn pem_encode(label: &str, der: &[u8]) -> String {
-    let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-    let mut out = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        out.push_str(&String::from_utf8_lossy(chunk));
-        out.push('\n');
-    }
-    out.push_str(&format!("-----END {label}-----\n"));
-    out
 }
 
 /// Every certificate in a PEM text, in order (leaf first for a chain).
@@ -183,7 +170,7 @@ mod tests {
     #[test]
     fn pem_round_trip() {
         let der = (0u8..200).collect::<Vec<_>>();
-        let text = pem_encode("CERTIFICATE", &der);
+        let text = crate::cert::pem::encode("CERTIFICATE", &der);
         assert!(text.lines().all(|l| l.len() <= 64));
         let certs = certs_from_pem(&text).expect("parse");
         assert_eq!(certs[0].as_ref(), der.as_slice());

@@ -4,10 +4,11 @@
 
 use crate::common::{KeyKind, Made, Spec, make, root_ca};
 use base64::Engine as _;
+use cloudsite::cert::pem::encode as pem_encode;
 use cloudsite::cloud::local::{
     Faults, LocalCloud, LocalCloudConfig, LocalCloudHandle, LocalProvider,
 };
-use cloudsite::cloud::tls::{install_crypto_provider, pem_encode, provider};
+use cloudsite::cloud::tls::{install_crypto_provider, provider};
 use cloudsite::cloud::{
     Caller, DeploySpec, DeploymentState, HostedKind, InstanceState, Provider, ServiceStatus,
     Subscription,

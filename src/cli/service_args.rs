@@ -1,0 +1,300 @@
+//! Arguments of `cloudsite cdp …` and `cloudsite cmg …`, named after the cmdlets' parameters.
+
+use clap::{Args, Subcommand};
+use std::path::PathBuf;
+
+/// General page options shared by both create commands.
+#[derive(Debug, Args)]
+pub struct GeneralArgs {
+    /// Subscription ID (GUID); optional with a .publishsettings listing one.
+    #[arg(long)]
+    pub subscription_id: Option<String>,
+    /// Azure environment.
+    #[arg(long, value_parser = ["AzurePublicCloud", "AzureUSGovernmentCloud"], default_value = "AzurePublicCloud")]
+    pub environment: String,
+    /// Management certificate .pfx (or use --publishsettings).
+    #[arg(long, value_name = "FILE", required_unless_present = "publishsettings")]
+    pub management_cert: Option<PathBuf>,
+    /// Environment variable holding the management certificate's password.
+    #[arg(long, value_name = "VAR")]
+    pub management_cert_password_env: Option<String>,
+    /// A v1 .publishsettings file instead of a management .pfx.
+    #[arg(long, value_name = "FILE", conflicts_with = "management_cert")]
+    pub publishsettings: Option<PathBuf>,
+    /// Region.
+    #[arg(long)]
+    pub region: String,
+    /// Resource group.
+    #[arg(long)]
+    pub resource_group: Option<String>,
+    /// Service certificate .pfx.
+    #[arg(long, value_name = "FILE")]
+    pub service_cert: PathBuf,
+    /// Environment variable holding the service certificate's password.
+    #[arg(long, value_name = "VAR")]
+    pub service_cert_password_env: Option<String>,
+    /// Service FQDN (default: from the certificate; required for a wildcard certificate).
+    #[arg(long, alias = "service-cname")]
+    pub service_fqdn: Option<String>,
+    /// Description.
+    #[arg(long, default_value = "")]
+    pub description: String,
+}
+
+/// Threshold flags (`--storage-quota-gb` …).
+#[derive(Debug, Args, Default)]
+pub struct StorageArgs {
+    /// Storage alert threshold (GB).
+    #[arg(long)]
+    pub storage_quota_gb: Option<i64>,
+    /// Storage warning (% of the threshold).
+    #[arg(long)]
+    pub storage_warning_pct: Option<i64>,
+    /// Storage critical (% of the threshold).
+    #[arg(long)]
+    pub storage_critical_pct: Option<i64>,
+}
+
+/// Transfer (CDP, 30 days) threshold flags.
+#[derive(Debug, Args, Default)]
+pub struct TransferArgs {
+    /// Monthly transfer alert threshold (GB) (`-TrafficOutGB`).
+    #[arg(long, alias = "traffic-out-gb")]
+    pub transfer_quota_gb: Option<i64>,
+    /// Transfer warning %.
+    #[arg(long, alias = "traffic-warning-pct")]
+    pub transfer_warning_pct: Option<i64>,
+    /// Transfer critical %.
+    #[arg(long, alias = "traffic-critical-pct")]
+    pub transfer_critical_pct: Option<i64>,
+}
+
+/// Outbound data (CMG, 14 days) flags.
+#[derive(Debug, Args, Default)]
+pub struct EgressArgs {
+    /// Turn on the 14-day threshold and alerts for outbound data.
+    #[arg(long)]
+    pub egress_alerts: Option<bool>,
+    /// Outbound data threshold (GB).
+    #[arg(long)]
+    pub egress_quota_gb: Option<i64>,
+    /// Outbound data warning %.
+    #[arg(long)]
+    pub egress_warning_pct: Option<i64>,
+    /// Outbound data critical %.
+    #[arg(long)]
+    pub egress_critical_pct: Option<i64>,
+    /// Stop this service when the critical threshold is exceeded.
+    #[arg(long)]
+    pub stop_at_critical: Option<bool>,
+    /// Specify storage alert threshold (turn storage alerts on).
+    #[arg(long)]
+    pub storage_alerts: Option<bool>,
+}
+
+/// CMG settings flags.
+#[derive(Debug, Args, Default)]
+pub struct CmgOptionArgs {
+    /// VM instances, 1–16.
+    #[arg(long)]
+    pub vm_instances: Option<i64>,
+    /// Verify Client Certificate Revocation.
+    #[arg(long)]
+    pub check_crl: Option<bool>,
+    /// Enforce TLS 1.2.
+    #[arg(long)]
+    pub enforce_tls12: Option<bool>,
+    /// Allow the CMG to serve content.
+    #[arg(long)]
+    pub serve_content: Option<bool>,
+}
+
+/// Options of commands that start a task.
+#[derive(Debug, Args)]
+pub struct TaskArgs {
+    /// Wait for the task to end; exit 1 if it failed.
+    #[arg(long)]
+    pub wait: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `cloudsite cdp …`.
+#[derive(Debug, Subcommand)]
+pub enum CdpCommand {
+    /// Create a cloud distribution point (New-CMCloudDistributionPoint).
+    Create {
+        #[command(flatten)]
+        general: Box<GeneralArgs>,
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(flatten)]
+        transfer: TransferArgs,
+        #[command(flatten)]
+        task: TaskArgs,
+    },
+    /// List cloud distribution points.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one (by Service FQDN, name or id).
+    Show {
+        /// The service.
+        service: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change description and alert thresholds (Set-CMCloudDistributionPoint).
+    Set {
+        /// The service.
+        service: String,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(flatten)]
+        transfer: TransferArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start Service.
+    Start {
+        service: String,
+        #[command(flatten)]
+        task: TaskArgs,
+    },
+    /// Stop Service (content is kept).
+    Stop {
+        service: String,
+        #[command(flatten)]
+        task: TaskArgs,
+    },
+    /// Delete the service and its content.
+    Delete {
+        service: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        task: TaskArgs,
+    },
+}
+
+/// `cloudsite cmg …`.
+#[derive(Debug, Subcommand)]
+pub enum CmgCommand {
+    /// Create a cloud management gateway (New-CMCloudManagementGateway).
+    Create {
+        #[command(flatten)]
+        general: Box<GeneralArgs>,
+        /// VM size (Standard_A2_v2, Standard_A4_v2, Standard_B2s).
+        #[arg(long)]
+        vm_size: Option<String>,
+        /// Trusted root certificate (.cer), repeatable.
+        #[arg(long, value_name = "FILE")]
+        trusted_root: Vec<PathBuf>,
+        /// Intermediate CA certificate (.cer), repeatable.
+        #[arg(long, value_name = "FILE")]
+        intermediate: Vec<PathBuf>,
+        #[command(flatten)]
+        options: CmgOptionArgs,
+        #[command(flatten)]
+        egress: EgressArgs,
+        #[command(flatten)]
+        storage: StorageArgs,
+        #[command(flatten)]
+        task: TaskArgs,
+    },
+    /// List cloud management gateways.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one.
+    Show {
+        /// The service.
+        service: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Change settings (Set-CMCloudManagementGateway); a VM count change starts an upgrade.
+    Set {
+        /// The service.
+        service: String,
+        /// Description.
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        options: CmgOptionArgs,
+        #[command(flatten)]
+        egress: EgressArgs,
+        #[command(flatten)]
+        storage: StorageArgs,
+        /// Wait for an upgrade task to end.
+        #[arg(long)]
+        wait: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Start service.
+    Start {
+        service: String,
+        #[command(flatten)]
+        task: TaskArgs,
+    },
+    /// Stop service.
+    Stop {
+        service: String,
+        #[command(flatten)]
+        task: TaskArgs,
+    },
+    /// Synchronize the configuration to the cloud (Sync-CMCloudManagementGateway).
+    Sync {
+        service: String,
+        #[command(flatten)]
+        task: TaskArgs,
+    },
+    /// Delete the gateway.
+    Delete {
+        service: String,
+        /// Do not ask for confirmation.
+        #[arg(long)]
+        yes: bool,
+        #[command(flatten)]
+        task: TaskArgs,
+    },
+    /// CMG connection points.
+    #[command(subcommand)]
+    ConnectionPoint(ConnectionPointCommand),
+}
+
+/// `cloudsite cmg connection-point …`.
+#[derive(Debug, Subcommand)]
+pub enum ConnectionPointCommand {
+    /// Add a connection point for a CMG on a site system.
+    Add {
+        /// The CMG.
+        cmg: String,
+        /// Site system server (default: the site server).
+        #[arg(long)]
+        site_system: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List connection points.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}

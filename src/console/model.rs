@@ -1,0 +1,200 @@
+//! The console's local copy of the site: filled by a full read, kept current by events. The
+//! views render only from this; nothing in here touches the network.
+
+use crate::api::wire::{EventView, LogLineView, ServiceView, SiteSystemView, SiteView, StatusMessageView, TaskView};
+use crate::site::repo_site::AlertView;
+use std::collections::{HashMap, VecDeque};
+
+/// Status messages kept.
+const STATUS_KEPT: usize = 2000;
+
+/// Where the connection to the site stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Link {
+    /// Starting the embedded site or reaching the remote one.
+    Connecting,
+    /// Live: events flow.
+    Connected,
+    /// Lost; the next attempt is on its way.
+    Disconnected {
+        /// Why.
+        reason: String,
+        /// Attempts so far.
+        attempt: u32,
+    },
+}
+
+/// Everything the site told the console.
+#[derive(Debug, Clone, Default)]
+pub struct Snapshot {
+    /// The site and the caller's role.
+    pub site: Option<SiteView>,
+    /// CDPs.
+    pub cdps: Vec<ServiceView>,
+    /// CMGs.
+    pub cmgs: Vec<ServiceView>,
+    /// Site systems.
+    pub site_systems: Vec<SiteSystemView>,
+    /// Alerts.
+    pub alerts: Vec<AlertView>,
+    /// Status messages, newest first.
+    pub status: Vec<StatusMessageView>,
+    /// Recent CloudMgr.log lines, oldest first.
+    pub logs: Vec<LogLineView>,
+    /// Recent tasks.
+    pub tasks: Vec<TaskView>,
+}
+
+/// The console's model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Connection state.
+    pub link: Link,
+    /// The site, once read.
+    pub site: Option<SiteView>,
+    /// CDPs by FQDN order.
+    pub cdps: Vec<ServiceView>,
+    /// CMGs.
+    pub cmgs: Vec<ServiceView>,
+    /// Site systems.
+    pub site_systems: Vec<SiteSystemView>,
+    /// Alerts.
+    pub alerts: Vec<AlertView>,
+    /// Status messages, newest first (bounded).
+    pub status: VecDeque<StatusMessageView>,
+    /// Log lines, oldest first (bounded by `log_capacity`).
+    pub logs: VecDeque<LogLineView>,
+    /// Tasks by id.
+    pub tasks: HashMap<String, TaskView>,
+    /// Last event applied (for resume).
+    pub last_event: Option<u64>,
+    /// A full read has arrived.
+    pub loaded: bool,
+    log_capacity: usize,
+}
+
+impl Model {
+    /// An empty model keeping at most `log_capacity` log lines.
+    pub fn new(log_capacity: usize) -> Self {
+        Model {
+            link: Link::Connecting,
+            site: None,
+            cdps: Vec::new(),
+            cmgs: Vec::new(),
+            site_systems: Vec::new(),
+            alerts: Vec::new(),
+            status: VecDeque::new(),
+            logs: VecDeque::new(),
+            tasks: HashMap::new(),
+            last_event: None,
+            loaded: false,
+            log_capacity: log_capacity.max(1),
+        }
+    }
+
+    /// Replaces everything with a full read.
+    pub fn load(&mut self, s: Snapshot) {
+        self.site = s.site;
+        self.cdps = s.cdps;
+        self.cmgs = s.cmgs;
+        self.site_systems = s.site_systems;
+        self.alerts = s.alerts;
+        self.status = s.status.into_iter().take(STATUS_KEPT).collect();
+        self.logs = s.logs.into_iter().collect();
+        while self.logs.len() > self.log_capacity {
+            self.logs.pop_front();
+        }
+        self.tasks = s.tasks.into_iter().map(|t| (t.id.clone(), t)).collect();
+        self.loaded = true;
+    }
+
+    /// Applies one event; returns false for `resync` (the caller must read everything again).
+    pub fn apply(&mut self, ev: &EventView) -> bool {
+        if ev.id > 0 {
+            self.last_event = Some(ev.id);
+        }
+        let data = ev.data.clone();
+        match ev.kind.as_str() {
+            "resync" => return false,
+            "service" => {
+                if let Ok(s) = serde_json::from_value::<ServiceView>(data) {
+                    let list = if s.kind == "cmg" { &mut self.cmgs } else { &mut self.cdps };
+                    match list.iter_mut().find(|x| x.id == s.id) {
+                        Some(x) => *x = s,
+                        None => {
+                            list.push(s);
+                            list.sort_by_key(|x| x.service_fqdn.to_ascii_lowercase());
+                        }
+                    }
+                }
+            }
+            "service_deleted" => {
+                if let Some(id) = data.get("id").and_then(|v| v.as_str()) {
+                    self.cdps.retain(|s| s.id != id);
+                    self.cmgs.retain(|s| s.id != id);
+                }
+            }
+            "task" => {
+                if let Ok(t) = serde_json::from_value::<TaskView>(data) {
+                    self.tasks.insert(t.id.clone(), t);
+                }
+            }
+            "alert" => {
+                if let Ok(a) = serde_json::from_value::<AlertView>(data) {
+                    match self.alerts.iter_mut().find(|x| x.id == a.id) {
+                        Some(x) => *x = a,
+                        None => self.alerts.insert(0, a),
+                    }
+                }
+            }
+            "status_message" => {
+                if let Ok(m) = serde_json::from_value::<StatusMessageView>(data) {
+                    self.status.push_front(m);
+                    self.status.truncate(STATUS_KEPT);
+                }
+            }
+            "log" => {
+                if let Ok(l) = serde_json::from_value::<LogLineView>(data) {
+                    self.logs.push_back(l);
+                    while self.logs.len() > self.log_capacity {
+                        self.logs.pop_front();
+                    }
+                }
+            }
+            "site_system" => {
+                if let Ok(s) = serde_json::from_value::<SiteSystemView>(data) {
+                    match self.site_systems.iter_mut().find(|x| x.name.eq_ignore_ascii_case(&s.name)) {
+                        Some(x) => *x = s,
+                        None => self.site_systems.push(s),
+                    }
+                }
+            }
+            _ => {}
+        }
+        true
+    }
+
+    /// Active alerts by severity: (critical, warning).
+    pub fn active_alerts(&self) -> (usize, usize) {
+        let active = self.alerts.iter().filter(|a| a.state == 0);
+        let (mut crit, mut warn) = (0, 0);
+        for a in active {
+            match a.severity {
+                1 => crit += 1,
+                2 => warn += 1,
+                _ => {}
+            }
+        }
+        (crit, warn)
+    }
+
+    /// Whether the caller may change things.
+    pub fn can_write(&self) -> bool {
+        self.site.as_ref().is_some_and(|s| s.role != "read-only")
+    }
+
+    /// A service by id, in either list.
+    pub fn service(&self, id: &str) -> Option<&ServiceView> {
+        self.cdps.iter().chain(self.cmgs.iter()).find(|s| s.id == id)
+    }
+}

@@ -30,6 +30,8 @@ pub struct Cli {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Open the terminal console (the default when no command is given).
+    Console,
     /// Certificate files: check a .pfx/.p12, .cer/.crt/.pem or .publishsettings locally.
     #[command(subcommand)]
     Cert(cert_cmd::CertCommand),
@@ -208,10 +210,10 @@ pub fn run() -> ExitCode {
         Some(Command::Cloud(lab_cmd::CloudCommand::Subscription(
             lab_cmd::SubscriptionCommand::Add(args),
         ))) => lab_cmd::subscription_add(args),
-        None => {
-            // The console arrives with its issue; until then the bare command explains itself.
-            let _ = Cli::command().print_help();
-            ExitCode::SUCCESS
+        None | Some(Command::Console) => {
+            block(Box::pin(
+                async move { crate::console::run::run(site).await },
+            ))
         }
         Some(Command::Cert(cmd)) => cert_cmd::run(cmd),
         Some(Command::Config(cmd)) => config_cmd::run(cmd),

@@ -122,14 +122,21 @@ impl Key {
             parts.retain(|p| !p.is_empty());
             parts.push("+");
         }
-        let last = parts.pop().filter(|p| !p.is_empty()).ok_or_else(|| format!("'{text}' names no key"))?;
+        let last = parts
+            .pop()
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| format!("'{text}' names no key"))?;
         let (mut ctrl, mut alt, mut shift) = (false, false, false);
         for m in parts {
             match m {
                 "ctrl" | "control" => ctrl = true,
                 "alt" | "meta" => alt = true,
                 "shift" => shift = true,
-                other => return Err(format!("'{other}' in '{text}' is not a modifier (ctrl, alt, shift)")),
+                other => {
+                    return Err(format!(
+                        "'{other}' in '{text}' is not a modifier (ctrl, alt, shift)"
+                    ));
+                }
             }
         }
         let code = match last {
@@ -149,7 +156,10 @@ impl Key {
             "pageup" | "pgup" => KeyCodeOrd::PageUp,
             "pagedown" | "pgdn" => KeyCodeOrd::PageDown,
             "space" => KeyCodeOrd::Char(' '),
-            f if f.starts_with('f') && f.len() > 1 && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) => {
+            f if f.starts_with('f')
+                && f.len() > 1
+                && f[1..].parse::<u8>().is_ok_and(|n| (1..=12).contains(&n)) =>
+            {
                 KeyCodeOrd::F(f[1..].parse().unwrap_or(1))
             }
             s if s.chars().count() == 1 => {
@@ -183,7 +193,11 @@ impl Key {
             KeyCode::F(n) => KeyCodeOrd::F(n),
             _ => return None,
         };
-        Some(Key { code, ctrl: ev.modifiers.contains(KeyModifiers::CONTROL), alt: ev.modifiers.contains(KeyModifiers::ALT) })
+        Some(Key {
+            code,
+            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
+            alt: ev.modifiers.contains(KeyModifiers::ALT),
+        })
     }
 }
 
@@ -227,7 +241,15 @@ impl Default for Keymap {
     fn default() -> Self {
         let keys = Action::ALL
             .iter()
-            .map(|a| (*a, a.default_keys().iter().map(|k| Key::parse(k).expect("default keys parse")).collect()))
+            .map(|a| {
+                (
+                    *a,
+                    a.default_keys()
+                        .iter()
+                        .map(|k| Key::parse(k).expect("default keys parse"))
+                        .collect(),
+                )
+            })
             .collect();
         Keymap { keys }
     }
@@ -242,7 +264,10 @@ impl Keymap {
         for (name, keys) in overrides {
             let Some(action) = Action::ALL.iter().find(|a| a.name() == name) else {
                 let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
-                problems.push(format!("keys.{name}: unknown action; expected one of {}", names.join(", ")));
+                problems.push(format!(
+                    "keys.{name}: unknown action; expected one of {}",
+                    names.join(", ")
+                ));
                 continue;
             };
             let mut parsed = Vec::new();
@@ -255,18 +280,32 @@ impl Keymap {
             map.keys.insert(*action, parsed);
         }
         problems.extend(map.conflicts());
-        if problems.is_empty() { Ok(map) } else { Err(problems) }
+        if problems.is_empty() {
+            Ok(map)
+        } else {
+            Err(problems)
+        }
     }
 
     /// Keys bound to two actions that can apply at the same time.
     pub fn conflicts(&self) -> Vec<String> {
         let mut out = Vec::new();
-        let entries: Vec<(Action, Key)> = self.keys.iter().flat_map(|(a, ks)| ks.iter().map(move |k| (*a, *k))).collect();
+        let entries: Vec<(Action, Key)> = self
+            .keys
+            .iter()
+            .flat_map(|(a, ks)| ks.iter().map(move |k| (*a, *k)))
+            .collect();
         for (i, (a, k)) in entries.iter().enumerate() {
             for (b, k2) in &entries[i + 1..] {
-                let overlap = a.context() == b.context() || a.context() == Context::Global || b.context() == Context::Global;
+                let overlap = a.context() == b.context()
+                    || a.context() == Context::Global
+                    || b.context() == Context::Global;
                 if k == k2 && a != b && overlap {
-                    out.push(format!("keys: {k} is bound to both {} and {}", a.name(), b.name()));
+                    out.push(format!(
+                        "keys: {k} is bound to both {} and {}",
+                        a.name(),
+                        b.name()
+                    ));
                 }
             }
         }
@@ -281,12 +320,25 @@ impl Keymap {
             .iter()
             .copied()
             .find(|a| a.context() == context && matches(a))
-            .or_else(|| Action::ALL.iter().copied().find(|a| a.context() == Context::Global && matches(a)))
+            .or_else(|| {
+                Action::ALL
+                    .iter()
+                    .copied()
+                    .find(|a| a.context() == Context::Global && matches(a))
+            })
     }
 
     /// Keys of an action, as shown ("s", "Delete/Ctrl-d").
     pub fn keys_text(&self, action: Action) -> String {
-        self.keys.get(&action).map(|ks| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>().join("/")).unwrap_or_default()
+        self.keys
+            .get(&action)
+            .map(|ks| {
+                ks.iter()
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join("/")
+            })
+            .unwrap_or_default()
     }
 }
 
@@ -302,12 +354,36 @@ mod tests {
     fn defaults_have_no_conflicts_and_resolve_by_context() {
         let k = Keymap::default();
         assert!(k.conflicts().is_empty(), "{:?}", k.conflicts());
-        assert_eq!(k.action(&ev(KeyCode::Char('s'), KeyModifiers::NONE), Context::Main), Some(Action::Start));
-        assert_eq!(k.action(&ev(KeyCode::Char('d'), KeyModifiers::CONTROL), Context::Main), Some(Action::Delete));
-        assert_eq!(k.action(&ev(KeyCode::Tab, KeyModifiers::NONE), Context::Form), Some(Action::NextField));
-        assert_eq!(k.action(&ev(KeyCode::Tab, KeyModifiers::NONE), Context::Main), Some(Action::FocusNext));
-        assert_eq!(k.action(&ev(KeyCode::Char('c'), KeyModifiers::CONTROL), Context::Form), Some(Action::ForceQuit));
-        assert_eq!(k.action(&ev(KeyCode::Esc, KeyModifiers::NONE), Context::Main), Some(Action::Back));
+        assert_eq!(
+            k.action(&ev(KeyCode::Char('s'), KeyModifiers::NONE), Context::Main),
+            Some(Action::Start)
+        );
+        assert_eq!(
+            k.action(
+                &ev(KeyCode::Char('d'), KeyModifiers::CONTROL),
+                Context::Main
+            ),
+            Some(Action::Delete)
+        );
+        assert_eq!(
+            k.action(&ev(KeyCode::Tab, KeyModifiers::NONE), Context::Form),
+            Some(Action::NextField)
+        );
+        assert_eq!(
+            k.action(&ev(KeyCode::Tab, KeyModifiers::NONE), Context::Main),
+            Some(Action::FocusNext)
+        );
+        assert_eq!(
+            k.action(
+                &ev(KeyCode::Char('c'), KeyModifiers::CONTROL),
+                Context::Form
+            ),
+            Some(Action::ForceQuit)
+        );
+        assert_eq!(
+            k.action(&ev(KeyCode::Esc, KeyModifiers::NONE), Context::Main),
+            Some(Action::Back)
+        );
         assert_eq!(k.keys_text(Action::Delete), "Delete/Ctrl-d");
     }
 
@@ -316,15 +392,31 @@ mod tests {
         let mut o = BTreeMap::new();
         o.insert("start".to_string(), vec!["S".to_string()]);
         let k = Keymap::from_config(&o).unwrap();
-        assert_eq!(k.action(&ev(KeyCode::Char('S'), KeyModifiers::NONE), Context::Main), Some(Action::Start));
-        assert_eq!(k.action(&ev(KeyCode::Char('s'), KeyModifiers::NONE), Context::Main), None);
+        assert_eq!(
+            k.action(&ev(KeyCode::Char('S'), KeyModifiers::NONE), Context::Main),
+            Some(Action::Start)
+        );
+        assert_eq!(
+            k.action(&ev(KeyCode::Char('s'), KeyModifiers::NONE), Context::Main),
+            None
+        );
         o.insert("stop".to_string(), vec!["S".to_string()]);
         o.insert("launch".to_string(), vec!["l".to_string()]);
         o.insert("refresh".to_string(), vec!["hyper+r".to_string()]);
         let errs = Keymap::from_config(&o).unwrap_err();
-        assert!(errs.iter().any(|e| e.contains("S is bound to both start and stop")), "{errs:?}");
-        assert!(errs.iter().any(|e| e.contains("keys.launch: unknown action")));
-        assert!(errs.iter().any(|e| e.contains("keys.refresh") && e.contains("hyper")));
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("S is bound to both start and stop")),
+            "{errs:?}"
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("keys.launch: unknown action"))
+        );
+        assert!(
+            errs.iter()
+                .any(|e| e.contains("keys.refresh") && e.contains("hyper"))
+        );
         // A global key may not be reused anywhere.
         let mut o = BTreeMap::new();
         o.insert("create".to_string(), vec!["esc".to_string()]);

@@ -1,5 +1,10 @@
 //! The terminal console. Only its theme exists so far; views arrive with the console issue.
 
-pub mod theme;
+pub mod app;
+pub mod form;
 pub mod keymap;
 pub mod model;
+pub mod net;
+pub mod run;
+pub mod theme;
+pub mod ui;

@@ -1,7 +1,9 @@
 //! The console's local copy of the site: filled by a full read, kept current by events. The
 //! views render only from this; nothing in here touches the network.
 
-use crate::api::wire::{EventView, LogLineView, ServiceView, SiteSystemView, SiteView, StatusMessageView, TaskView};
+use crate::api::wire::{
+    EventView, LogLineView, ServiceView, SiteSystemView, SiteView, StatusMessageView, TaskView,
+};
 use crate::site::repo_site::AlertView;
 use std::collections::{HashMap, VecDeque};
 
@@ -118,7 +120,11 @@ impl Model {
             "resync" => return false,
             "service" => {
                 if let Ok(s) = serde_json::from_value::<ServiceView>(data) {
-                    let list = if s.kind == "cmg" { &mut self.cmgs } else { &mut self.cdps };
+                    let list = if s.kind == "cmg" {
+                        &mut self.cmgs
+                    } else {
+                        &mut self.cdps
+                    };
                     match list.iter_mut().find(|x| x.id == s.id) {
                         Some(x) => *x = s,
                         None => {
@@ -163,7 +169,11 @@ impl Model {
             }
             "site_system" => {
                 if let Ok(s) = serde_json::from_value::<SiteSystemView>(data) {
-                    match self.site_systems.iter_mut().find(|x| x.name.eq_ignore_ascii_case(&s.name)) {
+                    match self
+                        .site_systems
+                        .iter_mut()
+                        .find(|x| x.name.eq_ignore_ascii_case(&s.name))
+                    {
                         Some(x) => *x = s,
                         None => self.site_systems.push(s),
                     }
@@ -195,6 +205,9 @@ impl Model {
 
     /// A service by id, in either list.
     pub fn service(&self, id: &str) -> Option<&ServiceView> {
-        self.cdps.iter().chain(self.cmgs.iter()).find(|s| s.id == id)
+        self.cdps
+            .iter()
+            .chain(self.cmgs.iter())
+            .find(|s| s.id == id)
     }
 }

@@ -1,0 +1,650 @@
+//! The console's state and its update function: key presses and network messages in, requests
+//! for the network worker out. No I/O here, so tests drive it key by key.
+
+use super::form::{Form, Outcome};
+use super::keymap::{Action, Context, Keymap};
+use super::model::{Link, Model, Snapshot};
+use crate::api::wire::{EventView, ServiceView};
+use crate::cloud::HostedKind;
+use crate::domain::service::Action as ServiceAction;
+use crossterm::event::{KeyCode, KeyEvent};
+use std::collections::HashMap;
+
+/// A node of the navigation tree (the console's workspace).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Node {
+    /// Overview.
+    Overview,
+    /// Administration → Cloud Services → Cloud Distribution Points.
+    Cdps,
+    /// Administration → Cloud Services → Cloud Management Gateway.
+    Cmgs,
+    /// Administration → Site Configuration → Servers and Site System Roles.
+    SiteSystems,
+    /// Monitoring → Alerts.
+    Alerts,
+    /// Monitoring → Status Messages.
+    StatusMessages,
+    /// Monitoring → Logs.
+    Logs,
+    /// Content.
+    Content,
+}
+
+/// The tree as drawn: (depth, label, node it opens if any).
+pub const TREE: &[(u8, &str, Option<Node>)] = &[
+    (0, "Overview", Some(Node::Overview)),
+    (0, "Administration", None),
+    (1, "Cloud Services", None),
+    (2, "Cloud Distribution Points", Some(Node::Cdps)),
+    (2, "Cloud Management Gateway", Some(Node::Cmgs)),
+    (1, "Site Configuration", None),
+    (2, "Servers and Site System Roles", Some(Node::SiteSystems)),
+    (0, "Monitoring", None),
+    (1, "Alerts", Some(Node::Alerts)),
+    (1, "Status Messages", Some(Node::StatusMessages)),
+    (1, "Logs", Some(Node::Logs)),
+    (0, "Content", Some(Node::Content)),
+];
+
+/// The nodes the tree can select, in order.
+pub fn selectable() -> Vec<Node> {
+    TREE.iter().filter_map(|(_, _, n)| *n).collect()
+}
+
+/// Which pane has the keyboard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Focus {
+    /// Navigation tree.
+    Tree,
+    /// Main list.
+    List,
+    /// Details pane.
+    Details,
+}
+
+/// A request for the network worker; the answer comes back as [`NetMsg::Reply`] with its id.
+#[derive(Debug, Clone)]
+pub enum Request {
+    /// Read everything again.
+    Reload,
+    /// Start, stop, delete, sync a service.
+    Act {
+        /// CDP or CMG.
+        kind: HostedKind,
+        /// Service id.
+        id: String,
+        /// What to do.
+        action: ServiceAction,
+    },
+    /// Any other call: method, path and JSON body (forms and wizards use this).
+    Call {
+        /// `POST`, `PUT`, `PATCH`, `GET`.
+        method: &'static str,
+        /// Path under the site, e.g. `/v1/cdps`.
+        path: String,
+        /// Body.
+        body: serde_json::Value,
+    },
+}
+
+/// What the network worker reports.
+#[derive(Debug, Clone)]
+pub enum NetMsg {
+    /// Connected; a full read follows.
+    Connected,
+    /// A full read.
+    Snapshot(Box<Snapshot>),
+    /// One event.
+    Event(EventView),
+    /// The connection dropped; it will retry.
+    Disconnected {
+        /// Why.
+        reason: String,
+        /// Attempts so far.
+        attempt: u32,
+    },
+    /// The answer to a request.
+    Reply {
+        /// Request id.
+        id: u64,
+        /// JSON answer, or the error message (field: rule).
+        result: Result<serde_json::Value, String>,
+    },
+}
+
+/// Something the event loop must do for the app.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Send a request.
+    Request(u64, Request),
+    /// Leave.
+    Quit,
+}
+
+/// A modal on top of the main screen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Modal {
+    /// Help (`?`).
+    Help,
+    /// Typing a list filter.
+    Filter,
+    /// Typing a command (`:`).
+    Palette(String),
+    /// Delete confirmation: the service and what has been typed.
+    ConfirmDelete {
+        /// Service id.
+        id: String,
+        /// Its FQDN (to type).
+        name: String,
+        /// CDP or CMG.
+        kind: HostedKind,
+        /// Typed so far.
+        typed: String,
+    },
+    /// A message to acknowledge.
+    Message(String),
+}
+
+/// The console.
+pub struct App {
+    /// The site as the console knows it.
+    pub model: Model,
+    /// Bindings.
+    pub keymap: Keymap,
+    /// Selected tree node.
+    pub node: Node,
+    /// Focused pane.
+    pub focus: Focus,
+    /// Selected row per node.
+    pub selected: HashMap<Node, usize>,
+    /// List filter (case-insensitive substring).
+    pub filter: String,
+    /// Modal, if any.
+    pub modal: Option<Modal>,
+    /// Theme name in use.
+    pub theme: String,
+    /// One-line notice in the footer (last action's result).
+    pub notice: Option<String>,
+    /// Logs view: follow new lines.
+    pub follow_logs: bool,
+    /// Set when the app should leave.
+    pub quit: bool,
+    /// The open form (wizard, Properties, Proxy tab), drawn over the main screen.
+    pub form: Option<Box<dyn Form>>,
+    /// Opens the create wizard of a node (set by the console; tests may replace it).
+    pub wizard_factory: Option<fn(HostedKind, &Model) -> Box<dyn Form>>,
+    /// Opens Properties of a service or site system (set by the console).
+    pub properties_factory: Option<fn(&App) -> Option<Box<dyn Form>>>,
+    next_request: u64,
+    pending: HashMap<u64, String>,
+    pending_form: HashMap<u64, &'static str>,
+}
+
+impl App {
+    /// A console with an empty model.
+    pub fn new(keymap: Keymap, theme: &str, log_capacity: usize) -> Self {
+        App {
+            model: Model::new(log_capacity),
+            keymap,
+            node: Node::Cdps,
+            focus: Focus::List,
+            selected: HashMap::new(),
+            filter: String::new(),
+            modal: None,
+            theme: theme.to_string(),
+            notice: None,
+            follow_logs: true,
+            quit: false,
+            form: None,
+            wizard_factory: None,
+            properties_factory: None,
+            next_request: 1,
+            pending: HashMap::new(),
+            pending_form: HashMap::new(),
+        }
+    }
+
+    fn request(&mut self, what: &str, req: Request) -> Effect {
+        let id = self.next_request;
+        self.next_request += 1;
+        self.pending.insert(id, what.to_string());
+        Effect::Request(id, req)
+    }
+
+    /// The services listed in the current node (filtered), if it lists services.
+    pub fn services(&self) -> Vec<&ServiceView> {
+        let list = match self.node {
+            Node::Cdps => &self.model.cdps,
+            Node::Cmgs => &self.model.cmgs,
+            _ => return Vec::new(),
+        };
+        let f = self.filter.to_ascii_lowercase();
+        list.iter()
+            .filter(|s| {
+                f.is_empty()
+                    || s.service_fqdn.to_ascii_lowercase().contains(&f)
+                    || s.description.to_ascii_lowercase().contains(&f)
+            })
+            .collect()
+    }
+
+    /// Rows in the current node's list (for moving the selection).
+    pub fn row_count(&self) -> usize {
+        match self.node {
+            Node::Cdps | Node::Cmgs => self.services().len(),
+            Node::SiteSystems => self.model.site_systems.len(),
+            Node::Alerts => self.model.alerts.len(),
+            Node::StatusMessages => self.model.status.len(),
+            Node::Logs => self.model.logs.len(),
+            Node::Overview | Node::Content => 0,
+        }
+    }
+
+    /// Selected row of the current node.
+    pub fn row(&self) -> usize {
+        self.selected
+            .get(&self.node)
+            .copied()
+            .unwrap_or(0)
+            .min(self.row_count().saturating_sub(1))
+    }
+
+    /// The selected service, if the node lists services.
+    pub fn selected_service(&self) -> Option<&ServiceView> {
+        self.services().get(self.row()).copied()
+    }
+
+    /// Why service actions are unavailable, if they are.
+    pub fn write_blocked(&self) -> Option<&'static str> {
+        if !self.model.can_write() {
+            Some("the Read-only Analyst role may only read")
+        } else {
+            None
+        }
+    }
+
+    /// The actions valid here, for the footer and help (each view lists its own).
+    pub fn commands(&self) -> Vec<Action> {
+        if let Some(form) = &self.form {
+            return form.commands();
+        }
+        let mut v = vec![Action::Up, Action::Down, Action::FocusNext];
+        match self.node {
+            Node::Cdps | Node::Cmgs => v.extend([
+                Action::Create,
+                Action::Start,
+                Action::Stop,
+                Action::Delete,
+                Action::Open,
+                Action::Refresh,
+                Action::Logs,
+                Action::Alerts,
+                Action::Filter,
+            ]),
+            Node::SiteSystems => v.extend([Action::Open, Action::Refresh]),
+            Node::Logs | Node::Alerts | Node::StatusMessages => {
+                v.extend([Action::Refresh, Action::Filter])
+            }
+            Node::Overview | Node::Content => v.push(Action::Refresh),
+        }
+        v.extend([Action::Palette, Action::Help, Action::Quit]);
+        v
+    }
+
+    fn form_outcome(&mut self, out: Outcome) -> Vec<Effect> {
+        if let Some(n) = out.notice {
+            self.notice = Some(n);
+        }
+        if out.close {
+            self.form = None;
+        }
+        out.requests
+            .into_iter()
+            .map(|r| {
+                let id = self.next_request;
+                self.next_request += 1;
+                self.pending_form.insert(id, r.tag);
+                self.pending.insert(id, r.what);
+                Effect::Request(id, r.request)
+            })
+            .collect()
+    }
+
+    /// Applies a network message.
+    pub fn on_net(&mut self, msg: NetMsg) -> Vec<Effect> {
+        if let NetMsg::Reply { id, result } = &msg
+            && let Some(tag) = self.pending_form.remove(id)
+        {
+            self.pending.remove(id);
+            let Some(mut form) = self.form.take() else {
+                return Vec::new();
+            };
+            let out = form.on_reply(tag, result, &self.model);
+            self.form = Some(form);
+            return self.form_outcome(out);
+        }
+        if let (NetMsg::Event(ev), Some(form)) = (&msg, self.form.as_mut()) {
+            form.on_event(ev, &self.model);
+        }
+        match msg {
+            NetMsg::Connected => self.model.link = Link::Connected,
+            NetMsg::Snapshot(s) => {
+                self.model.load(*s);
+                self.model.link = Link::Connected;
+            }
+            NetMsg::Event(ev) => {
+                if !self.model.apply(&ev) {
+                    return vec![self.request("resynchronise", Request::Reload)];
+                }
+            }
+            NetMsg::Disconnected { reason, attempt } => {
+                self.model.link = Link::Disconnected { reason, attempt }
+            }
+            NetMsg::Reply { id, result } => {
+                let what = self.pending.remove(&id).unwrap_or_default();
+                match result {
+                    Ok(_) => self.notice = Some(format!("{what}: accepted")),
+                    Err(e) => self.modal = Some(Modal::Message(format!("{what} failed: {e}"))),
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    /// Applies a key press.
+    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if let Some(mut form) = self.form.take() {
+            if self.keymap.action(&key, Context::Global) == Some(Action::ForceQuit) {
+                self.quit = true;
+                return vec![Effect::Quit];
+            }
+            let out = form.on_key(key, &self.keymap, &self.model);
+            self.form = Some(form);
+            return self.form_outcome(out);
+        }
+        if let Some(modal) = self.modal.clone() {
+            return self.on_modal_key(modal, key);
+        }
+        let Some(action) = self.keymap.action(&key, Context::Main) else {
+            return Vec::new();
+        };
+        self.on_action(action)
+    }
+
+    fn move_sel(&mut self, delta: i64) {
+        match self.focus {
+            Focus::Tree => {
+                let nodes = selectable();
+                let i = nodes.iter().position(|n| *n == self.node).unwrap_or(0) as i64;
+                let j = (i + delta).clamp(0, nodes.len() as i64 - 1) as usize;
+                self.node = nodes[j];
+            }
+            _ => {
+                let n = self.row_count() as i64;
+                if n == 0 {
+                    return;
+                }
+                let j = (self.row() as i64 + delta).clamp(0, n - 1) as usize;
+                self.selected.insert(self.node, j);
+                if self.node == Node::Logs {
+                    self.follow_logs = j as i64 == n - 1;
+                }
+            }
+        }
+    }
+
+    fn service_action(&mut self, action: ServiceAction) -> Vec<Effect> {
+        if let Some(why) = self.write_blocked() {
+            self.notice = Some(format!("{}: not available ({why})", action.verb()));
+            return Vec::new();
+        }
+        let Some(s) = self.selected_service().cloned() else {
+            self.notice = Some("select a service first".into());
+            return Vec::new();
+        };
+        if let Err(why) = action.allowed_in(s.status) {
+            self.notice = Some(why);
+            return Vec::new();
+        }
+        let kind = if s.kind == "cmg" {
+            HostedKind::Cmg
+        } else {
+            HostedKind::Cdp
+        };
+        if action == ServiceAction::Delete {
+            self.modal = Some(Modal::ConfirmDelete {
+                id: s.id,
+                name: s.service_fqdn,
+                kind,
+                typed: String::new(),
+            });
+            return Vec::new();
+        }
+        let what = format!("{} {}", action.verb(), s.service_fqdn);
+        vec![self.request(
+            &what,
+            Request::Act {
+                kind,
+                id: s.id,
+                action,
+            },
+        )]
+    }
+
+    /// Performs an action of the main screen.
+    pub fn on_action(&mut self, action: Action) -> Vec<Effect> {
+        self.notice = None;
+        match action {
+            Action::Up => self.move_sel(-1),
+            Action::Down => self.move_sel(1),
+            Action::FocusNext | Action::FocusPrev => {
+                let order = [Focus::Tree, Focus::List, Focus::Details];
+                let i = order.iter().position(|f| *f == self.focus).unwrap_or(0);
+                let step = if action == Action::FocusNext {
+                    1
+                } else {
+                    order.len() - 1
+                };
+                self.focus = order[(i + step) % order.len()];
+            }
+            Action::Open => {
+                if self.focus == Focus::Tree {
+                    self.focus = Focus::List;
+                } else if let Some(open) = self.properties_factory {
+                    self.form = open(self);
+                }
+            }
+            Action::Create => {
+                if let Some(why) = self.write_blocked() {
+                    self.notice = Some(format!("create: not available ({why})"));
+                } else {
+                    let kind = match self.node {
+                        Node::Cmgs => Some(HostedKind::Cmg),
+                        Node::Cdps | Node::Overview => Some(HostedKind::Cdp),
+                        _ => None,
+                    };
+                    match (kind, self.wizard_factory) {
+                        (Some(k), Some(open)) => self.form = Some(open(k, &self.model)),
+                        (None, _) => self.notice = Some(
+                            "create: choose Cloud Distribution Points or Cloud Management Gateway"
+                                .into(),
+                        ),
+                        (_, None) => {}
+                    }
+                }
+            }
+            Action::Start => return self.service_action(ServiceAction::Start),
+            Action::Stop => return self.service_action(ServiceAction::Stop),
+            Action::Delete => return self.service_action(ServiceAction::Delete),
+            Action::Refresh => return vec![self.request("refresh", Request::Reload)],
+            Action::Logs => {
+                self.node = Node::Logs;
+                if let Some(s) = self.selected_service() {
+                    self.filter = s.name.clone();
+                }
+                self.follow_logs = true;
+            }
+            Action::Alerts => {
+                self.node = Node::Alerts;
+                self.filter.clear();
+            }
+            Action::Filter => self.modal = Some(Modal::Filter),
+            Action::Palette => self.modal = Some(Modal::Palette(String::new())),
+            Action::Help => self.modal = Some(Modal::Help),
+            Action::Quit | Action::ForceQuit => {
+                self.quit = true;
+                return vec![Effect::Quit];
+            }
+            Action::Back => {
+                if !self.filter.is_empty() {
+                    self.filter.clear();
+                } else {
+                    self.focus = Focus::Tree;
+                }
+            }
+            Action::NextField
+            | Action::PrevField
+            | Action::NextPage
+            | Action::PrevPage
+            | Action::Submit => {}
+        }
+        Vec::new()
+    }
+
+    fn on_modal_key(&mut self, modal: Modal, key: KeyEvent) -> Vec<Effect> {
+        let action = self.keymap.action(&key, Context::Global);
+        if action == Some(Action::ForceQuit) {
+            self.quit = true;
+            return vec![Effect::Quit];
+        }
+        match modal {
+            Modal::Help | Modal::Message(_) => {
+                if matches!(
+                    key.code,
+                    KeyCode::Esc | KeyCode::Enter | KeyCode::Char('q') | KeyCode::Char('?')
+                ) {
+                    self.modal = None;
+                }
+            }
+            Modal::Filter => match key.code {
+                KeyCode::Esc => {
+                    self.filter.clear();
+                    self.modal = None;
+                }
+                KeyCode::Enter => self.modal = None,
+                KeyCode::Backspace => {
+                    self.filter.pop();
+                }
+                KeyCode::Char(c) => self.filter.push(c),
+                _ => {}
+            },
+            Modal::Palette(mut text) => match key.code {
+                KeyCode::Esc => self.modal = None,
+                KeyCode::Enter => {
+                    self.modal = None;
+                    return self.run_command(text.trim());
+                }
+                KeyCode::Backspace => {
+                    text.pop();
+                    self.modal = Some(Modal::Palette(text));
+                }
+                KeyCode::Char(c) => {
+                    text.push(c);
+                    self.modal = Some(Modal::Palette(text));
+                }
+                _ => {}
+            },
+            Modal::ConfirmDelete {
+                id,
+                name,
+                kind,
+                mut typed,
+            } => match key.code {
+                // Cancel is the default: Esc, or Enter before the name matches.
+                KeyCode::Esc => self.modal = None,
+                KeyCode::Enter => {
+                    self.modal = None;
+                    if typed.eq_ignore_ascii_case(&name) {
+                        let what = format!("delete {name}");
+                        return vec![self.request(
+                            &what,
+                            Request::Act {
+                                kind,
+                                id,
+                                action: ServiceAction::Delete,
+                            },
+                        )];
+                    }
+                    self.notice = Some("delete cancelled".into());
+                }
+                KeyCode::Backspace => {
+                    typed.pop();
+                    self.modal = Some(Modal::ConfirmDelete {
+                        id,
+                        name,
+                        kind,
+                        typed,
+                    });
+                }
+                KeyCode::Char(c) => {
+                    typed.push(c);
+                    self.modal = Some(Modal::ConfirmDelete {
+                        id,
+                        name,
+                        kind,
+                        typed,
+                    });
+                }
+                _ => {}
+            },
+        }
+        Vec::new()
+    }
+
+    /// Runs a palette command (`cdp`, `cmg`, `alerts`, `logs`, `proxy`, `theme NAME`, `quit`, …).
+    pub fn run_command(&mut self, cmd: &str) -> Vec<Effect> {
+        let mut words = cmd.split_whitespace();
+        let node = match words.next().unwrap_or("") {
+            "cdp" | "cdps" => Some(Node::Cdps),
+            "cmg" | "cmgs" => Some(Node::Cmgs),
+            "alerts" => Some(Node::Alerts),
+            "logs" => Some(Node::Logs),
+            "status" | "status-messages" => Some(Node::StatusMessages),
+            "proxy" | "servers" => Some(Node::SiteSystems),
+            "overview" => Some(Node::Overview),
+            "content" => Some(Node::Content),
+            "theme" => {
+                match words.next() {
+                    Some(name) => self.theme = name.to_string(),
+                    None => self.notice = Some("usage: :theme NAME".into()),
+                }
+                return Vec::new();
+            }
+            "q" | "quit" => {
+                self.quit = true;
+                return vec![Effect::Quit];
+            }
+            "create" => {
+                self.node = match words.next() {
+                    Some("cmg") => Node::Cmgs,
+                    _ => Node::Cdps,
+                };
+                return self.on_action(Action::Create);
+            }
+            "" => None,
+            other => {
+                self.notice = Some(format!(
+                    "unknown command :{other} (try :cdp, :cmg, :alerts, :logs, :proxy, :create cdp, :theme NAME, :quit)"
+                ));
+                None
+            }
+        };
+        if let Some(n) = node {
+            self.node = n;
+            self.filter.clear();
+            self.focus = Focus::List;
+        }
+        Vec::new()
+    }
+}

@@ -1,0 +1,172 @@
+//! The console's terminal and event loop: raw mode and the alternate screen, restored on exit,
+//! panic and SIGHUP; keys from a reader thread, network messages from the worker; a redraw only
+//! when something changed, at most `max_fps` times a second.
+
+use super::app::{App, Effect, NetMsg};
+use super::keymap::Keymap;
+use super::theme::Theme;
+use super::ui;
+use crate::cli::connect::SiteArgs;
+use crate::config::Config;
+use crossterm::event::{self, Event, KeyEventKind};
+use crossterm::execute;
+use crossterm::terminal::{
+    EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
+};
+use ratatui::Terminal;
+use ratatui::backend::CrosstermBackend;
+use std::io::{IsTerminal, stdout};
+use std::process::ExitCode;
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+fn restore() {
+    let _ = disable_raw_mode();
+    let _ = execute!(
+        stdout(),
+        LeaveAlternateScreen,
+        crossterm::cursor::Show,
+        crossterm::event::DisableMouseCapture
+    );
+}
+
+/// The theme to draw with: the named one, or colourless when `NO_COLOR` is set.
+pub fn theme_for(name: &str, config: &Config) -> Theme {
+    let user_dir = config
+        .apply_paths(&crate::paths::Paths::resolve())
+        .themes_dir;
+    let theme = Theme::load(name, Some(&user_dir))
+        .unwrap_or_else(|_| Theme::load("default", None).unwrap_or_else(|_| Theme::monochrome()));
+    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
+        theme.without_colors()
+    } else {
+        theme
+    }
+}
+
+/// Opens the console.
+pub async fn run(site: SiteArgs) -> ExitCode {
+    if !std::io::stdin().is_terminal() || !stdout().is_terminal() {
+        return crate::cli::output::fail(
+            "the console needs a terminal; use the scripting commands (cloudsite --help) otherwise",
+        );
+    }
+    let config = match Config::load(&crate::paths::Paths::resolve()) {
+        Ok(c) => c,
+        Err(e) => return crate::cli::output::fail(e.lines().join("\n")),
+    };
+    let keymap = match Keymap::from_config(&config.keys) {
+        Ok(k) => k,
+        Err(problems) => return crate::cli::output::fail(problems.join("\n")),
+    };
+    let mut app = App::new(
+        keymap,
+        &config.console.theme,
+        config.console.log_buffer_lines as usize,
+    );
+    let mut theme = theme_for(&app.theme, &config);
+
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        restore();
+        default_hook(info);
+    }));
+    if enable_raw_mode().is_err() {
+        return crate::cli::output::fail("cannot put the terminal in raw mode");
+    }
+    let _ = execute!(stdout(), EnterAlternateScreen);
+    if config.console.mouse {
+        let _ = execute!(stdout(), crossterm::event::EnableMouseCapture);
+    }
+    let mut terminal = match Terminal::new(CrosstermBackend::new(stdout())) {
+        Ok(t) => t,
+        Err(e) => {
+            restore();
+            return crate::cli::output::fail(format!("cannot draw on this terminal: {e}"));
+        }
+    };
+
+    let (net_tx, mut net_rx) = mpsc::unbounded_channel::<NetMsg>();
+    let (req_tx, req_rx) = mpsc::unbounded_channel();
+    let worker = tokio::spawn(super::net::run(site, net_tx, req_rx));
+    let (key_tx, mut key_rx) = mpsc::unbounded_channel::<Event>();
+    std::thread::spawn(move || {
+        while let Ok(ev) = event::read() {
+            if key_tx.send(ev).is_err() {
+                break;
+            }
+        }
+    });
+    #[cfg(unix)]
+    let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+
+    let frame_gap = Duration::from_millis(1000 / u64::from(config.console.max_fps.max(1)));
+    let mut dirty = true;
+    let mut last_draw = Instant::now() - frame_gap;
+    loop {
+        if dirty && last_draw.elapsed() >= frame_gap {
+            let _ = terminal.draw(|f| ui::draw(f, &app, &theme));
+            last_draw = Instant::now();
+            dirty = false;
+        }
+        let wait = if dirty {
+            frame_gap.saturating_sub(last_draw.elapsed())
+        } else {
+            Duration::from_secs(3600)
+        };
+        let effects = tokio::select! {
+            Some(ev) = key_rx.recv() => {
+                dirty = true;
+                match ev {
+                    Event::Key(k) if k.kind != KeyEventKind::Release => app.on_key(k),
+                    _ => Vec::new(),
+                }
+            }
+            Some(msg) = net_rx.recv() => { dirty = true; app.on_net(msg) }
+            _ = tokio::time::sleep(wait) => Vec::new(),
+            _ = async {
+                #[cfg(unix)]
+                match hangup.as_mut() { Some(h) => { h.recv().await; } None => std::future::pending::<()>().await }
+                #[cfg(not(unix))]
+                std::future::pending::<()>().await
+            } => { app.quit = true; Vec::new() }
+        };
+        for e in effects {
+            match e {
+                Effect::Quit => app.quit = true,
+                Effect::Request(id, r) => {
+                    let _ = req_tx.send((id, r));
+                }
+            }
+        }
+        if theme.name != app.theme && !app.theme.is_empty() {
+            let wanted = app.theme.clone();
+            match Theme::load(
+                &wanted,
+                Some(
+                    &config
+                        .apply_paths(&crate::paths::Paths::resolve())
+                        .themes_dir,
+                ),
+            ) {
+                Ok(_) => theme = theme_for(&wanted, &config),
+                Err(e) => {
+                    app.notice = Some(format!("theme {wanted}: {e}"));
+                    app.theme = theme.name.clone();
+                }
+            }
+        }
+        if app.quit {
+            break;
+        }
+    }
+    restore();
+    drop(req_tx);
+    if let Ok(Some(conn)) = tokio::time::timeout(Duration::from_secs(3), worker)
+        .await
+        .map(|r| r.ok().flatten())
+    {
+        conn.close().await;
+    }
+    ExitCode::SUCCESS
+}

@@ -1,0 +1,88 @@
+//! Drawing the console: one function from the app state to a frame. Everything here is pure
+//! rendering, so views are tested with ratatui's `TestBackend`.
+
+pub mod chrome;
+pub mod lists;
+pub mod monitor;
+pub mod overview;
+pub mod style;
+
+use crate::console::app::{App, Modal, Node};
+use crate::console::theme::Theme;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::widgets::Paragraph;
+
+/// Smallest terminal the layout is drawn for.
+pub const MIN_SIZE: (u16, u16) = (80, 24);
+
+/// Draws the whole screen.
+pub fn draw(f: &mut Frame<'_>, app: &App, theme: &Theme) {
+    let area = f.area();
+    if area.width < MIN_SIZE.0 || area.height < MIN_SIZE.1 {
+        let msg = format!(
+            "cloudsite needs a terminal of at least {}×{} (this one is {}×{}). Enlarge the window.",
+            MIN_SIZE.0, MIN_SIZE.1, area.width, area.height
+        );
+        f.render_widget(
+            Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let rows = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([
+            Constraint::Length(1),
+            Constraint::Min(10),
+            Constraint::Length(1),
+        ])
+        .split(area);
+    chrome::header(f, rows[0], app, theme);
+    chrome::footer(f, rows[2], app, theme);
+    let cols = Layout::default()
+        .direction(Direction::Horizontal)
+        .constraints([Constraint::Length(32), Constraint::Min(40)])
+        .split(rows[1]);
+    chrome::tree(f, cols[0], app, theme);
+    main_pane(f, cols[1], app, theme);
+    if let Some(form) = &app.form {
+        let r = Rect {
+            x: area.x + 2,
+            y: area.y + 1,
+            width: area.width.saturating_sub(4),
+            height: area.height.saturating_sub(2),
+        };
+        f.render_widget(ratatui::widgets::Clear, r);
+        form.render(f, r, theme, &app.model);
+    }
+    if let Some(m) = &app.modal {
+        chrome::modal(f, area, app, theme, m);
+    }
+}
+
+fn main_pane(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    match app.node {
+        Node::Cdps | Node::Cmgs | Node::SiteSystems => {
+            let parts = Layout::default()
+                .direction(Direction::Vertical)
+                .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
+                .split(area);
+            lists::list(f, parts[0], app, theme);
+            lists::details(f, parts[1], app, theme);
+        }
+        Node::Alerts => monitor::alerts(f, area, app, theme),
+        Node::StatusMessages => monitor::status(f, area, app, theme),
+        Node::Logs => monitor::logs(f, area, app, theme),
+        Node::Overview => overview::overview(f, area, app, theme),
+        Node::Content => overview::content(f, area, app, theme),
+    }
+}
+
+/// True when a modal that takes typed text is open (the event loop keeps keys raw then).
+pub fn typing(app: &App) -> bool {
+    matches!(
+        app.modal,
+        Some(Modal::Filter | Modal::Palette(_) | Modal::ConfirmDelete { .. })
+    )
+}

@@ -89,7 +89,7 @@ pub fn tree(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let items: Vec<ListItem<'_>> = TREE
         .iter()
         .map(|(depth, label, node)| {
-            let indent = "  ".repeat(usize::from(*depth));
+            let indent = " ".repeat(usize::from(*depth));
             let text = format!("{indent}{label}");
             let style = match node {
                 Some(n) if *n == app.node => of(

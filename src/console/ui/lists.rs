@@ -15,88 +15,180 @@ fn gb(quota: u32) -> String {
     format!("– / {quota} GB")
 }
 
+/// A column: header, width, and its cells for each row.
+struct Col<'a> {
+    header: &'static str,
+    width: Constraint,
+    min: u16,
+    cells: Vec<Cell<'a>>,
+}
+
+/// Keeps the columns that fit `width`, in order of importance (the first two always); the
+/// details pane shows whatever is left out.
+fn fit(cols: Vec<Col<'_>>, width: u16) -> (Vec<&'static str>, Vec<Constraint>, Vec<Row<'_>>) {
+    let mut used = 0u16;
+    let mut keep = Vec::new();
+    for (i, c) in cols.into_iter().enumerate() {
+        let need = c.min + 1;
+        if i < 2 || used + need <= width {
+            used += need;
+            keep.push(c);
+        }
+    }
+    let n = keep.first().map(|c| c.cells.len()).unwrap_or(0);
+    let headers = keep.iter().map(|c| c.header).collect();
+    let widths = keep.iter().map(|c| c.width).collect();
+    let mut columns: Vec<std::vec::IntoIter<Cell<'_>>> =
+        keep.into_iter().map(|c| c.cells.into_iter()).collect();
+    let rows = (0..n)
+        .map(|_| {
+            Row::new(
+                columns
+                    .iter_mut()
+                    .filter_map(|c| c.next())
+                    .collect::<Vec<_>>(),
+            )
+        })
+        .collect();
+    (headers, widths, rows)
+}
+
+fn col<'a>(header: &'static str, min: u16, fill: bool, cells: Vec<Cell<'a>>) -> Col<'a> {
+    Col {
+        header,
+        width: if fill {
+            Constraint::Min(min)
+        } else {
+            Constraint::Length(min)
+        },
+        min,
+        cells,
+    }
+}
+
 /// The list of the current node.
 pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Focus::List;
     let header_style = of(theme, Role::Header);
-    let (title, header, widths, rows): (String, Vec<&str>, Vec<Constraint>, Vec<Row<'_>>) =
-        match app.node {
-            Node::Cdps => {
-                let rows = app
-                    .services()
-                    .into_iter()
-                    .map(|s| cdp_row(s, theme))
-                    .collect();
-                (
-                    "Cloud Distribution Points".into(),
-                    vec![
+    let width = area.width.saturating_sub(2);
+    let services = app.services();
+    let status = |v: &[&ServiceView]| v.iter().map(|s| status_cell(s, theme)).collect::<Vec<_>>();
+    let text = |v: &[&ServiceView], g: &dyn Fn(&ServiceView) -> String| {
+        v.iter().map(|s| Cell::from(g(s))).collect::<Vec<_>>()
+    };
+    let (title, (header, widths, rows)) = match app.node {
+        Node::Cdps => (
+            "Cloud Distribution Points".to_string(),
+            fit(
+                vec![
+                    col(
                         "Service Name",
-                        "Status",
-                        "Region",
+                        22,
+                        true,
+                        text(&services, &|s| s.service_fqdn.clone()),
+                    ),
+                    col("Status", 12, false, status(&services)),
+                    col("Region", 12, false, text(&services, &|s| s.region.clone())),
+                    col(
                         "Storage/quota",
-                        "Transfer 30d",
+                        14,
+                        false,
+                        text(&services, &|s| gb(s.storage.quota_gb)),
+                    ),
+                    col(
+                        "Transfer 30 days",
+                        16,
+                        false,
+                        text(&services, &|s| gb(s.transfer.quota_gb)),
+                    ),
+                    col(
                         "Description",
-                    ],
+                        12,
+                        true,
+                        text(&services, &|s| s.description.clone()),
+                    ),
+                ],
+                width,
+            ),
+        ),
+        Node::Cmgs => (
+            "Cloud Management Gateway".to_string(),
+            fit(
+                vec![
+                    col(
+                        "Name",
+                        22,
+                        true,
+                        text(&services, &|s| s.service_fqdn.clone()),
+                    ),
+                    col("Status", 12, false, status(&services)),
+                    col("Region", 12, false, text(&services, &|s| s.region.clone())),
+                    col(
+                        "VM instances",
+                        12,
+                        false,
+                        text(&services, &|s| s.vm_instances.to_string()),
+                    ),
+                    col(
+                        "Outbound 14 days",
+                        16,
+                        false,
+                        text(&services, &|s| gb(s.transfer.quota_gb)),
+                    ),
+                    col(
+                        "Serve content",
+                        13,
+                        false,
+                        text(&services, &|s| {
+                            s.cmg
+                                .as_ref()
+                                .map(|c| if c.serve_content { "Yes" } else { "No" })
+                                .unwrap_or("")
+                                .to_string()
+                        }),
+                    ),
+                ],
+                width,
+            ),
+        ),
+        _ => {
+            let systems = &app.model.site_systems;
+            let proxy =
+                |s: &crate::api::wire::SiteSystemView| match (&s.proxy.enabled, &s.proxy.server) {
+                    (true, Some(server)) => format!("{server}:{}", s.proxy.port),
+                    _ => "none".into(),
+                };
+            (
+                "Servers and Site System Roles".to_string(),
+                fit(
                     vec![
-                        Constraint::Min(22),
-                        Constraint::Length(12),
-                        Constraint::Length(12),
-                        Constraint::Length(15),
-                        Constraint::Length(16),
-                        Constraint::Min(8),
+                        col(
+                            "Name",
+                            20,
+                            false,
+                            systems.iter().map(|s| Cell::from(s.name.clone())).collect(),
+                        ),
+                        col(
+                            "Proxy",
+                            24,
+                            false,
+                            systems.iter().map(|s| Cell::from(proxy(s))).collect(),
+                        ),
+                        col(
+                            "Roles",
+                            20,
+                            true,
+                            systems
+                                .iter()
+                                .map(|s| Cell::from(s.roles.join(", ")))
+                                .collect(),
+                        ),
                     ],
-                    rows,
-                )
-            }
-            Node::Cmgs => {
-                let rows = app
-                    .services()
-                    .into_iter()
-                    .map(|s| cmg_row(s, theme))
-                    .collect();
-                (
-                    "Cloud Management Gateway".into(),
-                    vec!["Name", "Status", "Region", "VMs", "Outbound 14d", "Content"],
-                    vec![
-                        Constraint::Min(22),
-                        Constraint::Length(12),
-                        Constraint::Length(12),
-                        Constraint::Length(4),
-                        Constraint::Length(16),
-                        Constraint::Length(8),
-                    ],
-                    rows,
-                )
-            }
-            _ => {
-                let rows = app
-                    .model
-                    .site_systems
-                    .iter()
-                    .map(|s| {
-                        let proxy = match (&s.proxy.enabled, &s.proxy.server) {
-                            (true, Some(server)) => format!("{server}:{}", s.proxy.port),
-                            _ => "none".into(),
-                        };
-                        Row::new(vec![
-                            Cell::from(s.name.clone()),
-                            Cell::from(s.roles.join(", ")),
-                            Cell::from(proxy),
-                        ])
-                    })
-                    .collect();
-                (
-                    "Servers and Site System Roles".into(),
-                    vec!["Name", "Roles", "Proxy"],
-                    vec![
-                        Constraint::Length(24),
-                        Constraint::Min(30),
-                        Constraint::Length(28),
-                    ],
-                    rows,
-                )
-            }
-        };
+                    width,
+                ),
+            )
+        }
+    };
     let empty = rows.is_empty();
     let title = if app.filter.is_empty() {
         title
@@ -153,33 +245,6 @@ fn status_cell<'a>(s: &ServiceView, theme: &Theme) -> Cell<'a> {
         s.status.as_str().to_string(),
         of(theme, state_role(s.status)),
     ))
-}
-
-fn cdp_row<'a>(s: &ServiceView, theme: &Theme) -> Row<'a> {
-    Row::new(vec![
-        Cell::from(s.service_fqdn.clone()),
-        status_cell(s, theme),
-        Cell::from(s.region.clone()),
-        Cell::from(gb(s.storage.quota_gb)),
-        Cell::from(gb(s.transfer.quota_gb)),
-        Cell::from(s.description.clone()),
-    ])
-}
-
-fn cmg_row<'a>(s: &ServiceView, theme: &Theme) -> Row<'a> {
-    Row::new(vec![
-        Cell::from(s.service_fqdn.clone()),
-        status_cell(s, theme),
-        Cell::from(s.region.clone()),
-        Cell::from(s.vm_instances.to_string()),
-        Cell::from(gb(s.transfer.quota_gb)),
-        Cell::from(
-            s.cmg
-                .as_ref()
-                .map(|c| if c.serve_content { "Yes" } else { "No" })
-                .unwrap_or(""),
-        ),
-    ])
 }
 
 /// The details pane for the selected row.

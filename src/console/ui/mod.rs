@@ -42,7 +42,10 @@ pub fn draw(f: &mut Frame<'_>, app: &App, theme: &Theme) {
     chrome::footer(f, rows[2], app, theme);
     let cols = Layout::default()
         .direction(Direction::Horizontal)
-        .constraints([Constraint::Length(32), Constraint::Min(40)])
+        .constraints([
+            Constraint::Length(if area.width >= 110 { 32 } else { 28 }),
+            Constraint::Min(40),
+        ])
         .split(rows[1]);
     chrome::tree(f, cols[0], app, theme);
     main_pane(f, cols[1], app, theme);

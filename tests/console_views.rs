@@ -1,0 +1,381 @@
+//! Every main view rendered with ratatui's TestBackend at 100×30 and 80×24 (insta snapshots),
+//! and the app driven key by key: navigation, filter, palette, delete confirmation, read-only.
+
+use cloudsite::api::wire::{
+    CertificateView, EventView, InstanceView, LogLineView, ServiceView, SiteSystemView, SiteView,
+    StatusMessageView,
+};
+use cloudsite::console::app::{App, Effect, Focus, Modal, NetMsg, Node, Request};
+use cloudsite::console::keymap::Keymap;
+use cloudsite::console::model::Snapshot;
+use cloudsite::console::theme::Theme;
+use cloudsite::console::ui;
+use cloudsite::domain::proxy::ProxySettings;
+use cloudsite::domain::service::{
+    CDP_STORAGE_DEFAULT, CDP_TRANSFER_DEFAULT, Environment, ServiceState,
+};
+use cloudsite::domain::task::Level;
+use cloudsite::site::repo_site::AlertView;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn service(id: &str, fqdn: &str, kind: &str, status: ServiceState) -> ServiceView {
+    ServiceView {
+        id: id.into(),
+        kind: kind.into(),
+        service_fqdn: fqdn.into(),
+        name: fqdn.split('.').next().unwrap().into(),
+        status,
+        status_details: (status == ServiceState::Error)
+            .then(|| "the operation failed in the cloud: injected fault".into()),
+        subscription_id: "3f2504e0-4f89-11d3-9a0c-0305e82c3301".into(),
+        environment: Environment::AzurePublicCloud,
+        region: "WestEurope".into(),
+        resource_group: None,
+        description: format!("{kind} for Europe"),
+        vm_instances: 2,
+        instances: vec![
+            InstanceView {
+                id: "IN_0".into(),
+                state: "ReadyRole".into(),
+                address: Some("127.0.0.1:40001".into()),
+            },
+            InstanceView {
+                id: "IN_1".into(),
+                state: "ReadyRole".into(),
+                address: Some("127.0.0.1:40002".into()),
+            },
+        ],
+        storage: CDP_STORAGE_DEFAULT,
+        transfer: CDP_TRANSFER_DEFAULT,
+        cmg: None,
+        certificate: CertificateView {
+            thumbprint: "9CEA69D045BED5A64921981958CAF0AE6CEF9786".into(),
+            subject_cn: Some(fqdn.into()),
+            not_after: "2027-11-23T00:00:00Z".into(),
+            wildcard: false,
+        },
+        cname_target: format!("{}.cloudapp.net", fqdn.split('.').next().unwrap()),
+        created: "2026-11-22T10:00:00.000Z".into(),
+        updated: "2026-11-22T10:05:00.000Z".into(),
+    }
+}
+
+fn snapshot(role: &str) -> Snapshot {
+    let mut cmg = service("m1", "cmg1.contoso.com", "cmg", ServiceState::Provisioning);
+    cmg.cmg = Some(cloudsite::api::wire::CmgSettings {
+        vm_size: "Standard_A2_v2".into(),
+        check_crl: true,
+        enforce_tls12: true,
+        serve_content: true,
+        egress_alerts: false,
+        stop_at_critical: false,
+        storage_alerts: false,
+        trusted_roots: Vec::new(),
+    });
+    Snapshot {
+        site: Some(SiteView {
+            site_code: "PS1".into(),
+            server_name: "SITESRV".into(),
+            version: "0.1.0".into(),
+            role: role.into(),
+        }),
+        cdps: vec![
+            service("c1", "cdp1.contoso.com", "cdp", ServiceState::Ready),
+            service("c2", "cdp2.contoso.com", "cdp", ServiceState::Stopped),
+            service("c3", "cdp3.contoso.com", "cdp", ServiceState::Error),
+        ],
+        cmgs: vec![cmg],
+        site_systems: vec![SiteSystemView {
+            name: "SITESRV".into(),
+            roles: vec!["Site server".into(), "Site system".into()],
+            proxy: ProxySettings {
+                enabled: true,
+                server: Some("proxy.contoso.com".into()),
+                port: 8080,
+                account: None,
+                has_password: false,
+            },
+        }],
+        alerts: vec![AlertView {
+            id: "a1".into(),
+            type_id: "proxy_failure".into(),
+            service_id: Some("c3".into()),
+            name: "Proxy refused the connection to the cloud".into(),
+            severity: 1,
+            state: 0,
+            occurrences: 2,
+            first_seen: Some("2026-11-22T10:00:00.000Z".into()),
+            last_seen: Some("2026-11-22T10:04:00.000Z".into()),
+            details: serde_json::Value::Null,
+            skip_until: None,
+            comments: Vec::new(),
+            closed_by: None,
+            enabled: true,
+        }],
+        status: vec![StatusMessageView {
+            id: 1,
+            message_id: 9409,
+            severity: Level::Info,
+            component: "SMS_CLOUD_SERVICES_MANAGER".into(),
+            service_id: Some("c1".into()),
+            text: "The cloud distribution point cdp1.contoso.com is provisioned and ready.".into(),
+            time: "2026-11-22T10:05:00.000Z".into(),
+        }],
+        logs: vec![
+            log(Level::Info, "Starting to Deploy Service"),
+            log(
+                Level::Warning,
+                "Waiting for check if container exists. Will check again in 10 seconds",
+            ),
+            log(
+                Level::Error,
+                "Create task for service cdp3 failed: injected fault",
+            ),
+        ],
+        tasks: Vec::new(),
+    }
+}
+
+fn log(level: Level, message: &str) -> LogLineView {
+    LogLineView {
+        file: "CloudMgr.log".into(),
+        time: "2026-11-22T10:01:00.000Z".into(),
+        component: "SMS_CLOUD_SERVICES_MANAGER".into(),
+        level,
+        message: message.into(),
+    }
+}
+
+fn app(role: &str) -> App {
+    let mut app = App::new(Keymap::default(), "default", 1000);
+    app.on_net(NetMsg::Connected);
+    app.on_net(NetMsg::Snapshot(Box::new(snapshot(role))));
+    app
+}
+
+fn render(app: &App, w: u16, h: u16) -> String {
+    let theme = Theme::load("default", None).unwrap();
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| ui::draw(f, app, &theme)).unwrap();
+    let buf = term.backend().buffer().clone();
+    (0..h)
+        .map(|y| {
+            (0..w)
+                .map(|x| buf[(x, y)].symbol().to_string())
+                .collect::<String>()
+                .trim_end()
+                .to_string()
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent::new(code, KeyModifiers::NONE)
+}
+
+fn press(app: &mut App, keys: &str) -> Vec<Effect> {
+    keys.chars()
+        .flat_map(|c| app.on_key(key(KeyCode::Char(c))))
+        .collect()
+}
+
+#[test]
+fn every_view_at_both_sizes() {
+    for (w, h) in [(100, 30), (80, 24)] {
+        for node in [
+            Node::Overview,
+            Node::Cdps,
+            Node::Cmgs,
+            Node::SiteSystems,
+            Node::Alerts,
+            Node::StatusMessages,
+            Node::Logs,
+            Node::Content,
+        ] {
+            let mut a = app("full-admin");
+            a.node = node;
+            insta::assert_snapshot!(format!("{node:?}_{w}x{h}"), render(&a, w, h));
+        }
+    }
+}
+
+#[test]
+fn loading_state_is_the_first_frame() {
+    let a = App::new(Keymap::default(), "default", 100);
+    let text = render(&a, 100, 30);
+    assert!(
+        text.contains("loading…") && text.contains("connecting") && text.contains("Loading…"),
+        "{text}"
+    );
+    insta::assert_snapshot!("loading_100x30", text);
+}
+
+#[test]
+fn too_small_a_terminal_gets_a_message() {
+    let text = render(&app("full-admin"), 60, 20);
+    assert!(
+        text.contains("at least 80×24") && text.contains("60×20"),
+        "{text}"
+    );
+}
+
+#[test]
+fn modals_render() {
+    let mut a = app("full-admin");
+    press(&mut a, "?");
+    insta::assert_snapshot!("help_100x30", render(&a, 100, 30));
+    let mut a = app("full-admin");
+    a.on_key(key(KeyCode::Delete));
+    press(&mut a, "cdp1");
+    insta::assert_snapshot!("confirm_delete_100x30", render(&a, 100, 30));
+}
+
+#[test]
+fn navigation_filter_and_palette() {
+    let mut a = app("full-admin");
+    assert_eq!((a.node, a.focus), (Node::Cdps, Focus::List));
+    press(&mut a, "j");
+    assert_eq!(
+        a.selected_service().unwrap().service_fqdn,
+        "cdp2.contoso.com"
+    );
+    press(&mut a, "/");
+    press(&mut a, "cdp3");
+    a.on_key(key(KeyCode::Enter));
+    assert_eq!(a.services().len(), 1);
+    assert_eq!(
+        a.selected_service().unwrap().service_fqdn,
+        "cdp3.contoso.com"
+    );
+    a.on_key(key(KeyCode::Esc));
+    assert_eq!(a.services().len(), 3, "Esc clears the filter");
+    press(&mut a, ":");
+    press(&mut a, "cmg");
+    a.on_key(key(KeyCode::Enter));
+    assert_eq!(a.node, Node::Cmgs);
+    press(&mut a, ":theme light");
+    a.on_key(key(KeyCode::Enter));
+    assert_eq!(a.theme, "light");
+    a.on_key(key(KeyCode::Tab));
+    assert_eq!(a.focus, Focus::Details);
+    a.on_key(key(KeyCode::Tab));
+    assert_eq!(a.focus, Focus::Tree);
+    press(&mut a, "j");
+    assert_eq!(a.node, Node::SiteSystems, "the tree moves the node");
+    let e = press(&mut a, "q");
+    assert!(matches!(e.as_slice(), [Effect::Quit]));
+}
+
+#[test]
+fn actions_send_requests_and_delete_needs_the_typed_name() {
+    let mut a = app("full-admin");
+    // cdp1 is Ready: stop is allowed, start is not.
+    let e = press(&mut a, "s");
+    assert!(
+        e.is_empty() && a.notice.as_deref().unwrap_or("").contains("Ready"),
+        "{:?}",
+        a.notice
+    );
+    let e = press(&mut a, "x");
+    assert!(
+        matches!(
+            &e[..],
+            [Effect::Request(
+                _,
+                Request::Act {
+                    action: cloudsite::domain::service::Action::Stop,
+                    ..
+                }
+            )]
+        ),
+        "{e:?}"
+    );
+    // Delete: Enter before the name matches cancels (the default).
+    a.on_key(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL));
+    assert!(matches!(a.modal, Some(Modal::ConfirmDelete { .. })));
+    press(&mut a, "cdp");
+    assert!(a.on_key(key(KeyCode::Enter)).is_empty());
+    assert!(a.modal.is_none());
+    a.on_key(key(KeyCode::Delete));
+    press(&mut a, "cdp1.contoso.com");
+    let e = a.on_key(key(KeyCode::Enter));
+    assert!(
+        matches!(
+            &e[..],
+            [Effect::Request(
+                _,
+                Request::Act {
+                    action: cloudsite::domain::service::Action::Delete,
+                    ..
+                }
+            )]
+        ),
+        "{e:?}"
+    );
+}
+
+#[test]
+fn read_only_analysts_see_actions_disabled_with_the_reason() {
+    let mut a = app("read-only");
+    let e = press(&mut a, "x");
+    assert!(e.is_empty());
+    assert!(
+        a.notice.as_deref().unwrap().contains("Read-only Analyst"),
+        "{:?}",
+        a.notice
+    );
+    let e = press(&mut a, "c");
+    assert!(e.is_empty() && a.form.is_none());
+    insta::assert_snapshot!("read_only_cdps_100x30", render(&app("read-only"), 100, 30));
+}
+
+#[test]
+fn events_update_the_model_without_a_key_press() {
+    let mut a = app("full-admin");
+    let mut s = service("c1", "cdp1.contoso.com", "cdp", ServiceState::Stopping);
+    s.description = "cdp for Europe".into();
+    a.on_net(NetMsg::Event(EventView {
+        id: 7,
+        kind: "service".into(),
+        data: serde_json::to_value(&s).unwrap(),
+    }));
+    assert_eq!(a.model.cdps[0].status, ServiceState::Stopping);
+    assert!(render(&a, 100, 30).contains("Stopping"));
+    a.on_net(NetMsg::Event(EventView {
+        id: 8,
+        kind: "service_deleted".into(),
+        data: serde_json::json!({"id": "c2"}),
+    }));
+    assert_eq!(a.model.cdps.len(), 2);
+    a.on_net(NetMsg::Disconnected {
+        reason: "connection refused".into(),
+        attempt: 3,
+    });
+    assert!(render(&a, 100, 30).contains("disconnected, reconnecting (attempt 3)"));
+    // A resync event asks for a full read.
+    let e = a.on_net(NetMsg::Event(EventView {
+        id: 0,
+        kind: "resync".into(),
+        data: serde_json::Value::Null,
+    }));
+    assert!(matches!(&e[..], [Effect::Request(_, Request::Reload)]));
+}
+
+#[test]
+fn the_log_buffer_is_bounded() {
+    let mut a = App::new(Keymap::default(), "default", 100);
+    a.on_net(NetMsg::Snapshot(Box::new(snapshot("full-admin"))));
+    for i in 0..250 {
+        let l = log(Level::Info, &format!("line {i}"));
+        a.on_net(NetMsg::Event(EventView {
+            id: 100 + i,
+            kind: "log".into(),
+            data: serde_json::to_value(&l).unwrap(),
+        }));
+    }
+    assert_eq!(a.model.logs.len(), 100);
+    assert_eq!(a.model.logs.back().unwrap().message, "line 249");
+}

@@ -54,6 +54,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/tasks/{id}"),
     ("get", "/v1/status-messages"),
     ("get", "/v1/alerts"),
+    ("post", "/v1/alerts/{id}/postpone"),
+    ("post", "/v1/alerts/{id}/close"),
+    ("post", "/v1/alerts/{id}/disable"),
+    ("post", "/v1/alerts/{id}/enable"),
     ("get", "/v1/logs"),
     ("get", "/v1/logs/{file}"),
     ("get", "/v1/events"),
@@ -210,6 +214,19 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
             "/v1/tokens".into(),
             Some(json!({"name": "intruder", "role": "full-admin"})),
         ),
+        // Alerts: the role is checked before the id is looked up.
+        (
+            "POST",
+            format!("/v1/alerts/{c}/postpone"),
+            Some(json!({"until": "2099-01-01T00:00:00Z", "comment": "by a reader"})),
+        ),
+        (
+            "POST",
+            format!("/v1/alerts/{c}/close"),
+            Some(json!({"comment": "by a reader"})),
+        ),
+        ("POST", format!("/v1/alerts/{c}/disable"), None),
+        ("POST", format!("/v1/alerts/{c}/enable"), None),
     ];
     // Every mutating route of ROUTES is in the list above (validate is a read: Reader).
     let covered: BTreeSet<(String, String)> = mutating

@@ -533,3 +533,23 @@ pub struct CreateToken {
     /// `full-admin`, `infra-admin` or `read-only`.
     pub role: String,
 }
+
+/// Postpone an alert (Suspend-CMAlert -SkipUntil -Comment).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostponeAlert {
+    /// Postpone until, RFC 3339 (must be in the future).
+    pub until: String,
+    /// A comment kept with the alert.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// Close an alert (state Canceled, closed by the caller).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CloseAlert {
+    /// A comment kept with the alert.
+    #[serde(default)]
+    pub comment: Option<String>,
+}

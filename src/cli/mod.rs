@@ -54,7 +54,7 @@ pub enum Command {
     /// A site system's Proxy tab.
     #[command(subcommand)]
     Proxy(site_cmd::ProxyCommand),
-    /// Alerts: `alerts list`.
+    /// Alerts: list, postpone, close, disable, enable.
     #[command(subcommand)]
     Alerts(AlertsCommand),
     /// Status messages of SMS_CLOUD_SERVICES_MANAGER, newest first.
@@ -159,6 +159,47 @@ pub enum TokenCommand {
 pub enum AlertsCommand {
     /// List alerts.
     List(site_cmd::ReadArgs),
+    /// Postpone an alert until a time (Suspend-CMAlert -SkipUntil -Comment).
+    Postpone {
+        /// Alert id (the ID column of `alerts list`).
+        id: String,
+        /// Postpone until, RFC 3339 (e.g. 2030-01-31T18:00:00Z); must be in the future.
+        #[arg(long)]
+        until: String,
+        /// A comment kept with the alert.
+        #[arg(long)]
+        comment: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close an alert (state Canceled, closed by this token's name).
+    Close {
+        /// Alert id.
+        id: String,
+        /// A comment kept with the alert.
+        #[arg(long)]
+        comment: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable an alert: its condition is not evaluated (Disable-CMAlert).
+    Disable {
+        /// Alert id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Enable an alert again (Enable-CMAlert).
+    Enable {
+        /// Alert id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
@@ -196,6 +237,11 @@ pub fn run() -> ExitCode {
         }
         Some(Command::Alerts(AlertsCommand::List(args))) => {
             block(Box::pin(async move { site_cmd::alerts(&site, args).await }))
+        }
+        Some(Command::Alerts(cmd)) => {
+            block(Box::pin(
+                async move { site_cmd::alert_action(&site, cmd).await },
+            ))
         }
         Some(Command::StatusMessages(args)) => block(Box::pin(async move {
             site_cmd::status_messages(&site, args).await

@@ -3,7 +3,9 @@
 use super::connect::{SiteArgs, connect};
 use super::output::{self, fail, table};
 use crate::api::client::Client;
-use crate::api::wire::{ClientSettings, LogLineView, SetProxy, StatusMessageView};
+use crate::api::wire::{
+    ClientSettings, CloseAlert, LogLineView, PostponeAlert, SetProxy, StatusMessageView,
+};
 use crate::domain::proxy::ProxySettings;
 use crate::site::repo_site::AlertView;
 use clap::{Args, Subcommand};
@@ -173,32 +175,127 @@ pub async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
         if args.json {
             output::json(&list);
         } else {
-            let sev = |s: i64| match s {
-                1 => "Critical",
-                2 => "Warning",
-                _ => "Informational",
-            };
-            let state = |s: i64| match s {
-                0 => "Active",
-                1 => "Postponed",
-                2 => "Canceled",
-                4 => "Disabled",
-                5 => "Never triggered",
-                _ => "Unknown",
-            };
             let rows: Vec<Vec<String>> = list
                 .iter()
                 .map(|a| {
                     vec![
-                        sev(a.severity).into(),
-                        state(a.state).into(),
+                        a.id.clone(),
+                        severity_name(a.severity).into(),
+                        state_name(a.state).into(),
                         a.name.clone(),
                         a.occurrences.to_string(),
                         a.last_seen.clone().unwrap_or_default(),
                     ]
                 })
                 .collect();
-            table(&["SEVERITY", "STATE", "NAME", "COUNT", "LAST SEEN"], &rows);
+            table(
+                &["ID", "SEVERITY", "STATE", "NAME", "COUNT", "LAST SEEN"],
+                &rows,
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}
+
+fn severity_name(s: i64) -> &'static str {
+    match s {
+        1 => "Critical",
+        2 => "Warning",
+        _ => "Informational",
+    }
+}
+
+fn state_name(s: i64) -> &'static str {
+    match s {
+        0 => "Active",
+        1 => "Postponed",
+        2 => "Canceled",
+        4 => "Disabled",
+        5 => "Never triggered",
+        _ => "Unknown",
+    }
+}
+
+fn print_alert(a: &AlertView) {
+    println!("Alert                                {}", a.id);
+    println!("Name                                 {}", a.name);
+    println!(
+        "Severity                             {}",
+        severity_name(a.severity)
+    );
+    println!(
+        "State                                {}",
+        state_name(a.state)
+    );
+    println!(
+        "Enabled                              {}",
+        if a.enabled { "Yes" } else { "No" }
+    );
+    if let Some(u) = &a.skip_until {
+        println!("Postponed until                      {u}");
+    }
+    if let Some(c) = &a.closed_by {
+        println!("Closed by                            {c}");
+    }
+    for c in &a.comments {
+        println!(
+            "Comment                              {} {}: {}",
+            c.time, c.author, c.text
+        );
+    }
+}
+
+/// Runs `alerts postpone|close|disable|enable ID`.
+pub async fn alert_action(site: &SiteArgs, cmd: super::AlertsCommand) -> ExitCode {
+    use super::AlertsCommand as A;
+    if let A::List(args) = cmd {
+        return alerts(site, args).await;
+    }
+    with_client(site, |client| async move {
+        let (a, json): (AlertView, bool) = match cmd {
+            A::List(_) => unreachable!("handled above"),
+            A::Postpone {
+                id,
+                until,
+                comment,
+                json,
+            } => (
+                client
+                    .post(
+                        &format!("/v1/alerts/{id}/postpone"),
+                        &PostponeAlert { until, comment },
+                    )
+                    .await
+                    .map_err(|e| e.to_string())?,
+                json,
+            ),
+            A::Close { id, comment, json } => (
+                client
+                    .post(&format!("/v1/alerts/{id}/close"), &CloseAlert { comment })
+                    .await
+                    .map_err(|e| e.to_string())?,
+                json,
+            ),
+            A::Disable { id, json } => (
+                client
+                    .post(&format!("/v1/alerts/{id}/disable"), &())
+                    .await
+                    .map_err(|e| e.to_string())?,
+                json,
+            ),
+            A::Enable { id, json } => (
+                client
+                    .post(&format!("/v1/alerts/{id}/enable"), &())
+                    .await
+                    .map_err(|e| e.to_string())?,
+                json,
+            ),
+        };
+        if json {
+            output::json(&a);
+        } else {
+            print_alert(&a);
         }
         Ok(ExitCode::SUCCESS)
     })

@@ -146,6 +146,11 @@ pub enum Modal {
     Message(String),
 }
 
+/// Opens a create wizard for a kind of service.
+pub type WizardFactory = fn(HostedKind, &Model) -> Box<dyn Form>;
+/// Opens Properties for the current selection, if it has any.
+pub type PropertiesFactory = fn(&App) -> Option<Box<dyn Form>>;
+
 /// The console.
 pub struct App {
     /// The site as the console knows it.
@@ -173,9 +178,9 @@ pub struct App {
     /// The open form (wizard, Properties, Proxy tab), drawn over the main screen.
     pub form: Option<Box<dyn Form>>,
     /// Opens the create wizard of a node (set by the console; tests may replace it).
-    pub wizard_factory: Option<fn(HostedKind, &Model) -> Box<dyn Form>>,
+    pub wizard_factory: Option<WizardFactory>,
     /// Opens Properties of a service or site system (set by the console).
-    pub properties_factory: Option<fn(&App) -> Option<Box<dyn Form>>>,
+    pub properties_factory: Option<PropertiesFactory>,
     next_request: u64,
     pending: HashMap<u64, String>,
     pending_form: HashMap<u64, &'static str>,

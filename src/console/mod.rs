@@ -2,9 +2,11 @@
 
 pub mod app;
 pub mod form;
+pub mod forms;
 pub mod keymap;
 pub mod model;
 pub mod net;
 pub mod run;
 pub mod theme;
 pub mod ui;
+pub mod wizard;

@@ -64,6 +64,8 @@ pub async fn run(site: SiteArgs) -> ExitCode {
         &config.console.theme,
         config.console.log_buffer_lines as usize,
     );
+    app.wizard_factory = Some(crate::console::wizard::open);
+    app.properties_factory = Some(crate::console::forms::open_properties);
     let mut theme = theme_for(&app.theme, &config);
 
     let default_hook = std::panic::take_hook();

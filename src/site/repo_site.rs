@@ -249,6 +249,33 @@ pub struct AlertView {
     pub last_seen: Option<String>,
     /// Details of the last occurrence.
     pub details: serde_json::Value,
+    /// Postponed until (Suspend-CMAlert -SkipUntil), RFC 3339.
+    #[serde(default)]
+    pub skip_until: Option<String>,
+    /// Comments, oldest first, each with its time and author.
+    #[serde(default)]
+    pub comments: Vec<AlertComment>,
+    /// Who closed it (the token's name).
+    #[serde(default)]
+    pub closed_by: Option<String>,
+    /// Evaluated at all (Disable-CMAlert / Enable-CMAlert).
+    #[serde(default = "enabled_default")]
+    pub enabled: bool,
+}
+
+fn enabled_default() -> bool {
+    true
+}
+
+/// A comment on an alert.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct AlertComment {
+    /// When, RFC 3339.
+    pub time: String,
+    /// Who (the token's name).
+    pub author: String,
+    /// What was said (with the action it came with).
+    pub text: String,
 }
 
 /// Raises (or re-raises) an alert: active, one more occurrence; returns it.
@@ -265,7 +292,9 @@ pub fn raise_alert(
         "INSERT INTO alerts (id, type_id, service_id, name, severity, state, first_seen, last_seen, occurrences, parameters) \
          VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6, 1, ?7) \
          ON CONFLICT (type_id, ifnull(service_id, '')) DO UPDATE SET \
-           state = CASE WHEN enabled = 0 THEN 4 ELSE 0 END, last_seen = ?6, occurrences = occurrences + 1, \
+           state = CASE WHEN enabled = 0 THEN 4 WHEN state = 1 AND skip_until > ?6 THEN 1 ELSE 0 END, \
+           closed_by = CASE WHEN enabled = 1 AND NOT (state = 1 AND skip_until > ?6) THEN NULL ELSE closed_by END, \
+           last_seen = ?6, occurrences = occurrences + 1, \
            severity = ?5, name = ?4, parameters = ?7, first_seen = ifnull(first_seen, ?6)",
         params![new_id()?, type_id, service_id, name, severity, now, details.to_string()],
     )?;
@@ -278,11 +307,13 @@ pub fn raise_alert(
 /// Every alert, newest first.
 pub fn list_alerts(conn: &Connection) -> Result<Vec<AlertView>> {
     let mut stmt = conn.prepare(
-        "SELECT id, type_id, service_id, name, severity, state, occurrences, first_seen, last_seen, parameters \
+        "SELECT id, type_id, service_id, name, severity, state, occurrences, first_seen, last_seen, parameters, \
+         skip_until, comments, closed_by, enabled \
          FROM alerts ORDER BY last_seen DESC",
     )?;
     let rows = stmt.query_map([], |r| {
         let params: String = r.get(9)?;
+        let comments: String = r.get(11)?;
         Ok(AlertView {
             id: r.get(0)?,
             type_id: r.get(1)?,
@@ -294,7 +325,118 @@ pub fn list_alerts(conn: &Connection) -> Result<Vec<AlertView>> {
             first_seen: r.get::<_, Option<i64>>(7)?.map(millis_to_rfc3339),
             last_seen: r.get::<_, Option<i64>>(8)?.map(millis_to_rfc3339),
             details: serde_json::from_str(&params).unwrap_or(serde_json::Value::Null),
+            skip_until: r.get::<_, Option<i64>>(10)?.map(millis_to_rfc3339),
+            comments: serde_json::from_str(&comments).unwrap_or_default(),
+            closed_by: r.get(12)?,
+            enabled: r.get::<_, i64>(13)? != 0,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// One alert.
+pub fn get_alert(conn: &Connection, id: &str) -> Result<Option<AlertView>> {
+    Ok(list_alerts(conn)?.into_iter().find(|a| a.id == id))
+}
+
+/// Appends a comment (with the time and the author) to an alert's `comments`.
+fn add_alert_comment(conn: &Connection, id: &str, author: &str, text: &str) -> Result<()> {
+    let stored: Option<String> = conn
+        .query_row(
+            "SELECT comments FROM alerts WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    let mut list: Vec<AlertComment> = stored
+        .as_deref()
+        .and_then(|c| serde_json::from_str(c).ok())
+        .unwrap_or_default();
+    list.push(AlertComment {
+        time: millis_to_rfc3339(now_millis()),
+        author: author.to_string(),
+        text: text.to_string(),
+    });
+    conn.execute(
+        "UPDATE alerts SET comments = ?2 WHERE id = ?1",
+        params![id, serde_json::to_string(&list)?],
+    )?;
+    Ok(())
+}
+
+fn comment_if_any(conn: &Connection, id: &str, author: &str, comment: Option<&str>) -> Result<()> {
+    if let Some(c) = comment.map(str::trim).filter(|c| !c.is_empty()) {
+        add_alert_comment(conn, id, author, c)?;
+    }
+    Ok(())
+}
+
+fn exists(conn: &Connection, id: &str) -> Result<bool> {
+    Ok(conn
+        .query_row(
+            "SELECT 1 FROM alerts WHERE id = ?1",
+            params![id],
+            |_| Ok(()),
+        )
+        .optional()?
+        .is_some())
+}
+
+/// Postpones an alert until `until_millis` (Suspend-CMAlert -SkipUntil -Comment): state 1
+/// Postponed. `None` when there is no such alert.
+pub fn postpone_alert(
+    conn: &Connection,
+    id: &str,
+    until_millis: i64,
+    comment: Option<&str>,
+    author: &str,
+) -> Result<Option<AlertView>> {
+    if !exists(conn, id)? {
+        return Ok(None);
+    }
+    conn.execute(
+        "UPDATE alerts SET state = 1, skip_until = ?2 WHERE id = ?1",
+        params![id, until_millis],
+    )?;
+    comment_if_any(conn, id, author, comment)?;
+    get_alert(conn, id)
+}
+
+/// Closes an alert: state 2 Canceled, closed by `author`.
+pub fn close_alert(
+    conn: &Connection,
+    id: &str,
+    comment: Option<&str>,
+    author: &str,
+) -> Result<Option<AlertView>> {
+    if !exists(conn, id)? {
+        return Ok(None);
+    }
+    conn.execute(
+        "UPDATE alerts SET state = 2, closed_by = ?2, skip_until = NULL WHERE id = ?1",
+        params![id, author],
+    )?;
+    comment_if_any(conn, id, author, comment)?;
+    get_alert(conn, id)
+}
+
+/// Disables (state 4, not evaluated) or enables (state 5 Never Triggered until raised again)
+/// an alert.
+pub fn set_alert_enabled(conn: &Connection, id: &str, enabled: bool) -> Result<Option<AlertView>> {
+    if !exists(conn, id)? {
+        return Ok(None);
+    }
+    if enabled {
+        // Enabling an alert that is already on changes nothing.
+        conn.execute(
+            "UPDATE alerts SET enabled = 1, state = CASE WHEN enabled = 0 THEN 5 ELSE state END WHERE id = ?1",
+            params![id],
+        )?;
+    } else {
+        conn.execute(
+            "UPDATE alerts SET enabled = 0, state = 4, skip_until = NULL WHERE id = ?1",
+            params![id],
+        )?;
+    }
+    get_alert(conn, id)
 }

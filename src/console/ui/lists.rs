@@ -71,7 +71,17 @@ pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Focus::List;
     let header_style = of(theme, Role::Header);
     let width = area.width.saturating_sub(2);
-    let services = app.services();
+    // Only the rows on screen get cells: a list of 10,000 services costs the same as one of 20.
+    let all = app.services();
+    let visible = usize::from(area.height.saturating_sub(3)).max(1);
+    let total = match app.node {
+        Node::Cdps | Node::Cmgs => all.len(),
+        _ => app.model.site_systems.len(),
+    };
+    let sel = app.row().min(total.saturating_sub(1));
+    let offset = if sel < visible { 0 } else { sel + 1 - visible };
+    let window = offset..(offset + visible).min(total);
+    let services: Vec<&ServiceView> = all.get(window.clone()).map(|w| w.to_vec()).unwrap_or_default();
     let status = |v: &[&ServiceView]| v.iter().map(|s| status_cell(s, theme)).collect::<Vec<_>>();
     let text = |v: &[&ServiceView], g: &dyn Fn(&ServiceView) -> String| {
         v.iter().map(|s| Cell::from(g(s))).collect::<Vec<_>>()
@@ -152,7 +162,7 @@ pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             ),
         ),
         _ => {
-            let systems = &app.model.site_systems;
+            let systems = app.model.site_systems.get(window.clone()).unwrap_or_default();
             let proxy =
                 |s: &crate::api::wire::SiteSystemView| match (&s.proxy.enabled, &s.proxy.server) {
                     (true, Some(server)) => format!("{server}:{}", s.proxy.port),
@@ -208,7 +218,7 @@ pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .block(pane(&title, focused, theme));
     let mut state = TableState::default();
     if !empty {
-        state.select(Some(app.row()));
+        state.select(Some(sel - offset));
     }
     f.render_stateful_widget(table, area, &mut state);
     if empty {

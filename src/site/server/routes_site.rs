@@ -5,8 +5,8 @@ use super::AppState;
 use super::auth::{Admin, Reader, Writer};
 use super::error::{ApiError, ApiResult};
 use crate::api::wire::{
-    ClientSettings, CreateToken, ErrorBody, EventView, LogLineView, NewToken, SetProxy,
-    SiteSystemView, SiteView, StatusMessageView, TaskView,
+    ClientSettings, CloseAlert, CreateToken, ErrorBody, EventView, LogLineView, NewToken,
+    PostponeAlert, SetProxy, SiteSystemView, SiteView, StatusMessageView, TaskView,
 };
 use crate::domain::proxy::{self, ProxySettings};
 use crate::site::cmtrace::{self, LogFile};
@@ -256,6 +256,106 @@ pub async fn list_alerts(State(s): State<AppState>, _: Reader) -> ApiResult<Json
     Ok(Json(
         s.manager.store.call(|c| repo_site::list_alerts(c)).await?,
     ))
+}
+
+/// Answers an alert change: 404 for an unknown id, else publishes the `alert` event.
+fn alert_changed(s: &AppState, id: &str, alert: Option<AlertView>) -> ApiResult<Json<AlertView>> {
+    let alert = alert.ok_or_else(|| ApiError::not_found(&format!("the alert '{id}'")))?;
+    s.manager.bus.publish("alert", &alert);
+    Ok(Json(alert))
+}
+
+/// Postpones an alert until a time (Suspend-CMAlert -SkipUntil -Comment): state Postponed.
+#[utoipa::path(post, path = "/v1/alerts/{id}/postpone", tag = "monitoring", params(("id" = String, Path)), request_body = PostponeAlert,
+    responses((status = 200, body = AlertView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn postpone_alert(
+    State(s): State<AppState>,
+    Writer(who): Writer,
+    Path(id): Path<String>,
+    Json(req): Json<PostponeAlert>,
+) -> ApiResult<Json<AlertView>> {
+    let until = time::OffsetDateTime::parse(
+        req.until.trim(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .map_err(|_| {
+        ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "Postpone until",
+            "must be a date and time in RFC 3339 form (e.g. 2030-01-31T18:00:00Z)",
+        )
+    })?;
+    if until <= time::OffsetDateTime::now_utc() {
+        return Err(ApiError::field(
+            StatusCode::BAD_REQUEST,
+            "Postpone until",
+            "must be in the future",
+        ));
+    }
+    let millis = (until.unix_timestamp_nanos() / 1_000_000) as i64;
+    let i = id.clone();
+    let alert = s
+        .manager
+        .store
+        .call_transaction(move |tx| {
+            repo_site::postpone_alert(tx, &i, millis, req.comment.as_deref(), &who.name)
+        })
+        .await?;
+    alert_changed(&s, &id, alert)
+}
+
+/// Closes an alert: state Canceled, closed by the caller's token name.
+#[utoipa::path(post, path = "/v1/alerts/{id}/close", tag = "monitoring", params(("id" = String, Path)), request_body = CloseAlert,
+    responses((status = 200, body = AlertView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn close_alert(
+    State(s): State<AppState>,
+    Writer(who): Writer,
+    Path(id): Path<String>,
+    Json(req): Json<CloseAlert>,
+) -> ApiResult<Json<AlertView>> {
+    let i = id.clone();
+    let alert = s
+        .manager
+        .store
+        .call_transaction(move |tx| {
+            repo_site::close_alert(tx, &i, req.comment.as_deref(), &who.name)
+        })
+        .await?;
+    alert_changed(&s, &id, alert)
+}
+
+/// Disables an alert (Disable-CMAlert): its condition is not evaluated; state Disabled.
+#[utoipa::path(post, path = "/v1/alerts/{id}/disable", tag = "monitoring", params(("id" = String, Path)),
+    responses((status = 200, body = AlertView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn disable_alert(
+    State(s): State<AppState>,
+    _: Writer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AlertView>> {
+    let i = id.clone();
+    let alert = s
+        .manager
+        .store
+        .call_transaction(move |tx| repo_site::set_alert_enabled(tx, &i, false))
+        .await?;
+    alert_changed(&s, &id, alert)
+}
+
+/// Enables an alert (Enable-CMAlert): Never Triggered until it is raised again.
+#[utoipa::path(post, path = "/v1/alerts/{id}/enable", tag = "monitoring", params(("id" = String, Path)),
+    responses((status = 200, body = AlertView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn enable_alert(
+    State(s): State<AppState>,
+    _: Writer,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AlertView>> {
+    let i = id.clone();
+    let alert = s
+        .manager
+        .store
+        .call_transaction(move |tx| repo_site::set_alert_enabled(tx, &i, true))
+        .await?;
+    alert_changed(&s, &id, alert)
 }
 
 /// Log files.

@@ -1,0 +1,506 @@
+//! The Properties forms driven key by key through the app, and rendered with `TestBackend`.
+
+use super::open_properties;
+use crate::api::wire::{CertificateView, CmgSettings, ServiceView, SiteSystemView, SiteView};
+use crate::console::app::{App, Effect, NetMsg, Node, Request};
+use crate::console::keymap::{Action, Keymap};
+use crate::console::model::Snapshot;
+use crate::console::theme::Theme;
+use crate::console::ui;
+use crate::domain::proxy::ProxySettings;
+use crate::domain::service::{
+    CDP_STORAGE_DEFAULT, CDP_TRANSFER_DEFAULT, CMG_EGRESS_DEFAULT, CMG_STORAGE_DEFAULT,
+    Environment, ServiceState,
+};
+use crate::site::repo_site::AlertView;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use serde_json::{Value, json};
+
+fn service(id: &str, fqdn: &str, kind: &str) -> ServiceView {
+    ServiceView {
+        id: id.into(),
+        kind: kind.into(),
+        service_fqdn: fqdn.into(),
+        name: fqdn.split('.').next().unwrap_or(fqdn).into(),
+        status: ServiceState::Ready,
+        status_details: None,
+        subscription_id: "3f2504e0-4f89-11d3-9a0c-0305e82c3301".into(),
+        environment: Environment::AzurePublicCloud,
+        region: "WestEurope".into(),
+        resource_group: None,
+        description: "Europe".into(),
+        vm_instances: if kind == "cmg" { 1 } else { 2 },
+        instances: Vec::new(),
+        storage: if kind == "cmg" {
+            CMG_STORAGE_DEFAULT
+        } else {
+            CDP_STORAGE_DEFAULT
+        },
+        transfer: if kind == "cmg" {
+            CMG_EGRESS_DEFAULT
+        } else {
+            CDP_TRANSFER_DEFAULT
+        },
+        cmg: (kind == "cmg").then(|| CmgSettings {
+            vm_size: "Standard_A2_v2".into(),
+            check_crl: true,
+            enforce_tls12: true,
+            serve_content: true,
+            egress_alerts: true,
+            stop_at_critical: false,
+            storage_alerts: false,
+            trusted_roots: Vec::new(),
+        }),
+        certificate: CertificateView {
+            thumbprint: "9CEA69D045BED5A64921981958CAF0AE6CEF9786".into(),
+            subject_cn: Some(fqdn.into()),
+            not_after: "2027-11-23T00:00:00Z".into(),
+            wildcard: false,
+        },
+        cname_target: "x.cloudapp.net".into(),
+        created: "2026-11-22T10:00:00.000Z".into(),
+        updated: "2026-11-22T10:05:00.000Z".into(),
+    }
+}
+
+fn alert(enabled: bool) -> AlertView {
+    AlertView {
+        id: "a1".into(),
+        type_id: "proxy_failure".into(),
+        service_id: Some("c1".into()),
+        name: "Proxy refused the connection".into(),
+        severity: 1,
+        state: if enabled { 0 } else { 4 },
+        occurrences: 2,
+        first_seen: Some("2026-11-22T10:00:00.000Z".into()),
+        last_seen: Some("2026-11-22T10:04:00.000Z".into()),
+        details: Value::Null,
+        skip_until: None,
+        comments: Vec::new(),
+        closed_by: None,
+        enabled,
+    }
+}
+
+fn app_with(role: &str, proxy: ProxySettings, alert_enabled: bool) -> App {
+    let mut app = App::new(Keymap::default(), "default", 100);
+    app.properties_factory = Some(open_properties);
+    app.on_net(NetMsg::Connected);
+    app.on_net(NetMsg::Snapshot(Box::new(Snapshot {
+        site: Some(SiteView {
+            site_code: "PS1".into(),
+            server_name: "SITESRV".into(),
+            version: "0.1.0".into(),
+            role: role.into(),
+        }),
+        cdps: vec![service("c1", "cdp1.contoso.com", "cdp")],
+        cmgs: vec![service("m1", "cmg1.contoso.com", "cmg")],
+        site_systems: vec![SiteSystemView {
+            name: "SITESRV".into(),
+            roles: vec!["Site server".into()],
+            proxy,
+        }],
+        alerts: vec![alert(alert_enabled)],
+        ..Snapshot::default()
+    })));
+    app
+}
+
+fn new_app(role: &str) -> App {
+    app_with(role, ProxySettings::default(), true)
+}
+
+fn open(app: &mut App, node: Node) {
+    app.node = node;
+    app.on_action(Action::Open);
+    assert!(app.form.is_some(), "Enter opens a form on {node:?}");
+}
+
+fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+    app.on_key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+    app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn type_text(app: &mut App, text: &str) {
+    for c in text.chars() {
+        assert!(key(app, KeyCode::Char(c)).is_empty());
+    }
+}
+
+fn clear(app: &mut App, n: usize) {
+    for _ in 0..n {
+        key(app, KeyCode::Backspace);
+    }
+}
+
+/// Presses Enter until the form sends something (Enter on the last field saves).
+fn enter_until_request(app: &mut App) -> Option<(u64, &'static str, String, Value)> {
+    for _ in 0..20 {
+        let effects = key(app, KeyCode::Enter);
+        if let Some(Effect::Request(id, Request::Call { method, path, body })) =
+            effects.into_iter().next()
+        {
+            return Some((id, method, path, body));
+        }
+        app.form.as_ref()?;
+        // A refused save puts the focus on the first field in error: stop there.
+        let text = screen(app, 100, 30);
+        if ["fix the fields marked", "cannot save:", "not available:"]
+            .iter()
+            .any(|m| text.contains(m))
+        {
+            return None;
+        }
+    }
+    None
+}
+
+fn screen(app: &App, w: u16, h: u16) -> String {
+    let theme = Theme::load("default", None).unwrap_or_else(|_| Theme::monochrome());
+    let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
+    term.draw(|f| ui::draw(f, app, &theme)).expect("draw");
+    let buf = term.backend().buffer().clone();
+    let mut out = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            out.push_str(buf[(x, y)].symbol());
+        }
+        out.push('\n');
+    }
+    out
+}
+
+#[test]
+fn service_properties_patch_only_the_changed_fields() {
+    let mut app = new_app("full-admin");
+    open(&mut app, Node::Cdps);
+    let text = screen(&app, 100, 30);
+    for want in [
+        "Settings",
+        "Alerts",
+        "Content",
+        "Subscription ID",
+        "read-only",
+    ] {
+        assert!(text.contains(want), "{want} missing in\n{text}");
+    }
+    // Description is the first field.
+    type_text(&mut app, " and Africa");
+    // Alerts tab: the storage quota is the first field there.
+    ctrl(&mut app, 'n');
+    clear(&mut app, 4);
+    type_text(&mut app, "3000");
+    let (id, method, path, body) = enter_until_request(&mut app).expect("save sends a PATCH");
+    assert_eq!(method, "PATCH");
+    assert_eq!(path, "/v1/cdps/c1");
+    assert_eq!(
+        body,
+        json!({
+            "description": "Europe and Africa",
+            "storage": {"quota_gb": 3000, "warning_pct": 50, "critical_pct": 90},
+        })
+    );
+    // The answer closes the form with a notice.
+    let updated = json!({"service": serde_json::to_value(service("c1", "cdp1.contoso.com", "cdp")).unwrap(), "task": null});
+    app.on_net(NetMsg::Reply {
+        id,
+        result: Ok(updated),
+    });
+    assert!(app.form.is_none());
+    assert!(
+        app.notice.as_deref().is_some_and(|n| n.contains("saved")),
+        "{:?}",
+        app.notice
+    );
+}
+
+#[test]
+fn cmg_vm_change_reports_the_upgrade_and_site_errors_land_under_the_field() {
+    let mut app = new_app("infra-admin");
+    open(&mut app, Node::Cmgs);
+    // Description → VM Instance (read-only fields are skipped).
+    key(&mut app, KeyCode::Tab);
+    clear(&mut app, 2);
+    type_text(&mut app, "3");
+    // Turn off TLS 1.2 enforcement: VM Instance → CRL → TLS 1.2.
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Char(' '));
+    let (id, _, path, body) = enter_until_request(&mut app).expect("save");
+    assert_eq!(path, "/v1/cmgs/m1");
+    assert_eq!(body, json!({"vm_instances": 3, "enforce_tls12": false}));
+    // A refusal naming a field shows under that field, and the form stays.
+    app.on_net(NetMsg::Reply {
+        id,
+        result: Err("VM Instance: must be from 1 to 16 (got 3)".into()),
+    });
+    assert!(app.form.is_some());
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("⚠ must be from 1 to 16 (got 3)"), "{text}");
+    // Saved again: the upgrade task is reported.
+    let (id, ..) = enter_until_request(&mut app).expect("save again");
+    let mut svc = serde_json::to_value(service("m1", "cmg1.contoso.com", "cmg")).unwrap();
+    svc["vm_instances"] = json!(3);
+    let task = json!({"id": "t1", "service_id": "m1", "kind": "upgrade", "state": "created",
+        "step": null, "error": null, "created": "2026-11-22T10:00:00.000Z", "ended": null});
+    let reply = json!({"service": svc, "task": task});
+    // The task must parse as a TaskView for the notice to say so.
+    assert!(serde_json::from_value::<crate::api::wire::Updated>(reply.clone()).is_ok());
+    app.on_net(NetMsg::Reply {
+        id,
+        result: Ok(reply),
+    });
+    assert!(app.form.is_none());
+    let notice = app.notice.clone().unwrap_or_default();
+    assert!(
+        notice.contains("saved") && notice.contains("upgrade started"),
+        "{notice}"
+    );
+}
+
+#[test]
+fn an_invalid_threshold_blocks_save_with_its_message() {
+    let mut app = new_app("full-admin");
+    open(&mut app, Node::Cdps);
+    key(&mut app, KeyCode::Right); // Alerts tab
+    key(&mut app, KeyCode::Tab); // storage warning %
+    clear(&mut app, 2);
+    type_text(&mut app, "95");
+    let text = screen(&app, 100, 30);
+    assert!(
+        text.contains("must be lower than Storage alert threshold critical %"),
+        "validated as typed:\n{text}"
+    );
+    assert!(
+        enter_until_request(&mut app).is_none(),
+        "an invalid threshold must not be sent"
+    );
+    assert!(app.form.is_some());
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("fix the fields marked"), "{text}");
+    // A non-number is refused too.
+    clear(&mut app, 2);
+    type_text(&mut app, "x");
+    assert!(screen(&app, 100, 30).contains("must be a whole number"));
+}
+
+#[test]
+fn read_only_fields_cannot_be_edited() {
+    let mut app = new_app("full-admin");
+    open(&mut app, Node::Cdps);
+    // Tab from Description goes straight to Save: Subscription, Service name and Region are
+    // not focusable, so typed text never reaches them.
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "zzz");
+    key(&mut app, KeyCode::Up); // back to Description, over the read-only fields
+    key(&mut app, KeyCode::Down);
+    type_text(&mut app, "yyy");
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("3f2504e0-4f89-11d3-9a0c-0305e82c3301"));
+    assert!(!text.contains("zzz") && !text.contains("yyy"), "{text}");
+    // Nothing changed: save closes without a request.
+    assert!(enter_until_request(&mut app).is_none());
+    assert!(app.form.is_none());
+}
+
+#[test]
+fn analysts_see_the_form_read_only_with_the_reason() {
+    let mut app = new_app("read-only");
+    open(&mut app, Node::Cdps);
+    type_text(&mut app, "changed");
+    let text = screen(&app, 100, 30);
+    assert!(
+        text.contains("Read-only Analyst role may only read"),
+        "{text}"
+    );
+    assert!(!text.contains("Europechanged"));
+    assert!(enter_until_request(&mut app).is_none());
+    assert!(app.form.is_some(), "save is refused, the form stays");
+}
+
+#[test]
+fn esc_asks_first_when_something_changed() {
+    let mut app = new_app("full-admin");
+    open(&mut app, Node::Cdps);
+    key(&mut app, KeyCode::Esc);
+    assert!(app.form.is_none(), "nothing changed: Esc closes at once");
+    open(&mut app, Node::Cdps);
+    type_text(&mut app, "!");
+    key(&mut app, KeyCode::Esc);
+    assert!(app.form.is_some(), "asks first");
+    assert!(screen(&app, 100, 30).contains("Discard your changes?"));
+    key(&mut app, KeyCode::Char('x')); // keeps editing
+    assert!(app.form.is_some());
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Esc);
+    assert!(app.form.is_none());
+}
+
+#[test]
+fn proxy_form_validates_as_typed() {
+    let mut app = new_app("full-admin");
+    open(&mut app, Node::SiteSystems);
+    // Turn the proxy on without a server name.
+    key(&mut app, KeyCode::Char(' '));
+    let text = screen(&app, 100, 30);
+    assert!(
+        text.contains("is required when a proxy server is used"),
+        "{text}"
+    );
+    assert!(enter_until_request(&mut app).is_none(), "blocked");
+    // Server, then a port out of range.
+    app.form = None;
+    open(&mut app, Node::SiteSystems);
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Tab);
+    type_text(&mut app, "proxy.contoso.com");
+    key(&mut app, KeyCode::Tab);
+    clear(&mut app, 2);
+    type_text(&mut app, "70000");
+    let text = screen(&app, 100, 30);
+    assert!(
+        text.contains("must be a port from 1 to 65535 (got 70000)"),
+        "{text}"
+    );
+    assert!(enter_until_request(&mut app).is_none(), "blocked");
+    clear(&mut app, 5);
+    type_text(&mut app, "8080");
+    let (_, method, path, body) = enter_until_request(&mut app).expect("save");
+    assert_eq!(
+        (method, path.as_str()),
+        ("PUT", "/v1/site-systems/SITESRV/proxy")
+    );
+    assert_eq!(body["enabled"], json!(true));
+    assert_eq!(body["server"], json!("proxy.contoso.com"));
+    assert_eq!(body["port"], json!(8080));
+    assert!(body["account"].is_null() && body["password"].is_null());
+}
+
+#[test]
+fn proxy_password_is_masked_and_kept_when_left_empty() {
+    let stored = ProxySettings {
+        enabled: true,
+        server: Some("proxy.contoso.com".into()),
+        port: 8080,
+        account: Some("CONTOSO\\svc".into()),
+        has_password: true,
+    };
+    let mut app = app_with("full-admin", stored.clone(), true);
+    open(&mut app, Node::SiteSystems);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("a password is stored"), "{text}");
+    assert!(text.contains("leave empty to keep the stored password"));
+    // Change only the port: the password is not sent, so the stored one stays.
+    key(&mut app, KeyCode::Tab); // server
+    key(&mut app, KeyCode::Tab); // port
+    clear(&mut app, 4);
+    type_text(&mut app, "3128");
+    let (_, _, _, body) = enter_until_request(&mut app).expect("save");
+    assert_eq!(body["port"], json!(3128));
+    assert_eq!(body["account"], json!("CONTOSO\\svc"));
+    assert!(body["password"].is_null(), "left empty: {body}");
+    let req: crate::api::wire::SetProxy = serde_json::from_value(body).expect("a SetProxy");
+    assert!(req.password.is_none());
+
+    // A typed password is masked on screen and sent.
+    let mut app = app_with("full-admin", stored, true);
+    open(&mut app, Node::SiteSystems);
+    for _ in 0..5 {
+        key(&mut app, KeyCode::Tab); // … credentials, account, password
+    }
+    type_text(&mut app, "S3cret!pw");
+    let text = screen(&app, 100, 30);
+    assert!(!text.contains("S3cret!pw"), "the password shows:\n{text}");
+    assert!(text.contains("•••••••••"), "{text}");
+    let (_, _, _, body) = enter_until_request(&mut app).expect("save");
+    assert_eq!(body["password"], json!("S3cret!pw"));
+}
+
+#[test]
+fn alert_form_sends_the_chosen_action() {
+    // Postpone (the default action) with a comment.
+    let mut app = new_app("full-admin");
+    open(&mut app, Node::Alerts);
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("Postpone until"), "{text}");
+    key(&mut app, KeyCode::Tab); // until (default: now + 1 day)
+    key(&mut app, KeyCode::Tab); // comment
+    type_text(&mut app, "proxy team on it");
+    let (_, method, path, body) = enter_until_request(&mut app).expect("postpone");
+    assert_eq!((method, path.as_str()), ("POST", "/v1/alerts/a1/postpone"));
+    assert_eq!(body["comment"], json!("proxy team on it"));
+    let until = body["until"].as_str().expect("until");
+    let t = time::OffsetDateTime::parse(until, &time::format_description::well_known::Rfc3339)
+        .expect("RFC 3339");
+    assert!(t > time::OffsetDateTime::now_utc() + time::Duration::hours(23));
+
+    // A date in the past is refused as typed.
+    let mut app = app_with("full-admin", ProxySettings::default(), true);
+    open(&mut app, Node::Alerts);
+    key(&mut app, KeyCode::Tab);
+    clear(&mut app, 40);
+    type_text(&mut app, "2001-01-01T00:00:00Z");
+    assert!(screen(&app, 100, 30).contains("must be in the future"));
+    assert!(enter_until_request(&mut app).is_none());
+
+    // Close.
+    let mut app = new_app("full-admin");
+    open(&mut app, Node::Alerts);
+    key(&mut app, KeyCode::Right);
+    let (id, _, path, body) = enter_until_request(&mut app).expect("close");
+    assert_eq!(path, "/v1/alerts/a1/close");
+    assert_eq!(body, json!({"comment": null}));
+    let mut closed = serde_json::to_value(alert(true)).unwrap();
+    closed["state"] = json!(2);
+    app.on_net(NetMsg::Reply {
+        id,
+        result: Ok(closed),
+    });
+    assert!(app.form.is_none());
+    assert!(app.notice.clone().unwrap_or_default().contains("canceled"));
+
+    // Disable, and Enable for a disabled alert.
+    let mut app = new_app("full-admin");
+    open(&mut app, Node::Alerts);
+    key(&mut app, KeyCode::Left);
+    let (_, _, path, _) = enter_until_request(&mut app).expect("disable");
+    assert_eq!(path, "/v1/alerts/a1/disable");
+    let mut app = app_with("full-admin", ProxySettings::default(), false);
+    open(&mut app, Node::Alerts);
+    key(&mut app, KeyCode::Char(' '));
+    key(&mut app, KeyCode::Char(' '));
+    let (_, _, path, _) = enter_until_request(&mut app).expect("enable");
+    assert_eq!(path, "/v1/alerts/a1/enable");
+
+    // Read-only: nothing is sent.
+    let mut app = new_app("read-only");
+    open(&mut app, Node::Alerts);
+    assert!(enter_until_request(&mut app).is_none());
+    assert!(screen(&app, 100, 30).contains("may only read"));
+}
+
+#[test]
+fn forms_fit_the_smallest_terminal() {
+    for node in [Node::Cdps, Node::Cmgs, Node::SiteSystems, Node::Alerts] {
+        let mut app = new_app("full-admin");
+        open(&mut app, node);
+        let text = screen(&app, 80, 24);
+        assert!(text.contains("Esc cancel"), "{node:?}:\n{text}");
+    }
+    let mut app = new_app("full-admin");
+    open(&mut app, Node::Cmgs);
+    key(&mut app, KeyCode::Right);
+    // The last field of the CMG Alerts tab (the Save button) scrolls into view.
+    for _ in 0..3 {
+        key(&mut app, KeyCode::Up);
+    }
+    let text = screen(&app, 80, 24);
+    assert!(text.contains("[ Save ]"), "{text}");
+    key(&mut app, KeyCode::Right);
+    assert!(screen(&app, 80, 24).contains("Content distribution arrives with the content library"));
+}

@@ -1,0 +1,617 @@
+//! Wizard tests: key events in, requests, pages and drawn text out.
+
+use super::*;
+use crate::cert::pkcs12_write::{Attrs, PfxSpec, write as write_pfx};
+use crate::console::app::Request;
+use crate::console::form::Form;
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use rcgen::{CertificateParams, DnType, ExtendedKeyUsagePurpose, KeyPair};
+use serde_json::json;
+use std::path::{Path, PathBuf};
+use time::{Duration, OffsetDateTime};
+
+const PW: &str = "Pa55-word!";
+const GUID: &str = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+
+fn model() -> Model {
+    Model::new(100)
+}
+
+fn press_mod(w: &mut Wizard, code: KeyCode, m: KeyModifiers) -> Outcome {
+    w.on_key(KeyEvent::new(code, m), &Keymap::default(), &model())
+}
+
+fn press(w: &mut Wizard, code: KeyCode) -> Outcome {
+    press_mod(w, code, KeyModifiers::NONE)
+}
+
+fn typ(w: &mut Wizard, text: &str) {
+    for c in text.chars() {
+        press(w, KeyCode::Char(c));
+    }
+}
+
+fn focus_on(w: &mut Wizard, id: &str) {
+    w.focus = w.fields().iter().position(|f| f.id == id).expect(id);
+}
+
+fn fill(w: &mut Wizard, id: &str, text: &str) {
+    focus_on(w, id);
+    typ(w, text);
+}
+
+fn get<'a>(w: &'a Wizard, id: &str) -> &'a Field {
+    w.pages.iter().flatten().find(|f| f.id == id).expect(id)
+}
+
+fn screen(w: &Wizard) -> String {
+    let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
+    t.draw(|f| w.render(f, f.area(), &Theme::monochrome(), &model()))
+        .unwrap();
+    let buf = t.backend().buffer().clone();
+    let mut s = String::new();
+    for y in 0..buf.area.height {
+        for x in 0..buf.area.width {
+            s.push_str(buf[(x, y)].symbol());
+        }
+        s.push('\n');
+    }
+    s
+}
+
+/// A PFX with one certificate for `cn`, self-signed, protected by `PW`.
+fn pfx(dir: &Path, file: &str, cn: &str, server: bool, expired: bool) -> PathBuf {
+    pfx_with(dir, file, cn, server, expired, PW)
+}
+
+fn pfx_with(dir: &Path, file: &str, cn: &str, server: bool, expired: bool, pw: &str) -> PathBuf {
+    let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
+    let mut p = CertificateParams::new(vec![cn.to_string()]).unwrap();
+    p.distinguished_name.push(DnType::CommonName, cn);
+    p.extended_key_usages = vec![if server {
+        ExtendedKeyUsagePurpose::ServerAuth
+    } else {
+        ExtendedKeyUsagePurpose::ClientAuth
+    }];
+    let now = OffsetDateTime::now_utc();
+    (p.not_before, p.not_after) = if expired {
+        (now - Duration::days(400), now - Duration::days(30))
+    } else {
+        (now - Duration::days(1), now + Duration::days(365))
+    };
+    let cert = p.self_signed(&key).unwrap();
+    let mut spec = PfxSpec::modern(pw);
+    let id = Some(vec![1]);
+    spec.key = Some((
+        key.serialize_der(),
+        Attrs {
+            friendly_name: None,
+            local_key_id: id.clone(),
+        },
+    ));
+    spec.certs.push((
+        cert.der().to_vec(),
+        Attrs {
+            friendly_name: None,
+            local_key_id: id,
+        },
+    ));
+    let path = dir.join(file);
+    std::fs::write(&path, write_pfx(&spec)).unwrap();
+    path
+}
+
+fn general_ok(w: &mut Wizard, dir: &Path) {
+    let mgmt = pfx(dir, "management.pfx", "mgmt", false, false);
+    fill(w, "subscription_id", GUID);
+    fill(w, "mgmt_file", &mgmt.display().to_string());
+    fill(w, "mgmt_password", PW);
+}
+
+fn validate_ok(w: &mut Wizard, regions: &[&str]) {
+    let out = press_mod(w, KeyCode::Char('n'), KeyModifiers::CONTROL);
+    assert_eq!(out.requests.len(), 1, "{:?}", w.message);
+    let reply = json!({"ok": true, "subscription_id": GUID, "name": "lab", "regions": regions, "message": ""});
+    w.on_reply("validate", &Ok(reply), &model());
+    assert_eq!(w.page, Page::Settings, "{:?}", w.message);
+}
+
+fn to_summary(w: &mut Wizard, dir: &Path, cn: &str) {
+    general_ok(w, dir);
+    validate_ok(w, &["WestEurope", "EastUS"]);
+    let svc = pfx(dir, "service.pfx", cn, true, false);
+    fill(w, "cert_file", &svc.display().to_string());
+    fill(w, "cert_password", PW);
+    press(w, KeyCode::Tab);
+    assert_eq!(get(w, "service_fqdn").text, cn);
+    press(w, KeyCode::PageDown);
+    assert_eq!(w.page, Page::Alerts, "{:?}", w.message);
+    press(w, KeyCode::PageDown);
+    assert_eq!(w.page, Page::Summary, "{:?}", w.message);
+}
+
+fn service_json(status: &str) -> serde_json::Value {
+    let t = json!({"quota_gb": 2000, "warning_pct": 50, "critical_pct": 90});
+    json!({
+        "id": "svc1", "kind": "cdp", "service_fqdn": "cdp1.contoso.com", "name": "cdp1",
+        "status": status, "status_details": null, "subscription_id": GUID,
+        "environment": "AzurePublicCloud", "region": "WestEurope", "resource_group": null,
+        "description": "", "vm_instances": 2, "instances": [], "storage": t, "transfer": t,
+        "cmg": null,
+        "certificate": {"thumbprint": "AA", "subject_cn": "cdp1.contoso.com",
+                        "not_after": "2030-01-01T00:00:00Z", "wildcard": false},
+        "cname_target": "d1594d45.cloudapp.net",
+        "created": "2026-01-01T00:00:00Z", "updated": "2026-01-01T00:00:00Z"
+    })
+}
+
+fn task_json(state: &str, step: Option<&str>, error: Option<&str>) -> serde_json::Value {
+    json!({"id": "task1", "service_id": "svc1", "kind": "create", "state": state,
+           "step": step, "error": error, "created": "2026-01-01T00:00:00Z", "ended": null})
+}
+
+fn event(kind: &str, data: serde_json::Value) -> EventView {
+    EventView {
+        id: 1,
+        kind: kind.into(),
+        data,
+    }
+}
+
+#[test]
+fn typing_focus_choices_and_masked_password() {
+    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    assert_eq!(w.focused_id(), Some("environment"));
+    press(&mut w, KeyCode::Right);
+    assert_eq!(get(&w, "environment").value(), "AzureUSGovernmentCloud");
+    press(&mut w, KeyCode::Left);
+    assert_eq!(get(&w, "environment").value(), "AzurePublicCloud");
+    press(&mut w, KeyCode::Tab);
+    assert_eq!(w.focused_id(), Some("subscription_id"));
+    typ(&mut w, "abc");
+    assert!(
+        get(&w, "subscription_id")
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("GUID")
+    );
+    press(&mut w, KeyCode::Tab);
+    press(&mut w, KeyCode::Tab);
+    assert_eq!(w.focused_id(), Some("mgmt_password"));
+    typ(&mut w, "s3cretpw");
+    let s = screen(&w);
+    assert!(s.contains("••••••••"), "{s}");
+    assert!(!s.contains("s3cretpw"), "{s}");
+    assert!(s.contains("▸ General"), "{s}");
+    press_mod(&mut w, KeyCode::BackTab, KeyModifiers::SHIFT);
+    assert_eq!(w.focused_id(), Some("mgmt_file"));
+    assert!(screen(&w).contains("Tab completes the path"));
+}
+
+#[test]
+fn cmg_checkboxes_and_dependent_fields() {
+    let mut w = Wizard::new(HostedKind::Cmg, &model());
+    w.goto(Page::Alerts);
+    assert_eq!(w.focused_id(), Some("egress_alerts"));
+    press(&mut w, KeyCode::Tab);
+    assert_eq!(
+        w.focused_id(),
+        Some("storage_alerts"),
+        "disabled fields are skipped"
+    );
+    press(&mut w, KeyCode::Char(' '));
+    assert!(get(&w, "storage_alerts").checked);
+    press(&mut w, KeyCode::Tab);
+    assert_eq!(w.focused_id(), Some("storage_gb"));
+    assert_eq!(get(&w, "storage_gb").text, "2000");
+    w.goto(Page::Settings);
+    focus_on(&mut w, "check_crl");
+    press(&mut w, KeyCode::Char(' '));
+    assert!(!get(&w, "check_crl").checked);
+    assert_eq!(get(&w, "vm_size").value(), "Standard_A2_v2");
+    focus_on(&mut w, "vm_instances");
+    typ(&mut w, "7");
+    assert!(
+        get(&w, "vm_instances")
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("1 to 16")
+    );
+    assert!(screen(&w).contains("☐ Verify Client Certificate Revocation"));
+}
+
+#[test]
+fn thresholds_are_checked_as_typed() {
+    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    w.goto(Page::Alerts);
+    focus_on(&mut w, "storage_warn");
+    press(&mut w, KeyCode::Backspace);
+    press(&mut w, KeyCode::Backspace);
+    typ(&mut w, "95");
+    assert!(
+        get(&w, "storage_warn")
+            .error
+            .as_deref()
+            .unwrap()
+            .contains("lower than")
+    );
+    press(&mut w, KeyCode::PageDown);
+    assert_eq!(w.page, Page::Alerts);
+    focus_on(&mut w, "storage_crit");
+    press(&mut w, KeyCode::Backspace);
+    press(&mut w, KeyCode::Backspace);
+    typ(&mut w, "99");
+    assert!(get(&w, "storage_warn").error.is_none());
+}
+
+#[test]
+fn tab_completes_a_path_then_moves_on() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("management.pfx"), b"x").unwrap();
+    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    fill(
+        &mut w,
+        "mgmt_file",
+        &format!("{}/man", dir.path().display()),
+    );
+    press(&mut w, KeyCode::Tab);
+    assert_eq!(w.focused_id(), Some("mgmt_file"));
+    assert_eq!(
+        get(&w, "mgmt_file").text,
+        format!("{}/management.pfx", dir.path().display())
+    );
+    press(&mut w, KeyCode::Tab);
+    assert_eq!(w.focused_id(), Some("mgmt_password"));
+}
+
+#[test]
+fn next_is_blocked_by_a_bad_guid_and_previous_keeps_values() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    general_ok(&mut w, dir.path());
+    focus_on(&mut w, "subscription_id");
+    press(&mut w, KeyCode::Backspace);
+    let out = press(&mut w, KeyCode::PageDown);
+    assert!(out.requests.is_empty());
+    assert_eq!(w.page, Page::General);
+    assert_eq!(w.focused_id(), Some("subscription_id"));
+    let s = screen(&w);
+    assert!(s.contains("must be a GUID"), "{s}");
+    typ(&mut w, "1");
+    validate_ok(&mut w, &["WestEurope", "EastUS"]);
+    assert_eq!(get(&w, "region").options(), ["EastUS", "WestEurope"]);
+    fill(&mut w, "resource_group", "rg-lab");
+    press_mod(&mut w, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    assert_eq!(w.page, Page::General);
+    assert_eq!(get(&w, "subscription_id").text, GUID);
+    assert_eq!(get(&w, "mgmt_password").text, PW);
+    validate_ok(&mut w, &["WestEurope"]);
+    assert_eq!(get(&w, "resource_group").text, "rg-lab");
+}
+
+#[test]
+fn general_next_asks_the_site_and_shows_a_refusal() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    general_ok(&mut w, dir.path());
+    let out = press(&mut w, KeyCode::PageDown);
+    let r = &out.requests[0];
+    assert_eq!(r.tag, "validate");
+    let Request::Call { method, path, body } = &r.request else {
+        panic!("{:?}", r.request)
+    };
+    assert_eq!(
+        (*method, path.as_str()),
+        ("POST", "/v1/subscriptions/validate")
+    );
+    assert_eq!(body["subscription_id"], GUID);
+    assert_eq!(body["management_certificate"]["password"], PW);
+    assert!(screen(&w).contains("Checking with the cloud…"));
+    assert!(
+        press(&mut w, KeyCode::PageDown).requests.is_empty(),
+        "one at a time"
+    );
+    let refused = json!({"ok": false, "subscription_id": GUID, "name": null, "regions": [],
+        "message": "The management certificate is not registered with subscription 3f25"});
+    w.on_reply("validate", &Ok(refused), &model());
+    assert_eq!(w.page, Page::General);
+    assert!(screen(&w).contains("is not registered with subscription"));
+    w.on_reply("validate", &Ok(json!({})), &model());
+    assert_eq!(
+        w.page,
+        Page::General,
+        "an answer nobody waits for is ignored"
+    );
+}
+
+#[test]
+fn wrong_password_is_shown_under_the_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let mgmt = pfx(dir.path(), "management.pfx", "mgmt", false, false);
+    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    fill(&mut w, "mgmt_file", &mgmt.display().to_string());
+    fill(&mut w, "mgmt_password", "wrong");
+    press(&mut w, KeyCode::Tab);
+    assert_eq!(
+        get(&w, "mgmt_password").error.as_deref(),
+        Some("the password is not correct")
+    );
+    assert!(screen(&w).contains("the password is not correct"));
+}
+
+#[test]
+fn certificate_findings_fill_and_block() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    general_ok(&mut w, dir.path());
+    validate_ok(&mut w, &[]);
+    // Expired: an error blocks Next.
+    let expired = pfx(dir.path(), "expired.pfx", "expired.contoso.com", true, true);
+    fill(&mut w, "cert_file", &expired.display().to_string());
+    fill(&mut w, "cert_password", PW);
+    press(&mut w, KeyCode::Tab);
+    assert!(get(&w, "cert_file").blocks());
+    press(&mut w, KeyCode::PageDown);
+    assert_eq!(w.page, Page::Settings);
+    assert!(screen(&w).contains("The certificate expired on"));
+    // Wildcard: host.<domain> with the host selected, and a message.
+    let wild = pfx(dir.path(), "wild.pfx", "*.contoso.com", true, false);
+    focus_on(&mut w, "cert_file");
+    press_mod(&mut w, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    typ(&mut w, &wild.display().to_string());
+    press(&mut w, KeyCode::Tab);
+    assert_eq!(w.focused_id(), Some("cert_password"));
+    assert!(
+        !get(&w, "cert_file").blocks(),
+        "{:?}",
+        get(&w, "cert_file").notes
+    );
+    press(&mut w, KeyCode::Tab);
+    assert_eq!(w.focused_id(), Some("service_fqdn"));
+    assert_eq!(get(&w, "service_fqdn").text, "host.contoso.com");
+    assert!(screen(&w).contains("wildcard certificate: type the host name"));
+    assert_eq!(w.next().requests.len(), 0);
+    assert_eq!(
+        w.page,
+        Page::Settings,
+        "the placeholder host is not accepted"
+    );
+    typ(&mut w, "clouddp1");
+    assert_eq!(get(&w, "service_fqdn").text, "clouddp1.contoso.com");
+    assert!(get(&w, "service_fqdn").error.is_none());
+    // A good certificate: FQDN = CN, replacing the name filled before.
+    let good = pfx(dir.path(), "good.pfx", "cdp1.contoso.com", true, false);
+    focus_on(&mut w, "cert_file");
+    press_mod(&mut w, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    typ(&mut w, &good.display().to_string());
+    press(&mut w, KeyCode::Tab);
+    assert_eq!(
+        get(&w, "service_fqdn").text,
+        "clouddp1.contoso.com",
+        "typed by hand: kept"
+    );
+    focus_on(&mut w, "service_fqdn");
+    press_mod(&mut w, KeyCode::Char('u'), KeyModifiers::CONTROL);
+    focus_on(&mut w, "cert_password");
+    press(&mut w, KeyCode::Tab);
+    assert_eq!(get(&w, "service_fqdn").text, "cdp1.contoso.com");
+    press(&mut w, KeyCode::PageDown);
+    assert_eq!(w.page, Page::Alerts, "{:?}", w.message);
+}
+
+#[test]
+fn summary_sends_the_create_with_defaults_and_no_stray_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    to_summary(&mut w, dir.path(), "cdp1.contoso.com");
+    let s = screen(&w);
+    assert!(s.contains("•••") && !s.contains(PW), "{s}");
+    assert!(
+        s.contains("cdp1.contoso.com") && s.contains("Deployment name"),
+        "{s}"
+    );
+    let out = press(&mut w, KeyCode::Enter);
+    let r = &out.requests[0];
+    assert_eq!(r.tag, "create");
+    let Request::Call { path, body, .. } = &r.request else {
+        panic!()
+    };
+    assert_eq!(path, "/v1/cdps");
+    assert_eq!(
+        body["storage"],
+        json!({"quota_gb": 2000, "warning_pct": 50, "critical_pct": 90})
+    );
+    assert_eq!(
+        body["transfer"],
+        json!({"quota_gb": 10000, "warning_pct": 50, "critical_pct": 90})
+    );
+    assert_eq!(body["region"], "WestEurope");
+    assert_eq!(body["service_fqdn"], "cdp1.contoso.com");
+    assert_eq!(body["subscription_id"], GUID);
+    assert_eq!(body["service_certificate"]["password"], PW);
+    assert_eq!(body["management_certificate"]["password"], PW);
+    assert_eq!(body.to_string().matches(PW).count(), 2);
+
+    // A 4xx answer: shown on Summary with the page holding the field; Previous works.
+    w.on_reply(
+        "create",
+        &Err("Service FQDN: must be a name the service certificate holds".into()),
+        &model(),
+    );
+    assert_eq!(w.page, Page::Summary);
+    assert!(screen(&w).contains("Service FQDN: must be a name"));
+    let (_, msg) = w.message.clone().unwrap();
+    assert!(msg.contains("on the Settings page"), "{msg}");
+    assert!(get(&w, "service_fqdn").error.is_some());
+    press(&mut w, KeyCode::PageUp);
+    assert_eq!(w.page, Page::Alerts);
+}
+
+#[test]
+fn cmg_create_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = Wizard::new(HostedKind::Cmg, &model());
+    general_ok(&mut w, dir.path());
+    validate_ok(&mut w, &["WestEurope"]);
+    let svc = pfx(dir.path(), "cmg.pfx", "cmg1.contoso.com", true, false);
+    fill(&mut w, "cert_file", &svc.display().to_string());
+    fill(&mut w, "cert_password", PW);
+    press(&mut w, KeyCode::Tab);
+    assert_eq!(get(&w, "service_fqdn").text, "cmg1.contoso.com");
+    press(&mut w, KeyCode::PageDown);
+    assert_eq!(w.page, Page::Alerts, "{:?}", w.message);
+    press(&mut w, KeyCode::Char(' '));
+    press(&mut w, KeyCode::PageDown);
+    let out = press(&mut w, KeyCode::PageDown);
+    let Request::Call { path, body, .. } = &out.requests[0].request else {
+        panic!()
+    };
+    assert_eq!(path, "/v1/cmgs");
+    assert_eq!(body["vm_size"], "Standard_A2_v2");
+    assert_eq!(body["vm_instances"], 1);
+    assert_eq!(body["check_crl"], true);
+    assert_eq!(body["enforce_tls12"], true);
+    assert_eq!(body["serve_content"], true);
+    assert_eq!(body["egress_alerts"], true);
+    assert_eq!(body["stop_at_critical"], false);
+    assert_eq!(body["storage_alerts"], false);
+    assert_eq!(body["egress"]["quota_gb"], 10000);
+    assert_eq!(body["trusted_roots"], json!([]));
+}
+
+#[test]
+fn progress_follows_the_task_to_completion() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    to_summary(&mut w, dir.path(), "cdp1.contoso.com");
+    press(&mut w, KeyCode::PageDown);
+    let accepted =
+        json!({"service": service_json("Provisioning"), "task": task_json("created", None, None)});
+    w.on_reply("create", &Ok(accepted), &model());
+    assert_eq!(w.page, Page::Progress);
+    assert_eq!(w.commands(), vec![Action::Back]);
+    let m = model();
+    w.on_event(
+        &event(
+            "task",
+            task_json("in_progress", Some("Creating the storage account"), None),
+        ),
+        &m,
+    );
+    let log = |msg: &str| {
+        event(
+            "log",
+            json!({"file": "CloudMgr.log", "time": "2026-01-01T00:00:05Z",
+                   "component": "CloudMgr", "level": "info", "message": msg}),
+        )
+    };
+    w.on_event(&log("Starting deployment cdp1 in WestEurope"), &m);
+    w.on_event(
+        &log("Waiting for check if container exists. Will check again in 10 seconds"),
+        &m,
+    );
+    let s = screen(&w);
+    assert!(s.contains("Creating the storage account"), "{s}");
+    assert!(s.contains("Starting deployment cdp1"), "{s}");
+    assert!(s.contains("Waiting for check if container exists"), "{s}");
+    w.on_event(&event("service", service_json("Ready")), &m);
+    assert_eq!(w.page, Page::Progress);
+    w.on_event(&event("task", task_json("completed", None, None)), &m);
+    assert_eq!(w.page, Page::Completion);
+    let s = screen(&w);
+    assert!(s.contains("is Ready"), "{s}");
+    assert!(
+        s.contains("Create a DNS CNAME: cdp1.contoso.com → d1594d45.cloudapp.net"),
+        "{s}"
+    );
+    assert!(press(&mut w, KeyCode::Enter).close);
+}
+
+#[test]
+fn a_failed_task_says_why() {
+    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    w.busy = Some("create");
+    let accepted = json!({"service": service_json("Provisioning"), "task": task_json("in_progress", None, None)});
+    w.on_reply("create", &Ok(accepted), &model());
+    w.on_event(
+        &event("task", task_json("failed", None, Some("quota exceeded"))),
+        &model(),
+    );
+    assert_eq!(w.page, Page::Completion);
+    let s = screen(&w);
+    assert!(s.contains("could not be created: quota"), "{s}");
+    assert!(s.contains("Read CloudMgr.log"), "{s}");
+}
+
+#[test]
+fn esc_asks_when_something_was_typed() {
+    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    assert!(
+        press(&mut w, KeyCode::Esc).close,
+        "nothing typed: closes at once"
+    );
+    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    fill(&mut w, "subscription_id", "x");
+    assert!(!press(&mut w, KeyCode::Esc).close);
+    assert!(screen(&w).contains("Discard the wizard? y/N"));
+    assert!(!press(&mut w, KeyCode::Char('n')).close);
+    assert_eq!(get(&w, "subscription_id").text, "x");
+    press(&mut w, KeyCode::Esc);
+    assert!(press(&mut w, KeyCode::Char('y')).close);
+}
+
+#[test]
+fn commands_follow_the_page() {
+    let mut w = Wizard::new(HostedKind::Cmg, &model());
+    assert!(!w.commands().contains(&Action::PrevPage));
+    assert!(w.commands().contains(&Action::NextField));
+    w.goto(Page::Settings);
+    assert!(w.commands().contains(&Action::PrevPage));
+    w.goto(Page::Summary);
+    assert_eq!(
+        w.commands(),
+        vec![Action::NextPage, Action::PrevPage, Action::Back]
+    );
+    assert_eq!(w.title(), "Create Cloud Management Gateway Wizard");
+}
+
+#[test]
+fn summary_scrolls_with_the_arrows() {
+    let mut w = Wizard::new(HostedKind::Cmg, &model());
+    w.goto(Page::Summary);
+    press(&mut w, KeyCode::Down);
+    press(&mut w, KeyCode::Down);
+    assert_eq!(w.scroll, 2);
+    let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    t.draw(|f| w.render(f, f.area(), &Theme::monochrome(), &model()))
+        .unwrap();
+    press(&mut w, KeyCode::PageUp);
+    assert_eq!((w.page, w.scroll), (Page::Alerts, 0));
+}
+
+#[test]
+fn a_publishsettings_file_fills_the_subscription_id() {
+    use base64::Engine;
+    let dir = tempfile::tempdir().unwrap();
+    let p = pfx_with(dir.path(), "m.pfx", "mgmt", false, false, "");
+    let b64 = base64::engine::general_purpose::STANDARD.encode(std::fs::read(p).unwrap());
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="utf-8"?><PublishData><PublishProfile SchemaVersion="2.0" PublishMethod="AzureServiceManagementAPI"><Subscription ServiceManagementUrl="https://management.core.windows.net" Id="{GUID}" Name="lab" ManagementCertificate="{b64}" /></PublishProfile></PublishData>"#
+    );
+    let file = dir.path().join("lab.publishsettings");
+    std::fs::write(&file, xml).unwrap();
+    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    fill(&mut w, "mgmt_file", &file.display().to_string());
+    press(&mut w, KeyCode::Tab);
+    assert_eq!(get(&w, "subscription_id").text, GUID);
+    assert!(
+        !get(&w, "mgmt_file").blocks(),
+        "{:?}",
+        get(&w, "mgmt_file").notes
+    );
+    assert_eq!(press(&mut w, KeyCode::PageDown).requests.len(), 1);
+}

@@ -1,6 +1,8 @@
 //! Every main view rendered with ratatui's TestBackend at 100×30 and 80×24 (insta snapshots),
 //! and the app driven key by key: navigation, filter, palette, delete confirmation, read-only.
 
+mod common;
+
 use cloudsite::api::wire::{
     CertificateView, EventView, InstanceView, LogLineView, ServiceView, SiteSystemView, SiteView,
     StatusMessageView,
@@ -378,4 +380,128 @@ fn the_log_buffer_is_bounded() {
     }
     assert_eq!(a.model.logs.len(), 100);
     assert_eq!(a.model.logs.back().unwrap().message, "line 249");
+}
+
+fn reply_to_last(a: &mut App, effects: Vec<Effect>, body: serde_json::Value) {
+    let id = effects.iter().rev().find_map(|e| match e {
+        Effect::Request(id, _) => Some(*id),
+        _ => None,
+    });
+    if let Some(id) = id {
+        a.on_net(NetMsg::Reply {
+            id,
+            result: Ok(body),
+        });
+    }
+}
+
+fn ctrl_n(a: &mut App) -> Vec<Effect> {
+    a.on_key(KeyEvent::new(KeyCode::Char('n'), KeyModifiers::CONTROL))
+}
+
+fn type_in(a: &mut App, text: &str) {
+    for c in text.chars() {
+        a.on_key(key(KeyCode::Char(c)));
+    }
+}
+
+#[test]
+fn every_wizard_page_and_form_at_both_sizes() {
+    // A fixed relative path keeps the snapshots the same on every machine.
+    let dir = std::path::Path::new("target/console-snapshots");
+    std::fs::create_dir_all(dir).unwrap();
+    let made = common::make(&common::Spec::service("cdp9.contoso.com"));
+    let pfx = dir.join("cdp9.pfx");
+    std::fs::write(&pfx, common::pfx(&made, &[], "pw")).unwrap();
+    let mgmt = dir.join("mgmt.pfx");
+    std::fs::write(
+        &mgmt,
+        common::pfx(
+            &common::make(&common::Spec::service("mgmt.contoso.com")),
+            &[],
+            "pw",
+        ),
+    )
+    .unwrap();
+    let shots = |a: &App, page: &str| {
+        for (w, h) in [(100, 30), (80, 24)] {
+            insta::assert_snapshot!(format!("wizard_cdp_{page}_{w}x{h}"), render(a, w, h));
+        }
+    };
+    let mut a = app("full-admin");
+    a.wizard_factory = Some(cloudsite::console::wizard::open);
+    a.properties_factory = Some(cloudsite::console::forms::open_properties);
+    press(&mut a, "c");
+    shots(&a, "1_general");
+    a.on_key(key(KeyCode::Tab));
+    type_in(&mut a, "3f2504e0-4f89-11d3-9a0c-0305e82c3301");
+    a.on_key(key(KeyCode::Tab));
+    type_in(&mut a, mgmt.to_str().unwrap());
+    a.on_key(key(KeyCode::Tab));
+    type_in(&mut a, "pw");
+    let e = ctrl_n(&mut a);
+    reply_to_last(
+        &mut a,
+        e,
+        serde_json::json!({"ok": true, "subscription_id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "name": "Lab", "regions": ["WestEurope", "EastUS"], "message": "accepted"}),
+    );
+    a.on_key(key(KeyCode::Tab));
+    a.on_key(key(KeyCode::Tab));
+    type_in(&mut a, pfx.to_str().unwrap());
+    a.on_key(key(KeyCode::Tab));
+    type_in(&mut a, "pw");
+    a.on_key(key(KeyCode::Tab));
+    shots(&a, "2_settings");
+    ctrl_n(&mut a);
+    shots(&a, "3_alerts");
+    ctrl_n(&mut a);
+    shots(&a, "4_summary");
+    let e = ctrl_n(&mut a);
+    let svc = service("c9", "cdp9.contoso.com", "cdp", ServiceState::Provisioning);
+    let task = serde_json::json!({"id": "t9", "service_id": "c9", "kind": "create", "state": "in_progress", "step": "deploy", "error": null, "created": "2026-11-22T10:00:00.000Z", "ended": null});
+    reply_to_last(&mut a, e, serde_json::json!({"service": svc, "task": task}));
+    let line = log(Level::Info, "Starting to Deploy Service");
+    a.on_net(NetMsg::Event(EventView {
+        id: 50,
+        kind: "log".into(),
+        data: serde_json::to_value(&line).unwrap(),
+    }));
+    shots(&a, "5_progress");
+    let ready = service("c9", "cdp9.contoso.com", "cdp", ServiceState::Ready);
+    a.on_net(NetMsg::Event(EventView {
+        id: 51,
+        kind: "service".into(),
+        data: serde_json::to_value(&ready).unwrap(),
+    }));
+    let mut done = task.clone();
+    done["state"] = "completed".into();
+    done["step"] = "done".into();
+    a.on_net(NetMsg::Event(EventView {
+        id: 52,
+        kind: "task".into(),
+        data: done,
+    }));
+    shots(&a, "6_completion");
+    assert!(render(&a, 100, 30).contains("CNAME"));
+
+    // Properties, the Proxy tab, the alert form.
+    let forms = |a: &App, name: &str| {
+        for (w, h) in [(100, 30), (80, 24)] {
+            insta::assert_snapshot!(format!("form_{name}_{w}x{h}"), render(a, w, h));
+        }
+    };
+    let mut a = app("full-admin");
+    a.properties_factory = Some(cloudsite::console::forms::open_properties);
+    a.on_key(key(KeyCode::Enter));
+    forms(&a, "properties");
+    let mut a = app("full-admin");
+    a.properties_factory = Some(cloudsite::console::forms::open_properties);
+    a.node = Node::SiteSystems;
+    a.on_key(key(KeyCode::Enter));
+    forms(&a, "proxy");
+    let mut a = app("full-admin");
+    a.properties_factory = Some(cloudsite::console::forms::open_properties);
+    a.node = Node::Alerts;
+    a.on_key(key(KeyCode::Enter));
+    forms(&a, "alert");
 }

@@ -346,15 +346,25 @@ impl Keymap {
 /// README equal to this).
 pub fn reference_markdown() -> String {
     let k = Keymap::default();
-    let mut out = String::from("| keys | action | where | config name |\n| --- | --- | --- | --- |\n");
+    let mut out =
+        String::from("| keys | action | where | config name |\n| --- | --- | --- | --- |\n");
     for a in Action::ALL {
-        let keys: Vec<String> = k.keys.get(a).map(|ks| ks.iter().map(|k| format!("`{k}`")).collect()).unwrap_or_default();
+        let keys: Vec<String> = k
+            .keys
+            .get(a)
+            .map(|ks| ks.iter().map(|k| format!("`{k}`")).collect())
+            .unwrap_or_default();
         let place = match a.context() {
             Context::Main => "main screen",
             Context::Form => "wizards and forms",
             Context::Global => "everywhere",
         };
-        out.push_str(&format!("| {} | {} | {place} | `{}` |\n", keys.join(" "), a.label(), a.name()));
+        out.push_str(&format!(
+            "| {} | {} | {place} | `{}` |\n",
+            keys.join(" "),
+            a.label(),
+            a.name()
+        ));
     }
     out
 }
@@ -407,10 +417,18 @@ mod tests {
     #[test]
     fn readme_keyboard_reference_matches_the_keymap() {
         let readme = include_str!("../../README.md");
-        let start = readme.find("<!-- keys:begin -->").expect("README has the keys:begin marker");
-        let end = readme.find("<!-- keys:end -->").expect("README has the keys:end marker");
+        let start = readme
+            .find("<!-- keys:begin -->")
+            .expect("README has the keys:begin marker");
+        let end = readme
+            .find("<!-- keys:end -->")
+            .expect("README has the keys:end marker");
         let table = readme[start + "<!-- keys:begin -->".len()..end].trim();
-        assert_eq!(table, reference_markdown().trim(), "regenerate the README table from keymap::reference_markdown()");
+        assert_eq!(
+            table,
+            reference_markdown().trim(),
+            "regenerate the README table from keymap::reference_markdown()"
+        );
     }
 
     #[test]

@@ -81,7 +81,10 @@ pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let sel = app.row().min(total.saturating_sub(1));
     let offset = if sel < visible { 0 } else { sel + 1 - visible };
     let window = offset..(offset + visible).min(total);
-    let services: Vec<&ServiceView> = all.get(window.clone()).map(|w| w.to_vec()).unwrap_or_default();
+    let services: Vec<&ServiceView> = all
+        .get(window.clone())
+        .map(|w| w.to_vec())
+        .unwrap_or_default();
     let status = |v: &[&ServiceView]| v.iter().map(|s| status_cell(s, theme)).collect::<Vec<_>>();
     let text = |v: &[&ServiceView], g: &dyn Fn(&ServiceView) -> String| {
         v.iter().map(|s| Cell::from(g(s))).collect::<Vec<_>>()
@@ -162,7 +165,11 @@ pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             ),
         ),
         _ => {
-            let systems = app.model.site_systems.get(window.clone()).unwrap_or_default();
+            let systems = app
+                .model
+                .site_systems
+                .get(window.clone())
+                .unwrap_or_default();
             let proxy =
                 |s: &crate::api::wire::SiteSystemView| match (&s.proxy.enabled, &s.proxy.server) {
                     (true, Some(server)) => format!("{server}:{}", s.proxy.port),

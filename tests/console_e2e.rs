@@ -449,3 +449,46 @@ async fn the_create_cmg_wizard_by_keys_until_ready_then_stop_start_delete() {
     h.press(KeyCode::Enter);
     h.wait("deleted", |a| a.model.cmgs.is_empty()).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_says_when_the_site_is_gone_and_comes_back_by_itself() {
+    use cloudsite::console::model::Link;
+    let lab = lab().await;
+    let data = lab.data();
+    let url = lab.site.url.clone();
+    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    create_by_api(&lab, "cdp1").await;
+    let mut h = Harness::connect(&url, &data.join("admin.token")).await;
+    h.wait("the CDP in the list", |a| !a.model.cdps.is_empty())
+        .await;
+    lab.site.shutdown().await;
+    h.wait("the header to say disconnected", |a| {
+        matches!(a.model.link, Link::Disconnected { .. })
+    })
+    .await;
+    // The same site comes back on the same address: the console reconnects and re-reads.
+    let mut opts = SiteOptions::new(&data);
+    opts.listen = std::net::SocketAddr::from(([127, 0, 0, 1], port));
+    opts.cloud = CloudChoice::Embedded {
+        provisioning_delay: Duration::from_millis(100),
+        faults: Default::default(),
+    };
+    opts.timing = Timing {
+        poll: Duration::from_millis(50),
+        container_retry: Duration::from_millis(50),
+        ..Timing::default()
+    };
+    let site = service::start(opts).await.unwrap();
+    h.wait("the console to reconnect", |a| {
+        a.model.link == Link::Connected
+    })
+    .await;
+    h.wait("the list after the re-read", |a| {
+        a.model
+            .cdps
+            .iter()
+            .any(|s| s.service_fqdn == "cdp1.lab.contoso.com")
+    })
+    .await;
+    site.shutdown().await;
+}

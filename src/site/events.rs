@@ -14,6 +14,7 @@ const BACKLOG: usize = 4096;
 pub struct EventBus {
     tx: broadcast::Sender<EventView>,
     inner: Mutex<Inner>,
+    closed: tokio::sync::watch::Sender<bool>,
 }
 
 struct Inner {
@@ -34,12 +35,27 @@ impl EventBus {
     /// A bus whose ids start after `first_id` (ids from a previous run then read as too old).
     pub fn new(first_id: u64) -> Self {
         let (tx, _) = broadcast::channel(1024);
+        let (closed, _) = tokio::sync::watch::channel(false);
         EventBus {
             tx,
             inner: Mutex::new(Inner {
                 next_id: first_id + 1,
                 backlog: VecDeque::new(),
             }),
+            closed,
+        }
+    }
+
+    /// Ends every open stream (the service is stopping): clients see the end and reconnect.
+    pub fn close(&self) {
+        self.closed.send_replace(true);
+    }
+
+    /// Resolves once [`EventBus::close`] has been called.
+    pub fn closed(&self) -> impl std::future::Future<Output = ()> + Send + use<> {
+        let mut rx = self.closed.subscribe();
+        async move {
+            let _ = rx.wait_for(|c| *c).await;
         }
     }
 

@@ -150,6 +150,7 @@ pub struct SiteHandle {
     pub data_dir: PathBuf,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<()>>,
+    bus: Arc<EventBus>,
     cloud: Option<LocalCloudHandle>,
     _lock: File,
 }
@@ -163,6 +164,7 @@ impl SiteHandle {
     /// Stops the API and the embedded cloud. Tasks in flight stay recorded and resume at the
     /// next start.
     pub async fn shutdown(mut self) {
+        self.bus.close();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
@@ -273,11 +275,12 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
 
     // Ids continue from the clock so a client's Last-Event-ID from an earlier run reads as old.
     let first_id = super::store::now_millis().max(0) as u64 * 1000;
+    let bus = Arc::new(EventBus::new(first_id));
     let manager = Arc::new(Manager {
         store,
         secrets,
         provider,
-        bus: Arc::new(EventBus::new(first_id)),
+        bus: Arc::clone(&bus),
         logs,
         timing: opts.timing,
     });
@@ -335,6 +338,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         data_dir,
         shutdown: Some(tx),
         server: Some(server),
+        bus,
         cloud,
         _lock: lock,
     })

@@ -439,7 +439,14 @@ pub async fn events(
         }
     });
     use futures_util::StreamExt;
-    Sse::new(missed.chain(live)).keep_alive(KeepAlive::default())
+    // When the service stops, streams end, so clients notice at once instead of holding a
+    // connection to a service that is gone.
+    Sse::new(
+        missed
+            .chain(live)
+            .take_until(Box::pin(s.manager.bus.closed())),
+    )
+    .keep_alive(KeepAlive::default())
 }
 
 fn to_sse(ev: EventView) -> Result<Event, Infallible> {

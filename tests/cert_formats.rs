@@ -86,6 +86,7 @@ fn openssl_pfx_variants_open_with_their_passwords() {
         ("cert-only.pfx", "Secret1", false, 1),
         ("key-only.pfx", "Secret1", true, 0),
         ("sha512-aes128-3des.pfx", "Secret1", true, 1),
+        ("camellia256.pfx", "Secret1", true, 1),
     ] {
         let r = open_fixture(file, pw);
         assert!(r.ok, "{file}: {:?}", r.error);

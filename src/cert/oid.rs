@@ -73,6 +73,12 @@ pub const AES128_CBC: &str = "2.16.840.1.101.3.4.1.2";
 pub const AES192_CBC: &str = "2.16.840.1.101.3.4.1.22";
 /// aes256-CBC
 pub const AES256_CBC: &str = "2.16.840.1.101.3.4.1.42";
+/// camellia128-cbc
+pub const CAMELLIA128_CBC: &str = "1.2.392.200011.61.1.1.1.2";
+/// camellia192-cbc
+pub const CAMELLIA192_CBC: &str = "1.2.392.200011.61.1.1.1.3";
+/// camellia256-cbc
+pub const CAMELLIA256_CBC: &str = "1.2.392.200011.61.1.1.1.4";
 /// des-ede3-cbc
 pub const DES_EDE3_CBC: &str = "1.2.840.113549.3.7";
 /// desCBC
@@ -161,6 +167,9 @@ pub fn name(oid: &str) -> String {
         AES128_CBC => "AES-128-CBC",
         AES192_CBC => "AES-192-CBC",
         AES256_CBC => "AES-256-CBC",
+        CAMELLIA128_CBC => "CAMELLIA-128-CBC",
+        CAMELLIA192_CBC => "CAMELLIA-192-CBC",
+        CAMELLIA256_CBC => "CAMELLIA-256-CBC",
         DES_EDE3_CBC => "DES-EDE3-CBC",
         DES_CBC => "DES-CBC",
         RC2_CBC => "RC2-CBC",

@@ -14,6 +14,9 @@ enum Cipher {
     Aes128,
     Aes192,
     Aes256,
+    Camellia128,
+    Camellia192,
+    Camellia256,
     DesEde3,
     DesEde2,
     Des,
@@ -30,9 +33,9 @@ enum Cipher {
 impl Cipher {
     fn key_len(self) -> usize {
         match self {
-            Cipher::Aes128 => 16,
-            Cipher::Aes192 => 24,
-            Cipher::Aes256 => 32,
+            Cipher::Aes128 | Cipher::Camellia128 => 16,
+            Cipher::Aes192 | Cipher::Camellia192 => 24,
+            Cipher::Aes256 | Cipher::Camellia256 => 32,
             Cipher::DesEde3 => 24,
             Cipher::DesEde2 => 16,
             Cipher::Des => 8,
@@ -43,6 +46,7 @@ impl Cipher {
     fn iv_len(self) -> usize {
         match self {
             Cipher::Aes128 | Cipher::Aes192 | Cipher::Aes256 => 16,
+            Cipher::Camellia128 | Cipher::Camellia192 | Cipher::Camellia256 => 16,
             Cipher::Rc4 { .. } => 0,
             _ => 8,
         }
@@ -62,6 +66,9 @@ impl Cipher {
         }
         match self {
             Cipher::Aes128 => cbc_dec!(aes::Aes128),
+            Cipher::Camellia128 => cbc_dec!(camellia::Camellia128),
+            Cipher::Camellia192 => cbc_dec!(camellia::Camellia192),
+            Cipher::Camellia256 => cbc_dec!(camellia::Camellia256),
             Cipher::Aes192 => cbc_dec!(aes::Aes192),
             Cipher::Aes256 => cbc_dec!(aes::Aes256),
             Cipher::DesEde3 => cbc_dec!(des::TdesEde3),
@@ -92,6 +99,9 @@ impl Cipher {
         }
         match self {
             Cipher::Aes128 => cbc_enc!(aes::Aes128),
+            Cipher::Camellia128 => cbc_enc!(camellia::Camellia128),
+            Cipher::Camellia192 => cbc_enc!(camellia::Camellia192),
+            Cipher::Camellia256 => cbc_enc!(camellia::Camellia256),
             Cipher::Aes192 => cbc_enc!(aes::Aes192),
             Cipher::Aes256 => cbc_enc!(aes::Aes256),
             Cipher::DesEde3 => cbc_enc!(des::TdesEde3),
@@ -468,6 +478,9 @@ fn pkcs12_cipher(o: &str) -> PbeResult<Cipher> {
 fn pbes2_cipher(o: &str, key_len: Option<usize>, rc2_bits: Option<usize>) -> PbeResult<Cipher> {
     let c = match o {
         oid::AES128_CBC => Cipher::Aes128,
+        oid::CAMELLIA128_CBC => Cipher::Camellia128,
+        oid::CAMELLIA192_CBC => Cipher::Camellia192,
+        oid::CAMELLIA256_CBC => Cipher::Camellia256,
         oid::AES192_CBC => Cipher::Aes192,
         oid::AES256_CBC => Cipher::Aes256,
         oid::DES_EDE3_CBC => Cipher::DesEde3,

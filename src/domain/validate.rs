@@ -164,6 +164,70 @@ pub fn site_code(value: &str) -> Result<(), FieldError> {
     }
 }
 
+/// Why `fqdn` cannot be the Service FQDN of a service certificate, or `None` if it can: under
+/// a wildcard certificate it must be a host directly under the wildcard's domain; otherwise it
+/// must be the certificate's CN or one of its DNS names (clients would refuse anything else).
+pub fn fqdn_certificate_problem(
+    fqdn: &str,
+    wildcard_domain: Option<&str>,
+    cn: Option<&str>,
+    dns_names: &[String],
+) -> Option<String> {
+    let lower = fqdn.to_ascii_lowercase();
+    if let Some(domain) = wildcard_domain {
+        let suffix = format!(".{}", domain.to_ascii_lowercase());
+        let host_ok = lower
+            .strip_suffix(&suffix)
+            .is_some_and(|host| !host.is_empty() && !host.contains('.'));
+        return (!host_ok).then(|| {
+            format!("must be a host directly under the wildcard's domain {domain} (host.{domain})")
+        });
+    }
+    let cn = cn?;
+    let held =
+        lower == cn.to_ascii_lowercase() || dns_names.iter().any(|d| d.eq_ignore_ascii_case(fqdn));
+    (!held).then(|| format!("must be a name the service certificate holds ({cn}); clients would refuse the connection"))
+}
+
+/// Checks an Azure resource group name: 1–90 letters, digits, `-`, `_`, `.`, `(`, `)`, not
+/// ending with a dot.
+pub fn resource_group(value: &str) -> Result<(), FieldError> {
+    let err = |rule: String| Err(FieldError::new("Resource group", rule));
+    if value.chars().count() > 90 {
+        return err("must be at most 90 characters".into());
+    }
+    if let Some(c) = value
+        .chars()
+        .find(|c| !(c.is_alphanumeric() || "-_.()".contains(*c)))
+    {
+        return err(format!(
+            "contains '{c}': only letters, digits, '-', '_', '.', '(' and ')' are allowed"
+        ));
+    }
+    if value.ends_with('.') {
+        return err("must not end with a dot".into());
+    }
+    Ok(())
+}
+
+/// Most trusted root certificates a CMG takes (≤1902 limits, kept as a sane bound).
+pub const MAX_TRUSTED_ROOTS: usize = 2;
+/// Most intermediate CA certificates a CMG takes.
+pub const MAX_INTERMEDIATES: usize = 4;
+
+/// Checks the number of trusted roots and intermediates of a CMG.
+pub fn trusted_root_counts(roots: usize, intermediates: usize) -> Result<(), FieldError> {
+    if roots > MAX_TRUSTED_ROOTS || intermediates > MAX_INTERMEDIATES {
+        return Err(FieldError::new(
+            "Certificates",
+            format!(
+                "at most {MAX_TRUSTED_ROOTS} trusted roots and {MAX_INTERMEDIATES} intermediates"
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks a percentage of a threshold (`field` names it): a whole number from 1 to 100.
 pub fn percentage(field: &str, value: i64) -> Result<u8, FieldError> {
     if (1..=100).contains(&value) {
@@ -308,6 +372,51 @@ mod tests {
             let e = cmg_name(name).unwrap_err();
             assert!(e.rule.contains(rule), "{name}: {}", e.rule);
         }
+    }
+
+    #[test]
+    fn service_fqdn_against_the_certificate() {
+        let dns = vec!["b.contoso.com".to_string()];
+        assert_eq!(
+            fqdn_certificate_problem("a.contoso.com", None, Some("a.contoso.com"), &dns),
+            None
+        );
+        assert_eq!(
+            fqdn_certificate_problem("B.contoso.com", None, Some("a.contoso.com"), &dns),
+            None
+        );
+        assert!(
+            fqdn_certificate_problem("c.contoso.com", None, Some("a.contoso.com"), &dns)
+                .unwrap()
+                .contains("certificate holds")
+        );
+        assert_eq!(
+            fqdn_certificate_problem("x.contoso.com", Some("contoso.com"), None, &[]),
+            None
+        );
+        for bad in ["x.y.contoso.com", "contoso.com", "x.fabrikam.com"] {
+            assert!(
+                fqdn_certificate_problem(bad, Some("contoso.com"), None, &[])
+                    .unwrap()
+                    .contains("directly under"),
+                "{bad}"
+            );
+        }
+    }
+
+    #[test]
+    fn resource_groups_and_root_counts() {
+        assert!(resource_group("rg-cloud_1.(eu)").is_ok());
+        assert_eq!(resource_group("rg.").unwrap_err().field, "Resource group");
+        assert!(resource_group("rg/x").is_err() && resource_group(&"r".repeat(91)).is_err());
+        assert!(trusted_root_counts(2, 4).is_ok());
+        assert!(
+            trusted_root_counts(3, 0)
+                .unwrap_err()
+                .rule
+                .contains("at most 2 trusted roots")
+        );
+        assert!(trusted_root_counts(0, 5).is_err());
     }
 
     #[test]

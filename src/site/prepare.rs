@@ -230,28 +230,13 @@ fn service_fqdn(
         },
     };
     validate::fqdn("Service FQDN", &fqdn)?;
-    if let Some(domain) = &wildcard {
-        let suffix = format!(".{}", domain.to_ascii_lowercase());
-        let lower = fqdn.to_ascii_lowercase();
-        if !lower.ends_with(&suffix) || lower[..lower.len() - suffix.len()].contains('.') {
-            return Err(FieldError::new(
-                "Service FQDN",
-                format!(
-                    "must be a host directly under the wildcard's domain {domain} (host.{domain})"
-                ),
-            ));
-        }
-    } else if let Some(cn) = leaf.and_then(|c| c.subject_cn.as_deref()) {
-        let names_ok = fqdn.eq_ignore_ascii_case(cn)
-            || leaf.is_some_and(|c| c.dns_names.iter().any(|d| d.eq_ignore_ascii_case(&fqdn)));
-        if !names_ok {
-            return Err(FieldError::new(
-                "Service FQDN",
-                format!(
-                    "must be a name the service certificate holds ({cn}); clients would refuse the connection"
-                ),
-            ));
-        }
+    if let Some(rule) = validate::fqdn_certificate_problem(
+        &fqdn,
+        wildcard.as_deref(),
+        leaf.and_then(|c| c.subject_cn.as_deref()),
+        leaf.map(|c| c.dns_names.as_slice()).unwrap_or_default(),
+    ) {
+        return Err(FieldError::new("Service FQDN", rule));
     }
     Ok((fqdn, wildcard.is_some()))
 }
@@ -269,6 +254,17 @@ fn service_cert(report: &Report, identity: Identity, wildcard: bool) -> ServiceC
 
 fn host_part(fqdn: &str) -> String {
     fqdn.split('.').next().unwrap_or(fqdn).to_ascii_lowercase()
+}
+
+/// The resource group, if given (checked with the domain rule).
+fn resource_group(given: &Option<String>) -> Result<Option<String>, FieldError> {
+    match given.as_deref().map(str::trim).filter(|r| !r.is_empty()) {
+        Some(rg) => {
+            validate::resource_group(rg)?;
+            Ok(Some(rg.to_string()))
+        }
+        None => Ok(None),
+    }
 }
 
 /// Validates a Create Cloud Distribution Point request.
@@ -292,7 +288,7 @@ pub fn cdp(req: &CreateCdp, now: OffsetDateTime) -> Result<Prepared, FieldError>
         subscription_id,
         environment: req.subscription.environment,
         region,
-        resource_group: req.resource_group.clone().filter(|r| !r.trim().is_empty()),
+        resource_group: resource_group(&req.resource_group)?,
         instances: service::CDP_INSTANCES,
         storage_account: Some(storage_account),
         storage: threshold(
@@ -311,10 +307,6 @@ pub fn cdp(req: &CreateCdp, now: OffsetDateTime) -> Result<Prepared, FieldError>
         management,
     })
 }
-
-/// Largest number of trusted roots and intermediates (≤1902 limits, kept as a sane bound).
-const MAX_ROOTS: usize = 2;
-const MAX_INTERMEDIATES: usize = 4;
 
 /// Validates a Create Cloud Management Gateway request.
 pub fn cmg(req: &CreateCmg, now: OffsetDateTime) -> Result<Prepared, FieldError> {
@@ -349,12 +341,7 @@ pub fn cmg(req: &CreateCmg, now: OffsetDateTime) -> Result<Prepared, FieldError>
         .iter()
         .filter(|r| r.kind == "root")
         .count();
-    if roots > MAX_ROOTS || req.trusted_roots.len() - roots > MAX_INTERMEDIATES {
-        return Err(FieldError::new(
-            "Certificates",
-            format!("at most {MAX_ROOTS} trusted roots and {MAX_INTERMEDIATES} intermediates"),
-        ));
-    }
+    validate::trusted_root_counts(roots, req.trusted_roots.len() - roots)?;
     let mut trusted_roots = Vec::new();
     for (i, root) in req.trusted_roots.iter().enumerate() {
         let label = format!("Trusted root certificate {}", i + 1);
@@ -404,7 +391,7 @@ pub fn cmg(req: &CreateCmg, now: OffsetDateTime) -> Result<Prepared, FieldError>
         subscription_id,
         environment: req.subscription.environment,
         region,
-        resource_group: req.resource_group.clone().filter(|r| !r.trim().is_empty()),
+        resource_group: resource_group(&req.resource_group)?,
         instances,
         storage: threshold(
             "Storage alert threshold",

@@ -142,7 +142,7 @@ pub fn rule(v: &Values<'_>, f: &Field, ctx: &Ctx<'_>, strict: bool) -> Option<St
             .find(|p| !expand_home(p).is_file())
             .map(|p| format!("no such file: {p}")),
         "service_fqdn" => fqdn_rule(v, t, ctx, strict),
-        "resource_group" => resource_group_rule(t),
+        "resource_group" => validate::resource_group(t).err().map(|e| e.rule),
         "vm_instances" => match t.parse::<i64>() {
             Ok(n) => validate::vm_instances(n).err().map(|e| e.rule),
             Err(_) => Some("must be a whole number".into()),
@@ -182,24 +182,15 @@ fn fqdn_rule(v: &Values<'_>, t: &str, ctx: &Ctx<'_>, strict: bool) -> Option<Str
     if strict && ctx.placeholder.is_some_and(|p| p.eq_ignore_ascii_case(t)) {
         return Some("wildcard certificate: type the host name in place of 'host'".into());
     }
-    if let Some(cert) = ctx.cert {
-        let lower = t.to_ascii_lowercase();
-        if let Some(domain) = &cert.wildcard_domain {
-            let suffix = format!(".{}", domain.to_ascii_lowercase());
-            if !lower.ends_with(&suffix) || lower[..lower.len() - suffix.len()].contains('.') {
-                return Some(format!(
-                    "must be a host directly under the wildcard's domain (host.{domain})"
-                ));
-            }
-        } else if let Some(cn) = &cert.cn {
-            let held = lower == cn.to_ascii_lowercase()
-                || cert.dns_names.iter().any(|d| d.eq_ignore_ascii_case(t));
-            if !held {
-                return Some(format!(
-                    "must be a name the certificate holds ({cn}); clients would refuse the connection"
-                ));
-            }
-        }
+    if let Some(cert) = ctx.cert
+        && let Some(rule) = validate::fqdn_certificate_problem(
+            t,
+            cert.wildcard_domain.as_deref(),
+            cert.cn.as_deref(),
+            &cert.dns_names,
+        )
+    {
+        return Some(rule);
     }
     let host = t.split('.').next().unwrap_or(t);
     if ctx.kind == HostedKind::Cmg
@@ -212,23 +203,6 @@ fn fqdn_rule(v: &Values<'_>, t: &str, ctx: &Ctx<'_>, strict: bool) -> Option<Str
         return Some(e.rule);
     }
     None
-}
-
-/// Azure's resource group rule: 1–90 letters, digits, `-`, `_`, `.`, `(`, `)`, not ending in `.`.
-fn resource_group_rule(t: &str) -> Option<String> {
-    if t.chars().count() > 90 {
-        return Some("must be at most 90 characters".into());
-    }
-    if let Some(c) = t
-        .chars()
-        .find(|c| !(c.is_alphanumeric() || "-_.()".contains(*c)))
-    {
-        return Some(format!(
-            "contains '{c}': only letters, digits, '-', '_', '.', '(' and ')' are allowed"
-        ));
-    }
-    t.ends_with('.')
-        .then(|| "must not end with a dot".to_string())
 }
 
 /// The paths of a comma-separated list.
@@ -286,10 +260,6 @@ pub fn inspect_into(
     Some(report)
 }
 
-/// Largest number of trusted roots and intermediates the site accepts.
-const MAX_ROOTS: usize = 2;
-const MAX_INTERMEDIATES: usize = 4;
-
 /// Reads and checks the trusted root / intermediate files of a comma-separated list.
 pub fn trusted_roots(text: &str) -> Result<Vec<TrustedRootUpload>, String> {
     let mut out = Vec::new();
@@ -309,11 +279,7 @@ pub fn trusted_roots(text: &str) -> Result<Vec<TrustedRootUpload>, String> {
         });
     }
     let roots = out.iter().filter(|r| r.kind == "root").count();
-    if roots > MAX_ROOTS || out.len() - roots > MAX_INTERMEDIATES {
-        return Err(format!(
-            "at most {MAX_ROOTS} trusted roots and {MAX_INTERMEDIATES} intermediates"
-        ));
-    }
+    validate::trusted_root_counts(roots, out.len() - roots).map_err(|e| e.rule)?;
     Ok(out)
 }
 

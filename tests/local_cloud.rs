@@ -12,7 +12,6 @@ use common::root_ca;
 use local_cloud_support::*;
 use std::sync::atomic::Ordering;
 use std::time::Duration;
-use tokio::net::TcpListener;
 
 #[tokio::test]
 async fn unregistered_or_wrong_certificates_are_unauthorized() {
@@ -227,10 +226,9 @@ async fn calls_go_through_the_proxy() {
         Err(CloudError::Proxy(_))
     ));
 
-    // A port nobody listens on.
-    let dead = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let dead_url = format!("http://{}", dead.local_addr().expect("addr"));
-    drop(dead);
+    // A port nobody listens on. (A port bound and dropped here could be taken at once by a
+    // test running in parallel; port 1 is never served on this machine.)
+    let dead_url = "http://127.0.0.1:1".to_string();
     let mut unreachable = c.clone();
     unreachable.proxy = Some(ProxyRoute {
         url: dead_url.clone(),

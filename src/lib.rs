@@ -11,6 +11,7 @@ pub mod cert;
 pub mod cli;
 pub mod cloud;
 pub mod config;
+pub mod content;
 pub mod console;
 pub mod domain;
 pub mod paths;

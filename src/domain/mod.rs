@@ -3,6 +3,7 @@
 //! Validation lives here once: the console runs it as the operator types and the
 //! site service runs it again on every request.
 
+pub mod content;
 pub mod proxy;
 pub mod service;
 pub mod task;

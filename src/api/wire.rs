@@ -323,6 +323,9 @@ pub struct ServiceView {
     pub created: String,
     /// Last change, RFC 3339.
     pub updated: String,
+    /// Usage as last collected (none before the first collection).
+    #[serde(default)]
+    pub usage: Option<crate::api::wire_content::UsageView>,
 }
 
 /// A durable task.
@@ -474,7 +477,8 @@ pub struct ConnectionPointView {
 pub struct EventView {
     /// Event id (resume with `Last-Event-ID`).
     pub id: u64,
-    /// `service`, `service_deleted`, `task`, `alert`, `status_message`, `log`, `resync`.
+    /// `service`, `service_deleted`, `task`, `alert`, `status_message`, `log`, `usage`,
+    /// `package`, `package_deleted`, `distribution`, `resync`.
     pub kind: String,
     /// The object, as the matching GET returns it.
     pub data: serde_json::Value,

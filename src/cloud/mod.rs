@@ -86,6 +86,11 @@ pub struct DeploySpec {
     pub storage_account: Option<String>,
     /// Refuse TLS below 1.2 on the instances.
     pub tls12_only: bool,
+    /// The service's content access key (base64, 32 bytes): instances serve content only to
+    /// clients presenting a token signed with it ([`crate::content::token`]). `None`: no
+    /// content is served.
+    #[serde(default)]
+    pub access_key: Option<String>,
 }
 
 impl std::fmt::Debug for DeploySpec {
@@ -232,4 +237,43 @@ pub trait Provider: Send + Sync {
     async fn delete(&self, caller: &Caller, name: &str) -> Result<(), CloudError>;
     /// Changes the instance count (CMG) or redeploys the current spec (sync/upgrade).
     async fn update(&self, caller: &Caller, spec: &DeploySpec) -> Result<(), CloudError>;
+    /// Uploads the local file `file` as blob `blob` (`<package>/<file name>`) of a container,
+    /// streamed. The blob becomes visible only once complete and its SHA-256 (hex) equals
+    /// `sha256`; an interrupted upload resumes where the cloud's partial copy ends. Idempotent:
+    /// a complete blob with the same hash is left as it is.
+    async fn put_blob(
+        &self,
+        caller: &Caller,
+        target: &BlobTarget,
+        file: &std::path::Path,
+        sha256: &str,
+    ) -> Result<(), CloudError>;
+    /// Deletes every blob under `prefix/` (a package) in a container; no-op if none.
+    async fn delete_blobs(
+        &self,
+        caller: &Caller,
+        account: &str,
+        container: &str,
+        prefix: &str,
+    ) -> Result<(), CloudError>;
+    /// Bytes stored in a container (complete blobs only).
+    async fn storage_used(
+        &self,
+        caller: &Caller,
+        account: &str,
+        container: &str,
+    ) -> Result<u64, CloudError>;
+    /// Bytes of content the hosted service's instances have sent since it was created.
+    async fn egress(&self, caller: &Caller, name: &str) -> Result<u64, CloudError>;
+}
+
+/// Where a blob goes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlobTarget {
+    /// Storage account.
+    pub account: String,
+    /// Container.
+    pub container: String,
+    /// Blob name, `<package id>/<file name>`.
+    pub blob: String,
 }

@@ -4,6 +4,7 @@
 //! site service runs it again on every request.
 
 pub mod content;
+pub mod cost;
 pub mod proxy;
 pub mod service;
 pub mod task;

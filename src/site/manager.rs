@@ -75,6 +75,8 @@ pub struct Manager {
     pub logs: Arc<LogWriter>,
     /// Timing.
     pub timing: Timing,
+    /// Monitoring and content token settings.
+    pub monitor: super::monitor::MonitorOptions,
 }
 
 impl Manager {
@@ -212,7 +214,16 @@ impl Manager {
             service_key_pem: crate::cert::pem::encode("PRIVATE KEY", key.as_bytes()),
             storage_account: rec.storage_account.clone(),
             tls12_only: rec.settings.cmg.as_ref().is_none_or(|c| c.enforce_tls12),
+            access_key: Some(self.access_key(&rec.id)),
         })
+    }
+
+    /// The content access key of a service (base64): derived from the site key, so the
+    /// management point can sign tokens its instances accept without storing another secret.
+    pub fn access_key(&self, service_id: &str) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .encode(self.secrets.derive_key(&format!("content-access:{service_id}")))
     }
 
     async fn drive(self: Arc<Self>, task_id: String) {

@@ -3,6 +3,7 @@
 pub mod cmtrace;
 pub mod events;
 pub mod manager;
+pub mod monitor;
 pub mod prepare;
 pub mod repo;
 pub mod repo_site;

@@ -404,7 +404,23 @@ pub fn view(conn: &Connection, rec: &ServiceRecord) -> Result<ServiceView> {
         cname_target: cname_target(rec),
         created: millis_to_rfc3339(rec.created),
         updated: millis_to_rfc3339(rec.updated),
+        usage: latest_usage(conn, &rec.id)?,
     })
+}
+
+/// The usage last computed for a service (`None` before the first collection).
+pub fn latest_usage(
+    conn: &Connection,
+    service_id: &str,
+) -> Result<Option<crate::api::wire_content::UsageView>> {
+    let text: Option<String> = conn
+        .query_row(
+            "SELECT view FROM service_usage WHERE service_id = ?1",
+            params![service_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
 }
 
 /// The cloud name the operator's CNAME must point at (domain.md §1, §2).

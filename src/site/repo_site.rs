@@ -440,3 +440,39 @@ pub fn set_alert_enabled(conn: &Connection, id: &str, enabled: bool) -> Result<O
     }
     get_alert(conn, id)
 }
+
+/// Who closes an alert whose condition is no longer true.
+pub const CLEARED_BY: &str = "cloudsite (the condition is no longer true)";
+
+/// Clears an alert whose condition no longer holds: an active or postponed alert becomes
+/// Canceled, closed by [`CLEARED_BY`]. Disabled, closed and never-triggered alerts are left as
+/// they are. Returns the alert when it changed.
+pub fn clear_alert(
+    conn: &Connection,
+    type_id: &str,
+    service_id: Option<&str>,
+) -> Result<Option<AlertView>> {
+    let changed = conn.execute(
+        "UPDATE alerts SET state = 2, closed_by = ?3, skip_until = NULL \
+         WHERE type_id = ?1 AND ifnull(service_id, '') = ifnull(?2, '') AND enabled = 1 AND state IN (0, 1)",
+        params![type_id, service_id, CLEARED_BY],
+    )?;
+    if changed == 0 {
+        return Ok(None);
+    }
+    Ok(list_alerts(conn)?
+        .into_iter()
+        .find(|a| a.type_id == type_id && a.service_id.as_deref() == service_id))
+}
+
+/// Is this alert evaluated? (Disable-CMAlert turns evaluation off; an alert never raised is.)
+pub fn alert_enabled(conn: &Connection, type_id: &str, service_id: Option<&str>) -> Result<bool> {
+    let enabled: Option<i64> = conn
+        .query_row(
+            "SELECT enabled FROM alerts WHERE type_id = ?1 AND ifnull(service_id, '') = ifnull(?2, '')",
+            params![type_id, service_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(enabled.is_none_or(|e| e != 0))
+}

@@ -86,6 +86,20 @@ pub enum SecretError {
 #[derive(Clone)]
 pub struct SecretBox {
     cipher: Aes256Gcm,
+    /// Root of [`SecretBox::derive_key`]: HMAC of the site key, so the site key itself is
+    /// only ever used for sealing.
+    derive_root: [u8; 32],
+}
+
+fn derive_root(key: &[u8]) -> [u8; 32] {
+    hmac_sha256(key, b"cloudsite derived keys v1")
+}
+
+fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
+    use hmac::{Hmac, KeyInit, Mac};
+    let mut m = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(key).expect("HMAC takes any key length");
+    m.update(data);
+    m.finalize().into_bytes().into()
 }
 
 impl fmt::Debug for SecretBox {
@@ -116,15 +130,26 @@ impl SecretBox {
             path: path.clone(),
             len: KEY_LEN,
         });
+        let root = derive_root(&key);
         wipe(&mut key);
-        Ok(SecretBox { cipher: cipher? })
+        Ok(SecretBox {
+            cipher: cipher?,
+            derive_root: root,
+        })
     }
 
     /// A box with a caller-given key (tests, tools that rotate keys).
     pub fn from_key(key: &[u8; KEY_LEN]) -> SecretBox {
         SecretBox {
             cipher: Aes256Gcm::new(&(*key).into()),
+            derive_root: derive_root(key),
         }
+    }
+
+    /// A 32-byte key for one purpose (e.g. a service's content access key), derived from the
+    /// site key: stable across restarts, never stored, different for every purpose.
+    pub fn derive_key(&self, purpose: &str) -> [u8; 32] {
+        hmac_sha256(&self.derive_root, purpose.as_bytes())
     }
 
     /// Encrypts `plaintext` under a fresh random nonce, bound to `label`.

@@ -109,6 +109,8 @@ pub struct SiteOptions {
     pub cloud: CloudChoice,
     /// Manager timing.
     pub timing: Timing,
+    /// Monitoring (usage, alerts, health, cost) and content token settings.
+    pub monitor: super::monitor::MonitorOptions,
 }
 
 impl SiteOptions {
@@ -126,6 +128,7 @@ impl SiteOptions {
                 faults: Faults::default(),
             },
             timing: Timing::default(),
+            monitor: super::monitor::MonitorOptions::default(),
         }
     }
 }
@@ -283,6 +286,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         bus: Arc::clone(&bus),
         logs,
         timing: opts.timing,
+        monitor: opts.monitor.clone(),
     });
     manager
         .log(

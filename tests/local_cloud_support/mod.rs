@@ -67,6 +67,9 @@ pub fn service_cert() -> Service {
         key_pem,
     }
 }
+/// The content access key test deployments get (base64 of 32 bytes `k`).
+pub const ACCESS_KEY_B64: &str = "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=";
+
 
 pub fn spec(name: &str, kind: HostedKind, instances: u8, svc: &Service) -> DeploySpec {
     DeploySpec {
@@ -78,6 +81,7 @@ pub fn spec(name: &str, kind: HostedKind, instances: u8, svc: &Service) -> Deplo
         service_key_pem: svc.key_pem.clone(),
         storage_account: Some(format!("{name}store")),
         tls12_only: true,
+        access_key: Some(ACCESS_KEY_B64.to_string()),
     }
 }
 

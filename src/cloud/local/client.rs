@@ -281,6 +281,40 @@ const HS: &str = "hostedservices";
 
 #[async_trait]
 impl Provider for LocalProvider {
+    // PLACEHOLDER(content): implemented by the blob/usage work in progress.
+    async fn put_blob(
+        &self,
+        _caller: &Caller,
+        _target: &crate::cloud::BlobTarget,
+        _file: &std::path::Path,
+        _sha256: &str,
+    ) -> Result<(), CloudError> {
+        Err(CloudError::Rejected("put_blob: not yet".into()))
+    }
+
+    async fn delete_blobs(
+        &self,
+        _caller: &Caller,
+        _account: &str,
+        _container: &str,
+        _prefix: &str,
+    ) -> Result<(), CloudError> {
+        Err(CloudError::Rejected("delete_blobs: not yet".into()))
+    }
+
+    async fn storage_used(
+        &self,
+        _caller: &Caller,
+        _account: &str,
+        _container: &str,
+    ) -> Result<u64, CloudError> {
+        Err(CloudError::Rejected("storage_used: not yet".into()))
+    }
+
+    async fn egress(&self, _caller: &Caller, _name: &str) -> Result<u64, CloudError> {
+        Err(CloudError::Rejected("egress: not yet".into()))
+    }
+
     async fn check_subscription(&self, caller: &Caller) -> Result<SubscriptionInfo, CloudError> {
         let response = self.send(caller, Method::GET, &[], None).await?;
         Self::json(response).await

@@ -13,7 +13,7 @@
 //! Add a new entry instead.
 
 /// Migration `n` (1-based) is `MIGRATIONS[n - 1]`; `PRAGMA user_version` records how many ran.
-pub const MIGRATIONS: &[&str] = &[V1];
+pub const MIGRATIONS: &[&str] = &[V1, V2];
 
 const V1: &str = r#"
 CREATE TABLE site (
@@ -149,4 +149,57 @@ CREATE TABLE client_settings (
     value TEXT NOT NULL
 );
 INSERT INTO client_settings (key, value) VALUES ('allow_cloud_dp', 'false');
+"#;
+
+/// Content library, distributions, usage samples.
+const V2: &str = r#"
+CREATE TABLE packages (
+    id      TEXT    PRIMARY KEY,
+    serial  INTEGER NOT NULL UNIQUE,
+    name    TEXT    NOT NULL UNIQUE COLLATE NOCASE,
+    type    TEXT    NOT NULL,
+    state   TEXT    NOT NULL CHECK (state IN ('uploading', 'ready')),
+    key     BLOB    NOT NULL,
+    created INTEGER NOT NULL,
+    updated INTEGER NOT NULL
+);
+
+CREATE TABLE package_files (
+    package_id       TEXT    NOT NULL REFERENCES packages (id) ON DELETE CASCADE,
+    name             TEXT    NOT NULL,
+    size             INTEGER NOT NULL,
+    sha256           TEXT,
+    encrypted_size   INTEGER,
+    encrypted_sha256 TEXT,
+    PRIMARY KEY (package_id, name)
+);
+
+CREATE TABLE distributions (
+    package_id TEXT    NOT NULL REFERENCES packages (id) ON DELETE CASCADE,
+    service_id TEXT    NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+    state      TEXT    NOT NULL CHECK (state IN ('in-progress', 'success', 'failed', 'removing')),
+    reason     TEXT,
+    attempts   INTEGER NOT NULL DEFAULT 0,
+    updated    INTEGER NOT NULL,
+    PRIMARY KEY (package_id, service_id)
+);
+CREATE INDEX distributions_by_service ON distributions (service_id);
+
+-- One row per collection: the cloud's cumulative egress counter, the bytes sent since the
+-- previous sample (0 for the first, and after a counter reset), and the bytes stored.
+CREATE TABLE usage_samples (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    service_id    TEXT    NOT NULL REFERENCES services (id) ON DELETE CASCADE,
+    time          INTEGER NOT NULL,
+    egress_total  INTEGER NOT NULL,
+    egress_delta  INTEGER NOT NULL,
+    storage_bytes INTEGER NOT NULL
+);
+CREATE INDEX usage_samples_by_service ON usage_samples (service_id, time);
+
+-- The last computed usage view of each service (JSON of api::wire_content::UsageView).
+CREATE TABLE service_usage (
+    service_id TEXT PRIMARY KEY REFERENCES services (id) ON DELETE CASCADE,
+    view       TEXT NOT NULL
+);
 "#;

@@ -52,6 +52,7 @@ fn service(i: usize) -> ServiceView {
         cname_target: format!("cdp{i:05}.cloudapp.net"),
         created: String::new(),
         updated: String::new(),
+        usage: None,
     }
 }
 

@@ -9,6 +9,7 @@
 pub mod api;
 pub mod cert;
 pub mod cli;
+pub mod client;
 pub mod cloud;
 pub mod config;
 pub mod content;

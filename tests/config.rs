@@ -2,6 +2,7 @@
 
 use std::fs;
 use std::path::Path;
+use std::time::Duration;
 
 use cloudsite::config::{Config, ConfigError, DateFormat, LogLevel};
 
@@ -50,6 +51,20 @@ fn the_example_documents_every_key() {
         "log_dir",
         "level",
         "[keys]",
+        "[monitoring]",
+        "usage_interval",
+        "cmg_stop_check",
+        "health_interval",
+        "quota_unit_bytes",
+        "expiry_warning_days",
+        "token_lifetime",
+        "[prices]",
+        "currency",
+        "egress_per_gb",
+        "storage_per_gb_month",
+        "default_instance_hour",
+        "[prices.instance_hour]",
+        "illustrative",
     ];
     for key in keys {
         assert!(
@@ -229,6 +244,70 @@ level = \"loud\"
         "config.toml:14:12: paths.data_dir: must be an absolute path",
         "config.toml:17:9: logging.level: must be one of",
         "config.toml:19:2: extra: unknown key",
+    ];
+    assert_eq!(found.len(), expected.len(), "{found:#?}");
+    for (got, want) in found.iter().zip(expected) {
+        assert!(got.starts_with(want), "got {got:?}, want {want:?}");
+    }
+}
+
+#[test]
+fn monitoring_and_prices_are_read_into_the_monitor_options() {
+    let text = "[monitoring]\nusage_interval = \"200ms\"\ncmg_stop_check = \"90s\"\nhealth_interval = \"2h\"\n\
+                quota_unit_bytes = 1024\ntoken_lifetime = \"10m\"\n\
+                [prices]\ncurrency = \"EUR\"\negress_per_gb = 0.5\n[prices.instance_hour]\nStandard_B2s = 1.25\n";
+    let config = Config::parse(text, "config.toml", None).unwrap_or_else(|e| panic!("{e}"));
+    let m = config.monitor_options();
+    assert_eq!(m.usage_interval, Duration::from_millis(200));
+    assert_eq!(m.cmg_stop_check, Duration::from_secs(90));
+    assert_eq!(m.health_interval, Duration::from_secs(7200));
+    assert_eq!(m.token_lifetime, Duration::from_secs(600));
+    assert_eq!(m.quota_unit_bytes, 1024);
+    assert_eq!(m.expiry_warning_days, 30);
+    assert_eq!(m.prices.currency, "EUR");
+    assert_eq!(m.prices.egress_per_gb, 0.5);
+    assert_eq!(m.prices.instance_hour.get("Standard_B2s"), Some(&1.25));
+    // A table given replaces the default sizes.
+    assert_eq!(m.prices.instance_hour.len(), 1);
+    let d = Config::default().monitor_options();
+    assert_eq!(d.usage_interval, Duration::from_secs(3600));
+    assert_eq!(d.cmg_stop_check, Duration::from_secs(360));
+    assert_eq!(d.quota_unit_bytes, 1 << 30);
+}
+
+#[test]
+fn bad_monitoring_and_price_values_are_named() {
+    let text = "\
+[monitoring]
+usage_interval = \"0s\"
+cmg_stop_check = \"soon\"
+health_interval = \"2000h\"
+quota_unit_bytes = 0
+expiry_warning_days = -1
+token_lifetime = 5
+
+[prices]
+currency = \"\"
+egress_per_gb = -0.1
+storage_per_gb_month = nan
+color = 1
+
+[prices.instance_hour]
+Standard_A0 = -2.0
+";
+    let found = problems(text);
+    let expected = [
+        "config.toml:2:18: monitoring.usage_interval: must be more than 0",
+        "config.toml:3:18: monitoring.cmg_stop_check: must be a duration such as",
+        "config.toml:4:19: monitoring.health_interval: must be at most 30 days",
+        "config.toml:5:20: monitoring.quota_unit_bytes: must be 1 or more bytes",
+        "config.toml:6:23: monitoring.expiry_warning_days: must be from 0 to 3650 days (got -1)",
+        "config.toml:7:18: monitoring.token_lifetime: expected a string",
+        "config.toml:10:12: prices.currency: must not be empty",
+        "config.toml:11:17: prices.egress_per_gb: must be a price of 0 or more (got -0.1)",
+        "config.toml:12:24: prices.storage_per_gb_month: must be a price of 0 or more (got NaN)",
+        "config.toml:13:1: prices.color: unknown key",
+        "config.toml:16:15: prices.instance_hour.Standard_A0: must be a price of 0 or more (got -2)",
     ];
     assert_eq!(found.len(), expected.len(), "{found:#?}");
     for (got, want) in found.iter().zip(expected) {

@@ -61,6 +61,7 @@ fn service(id: &str, fqdn: &str, kind: &str, status: ServiceState) -> ServiceVie
         cname_target: format!("{}.cloudapp.net", fqdn.split('.').next().unwrap()),
         created: "2026-11-22T10:00:00.000Z".into(),
         updated: "2026-11-22T10:05:00.000Z".into(),
+        usage: None,
     }
 }
 

@@ -164,6 +164,43 @@ impl Client {
         self.send(self.http.put(self.url(path)).json(body)).await
     }
 
+    /// PUT a file's bytes to `path`, streamed from disk (never read whole into memory).
+    pub async fn put_file<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        file: &std::path::Path,
+    ) -> Result<T, ClientError> {
+        let local = |message: String| ClientError::Transport {
+            url: self.base.clone(),
+            message: format!("{}: {message}", file.display()),
+        };
+        let f = tokio::fs::File::open(file)
+            .await
+            .map_err(|e| local(e.to_string()))?;
+        let len = f.metadata().await.map_err(|e| local(e.to_string()))?.len();
+        let stream = futures_util::stream::unfold(Some(f), |f| async move {
+            use tokio::io::AsyncReadExt;
+            let mut f = f?;
+            let mut buf = vec![0u8; 256 * 1024];
+            match f.read(&mut buf).await {
+                Ok(0) => None,
+                Ok(n) => {
+                    buf.truncate(n);
+                    Some((Ok::<_, std::io::Error>(buf), Some(f)))
+                }
+                Err(e) => Some((Err(e), None)),
+            }
+        });
+        self.send(
+            self.http
+                .put(self.url(path))
+                .header(reqwest::header::CONTENT_TYPE, "application/octet-stream")
+                .header(reqwest::header::CONTENT_LENGTH, len)
+                .body(reqwest::Body::wrap_stream(stream)),
+        )
+        .await
+    }
+
     /// DELETE `path`.
     pub async fn delete<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
         self.send(self.http.delete(self.url(path))).await

@@ -1,6 +1,7 @@
 //! Command-line entry: parses arguments with clap and hands each subcommand to its module.
 
 mod cert_cmd;
+mod client_cmd;
 mod config_cmd;
 pub mod connect;
 mod keyring;
@@ -10,6 +11,7 @@ mod serve_cmd;
 mod service_args;
 mod service_cmd;
 mod site_cmd;
+mod content_cmd;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
@@ -61,6 +63,9 @@ pub enum Command {
     StatusMessages(site_cmd::ReadArgs),
     /// CMTrace logs: `logs CloudMgr [--follow]`.
     Logs(site_cmd::LogsArgs),
+    /// The content library: add packages, distribute them to cloud services, remove them.
+    #[command(subcommand)]
+    Content(content_cmd::ContentCommand),
     /// Client settings ("Allow access to cloud distribution points").
     #[command(subcommand)]
     ClientSettings(site_cmd::ClientSettingsCommand),
@@ -70,6 +75,9 @@ pub enum Command {
     /// The local cloud's own administration (subscriptions).
     #[command(subcommand)]
     Cloud(lab_cmd::CloudCommand),
+    /// A Configuration Manager client's view: fetch content from cloud sources.
+    #[command(subcommand)]
+    Client(client_cmd::ClientCommand),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     Completions {
         /// The shell to complete for.
@@ -232,6 +240,9 @@ pub fn run() -> ExitCode {
                 async move { service_cmd::run_cmg(&site, cmd).await },
             ))
         }
+        Some(Command::Content(cmd)) => {
+            block(Box::pin(async move { content_cmd::run(&site, cmd).await }))
+        }
         Some(Command::Proxy(cmd)) => {
             block(Box::pin(async move { site_cmd::proxy(&site, cmd).await }))
         }
@@ -252,6 +263,9 @@ pub fn run() -> ExitCode {
         Some(Command::ClientSettings(cmd)) => block(Box::pin(async move {
             site_cmd::client_settings(&site, cmd).await
         })),
+        Some(Command::Client(cmd)) => {
+            block(Box::pin(async move { client_cmd::run(&site, cmd).await }))
+        }
         Some(Command::Lab(cmd)) => lab_cmd::init(cmd),
         Some(Command::Cloud(lab_cmd::CloudCommand::Subscription(
             lab_cmd::SubscriptionCommand::Add(args),

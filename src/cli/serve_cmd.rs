@@ -75,6 +75,7 @@ pub fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
             container_retry: Duration::from_millis(cl.container_retry_ms),
             ..Timing::default()
         },
+        monitor: config.monitor_options(),
         log_dir: config
             .paths
             .log_dir

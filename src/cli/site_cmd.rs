@@ -74,7 +74,7 @@ pub struct ReadArgs {
     pub json: bool,
 }
 
-async fn with_client<F, Fut>(site: &SiteArgs, f: F) -> ExitCode
+pub(super) async fn with_client<F, Fut>(site: &SiteArgs, f: F) -> ExitCode
 where
     F: FnOnce(Client) -> Fut,
     Fut: std::future::Future<Output = Result<ExitCode, String>>,

@@ -10,8 +10,11 @@ use serde::Deserialize;
 use toml::de::Deserializer;
 
 use super::located::{Problem, join_path, key_path_at, parse_toml, remove_path, span_of};
-use super::{Config, ConfigError};
+use super::{Config, ConfigError, MonitoringConfig};
+use crate::cloud::local::parse_duration;
 use crate::console::theme::{Theme, available};
+use crate::domain::cost::PriceTable;
+use std::time::Duration;
 
 /// More errors than this in one file means something else is wrong (not a config file at all).
 const MAX_ROUNDS: usize = 200;
@@ -48,7 +51,8 @@ pub(super) fn parse(
 
     if let Some(config) = &config {
         for (path, message) in rule_problems(config, themes_dir) {
-            let offset = span_of(doc.get_ref(), &path).map(|s| s.start);
+            let segments: Vec<&str> = path.iter().map(String::as_str).collect();
+            let offset = span_of(doc.get_ref(), &segments).map(|s| s.start);
             problems.push(Problem::at(file, text, offset, path.join("."), message));
         }
     }
@@ -62,17 +66,17 @@ pub(super) fn parse(
 }
 
 /// Every value that has the right type but breaks a rule: key path and message.
-fn rule_problems(config: &Config, themes_dir: Option<&Path>) -> Vec<(Vec<&'static str>, String)> {
+fn rule_problems(config: &Config, themes_dir: Option<&Path>) -> Vec<(Vec<String>, String)> {
     let mut out = Vec::new();
     if let Some(url) = &config.site.url
         && let Some(why) = url_problem(url)
     {
-        out.push((vec!["site", "url"], why));
+        out.push((path(&["site", "url"]), why));
     }
     let absolute = [
-        (vec!["site", "token_file"], &config.site.token_file),
-        (vec!["paths", "data_dir"], &config.paths.data_dir),
-        (vec!["paths", "log_dir"], &config.paths.log_dir),
+        (path(&["site", "token_file"]), &config.site.token_file),
+        (path(&["paths", "data_dir"]), &config.paths.data_dir),
+        (path(&["paths", "log_dir"]), &config.paths.log_dir),
     ];
     for (path, value) in absolute {
         if let Some(p) = value
@@ -90,7 +94,7 @@ fn rule_problems(config: &Config, themes_dir: Option<&Path>) -> Vec<(Vec<&'stati
     let cl = &config.cloud;
     if !(10..=3_600_000).contains(&cl.poll_interval_ms) {
         out.push((
-            vec!["cloud", "poll_interval_ms"],
+            path(&["cloud", "poll_interval_ms"]),
             format!(
                 "must be from 10 to 3600000 ms (got {})",
                 cl.poll_interval_ms
@@ -99,7 +103,7 @@ fn rule_problems(config: &Config, themes_dir: Option<&Path>) -> Vec<(Vec<&'stati
     }
     if !(10..=3_600_000).contains(&cl.container_retry_ms) {
         out.push((
-            vec!["cloud", "container_retry_ms"],
+            path(&["cloud", "container_retry_ms"]),
             format!(
                 "must be from 10 to 3600000 ms (got {})",
                 cl.container_retry_ms
@@ -108,7 +112,7 @@ fn rule_problems(config: &Config, themes_dir: Option<&Path>) -> Vec<(Vec<&'stati
     }
     if cl.provisioning_delay_ms > 3_600_000 {
         out.push((
-            vec!["cloud", "provisioning_delay_ms"],
+            path(&["cloud", "provisioning_delay_ms"]),
             format!(
                 "must be at most 3600000 ms, one hour (got {})",
                 cl.provisioning_delay_ms
@@ -118,20 +122,20 @@ fn rule_problems(config: &Config, themes_dir: Option<&Path>) -> Vec<(Vec<&'stati
     let c = &config.console;
     if !(1..=240).contains(&c.max_fps) {
         out.push((
-            vec!["console", "max_fps"],
+            path(&["console", "max_fps"]),
             format!("must be from 1 to 240 (got {})", c.max_fps),
         ));
     }
     if !(100..=1_000_000).contains(&c.log_buffer_lines) {
         out.push((
-            vec!["console", "log_buffer_lines"],
+            path(&["console", "log_buffer_lines"]),
             format!("must be from 100 to 1000000 (got {})", c.log_buffer_lines),
         ));
     }
     let themes = available(themes_dir);
     if !themes.contains(&c.theme) {
         out.push((
-            vec!["console", "theme"],
+            path(&["console", "theme"]),
             format!(
                 "no theme named '{}'; available: {}",
                 c.theme,
@@ -141,9 +145,90 @@ fn rule_problems(config: &Config, themes_dir: Option<&Path>) -> Vec<(Vec<&'stati
     } else if let Err(e) = Theme::load(&c.theme, themes_dir) {
         // The theme exists but is broken; say so now rather than when the console starts.
         out.push((
-            vec!["console", "theme"],
+            path(&["console", "theme"]),
             format!("theme '{}' does not load: {e}", c.theme),
         ));
+    }
+    out.extend(monitoring_problems(&config.monitoring));
+    out.extend(price_problems(&config.prices));
+    out
+}
+
+fn path(segments: &[&str]) -> Vec<String> {
+    segments.iter().map(|s| s.to_string()).collect()
+}
+
+/// Longest interval or token lifetime accepted: 30 days.
+const MAX_DURATION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// `[monitoring]`: durations that parse and are neither 0 nor absurd, a usable quota unit.
+fn monitoring_problems(m: &MonitoringConfig) -> Vec<(Vec<String>, String)> {
+    let mut out = Vec::new();
+    let durations = [
+        ("usage_interval", &m.usage_interval),
+        ("cmg_stop_check", &m.cmg_stop_check),
+        ("health_interval", &m.health_interval),
+        ("token_lifetime", &m.token_lifetime),
+    ];
+    for (key, text) in durations {
+        let why = match parse_duration(text) {
+            None => format!(
+                "must be a duration such as \"500ms\", \"90s\", \"6m\" or \"1h\" (got {text:?})"
+            ),
+            Some(d) if d.is_zero() => format!("must be more than 0 (got {text:?})"),
+            Some(d) if d > MAX_DURATION => {
+                format!("must be at most 30 days, \"720h\" (got {text:?})")
+            }
+            Some(_) => continue,
+        };
+        out.push((path(&["monitoring", key]), why));
+    }
+    if m.quota_unit_bytes == 0 {
+        out.push((
+            path(&["monitoring", "quota_unit_bytes"]),
+            "must be 1 or more bytes (1073741824 is 1 GiB, the real quota unit)".into(),
+        ));
+    }
+    if !(0..=3650).contains(&m.expiry_warning_days) {
+        out.push((
+            path(&["monitoring", "expiry_warning_days"]),
+            format!(
+                "must be from 0 to 3650 days (got {})",
+                m.expiry_warning_days
+            ),
+        ));
+    }
+    out
+}
+
+/// `[prices]`: a currency, and prices that are numbers of 0 or more.
+fn price_problems(p: &PriceTable) -> Vec<(Vec<String>, String)> {
+    let mut out = Vec::new();
+    if p.currency.trim().is_empty() {
+        out.push((
+            path(&["prices", "currency"]),
+            "must not be empty (e.g. \"USD\")".into(),
+        ));
+    }
+    let bad = |v: f64| !(v.is_finite() && v >= 0.0);
+    let mut prices = vec![
+        (path(&["prices", "egress_per_gb"]), p.egress_per_gb),
+        (
+            path(&["prices", "storage_per_gb_month"]),
+            p.storage_per_gb_month,
+        ),
+        (
+            path(&["prices", "default_instance_hour"]),
+            p.default_instance_hour,
+        ),
+    ];
+    for (size, v) in &p.instance_hour {
+        prices.push((path(&["prices", "instance_hour", size]), *v));
+    }
+    for (key, v) in prices {
+        if bad(v) {
+            out.push((key, format!("must be a price of 0 or more (got {v})")));
+        }
     }
     out
 }

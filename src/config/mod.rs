@@ -14,10 +14,12 @@ use serde::{Deserialize, Serialize};
 
 pub use located::Problem;
 
+use crate::domain::cost::PriceTable;
 use crate::paths::Paths;
+use crate::site::monitor::MonitorOptions;
 
-/// The whole configuration file.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+/// The whole configuration file. `PartialEq` only: the price table holds floats.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Which site service the console and commands talk to.
@@ -32,6 +34,42 @@ pub struct Config {
     pub keys: BTreeMap<String, Vec<String>>,
     /// The local cloud the site service hosts services in, and the manager's pace.
     pub cloud: CloudConfig,
+    /// Usage collection, alert checks, health checks and content tokens.
+    pub monitoring: MonitoringConfig,
+    /// Prices of the cost projection (illustrative by default).
+    pub prices: PriceTable,
+}
+
+/// `[monitoring]`: how often the site service collects usage and checks thresholds and
+/// health. Durations are strings such as `"250ms"`, `"90s"`, `"6m"` or `"1h"`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct MonitoringConfig {
+    /// Between two usage collections (ConfigMgr: hourly).
+    pub usage_interval: String,
+    /// Between two CMG stop-at-critical checks (ConfigMgr: 6 minutes).
+    pub cmg_stop_check: String,
+    /// Between two health checks.
+    pub health_interval: String,
+    /// Bytes per quota "GB" (1 GiB; demos shrink it so a few downloads cross a threshold).
+    pub quota_unit_bytes: u64,
+    /// Warn this many days before a certificate expires.
+    pub expiry_warning_days: i64,
+    /// How long a content access token is valid (ConfigMgr: 24 hours).
+    pub token_lifetime: String,
+}
+
+impl Default for MonitoringConfig {
+    fn default() -> Self {
+        MonitoringConfig {
+            usage_interval: "1h".into(),
+            cmg_stop_check: "6m".into(),
+            health_interval: "5m".into(),
+            quota_unit_bytes: 1 << 30,
+            expiry_warning_days: 30,
+            token_lifetime: "24h".into(),
+        }
+    }
 }
 
 /// `[cloud]`: the local cloud (provisioning time, injected faults) and how often the services
@@ -222,6 +260,27 @@ impl Config {
     /// Parses `text` (`name` labels problems), checking theme names against `themes_dir`.
     pub fn parse(text: &str, name: &str, themes_dir: Option<&Path>) -> Result<Config, ConfigError> {
         check::parse(text, name, themes_dir)
+    }
+
+    /// The site service's monitoring options from `[monitoring]` and `[prices]`. A duration
+    /// that does not parse (the config check reports it) keeps its default.
+    pub fn monitor_options(&self) -> MonitorOptions {
+        let d = MonitorOptions::default();
+        let m = &self.monitoring;
+        let dur = |text: &str, default| {
+            crate::cloud::local::parse_duration(text)
+                .filter(|d| !d.is_zero())
+                .unwrap_or(default)
+        };
+        MonitorOptions {
+            usage_interval: dur(&m.usage_interval, d.usage_interval),
+            cmg_stop_check: dur(&m.cmg_stop_check, d.cmg_stop_check),
+            health_interval: dur(&m.health_interval, d.health_interval),
+            quota_unit_bytes: m.quota_unit_bytes.max(1),
+            expiry_warning_days: m.expiry_warning_days,
+            token_lifetime: dur(&m.token_lifetime, d.token_lifetime),
+            prices: self.prices.clone(),
+        }
     }
 
     /// `paths` with this file's `[paths]` overrides applied. The `CLOUDSITE_DATA_DIR` and

@@ -222,8 +222,10 @@ impl Manager {
     /// management point can sign tokens its instances accept without storing another secret.
     pub fn access_key(&self, service_id: &str) -> String {
         use base64::Engine;
-        base64::engine::general_purpose::STANDARD
-            .encode(self.secrets.derive_key(&format!("content-access:{service_id}")))
+        base64::engine::general_purpose::STANDARD.encode(
+            self.secrets
+                .derive_key(&format!("content-access:{service_id}")),
+        )
     }
 
     async fn drive(self: Arc<Self>, task_id: String) {
@@ -329,33 +331,11 @@ impl Manager {
     /// Writes 9425 and the ConfigMgr log line for each of the service's certificates that has
     /// expired (ConfigMgr gives no earlier warning; the health checks add one).
     pub async fn check_expiry(&self, rec: &ServiceRecord) {
+        use super::monitor::health;
         let now = time::OffsetDateTime::now_utc();
-        let mgmt_not_after = crate::cert::pem::blocks(rec.management_cert_pem.as_bytes())
-            .ok()
-            .and_then(|b| b.into_iter().next())
-            .and_then(|b| crate::cert::x509::parse(&b.der).ok())
-            .map(|(f, _)| f.validity.1);
-        let service_not_after = time::OffsetDateTime::parse(
-            &rec.settings.cert_not_after,
-            &time::format_description::well_known::Rfc3339,
-        )
-        .ok();
-        for (what, not_after) in [
-            ("service", service_not_after),
-            ("management", mgmt_not_after),
-        ] {
-            if let Some(t) = not_after.filter(|t| *t < now) {
-                let when = crate::cert::x509::rfc3339(t);
-                self.log(CLOUD_MGR_LOG, Level::Error, &format!(
-                    "The {what} certificate of service {} is in expired state. It expired on {when} (UTC).",
-                    rec.deployment_name
-                ))
-                .await;
-                self.status(message::CERTIFICATE_EXPIRED, Level::Error, Some(&rec.id), &format!(
-                    "The {what} certificate of {} expired on {when}; renew it in the service's Properties.",
-                    rec.service_fqdn
-                ))
-                .await;
+        for cert in health::cert_dates(rec) {
+            if cert.not_after < now {
+                health::report_expired(self, rec, &cert).await;
             }
         }
     }

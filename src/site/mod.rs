@@ -1,12 +1,15 @@
 //! The site service: persistence, tasks, the HTTP API, logs and status messages.
 
 pub mod cmtrace;
+pub mod content;
 pub mod events;
 pub mod manager;
 pub mod monitor;
 pub mod prepare;
 pub mod repo;
+pub mod repo_content;
 pub mod repo_site;
+pub mod repo_usage;
 pub mod secrets;
 pub mod server;
 pub mod service;

@@ -25,6 +25,8 @@ pub const ADMIN_TOKEN_FILE: &str = "admin.token";
 pub const LOCK_FILE: &str = "site.lock";
 /// The local cloud's folder inside the data dir.
 pub const CLOUD_DIR: &str = "cloud";
+/// The content library, under the data dir.
+pub const LIBRARY_DIR: &str = "library";
 
 /// Why the site service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -155,6 +157,8 @@ pub struct SiteHandle {
     server: Option<tokio::task::JoinHandle<()>>,
     bus: Arc<EventBus>,
     cloud: Option<LocalCloudHandle>,
+    monitor: Option<super::monitor::Monitor>,
+    distributor: Option<tokio::task::JoinHandle<()>>,
     _lock: File,
 }
 
@@ -167,6 +171,15 @@ impl SiteHandle {
     /// Stops the API and the embedded cloud. Tasks in flight stay recorded and resume at the
     /// next start.
     pub async fn shutdown(mut self) {
+        // The monitor goes first: it would only log errors from a cloud being shut down.
+        if let Some(monitor) = self.monitor.take() {
+            monitor.stop().await;
+        }
+        if let Some(distributor) = self.distributor.take() {
+            // Its state is in the database: unfinished distributions resume at the next start.
+            distributor.abort();
+            let _ = distributor.await;
+        }
         self.bus.close();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
@@ -303,8 +316,13 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         .resume_all()
         .await
         .map_err(|e| SiteError::Other(e.to_string()))?;
+    let monitor = super::monitor::spawn(&manager);
 
-    let app = router(AppState { manager });
+    let content =
+        super::content::ContentHub::new(Arc::clone(&manager), &data_dir.join(LIBRARY_DIR));
+    let distributor = tokio::spawn(Arc::clone(&content).run());
+
+    let app = router(AppState { manager, content });
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(io(format!("cannot listen on {}", opts.listen)))?;
@@ -344,6 +362,8 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         server: Some(server),
         bus,
         cloud,
+        monitor: Some(monitor),
+        distributor: Some(distributor),
         _lock: lock,
     })
 }

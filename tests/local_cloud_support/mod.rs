@@ -70,7 +70,6 @@ pub fn service_cert() -> Service {
 /// The content access key test deployments get (base64 of 32 bytes `k`).
 pub const ACCESS_KEY_B64: &str = "a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=";
 
-
 pub fn spec(name: &str, kind: HostedKind, instances: u8, svc: &Service) -> DeploySpec {
     DeploySpec {
         name: name.to_string(),
@@ -239,4 +238,64 @@ pub async fn start_proxy(credentials: Option<(&str, &str)>) -> TestProxy {
         }
     });
     TestProxy { url, connects }
+}
+
+/// A content access token for package `pkg` on service `svc`, signed with the test deployments'
+/// access key, valid for `valid_secs` from now (negative: already expired).
+pub fn content_token(svc: &str, pkg: &str, valid_secs: i64) -> String {
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(ACCESS_KEY_B64)
+        .expect("test access key");
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    cloudsite::content::token::issue(
+        &key,
+        &cloudsite::content::token::Claims {
+            svc: svc.to_string(),
+            pkg: pkg.to_string(),
+            iat: now,
+            exp: now + valid_secs,
+        },
+    )
+}
+
+/// Like [`https_get`], sending `Authorization: Bearer <token>`.
+pub async fn https_get_auth(addr: SocketAddr, path: &str, token: &str) -> (Vec<u8>, String) {
+    install_crypto_provider();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(root_ca().cert.into()).expect("root");
+    let config = rustls::ClientConfig::builder_with_provider(provider())
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let connector = tokio_rustls::TlsConnector::from(Arc::new(config));
+    let tcp = TcpStream::connect(addr).await.expect("connect");
+    let name = rustls::pki_types::ServerName::try_from(FQDN).expect("name");
+    let mut tls = connector.connect(name, tcp).await.expect("tls handshake");
+    let served = tls.get_ref().1.peer_certificates().expect("certs")[0].to_vec();
+    let request = format!(
+        "GET {path} HTTP/1.1\r\nHost: {FQDN}\r\nAuthorization: Bearer {token}\r\nConnection: close\r\n\r\n"
+    );
+    tls.write_all(request.as_bytes()).await.expect("write");
+    let mut answer = Vec::new();
+    let _ = tls.read_to_end(&mut answer).await;
+    (served, String::from_utf8_lossy(&answer).into_owned())
+}
+
+/// An HTTPS client for the instances: trusts only the test root CA and reaches `FQDN` at
+/// 127.0.0.1 (the port goes in the URL, see [`content_url`]).
+pub fn content_client() -> reqwest::Client {
+    install_crypto_provider();
+    let root = reqwest::Certificate::from_der(&root_ca().cert).expect("root");
+    reqwest::Client::builder()
+        .tls_certs_only([root])
+        .resolve(FQDN, SocketAddr::from(([127, 0, 0, 1], 0)))
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+/// `https://FQDN:<port of addr>/content/<blob>`.
+pub fn content_url(addr: SocketAddr, blob: &str) -> String {
+    format!("https://{FQDN}:{}/content/{blob}", addr.port())
 }

@@ -208,6 +208,8 @@ pub struct SiteConfig {
     pub provisioning_delay: Duration,
     /// Injected faults.
     pub faults: Faults,
+    /// Monitoring intervals, quota unit, token lifetime, prices.
+    pub monitor: cloudsite::site::monitor::MonitorOptions,
 }
 
 impl Default for SiteConfig {
@@ -215,6 +217,7 @@ impl Default for SiteConfig {
         SiteConfig {
             provisioning_delay: Duration::from_millis(50),
             faults: Faults::default(),
+            monitor: cloudsite::site::monitor::MonitorOptions::default(),
         }
     }
 }
@@ -273,6 +276,7 @@ impl Site {
             container_retry: Duration::from_millis(50),
             ..Timing::default()
         };
+        opts.monitor = config.monitor;
         let handle = service::start(opts).await.expect("the site starts");
         let url = handle.url.clone();
         let admin_token = handle

@@ -2,9 +2,13 @@
 //! trusting only the cloud's CA, presenting the subscription's management certificate as the
 //! TLS client certificate, and going through the site system's proxy when one is set.
 
-use super::wire::{ErrorBody, Usage};
+use super::blobs;
+use super::wire::{
+    BlobState, CODE_SHA256_MISMATCH, CODE_UPLOAD_IN_PROGRESS, ErrorBody, StorageUsage, Usage,
+};
 use crate::cloud::{
-    Caller, CloudError, DeploySpec, Provider, ProxyRoute, ServiceStatus, SubscriptionInfo,
+    BlobTarget, Caller, CloudError, DeploySpec, Provider, ProxyRoute, ServiceStatus,
+    SubscriptionInfo,
 };
 use async_trait::async_trait;
 use reqwest::{Method, StatusCode, Url};
@@ -13,6 +17,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncSeekExt};
 
 /// How many clients (subscription × proxy combinations) are kept before the cache starts over.
 const CACHE_LIMIT: usize = 64;
@@ -277,42 +282,245 @@ impl LocalProvider {
     }
 }
 
+/// Upload attempts per blob; each resumes where the cloud's partial copy ends.
+const UPLOAD_ATTEMPTS: u32 = 6;
+/// Bytes read from the file per upload chunk.
+const UPLOAD_CHUNK: u64 = 256 * 1024;
+/// The slowest upload rate tolerated before a piece times out (it resumes on the next try).
+const MIN_UPLOAD_RATE: u64 = 256 * 1024;
+
+/// How one upload piece went.
+enum Sent {
+    /// The cloud answered; the blob's state after the piece.
+    Stored(BlobState),
+    /// The cloud refused it: status and body.
+    Refused(StatusCode, String),
+}
+
+/// Why an upload piece did not get an answer.
+enum PieceError {
+    /// The local file could not be read.
+    File(std::io::Error),
+    /// The transfer failed or timed out.
+    Transfer(reqwest::Error),
+    /// The cloud's answer made no sense.
+    Answer(CloudError),
+}
+
+impl LocalProvider {
+    /// [`Provider::put_blob`]: asks the cloud what it holds, then sends the rest of the file.
+    async fn upload(
+        &self,
+        caller: &Caller,
+        target: &BlobTarget,
+        file: &std::path::Path,
+        sha256: &str,
+    ) -> Result<(), CloudError> {
+        let (package, name) = blobs::split_blob(&target.blob).map_err(CloudError::Rejected)?;
+        let sha = sha256.trim().to_ascii_lowercase();
+        if !blobs::is_sha256_hex(&sha) {
+            return Err(CloudError::Rejected(format!(
+                "'{sha256}' is not a SHA-256 in hex (64 digits)"
+            )));
+        }
+        let local =
+            |e: std::io::Error| CloudError::Failed(format!("cannot read {}: {e}", file.display()));
+        let total = tokio::fs::metadata(file).await.map_err(local)?.len();
+        let segments = [
+            SS,
+            &target.account,
+            "containers",
+            &target.container,
+            "blobs",
+            package,
+            name,
+        ];
+        let path = with_services(&segments);
+        let client = self.client(caller)?;
+        let mut from_zero = false;
+        let mut last = String::new();
+        for attempt in 1..=UPLOAD_ATTEMPTS {
+            let state: BlobState =
+                Self::json(self.send(caller, Method::GET, &path, None).await?).await?;
+            let done = |s: &BlobState| {
+                s.complete_size == Some(total) && s.complete_sha256.as_deref() == Some(&sha)
+            };
+            if done(&state) {
+                return Ok(());
+            }
+            // A partial copy longer than the file is of another version of it: start over.
+            let offset = if from_zero || state.partial_size > total {
+                0
+            } else {
+                state.partial_size
+            };
+            let mut url = self.url(caller, &path);
+            url.query_pairs_mut()
+                .append_pair("offset", &offset.to_string());
+            let sent = match send_piece(&client, url, file, offset, total, &sha).await {
+                Ok(sent) => sent,
+                Err(PieceError::File(e)) => return Err(local(e)),
+                Err(PieceError::Answer(e)) => return Err(e),
+                // Broke off (or timed out): the next attempt resumes after what arrived.
+                Err(PieceError::Transfer(e)) => {
+                    last = classify(&e, caller.proxy.as_ref()).to_string();
+                    continue;
+                }
+            };
+            match sent {
+                Sent::Stored(state) if done(&state) => return Ok(()),
+                Sent::Stored(state) => {
+                    last = format!(
+                        "the cloud holds {} of {total} bytes after the upload",
+                        state.partial_size
+                    );
+                }
+                Sent::Refused(status, body) => {
+                    let code = serde_json::from_str::<ErrorBody>(&body)
+                        .map(|e| e.code)
+                        .unwrap_or_default();
+                    last = from_status(status, &body).to_string();
+                    match (status, code.as_str()) {
+                        (StatusCode::CONFLICT, CODE_UPLOAD_IN_PROGRESS) => {
+                            tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt)))
+                                .await;
+                        }
+                        (StatusCode::CONFLICT, _) => {}
+                        // The partial copy the upload resumed may be of another version of
+                        // the file: once more from the start.
+                        (StatusCode::BAD_REQUEST, CODE_SHA256_MISMATCH) if offset > 0 => {
+                            from_zero = true;
+                        }
+                        _ => return Err(from_status(status, &body)),
+                    }
+                }
+            }
+        }
+        Err(CloudError::Failed(format!(
+            "the upload of blob {} did not complete in {UPLOAD_ATTEMPTS} attempts; last: {last}",
+            target.blob
+        )))
+    }
+}
+
+/// PUTs bytes `offset..total` of `file` to `url`, streamed.
+async fn send_piece(
+    client: &reqwest::Client,
+    url: Url,
+    file: &std::path::Path,
+    offset: u64,
+    total: u64,
+    sha256: &str,
+) -> Result<Sent, PieceError> {
+    let mut f = tokio::fs::File::open(file)
+        .await
+        .map_err(PieceError::File)?;
+    f.seek(std::io::SeekFrom::Start(offset))
+        .await
+        .map_err(PieceError::File)?;
+    let left = total - offset;
+    let chunks = futures_util::stream::unfold((f, left), |(mut f, left)| async move {
+        if left == 0 {
+            return None;
+        }
+        let mut buf = vec![0u8; usize::try_from(left.min(UPLOAD_CHUNK)).unwrap_or(0)];
+        match f.read(&mut buf).await {
+            Ok(0) => Some((
+                Err(std::io::Error::new(
+                    std::io::ErrorKind::UnexpectedEof,
+                    "the file got shorter while being uploaded",
+                )),
+                (f, 0),
+            )),
+            Ok(n) => {
+                buf.truncate(n);
+                Some((Ok(buf), (f, left - n as u64)))
+            }
+            Err(e) => Some((Err(e), (f, 0))),
+        }
+    });
+    let response = client
+        .put(url)
+        .header("x-blob-length", total)
+        .header("x-blob-sha256", sha256)
+        .header(reqwest::header::CONTENT_LENGTH, left)
+        .timeout(Duration::from_secs(120 + left / MIN_UPLOAD_RATE))
+        .body(reqwest::Body::wrap_stream(chunks))
+        .send()
+        .await
+        .map_err(PieceError::Transfer)?;
+    let status = response.status();
+    if !status.is_success() {
+        return Ok(Sent::Refused(
+            status,
+            response.text().await.unwrap_or_default(),
+        ));
+    }
+    let bytes = response.bytes().await.map_err(PieceError::Transfer)?;
+    serde_json::from_slice(&bytes)
+        .map(Sent::Stored)
+        .map_err(|e| {
+            PieceError::Answer(CloudError::Failed(format!(
+                "unexpected answer from the cloud: {e}"
+            )))
+        })
+}
+
 const HS: &str = "hostedservices";
+const SS: &str = "storageservices";
+
+/// `services/…`: every management route below the subscription starts so.
+fn with_services<'a>(path: &[&'a str]) -> Vec<&'a str> {
+    std::iter::once("services")
+        .chain(path.iter().copied())
+        .collect()
+}
 
 #[async_trait]
 impl Provider for LocalProvider {
-    // PLACEHOLDER(content): implemented by the blob/usage work in progress.
     async fn put_blob(
         &self,
-        _caller: &Caller,
-        _target: &crate::cloud::BlobTarget,
-        _file: &std::path::Path,
-        _sha256: &str,
+        caller: &Caller,
+        target: &BlobTarget,
+        file: &std::path::Path,
+        sha256: &str,
     ) -> Result<(), CloudError> {
-        Err(CloudError::Rejected("put_blob: not yet".into()))
+        self.upload(caller, target, file, sha256).await
     }
 
     async fn delete_blobs(
         &self,
-        _caller: &Caller,
-        _account: &str,
-        _container: &str,
-        _prefix: &str,
+        caller: &Caller,
+        account: &str,
+        container: &str,
+        prefix: &str,
     ) -> Result<(), CloudError> {
-        Err(CloudError::Rejected("delete_blobs: not yet".into()))
+        if let Some(problem) = blobs::segment_problem("package", prefix) {
+            return Err(CloudError::Rejected(problem));
+        }
+        let path = [SS, account, "containers", container, "blobs", prefix];
+        self.send(caller, Method::DELETE, &with_services(&path), None)
+            .await
+            .map(drop)
     }
 
     async fn storage_used(
         &self,
-        _caller: &Caller,
-        _account: &str,
-        _container: &str,
+        caller: &Caller,
+        account: &str,
+        container: &str,
     ) -> Result<u64, CloudError> {
-        Err(CloudError::Rejected("storage_used: not yet".into()))
+        let path = [SS, account, "containers", container, "usage"];
+        let response = self
+            .send(caller, Method::GET, &with_services(&path), None)
+            .await?;
+        Self::json::<StorageUsage>(response)
+            .await
+            .map(|u| u.stored_bytes)
     }
 
-    async fn egress(&self, _caller: &Caller, _name: &str) -> Result<u64, CloudError> {
-        Err(CloudError::Rejected("egress: not yet".into()))
+    async fn egress(&self, caller: &Caller, name: &str) -> Result<u64, CloudError> {
+        self.usage(caller, name).await.map(|u| u.egress_bytes)
     }
 
     async fn check_subscription(&self, caller: &Caller) -> Result<SubscriptionInfo, CloudError> {

@@ -2,7 +2,7 @@
 //! instance listeners, and the steps that bring instances up or take them down.
 
 use super::files::write_atomic;
-use super::instances::{self, InstanceCtx};
+use super::instances::{self, ContentCfg, InstanceCtx, SharedContent};
 use super::net::Server;
 use super::storage;
 use crate::cloud::tls::server_config;
@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
 
 /// What the cloud keeps about a deployment. It holds the service key: the file is written 0600.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -69,6 +69,8 @@ pub struct Deployment {
     pub dir: PathBuf,
     /// Content bytes served, shared with the instances.
     pub egress: Arc<AtomicU64>,
+    /// Content folder and access key, shared with the instances and replaced by `bring_up`.
+    pub content: SharedContent,
     /// Everything that changes.
     pub inner: tokio::sync::Mutex<Inner>,
 }
@@ -109,6 +111,7 @@ impl Deployment {
             name: name.to_string(),
             dir: deployments_dir.join(name),
             egress: Arc::new(AtomicU64::new(record.egress_bytes)),
+            content: Arc::new(RwLock::new(Arc::new(ContentCfg::default()))),
             inner: tokio::sync::Mutex::new(Inner {
                 record,
                 generation: 0,
@@ -214,6 +217,16 @@ impl Deployment {
             }
             None => None,
         };
+        let key = match &spec.access_key {
+            Some(b64) => Some(instances::access_key(b64)?),
+            None => None,
+        };
+        // Shared, not part of the listener fingerprint: a new key or container reaches the
+        // running listeners without dropping their connections.
+        *self.content.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(ContentCfg {
+            dir: content_dir,
+            key,
+        });
         for n in 0..want {
             if matches!(&inner.live[n], Some(live) if live.fingerprint == fp) {
                 inner.record.instances[n].state = InstanceState::ReadyRole;
@@ -227,7 +240,7 @@ impl Deployment {
             let ctx = InstanceCtx {
                 name: self.name.clone(),
                 id: inner.record.instances[n].id.clone(),
-                content_dir: content_dir.clone(),
+                content: self.content.clone(),
                 egress: self.egress.clone(),
             };
             let server = instances::start(port, tls.clone(), ctx).map_err(|e| {

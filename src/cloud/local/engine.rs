@@ -3,8 +3,10 @@
 //! supersedes an unfinished step (each step carries the generation it was started for).
 
 use super::Faults;
+use super::blobs::Uploads;
 use super::deployment::{Deployment, Inner, Record, instance_tls, record_path};
 use super::files::name_problem;
+use super::instances::access_key;
 use super::storage;
 use super::wire::{ApiError, Usage};
 use crate::cloud::{DeploySpec, DeploymentState, InstanceState, ServiceStatus};
@@ -26,6 +28,7 @@ pub struct Engine {
     delay: Duration,
     faults: std::sync::Mutex<Faults>,
     deployments: tokio::sync::Mutex<HashMap<String, Arc<Deployment>>>,
+    uploads: Uploads,
     closed: AtomicBool,
 }
 
@@ -53,6 +56,7 @@ impl Engine {
             delay,
             faults: std::sync::Mutex::new(faults),
             deployments: tokio::sync::Mutex::new(HashMap::new()),
+            uploads: Uploads::default(),
             closed: AtomicBool::new(false),
         })
     }
@@ -65,6 +69,11 @@ impl Engine {
     /// Where the cloud keeps its files.
     pub fn data_dir(&self) -> &Path {
         &self.data_dir
+    }
+
+    /// The blob uploads in progress.
+    pub fn uploads(&self) -> &Uploads {
+        &self.uploads
     }
 
     fn deployments_dir(&self) -> PathBuf {
@@ -122,6 +131,9 @@ impl Engine {
             spec.storage_account = Some(account);
         }
         instance_tls(spec).map_err(ApiError::bad_request)?;
+        if let Some(key) = &spec.access_key {
+            access_key(key).map_err(ApiError::bad_request)?;
+        }
         Ok(())
     }
 

@@ -1,20 +1,68 @@
 //! One instance of a hosted service: an HTTPS listener on loopback, served with the service
-//! certificate, answering `GET /` and streaming `GET /content/<path>` from the deployment's
-//! storage container while counting the bytes it sends.
+//! certificate, answering `GET /` and `GET`/`HEAD /content/<package>/<file>`: a blob of the
+//! deployment's storage container, for a client holding an access token for that package
+//! (`Authorization: Bearer <token>`, see [`crate::content::token`]), whole or one byte range,
+//! with every body byte sent counted as the deployment's egress.
 
+use super::blobs::{self, ByteRange};
 use super::net::Server;
+use crate::content::token::{self, TokenError};
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use base64::Engine as _;
+use std::io::{Read, Seek, SeekFrom};
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::io::AsyncReadExt;
+use std::sync::{Arc, RwLock};
+use time::OffsetDateTime;
+use time::macros::format_description;
 use tokio::net::TcpSocket;
+
+/// Bytes read from disk per body chunk: large enough that many concurrent downloads cost few
+/// disk reads and task hops.
+const CHUNK: usize = 256 * 1024;
+
+/// Where content comes from and the key tokens must be signed with; the deployment replaces
+/// it when it applies a new spec, so running listeners pick up a rotated key at once.
+#[derive(Default)]
+pub struct ContentCfg {
+    /// The storage container folder, when the service has a storage account.
+    pub dir: Option<PathBuf>,
+    /// The access key; `None`: the service serves no content.
+    pub key: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for ContentCfg {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the key.
+        f.debug_struct("ContentCfg")
+            .field("dir", &self.dir)
+            .field("key", &self.key.as_ref().map(|_| ".."))
+            .finish()
+    }
+}
+
+/// The content settings shared by a deployment and its instances.
+pub type SharedContent = Arc<RwLock<Arc<ContentCfg>>>;
+
+/// Decodes a spec's access key (base64 of 32 bytes); the error says what is wrong.
+pub fn access_key(b64: &str) -> Result<Vec<u8>, String> {
+    let key = base64::engine::general_purpose::STANDARD
+        .decode(b64.trim())
+        .map_err(|_| "the content access key is not base64".to_string())?;
+    if key.len() != 32 {
+        return Err(format!(
+            "the content access key must be 32 bytes, not {}",
+            key.len()
+        ));
+    }
+    Ok(key)
+}
 
 /// What an instance serves.
 #[derive(Clone, Debug)]
@@ -23,8 +71,8 @@ pub struct InstanceCtx {
     pub name: String,
     /// Instance id, e.g. `CDP_IN_0`.
     pub id: String,
-    /// The storage container folder with the content, when the service serves content.
-    pub content_dir: Option<PathBuf>,
+    /// Content folder and access key, shared with the deployment.
+    pub content: SharedContent,
     /// The deployment's egress counter, shared by its instances.
     pub egress: Arc<AtomicU64>,
 }
@@ -58,72 +106,257 @@ async fn ready(State(ctx): State<Arc<InstanceCtx>>) -> String {
     format!("{} {} ready", ctx.name, ctx.id)
 }
 
-/// The path inside the container, or `None` if it tries to leave it.
-fn safe_path(path: &str) -> Option<PathBuf> {
-    let mut out = PathBuf::new();
-    for segment in path.split('/') {
-        if segment.is_empty() || segment == "." || segment == ".." || segment.contains(['\\', '\0'])
-        {
-            return None;
-        }
-        out.push(segment);
-    }
-    Some(out)
+fn text(status: StatusCode, message: impl Into<String>) -> Response {
+    (status, message.into()).into_response()
 }
 
 fn not_found() -> Response {
-    (StatusCode::NOT_FOUND, "not found\n").into_response()
+    text(StatusCode::NOT_FOUND, "not found\n")
 }
 
-async fn content(State(ctx): State<Arc<InstanceCtx>>, Path(path): Path<String>) -> Response {
-    let (Some(dir), Some(rel)) = (&ctx.content_dir, safe_path(&path)) else {
+/// Checks the request's bearer token for `package` on service `name`; the refusal carries
+/// the reason as plain text, for the client's operator.
+fn authorize(name: &str, key: &[u8], headers: &HeaderMap, package: &str) -> Result<(), Response> {
+    let unauthorized = |e: TokenError| {
+        let mut response = text(StatusCode::UNAUTHORIZED, e.to_string());
+        let challenge = match e {
+            TokenError::Missing => format!("Bearer realm=\"{name}\""),
+            _ => format!("Bearer realm=\"{name}\", error=\"invalid_token\""),
+        };
+        if let Ok(value) = HeaderValue::from_str(&challenge) {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, value);
+        }
+        response
+    };
+    let token = match headers.get(header::AUTHORIZATION) {
+        None => "",
+        Some(value) => match value
+            .to_str()
+            .ok()
+            .and_then(|v| v.trim().split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+        {
+            Some((_, token)) => token,
+            None => return Err(unauthorized(TokenError::Malformed)),
+        },
+    };
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    match token::verify(key, token, package, now) {
+        Ok(claims) if claims.svc.eq_ignore_ascii_case(name) => Ok(()),
+        Ok(claims) => Err(text(
+            StatusCode::FORBIDDEN,
+            format!(
+                "the access token is for service {}, not this one ({name})",
+                claims.svc
+            ),
+        )),
+        Err(e @ TokenError::WrongPackage(_)) => Err(text(StatusCode::FORBIDDEN, e.to_string())),
+        Err(e) => Err(unauthorized(e)),
+    }
+}
+
+/// The validators of a file: a strong ETag (size and modification time, as nginx makes it; a
+/// blob is replaced by a rename, never rewritten in place) and `Last-Modified`.
+fn validators(meta: &std::fs::Metadata) -> (String, String) {
+    let modified = meta
+        .modified()
+        .map(OffsetDateTime::from)
+        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
+    let nanos = modified.unix_timestamp_nanos();
+    let etag = format!("\"{:x}-{nanos:x}\"", meta.len());
+    let http_date = format_description!(
+        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+    );
+    let last_modified = modified.format(&http_date).unwrap_or_default();
+    (etag, last_modified)
+}
+
+/// Does `If-Range` (if any) still match the file, so a `Range` may be honoured?
+fn if_range_holds(headers: &HeaderMap, etag: &str, last_modified: &str) -> bool {
+    match headers.get(header::IF_RANGE).map(HeaderValue::to_str) {
+        None => true,
+        // Strong comparison: a weak tag (`W/"…"`) never equals ours; a date must be exact.
+        Some(Ok(value)) => {
+            let value = value.trim();
+            value == etag || value == last_modified
+        }
+        Some(Err(_)) => false,
+    }
+}
+
+async fn content(
+    State(ctx): State<Arc<InstanceCtx>>,
+    method: Method,
+    Path(path): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    // A name that breaks the rules never exists (partial copies included): 404 before anything.
+    let Ok((package, file)) = blobs::split_blob(&path) else {
         return not_found();
     };
-    let full = dir.join(rel);
-    let Ok(file) = tokio::fs::File::open(&full).await else {
+    let cfg = ctx
+        .content
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .clone();
+    let Some(key) = &cfg.key else {
+        return text(StatusCode::FORBIDDEN, "this service serves no content");
+    };
+    if let Err(refusal) = authorize(&ctx.name, key, &headers, package) {
+        return refusal;
+    }
+    let Some(dir) = &cfg.dir else {
         return not_found();
     };
-    let len = match file.metadata().await {
-        Ok(meta) if meta.is_file() => meta.len(),
+    let full = dir.join(package).join(file);
+    let opened = tokio::task::spawn_blocking(move || {
+        let file = std::fs::File::open(full)?;
+        let meta = file.metadata()?;
+        Ok::<_, std::io::Error>((file, meta))
+    })
+    .await;
+    let (file, meta) = match opened {
+        Ok(Ok((file, meta))) if meta.is_file() => (file, meta),
         _ => return not_found(),
     };
-    let egress = ctx.egress.clone();
-    let stream = futures_util::stream::unfold(Some(file), move |file| {
+    let len = meta.len();
+    let (etag, last_modified) = validators(&meta);
+    let range = match headers.get(header::RANGE).map(HeaderValue::to_str) {
+        Some(Ok(value)) if if_range_holds(&headers, &etag, &last_modified) => {
+            blobs::parse_range(value, len)
+        }
+        _ => ByteRange::Full,
+    };
+    let (status, start, count) = match range {
+        ByteRange::Full => (StatusCode::OK, 0, len),
+        ByteRange::Part { start, end } => (StatusCode::PARTIAL_CONTENT, start, end - start + 1),
+        ByteRange::Unsatisfiable => {
+            return (
+                StatusCode::RANGE_NOT_SATISFIABLE,
+                [
+                    (header::CONTENT_RANGE, format!("bytes */{len}")),
+                    (header::ACCEPT_RANGES, "bytes".to_string()),
+                    (header::ETAG, etag),
+                ],
+            )
+                .into_response();
+        }
+    };
+    let mut response = Response::new(if method == Method::HEAD {
+        // No body, so nothing read and nothing counted.
+        Body::empty()
+    } else {
+        Body::from_stream(file_stream(file, start, count, ctx.egress.clone()))
+    });
+    *response.status_mut() = status;
+    let h = response.headers_mut();
+    let mut set = |name, value: String| {
+        if let Ok(value) = HeaderValue::from_str(&value) {
+            h.insert(name, value);
+        }
+    };
+    set(header::CONTENT_TYPE, "application/octet-stream".into());
+    set(header::CONTENT_LENGTH, count.to_string());
+    set(header::ACCEPT_RANGES, "bytes".into());
+    set(header::ETAG, etag);
+    set(header::LAST_MODIFIED, last_modified);
+    if status == StatusCode::PARTIAL_CONTENT {
+        set(
+            header::CONTENT_RANGE,
+            format!("bytes {start}-{}/{len}", start + count - 1),
+        );
+    }
+    response
+}
+
+/// `count` bytes of `file` from `start`, in chunks read on the blocking pool straight into the
+/// buffers handed to the connection; each chunk is counted as egress as it is handed over.
+fn file_stream(
+    file: std::fs::File,
+    start: u64,
+    count: u64,
+    egress: Arc<AtomicU64>,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send {
+    futures_util::stream::unfold(Some((file, start, count)), move |state| {
         let egress = egress.clone();
         async move {
-            let mut file = file?;
-            let mut buf = vec![0u8; 64 * 1024];
-            match file.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    // Counted as handed to the connection: bytes really leaving the instance.
-                    egress.fetch_add(n as u64, Ordering::Relaxed);
-                    Some((Ok::<Bytes, std::io::Error>(Bytes::from(buf)), Some(file)))
+            let (mut file, pos, left) = state?;
+            if left == 0 {
+                return None;
+            }
+            let want = usize::try_from(left.min(CHUNK as u64)).unwrap_or(CHUNK);
+            let read = tokio::task::spawn_blocking(move || {
+                let mut buf = vec![0u8; want];
+                file.seek(SeekFrom::Start(pos))?;
+                let n = file.read(&mut buf)?;
+                buf.truncate(n);
+                Ok::<_, std::io::Error>((file, buf))
+            })
+            .await
+            .map_err(std::io::Error::other)
+            .and_then(|r| r);
+            match read {
+                Ok((_, buf)) if buf.is_empty() => Some((
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::UnexpectedEof,
+                        "the file got shorter while being sent",
+                    )),
+                    None,
+                )),
+                Ok((file, buf)) => {
+                    let n = buf.len() as u64;
+                    egress.fetch_add(n, Ordering::Relaxed);
+                    Some((Ok(Bytes::from(buf)), Some((file, pos + n, left - n))))
                 }
                 Err(e) => Some((Err(e), None)),
             }
         }
-    });
-    (
-        [
-            (header::CONTENT_TYPE, "application/octet-stream".to_string()),
-            (header::CONTENT_LENGTH, len.to_string()),
-        ],
-        Body::from_stream(stream),
-    )
-        .into_response()
+    })
 }
 
 #[cfg(test)]
 mod tests {
-    use super::safe_path;
+    use super::*;
 
     #[test]
-    fn paths_stay_inside_the_container() {
-        assert!(safe_path("pkg/a.bin").is_some());
-        for bad in ["../x", "a/../../x", "/etc/passwd", "a//b", "a\\b", "."] {
-            assert!(safe_path(bad).is_none(), "{bad}");
-        }
+    fn access_keys_are_32_bytes_of_base64() {
+        let b64 = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        assert_eq!(access_key(&b64), Ok(vec![7u8; 32]));
+        assert!(access_key("not base64!").is_err());
+        assert!(
+            access_key(&base64::engine::general_purpose::STANDARD.encode([7u8; 16]))
+                .is_err_and(|e| e.contains("16"))
+        );
+    }
+
+    #[test]
+    fn if_range_needs_the_same_strong_validator() {
+        let mut h = HeaderMap::new();
+        assert!(if_range_holds(
+            &h,
+            "\"a-1\"",
+            "Mon, 01 Jan 2024 00:00:00 GMT"
+        ));
+        h.insert(header::IF_RANGE, HeaderValue::from_static("\"a-1\""));
+        assert!(if_range_holds(&h, "\"a-1\"", "x"));
+        assert!(!if_range_holds(&h, "\"a-2\"", "x"));
+        h.insert(header::IF_RANGE, HeaderValue::from_static("W/\"a-1\""));
+        assert!(!if_range_holds(&h, "\"a-1\"", "x"));
+        h.insert(
+            header::IF_RANGE,
+            HeaderValue::from_static("Mon, 01 Jan 2024 00:00:00 GMT"),
+        );
+        assert!(if_range_holds(
+            &h,
+            "\"a-1\"",
+            "Mon, 01 Jan 2024 00:00:00 GMT"
+        ));
+        assert!(!if_range_holds(
+            &h,
+            "\"a-1\"",
+            "Tue, 02 Jan 2024 00:00:00 GMT"
+        ));
     }
 }

@@ -31,6 +31,7 @@
 //! Instances answer `GET /` with `<name> <instance id> ready` and `GET /content/<path>` with the
 //! file from the `content` container of the service's storage account.
 
+mod blobs;
 mod client;
 mod deployment;
 mod engine;
@@ -115,7 +116,7 @@ fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
     }
 }
 
-/// Parses `250ms`, `3s`, `1m` (a bare number is milliseconds).
+/// Parses `250ms`, `3s`, `1m`, `1h` (a bare number is milliseconds).
 pub fn parse_duration(text: &str) -> Option<Duration> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
@@ -125,6 +126,7 @@ pub fn parse_duration(text: &str) -> Option<Duration> {
         "" | "ms" => Some(Duration::from_millis(n)),
         "s" => Some(Duration::from_secs(n)),
         "m" | "min" => Some(Duration::from_secs(n.checked_mul(60)?)),
+        "h" => Some(Duration::from_secs(n.checked_mul(3600)?)),
         _ => None,
     }
 }
@@ -257,6 +259,9 @@ mod tests {
         assert_eq!(parse_duration("1m"), Some(Duration::from_secs(60)));
         assert_eq!(parse_duration("3 s"), Some(Duration::from_secs(3)));
         assert_eq!(parse_duration("soon"), None);
+        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
+        assert_eq!(parse_duration("24 h"), Some(Duration::from_secs(86_400)));
+        assert_eq!(parse_duration("1d"), None);
         assert!(toml::from_str::<LocalCloudConfig>("provisioning_delay = \"x\"").is_err());
     }
 }

@@ -1,17 +1,19 @@
 //! The management API: HTTPS with a client certificate, routes shaped like the Azure Service
 //! Management API (the table is in the parent module's documentation).
 
+use super::blobs::{self, Piece};
 use super::engine::Engine;
 use super::net::{PeerCert, Server};
 use super::registry::{self, SubscriptionRecord};
 use super::storage;
-use super::wire::{ApiError, ContainerInfo, Usage};
+use super::wire::{ApiError, BlobState, ContainerInfo, StorageUsage, Usage};
 use crate::cloud::tls::{AnyClientCert, server_config, sha1_thumbprint};
 use crate::cloud::{DeploySpec, ServiceStatus, SubscriptionInfo};
 use crate::domain::service::REGIONS;
-use axum::extract::{FromRequestParts, Path, State};
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::extract::{FromRequestParts, Path, RawQuery, State};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use std::net::SocketAddr;
@@ -92,6 +94,7 @@ pub async fn start(
 
 fn router(engine: Shared) -> Router {
     let svc = "/{sub}/services/hostedservices/{name}";
+    let container = "/{sub}/services/storageservices/{account}/containers/{container}";
     Router::new()
         .route("/{sub}", get(check))
         .route("/{sub}/services/hostedservices", get(list))
@@ -101,10 +104,15 @@ fn router(engine: Shared) -> Router {
         .route(&format!("{svc}/config"), post(update))
         .route(&format!("{svc}/usage"), get(usage))
         .route(
-            "/{sub}/services/storageservices/{account}/containers/{container}",
+            container,
             get(container_exists)
                 .put(create_container)
                 .delete(delete_container),
+        )
+        .route(&format!("{container}/usage"), get(container_usage))
+        .route(
+            &format!("{container}/blobs/{{*blob}}"),
+            get(blob_state).put(put_blob).delete(delete_blobs),
         )
         .with_state(engine)
 }
@@ -260,5 +268,124 @@ async fn delete_container(
 ) -> Reply<StatusCode> {
     engine.take_fault()?;
     storage::delete_container(engine.data_dir(), &sub.id, &account, &container)?;
+    Ok(StatusCode::OK)
+}
+
+async fn container_usage(
+    State(engine): State<Shared>,
+    Authed(sub): Authed,
+    Path((_, account, container)): ContainerPath,
+) -> Reply<Json<StorageUsage>> {
+    let dir = storage::container_dir(engine.data_dir(), &sub.id, &account, &container)?;
+    let stored_bytes = blobs::stored_bytes(&dir)?;
+    Ok(Json(StorageUsage { stored_bytes }))
+}
+
+type BlobPath = Path<(String, String, String, String)>;
+
+async fn blob_state(
+    State(engine): State<Shared>,
+    Authed(sub): Authed,
+    Path((_, account, container, blob)): BlobPath,
+) -> Reply<Json<BlobState>> {
+    let (package, file) = blobs::split_blob(&blob).map_err(ApiError::bad_request)?;
+    let dir = storage::container_dir(engine.data_dir(), &sub.id, &account, &container)?;
+    Ok(Json(blobs::state(&dir, package, file)?))
+}
+
+/// A header that must be there, as text.
+fn required<'a>(headers: &'a HeaderMap, name: &str) -> Result<&'a str, ApiError> {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .ok_or_else(|| ApiError::bad_request(format!("the {name} header is missing")))
+}
+
+fn number(what: &str, text: &str) -> Result<u64, ApiError> {
+    text.bytes()
+        .all(|b| b.is_ascii_digit())
+        .then(|| text.parse::<u64>().ok())
+        .flatten()
+        .ok_or_else(|| ApiError::bad_request(format!("{what} '{text}' is not a byte count")))
+}
+
+/// What a `PUT …/blobs/<package>/<file>?offset=N` declares about its piece.
+fn piece(query: Option<&str>, headers: &HeaderMap) -> Result<Piece, ApiError> {
+    let offset = query
+        .unwrap_or_default()
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("offset="))
+        .ok_or_else(|| ApiError::bad_request("the offset query parameter is missing"))?;
+    let piece = Piece {
+        offset: number("the offset", offset)?,
+        total: number("x-blob-length", required(headers, "x-blob-length")?)?,
+        sha256: required(headers, "x-blob-sha256")?.to_ascii_lowercase(),
+    };
+    if !blobs::is_sha256_hex(&piece.sha256) {
+        return Err(ApiError::bad_request(format!(
+            "x-blob-sha256 '{}' is not a SHA-256 in hex (64 digits)",
+            piece.sha256
+        )));
+    }
+    // Refused before a byte is read when the length is announced.
+    if let Some(length) = headers.get(header::CONTENT_LENGTH)
+        && let Ok(length) = number("content-length", length.to_str().unwrap_or_default())
+        && piece.offset.saturating_add(length) > piece.total
+    {
+        return Err(ApiError::bad_request(format!(
+            "a piece of {length} bytes at offset {} goes past the declared length of {} bytes",
+            piece.offset, piece.total
+        )));
+    }
+    Ok(piece)
+}
+
+async fn put_blob(
+    State(engine): State<Shared>,
+    Authed(sub): Authed,
+    Path((_, account, container, blob)): BlobPath,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+    body: Body,
+) -> Reply<Json<BlobState>> {
+    engine.take_fault()?;
+    let (package, file) = blobs::split_blob(&blob).map_err(ApiError::bad_request)?;
+    let piece = piece(query.as_deref(), &headers)?;
+    let dir = storage::container_dir(engine.data_dir(), &sub.id, &account, &container)?;
+    let state = blobs::append(
+        engine.uploads(),
+        &dir,
+        package,
+        file,
+        &piece,
+        body.into_data_stream(),
+    )
+    .await?;
+    Ok(Json(state))
+}
+
+/// Deletes a package (`…/blobs/<package>`) or one blob (`…/blobs/<package>/<file>`); absent
+/// ones, and containers the subscription does not have, are fine.
+async fn delete_blobs(
+    State(engine): State<Shared>,
+    Authed(sub): Authed,
+    Path((_, account, container, blob)): BlobPath,
+) -> Reply<StatusCode> {
+    engine.take_fault()?;
+    let (package, file) = match blob.split_once('/') {
+        Some(_) => blobs::split_blob(&blob)
+            .map(|(p, f)| (p, Some(f)))
+            .map_err(ApiError::bad_request)?,
+        None => match blobs::segment_problem("package", &blob) {
+            Some(problem) => return Err(ApiError::bad_request(problem)),
+            None => (blob.as_str(), None),
+        },
+    };
+    match storage::container_dir(engine.data_dir(), &sub.id, &account, &container) {
+        Ok(dir) => blobs::delete(&dir, package, file)?,
+        Err(e) if e.status == StatusCode::NOT_FOUND => {}
+        Err(e) => return Err(e),
+    }
     Ok(StatusCode::OK)
 }

@@ -80,6 +80,22 @@ pub fn container_exists(
         && account_dir(data_dir, &account).join(container).is_dir())
 }
 
+/// The folder of a container the subscription has, or 404 as for any container it lacks
+/// (another subscription's containers do not exist for it).
+pub fn container_dir(
+    data_dir: &Path,
+    subscription: &str,
+    account: &str,
+    container: &str,
+) -> Result<PathBuf, ApiError> {
+    if !container_exists(data_dir, subscription, account, container)? {
+        return Err(ApiError::not_found(format!(
+            "the storage account '{account}' of subscription {subscription} has no container '{container}'"
+        )));
+    }
+    Ok(account_dir(data_dir, &account.to_ascii_lowercase()).join(container.to_ascii_lowercase()))
+}
+
 /// Creates the container (and its account, which takes `account_delay` to become usable);
 /// returns whether it was new.
 pub fn create_container(

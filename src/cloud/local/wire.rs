@@ -31,6 +31,31 @@ pub struct Usage {
     pub egress_bytes: u64,
 }
 
+/// A blob's state in its container (`GET …/blobs/<package>/<file>`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobState {
+    /// Length of the complete blob, when there is one.
+    pub complete_size: Option<u64>,
+    /// SHA-256 (lower-case hex) the complete blob was verified against, when known.
+    pub complete_sha256: Option<String>,
+    /// Bytes of an unfinished upload held so far (0 when none): where the next piece starts.
+    pub partial_size: u64,
+}
+
+/// What a container holds (`GET …/containers/<container>/usage`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageUsage {
+    /// Bytes of complete blobs; unfinished uploads are not counted.
+    pub stored_bytes: u64,
+}
+
+/// Error code of a 400: the uploaded data does not hash to the declared SHA-256.
+pub const CODE_SHA256_MISMATCH: &str = "Sha256Mismatch";
+/// Error code of a 409: a piece's offset is not where the partial copy ends.
+pub const CODE_OFFSET_MISMATCH: &str = "OffsetMismatch";
+/// Error code of a 409: another upload of the same blob is running.
+pub const CODE_UPLOAD_IN_PROGRESS: &str = "UploadInProgress";
+
 /// An error answer on its way out of the server.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ApiError {
@@ -69,6 +94,16 @@ impl ApiError {
     /// 400: bad input or an operation the current state does not allow.
     pub fn bad_request(message: impl Into<String>) -> Self {
         Self::new(StatusCode::BAD_REQUEST, "BadRequest", message)
+    }
+
+    /// 400 with the code [`CODE_SHA256_MISMATCH`].
+    pub fn sha256_mismatch(message: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, CODE_SHA256_MISMATCH, message)
+    }
+
+    /// 409 with a specific code ([`CODE_OFFSET_MISMATCH`], [`CODE_UPLOAD_IN_PROGRESS`]).
+    pub fn conflict(code: &str, message: impl Into<String>) -> Self {
+        Self::new(StatusCode::CONFLICT, code, message)
     }
 
     /// 500: the operation failed inside the cloud.

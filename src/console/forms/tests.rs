@@ -62,6 +62,7 @@ fn service(id: &str, fqdn: &str, kind: &str) -> ServiceView {
         cname_target: "x.cloudapp.net".into(),
         created: "2026-11-22T10:00:00.000Z".into(),
         updated: "2026-11-22T10:05:00.000Z".into(),
+        usage: None,
     }
 }
 

@@ -1,8 +1,20 @@
 //! Monitoring: the usage collector, threshold alerts, the CMG stop-at-critical check, health
 //! checks and cost projection. Everything runs as background loops of the site service.
 
+pub mod cmg_stop;
+pub mod health;
+pub mod thresholds;
+pub mod usage;
+
 use crate::domain::cost::PriceTable;
+use crate::site::manager::Manager;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::task::JoinHandle;
+
+/// Status message: a CMG is stopped because its outbound data reached the critical level
+/// (cloudsite's own ID, like the other 945x messages; ConfigMgr's is unconfirmed).
+pub const STOPPED_AT_CRITICAL: u32 = 9470;
 
 /// How often monitoring runs and what it assumes.
 #[derive(Debug, Clone)]
@@ -35,5 +47,44 @@ impl Default for MonitorOptions {
             token_lifetime: Duration::from_secs(24 * 60 * 60),
             prices: PriceTable::default(),
         }
+    }
+}
+
+/// The running monitoring loops; [`Monitor::stop`] ends them (dropping it does too).
+pub struct Monitor {
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Monitor {
+    /// Ends every loop and waits until they are gone. Their work is durable (samples, alerts
+    /// and Stop tasks are written in single transactions), so ending one mid-round loses
+    /// nothing that the next start would not redo.
+    pub async fn stop(mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+        for t in self.tasks.drain(..) {
+            let _ = t.await;
+        }
+    }
+}
+
+impl Drop for Monitor {
+    fn drop(&mut self) {
+        for t in &self.tasks {
+            t.abort();
+        }
+    }
+}
+
+/// Starts the usage collector (which evaluates the thresholds after each collection), the
+/// CMG stop-at-critical check and the health checks.
+pub fn spawn(manager: &Arc<Manager>) -> Monitor {
+    Monitor {
+        tasks: vec![
+            tokio::spawn(usage::run(Arc::clone(manager))),
+            tokio::spawn(cmg_stop::run(Arc::clone(manager))),
+            tokio::spawn(health::run(Arc::clone(manager))),
+        ],
     }
 }

@@ -2,8 +2,10 @@
 //! from the same route list, so it always matches.
 
 pub mod auth;
+pub mod content;
 pub mod error;
 pub mod routes;
+pub mod routes_content;
 pub mod routes_site;
 pub mod services;
 
@@ -19,6 +21,8 @@ use utoipa_axum::routes;
 pub struct AppState {
     /// The services manager (store, secrets, provider, bus, logs).
     pub manager: Arc<Manager>,
+    /// The content library and distribution worker.
+    pub content: Arc<crate::site::content::ContentHub>,
 }
 
 /// The API router and its OpenAPI document.
@@ -66,6 +70,20 @@ pub fn router(state: AppState) -> axum::Router {
         .routes(routes!(routes_site::list_logs))
         .routes(routes!(routes_site::get_log))
         .routes(routes!(routes_site::events))
+        .routes(routes!(
+            routes_content::list_packages,
+            routes_content::create_package
+        ))
+        .routes(routes!(
+            routes_content::get_package,
+            routes_content::delete_package
+        ))
+        .routes(routes!(routes_content::put_file))
+        .routes(routes!(routes_content::distribute))
+        .routes(routes!(routes_content::redistribute))
+        .routes(routes!(routes_content::remove))
+        .routes(routes!(routes_content::list_distributions))
+        .routes(routes!(routes_content::content_locations))
         .with_state(state)
         .split_for_parts();
     api.info.title = "cloudsite site service".into();

@@ -106,6 +106,55 @@ async fn accepted(
     ))
 }
 
+/// Why [`begin_action`] started nothing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refused {
+    /// No such service.
+    NotFound,
+    /// Its state, or a task still running, does not allow the action.
+    Conflict(String),
+}
+
+/// The transactional core of an action (the API's and the monitor's): checks the state and
+/// that no other task runs, then records the task. The caller publishes and spawns it.
+pub fn begin_action(
+    tx: &rusqlite::Connection,
+    id: &str,
+    action: Action,
+    payload: serde_json::Value,
+) -> Result<Result<(ServiceRecord, repo::TaskRecord), Refused>, repo::RepoError> {
+    let task_kind = match action {
+        Action::Start => TaskKind::Start,
+        Action::Stop => TaskKind::Stop,
+        Action::Delete => TaskKind::Delete,
+        Action::Upgrade => TaskKind::Upgrade,
+    };
+    let Some(rec) = repo::get_service(tx, id)? else {
+        return Ok(Err(Refused::NotFound));
+    };
+    if let Err(why) = action.allowed_in(rec.state) {
+        return Ok(Err(Refused::Conflict(why)));
+    }
+    if let Some(active) = repo::active_task(tx, id)? {
+        // A delete may replace a stuck or failed operation; anything else waits its turn.
+        if action != Action::Delete {
+            return Ok(Err(Refused::Conflict(format!(
+                "a {:?} task is still running on this service; wait for it to finish",
+                active.kind
+            ))));
+        }
+        repo::update_task(
+            tx,
+            &active.id,
+            crate::domain::task::TaskState::Failed,
+            &active.step,
+            Some("superseded by a delete"),
+        )?;
+    }
+    let task = repo::insert_task(tx, id, task_kind, payload)?;
+    Ok(Ok((rec, task)))
+}
+
 /// Starts a task for `action` on a service, if its state allows it and nothing else runs.
 pub async fn act(
     state: &AppState,
@@ -114,43 +163,16 @@ pub async fn act(
     action: Action,
 ) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
     let rec = find(state, kind, key).await?;
-    let task_kind = match action {
-        Action::Start => TaskKind::Start,
-        Action::Stop => TaskKind::Stop,
-        Action::Delete => TaskKind::Delete,
-        Action::Upgrade => TaskKind::Upgrade,
-    };
     let id = rec.id.clone();
     let result = state
         .manager
         .store
-        .call_transaction(move |tx| {
-            let Some(rec) = repo::get_service(tx, &id)? else {
-                return Ok(Err(ApiError::not_found("the service")));
-            };
-            if let Err(why) = action.allowed_in(rec.state) {
-                return Ok(Err(ApiError::conflict(why)));
-            }
-            if let Some(active) = repo::active_task(tx, &id)? {
-                // A delete may replace a stuck or failed operation; anything else waits its turn.
-                if action != Action::Delete {
-                    return Ok(Err(ApiError::conflict(format!(
-                        "a {:?} task is still running on this service; wait for it to finish",
-                        active.kind
-                    ))));
-                }
-                repo::update_task(
-                    tx,
-                    &active.id,
-                    crate::domain::task::TaskState::Failed,
-                    &active.step,
-                    Some("superseded by a delete"),
-                )?;
-            }
-            let task = repo::insert_task(tx, &id, task_kind, serde_json::Value::Null)?;
-            Ok::<_, repo::RepoError>(Ok((rec, task)))
-        })
-        .await??;
+        .call_transaction(move |tx| begin_action(tx, &id, action, serde_json::Value::Null))
+        .await?
+        .map_err(|r| match r {
+            Refused::NotFound => ApiError::not_found("the service"),
+            Refused::Conflict(why) => ApiError::conflict(why),
+        })?;
     accepted(state, result.0, result.1).await
 }
 

@@ -1,0 +1,340 @@
+//! `cloudsite content …`: the content library and its distribution to cloud services.
+
+use super::connect::SiteArgs;
+use super::output::{self, fail, table};
+use super::site_cmd::with_client;
+use crate::api::client::Client;
+use crate::api::wire_content::{
+    ContentTargets, CreatePackage, DistributionState, DistributionView, NewPackageFile,
+    PackageChanged, PackageView,
+};
+use crate::domain::content::ContentType;
+use clap::Subcommand;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// The content subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ContentCommand {
+    /// Add files to the library as a new package (each file is encrypted by the site).
+    Add {
+        /// Files of the package.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Package name (unique).
+        #[arg(long)]
+        name: String,
+        /// application, package, os-upgrade, third-party-update, software-update (warned),
+        /// app-v-streaming, boot-image, prestaged, m365-apps-update (refused by cloud DPs).
+        #[arg(long = "type", default_value = "package", value_parser = parse_type)]
+        content_type: ContentType,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List the library's packages.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One package, its files and where it is distributed.
+    Show {
+        /// Package id or name.
+        package: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Distribute a package to cloud services.
+    Distribute {
+        /// Package id or name.
+        package: String,
+        /// Services (FQDN, name or id).
+        #[arg(long = "to", required = true, num_args = 1..)]
+        services: Vec<String>,
+        /// Wait until every distribution succeeds or fails.
+        #[arg(long)]
+        wait: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Send a package again (to the services named, or to all that have it).
+    Redistribute {
+        /// Package id or name.
+        package: String,
+        /// Services (default: every service that has it).
+        #[arg(long = "to", num_args = 1..)]
+        services: Vec<String>,
+        /// Wait until done.
+        #[arg(long)]
+        wait: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Remove a package from cloud services (deletes it from their storage).
+    Remove {
+        /// Package id or name.
+        package: String,
+        /// Services.
+        #[arg(long = "from", required = true, num_args = 1..)]
+        services: Vec<String>,
+        /// Wait until removed.
+        #[arg(long)]
+        wait: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a package from the library (it must be on no service).
+    Delete {
+        /// Package id or name.
+        package: String,
+    },
+    /// Distribution status, per package and service.
+    Status {
+        /// Only this service.
+        #[arg(long)]
+        service: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn parse_type(text: &str) -> Result<ContentType, String> {
+    ContentType::parse(text).map_err(|e| e.rule)
+}
+
+fn state_label(s: DistributionState) -> &'static str {
+    match s {
+        DistributionState::InProgress => "In progress",
+        DistributionState::Success => "Success",
+        DistributionState::Failed => "Failed",
+        DistributionState::Removing => "Removing",
+    }
+}
+
+fn print_distributions(list: &[DistributionView]) {
+    let rows: Vec<Vec<String>> = list
+        .iter()
+        .map(|d| {
+            vec![
+                d.package_id.clone(),
+                d.package_name.clone(),
+                d.service_fqdn.clone(),
+                state_label(d.state).into(),
+                d.reason.clone().unwrap_or_default(),
+            ]
+        })
+        .collect();
+    table(&["Package", "Name", "Service", "State", "Details"], &rows);
+}
+
+fn print_package(p: &PackageView) {
+    println!("Package ID     {}", p.id);
+    println!("Name           {}", p.name);
+    println!("Type           {}", p.content_type.as_str());
+    println!("State          {:?}", p.state);
+    println!("Size           {} bytes", p.size);
+    for f in &p.files {
+        println!(
+            "File           {}  {} bytes  sha256 {}",
+            f.name,
+            f.size,
+            f.sha256.as_deref().unwrap_or("(not received)")
+        );
+    }
+    if p.distributions.is_empty() {
+        println!("Distributed to (none)");
+    } else {
+        print_distributions(&p.distributions);
+    }
+}
+
+fn report(changed: &PackageChanged, json: bool) {
+    for w in &changed.warnings {
+        eprintln!("cloudsite: warning: {w}");
+    }
+    if json {
+        output::json(changed);
+    } else {
+        print_package(&changed.package);
+    }
+}
+
+/// Waits until none of the package's distributions is in progress or removing (following
+/// the event stream); exit 1 if any failed.
+async fn wait_distributions(client: &Client, id: &str, json: bool) -> Result<ExitCode, String> {
+    let path = format!("/v1/content/{id}");
+    loop {
+        let mut events = client.events(None).await.map_err(|e| e.to_string())?;
+        let p: PackageView = client.get(&path).await.map_err(|e| e.to_string())?;
+        let busy = p.distributions.iter().any(|d| {
+            matches!(d.state, DistributionState::InProgress | DistributionState::Removing)
+        });
+        if !busy {
+            if json {
+                output::json(&p);
+            } else {
+                print_package(&p);
+            }
+            let failed: Vec<String> = p
+                .distributions
+                .iter()
+                .filter(|d| d.state == DistributionState::Failed)
+                .map(|d| format!("{}: {}", d.service_fqdn, d.reason.as_deref().unwrap_or("failed")))
+                .collect();
+            return Ok(if failed.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                fail(format!("distribution failed on {}", failed.join("; ")))
+            });
+        }
+        // Any distribution event for this package may end the wait: re-read then.
+        let timeout = tokio::time::sleep(std::time::Duration::from_secs(5));
+        tokio::pin!(timeout);
+        loop {
+            tokio::select! {
+                ev = events.next() => match ev {
+                    Some(Ok(ev)) if ev.kind.starts_with("distribution")
+                        && ev.data.get("package_id").and_then(|v| v.as_str()) == Some(id) => break,
+                    Some(Ok(_)) => {}
+                    _ => break,
+                },
+                () = &mut timeout => break,
+            }
+        }
+    }
+}
+
+/// POSTs a distribute/redistribute/remove and optionally waits for the outcome.
+async fn change(
+    client: &Client,
+    verb: &str,
+    package: &str,
+    services: Vec<String>,
+    wait: bool,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let changed: PackageChanged = client
+        .post(&format!("/v1/content/{package}/{verb}"), &ContentTargets { services })
+        .await
+        .map_err(|e| e.to_string())?;
+    if wait {
+        for w in &changed.warnings {
+            eprintln!("cloudsite: warning: {w}");
+        }
+        return wait_distributions(client, &changed.package.id, json).await;
+    }
+    report(&changed, json);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Runs `content …`.
+pub async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
+    with_client(site, |client| async move {
+        let e = |e: crate::api::client::ClientError| e.to_string();
+        match cmd {
+            ContentCommand::Add {
+                files,
+                name,
+                content_type,
+                json,
+            } => {
+                let mut announced = Vec::new();
+                for f in &files {
+                    let meta = std::fs::metadata(f).map_err(|err| format!("{}: {err}", f.display()))?;
+                    if !meta.is_file() {
+                        return Err(format!("{} is not a file", f.display()));
+                    }
+                    let file_name = f
+                        .file_name()
+                        .map(|n| n.to_string_lossy().into_owned())
+                        .ok_or_else(|| format!("{} has no file name", f.display()))?;
+                    announced.push(NewPackageFile { name: file_name, size: meta.len() });
+                }
+                let req = CreatePackage { name, content_type, files: announced.clone() };
+                let created: PackageChanged = client.post("/v1/content", &req).await.map_err(e)?;
+                let id = created.package.id.clone();
+                for w in &created.warnings {
+                    eprintln!("cloudsite: warning: {w}");
+                }
+                let mut last = created.package;
+                for (path, f) in files.iter().zip(&announced) {
+                    if !json {
+                        eprintln!("Sending {} ({} bytes)…", f.name, f.size);
+                    }
+                    last = client
+                        .put_file(&format!("/v1/content/{id}/files/{}", f.name), path)
+                        .await
+                        .map_err(e)?;
+                }
+                if json {
+                    output::json(&last);
+                } else {
+                    print_package(&last);
+                }
+            }
+            ContentCommand::List { json } => {
+                let list: Vec<PackageView> = client.get("/v1/content").await.map_err(e)?;
+                if json {
+                    output::json(&list);
+                } else {
+                    let rows: Vec<Vec<String>> = list
+                        .iter()
+                        .map(|p| {
+                            let ok = p.distributions.iter().filter(|d| d.state == DistributionState::Success).count();
+                            vec![
+                                p.id.clone(),
+                                p.name.clone(),
+                                p.content_type.as_str().into(),
+                                format!("{:?}", p.state),
+                                p.size.to_string(),
+                                format!("{ok}/{}", p.distributions.len()),
+                            ]
+                        })
+                        .collect();
+                    table(&["Package", "Name", "Type", "State", "Bytes", "Distributed"], &rows);
+                }
+            }
+            ContentCommand::Show { package, json } => {
+                let p: PackageView = client.get(&format!("/v1/content/{package}")).await.map_err(e)?;
+                if json {
+                    output::json(&p);
+                } else {
+                    print_package(&p);
+                }
+            }
+            ContentCommand::Distribute { package, services, wait, json } => {
+                return change(&client, "distribute", &package, services, wait, json).await;
+            }
+            ContentCommand::Redistribute { package, services, wait, json } => {
+                return change(&client, "redistribute", &package, services, wait, json).await;
+            }
+            ContentCommand::Remove { package, services, wait, json } => {
+                return change(&client, "remove", &package, services, wait, json).await;
+            }
+            ContentCommand::Delete { package } => {
+                let () = client.delete(&format!("/v1/content/{package}")).await.map_err(e)?;
+                println!("Package {package} deleted from the content library.");
+            }
+            ContentCommand::Status { service, json } => {
+                let path = match &service {
+                    Some(s) => format!("/v1/distributions?service={s}"),
+                    None => "/v1/distributions".into(),
+                };
+                let list: Vec<DistributionView> = client.get(&path).await.map_err(e)?;
+                if json {
+                    output::json(&list);
+                } else {
+                    print_distributions(&list);
+                }
+            }
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+    .await
+}

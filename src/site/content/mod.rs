@@ -1,0 +1,250 @@
+//! The content library and the distribution manager: packages are encrypted into the library
+//! as they arrive ([`library`]) and a background worker uploads them to each target service's
+//! storage, removes them, and records the outcome per package and service.
+//!
+//! Distribution state lives in the database, so a site restarted mid-upload picks up every
+//! unfinished distribution; the cloud keeps partial uploads and the next attempt resumes them.
+//! A package is marked distributed only once every one of its files is complete in the cloud.
+
+pub mod library;
+
+use crate::api::wire_content::{DistributionState, DistributionView};
+use crate::cloud::{BlobTarget, CloudError};
+use crate::domain::service::ServiceState;
+use crate::domain::task::Level;
+use crate::site::manager::{CONTENT_CONTAINER, Manager};
+use crate::site::repo::{self, RepoError};
+use crate::site::repo_content;
+use library::Library;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Notify;
+
+/// The distribution manager's log (ConfigMgr: distmgr.log).
+pub const DIST_LOG: &str = "distmgr.log";
+
+/// How often the worker looks again at distributions that wait (e.g. for provisioning).
+const RETRY: Duration = Duration::from_secs(2);
+
+/// The content side of the site: library and distribution worker.
+pub struct ContentHub {
+    /// The services manager (store, provider, bus, logs).
+    pub manager: Arc<Manager>,
+    /// The library on disk.
+    pub library: Library,
+    wake: Notify,
+}
+
+/// What happened to one distribution in one pass.
+enum Outcome {
+    Done(DistributionState, Option<String>),
+    Removed,
+    Wait(String),
+}
+
+impl ContentHub {
+    /// A hub keeping its library under `library_dir`.
+    pub fn new(manager: Arc<Manager>, library_dir: &std::path::Path) -> Arc<ContentHub> {
+        Arc::new(ContentHub {
+            manager,
+            library: Library::new(library_dir),
+            wake: Notify::new(),
+        })
+    }
+
+    /// Asks the worker to look at pending distributions now.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Publishes a distribution's state as a `distribution` event.
+    pub fn publish(&self, view: &DistributionView) {
+        self.manager.bus.publish("distribution", view);
+    }
+
+    /// The worker: runs until the task is aborted.
+    pub async fn run(self: Arc<Self>) {
+        loop {
+            let pending = self
+                .manager
+                .store
+                .call(|c| repo_content::pending_distributions(c))
+                .await
+                .unwrap_or_default();
+            let mut waiting = false;
+            for d in pending {
+                let (pkg, svc) = (d.package_id.clone(), d.service_id.clone());
+                let outcome = self.process(&d).await;
+                let result = match outcome {
+                    Outcome::Removed => {
+                        self.manager
+                            .log(
+                                DIST_LOG,
+                                Level::Info,
+                                &format!(
+                                    "Removed package {pkg} ({}) from {}.",
+                                    d.package_name, d.service_fqdn
+                                ),
+                            )
+                            .await;
+                        let (p, s) = (pkg.clone(), svc.clone());
+                        self.manager
+                            .store
+                            .call(move |c| repo_content::delete_distribution(c, &p, &s))
+                            .await
+                            .map(|()| None)
+                    }
+                    Outcome::Wait(reason) => {
+                        waiting = true;
+                        if d.reason.as_deref() == Some(reason.as_str()) {
+                            continue;
+                        }
+                        self.set(&pkg, &svc, d.state, Some(reason)).await
+                    }
+                    Outcome::Done(state, reason) => self.set(&pkg, &svc, state, reason).await,
+                };
+                match result {
+                    Ok(Some(view)) => self.publish(&view),
+                    Ok(None) => {
+                        self.manager.bus.publish(
+                            "distribution_removed",
+                            &serde_json::json!({ "package_id": pkg, "service_id": svc }),
+                        );
+                    }
+                    Err(e) => eprintln!("cloudsite: distribution bookkeeping failed: {e}"),
+                };
+            }
+            let idle = if waiting {
+                RETRY
+            } else {
+                Duration::from_secs(3600)
+            };
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(idle) => {}
+            }
+        }
+    }
+
+    async fn set(
+        &self,
+        pkg: &str,
+        svc: &str,
+        state: DistributionState,
+        reason: Option<String>,
+    ) -> Result<Option<DistributionView>, RepoError> {
+        let (p, s) = (pkg.to_string(), svc.to_string());
+        self.manager
+            .store
+            .call(move |c| repo_content::set_distribution(c, &p, &s, state, reason.as_deref()))
+            .await
+    }
+
+    async fn process(&self, d: &DistributionView) -> Outcome {
+        let sid = d.service_id.clone();
+        let rec = match self
+            .manager
+            .store
+            .call(move |c| repo::get_service(c, &sid))
+            .await
+        {
+            Ok(Some(rec)) => rec,
+            // The row goes with the service (foreign key); nothing left to do.
+            Ok(None) => return Outcome::Removed,
+            Err(e) => return Outcome::Wait(format!("the site database failed: {e}")),
+        };
+        let Some(account) = rec.storage_account.clone() else {
+            return Outcome::Done(
+                DistributionState::Failed,
+                Some(format!("{} has no content storage", rec.service_fqdn)),
+            );
+        };
+        match rec.state {
+            ServiceState::Provisioning => {
+                return Outcome::Wait(format!(
+                    "waiting for {} to finish provisioning its storage",
+                    rec.service_fqdn
+                ));
+            }
+            ServiceState::Deleting => return Outcome::Removed,
+            _ => {}
+        }
+        let caller = match self.manager.caller(&rec).await {
+            Ok(c) => c,
+            Err(e) => return Outcome::Done(DistributionState::Failed, Some(e.to_string())),
+        };
+        if d.state == DistributionState::Removing {
+            return match self
+                .manager
+                .provider
+                .delete_blobs(&caller, &account, CONTENT_CONTAINER, &d.package_id)
+                .await
+            {
+                Ok(()) => Outcome::Removed,
+                Err(e) => Outcome::Wait(format!("removing from the cloud failed, will retry: {e}")),
+            };
+        }
+        let pkg = d.package_id.clone();
+        let files = match self
+            .manager
+            .store
+            .call(move |c| repo_content::encrypted_hashes(c, &pkg))
+            .await
+        {
+            Ok(f) => f,
+            Err(e) => return Outcome::Wait(format!("the site database failed: {e}")),
+        };
+        self.manager
+            .log(
+                DIST_LOG,
+                Level::Info,
+                &format!(
+                    "Distributing package {} ({}, {} file(s)) to {} (storage account {account}).",
+                    d.package_id,
+                    d.package_name,
+                    files.len(),
+                    rec.service_fqdn
+                ),
+            )
+            .await;
+        for (file, sha) in files {
+            let Some(sha) = sha else {
+                return Outcome::Done(
+                    DistributionState::Failed,
+                    Some(format!("the library has no complete copy of '{file}'")),
+                );
+            };
+            let target = BlobTarget {
+                account: account.clone(),
+                container: CONTENT_CONTAINER.to_string(),
+                blob: format!("{}/{file}", d.package_id),
+            };
+            let path = self.library.path(&d.package_id, &file);
+            if let Err(e) = self
+                .manager
+                .provider
+                .put_blob(&caller, &target, &path, &sha)
+                .await
+            {
+                let reason = format!("uploading '{file}' to {} failed: {e}", rec.service_fqdn);
+                self.manager.log(DIST_LOG, Level::Error, &reason).await;
+                return match e {
+                    // Transient: keep trying (the upload resumes where it stopped).
+                    CloudError::Unreachable(_) | CloudError::Proxy(_) => Outcome::Wait(reason),
+                    _ => Outcome::Done(DistributionState::Failed, Some(reason)),
+                };
+            }
+        }
+        self.manager
+            .log(
+                DIST_LOG,
+                Level::Info,
+                &format!(
+                    "Package {} ({}) is distributed to {}.",
+                    d.package_id, d.package_name, rec.service_fqdn
+                ),
+            )
+            .await;
+        Outcome::Done(DistributionState::Success, None)
+    }
+}

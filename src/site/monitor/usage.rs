@@ -1,0 +1,218 @@
+//! The usage collector: every `usage_interval` (ConfigMgr: hourly) it reads each service's
+//! egress counter and stored bytes from the cloud, records a sample, writes the CMTrace line
+//! of `CloudDP-<ServiceName>.log`, computes the usage view with its cost, and evaluates the
+//! threshold alerts.
+
+use super::thresholds::{self, Usage};
+use crate::api::wire_content::{CostView, UsageEvent, UsageView};
+use crate::cloud::HostedKind;
+use crate::domain::cost::{CDP_VM_SIZE, CostInput};
+use crate::domain::service::ServiceState;
+use crate::domain::task::Level;
+use crate::site::manager::{CLOUD_MGR_LOG, CONTENT_CONTAINER, Manager};
+use crate::site::repo::{self, ServiceRecord};
+use crate::site::repo_usage::{self, DAY_MS};
+use crate::site::store::{millis_to_rfc3339, now_millis};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Days of daily transfer in the usage view (the longest window).
+pub const DAILY_DAYS: usize = 30;
+/// Samples older than this are pruned: the 30-day window and the month-to-date egress of the
+/// cost (a month is at most 31 days) never reach further back.
+pub const KEEP_DAYS: i64 = 32;
+
+/// Collects now, then every `usage_interval`, until the task is aborted.
+pub async fn run(manager: Arc<Manager>) {
+    // A zero period would make the interval panic; the config check refuses it, callers that
+    // build options in code get a floor instead.
+    let period = manager
+        .monitor
+        .usage_interval
+        .max(Duration::from_millis(10));
+    let mut ticks = tokio::time::interval(period);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        collect_all(&manager).await;
+    }
+}
+
+/// Is the service's usage read in this state? Not while it is being created or deleted.
+fn collected_in(state: ServiceState) -> bool {
+    !matches!(state, ServiceState::Provisioning | ServiceState::Deleting)
+}
+
+/// One collection over every service; errors are logged and the service skipped this round.
+pub async fn collect_all(manager: &Arc<Manager>) {
+    let services = match manager.store.call(|c| repo::list_services(c, None)).await {
+        Ok(s) => s,
+        Err(e) => {
+            manager
+                .log(
+                    CLOUD_MGR_LOG,
+                    Level::Warning,
+                    &format!("Usage collection skipped: cannot read the services: {e}"),
+                )
+                .await;
+            return;
+        }
+    };
+    for rec in services.iter().filter(|r| collected_in(r.state)) {
+        if let Err(e) = collect_one(manager, rec).await {
+            manager
+                .log(
+                    CLOUD_MGR_LOG,
+                    Level::Warning,
+                    &format!(
+                        "Usage collection for service {} failed: {e}. It is retried at the next collection.",
+                        rec.deployment_name
+                    ),
+                )
+                .await;
+        }
+    }
+    let before = now_millis() - KEEP_DAYS * DAY_MS;
+    let _ = manager
+        .store
+        .call(move |c| repo_usage::prune_samples(c, before))
+        .await;
+}
+
+/// Reads, records and publishes one service's usage, then evaluates its thresholds.
+async fn collect_one(manager: &Arc<Manager>, rec: &ServiceRecord) -> Result<(), String> {
+    let caller = manager.caller(rec).await.map_err(|e| e.to_string())?;
+    let egress_total = manager
+        .provider
+        .egress(&caller, &rec.deployment_name)
+        .await
+        .map_err(|e| e.to_string())?;
+    let storage = match &rec.storage_account {
+        Some(account) => manager
+            .provider
+            .storage_used(&caller, account, CONTENT_CONTAINER)
+            .await
+            .map_err(|e| e.to_string())?,
+        None => 0,
+    };
+    // The service may have been deleted while the cloud answered: then nothing is recorded.
+    let now = now_millis();
+    let id = rec.id.clone();
+    let unit = manager.monitor.quota_unit_bytes.max(1);
+    let prices = manager.monitor.prices.clone();
+    let recorded = manager
+        .store
+        .call_transaction(move |tx| {
+            let Some(rec) = repo::get_service(tx, &id)? else {
+                return Ok(None);
+            };
+            let sample = repo_usage::insert_sample(tx, &id, now, egress_total, storage)?;
+            let view = usage_view(tx, &rec, now, unit, &prices)?;
+            repo_usage::save_usage(tx, &id, &view)?;
+            Ok::<_, repo::RepoError>(Some((rec, sample, view)))
+        })
+        .await
+        .map_err(|e| e.to_string())?;
+    let Some((rec, sample, view)) = recorded else {
+        return Ok(());
+    };
+    let (what, quota) = match rec.kind {
+        HostedKind::Cdp => ("transfer", rec.settings.transfer.quota_gb),
+        HostedKind::Cmg => ("outbound data", rec.settings.transfer.quota_gb),
+    };
+    manager
+        .log(
+            &format!("CloudDP-{}.log", rec.deployment_name),
+            Level::Info,
+            &format!(
+                "Usage of {}: storage {} bytes (quota {} GB), egress {} bytes since the previous collection, \
+                 {what} {} bytes over {} days (quota {quota} GB), cost this month {} cents {}, projected {} cents",
+                rec.deployment_name,
+                view.storage_bytes,
+                rec.settings.storage.quota_gb,
+                sample.egress_delta,
+                view.transfer_bytes,
+                view.window_days,
+                view.cost.month_to_date_cents,
+                view.cost.currency,
+                view.cost.projected_month_cents,
+            ),
+        )
+        .await;
+    manager.bus.publish(
+        "usage",
+        &UsageEvent {
+            service_id: rec.id.clone(),
+            usage: view.clone(),
+        },
+    );
+    manager.publish_service(&rec).await;
+    let evaluations = thresholds::evaluate(&Usage {
+        kind: rec.kind,
+        fqdn: &rec.service_fqdn,
+        storage: rec.settings.storage,
+        transfer: rec.settings.transfer,
+        cmg: rec.settings.cmg.as_ref(),
+        storage_bytes: view.storage_bytes,
+        transfer_bytes: view.transfer_bytes,
+        quota_unit_bytes: unit,
+    });
+    thresholds::apply(manager, &rec.id, evaluations)
+        .await
+        .map_err(|e| format!("cannot evaluate its alerts: {e}"))?;
+    Ok(())
+}
+
+/// The usage view of a service from its samples: the window's transfer, the last 30 days day
+/// by day, the latest stored bytes and the cost.
+pub fn usage_view(
+    conn: &rusqlite::Connection,
+    rec: &ServiceRecord,
+    now: i64,
+    quota_unit_bytes: u64,
+    prices: &crate::domain::cost::PriceTable,
+) -> Result<UsageView, repo::RepoError> {
+    let window_days = thresholds::window_days(rec.kind);
+    let transfer_bytes =
+        repo_usage::egress_since(conn, &rec.id, now - i64::from(window_days) * DAY_MS)?;
+    let daily_transfer = repo_usage::daily_egress(conn, &rec.id, now, DAILY_DAYS)?;
+    let storage_bytes = repo_usage::last_sample(conn, &rec.id)?.map_or(0, |s| s.storage_bytes);
+    let (month_start, _) = crate::domain::cost::month_bounds(now);
+    let egress_month_bytes = repo_usage::egress_since(conn, &rec.id, month_start - 1)?;
+    let vm_size = match (&rec.kind, &rec.settings.cmg) {
+        (HostedKind::Cmg, Some(o)) => o.vm_size.as_str(),
+        _ => CDP_VM_SIZE,
+    };
+    let cost = prices.cost(&CostInput {
+        now_ms: now,
+        created_ms: rec.created,
+        instances: rec.instances,
+        vm_size,
+        storage_bytes,
+        egress_month_bytes,
+    });
+    Ok(UsageView {
+        collected: millis_to_rfc3339(now),
+        storage_bytes,
+        transfer_bytes,
+        window_days,
+        daily_transfer,
+        quota_unit_bytes,
+        cost: CostView {
+            currency: prices.currency.clone(),
+            month_to_date_cents: cost.month_to_date_cents,
+            projected_month_cents: cost.projected_month_cents,
+        },
+    })
+}
+
+/// The bytes sent over the service's window as of the latest samples (the CMG stop check
+/// reads this between two collections).
+pub fn window_transfer(
+    conn: &rusqlite::Connection,
+    rec: &ServiceRecord,
+    now: i64,
+) -> Result<u64, repo::RepoError> {
+    let days = thresholds::window_days(rec.kind);
+    repo_usage::egress_since(conn, &rec.id, now - i64::from(days) * DAY_MS)
+}

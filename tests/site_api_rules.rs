@@ -61,6 +61,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/logs"),
     ("get", "/v1/logs/{file}"),
     ("get", "/v1/events"),
+    ("get", "/v1/content"),
+    ("post", "/v1/content"),
+    ("get", "/v1/content/{id}"),
+    ("delete", "/v1/content/{id}"),
+    ("put", "/v1/content/{id}/files/{name}"),
+    ("post", "/v1/content/{id}/distribute"),
+    ("post", "/v1/content/{id}/redistribute"),
+    ("post", "/v1/content/{id}/remove"),
+    ("get", "/v1/distributions"),
+    ("post", "/v1/mp/content-locations"),
 ];
 
 /// A well-formed token the site never issued.
@@ -79,6 +89,7 @@ struct Snapshot {
     proxy: ProxySettings,
     client_settings: ClientSettings,
     tasks: Vec<(String, TaskState)>,
+    packages: Vec<serde_json::Value>,
 }
 
 fn summary(v: Vec<ServiceView>) -> Vec<(String, String, ServiceState, String, u8)> {
@@ -114,7 +125,9 @@ async fn snapshot(c: &Client) -> Snapshot {
     let tasks: Vec<TaskView> = c.get("/v1/tasks").await.expect("tasks");
     let mut tasks: Vec<(String, TaskState)> = tasks.into_iter().map(|t| (t.id, t.state)).collect();
     tasks.sort_by(|a, b| a.0.cmp(&b.0));
+    let packages: Vec<serde_json::Value> = c.get("/v1/content").await.expect("packages");
     Snapshot {
+        packages,
         cdps: summary(cdps),
         cmgs: summary(cmgs),
         connection_points: cps.len(),
@@ -161,11 +174,21 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         .await;
     let tasks: Vec<TaskView> = site.admin.get("/v1/tasks").await.expect("tasks");
     let task_id = tasks.first().expect("a create task").id.clone();
+    let package: serde_json::Value = site
+        .admin
+        .post(
+            "/v1/content",
+            &json!({"name": "Tools", "content_type": "package", "files": [{"name": "a.bin", "size": 3}]}),
+        )
+        .await
+        .expect("a package");
+    let pkg = package["package"]["id"].as_str().expect("package id").to_string();
     let before = snapshot(&site.admin).await;
     assert_eq!((before.cdps.len(), before.cmgs.len()), (1, 1));
 
     // Each mutating route with a body that would succeed for an administrator.
     let (c, m) = (cdp.id.as_str(), cmg.id.as_str());
+    let p = pkg.as_str();
     let mutating: Vec<(&str, String, Option<Value>)> = vec![
         (
             "POST",
@@ -227,6 +250,16 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         ),
         ("POST", format!("/v1/alerts/{c}/disable"), None),
         ("POST", format!("/v1/alerts/{c}/enable"), None),
+        (
+            "POST",
+            "/v1/content".into(),
+            Some(json!({"name": "Other", "content_type": "package", "files": [{"name": "b.bin", "size": 1}]})),
+        ),
+        ("DELETE", format!("/v1/content/{p}"), None),
+        ("PUT", format!("/v1/content/{p}/files/a.bin"), Some(json!("abc"))),
+        ("POST", format!("/v1/content/{p}/distribute"), Some(json!({"services": [c]}))),
+        ("POST", format!("/v1/content/{p}/redistribute"), Some(json!({"services": []}))),
+        ("POST", format!("/v1/content/{p}/remove"), Some(json!({"services": [c]}))),
     ];
     // Every mutating route of ROUTES is in the list above (validate is a read: Reader).
     let covered: BTreeSet<(String, String)> = mutating
@@ -235,13 +268,18 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
             let p = p
                 .replace(c, "{id}")
                 .replace(m, "{id}")
+                .replace(&pkg, "{id}")
+                .replace("a.bin", "{name}")
                 .replace(SERVER_NAME, "{name}");
             (meth.to_ascii_lowercase(), p)
         })
         .collect();
+    // The validate and management-point POSTs are reads: any role may ask.
     let expected: BTreeSet<(String, String)> = ROUTES
         .iter()
-        .filter(|(meth, p)| *meth != "get" && *p != "/v1/subscriptions/validate")
+        .filter(|(meth, p)| {
+            *meth != "get" && *p != "/v1/subscriptions/validate" && *p != "/v1/mp/content-locations"
+        })
         .map(|(meth, p)| (meth.to_string(), p.to_string()))
         .collect();
     assert_eq!(covered, expected, "the test covers every mutating route");
@@ -313,6 +351,9 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         "/v1/logs".into(),
         "/v1/logs/CloudMgr.log".into(),
         "/v1/events".into(),
+        "/v1/content".into(),
+        format!("/v1/content/{p}"),
+        "/v1/distributions".into(),
     ];
     let read_routes: BTreeSet<String> = reads
         .iter()
@@ -320,6 +361,7 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
             p.replace(c, "{id}")
                 .replace(m, "{id}")
                 .replace(&task_id, "{id}")
+                .replace(&pkg, "{id}")
                 .replace(SERVER_NAME, "{name}")
                 .replace("CloudMgr.log", "{file}")
         })

@@ -2,7 +2,7 @@
 //! trusting only the cloud's CA, presenting the subscription's management certificate as the
 //! TLS client certificate, and going through the site system's proxy when one is set.
 
-use super::blobs;
+use super::blobs::{self, Piece};
 use super::wire::{
     BlobState, CODE_SHA256_MISMATCH, CODE_UPLOAD_IN_PROGRESS, ErrorBody, StorageUsage, Usage,
 };
@@ -295,16 +295,12 @@ enum Sent {
     Stored(BlobState),
     /// The cloud refused it: status and body.
     Refused(StatusCode, String),
+    /// The transfer broke off or timed out: why.
+    BrokeOff(CloudError),
 }
 
-/// Why an upload piece did not get an answer.
-enum PieceError {
-    /// The local file could not be read.
-    File(std::io::Error),
-    /// The transfer failed or timed out.
-    Transfer(reqwest::Error),
-    /// The cloud's answer made no sense.
-    Answer(CloudError),
+fn unreadable(file: &std::path::Path, e: std::io::Error) -> CloudError {
+    CloudError::Failed(format!("cannot read {}: {e}", file.display()))
 }
 
 impl LocalProvider {
@@ -323,19 +319,12 @@ impl LocalProvider {
                 "'{sha256}' is not a SHA-256 in hex (64 digits)"
             )));
         }
-        let local =
-            |e: std::io::Error| CloudError::Failed(format!("cannot read {}: {e}", file.display()));
-        let total = tokio::fs::metadata(file).await.map_err(local)?.len();
-        let segments = [
-            SS,
-            &target.account,
-            "containers",
-            &target.container,
-            "blobs",
-            package,
-            name,
-        ];
-        let path = with_services(&segments);
+        let total = tokio::fs::metadata(file)
+            .await
+            .map_err(|e| unreadable(file, e))?
+            .len();
+        let blob = ["blobs", package, name];
+        let path = container_path(&target.account, &target.container, &blob);
         let client = self.client(caller)?;
         let mut from_zero = false;
         let mut last = String::new();
@@ -357,17 +346,14 @@ impl LocalProvider {
             let mut url = self.url(caller, &path);
             url.query_pairs_mut()
                 .append_pair("offset", &offset.to_string());
-            let sent = match send_piece(&client, url, file, offset, total, &sha).await {
-                Ok(sent) => sent,
-                Err(PieceError::File(e)) => return Err(local(e)),
-                Err(PieceError::Answer(e)) => return Err(e),
-                // Broke off (or timed out): the next attempt resumes after what arrived.
-                Err(PieceError::Transfer(e)) => {
-                    last = classify(&e, caller.proxy.as_ref()).to_string();
-                    continue;
-                }
+            let piece = Piece {
+                offset,
+                total,
+                sha256: sha.clone(),
             };
-            match sent {
+            match send_piece(&client, url, file, &piece, caller.proxy.as_ref()).await? {
+                // The next attempt resumes after what arrived.
+                Sent::BrokeOff(e) => last = e.to_string(),
                 Sent::Stored(state) if done(&state) => return Ok(()),
                 Sent::Stored(state) => {
                     last = format!(
@@ -408,17 +394,16 @@ async fn send_piece(
     client: &reqwest::Client,
     url: Url,
     file: &std::path::Path,
-    offset: u64,
-    total: u64,
-    sha256: &str,
-) -> Result<Sent, PieceError> {
+    piece: &Piece,
+    proxy: Option<&ProxyRoute>,
+) -> Result<Sent, CloudError> {
     let mut f = tokio::fs::File::open(file)
         .await
-        .map_err(PieceError::File)?;
-    f.seek(std::io::SeekFrom::Start(offset))
+        .map_err(|e| unreadable(file, e))?;
+    f.seek(std::io::SeekFrom::Start(piece.offset))
         .await
-        .map_err(PieceError::File)?;
-    let left = total - offset;
+        .map_err(|e| unreadable(file, e))?;
+    let left = piece.total - piece.offset;
     let chunks = futures_util::stream::unfold((f, left), |(mut f, left)| async move {
         if left == 0 {
             return None;
@@ -439,41 +424,39 @@ async fn send_piece(
             Err(e) => Some((Err(e), (f, 0))),
         }
     });
-    let response = client
+    let sent = client
         .put(url)
-        .header("x-blob-length", total)
-        .header("x-blob-sha256", sha256)
+        .header("x-blob-length", piece.total)
+        .header("x-blob-sha256", &piece.sha256)
         .header(reqwest::header::CONTENT_LENGTH, left)
         .timeout(Duration::from_secs(120 + left / MIN_UPLOAD_RATE))
         .body(reqwest::Body::wrap_stream(chunks))
         .send()
-        .await
-        .map_err(PieceError::Transfer)?;
+        .await;
+    let response = match sent {
+        Ok(response) => response,
+        Err(e) => return Ok(Sent::BrokeOff(classify(&e, proxy))),
+    };
     let status = response.status();
     if !status.is_success() {
-        return Ok(Sent::Refused(
-            status,
-            response.text().await.unwrap_or_default(),
-        ));
+        let body = response.text().await.unwrap_or_default();
+        return Ok(Sent::Refused(status, body));
     }
-    let bytes = response.bytes().await.map_err(PieceError::Transfer)?;
-    serde_json::from_slice(&bytes)
-        .map(Sent::Stored)
-        .map_err(|e| {
-            PieceError::Answer(CloudError::Failed(format!(
-                "unexpected answer from the cloud: {e}"
-            )))
-        })
+    LocalProvider::json(response).await.map(Sent::Stored)
 }
 
 const HS: &str = "hostedservices";
-const SS: &str = "storageservices";
 
-/// `services/…`: every management route below the subscription starts so.
-fn with_services<'a>(path: &[&'a str]) -> Vec<&'a str> {
-    std::iter::once("services")
-        .chain(path.iter().copied())
-        .collect()
+/// The route of a container, with `rest` after it.
+fn container_path<'a>(account: &'a str, container: &'a str, rest: &[&'a str]) -> Vec<&'a str> {
+    let base = [
+        "services",
+        "storageservices",
+        account,
+        "containers",
+        container,
+    ];
+    base.into_iter().chain(rest.iter().copied()).collect()
 }
 
 #[async_trait]
@@ -498,8 +481,8 @@ impl Provider for LocalProvider {
         if let Some(problem) = blobs::segment_problem("package", prefix) {
             return Err(CloudError::Rejected(problem));
         }
-        let path = [SS, account, "containers", container, "blobs", prefix];
-        self.send(caller, Method::DELETE, &with_services(&path), None)
+        let path = container_path(account, container, &["blobs", prefix]);
+        self.send(caller, Method::DELETE, &path, None)
             .await
             .map(drop)
     }
@@ -510,10 +493,8 @@ impl Provider for LocalProvider {
         account: &str,
         container: &str,
     ) -> Result<u64, CloudError> {
-        let path = [SS, account, "containers", container, "usage"];
-        let response = self
-            .send(caller, Method::GET, &with_services(&path), None)
-            .await?;
+        let path = container_path(account, container, &["usage"]);
+        let response = self.send(caller, Method::GET, &path, None).await?;
         Self::json::<StorageUsage>(response)
             .await
             .map(|u| u.stored_bytes)
@@ -534,13 +515,7 @@ impl Provider for LocalProvider {
         account: &str,
         container: &str,
     ) -> Result<bool, CloudError> {
-        let path = [
-            "services",
-            "storageservices",
-            account,
-            "containers",
-            container,
-        ];
+        let path = container_path(account, container, &[]);
         match self.send(caller, Method::GET, &path, None).await {
             Ok(_) => Ok(true),
             Err(CloudError::NotFound(_)) => Ok(false),
@@ -554,13 +529,7 @@ impl Provider for LocalProvider {
         account: &str,
         container: &str,
     ) -> Result<(), CloudError> {
-        let path = [
-            "services",
-            "storageservices",
-            account,
-            "containers",
-            container,
-        ];
+        let path = container_path(account, container, &[]);
         self.send(caller, Method::PUT, &path, None).await.map(drop)
     }
 
@@ -570,13 +539,7 @@ impl Provider for LocalProvider {
         account: &str,
         container: &str,
     ) -> Result<(), CloudError> {
-        let path = [
-            "services",
-            "storageservices",
-            account,
-            "containers",
-            container,
-        ];
+        let path = container_path(account, container, &[]);
         self.send(caller, Method::DELETE, &path, None)
             .await
             .map(drop)

@@ -171,6 +171,7 @@ pub async fn apply(
     evaluations: Vec<Evaluation>,
 ) -> Result<Vec<AlertView>, RepoError> {
     let sid = service_id.to_string();
+    let bus = Arc::clone(&manager.bus);
     let changes = manager
         .store
         .call(move |c| {
@@ -180,7 +181,7 @@ pub async fn apply(
                     continue;
                 }
                 let before = repo_usage::alert_state(c, e.type_id, Some(&sid))?;
-                if e.reached {
+                let (view, transition) = if e.reached {
                     let view = repo_site::raise_alert(
                         c,
                         e.type_id,
@@ -192,17 +193,22 @@ pub async fn apply(
                     // Re-raising an active alert only counts one more occurrence: log the
                     // transition, publish every change.
                     let newly = before != Some(0) && view.state == 0;
-                    out.push((view, newly.then_some(true)));
+                    (view, newly.then_some(true))
                 } else if let Some(view) = repo_site::clear_alert(c, e.type_id, Some(&sid))? {
-                    out.push((view, Some(false)));
-                }
+                    (view, Some(false))
+                } else {
+                    continue;
+                };
+                // Published while the database is held, so events keep the order of the
+                // changes (an administrator's Disable never shows before a raise it followed).
+                bus.publish("alert", &view);
+                out.push((view, transition));
             }
             Ok::<_, RepoError>(out)
         })
         .await?;
     let mut changed = Vec::new();
     for (view, transition) in changes {
-        manager.bus.publish("alert", &view);
         match transition {
             Some(true) => {
                 let level = if view.severity == 1 {

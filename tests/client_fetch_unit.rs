@@ -14,6 +14,7 @@ use cloudsite::client::{
 };
 use cloudsite::content::crypt::{CHUNK, PackageKey, encrypt_stream};
 use cloudsite::content::token::{self, Claims, TokenError};
+use futures_util::{StreamExt, stream};
 use hyper_util::rt::TokioIo;
 use hyper_util::service::TowerToHyperService;
 use sha2::{Digest, Sha256};
@@ -103,10 +104,14 @@ async fn content(
     let body = blob[start..].to_vec();
     let cut = body.len() > 100_000 && svc.cut_once.swap(false, Ordering::SeqCst);
     let stream_body = if cut {
+        // Half the body, a pause so it reaches the client, then the connection dies.
         let half = Bytes::from(body[..body.len() / 2].to_vec());
-        let parts: Vec<std::io::Result<Bytes>> =
-            vec![Ok(half), Err(std::io::Error::other("instance stopped"))];
-        Body::from_stream(futures_util::stream::iter(parts))
+        let dies = async {
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+            Err(std::io::Error::other("instance stopped"))
+        };
+        let steps = stream::once(async { Ok(half) }).chain(stream::once(dies));
+        Body::from_stream(steps)
     } else {
         Body::from(body.clone())
     };
@@ -267,15 +272,34 @@ fn kinds(report: &FetchReport) -> Vec<Option<&'static str>> {
         .collect()
 }
 
+/// The error message of attempt `i`.
+fn err_text(report: &FetchReport, i: usize) -> String {
+    report.attempts[i]
+        .error
+        .as_ref()
+        .map(|e| e.to_string())
+        .unwrap_or_default()
+}
+
+/// The report of a fetch that had to fail with `AllFailed`.
+fn all_failed(r: Result<FetchReport, FetchError>) -> Box<FetchReport> {
+    match r {
+        Err(FetchError::AllFailed { report }) => report,
+        other => panic!("expected AllFailed: {other:?}"),
+    }
+}
+
+/// A valid token of `svc` for the package.
+fn tok(svc: &Svc) -> String {
+    token_for(svc, PKG, 3600)
+}
+
 #[tokio::test]
 async fn fetches_verifies_and_a_rerun_skips_everything() {
     let (pki, pkg, dir) = (pki(FQDN), package(), tempfile::tempdir().expect("dir"));
     let svc = service("cdp1", &pkg);
     let (addr, _i) = instance(&pki.tls, &svc).await;
-    let ans = answer(
-        &pkg,
-        vec![location(FQDN, &[addr], token_for(&svc, PKG, 3600))],
-    );
+    let ans = answer(&pkg, vec![location(FQDN, &[addr], tok(&svc))]);
     let trust = vec![pki.root_der.clone()];
     let (r, _) = run(&ans, dir.path(), &trust).await;
     let report = r.expect("fetch");
@@ -329,13 +353,13 @@ async fn a_stopped_service_and_a_refused_token_move_on_to_the_next_location() {
     let ans = answer(
         &pkg,
         vec![
-            location(FQDN, &[dead], token_for(&svc, PKG, 3600)),
-            location(FQDN, &[], token_for(&svc, PKG, 3600)),
+            location(FQDN, &[dead], tok(&svc)),
+            location(FQDN, &[], tok(&svc)),
             location(FQDN, &[addr], token_for(&svc, PKG, -10)),
-            location(FQDN, &[addr], token_for(&svc, PKG, 3600)),
+            location(FQDN, &[addr], tok(&svc)),
         ],
     );
-    let (r, events) = run(&ans, dir.path(), &[pki.root_der.clone()]).await;
+    let (r, events) = run(&ans, dir.path(), std::slice::from_ref(&pki.root_der)).await;
     let report = r.expect("fetch");
     assert_files(dir.path(), &pkg);
     assert_eq!(
@@ -347,20 +371,12 @@ async fn a_stopped_service_and_a_refused_token_move_on_to_the_next_location() {
             None
         ]
     );
-    let stopped = report.attempts[0]
-        .error
-        .as_ref()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let stopped = err_text(&report, 0);
     assert!(
         stopped.contains("127.0.0.1:1") && stopped.contains("the service may be stopped"),
         "{stopped}"
     );
-    let expired = report.attempts[2]
-        .error
-        .as_ref()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let expired = err_text(&report, 2);
     assert!(
         expired.contains("401") && expired.contains("expired"),
         "{expired}"
@@ -377,45 +393,33 @@ async fn when_every_location_fails_each_one_is_listed() {
     let (pki, pkg, dir) = (pki(FQDN), package(), tempfile::tempdir().expect("dir"));
     let svc = service("cdp1", &pkg);
     let (addr, _i) = instance(&pki.tls, &svc).await;
-    let mut forged = token_for(&svc, PKG, 3600);
+    let mut forged = tok(&svc);
     forged.pop();
     forged.push('A');
-    let other_root = pki_other_root();
+    let cdp2 = Svc {
+        name: "cdp2".into(),
+        ..clone_svc(&svc)
+    };
     let ans = answer(
         &pkg,
         vec![
             location(FQDN, &[addr], forged),
             location(FQDN, &[addr], token_for(&svc, "PS100002", 3600)),
-            location(
-                FQDN,
-                &[addr],
-                token_for(
-                    &Svc {
-                        name: "cdp2".into(),
-                        ..clone_svc(&svc)
-                    },
-                    PKG,
-                    3600,
-                ),
-            ),
+            location(FQDN, &[addr], tok(&cdp2)),
         ],
     );
-    let (r, _) = run(&ans, dir.path(), &[pki.root_der.clone()]).await;
-    let Err(FetchError::AllFailed { report }) = r else {
-        panic!("expected AllFailed: {r:?}")
-    };
-    assert_eq!(
-        kinds(&report),
-        [Some("unauthorized"), Some("forbidden"), Some("forbidden")]
+    let report = all_failed(
+        run(&ans, dir.path(), std::slice::from_ref(&pki.root_der))
+            .await
+            .0,
     );
+    let expected = [Some("unauthorized"), Some("forbidden"), Some("forbidden")];
+    assert_eq!(kinds(&report), expected);
     let text = FetchError::AllFailed {
         report: report.clone(),
     }
     .to_string();
-    assert!(
-        text.starts_with("no content location could deliver PS100001 (Tools):"),
-        "{text}"
-    );
+    assert!(text.starts_with("no content location could deliver PS100001 (Tools):"));
     assert!(text.contains("\n  1. cdp1.lab.test (cdp): cdp1.lab.test refused the access token (401 Unauthorized): the access token's signature is not valid"), "{text}");
     assert!(
         text.contains("\n  2. ") && text.contains("PS100002"),
@@ -424,50 +428,30 @@ async fn when_every_location_fails_each_one_is_listed() {
     assert!(report.files.is_empty());
 
     // The certificate does not chain to the root given.
-    let (r, _) = run(
-        &answer(
-            &pkg,
-            vec![location(FQDN, &[addr], token_for(&svc, PKG, 3600))],
-        ),
-        dir.path(),
-        &[other_root],
-    )
-    .await;
-    let Err(FetchError::AllFailed { report }) = r else {
-        panic!("expected AllFailed")
-    };
+    let one = answer(&pkg, vec![location(FQDN, &[addr], tok(&svc))]);
+    let other_root = crate::pki("other.lab.test").root_der;
+    let report = all_failed(run(&one, dir.path(), &[other_root]).await.0);
     let Some(AttemptError::Untrusted { roots: 1, .. }) = &report.attempts[0].error else {
         panic!("{:?}", report.attempts)
     };
-    let msg = report.attempts[0]
-        .error
-        .as_ref()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
-    assert!(
-        msg.starts_with(
-            "the certificate of cdp1.lab.test is not trusted by the roots given with --trust"
-        ),
-        "{msg}"
-    );
+    let msg = err_text(&report, 0);
+    let start = "the certificate of cdp1.lab.test is not trusted by the roots given with --trust";
+    assert!(msg.starts_with(start), "{msg}");
+
+    // No root given: the system's roots do not know the lab CA.
+    let report = all_failed(run(&one, dir.path(), &[]).await.0);
+    let Some(AttemptError::Untrusted { roots: 0, .. }) = &report.attempts[0].error else {
+        panic!("{:?}", report.attempts)
+    };
+    assert!(err_text(&report, 0).contains("this system's root certificates"));
 
     // The certificate is for another name than the one connected to.
-    let (r, _) = run(
-        &answer(
-            &pkg,
-            vec![location(
-                "cdp9.lab.test",
-                &[addr],
-                token_for(&svc, PKG, 3600),
-            )],
-        ),
-        dir.path(),
-        &[pki.root_der.clone()],
-    )
-    .await;
-    let Err(FetchError::AllFailed { report }) = r else {
-        panic!("expected AllFailed")
-    };
+    let other = answer(&pkg, vec![location("cdp9.lab.test", &[addr], tok(&svc))]);
+    let report = all_failed(
+        run(&other, dir.path(), std::slice::from_ref(&pki.root_der))
+            .await
+            .0,
+    );
     assert_eq!(kinds(&report), [Some("wrong-name")]);
 }
 
@@ -480,10 +464,6 @@ fn clone_svc(svc: &Svc) -> Svc {
     }
 }
 
-fn pki_other_root() -> Vec<u8> {
-    pki("other.lab.test").root_der
-}
-
 #[tokio::test]
 async fn a_broken_transfer_resumes_on_the_next_instance_and_in_the_next_run() {
     let (pki, pkg, dir) = (pki(FQDN), package(), tempfile::tempdir().expect("dir"));
@@ -492,10 +472,7 @@ async fn a_broken_transfer_resumes_on_the_next_instance_and_in_the_next_run() {
     let (a2, _i2) = instance(&pki.tls, &svc).await;
     let trust = vec![pki.root_der.clone()];
     svc.cut_once.store(true, Ordering::SeqCst);
-    let ans = answer(
-        &pkg,
-        vec![location(FQDN, &[a1, a2], token_for(&svc, PKG, 3600))],
-    );
+    let ans = answer(&pkg, vec![location(FQDN, &[a1, a2], tok(&svc))]);
     let (r, events) = run(&ans, dir.path(), &trust).await;
     let report = r.expect("fetch");
     assert_files(dir.path(), &pkg);
@@ -522,14 +499,9 @@ async fn a_broken_transfer_resumes_on_the_next_instance_and_in_the_next_run() {
     // One instance only: the location fails, the part stays; the next run resumes it.
     let dir = tempfile::tempdir().expect("dir");
     svc.cut_once.store(true, Ordering::SeqCst);
-    let ans = answer(
-        &pkg,
-        vec![location(FQDN, &[a1], token_for(&svc, PKG, 3600))],
-    );
+    let ans = answer(&pkg, vec![location(FQDN, &[a1], tok(&svc))]);
     let (r, _) = run(&ans, dir.path(), &trust).await;
-    let Err(FetchError::AllFailed { report }) = r else {
-        panic!("expected AllFailed")
-    };
+    let report = all_failed(r);
     assert_eq!(kinds(&report), [Some("interrupted")]);
     assert_eq!(
         report.files.len(),
@@ -541,16 +513,14 @@ async fn a_broken_transfer_resumes_on_the_next_instance_and_in_the_next_run() {
     assert!(kept > 0);
     let (r, events) = run(&ans, dir.path(), &trust).await;
     let report = r.expect("resume");
+    let big_len = pkg.blobs[&format!("{PKG}/setup.bin")].len() as u64;
     assert_files(dir.path(), &pkg);
     assert!(events.contains(&FetchEvent::FileStarted {
         file: "setup.bin".into(),
         from: kept,
-        total: pkg.blobs[&format!("{PKG}/setup.bin")].len() as u64
+        total: big_len
     }));
-    assert_eq!(
-        report.downloaded_bytes,
-        pkg.blobs[&format!("{PKG}/setup.bin")].len() as u64 - kept
-    );
+    assert_eq!(report.downloaded_bytes, big_len - kept);
 }
 
 #[tokio::test]
@@ -571,19 +541,15 @@ async fn bad_bytes_are_deleted_and_a_foreign_part_is_fetched_afresh() {
     let ans = answer(
         &pkg,
         vec![
-            location(FQDN, &[ba], token_for(&bad, PKG, 3600)),
-            location(FQDN, &[ga], token_for(&good, PKG, 3600)),
+            location(FQDN, &[ba], tok(&bad)),
+            location(FQDN, &[ga], tok(&good)),
         ],
     );
     let (r, _) = run(&ans, dir.path(), &trust).await;
     let report = r.expect("fetch");
     assert_files(dir.path(), &pkg);
     assert_eq!(kinds(&report), [Some("corrupt"), None]);
-    let msg = report.attempts[0]
-        .error
-        .as_ref()
-        .map(|e| e.to_string())
-        .unwrap_or_default();
+    let msg = err_text(&report, 0);
     assert!(
         msg.starts_with("setup.bin from cdp1.lab.test does not decrypt")
             && msg.ends_with("the download was deleted"),
@@ -593,10 +559,7 @@ async fn bad_bytes_are_deleted_and_a_foreign_part_is_fetched_afresh() {
     // A part from another encryption of the file: resuming fails to verify, a fresh copy works.
     let dir = tempfile::tempdir().expect("dir");
     std::fs::write(dir.path().join(".setup.bin.part"), vec![0u8; 4096]).expect("part");
-    let ans = answer(
-        &pkg,
-        vec![location(FQDN, &[ga], token_for(&good, PKG, 3600))],
-    );
+    let ans = answer(&pkg, vec![location(FQDN, &[ga], tok(&good))]);
     let report = run(&ans, dir.path(), &trust).await.0.expect("fetch");
     assert_files(dir.path(), &pkg);
     assert!(

@@ -7,11 +7,16 @@ use cloudsite::api::wire::{
     CertificateView, EventView, InstanceView, LogLineView, ServiceView, SiteSystemView, SiteView,
     StatusMessageView,
 };
+use cloudsite::api::wire_content::{
+    CostView, DistributionState, DistributionView, PackageFileView, PackageState, PackageView,
+    UsageView,
+};
 use cloudsite::console::app::{App, Effect, Focus, Modal, NetMsg, Node, Request};
 use cloudsite::console::keymap::Keymap;
 use cloudsite::console::model::Snapshot;
 use cloudsite::console::theme::Theme;
 use cloudsite::console::ui;
+use cloudsite::domain::content::ContentType;
 use cloudsite::domain::proxy::ProxySettings;
 use cloudsite::domain::service::{
     CDP_STORAGE_DEFAULT, CDP_TRANSFER_DEFAULT, Environment, ServiceState,
@@ -65,6 +70,110 @@ fn service(id: &str, fqdn: &str, kind: &str, status: ServiceState) -> ServiceVie
     }
 }
 
+const GIB: u64 = 1 << 30;
+
+/// Fixed usage: `storage_gib` stored, `daily` GiB per day (oldest first), over `window` days.
+fn usage(storage_gib: u64, daily: impl Fn(u64) -> u64, window: u32, cents: i64) -> UsageView {
+    let daily_transfer: Vec<u64> = (0..30).map(|d| daily(d) * GIB).collect();
+    let skip = 30 - window as usize;
+    UsageView {
+        collected: "2026-11-22T10:00:00.000Z".into(),
+        storage_bytes: storage_gib * GIB + 400 * (1 << 20),
+        transfer_bytes: daily_transfer[skip..].iter().sum(),
+        window_days: window,
+        daily_transfer,
+        quota_unit_bytes: GIB,
+        cost: CostView {
+            currency: "USD".into(),
+            month_to_date_cents: cents,
+            projected_month_cents: cents * 3,
+        },
+    }
+}
+
+fn dist(
+    pkg: &PackageView,
+    svc: &str,
+    state: DistributionState,
+    reason: Option<&str>,
+) -> DistributionView {
+    DistributionView {
+        package_id: pkg.id.clone(),
+        package_name: pkg.name.clone(),
+        service_id: svc.into(),
+        // Service ids here are the host's first letter and digit: c1 → cdp1, m1 → cmg1.
+        service_fqdn: format!(
+            "{}{}.contoso.com",
+            if svc.starts_with('m') { "cmg" } else { "cdp" },
+            &svc[1..]
+        ),
+        state,
+        reason: reason.map(Into::into),
+        size: pkg.size + 4096,
+        updated: "2026-11-22T10:06:00.000Z".into(),
+    }
+}
+
+fn package(id: &str, name: &str, t: ContentType, state: PackageState, size: u64) -> PackageView {
+    PackageView {
+        id: id.into(),
+        name: name.into(),
+        content_type: t,
+        state,
+        files: vec![PackageFileView {
+            name: "setup.exe".into(),
+            size,
+            sha256: None,
+            encrypted_size: None,
+        }],
+        size,
+        distributions: Vec::new(),
+        created: "2026-11-22T09:00:00.000Z".into(),
+    }
+}
+
+/// The library and where it is: cdp1 has a success and a failure, cmg1 one in progress.
+fn content() -> (Vec<PackageView>, Vec<DistributionView>) {
+    let vpn = package(
+        "PS100001",
+        "Contoso VPN client",
+        ContentType::Application,
+        PackageState::Ready,
+        84 << 20,
+    );
+    let os = package(
+        "PS100002",
+        "Windows 11 24H2 upgrade",
+        ContentType::OsUpgrade,
+        PackageState::Ready,
+        4812 << 20,
+    );
+    let drv = package(
+        "PS100003",
+        "Printer drivers",
+        ContentType::Package,
+        PackageState::Uploading,
+        12 << 20,
+    );
+    let d = vec![
+        dist(&vpn, "c1", DistributionState::Success, None),
+        dist(
+            &os,
+            "c1",
+            DistributionState::Failed,
+            Some("upload to the service's storage failed: injected fault"),
+        ),
+        dist(&vpn, "c2", DistributionState::Success, None),
+        dist(
+            &vpn,
+            "m1",
+            DistributionState::InProgress,
+            Some("waiting for the service's storage"),
+        ),
+    ];
+    (vec![vpn, os, drv], d)
+}
+
 fn snapshot(role: &str) -> Snapshot {
     let mut cmg = service("m1", "cmg1.contoso.com", "cmg", ServiceState::Provisioning);
     cmg.cmg = Some(cloudsite::api::wire::CmgSettings {
@@ -77,6 +186,14 @@ fn snapshot(role: &str) -> Snapshot {
         storage_alerts: false,
         trusted_roots: Vec::new(),
     });
+    // cmg1: storage past critical, outbound data over 14 days.
+    cmg.usage = Some(usage(
+        1850,
+        |d| if d < 16 { 0 } else { 150 + d * 10 },
+        14,
+        30012,
+    ));
+    let (packages, distributions) = content();
     Snapshot {
         site: Some(SiteView {
             site_code: "PS1".into(),
@@ -85,8 +202,20 @@ fn snapshot(role: &str) -> Snapshot {
             role: role.into(),
         }),
         cdps: vec![
-            service("c1", "cdp1.contoso.com", "cdp", ServiceState::Ready),
-            service("c2", "cdp2.contoso.com", "cdp", ServiceState::Stopped),
+            // cdp1 is quiet, cdp2 past the storage warning with hot days; cdp3 never collected.
+            ServiceView {
+                usage: Some(usage(120, |d| 20 + d % 7 * 10, 30, 1234)),
+                ..service("c1", "cdp1.contoso.com", "cdp", ServiceState::Ready)
+            },
+            ServiceView {
+                usage: Some(usage(
+                    1100,
+                    |d| if d % 9 == 4 { 320 } else { 60 + d * 4 },
+                    30,
+                    8950,
+                )),
+                ..service("c2", "cdp2.contoso.com", "cdp", ServiceState::Stopped)
+            },
             service("c3", "cdp3.contoso.com", "cdp", ServiceState::Error),
         ],
         cmgs: vec![cmg],
@@ -138,6 +267,8 @@ fn snapshot(role: &str) -> Snapshot {
             ),
         ],
         tasks: Vec::new(),
+        distributions,
+        packages,
     }
 }
 

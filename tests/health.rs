@@ -179,7 +179,9 @@ async fn a_service_stopped_behind_the_sites_back_is_not_serving_until_started_ag
     let cleared = alerts.next("not_serving", Some(&cdp.id), 2).await;
     assert_eq!(cleared.closed_by.as_deref(), Some(CLEARED_BY));
     let log = cloud_mgr_log(&site);
-    assert!(log.contains("Alert 'Service is not serving clients' (not_serving) raised for service cdp1.lab.contoso.com"), "{log}");
+    let raised_line = "Alert 'Service is not serving clients' (not_serving) raised for service \
+                       cdp1.lab.contoso.com";
+    assert!(log.contains(raised_line), "{log}");
     assert!(
         log.contains("(not_serving) cleared for service cdp1.lab.contoso.com"),
         "{log}"

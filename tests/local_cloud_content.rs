@@ -18,10 +18,7 @@ use reqwest::header::{
 use sha2::{Digest, Sha256};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use std::sync::atomic::Ordering;
 
 const SVC: &str = "clouddp1";
 const ACCOUNT: &str = "clouddp1store";
@@ -69,21 +66,6 @@ async fn running(
         .expect("deploy");
     let status = wait_for(&p, &c, SVC, DeploymentState::Running).await;
     (cloud, p, c, addresses(&status), svc)
-}
-
-/// A client of the management API with `c`'s certificate, for requests the provider never
-/// makes (raw pieces, bad names).
-fn management_client(cloud: &LocalCloudHandle, c: &Caller) -> reqwest::Client {
-    let sub = &c.subscription;
-    let identity = format!("{}\n{}", sub.management_cert_pem, sub.management_key_pem);
-    reqwest::Client::builder()
-        .tls_certs_only(
-            reqwest::Certificate::from_pem_bundle(cloud.ca_pem().as_bytes()).expect("ca"),
-        )
-        .identity(reqwest::Identity::from_pem(identity.as_bytes()).expect("identity"))
-        .no_proxy()
-        .build()
-        .expect("client")
 }
 
 fn blob_url(cloud: &LocalCloudHandle, rest: &str) -> String {
@@ -353,11 +335,18 @@ async fn only_valid_tokens_for_the_package_and_service_open_content() {
     }
     let (_, answer) = https_get_auth(addr, "/content/PKG1/../../../account.json", &good).await;
     assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    // What tests/local_cloud_lifecycle.rs needs: the raw client with a token.
+    let (_, answer) = https_get_auth(addr, "/content/PKG1/a.bin", &good).await;
+    assert!(
+        answer.starts_with("HTTP/1.1 200") && answer.contains("content-length: 1000"),
+        "{}",
+        &answer[..200]
+    );
     let (status, _, body) = fetch(addr, "PKG1/a.bin", Some(&good), &[]).await;
     assert_eq!((status, body.len()), (StatusCode::OK, 1000));
     assert_eq!(
         p.egress(&c, SVC).await,
-        Ok(1000),
+        Ok(2000),
         "refusals send no content"
     );
 
@@ -395,66 +384,6 @@ async fn only_valid_tokens_for_the_package_and_service_open_content() {
         matches!(p.update(&c, &bad).await, Err(CloudError::Rejected(m)) if m.contains("32 bytes"))
     );
     cloud.shutdown().await;
-}
-
-/// A CONNECT proxy that counts the bytes clients send through it.
-async fn counting_proxy() -> (String, Arc<AtomicU64>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
-    let sent = Arc::new(AtomicU64::new(0));
-    let counter = sent.clone();
-    tokio::spawn(async move {
-        while let Ok((mut client, _)) = listener.accept().await {
-            let counter = counter.clone();
-            tokio::spawn(async move {
-                let mut head = Vec::new();
-                let mut byte = [0u8; 1];
-                while !head.ends_with(b"\r\n\r\n") {
-                    if client.read_exact(&mut byte).await.is_err() {
-                        return;
-                    }
-                    head.push(byte[0]);
-                }
-                let head = String::from_utf8_lossy(&head).to_string();
-                let Some(target) = head.split_whitespace().nth(1) else {
-                    return;
-                };
-                let Ok(upstream) = TcpStream::connect(target).await else {
-                    return;
-                };
-                if client
-                    .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
-                    .await
-                    .is_err()
-                {
-                    return;
-                }
-                let (mut client_read, mut client_write) = client.into_split();
-                let (mut up_read, mut up_write) = upstream.into_split();
-                let upward = async {
-                    let mut buf = vec![0u8; 64 * 1024];
-                    loop {
-                        match client_read.read(&mut buf).await {
-                            Ok(0) | Err(_) => break,
-                            Ok(n) => {
-                                counter.fetch_add(n as u64, Ordering::SeqCst);
-                                if up_write.write_all(&buf[..n]).await.is_err() {
-                                    break;
-                                }
-                            }
-                        }
-                    }
-                    let _ = up_write.shutdown().await;
-                };
-                let downward = async {
-                    let _ = tokio::io::copy(&mut up_read, &mut client_write).await;
-                    let _ = client_write.shutdown().await;
-                };
-                tokio::join!(upward, downward);
-            });
-        }
-    });
-    (url, sent)
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

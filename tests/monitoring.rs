@@ -155,7 +155,6 @@ async fn wait_event(
 /// The next `usage` event of service `id` whose usage satisfies `want`.
 async fn wait_usage(events: &mut EventStream, id: &str, want: impl Fn(&Value) -> bool) -> Value {
     let e = wait_event(events, "usage event", |e| {
-        if e.kind == "usage" { eprintln!("DBG {}", e.data["usage"]); }
         e.kind == "usage" && e.data["service_id"] == id && want(&e.data["usage"])
     })
     .await;
@@ -423,7 +422,7 @@ async fn a_cmg_over_its_critical_outbound_level_is_stopped_once() {
         .expect("status messages");
     let stop_msgs: Vec<_> = messages
         .iter()
-        .filter(|m| m.message_id == cloudsite::site::monitor::STOPPED_AT_CRITICAL)
+        .filter(|m| m.message_id == cloudsite::domain::task::message::STOPPED_AT_CRITICAL)
         .collect();
     assert_eq!(stop_msgs.len(), 1, "{messages:#?}");
     assert!(

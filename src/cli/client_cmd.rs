@@ -55,8 +55,8 @@ fn read_trust(files: &[PathBuf]) -> Result<Vec<Vec<u8>>, String> {
         .iter()
         .map(|f| {
             let bytes = std::fs::read(f).map_err(|e| format!("--trust {}: {e}", f.display()))?;
-            // Checked one by one so the message names the file, not "root #2".
-            crate::client::transport::trust_roots(std::slice::from_ref(&bytes))
+            // Checked here so the message names the file, not "root #2".
+            crate::client::transport::root_ders(&bytes)
                 .map_err(|e| format!("--trust {}: {e}", f.display()))?;
             Ok(bytes)
         })

@@ -29,6 +29,16 @@ pub enum AttemptError {
         /// The last cause, e.g. `Connection refused (os error 111)`.
         detail: String,
     },
+    /// An instance took the connection but closed it without answering.
+    #[error("{fqdn} at {address} closed the connection without answering: {detail}")]
+    NoAnswer {
+        /// Service FQDN.
+        fqdn: String,
+        /// The instance address.
+        address: String,
+        /// The cause.
+        detail: String,
+    },
     /// The service certificate does not chain to a trusted root.
     #[error("{}", untrusted(.fqdn, *.roots, .detail))]
     Untrusted {
@@ -166,6 +176,7 @@ impl AttemptError {
         match self {
             AttemptError::NoInstance { .. } => "no-instance",
             AttemptError::Unreachable { .. } => "unreachable",
+            AttemptError::NoAnswer { .. } => "no-answer",
             AttemptError::Untrusted { .. } => "untrusted",
             AttemptError::WrongName { .. } => "wrong-name",
             AttemptError::Tls { .. } => "tls",
@@ -223,7 +234,7 @@ pub(crate) fn short(body: &str) -> String {
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
     /// The management point could not be asked.
-    #[error("the management point did not answer: {0}")]
+    #[error("{}", site_failed(.0))]
     Site(#[from] ClientError),
     /// The management point offers no source (its note says why).
     #[error("the management point offers no cloud source for {package}: {}", .note.as_deref().unwrap_or("no reason given"))]
@@ -253,6 +264,14 @@ pub enum FetchError {
         /// The cause.
         detail: String,
     },
+}
+
+fn site_failed(e: &ClientError) -> String {
+    match e {
+        ClientError::Api { .. } => format!("the management point refused the request: {e}"),
+        // Already says "cannot reach the site at …".
+        ClientError::Transport { .. } => e.to_string(),
+    }
 }
 
 fn all_failed(report: &FetchReport) -> String {
@@ -304,11 +323,16 @@ fn find_rustls<'a>(err: &'a (dyn StdError + 'static)) -> Option<&'a rustls::Erro
         if let Some(r) = e.downcast_ref::<rustls::Error>() {
             return Some(r);
         }
-        if let Some(io) = e.downcast_ref::<std::io::Error>()
-            && let Some(inner) = io.get_ref()
-            && let Some(r) = inner.downcast_ref::<rustls::Error>()
+        // `io::Error::source` skips the error it wraps, so look inside by hand (the connector
+        // wraps the rustls error in an io::Error wrapped in another).
+        let mut inner: &(dyn StdError + 'static) = e;
+        while let Some(io) = inner.downcast_ref::<std::io::Error>()
+            && let Some(wrapped) = io.get_ref()
         {
-            return Some(r);
+            if let Some(r) = wrapped.downcast_ref::<rustls::Error>() {
+                return Some(r);
+            }
+            inner = wrapped;
         }
         cur = e.source();
     }
@@ -336,6 +360,14 @@ pub(crate) fn tls_failure(fqdn: &str, roots: usize, e: &rustls::Error) -> Attemp
             roots,
             detail,
         },
+        // The platform verifier's answer when the system has no root store at all.
+        rustls::Error::General(text) if roots == 0 && text.contains("CA certificates") => {
+            AttemptError::Untrusted {
+                fqdn,
+                roots,
+                detail,
+            }
+        }
         rustls::Error::InvalidCertificate(
             C::NotValidForName | C::NotValidForNameContext { .. },
         ) => AttemptError::WrongName { fqdn, detail },
@@ -349,10 +381,20 @@ pub(crate) fn classify(err: &reqwest::Error, fqdn: &str, address: &str, roots: u
         // The same certificate is served by every instance: no other address helps.
         return Failure::Location(tls_failure(fqdn, roots, tls));
     }
-    Failure::Address(AttemptError::Unreachable {
-        fqdn: fqdn.to_string(),
-        addresses: vec![address.to_string()],
-        detail: root_cause(err),
+    let (fqdn, address, detail) = (fqdn.to_string(), address.to_string(), root_cause(err));
+    // Either way another instance may do better.
+    Failure::Address(if err.is_connect() {
+        AttemptError::Unreachable {
+            fqdn,
+            addresses: vec![address],
+            detail,
+        }
+    } else {
+        AttemptError::NoAnswer {
+            fqdn,
+            address,
+            detail,
+        }
     })
 }
 
@@ -436,11 +478,15 @@ mod tests {
         assert!(without.contains("--trust ROOT.cer"), "{without}");
         let name = rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName);
         assert_eq!(tls_failure(FQDN, 1, &name).kind(), "wrong-name");
+        let no_store =
+            rustls::Error::General("No CA certificates were loaded from the system".into());
+        assert_eq!(tls_failure(FQDN, 0, &no_store).kind(), "untrusted");
         let expired = rustls::Error::InvalidCertificate(rustls::CertificateError::Expired);
         assert_eq!(tls_failure(FQDN, 1, &expired).kind(), "tls");
-        // Wrapped in an io::Error, as tokio-rustls hands it over.
+        // Wrapped in an io::Error in an io::Error, as the connector hands it over.
         let io = std::io::Error::new(std::io::ErrorKind::InvalidData, bad);
-        assert!(find_rustls(&io).is_some());
+        let outer = std::io::Error::other(io);
+        assert!(find_rustls(&outer).is_some());
     }
 
     #[test]

@@ -11,34 +11,36 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long a transfer may stall before it counts as broken off (and resumes elsewhere).
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 
-/// The DER certificates in `roots` (each DER, or PEM with one or more certificates), checked
-/// to be X.509 so a wrong file fails here rather than as "untrusted" at every service.
+/// The DER certificates in `bytes` (DER, or PEM with one or more certificates), checked to be
+/// X.509 so a wrong file fails here rather than as "untrusted" at every service.
+pub fn root_ders(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
+    let ders = if crate::cert::pem::looks_like_pem(bytes) {
+        let ders: Vec<Vec<u8>> = crate::cert::pem::blocks(bytes)?
+            .into_iter()
+            .filter(|b| b.label.contains("CERTIFICATE"))
+            .map(|b| b.der)
+            .collect();
+        if ders.is_empty() {
+            return Err("the PEM text holds no certificate".into());
+        }
+        ders
+    } else {
+        vec![bytes.to_vec()]
+    };
+    for der in &ders {
+        x509_parser::parse_x509_certificate(der)
+            .map_err(|e| format!("not an X.509 certificate (DER or PEM): {e}"))?;
+    }
+    Ok(ders)
+}
+
+/// [`root_ders`] of every root given; the error names the root by its position.
 pub fn trust_roots(roots: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, FetchError> {
     let mut out = Vec::new();
     for (i, bytes) in roots.iter().enumerate() {
-        let which = format!("root #{}", i + 1);
-        let ders = if crate::cert::pem::looks_like_pem(bytes) {
-            let ders: Vec<Vec<u8>> = crate::cert::pem::blocks(bytes)
-                .map_err(|e| FetchError::Trust(format!("{which}: {e}")))?
-                .into_iter()
-                .filter(|b| b.label.contains("CERTIFICATE"))
-                .map(|b| b.der)
-                .collect();
-            if ders.is_empty() {
-                return Err(FetchError::Trust(format!(
-                    "{which}: the PEM text holds no certificate"
-                )));
-            }
-            ders
-        } else {
-            vec![bytes.clone()]
-        };
-        for der in ders {
-            x509_parser::parse_x509_certificate(&der).map_err(|e| {
-                FetchError::Trust(format!("{which} is not an X.509 certificate: {e}"))
-            })?;
-            out.push(der);
-        }
+        out.extend(
+            root_ders(bytes).map_err(|e| FetchError::Trust(format!("root #{}: {e}", i + 1)))?,
+        );
     }
     Ok(out)
 }
@@ -129,7 +131,7 @@ mod tests {
         let e = trust_roots(&[b"not a certificate".to_vec()]).expect_err("junk");
         assert!(
             e.to_string()
-                .contains("root #1 is not an X.509 certificate"),
+                .contains("root #1: not an X.509 certificate"),
             "{e}"
         );
         let e = trust_roots(&[

@@ -242,7 +242,8 @@ impl App {
             Node::Alerts => self.model.alerts.len(),
             Node::StatusMessages => self.model.status.len(),
             Node::Logs => self.model.logs.len(),
-            Node::Overview | Node::Content => 0,
+            Node::Content => self.model.packages.len(),
+            Node::Overview => 0,
         }
     }
 
@@ -508,11 +509,8 @@ impl App {
                     self.focus = Focus::Tree;
                 }
             }
-            Action::NextField
-            | Action::PrevField
-            | Action::NextPage
-            | Action::PrevPage
-            | Action::Submit => {}
+            // The rest are Form-context actions: only an open form acts on them.
+            _ => {}
         }
         Vec::new()
     }

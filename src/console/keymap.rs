@@ -62,6 +62,8 @@ actions! {
     NextPage = "next_page", Form, "Next page", ["ctrl+n", "pagedown"];
     PrevPage = "prev_page", Form, "Previous page", ["ctrl+p", "pageup"];
     Submit = "submit", Form, "Next (on the last field)", ["enter"];
+    Redistribute = "redistribute", Form, "Redistribute the package (Content tab)", ["r"];
+    Remove = "remove", Form, "Remove the package (Content tab)", ["delete", "ctrl+d"];
 }
 
 /// A key with modifiers, as written in the config (`ctrl+d`, `shift+tab`, `pagedown`, `s`).

@@ -4,6 +4,7 @@
 use crate::api::wire::{
     EventView, LogLineView, ServiceView, SiteSystemView, SiteView, StatusMessageView, TaskView,
 };
+use crate::api::wire_content::{DistributionView, PackageView, UsageEvent};
 use crate::site::repo_site::AlertView;
 use std::collections::{HashMap, VecDeque};
 
@@ -45,6 +46,10 @@ pub struct Snapshot {
     pub logs: Vec<LogLineView>,
     /// Recent tasks.
     pub tasks: Vec<TaskView>,
+    /// Every package on every service (`/v1/distributions`).
+    pub distributions: Vec<DistributionView>,
+    /// The content library (`/v1/content`).
+    pub packages: Vec<PackageView>,
 }
 
 /// The console's model.
@@ -72,6 +77,12 @@ pub struct Model {
     pub last_event: Option<u64>,
     /// A full read has arrived.
     pub loaded: bool,
+    /// Packages on each service, by service id, in package id order. The single source of
+    /// distribution state: a `package` event may carry distributions older than a
+    /// `distribution` event that overtook it, so `PackageView::distributions` is not used.
+    pub distributions: HashMap<String, Vec<DistributionView>>,
+    /// The content library, by package id.
+    pub packages: Vec<PackageView>,
     log_capacity: usize,
 }
 
@@ -90,6 +101,8 @@ impl Model {
             tasks: HashMap::new(),
             last_event: None,
             loaded: false,
+            distributions: HashMap::new(),
+            packages: Vec::new(),
             log_capacity: log_capacity.max(1),
         }
     }
@@ -107,6 +120,12 @@ impl Model {
             self.logs.pop_front();
         }
         self.tasks = s.tasks.into_iter().map(|t| (t.id.clone(), t)).collect();
+        self.distributions.clear();
+        for d in s.distributions {
+            self.put_distribution(d);
+        }
+        self.packages = s.packages;
+        self.packages.sort_by(|a, b| a.id.cmp(&b.id));
         self.loaded = true;
     }
 
@@ -138,6 +157,47 @@ impl Model {
                 if let Some(id) = data.get("id").and_then(|v| v.as_str()) {
                     self.cdps.retain(|s| s.id != id);
                     self.cmgs.retain(|s| s.id != id);
+                    self.distributions.remove(id);
+                }
+            }
+            "usage" => {
+                if let Ok(u) = serde_json::from_value::<UsageEvent>(data)
+                    && let Some(s) = self
+                        .cdps
+                        .iter_mut()
+                        .chain(self.cmgs.iter_mut())
+                        .find(|s| s.id == u.service_id)
+                {
+                    s.usage = Some(u.usage);
+                }
+            }
+            "distribution" => {
+                if let Ok(d) = serde_json::from_value::<DistributionView>(data) {
+                    self.put_distribution(d);
+                }
+            }
+            "distribution_removed" => {
+                let field = |k: &str| data.get(k).and_then(|v| v.as_str());
+                if let (Some(p), Some(s)) = (field("package_id"), field("service_id"))
+                    && let Some(list) = self.distributions.get_mut(s)
+                {
+                    list.retain(|d| d.package_id != p);
+                }
+            }
+            "package" => {
+                if let Ok(p) = serde_json::from_value::<PackageView>(data) {
+                    match self.packages.binary_search_by(|x| x.id.cmp(&p.id)) {
+                        Ok(i) => self.packages[i] = p,
+                        Err(i) => self.packages.insert(i, p),
+                    }
+                }
+            }
+            "package_deleted" => {
+                if let Some(id) = data.get("id").and_then(|v| v.as_str()) {
+                    self.packages.retain(|p| p.id != id);
+                    for list in self.distributions.values_mut() {
+                        list.retain(|d| d.package_id != id);
+                    }
                 }
             }
             "task" => {
@@ -201,6 +261,38 @@ impl Model {
     /// Whether the caller may change things.
     pub fn can_write(&self) -> bool {
         self.site.as_ref().is_some_and(|s| s.role != "read-only")
+    }
+
+    /// Adds or replaces one package's state on one service.
+    fn put_distribution(&mut self, d: DistributionView) {
+        let list = self.distributions.entry(d.service_id.clone()).or_default();
+        match list.binary_search_by(|x| x.package_id.cmp(&d.package_id)) {
+            Ok(i) => list[i] = d,
+            Err(i) => list.insert(i, d),
+        }
+    }
+
+    /// The packages on a service, in package id order.
+    pub fn service_distributions(&self, service_id: &str) -> &[DistributionView] {
+        self.distributions
+            .get(service_id)
+            .map(Vec::as_slice)
+            .unwrap_or_default()
+    }
+
+    /// Where a package is distributed, in service FQDN order.
+    pub fn package_distributions(&self, package_id: &str) -> Vec<&DistributionView> {
+        let mut v: Vec<&DistributionView> = self
+            .distributions
+            .values()
+            .filter_map(|l| {
+                l.binary_search_by(|x| x.package_id.as_str().cmp(package_id))
+                    .ok()
+                    .map(|i| &l[i])
+            })
+            .collect();
+        v.sort_by(|a, b| a.service_fqdn.cmp(&b.service_fqdn));
+        v
     }
 
     /// A service by id, in either list.

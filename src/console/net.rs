@@ -17,7 +17,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(10);
 /// Reads everything the views show.
 pub async fn snapshot(client: &Client) -> Result<Snapshot, String> {
     let e = |x: crate::api::client::ClientError| x.to_string();
-    let (site, cdps, cmgs, systems, alerts, status, logs, tasks) = tokio::try_join!(
+    let (site, cdps, cmgs, systems, alerts, status, logs, tasks, distributions, packages) = tokio::try_join!(
         async { client.get("/v1/site").await.map_err(e) },
         async { client.get("/v1/cdps").await.map_err(e) },
         async { client.get("/v1/cmgs").await.map_err(e) },
@@ -31,6 +31,9 @@ pub async fn snapshot(client: &Client) -> Result<Snapshot, String> {
                 .map_err(e)
         },
         async { client.get("/v1/tasks?limit=200").await.map_err(e) },
+        // Every service's packages in one read (the Content tabs and lists), not one per service.
+        async { client.get("/v1/distributions").await.map_err(e) },
+        async { client.get("/v1/content").await.map_err(e) },
     )?;
     Ok(Snapshot {
         site: Some(site),
@@ -41,6 +44,8 @@ pub async fn snapshot(client: &Client) -> Result<Snapshot, String> {
         status,
         logs,
         tasks,
+        distributions,
+        packages,
     })
 }
 

@@ -115,6 +115,8 @@ pub mod message {
     pub const PROXY_FAILED: u32 = 9458;
     /// An unfinished task was resumed after a restart.
     pub const TASK_RESUMED: u32 = 9459;
+    /// A CMG was stopped because its outbound data reached the critical threshold.
+    pub const STOPPED_AT_CRITICAL: u32 = 9460;
 }
 
 /// Severity of a status message or log line (CMTrace `type`: 1 info, 2 warning, 3 error).

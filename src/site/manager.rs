@@ -411,7 +411,13 @@ impl Manager {
                 self.log(
                     CLOUD_MGR_LOG,
                     Level::Info,
-                    &format!("Stopping service {name} (requested by an administrator)"),
+                    &format!(
+                        "Stopping service {name} (requested by {})",
+                        match task.payload.get("requested_by").and_then(|v| v.as_str()) {
+                            Some("stop-at-critical") => "the stop-at-critical check: outbound data reached the critical threshold",
+                            _ => "an administrator",
+                        }
+                    ),
                 )
                 .await;
                 self.provider.stop(&caller, &name).await?;

@@ -50,9 +50,10 @@ pub fn last_sample(conn: &Connection, service_id: &str) -> Result<Option<Sample>
         .optional()?)
 }
 
-/// Records a sample; the delta is the counter's growth since the previous sample, 0 for the
-/// first one and when the counter went backwards (a redeploy resets it): bytes whose start
-/// is unknown are not guessed.
+/// Records a sample; the delta is the counter's growth since the previous sample. The cloud's
+/// counter starts at 0 when a deployment is created and again when it is redeployed, so for
+/// the first sample, and when the counter went backwards, the whole total is what was sent
+/// since: nothing served is left uncounted.
 pub fn insert_sample(
     conn: &Connection,
     service_id: &str,
@@ -62,7 +63,7 @@ pub fn insert_sample(
 ) -> Result<Sample> {
     let delta = match last_sample(conn, service_id)? {
         Some(prev) if egress_total >= prev.egress_total => egress_total - prev.egress_total,
-        _ => 0,
+        _ => egress_total,
     };
     conn.execute(
         "INSERT INTO usage_samples (service_id, time, egress_total, egress_delta, storage_bytes) \
@@ -174,24 +175,29 @@ mod tests {
     }
 
     #[test]
-    fn deltas_start_at_zero_and_ignore_counter_resets() {
+    fn deltas_count_from_the_counter_start_and_after_resets() {
         let (_dir, store) = db();
-        store.with(|c| Ok::<_, RepoError>(check_deltas(c))).unwrap();
+        store
+            .with(|c| {
+                check_deltas(c);
+                Ok::<_, RepoError>(())
+            })
+            .unwrap();
     }
 
     fn check_deltas(c: &Connection) {
         assert_eq!(
             insert_sample(c, "s1", 1000, 500, 7).unwrap().egress_delta,
-            0
+            500
         );
         assert_eq!(
             insert_sample(c, "s1", 2000, 800, 7).unwrap().egress_delta,
             300
         );
-        // A redeploy reset the counter: nothing is counted for this round.
+        // A redeploy reset the counter: what it shows was sent since.
         assert_eq!(
             insert_sample(c, "s1", 3000, 100, 7).unwrap().egress_delta,
-            0
+            100
         );
         assert_eq!(
             insert_sample(c, "s1", 4000, 150, 9).unwrap().egress_delta,
@@ -201,15 +207,20 @@ mod tests {
             last_sample(c, "s1").unwrap().map(|s| s.storage_bytes),
             Some(9)
         );
-        assert_eq!(egress_since(c, "s1", 0).unwrap(), 350);
-        assert_eq!(egress_since(c, "s1", 2000).unwrap(), 50);
+        assert_eq!(egress_since(c, "s1", 0).unwrap(), 950);
+        assert_eq!(egress_since(c, "s1", 2000).unwrap(), 150);
         assert_eq!(egress_since(c, "other", 0).unwrap(), 0);
     }
 
     #[test]
     fn daily_sums_are_oldest_first_and_old_samples_prune() {
         let (_dir, store) = db();
-        store.with(|c| Ok::<_, RepoError>(check_days(c))).unwrap();
+        store
+            .with(|c| {
+                check_days(c);
+                Ok::<_, RepoError>(())
+            })
+            .unwrap();
     }
 
     fn check_days(c: &Connection) {

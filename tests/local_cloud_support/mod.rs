@@ -17,7 +17,7 @@ use rcgen::ExtendedKeyUsagePurpose;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -298,4 +298,79 @@ pub fn content_client() -> reqwest::Client {
 /// `https://FQDN:<port of addr>/content/<blob>`.
 pub fn content_url(addr: SocketAddr, blob: &str) -> String {
     format!("https://{FQDN}:{}/content/{blob}", addr.port())
+}
+
+/// A client of the management API with `c`'s certificate, for requests the provider never
+/// makes (raw pieces, bad names).
+pub fn management_client(cloud: &LocalCloudHandle, c: &Caller) -> reqwest::Client {
+    let sub = &c.subscription;
+    let identity = format!("{}\n{}", sub.management_cert_pem, sub.management_key_pem);
+    reqwest::Client::builder()
+        .tls_certs_only(
+            reqwest::Certificate::from_pem_bundle(cloud.ca_pem().as_bytes()).expect("ca"),
+        )
+        .identity(reqwest::Identity::from_pem(identity.as_bytes()).expect("identity"))
+        .no_proxy()
+        .build()
+        .expect("client")
+}
+
+/// A CONNECT proxy that counts the bytes clients send through it.
+pub async fn counting_proxy() -> (String, Arc<AtomicU64>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    let sent = Arc::new(AtomicU64::new(0));
+    let counter = sent.clone();
+    tokio::spawn(async move {
+        while let Ok((mut client, _)) = listener.accept().await {
+            let counter = counter.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut byte = [0u8; 1];
+                while !head.ends_with(b"\r\n\r\n") {
+                    if client.read_exact(&mut byte).await.is_err() {
+                        return;
+                    }
+                    head.push(byte[0]);
+                }
+                let head = String::from_utf8_lossy(&head).to_string();
+                let Some(target) = head.split_whitespace().nth(1) else {
+                    return;
+                };
+                let Ok(upstream) = TcpStream::connect(target).await else {
+                    return;
+                };
+                if client
+                    .write_all(b"HTTP/1.1 200 Connection Established\r\n\r\n")
+                    .await
+                    .is_err()
+                {
+                    return;
+                }
+                let (mut client_read, mut client_write) = client.into_split();
+                let (mut up_read, mut up_write) = upstream.into_split();
+                let upward = async {
+                    let mut buf = vec![0u8; 64 * 1024];
+                    loop {
+                        match client_read.read(&mut buf).await {
+                            Ok(0) | Err(_) => break,
+                            Ok(n) => {
+                                counter.fetch_add(n as u64, Ordering::SeqCst);
+                                if up_write.write_all(&buf[..n]).await.is_err() {
+                                    break;
+                                }
+                            }
+                        }
+                    }
+                    let _ = up_write.shutdown().await;
+                };
+                let downward = async {
+                    let _ = tokio::io::copy(&mut up_read, &mut client_write).await;
+                    let _ = client_write.shutdown().await;
+                };
+                tokio::join!(upward, downward);
+            });
+        }
+    });
+    (url, sent)
 }

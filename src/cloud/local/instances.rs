@@ -114,9 +114,9 @@ fn not_found() -> Response {
     text(StatusCode::NOT_FOUND, "not found\n")
 }
 
-/// Checks the request's bearer token for `package` on service `name`; the refusal carries
-/// the reason as plain text, for the client's operator.
-fn authorize(name: &str, key: &[u8], headers: &HeaderMap, package: &str) -> Result<(), Response> {
+/// Checks the request's bearer token for `package` on service `name`: `None` lets it through,
+/// a refusal carries the reason as plain text, for the client's operator.
+fn refusal(name: &str, key: &[u8], headers: &HeaderMap, package: &str) -> Option<Response> {
     let unauthorized = |e: TokenError| {
         let mut response = text(StatusCode::UNAUTHORIZED, e.to_string());
         let challenge = match e {
@@ -139,21 +139,21 @@ fn authorize(name: &str, key: &[u8], headers: &HeaderMap, package: &str) -> Resu
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
         {
             Some((_, token)) => token,
-            None => return Err(unauthorized(TokenError::Malformed)),
+            None => return Some(unauthorized(TokenError::Malformed)),
         },
     };
     let now = OffsetDateTime::now_utc().unix_timestamp();
     match token::verify(key, token, package, now) {
-        Ok(claims) if claims.svc.eq_ignore_ascii_case(name) => Ok(()),
-        Ok(claims) => Err(text(
+        Ok(claims) if claims.svc.eq_ignore_ascii_case(name) => None,
+        Ok(claims) => Some(text(
             StatusCode::FORBIDDEN,
             format!(
                 "the access token is for service {}, not this one ({name})",
                 claims.svc
             ),
         )),
-        Err(e @ TokenError::WrongPackage(_)) => Err(text(StatusCode::FORBIDDEN, e.to_string())),
-        Err(e) => Err(unauthorized(e)),
+        Err(e @ TokenError::WrongPackage(_)) => Some(text(StatusCode::FORBIDDEN, e.to_string())),
+        Err(e) => Some(unauthorized(e)),
     }
 }
 
@@ -204,7 +204,7 @@ async fn content(
     let Some(key) = &cfg.key else {
         return text(StatusCode::FORBIDDEN, "this service serves no content");
     };
-    if let Err(refusal) = authorize(&ctx.name, key, &headers, package) {
+    if let Some(refusal) = refusal(&ctx.name, key, &headers, package) {
         return refusal;
     }
     let Some(dir) = &cfg.dir else {

@@ -26,10 +26,20 @@
 //! | GET | `/{sub}/services/hostedservices/{name}/usage` | egress counter → [`wire::Usage`] |
 //! | GET | `/{sub}/services/storageservices/{account}/containers/{container}` | exists → 200 / 404 |
 //! | PUT | same | create → 201 (200 if it existed) |
-//! | DELETE | same | delete → 200 |
+//! | DELETE | same | delete (with every blob) → 200 |
+//! | GET | `…/containers/{container}/usage` | bytes of complete blobs → [`wire::StorageUsage`] |
+//! | GET | `…/containers/{container}/blobs/{package}/{file}` | → [`wire::BlobState`] |
+//! | PUT | same `?offset=N`, headers `x-blob-length`, `x-blob-sha256`, streamed body | append a piece → `BlobState`; 409 if N is not where the partial copy ends (`OffsetMismatch`) or another upload runs (`UploadInProgress`); 400 `Sha256Mismatch` (partial copy discarded) |
+//! | DELETE | `…/blobs/{package}` or `…/blobs/{package}/{file}` | delete (no-op if absent) → 200 |
 //!
-//! Instances answer `GET /` with `<name> <instance id> ready` and `GET /content/<path>` with the
-//! file from the `content` container of the service's storage account.
+//! Blobs live in `storage/<account>/<container>/<package>/<file>`; an upload grows the hidden
+//! `.<file>.partial` and becomes the blob only with the declared length and SHA-256 (see
+//! `blobs`). Instances answer `GET /` with `<name> <instance id> ready` and `GET`/`HEAD
+//! /content/<package>/<file>` with a blob of the `content` container of the service's storage
+//! account, to clients sending `Authorization: Bearer <token>` (see [`crate::content::token`])
+//! signed with the deployment's access key for that package and service: 401/403 with the
+//! reason as plain text otherwise, 403 if the service has no access key. One `Range` is
+//! honoured (206, or 416 with `Content-Range: bytes */LEN`); body bytes sent count as egress.
 
 mod blobs;
 mod client;

@@ -16,6 +16,7 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::routing::{get, post};
 use axum::{Json, Router};
+use futures_util::StreamExt;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -349,21 +350,30 @@ async fn put_blob(
     headers: HeaderMap,
     body: Body,
 ) -> Reply<Json<BlobState>> {
-    engine.take_fault()?;
-    let (package, file) = blobs::split_blob(&blob).map_err(ApiError::bad_request)?;
-    let piece = piece(query.as_deref(), &headers)?;
-    let dir = storage::container_dir(engine.data_dir(), &sub.id, &account, &container)?;
-    let state = blobs::append(
-        engine.uploads(),
-        &dir,
-        package,
-        file,
-        &piece,
-        body.into_data_stream(),
-    )
-    .await?;
-    Ok(Json(state))
+    let mut body = body.into_data_stream();
+    let result = async {
+        engine.take_fault()?;
+        let (package, file) = blobs::split_blob(&blob).map_err(ApiError::bad_request)?;
+        let piece = piece(query.as_deref(), &headers)?;
+        let dir = storage::container_dir(engine.data_dir(), &sub.id, &account, &container)?;
+        blobs::append(engine.uploads(), &dir, package, file, &piece, &mut body).await
+    }
+    .await;
+    if result.is_err() {
+        // Refused while the uploader is still sending, it would see a broken connection
+        // instead of the reason: take in (and drop) a few megabytes of the piece first.
+        let mut drained = 0;
+        while drained < DRAIN_LIMIT
+            && let Some(Ok(chunk)) = body.next().await
+        {
+            drained += chunk.len();
+        }
+    }
+    result.map(Json)
 }
+
+/// How much of a refused piece is read so the uploader gets the answer.
+const DRAIN_LIMIT: usize = 4 * 1024 * 1024;
 
 /// Deletes a package (`…/blobs/<package>`) or one blob (`…/blobs/<package>/<file>`); absent
 /// ones, and containers the subscription does not have, are fine.

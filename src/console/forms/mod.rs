@@ -3,6 +3,7 @@
 //! alert's actions (postpone, close, disable/enable).
 
 pub mod alert;
+pub mod content_tab;
 pub mod fields;
 pub mod proxy;
 pub mod service;

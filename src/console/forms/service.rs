@@ -3,6 +3,7 @@
 //! subscription, service name and region are read-only after creation. Save sends
 //! `PATCH /v1/cdps|cmgs/{id}` with only the fields that changed.
 
+use super::content_tab::{self, ContentTab};
 use super::fields::{self, Field, KeyResult, Window};
 use crate::api::wire::{ServiceView, SetService, ThresholdInput, Updated};
 use crate::console::app::Request;
@@ -45,6 +46,8 @@ pub struct ServiceForm {
     confirm_discard: bool,
     saving: bool,
     keys: String,
+    content: ContentTab,
+    content_keys: String,
 }
 
 fn threshold_fields(key: [&'static str; 3], label: &str, t: Threshold) -> [Field; 3] {
@@ -158,6 +161,8 @@ impl ServiceForm {
             confirm_discard: false,
             saving: false,
             keys: fields::key_hints(keymap, true, "save"),
+            content: ContentTab::new(&s.id, &s.service_fqdn),
+            content_keys: ContentTab::key_hints(keymap),
         };
         form.validate();
         form
@@ -357,7 +362,13 @@ impl Form for ServiceForm {
         )
     }
 
-    fn on_key(&mut self, key: KeyEvent, keymap: &Keymap, _model: &Model) -> Outcome {
+    fn on_key(&mut self, key: KeyEvent, keymap: &Keymap, model: &Model) -> Outcome {
+        if self.tab == CONTENT
+            && !self.confirm_discard
+            && let Some(out) = self.content.on_key(key, keymap, model, self.read_only)
+        {
+            return out;
+        }
         if self.confirm_discard {
             self.confirm_discard = false;
             self.message = None;
@@ -419,6 +430,10 @@ impl Form for ServiceForm {
         result: &Result<serde_json::Value, String>,
         _model: &Model,
     ) -> Outcome {
+        if content_tab::TAGS.contains(&tag) {
+            self.content.on_reply(tag, result);
+            return Outcome::default();
+        }
         if tag != "save" {
             return Outcome::default();
         }
@@ -457,21 +472,15 @@ impl Form for ServiceForm {
         }
     }
 
-    fn render(&self, f: &mut Frame<'_>, area: Rect, theme: &Theme, _model: &Model) {
+    fn render(&self, f: &mut Frame<'_>, area: Rect, theme: &Theme, model: &Model) {
         let title = self.title();
         let read_only = self.read_only.is_some();
         let mut intro = Vec::new();
         let body = match self.tab {
             CONTENT => {
-                intro.push(Line::from(Span::styled(
-                    " Content distribution arrives with the content library.",
-                    crate::console::ui::style::of(theme, Role::Text),
-                )));
-                intro.push(Line::from(Span::styled(
-                    " No packages are distributed to this service.",
-                    crate::console::ui::style::of(theme, Role::Muted),
-                )));
-                (Vec::new(), 0)
+                let (top, body) = self.content.lines(model, theme, self.read_only);
+                intro = top;
+                body
             }
             t => {
                 if t == SETTINGS {
@@ -501,13 +510,24 @@ impl Form for ServiceForm {
                 read_only: self.read_only,
                 intro,
                 body,
-                message: self.message.clone(),
-                keys: self.keys.clone(),
+                message: if self.tab == CONTENT && !self.confirm_discard {
+                    self.content.message.clone()
+                } else {
+                    self.message.clone()
+                },
+                keys: if self.tab == CONTENT {
+                    self.content_keys.clone()
+                } else {
+                    self.keys.clone()
+                },
             },
         );
     }
 
     fn commands(&self) -> Vec<Action> {
+        if self.tab == CONTENT {
+            return ContentTab::commands();
+        }
         vec![
             Action::NextField,
             Action::PrevField,

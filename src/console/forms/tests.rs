@@ -503,5 +503,5 @@ fn forms_fit_the_smallest_terminal() {
     let text = screen(&app, 80, 24);
     assert!(text.contains("[ Save ]"), "{text}");
     key(&mut app, KeyCode::Right);
-    assert!(screen(&app, 80, 24).contains("Content distribution arrives with the content library"));
+    assert!(screen(&app, 80, 24).contains("No packages are distributed to this service"));
 }

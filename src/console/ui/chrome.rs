@@ -127,11 +127,7 @@ pub fn footer(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         if matches!(a, Action::Up | Action::Down | Action::FocusNext) {
             continue;
         }
-        let disabled = blocked.is_some()
-            && matches!(
-                a,
-                Action::Create | Action::Start | Action::Stop | Action::Delete
-            );
+        let disabled = blocked.is_some() && changes_site(a);
         let key_style = if disabled {
             of(theme, Role::Muted)
         } else {
@@ -149,6 +145,19 @@ pub fn footer(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     );
 }
 
+/// Whether an action changes the site (shown disabled to read-only tokens).
+pub fn changes_site(a: Action) -> bool {
+    matches!(
+        a,
+        Action::Create
+            | Action::Start
+            | Action::Stop
+            | Action::Delete
+            | Action::Redistribute
+            | Action::Remove
+    )
+}
+
 /// Short footer label.
 pub fn short(a: Action) -> &'static str {
     match a {
@@ -164,6 +173,8 @@ pub fn short(a: Action) -> &'static str {
         Action::Palette => "Command",
         Action::Help => "Help",
         Action::Quit => "Quit",
+        Action::Redistribute => "Redistribute",
+        Action::Remove => "Remove",
         other => other.label(),
     }
 }
@@ -189,18 +200,41 @@ pub fn modal(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, m: &Modal)
                 "Keys valid here",
                 of(theme, Role::Header),
             ))];
-            for a in Action::ALL {
-                lines.push(Line::from(vec![
+            // What this view lists (as the footer does), then the keys that work everywhere.
+            let mut here = app.commands();
+            for a in [Action::FocusPrev, Action::Back, Action::ForceQuit] {
+                if !here.contains(&a) {
+                    here.push(a);
+                }
+            }
+            let blocked = app.write_blocked();
+            for a in here {
+                let off = blocked.filter(|_| changes_site(a));
+                let mut spans = vec![
                     Span::styled(
-                        format!("{:<22}", app.keymap.keys_text(*a)),
-                        of(theme, Role::Key),
+                        format!("{:<22}", app.keymap.keys_text(a)),
+                        of(
+                            theme,
+                            if off.is_some() {
+                                Role::Muted
+                            } else {
+                                Role::Key
+                            },
+                        ),
                     ),
                     Span::styled(a.label().to_string(), of(theme, Role::Text)),
-                ]));
+                ];
+                if let Some(why) = off {
+                    spans.push(Span::styled(
+                        format!(" (not available: {why})"),
+                        of(theme, Role::Muted),
+                    ));
+                }
+                lines.push(Line::from(spans));
             }
             lines.push(Line::from(""));
             lines.push(Line::from(Span::styled(
-                "Palette: :cdp :cmg :alerts :logs :proxy :create cdp :create cmg :theme NAME :quit",
+                "Palette: :cdp :cmg :content :alerts :logs :proxy :create cdp|cmg :theme NAME :quit",
                 of(theme, Role::Muted),
             )));
             f.render_widget(Paragraph::new(lines).block(pane("Help", true, theme)), r);

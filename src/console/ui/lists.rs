@@ -2,7 +2,9 @@
 
 use super::chrome::pane;
 use super::style::{of, state_role};
+use super::usage::{self, Figure};
 use crate::api::wire::ServiceView;
+use crate::api::wire_content::DistributionState;
 use crate::console::app::{App, Focus, Node};
 use crate::console::theme::{Role, Theme};
 use ratatui::Frame;
@@ -10,13 +12,8 @@ use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-fn gb(quota: u32) -> String {
-    // Usage metering comes with content distribution; until then the used side is unknown.
-    format!("– / {quota} GB")
-}
-
 /// A column: header, width, and its cells for each row.
-struct Col<'a> {
+pub(super) struct Col<'a> {
     header: &'static str,
     width: Constraint,
     min: u16,
@@ -25,7 +22,10 @@ struct Col<'a> {
 
 /// Keeps the columns that fit `width`, in order of importance (the first two always); the
 /// details pane shows whatever is left out.
-fn fit(cols: Vec<Col<'_>>, width: u16) -> (Vec<&'static str>, Vec<Constraint>, Vec<Row<'_>>) {
+pub(super) fn fit(
+    cols: Vec<Col<'_>>,
+    width: u16,
+) -> (Vec<&'static str>, Vec<Constraint>, Vec<Row<'_>>) {
     let mut used = 0u16;
     let mut keep = Vec::new();
     for (i, c) in cols.into_iter().enumerate() {
@@ -53,7 +53,8 @@ fn fit(cols: Vec<Col<'_>>, width: u16) -> (Vec<&'static str>, Vec<Constraint>, V
     (headers, widths, rows)
 }
 
-fn col<'a>(header: &'static str, min: u16, fill: bool, cells: Vec<Cell<'a>>) -> Col<'a> {
+/// A column of fixed width `min`, or at least `min` wide and filling the rest.
+pub(super) fn col<'a>(header: &'static str, min: u16, fill: bool, cells: Vec<Cell<'a>>) -> Col<'a> {
     Col {
         header,
         width: if fill {
@@ -63,6 +64,101 @@ fn col<'a>(header: &'static str, min: u16, fill: bool, cells: Vec<Cell<'a>>) -> 
         },
         min,
         cells,
+    }
+}
+
+/// Headers of the usage columns, both forms.
+const USAGE_HEADERS: [&str; 6] = [
+    "Storage used / quota",
+    "Transfer 30 days / quota",
+    "Outbound data 14 days",
+    "Storage used",
+    "Transfer 30 days",
+    "Outbound 14d",
+];
+
+/// The columns of the CDP or CMG list, in order of importance; `compact` gives the usage
+/// columns their short form ("1.07 TiB 55%") so they fit narrow terminals.
+fn service_columns<'a>(
+    node: Node,
+    services: &[&ServiceView],
+    compact: bool,
+    theme: &Theme,
+) -> Vec<Col<'a>> {
+    let status: Vec<Cell<'a>> = services.iter().map(|s| status_cell(s, theme)).collect();
+    let text = |g: &dyn Fn(&ServiceView) -> String| {
+        services
+            .iter()
+            .map(|s| Cell::from(g(s)))
+            .collect::<Vec<_>>()
+    };
+    // Used against the quota, coloured once a threshold is reached.
+    let used = |which: Figure| {
+        services
+            .iter()
+            .map(|s| {
+                let (t, role) = if compact {
+                    usage::used_compact(s, which)
+                } else {
+                    usage::used_of_quota(s, which)
+                };
+                Cell::from(Span::styled(t, of(theme, role)))
+            })
+            .collect::<Vec<_>>()
+    };
+    let usage_col = |full: (&'static str, u16), short: (&'static str, u16), which| {
+        let (h, w) = if compact { short } else { full };
+        col(h, w, false, used(which))
+    };
+    let fqdn = text(&|s| s.service_fqdn.clone());
+    let region = col("Region", 12, false, text(&|s| s.region.clone()));
+    if node == Node::Cdps {
+        vec![
+            col("Service Name", 22, true, fqdn),
+            col("Status", 12, false, status),
+            // Usage before Region: it changes, the region does not.
+            usage_col(
+                ("Storage used / quota", 20),
+                ("Storage used", 13),
+                Figure::Storage,
+            ),
+            usage_col(
+                ("Transfer 30 days / quota", 24),
+                ("Transfer 30 days", 16),
+                Figure::Transfer,
+            ),
+            region,
+            col("Description", 12, true, text(&|s| s.description.clone())),
+        ]
+    } else {
+        vec![
+            col("Name", 22, true, fqdn),
+            col("Status", 12, false, status),
+            usage_col(
+                ("Outbound data 14 days", 21),
+                ("Outbound 14d", 13),
+                Figure::Transfer,
+            ),
+            region,
+            col(
+                "VM instances",
+                12,
+                false,
+                text(&|s| s.vm_instances.to_string()),
+            ),
+            col(
+                "Serve content",
+                13,
+                false,
+                text(&|s| {
+                    s.cmg
+                        .as_ref()
+                        .map(|c| if c.serve_content { "Yes" } else { "No" })
+                        .unwrap_or("")
+                        .to_string()
+                }),
+            ),
+        ]
     }
 }
 
@@ -85,85 +181,23 @@ pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .get(window.clone())
         .map(|w| w.to_vec())
         .unwrap_or_default();
-    let status = |v: &[&ServiceView]| v.iter().map(|s| status_cell(s, theme)).collect::<Vec<_>>();
-    let text = |v: &[&ServiceView], g: &dyn Fn(&ServiceView) -> String| {
-        v.iter().map(|s| Cell::from(g(s))).collect::<Vec<_>>()
-    };
     let (title, (header, widths, rows)) = match app.node {
-        Node::Cdps => (
-            "Cloud Distribution Points".to_string(),
-            fit(
-                vec![
-                    col(
-                        "Service Name",
-                        22,
-                        true,
-                        text(&services, &|s| s.service_fqdn.clone()),
-                    ),
-                    col("Status", 12, false, status(&services)),
-                    col("Region", 12, false, text(&services, &|s| s.region.clone())),
-                    col(
-                        "Storage/quota",
-                        14,
-                        false,
-                        text(&services, &|s| gb(s.storage.quota_gb)),
-                    ),
-                    col(
-                        "Transfer 30 days",
-                        16,
-                        false,
-                        text(&services, &|s| gb(s.transfer.quota_gb)),
-                    ),
-                    col(
-                        "Description",
-                        12,
-                        true,
-                        text(&services, &|s| s.description.clone()),
-                    ),
-                ],
-                width,
-            ),
-        ),
-        Node::Cmgs => (
-            "Cloud Management Gateway".to_string(),
-            fit(
-                vec![
-                    col(
-                        "Name",
-                        22,
-                        true,
-                        text(&services, &|s| s.service_fqdn.clone()),
-                    ),
-                    col("Status", 12, false, status(&services)),
-                    col("Region", 12, false, text(&services, &|s| s.region.clone())),
-                    col(
-                        "VM instances",
-                        12,
-                        false,
-                        text(&services, &|s| s.vm_instances.to_string()),
-                    ),
-                    col(
-                        "Outbound 14 days",
-                        16,
-                        false,
-                        text(&services, &|s| gb(s.transfer.quota_gb)),
-                    ),
-                    col(
-                        "Serve content",
-                        13,
-                        false,
-                        text(&services, &|s| {
-                            s.cmg
-                                .as_ref()
-                                .map(|c| if c.serve_content { "Yes" } else { "No" })
-                                .unwrap_or("")
-                                .to_string()
-                        }),
-                    ),
-                ],
-                width,
-            ),
-        ),
+        Node::Cdps | Node::Cmgs => {
+            let full = fit(service_columns(app.node, &services, false, theme), width);
+            let compact = fit(service_columns(app.node, &services, true, theme), width);
+            // "used / quota" unless the shorter form fits more usage columns in this width.
+            let shown = |h: &[&str]| h.iter().filter(|h| USAGE_HEADERS.contains(h)).count();
+            let title = if app.node == Node::Cdps {
+                "Cloud Distribution Points"
+            } else {
+                "Cloud Management Gateway"
+            };
+            if shown(&compact.0) > shown(&full.0) {
+                (title.to_string(), compact)
+            } else {
+                (title.to_string(), full)
+            }
+        }
         _ => {
             let systems = app
                 .model
@@ -264,10 +298,87 @@ fn status_cell<'a>(s: &ServiceView, theme: &Theme) -> Cell<'a> {
     ))
 }
 
+/// Width of the details pane's labels (the longest is "Outbound data 14 days").
+const KEY_WIDTH: usize = 22;
+
+/// Usage, cost and distributions of a service, for the details pane.
+fn usage_lines<'a>(app: &App, s: &ServiceView, theme: &Theme) -> Vec<Line<'a>> {
+    let key = |k: &str| Span::styled(format!("{k:<KEY_WIDTH$}"), of(theme, Role::Muted));
+    let figure = |label: &str, which: Figure| {
+        let (text, role) = usage::used_detail(s, which);
+        Line::from(vec![key(label), Span::styled(text, of(theme, role))])
+    };
+    let transfer = if s.kind == "cmg" {
+        "Outbound data 14 days"
+    } else {
+        "Transfer 30 days"
+    };
+    let mut v = vec![
+        figure("Storage used", Figure::Storage),
+        figure(transfer, Figure::Transfer),
+    ];
+    match &s.usage {
+        Some(u) => v.extend([
+            Line::from(vec![
+                key("Cost month to date"),
+                Span::raw(usage::money(&u.cost.currency, u.cost.month_to_date_cents)),
+            ]),
+            Line::from(vec![
+                key("Cost projected month"),
+                Span::raw(usage::money(&u.cost.currency, u.cost.projected_month_cents)),
+            ]),
+            Line::from(Span::styled(
+                "(prices are illustrative unless configured)",
+                of(theme, Role::Muted),
+            )),
+        ]),
+        None => v.push(Line::from(vec![
+            key("Cost month to date"),
+            Span::styled("not collected yet", of(theme, Role::Muted)),
+        ])),
+    }
+    let dists = app.model.service_distributions(&s.id);
+    let mut counts: Vec<String> = Vec::new();
+    for st in [
+        DistributionState::Success,
+        DistributionState::InProgress,
+        DistributionState::Failed,
+        DistributionState::Removing,
+    ] {
+        let n = dists.iter().filter(|d| d.state == st).count();
+        if n > 0 {
+            counts.push(format!(
+                "{n} {}",
+                usage::distribution_state(st).0.to_lowercase()
+            ));
+        }
+    }
+    let text = match dists.len() {
+        0 => "none".to_string(),
+        n => format!("{n} ({})", counts.join(", ")),
+    };
+    let failed = dists.iter().any(|d| d.state == DistributionState::Failed);
+    v.push(Line::from(vec![
+        key("Packages"),
+        Span::styled(
+            text,
+            of(
+                theme,
+                if failed {
+                    Role::AlertWarning
+                } else {
+                    Role::Text
+                },
+            ),
+        ),
+    ]));
+    v
+}
+
 /// The details pane for the selected row.
 pub fn details(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Focus::Details;
-    let key = |k: &str| Span::styled(format!("{k:<26}"), of(theme, Role::Muted));
+    let key = |k: &str| Span::styled(format!("{k:<KEY_WIDTH$}"), of(theme, Role::Muted));
     let lines: Vec<Line<'_>> = match app.node {
         Node::SiteSystems => match app.model.site_systems.get(app.row()) {
             Some(s) => vec![
@@ -304,6 +415,7 @@ pub fn details(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                         Span::styled(d.clone(), of(theme, Role::AlertWarning)),
                     ]));
                 }
+                v.extend(usage_lines(app, s, theme));
                 v.extend([
                     Line::from(vec![
                         key("Subscription ID"),

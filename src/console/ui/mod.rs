@@ -2,10 +2,12 @@
 //! rendering, so views are tested with ratatui's `TestBackend`.
 
 pub mod chrome;
+pub mod content;
 pub mod lists;
 pub mod monitor;
 pub mod overview;
 pub mod style;
+pub mod usage;
 
 use crate::console::app::{App, Modal, Node};
 use crate::console::theme::Theme;
@@ -67,10 +69,7 @@ pub fn draw(f: &mut Frame<'_>, app: &App, theme: &Theme) {
 fn main_pane(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     match app.node {
         Node::Cdps | Node::Cmgs | Node::SiteSystems => {
-            let parts = Layout::default()
-                .direction(Direction::Vertical)
-                .constraints([Constraint::Percentage(55), Constraint::Percentage(45)])
-                .split(area);
+            let parts = list_and_details(area, app.row_count());
             lists::list(f, parts[0], app, theme);
             lists::details(f, parts[1], app, theme);
         }
@@ -78,8 +77,28 @@ fn main_pane(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         Node::StatusMessages => monitor::status(f, area, app, theme),
         Node::Logs => monitor::logs(f, area, app, theme),
         Node::Overview => overview::overview(f, area, app, theme),
-        Node::Content => overview::content(f, area, app, theme),
+        Node::Content => {
+            let parts = list_and_details(area, app.row_count());
+            content::packages(f, parts[0], app, theme);
+            content::package_details(f, parts[1], app, theme);
+        }
     }
+}
+
+/// Splits a pane into a list and its details. The list takes the rows it has (at most 55 %),
+/// so a short list leaves the details pane room for all its lines.
+pub fn list_and_details(area: Rect, rows: usize) -> [Rect; 2] {
+    let rows = u16::try_from(rows).unwrap_or(u16::MAX);
+    // Borders and header: 3 lines; 6 at least so the "Loading…"/"No … yet" line fits.
+    let list = rows
+        .saturating_add(3)
+        .max(6)
+        .min(area.height.saturating_mul(55) / 100);
+    let p = Layout::default()
+        .direction(Direction::Vertical)
+        .constraints([Constraint::Length(list), Constraint::Min(0)])
+        .split(area);
+    [p[0], p[1]]
 }
 
 /// True when a modal that takes typed text is open (the event loop keeps keys raw then).

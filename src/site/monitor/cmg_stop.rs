@@ -3,7 +3,7 @@
 //! alerts and the stop option on is stopped once its outbound data reaches the critical
 //! level, with the same Stop task an administrator's Stop starts.
 
-use super::STOPPED_AT_CRITICAL;
+use crate::domain::task::message::STOPPED_AT_CRITICAL;
 use super::thresholds::{self, CMG_WINDOW_DAYS};
 use crate::cloud::HostedKind;
 use crate::domain::service::{Action, ServiceState};

@@ -12,10 +12,6 @@ use std::sync::Arc;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 
-/// Status message: a CMG is stopped because its outbound data reached the critical level
-/// (cloudsite's own ID, like the other 945x messages; ConfigMgr's is unconfirmed).
-pub const STOPPED_AT_CRITICAL: u32 = 9470;
-
 /// How often monitoring runs and what it assumes.
 #[derive(Debug, Clone)]
 pub struct MonitorOptions {

@@ -1,0 +1,295 @@
+//! The Content tab of a service's Properties (domain.md §7): the packages on this service with
+//! their state (In progress / Success / Failed with the reason / Removing) and size, and keys
+//! to Redistribute or Remove the selected one (`POST /v1/content/{id}/redistribute|remove`
+//! with this service). Remove asks first; read-only tokens see both disabled with the reason.
+//! The list is read from the model on every frame, so `distribution` events move it live.
+
+use crate::api::wire_content::{ContentTargets, DistributionView, PackageChanged};
+use crate::console::app::Request;
+use crate::console::form::{FormRequest, Outcome};
+use crate::console::keymap::{Action, Context, Keymap};
+use crate::console::model::Model;
+use crate::console::theme::{Role, Theme};
+use crate::console::ui::style::of;
+use crate::console::ui::usage::{distribution_state, human};
+use crossterm::event::{KeyCode, KeyEvent};
+use ratatui::text::{Line, Span};
+
+/// Reply tags of the tab's requests.
+pub const TAGS: [&str; 2] = ["redistribute", "remove"];
+
+/// The Content tab of one service.
+pub struct ContentTab {
+    service_id: String,
+    fqdn: String,
+    selected: usize,
+    /// The package awaiting the operator's confirmation of Remove.
+    confirm: Option<String>,
+    /// The last result or question, for the form's message line.
+    pub message: Option<(String, Role)>,
+}
+
+impl ContentTab {
+    /// The tab of the service `service_id` (`fqdn` for messages).
+    pub fn new(service_id: &str, fqdn: &str) -> Self {
+        ContentTab {
+            service_id: service_id.to_string(),
+            fqdn: fqdn.to_string(),
+            selected: 0,
+            confirm: None,
+            message: None,
+        }
+    }
+
+    fn rows<'m>(&self, model: &'m Model) -> &'m [DistributionView] {
+        model.service_distributions(&self.service_id)
+    }
+
+    fn current<'m>(&self, model: &'m Model) -> Option<&'m DistributionView> {
+        let rows = self.rows(model);
+        rows.get(self.selected.min(rows.len().saturating_sub(1)))
+    }
+
+    /// The commands of the tab, for the footer.
+    pub fn commands() -> Vec<Action> {
+        vec![
+            Action::Redistribute,
+            Action::Remove,
+            Action::NextPage,
+            Action::PrevPage,
+            Action::Back,
+        ]
+    }
+
+    /// Key hints for the window's last line.
+    pub fn key_hints(keymap: &Keymap) -> String {
+        let first = |a: Action| {
+            let k = keymap.keys_text(a);
+            k.split('/').next().unwrap_or_default().to_string()
+        };
+        format!(
+            "↑/↓ package · {} redistribute · {} remove · ←/→ tab · {} close",
+            first(Action::Redistribute),
+            first(Action::Remove),
+            first(Action::Back)
+        )
+    }
+
+    /// A key on this tab: `Some` when the tab used it; `None` leaves it to the form (tabs, Esc).
+    pub fn on_key(
+        &mut self,
+        key: KeyEvent,
+        keymap: &Keymap,
+        model: &Model,
+        read_only: Option<&'static str>,
+    ) -> Option<Outcome> {
+        let action = keymap.action(&key, Context::Form);
+        if let Some(id) = self.confirm.take() {
+            // Cancel is the default: only the confirm key removes.
+            if action == Some(Action::Submit) {
+                return Some(self.send("remove", &id));
+            }
+            self.message = Some(("remove cancelled".into(), Role::Muted));
+            return Some(Outcome::default());
+        }
+        let n = self.rows(model).len();
+        let main = keymap.action(&key, Context::Main);
+        match action {
+            Some(a @ (Action::Redistribute | Action::Remove)) => {
+                let verb = if a == Action::Remove {
+                    "Remove"
+                } else {
+                    "Redistribute"
+                };
+                if let Some(why) = read_only {
+                    self.message =
+                        Some((format!("{verb}: not available ({why})"), Role::AlertWarning));
+                    return Some(Outcome::default());
+                }
+                let Some(d) = self.current(model) else {
+                    self.message =
+                        Some((format!("{verb}: no package on this service"), Role::Muted));
+                    return Some(Outcome::default());
+                };
+                let id = d.package_id.clone();
+                if a == Action::Redistribute {
+                    return Some(self.send("redistribute", &id));
+                }
+                self.message = Some((
+                    format!(
+                        "Remove {id} ({}) from {}? Its files are deleted from the service's storage. {} removes; any other key cancels.",
+                        d.package_name,
+                        self.fqdn,
+                        keymap.keys_text(Action::Submit)
+                    ),
+                    Role::AlertWarning,
+                ));
+                self.confirm = Some(id);
+                Some(Outcome::default())
+            }
+            // No field to submit here: Enter must not save-and-close the whole form.
+            Some(Action::Submit) => Some(Outcome::default()),
+            _ if key.code == KeyCode::Up || main == Some(Action::Up) => {
+                self.selected = self.selected.min(n.saturating_sub(1)).saturating_sub(1);
+                Some(Outcome::default())
+            }
+            _ if key.code == KeyCode::Down || main == Some(Action::Down) => {
+                self.selected = (self.selected + 1).min(n.saturating_sub(1));
+                Some(Outcome::default())
+            }
+            _ => None,
+        }
+    }
+
+    fn send(&mut self, verb: &'static str, package: &str) -> Outcome {
+        let (what, msg) = if verb == "remove" {
+            (
+                format!("remove {package} from {}", self.fqdn),
+                format!("removing {package} from {}…", self.fqdn),
+            )
+        } else {
+            (
+                format!("redistribute {package} to {}", self.fqdn),
+                format!("redistributing {package} to {}…", self.fqdn),
+            )
+        };
+        self.message = Some((msg, Role::Muted));
+        let body = serde_json::to_value(ContentTargets {
+            services: vec![self.service_id.clone()],
+        })
+        .unwrap_or_default();
+        Outcome {
+            requests: vec![FormRequest {
+                tag: verb,
+                what,
+                request: Request::Call {
+                    method: "POST",
+                    path: format!("/v1/content/{package}/{verb}"),
+                    body,
+                },
+            }],
+            ..Outcome::default()
+        }
+    }
+
+    /// The site's answer to a Redistribute or Remove: the form stays open and says what
+    /// happened (the new state arrives as `distribution` events).
+    pub fn on_reply(&mut self, tag: &str, result: &Result<serde_json::Value, String>) {
+        self.message = Some(match result {
+            Ok(v) => {
+                let changed = serde_json::from_value::<PackageChanged>(v.clone()).ok();
+                let id = changed
+                    .as_ref()
+                    .map(|c| c.package.id.clone())
+                    .unwrap_or_default();
+                let warnings = changed.map(|c| c.warnings).unwrap_or_default();
+                let done = if tag == "remove" {
+                    format!("{id}: removal from {} started", self.fqdn)
+                } else {
+                    format!("{id}: redistribution to {} started", self.fqdn)
+                };
+                if warnings.is_empty() {
+                    (done, Role::Text)
+                } else {
+                    (
+                        format!("{done} · {}", warnings.join(" · ")),
+                        Role::AlertWarning,
+                    )
+                }
+            }
+            Err(e) => (format!("{tag} not done: {e}"), Role::InputInvalid),
+        });
+    }
+
+    /// The tab's lines: an intro, then the packages (the selected one highlighted) and the
+    /// index of the selected line.
+    pub fn lines<'a>(
+        &self,
+        model: &Model,
+        theme: &Theme,
+        read_only: Option<&'static str>,
+    ) -> (Vec<Line<'a>>, (Vec<Line<'a>>, usize)) {
+        let muted = of(theme, Role::Muted);
+        let mut intro = vec![Line::from(Span::styled(
+            format!(" Packages on {} and their distribution state.", self.fqdn),
+            of(theme, Role::Text),
+        ))];
+        if let Some(why) = read_only {
+            intro.push(Line::from(Span::styled(
+                format!(" Redistribute and Remove are not available: {why}."),
+                muted,
+            )));
+        }
+        intro.push(Line::from(""));
+        let rows = self.rows(model);
+        if rows.is_empty() {
+            let body = vec![
+                Line::from(Span::styled(
+                    " No packages are distributed to this service.",
+                    muted,
+                )),
+                Line::from(Span::styled(
+                    format!(
+                        " Distribute one with: cloudsite content distribute PACKAGE --to {}",
+                        self.fqdn
+                    ),
+                    muted,
+                )),
+            ];
+            return (intro, (body, 0));
+        }
+        let id_w = rows
+            .iter()
+            .map(|d| d.package_id.chars().count())
+            .max()
+            .unwrap_or(0)
+            .max(7);
+        let name_w = rows
+            .iter()
+            .map(|d| d.package_name.chars().count())
+            .max()
+            .unwrap_or(0)
+            .clamp(4, 24);
+        let mut body = vec![Line::from(Span::styled(
+            format!(
+                " {:<id_w$}  {:<name_w$}  {:<11}  {:>8}  Reason",
+                "Package", "Name", "State", "Size"
+            ),
+            of(theme, Role::Header),
+        ))];
+        let sel = self.selected.min(rows.len() - 1);
+        for (i, d) in rows.iter().enumerate() {
+            let (state, role) = distribution_state(d.state);
+            let name: String = d.package_name.chars().take(name_w).collect();
+            let row = format!(" {:<id_w$}  {name:<name_w$}  ", d.package_id);
+            let size = format!("  {:>8}  ", human(d.size));
+            let reason = d.reason.clone().unwrap_or_default();
+            let line = if i == sel {
+                // The selected row reads as one highlighted line, like a list's selection.
+                let focus = of(theme, Role::Focus);
+                Line::from(vec![
+                    Span::styled(row, focus),
+                    Span::styled(format!("{state:<11}"), focus),
+                    Span::styled(size, focus),
+                    Span::styled(reason, focus),
+                ])
+            } else {
+                Line::from(vec![
+                    Span::raw(row),
+                    Span::styled(format!("{state:<11}"), of(theme, role)),
+                    Span::raw(size),
+                    Span::styled(
+                        reason,
+                        if role == Role::StatusError {
+                            of(theme, role)
+                        } else {
+                            muted
+                        },
+                    ),
+                ])
+            };
+            body.push(line);
+        }
+        (intro, (body, sel + 1))
+    }
+}

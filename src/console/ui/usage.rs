@@ -1,0 +1,181 @@
+//! Usage and content figures as the views show them: bytes in human units, used against a
+//! quota and its warning/critical thresholds, money, distribution states.
+
+use crate::api::wire::ServiceView;
+use crate::api::wire_content::DistributionState;
+use crate::console::theme::Role;
+use crate::domain::service::Threshold;
+
+/// Bytes in binary units, at most 8 characters ("1023 MiB", "12.4 GiB", "1.95 TiB").
+pub fn human(bytes: u64) -> String {
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
+    let mut v = bytes as f64;
+    let mut unit = 0;
+    // Step up before 1024 would need a fifth digit.
+    while v >= 1024.0 && unit + 1 < UNITS.len() {
+        v /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{bytes} B")
+    } else if v < 9.995 {
+        format!("{v:.2} {}", UNITS[unit])
+    } else if v < 99.95 {
+        format!("{v:.1} {}", UNITS[unit])
+    } else {
+        format!("{v:.0} {}", UNITS[unit])
+    }
+}
+
+/// The quota in bytes: the threshold's "GB" times the site's bytes per quota GB.
+pub fn quota_bytes(t: Threshold, unit: u64) -> u64 {
+    u64::from(t.quota_gb).saturating_mul(unit.max(1))
+}
+
+/// `used` as a share of the quota (0 when the quota is 0).
+pub fn ratio(used: u64, t: Threshold, unit: u64) -> f64 {
+    let q = quota_bytes(t, unit);
+    if q == 0 { 0.0 } else { used as f64 / q as f64 }
+}
+
+/// The role of a figure against its thresholds: critical, warning, or `normal` below both.
+pub fn level(ratio: f64, t: Threshold, normal: Role) -> Role {
+    let pct = ratio * 100.0;
+    if pct >= f64::from(t.critical_pct) {
+        Role::AlertCritical
+    } else if pct >= f64::from(t.warning_pct) {
+        Role::AlertWarning
+    } else {
+        normal
+    }
+}
+
+/// Which figure of a service's usage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Figure {
+    /// Bytes in the service's storage, against the storage threshold.
+    Storage,
+    /// Bytes sent over the window (CDP 30 days, CMG 14 days), against the transfer threshold.
+    Transfer,
+}
+
+/// The used bytes and threshold of one figure; no bytes before the first collection.
+pub fn figure(s: &ServiceView, which: Figure) -> (Option<u64>, Threshold) {
+    let u = s.usage.as_ref();
+    match which {
+        Figure::Storage => (u.map(|u| u.storage_bytes), s.storage),
+        Figure::Transfer => (u.map(|u| u.transfer_bytes), s.transfer),
+    }
+}
+
+/// "12.4 GiB / 1.95 TiB" and its role; "– / 2000 GB" (the quota as configured) before the
+/// first collection, when the bytes per quota GB are not known yet.
+pub fn used_of_quota(s: &ServiceView, which: Figure) -> (String, Role) {
+    let (used, t) = figure(s, which);
+    match (used, s.usage.as_ref()) {
+        (Some(used), Some(u)) => (
+            format!(
+                "{} / {}",
+                human(used),
+                human(quota_bytes(t, u.quota_unit_bytes))
+            ),
+            level(ratio(used, t, u.quota_unit_bytes), t, Role::Text),
+        ),
+        _ => (format!("– / {} GB", t.quota_gb), Role::Muted),
+    }
+}
+
+/// The short form for narrow lists: "1.07 TiB 55%", "–" before the first collection.
+pub fn used_compact(s: &ServiceView, which: Figure) -> (String, Role) {
+    let (used, t) = figure(s, which);
+    match (used, s.usage.as_ref()) {
+        (Some(used), Some(u)) => {
+            let r = ratio(used, t, u.quota_unit_bytes);
+            (
+                format!("{} {:.0}%", human(used), r * 100.0),
+                level(r, t, Role::Text),
+            )
+        }
+        _ => ("–".into(), Role::Muted),
+    }
+}
+
+/// "12.4 GiB of 1.95 TiB (62 %)" for the details pane, or why there is no figure yet.
+pub fn used_detail(s: &ServiceView, which: Figure) -> (String, Role) {
+    let (used, t) = figure(s, which);
+    match (used, s.usage.as_ref()) {
+        (Some(used), Some(u)) => {
+            let r = ratio(used, t, u.quota_unit_bytes);
+            (
+                format!(
+                    "{} of {} ({:.0} %)",
+                    human(used),
+                    human(quota_bytes(t, u.quota_unit_bytes)),
+                    r * 100.0
+                ),
+                level(r, t, Role::Text),
+            )
+        }
+        _ => (
+            format!("not collected yet (quota {} GB)", t.quota_gb),
+            Role::Muted,
+        ),
+    }
+}
+
+/// Money from hundredths: "USD 12.34".
+pub fn money(currency: &str, cents: i64) -> String {
+    let sign = if cents < 0 { "-" } else { "" };
+    let c = cents.unsigned_abs();
+    format!("{currency} {sign}{}.{:02}", c / 100, c % 100)
+}
+
+/// How a distribution state reads, and its colour.
+pub fn distribution_state(s: DistributionState) -> (&'static str, Role) {
+    match s {
+        DistributionState::InProgress => ("In progress", Role::StatusProvisioning),
+        DistributionState::Success => ("Success", Role::StatusReady),
+        DistributionState::Failed => ("Failed", Role::StatusError),
+        DistributionState::Removing => ("Removing", Role::StatusDeleting),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_units_stay_within_eight_characters() {
+        assert_eq!(human(0), "0 B");
+        assert_eq!(human(1023), "1023 B");
+        assert_eq!(human(1536), "1.50 KiB");
+        assert_eq!(human(12_400 * 1024 * 1024), "12.1 GiB");
+        assert_eq!(human(2000 << 30), "1.95 TiB");
+        assert_eq!(human((1 << 30) - 1), "1024 MiB");
+        for b in [1u64, 999, 10_239, 102_399, 1 << 40, u64::MAX] {
+            assert!(human(b).chars().count() <= 8, "{}", human(b));
+        }
+    }
+
+    #[test]
+    fn levels_follow_the_thresholds() {
+        let t = Threshold {
+            quota_gb: 100,
+            warning_pct: 50,
+            critical_pct: 90,
+        };
+        let g = 1u64 << 30;
+        assert_eq!(level(ratio(10 * g, t, g), t, Role::Gauge), Role::Gauge);
+        assert_eq!(
+            level(ratio(50 * g, t, g), t, Role::Gauge),
+            Role::AlertWarning
+        );
+        assert_eq!(
+            level(ratio(95 * g, t, g), t, Role::Gauge),
+            Role::AlertCritical
+        );
+        assert_eq!(ratio(1, Threshold { quota_gb: 0, ..t }, g), 0.0);
+        assert_eq!(money("USD", 1234), "USD 12.34");
+        assert_eq!(money("EUR", -5), "EUR -0.05");
+    }
+}

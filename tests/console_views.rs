@@ -91,87 +91,76 @@ fn usage(storage_gib: u64, daily: impl Fn(u64) -> u64, window: u32, cents: i64) 
     }
 }
 
-fn dist(
-    pkg: &PackageView,
-    svc: &str,
-    state: DistributionState,
-    reason: Option<&str>,
-) -> DistributionView {
-    DistributionView {
-        package_id: pkg.id.clone(),
-        package_name: pkg.name.clone(),
-        service_id: svc.into(),
-        // Service ids here are the host's first letter and digit: c1 → cdp1, m1 → cmg1.
-        service_fqdn: format!(
-            "{}{}.contoso.com",
-            if svc.starts_with('m') { "cmg" } else { "cdp" },
-            &svc[1..]
+/// The library and where it is: cdp1 has a success and a failure, cmg1 one in progress.
+fn content() -> (Vec<PackageView>, Vec<DistributionView>) {
+    use ContentType::{Application, OsUpgrade, Package};
+    use DistributionState::{Failed, InProgress, Success};
+    let packages: Vec<PackageView> = [
+        (
+            "PS100001",
+            "Contoso VPN client",
+            Application,
+            PackageState::Ready,
+            84,
         ),
-        state,
-        reason: reason.map(Into::into),
-        size: pkg.size + 4096,
-        updated: "2026-11-22T10:06:00.000Z".into(),
-    }
-}
-
-fn package(id: &str, name: &str, t: ContentType, state: PackageState, size: u64) -> PackageView {
-    PackageView {
+        (
+            "PS100002",
+            "Windows 11 24H2 upgrade",
+            OsUpgrade,
+            PackageState::Ready,
+            4812,
+        ),
+        (
+            "PS100003",
+            "Printer drivers",
+            Package,
+            PackageState::Uploading,
+            12,
+        ),
+    ]
+    .into_iter()
+    .map(|(id, name, content_type, state, mib)| PackageView {
         id: id.into(),
         name: name.into(),
-        content_type: t,
+        content_type,
         state,
         files: vec![PackageFileView {
             name: "setup.exe".into(),
-            size,
+            size: mib << 20,
             sha256: None,
             encrypted_size: None,
         }],
-        size,
+        size: mib << 20,
         distributions: Vec::new(),
         created: "2026-11-22T09:00:00.000Z".into(),
-    }
-}
-
-/// The library and where it is: cdp1 has a success and a failure, cmg1 one in progress.
-fn content() -> (Vec<PackageView>, Vec<DistributionView>) {
-    let vpn = package(
-        "PS100001",
-        "Contoso VPN client",
-        ContentType::Application,
-        PackageState::Ready,
-        84 << 20,
-    );
-    let os = package(
-        "PS100002",
-        "Windows 11 24H2 upgrade",
-        ContentType::OsUpgrade,
-        PackageState::Ready,
-        4812 << 20,
-    );
-    let drv = package(
-        "PS100003",
-        "Printer drivers",
-        ContentType::Package,
-        PackageState::Uploading,
-        12 << 20,
-    );
-    let d = vec![
-        dist(&vpn, "c1", DistributionState::Success, None),
-        dist(
-            &os,
-            "c1",
-            DistributionState::Failed,
-            Some("upload to the service's storage failed: injected fault"),
-        ),
-        dist(&vpn, "c2", DistributionState::Success, None),
-        dist(
-            &vpn,
+    })
+    .collect();
+    let failed = "upload to the service's storage failed: injected fault";
+    let distributions = [
+        (0, "c1", "cdp1", Success, None),
+        (1, "c1", "cdp1", Failed, Some(failed)),
+        (0, "c2", "cdp2", Success, None),
+        (
+            0,
             "m1",
-            DistributionState::InProgress,
+            "cmg1",
+            InProgress,
             Some("waiting for the service's storage"),
         ),
-    ];
-    (vec![vpn, os, drv], d)
+    ]
+    .into_iter()
+    .map(|(p, id, host, state, reason)| DistributionView {
+        package_id: packages[p].id.clone(),
+        package_name: packages[p].name.clone(),
+        service_id: id.into(),
+        service_fqdn: format!("{host}.contoso.com"),
+        state,
+        reason: reason.map(Into::into),
+        size: packages[p].size + 4096,
+        updated: "2026-11-22T10:06:00.000Z".into(),
+    })
+    .collect();
+    (packages, distributions)
 }
 
 fn snapshot(role: &str) -> Snapshot {
@@ -663,4 +652,114 @@ fn mask_times(text: &str) -> String {
         }
     }
     out
+}
+
+fn content_tab(role: &str) -> App {
+    let mut a = app(role);
+    a.properties_factory = Some(cloudsite::console::forms::open_properties);
+    a.on_key(key(KeyCode::Enter));
+    a.on_key(key(KeyCode::Right));
+    a.on_key(key(KeyCode::Right));
+    a
+}
+
+/// The request of the only effect, as (method, path, body).
+fn call(effects: &[Effect]) -> (&'static str, String, serde_json::Value) {
+    match effects {
+        [Effect::Request(_, Request::Call { method, path, body })] => {
+            (method, path.clone(), body.clone())
+        }
+        other => panic!("expected one call, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_content_tab_redistributes_and_removes_after_confirmation() {
+    let mut a = content_tab("full-admin");
+    for (w, h) in [(100, 30), (80, 24)] {
+        insta::assert_snapshot!(format!("form_content_{w}x{h}"), render(&a, w, h));
+    }
+    let (method, path, body) = call(&press(&mut a, "r"));
+    assert_eq!(
+        (method, path.as_str()),
+        ("POST", "/v1/content/PS100001/redistribute")
+    );
+    assert_eq!(body, serde_json::json!({"services": ["c1"]}));
+    // Remove asks first; Esc (or any key but Enter) cancels and the form stays open.
+    a.on_key(key(KeyCode::Down));
+    assert!(a.on_key(key(KeyCode::Delete)).is_empty());
+    insta::assert_snapshot!("form_content_confirm_remove_100x30", render(&a, 100, 30));
+    assert!(a.on_key(key(KeyCode::Esc)).is_empty());
+    assert!(a.form.is_some() && render(&a, 100, 30).contains("remove cancelled"));
+    a.on_key(KeyEvent::new(KeyCode::Char('d'), KeyModifiers::CONTROL));
+    let e = a.on_key(key(KeyCode::Enter));
+    let (method, path, body) = call(&e);
+    assert_eq!(
+        (method, path.as_str()),
+        ("POST", "/v1/content/PS100002/remove")
+    );
+    assert_eq!(body, serde_json::json!({"services": ["c1"]}));
+    // The answer lands in the form; the state itself comes with `distribution` events.
+    let pkg = content().0.remove(1);
+    reply_to_last(
+        &mut a,
+        e,
+        serde_json::json!({"package": pkg, "warnings": []}),
+    );
+    assert!(render(&a, 100, 30).contains("PS100002: removal from cdp1.contoso.com started"));
+    let d = DistributionView {
+        state: DistributionState::Removing,
+        reason: None,
+        ..content().1.remove(1)
+    };
+    a.on_net(NetMsg::Event(EventView {
+        id: 60,
+        kind: "distribution".into(),
+        data: serde_json::to_value(&d).unwrap(),
+    }));
+    assert!(render(&a, 100, 30).contains("Removing"));
+    a.on_net(NetMsg::Event(EventView {
+        id: 61,
+        kind: "distribution_removed".into(),
+        data: serde_json::json!({"package_id": "PS100002", "service_id": "c1"}),
+    }));
+    assert_eq!(a.model.service_distributions("c1").len(), 1);
+    assert!(!render(&a, 100, 30).contains("Windows 11"));
+}
+
+#[test]
+fn read_only_tokens_see_redistribute_and_remove_disabled_with_the_reason() {
+    let mut a = content_tab("read-only");
+    assert!(press(&mut a, "r").is_empty());
+    assert!(a.on_key(key(KeyCode::Delete)).is_empty());
+    let text = render(&a, 100, 30);
+    assert!(
+        text.contains("Remove: not available (the Read-only Analyst role may only read)"),
+        "{text}"
+    );
+    insta::assert_snapshot!("form_content_read_only_100x30", text);
+}
+
+#[test]
+fn usage_events_fill_the_used_columns() {
+    let mut a = app("full-admin");
+    let mut u = a.model.cdps[0].usage.clone().unwrap();
+    u.storage_bytes = 1900 * GIB;
+    a.on_net(NetMsg::Event(EventView {
+        id: 70,
+        kind: "usage".into(),
+        data: serde_json::json!({"service_id": "c3", "usage": u}),
+    }));
+    let text = render(&a, 100, 30);
+    assert!(text.contains("1.86 TiB 95%"), "{text}");
+    assert!(
+        !text.contains('–'),
+        "no service is waiting for its first collection:\n{text}"
+    );
+    // Wide enough, the list shows "used / quota".
+    let wide = render(&a, 140, 30);
+    assert!(
+        wide.contains("Storage used / quota") && wide.contains("1.86 TiB / 1.95 TiB"),
+        "{wide}"
+    );
 }

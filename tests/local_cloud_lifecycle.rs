@@ -48,7 +48,8 @@ async fn a_deployment_lives_through_its_states() {
     let content = dir.path().join("storage/clouddp1store/content/pkg");
     std::fs::create_dir_all(&content).expect("mkdir");
     std::fs::write(content.join("a.bin"), vec![7u8; 100_000]).expect("write");
-    let (_, answer) = https_get(addrs[0], "/content/pkg/a.bin").await;
+    let token = content_token("clouddp1", "pkg", 600);
+    let (_, answer) = https_get_auth(addrs[0], "/content/pkg/a.bin", &token).await;
     assert!(
         answer.starts_with("HTTP/1.1 200") && answer.contains("content-length: 100000"),
         "{}",

@@ -136,7 +136,10 @@ fn event_line(ev: &FetchEvent) -> Option<String> {
             service_fqdn,
             kind,
             address,
-        } => format!("[{index}/{total}] {service_fqdn} ({kind}) via {address}"),
+        } => match address {
+            Some(a) => format!("[{index}/{total}] {service_fqdn} ({kind}) via {a}"),
+            None => format!("[{index}/{total}] {service_fqdn} ({kind})"),
+        },
         FetchEvent::AddressFailed {
             address,
             next,

@@ -227,6 +227,15 @@ async fn try_location(
     attempt: &mut AttemptReport,
 ) -> Result<(), Failure> {
     let fqdn = loc.service_fqdn.as_str();
+    let (addrs, bad) = transport::address_order(&loc.addresses, transport::random_start());
+    // Announced before anything can fail, so every failure follows its location's line.
+    (ctx.progress)(FetchEvent::Trying {
+        index,
+        total,
+        service_fqdn: fqdn.to_string(),
+        kind: loc.kind.clone(),
+        address: addrs.first().map(|a| a.to_string()),
+    });
     let bad_location = |detail: String| {
         Failure::Location(AttemptError::BadLocation {
             fqdn: fqdn.to_string(),
@@ -238,7 +247,6 @@ async fn try_location(
         return Err(bad_location(format!("URL {} is not https", loc.url)));
     }
     let url_host = base.host_str().unwrap_or(fqdn).to_string();
-    let (addrs, bad) = transport::address_order(&loc.addresses, transport::random_start());
     if addrs.is_empty() {
         return Err(if bad.is_empty() {
             Failure::Location(AttemptError::NoInstance {
@@ -255,13 +263,6 @@ async fn try_location(
     let mut clients: Vec<Option<reqwest::Client>> = vec![None; addrs.len()];
     let mut cur = 0;
     attempt.address = Some(addrs[cur].to_string());
-    (ctx.progress)(FetchEvent::Trying {
-        index,
-        total,
-        service_fqdn: fqdn.to_string(),
-        kind: loc.kind.clone(),
-        address: addrs[cur].to_string(),
-    });
     for job in jobs.iter_mut().filter(|j| j.done.is_none()) {
         let url = file_url(&base, &job.entry.name).map_err(bad_location)?;
         let mut failed = Vec::new();

@@ -16,8 +16,8 @@ pub enum FetchEvent {
         service_fqdn: String,
         /// `cdp` or `cmg`.
         kind: String,
-        /// The instance address tried first.
-        address: String,
+        /// The instance address tried first (`None`: the location lists no usable address).
+        address: Option<String>,
     },
     /// An instance failed (refused, broke off); the service's next address is tried.
     AddressFailed {

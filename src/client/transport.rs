@@ -130,8 +130,7 @@ mod tests {
         assert_eq!(roots, vec![der.clone(), der.clone(), der]);
         let e = trust_roots(&[b"not a certificate".to_vec()]).expect_err("junk");
         assert!(
-            e.to_string()
-                .contains("root #1: not an X.509 certificate"),
+            e.to_string().contains("root #1: not an X.509 certificate"),
             "{e}"
         );
         let e = trust_roots(&[

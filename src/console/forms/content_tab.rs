@@ -4,7 +4,9 @@
 //! with this service). Remove asks first; read-only tokens see both disabled with the reason.
 //! The list is read from the model on every frame, so `distribution` events move it live.
 
-use crate::api::wire_content::{ContentTargets, DistributionView, PackageChanged};
+use crate::api::wire_content::{
+    ContentTargets, DistributionState, DistributionView, PackageChanged,
+};
 use crate::console::app::Request;
 use crate::console::form::{FormRequest, Outcome};
 use crate::console::keymap::{Action, Context, Keymap};
@@ -117,9 +119,7 @@ impl ContentTab {
                 }
                 self.message = Some((
                     format!(
-                        "Remove {id} ({}) from {}? Its files are deleted from the service's storage. {} removes; any other key cancels.",
-                        d.package_name,
-                        self.fqdn,
+                        "Remove {id}? {} removes · any other key cancels (the default)",
                         keymap.keys_text(Action::Submit)
                     ),
                     Role::AlertWarning,
@@ -252,44 +252,68 @@ impl ContentTab {
             .clamp(4, 24);
         let mut body = vec![Line::from(Span::styled(
             format!(
-                " {:<id_w$}  {:<name_w$}  {:<11}  {:>8}  Reason",
+                "  {:<id_w$}  {:<name_w$}  {:<11}  {:>8}",
                 "Package", "Name", "State", "Size"
             ),
             of(theme, Role::Header),
         ))];
         let sel = self.selected.min(rows.len() - 1);
+        let mut sel_line = 1;
         for (i, d) in rows.iter().enumerate() {
             let (state, role) = distribution_state(d.state);
             let name: String = d.package_name.chars().take(name_w).collect();
-            let row = format!(" {:<id_w$}  {name:<name_w$}  ", d.package_id);
-            let size = format!("  {:>8}  ", human(d.size));
-            let reason = d.reason.clone().unwrap_or_default();
-            let line = if i == sel {
-                // The selected row reads as one highlighted line, like a list's selection.
+            // `›` marks the selection without colour too (NO_COLOR, screen readers).
+            let mark = if i == sel { "›" } else { " " };
+            let row = format!("{mark} {:<id_w$}  {name:<name_w$}  ", d.package_id);
+            let size = format!("  {:>8}", human(d.size));
+            let state = format!("{state:<11}");
+            if i == sel {
+                sel_line = body.len();
                 let focus = of(theme, Role::Focus);
-                Line::from(vec![
+                body.push(Line::from(vec![
                     Span::styled(row, focus),
-                    Span::styled(format!("{state:<11}"), focus),
+                    Span::styled(state, focus),
                     Span::styled(size, focus),
-                    Span::styled(reason, focus),
-                ])
+                ]));
             } else {
-                Line::from(vec![
+                body.push(Line::from(vec![
                     Span::raw(row),
-                    Span::styled(format!("{state:<11}"), of(theme, role)),
+                    Span::styled(state, of(theme, role)),
                     Span::raw(size),
-                    Span::styled(
-                        reason,
-                        if role == Role::StatusError {
-                            of(theme, role)
-                        } else {
-                            muted
-                        },
-                    ),
-                ])
-            };
-            body.push(line);
+                ]));
+            }
+            // The reason gets a line of its own: a failure must be readable in full.
+            if let Some(reason) = &d.reason {
+                let (sign, style) = if d.state == DistributionState::Failed {
+                    ("⚠", of(theme, Role::StatusError))
+                } else {
+                    ("…", muted)
+                };
+                body.push(Line::from(Span::styled(
+                    format!("    {sign} {reason}"),
+                    style,
+                )));
+            }
         }
-        (intro, (body, sel + 1))
+        if let Some(id) = &self.confirm {
+            let name = rows
+                .iter()
+                .find(|d| &d.package_id == id)
+                .map(|d| d.package_name.as_str())
+                .unwrap_or_default();
+            let warn = of(theme, Role::AlertWarning);
+            body.extend([
+                Line::from(""),
+                Line::from(Span::styled(
+                    format!(" Remove {id} ({name}) from {}?", self.fqdn),
+                    warn,
+                )),
+                Line::from(Span::styled(
+                    " Its files are deleted from the service's storage.",
+                    warn,
+                )),
+            ]);
+        }
+        (intro, (body, sel_line))
     }
 }

@@ -37,4 +37,6 @@ pub fn open_properties(app: &App) -> Option<Box<dyn Form>> {
 }
 
 #[cfg(test)]
+mod content_tests;
+#[cfg(test)]
 mod tests;

@@ -109,21 +109,21 @@ fn app_with(role: &str, proxy: ProxySettings, alert_enabled: bool) -> App {
     app
 }
 
-fn new_app(role: &str) -> App {
+pub(super) fn new_app(role: &str) -> App {
     app_with(role, ProxySettings::default(), true)
 }
 
-fn open(app: &mut App, node: Node) {
+pub(super) fn open(app: &mut App, node: Node) {
     app.node = node;
     app.on_action(Action::Open);
     assert!(app.form.is_some(), "Enter opens a form on {node:?}");
 }
 
-fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+pub(super) fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
     app.on_key(KeyEvent::new(code, KeyModifiers::NONE))
 }
 
-fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
+pub(super) fn ctrl(app: &mut App, c: char) -> Vec<Effect> {
     app.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
 }
 
@@ -161,7 +161,7 @@ fn enter_until_request(app: &mut App) -> Option<(u64, &'static str, String, Valu
     None
 }
 
-fn screen(app: &App, w: u16, h: u16) -> String {
+pub(super) fn screen(app: &App, w: u16, h: u16) -> String {
     let theme = Theme::load("default", None).unwrap_or_else(|_| Theme::monochrome());
     let mut term = Terminal::new(TestBackend::new(w, h)).expect("terminal");
     term.draw(|f| ui::draw(f, app, &theme)).expect("draw");

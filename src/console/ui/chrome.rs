@@ -233,10 +233,12 @@ pub fn modal(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, m: &Modal)
                 lines.push(Line::from(spans));
             }
             lines.push(Line::from(""));
-            lines.push(Line::from(Span::styled(
-                "Palette: :cdp :cmg :content :alerts :logs :proxy :create cdp|cmg :theme NAME :quit",
-                of(theme, Role::Muted),
-            )));
+            for l in [
+                "Palette: :overview :cdp :cmg :content :alerts :logs :status :proxy",
+                "         :create cdp|cmg :theme NAME :quit",
+            ] {
+                lines.push(Line::from(Span::styled(l, of(theme, Role::Muted))));
+            }
             f.render_widget(Paragraph::new(lines).block(pane("Help", true, theme)), r);
         }
         Modal::Filter | Modal::Palette(_) => {

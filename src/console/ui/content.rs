@@ -142,7 +142,7 @@ pub fn package_details(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
             ]),
             Line::from(vec![
                 key("Type · state"),
-                Span::raw(format!("{} · ", p.content_type.as_str())),
+                Span::raw(format!("{} · ", type_label(p.content_type))),
                 Span::styled(state, of(theme, role)),
             ]),
             Line::from(vec![

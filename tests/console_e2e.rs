@@ -136,6 +136,11 @@ impl Lab {
 }
 
 pub async fn lab() -> Lab {
+    lab_with(|_| {}).await
+}
+
+/// A lab whose site options `tune` adjusts before the site starts.
+pub async fn lab_with(tune: impl FnOnce(&mut SiteOptions)) -> Lab {
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let lab_dir = dir.path().join("lab");
@@ -162,6 +167,7 @@ pub async fn lab() -> Lab {
         container_retry: Duration::from_millis(50),
         ..Timing::default()
     };
+    tune(&mut opts);
     let site = service::start(opts).await.unwrap();
     Lab { dir, json, site }
 }
@@ -491,4 +497,106 @@ async fn the_console_says_when_the_site_is_gone_and_comes_back_by_itself() {
     })
     .await;
     site.shutdown().await;
+}
+
+/// Adds a one-file package through the API and distributes it to `fqdn`; returns its id.
+async fn distribute_by_api(lab: &Lab, fqdn: &str) -> String {
+    use cloudsite::api::wire_content::{
+        ContentTargets, CreatePackage, NewPackageFile, PackageChanged, PackageView,
+    };
+    let client = cloudsite::api::client::Client::new(
+        &lab.site.url,
+        lab.site.new_admin_token.as_deref().unwrap(),
+        None,
+    )
+    .unwrap();
+    let file = lab.dir.path().join("setup.exe");
+    std::fs::write(&file, vec![7u8; 300_000]).unwrap();
+    let req = CreatePackage {
+        name: "Contoso VPN client".into(),
+        content_type: cloudsite::domain::content::ContentType::Application,
+        files: vec![NewPackageFile {
+            name: "setup.exe".into(),
+            size: 300_000,
+        }],
+    };
+    let created: PackageChanged = client.post("/v1/content", &req).await.unwrap();
+    let id = created.package.id;
+    let _: PackageView = client
+        .put_file(&format!("/v1/content/{id}/files/setup.exe"), &file)
+        .await
+        .unwrap();
+    let targets = ContentTargets {
+        services: vec![fqdn.to_string()],
+    };
+    let _: PackageChanged = client
+        .post(&format!("/v1/content/{id}/distribute"), &targets)
+        .await
+        .unwrap();
+    id
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn usage_and_the_content_tab_follow_the_site_live() {
+    use cloudsite::api::wire_content::DistributionState;
+    let lab = lab_with(|o| o.monitor.usage_interval = Duration::from_millis(200)).await;
+    create_by_api(&lab, "cdp1").await;
+    let fqdn = "cdp1.lab.contoso.com";
+    let mut h = Harness::connect(&lab.site.url, &lab.data().join("admin.token")).await;
+    h.wait("Ready", |a| {
+        a.model.cdps.iter().any(|s| s.status == ServiceState::Ready)
+    })
+    .await;
+    h.wait("a usage collection in the list", |a| {
+        a.model.cdps.iter().any(|s| s.usage.is_some()) && !screen_has(a, "– / ")
+    })
+    .await;
+    let id = distribute_by_api(&lab, fqdn).await;
+    let svc = h.app.model.cdps[0].id.clone();
+    let state = move |a: &App| a.model.service_distributions(&svc).first().map(|d| d.state);
+    let s2 = state.clone();
+    h.wait("the package to reach the service", move |a| {
+        s2(a) == Some(DistributionState::Success)
+    })
+    .await;
+    // Properties → Content: the package, then Redistribute and Remove by keys.
+    h.press(KeyCode::Enter);
+    ctrl(&mut h, 'n');
+    ctrl(&mut h, 'n');
+    assert!(
+        screen_has(&h.app, "Contoso VPN client"),
+        "{}",
+        screen(&h.app)
+    );
+    h.press(KeyCode::Char('r'));
+    h.wait("the redistribution to be accepted", |a| {
+        screen_has(a, "redistribution to cdp1.lab.contoso.com started")
+    })
+    .await;
+    let s3 = state.clone();
+    h.wait("Success again", move |a| {
+        s3(a) == Some(DistributionState::Success)
+    })
+    .await;
+    h.press(KeyCode::Delete);
+    h.press(KeyCode::Enter);
+    h.wait("the package to leave the service", move |a| {
+        state(a).is_none()
+    })
+    .await;
+    assert!(screen_has(
+        &h.app,
+        "No packages are distributed to this service"
+    ));
+    // The Content node lists the library, the package now on no service.
+    h.press(KeyCode::Esc);
+    h.press(KeyCode::Char(':'));
+    h.type_text("content");
+    h.press(KeyCode::Enter);
+    assert_eq!(h.app.node, Node::Content);
+    let s = screen(&h.app);
+    assert!(
+        s.contains(&id) && s.contains("Not distributed to any service"),
+        "{s}"
+    );
 }

@@ -458,3 +458,70 @@ async fn fifty_concurrent_downloads_through_a_stop_and_start_complete_intact_or_
     assert!(ok > 0, "some downloads completed");
     site.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_content_and_client_commands_work_from_the_command_line() {
+    let mut site = Site::start().await;
+    site.create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com")).await;
+    let tmp = site.tmp.path().to_path_buf();
+    let token_file = tmp.join("token");
+    std::fs::write(&token_file, &site.admin_token).expect("token file");
+    let run = |args: Vec<String>| {
+        let (url, token_file) = (site.url.clone(), token_file.clone());
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let out = std::process::Command::new(env!("CARGO_BIN_EXE_cloudsite"))
+                    .arg("--site")
+                    .arg(&url)
+                    .arg("--token-file")
+                    .arg(&token_file)
+                    .args(&args)
+                    .output()
+                    .expect("run cloudsite");
+                (
+                    out.status.code(),
+                    String::from_utf8_lossy(&out.stdout).into_owned(),
+                    String::from_utf8_lossy(&out.stderr).into_owned(),
+                )
+            })
+            .await
+            .expect("thread")
+        }
+    };
+    let s = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+    let src = tmp.join("tool.exe");
+    let bytes = data(300_000, 5);
+    std::fs::write(&src, &bytes).expect("source");
+    let (code, out, err) = run(s(&["content", "add", src.to_str().expect("path"), "--name", "Tool", "--type", "application"])).await;
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("PS100001"), "{out}");
+    let (code, _, err) = run(s(&["content", "add", src.to_str().expect("path"), "--name", "Boot", "--type", "boot-image"])).await;
+    assert_eq!(code, Some(1));
+    assert!(err.contains("Content type") && err.contains("PXE"), "{err}");
+    let (code, out, err) = run(s(&["content", "distribute", "Tool", "--to", "cdp1.lab.contoso.com", "--wait"])).await;
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert!(out.contains("Success"), "{out}");
+
+    // The default client setting offers no cloud source; `yes` turns it on, `no` off again.
+    let out_dir = tmp.join("fetched");
+    let fetch_args = s(&["client", "fetch", "Tool", "--out", out_dir.to_str().expect("path"), "--trust", site.lab.root_ca.to_str().expect("path"), "--internet"]);
+    let (code, _, err) = run(fetch_args.clone()).await;
+    assert_eq!(code, Some(1));
+    assert!(err.contains("Allow access to cloud distribution points"), "{err}");
+    let (code, _, err) = run(s(&["client-settings", "set", "--allow-cloud-dp", "yes"])).await;
+    assert_eq!(code, Some(0), "{err}");
+    let (code, out, err) = run(fetch_args.clone()).await;
+    assert_eq!(code, Some(0), "{out}{err}");
+    assert_eq!(std::fs::read(out_dir.join("tool.exe")).expect("fetched"), bytes);
+    let (code, _, err) = run(s(&["client-settings", "set", "--allow-cloud-dp", "no"])).await;
+    assert_eq!(code, Some(0), "{err}");
+    let settings: ClientSettings = site.admin.get("/v1/client-settings").await.expect("settings");
+    assert!(!settings.allow_cloud_dp);
+
+    let (code, out, _) = run(s(&["content", "status", "--json"])).await;
+    assert_eq!(code, Some(0));
+    let list: Vec<serde_json::Value> = serde_json::from_str(&out).expect("json");
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0]["state"], "success");
+    site.shutdown().await;
+}

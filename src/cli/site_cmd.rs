@@ -388,10 +388,19 @@ pub enum ClientSettingsCommand {
     },
     /// Set "Allow access to cloud distribution points".
     Set {
-        /// Yes or No (true/false).
-        #[arg(long)]
+        /// yes or no (also true/false).
+        #[arg(long, value_name = "yes|no", action = clap::ArgAction::Set, value_parser = parse_yes_no)]
         allow_cloud_dp: bool,
     },
+}
+
+/// `yes`/`no` (or `true`/`false`), as the console's setting reads.
+fn parse_yes_no(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "yes" | "true" => Ok(true),
+        "no" | "false" => Ok(false),
+        other => Err(format!("'{other}' is not yes or no")),
+    }
 }
 
 /// Runs `client-settings`.

@@ -2,7 +2,7 @@
 //! package is, download it from the cloud sources offered (resuming interrupted downloads),
 //! decrypt it with the package key and verify every file against the announced SHA-256.
 //!
-//! [`fetch`] asks the site; [`fetch_from`] takes a management point answer as it is, so a test
+//! [`fetch()`] asks the site; [`fetch_from`] takes a management point answer as it is, so a test
 //! can order the locations itself.
 
 pub mod error;

@@ -303,3 +303,85 @@ impl Model {
             .find(|s| s.id == id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::wire_content::{DistributionState, PackageState};
+    use crate::domain::content::ContentType;
+    use serde_json::json;
+
+    fn ev(kind: &str, data: serde_json::Value) -> EventView {
+        EventView {
+            id: 1,
+            kind: kind.into(),
+            data,
+        }
+    }
+
+    fn dist(package: &str, service: &str, state: DistributionState) -> serde_json::Value {
+        json!({"package_id": package, "package_name": "n", "service_id": service,
+            "service_fqdn": format!("{service}.contoso.com"), "state": state,
+            "reason": null, "size": 1, "updated": "2026-11-22T10:00:00Z"})
+    }
+
+    fn package(id: &str, distributions: Vec<serde_json::Value>) -> serde_json::Value {
+        json!({"id": id, "name": id, "content_type": ContentType::Package,
+            "state": PackageState::Ready, "files": [], "size": 1,
+            "distributions": distributions, "created": "2026-11-22T10:00:00Z"})
+    }
+
+    #[test]
+    fn distribution_and_package_events_keep_the_per_service_view() {
+        let mut m = Model::new(10);
+        for (p, s) in [("P2", "c1"), ("P1", "c1"), ("P1", "c2")] {
+            assert!(m.apply(&ev(
+                "distribution",
+                dist(p, s, DistributionState::InProgress)
+            )));
+        }
+        let ids = |m: &Model, s: &str| {
+            m.service_distributions(s)
+                .iter()
+                .map(|d| d.package_id.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ids(&m, "c1"), ["P1", "P2"], "in package id order");
+        m.apply(&ev(
+            "distribution",
+            dist("P1", "c1", DistributionState::Success),
+        ));
+        assert_eq!(
+            m.service_distributions("c1")[0].state,
+            DistributionState::Success
+        );
+        // A package event may be older than the distribution events: it does not override them.
+        m.apply(&ev(
+            "package",
+            package("P1", vec![dist("P1", "c1", DistributionState::InProgress)]),
+        ));
+        m.apply(&ev("package", package("P0", Vec::new())));
+        assert_eq!(
+            m.packages.iter().map(|p| p.id.as_str()).collect::<Vec<_>>(),
+            ["P0", "P1"]
+        );
+        assert_eq!(
+            m.service_distributions("c1")[0].state,
+            DistributionState::Success
+        );
+        assert_eq!(m.package_distributions("P1").len(), 2);
+        m.apply(&ev(
+            "distribution_removed",
+            json!({"package_id": "P2", "service_id": "c1"}),
+        ));
+        assert_eq!(ids(&m, "c1"), ["P1"]);
+        m.apply(&ev("service_deleted", json!({"id": "c2"})));
+        assert_eq!(m.package_distributions("P1").len(), 1);
+        m.apply(&ev("package_deleted", json!({"id": "P1"})));
+        assert!(m.service_distributions("c1").is_empty());
+        assert_eq!(m.packages.len(), 1);
+        // Malformed data is ignored, never a panic.
+        assert!(m.apply(&ev("usage", json!({"service_id": 3}))));
+        assert!(m.apply(&ev("distribution_removed", json!(null))));
+    }
+}

@@ -79,7 +79,9 @@ fn redistribute_sends_this_service_for_the_selected_package() {
 fn remove_asks_first_and_cancel_is_the_default() {
     let mut app = content_tab("full-admin", Node::Cdps, "c1");
     assert!(key(&mut app, KeyCode::Delete).is_empty());
-    assert!(screen(&app, 100, 30).contains("Remove PS100001 (PS100001 name) from c1.contoso.com?"));
+    assert!(
+        screen(&app, 100, 30).contains("Remove PS100001 (PS100001 name) from cdp1.contoso.com?")
+    );
     // Any key but Enter cancels, and does nothing else (Esc does not close the form).
     assert!(key(&mut app, KeyCode::Esc).is_empty());
     assert!(app.form.is_some());

@@ -416,7 +416,7 @@ pub async fn locations(
     // is the cloud sources in random order (ConfigMgr randomises among them).
     shuffle(&mut locations);
     let note = if !allow {
-        Some("The client setting \"Allow access to cloud distribution points\" is No: no cloud source is offered (client-settings set --allow-cloud-dp true).".to_string())
+        Some("The client setting \"Allow access to cloud distribution points\" is No: no cloud source is offered (client-settings set --allow-cloud-dp yes).".to_string())
     } else if locations.is_empty() {
         Some(format!(
             "Package {} is not distributed to any cloud service yet.",

@@ -11,7 +11,6 @@
 //! `report FILE` turns the JSON lines `load --json` printed into a markdown table.
 
 use clap::{Args, Parser, Subcommand};
-use cloudsite::cert::pem::encode as pem_encode;
 use cloudsite::cloud::local::{
     CONTENT_CONTAINER, LocalCloud, LocalCloudConfig, LocalProvider, register_subscription,
 };

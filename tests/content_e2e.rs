@@ -12,8 +12,8 @@ use cloudsite::api::wire_content::{
     ContentLocationRequest, ContentLocations, ContentTargets, CreatePackage, DistributionState,
     NewPackageFile, PackageChanged, PackageView,
 };
-use cloudsite::client::fetch::{FetchRequest, fetch, fetch_from};
 use cloudsite::client::error::{AttemptError, FetchError};
+use cloudsite::client::fetch::{FetchRequest, fetch, fetch_from};
 use cloudsite::domain::content::{ClientLocation, ContentType};
 use cloudsite::domain::service::ServiceState;
 use cloudsite::site::monitor::MonitorOptions;
@@ -39,7 +39,12 @@ fn data(len: usize, seed: u64) -> Vec<u8> {
 async fn allow_cloud_dp(site: &Site, allow: bool) {
     let _: ClientSettings = site
         .admin
-        .put("/v1/client-settings", &ClientSettings { allow_cloud_dp: allow })
+        .put(
+            "/v1/client-settings",
+            &ClientSettings {
+                allow_cloud_dp: allow,
+            },
+        )
         .await
         .expect("client settings");
 }
@@ -51,7 +56,10 @@ async fn add_package(c: &Client, dir: &Path, name: &str, files: &[(&str, Vec<u8>
         content_type: ContentType::Application,
         files: files
             .iter()
-            .map(|(n, b)| NewPackageFile { name: n.to_string(), size: b.len() as u64 })
+            .map(|(n, b)| NewPackageFile {
+                name: n.to_string(),
+                size: b.len() as u64,
+            })
             .collect(),
     };
     let created: PackageChanged = c.post("/v1/content", &req).await.expect("create package");
@@ -65,7 +73,10 @@ async fn add_package(c: &Client, dir: &Path, name: &str, files: &[(&str, Vec<u8>
             .await
             .expect("send file");
     }
-    assert_eq!(last.state, cloudsite::api::wire_content::PackageState::Ready);
+    assert_eq!(
+        last.state,
+        cloudsite::api::wire_content::PackageState::Ready
+    );
     last
 }
 
@@ -74,7 +85,9 @@ async fn distribute(c: &Client, pkg: &str, services: &[&str]) -> PackageView {
     let _: PackageChanged = c
         .post(
             &format!("/v1/content/{pkg}/distribute"),
-            &ContentTargets { services: services.iter().map(|s| s.to_string()).collect() },
+            &ContentTargets {
+                services: services.iter().map(|s| s.to_string()).collect(),
+            },
         )
         .await
         .expect("distribute");
@@ -85,16 +98,26 @@ async fn wait_distributed(c: &Client, pkg: &str, n: usize) -> PackageView {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         let p: PackageView = c.get(&format!("/v1/content/{pkg}")).await.expect("package");
-        let done = p.distributions.iter().filter(|d| d.state == DistributionState::Success).count();
+        let done = p
+            .distributions
+            .iter()
+            .filter(|d| d.state == DistributionState::Success)
+            .count();
         assert!(
-            !p.distributions.iter().any(|d| d.state == DistributionState::Failed),
+            !p.distributions
+                .iter()
+                .any(|d| d.state == DistributionState::Failed),
             "a distribution failed: {:?}",
             p.distributions
         );
         if done >= n {
             return p;
         }
-        assert!(Instant::now() < deadline, "not distributed in time: {:?}", p.distributions);
+        assert!(
+            Instant::now() < deadline,
+            "not distributed in time: {:?}",
+            p.distributions
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -117,7 +140,11 @@ async fn locations(site: &Site, pkg: &str, location: ClientLocation) -> ContentL
     site.reader
         .post(
             "/v1/mp/content-locations",
-            &ContentLocationRequest { package: pkg.into(), location, client: None },
+            &ContentLocationRequest {
+                package: pkg.into(),
+                location,
+                client: None,
+            },
         )
         .await
         .expect("content locations")
@@ -130,7 +157,12 @@ async fn stop(site: &Site, svc: &ServiceView) {
         .await
         .expect("stop");
     wait_task(&site.admin, &acc.task.id).await;
-    wait_status(&site.admin, &format!("/v1/cdps/{}", svc.id), ServiceState::Stopped).await;
+    wait_status(
+        &site.admin,
+        &format!("/v1/cdps/{}", svc.id),
+        ServiceState::Stopped,
+    )
+    .await;
 }
 
 async fn start(site: &Site, svc: &ServiceView) -> ServiceView {
@@ -140,7 +172,12 @@ async fn start(site: &Site, svc: &ServiceView) -> ServiceView {
         .await
         .expect("start");
     wait_task(&site.admin, &acc.task.id).await;
-    wait_status(&site.admin, &format!("/v1/cdps/{}", svc.id), ServiceState::Ready).await
+    wait_status(
+        &site.admin,
+        &format!("/v1/cdps/{}", svc.id),
+        ServiceState::Ready,
+    )
+    .await
 }
 
 /// Every file under `dir`, recursively.
@@ -162,14 +199,25 @@ fn files_under(dir: &Path) -> Vec<PathBuf> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn distribute_then_fetch_gives_identical_bytes_and_the_cloud_holds_only_ciphertext() {
     let mut site = Site::start().await;
-    let cdp = site.create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com")).await;
+    let cdp = site
+        .create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com"))
+        .await;
     allow_cloud_dp(&site, true).await;
     let tmp = site.tmp.path().to_path_buf();
     let big = data(3 * 1024 * 1024 + 123, 1);
     let small = b"setup.cmd: msiexec /i app.msi /qn\n".to_vec();
-    let pkg = add_package(&site.admin, &tmp, "App", &[("app.msi", big.clone()), ("setup.cmd", small.clone())]).await;
+    let pkg = add_package(
+        &site.admin,
+        &tmp,
+        "App",
+        &[("app.msi", big.clone()), ("setup.cmd", small.clone())],
+    )
+    .await;
     assert_eq!(pkg.files.len(), 2);
-    assert_eq!(pkg.files[0].sha256.as_deref(), Some(hex::encode(Sha256::digest(&big)).as_str()));
+    assert_eq!(
+        pkg.files[0].sha256.as_deref(),
+        Some(hex::encode(Sha256::digest(&big)).as_str())
+    );
 
     // A stopped service still accepts new content (domain.md §3).
     stop(&site, &cdp).await;
@@ -182,15 +230,28 @@ async fn distribute_then_fetch_gives_identical_bytes_and_the_cloud_holds_only_ci
         .into_iter()
         .filter(|p| p.to_string_lossy().contains(&pkg.id))
         // The cloud's own bookkeeping (hidden hash files) is not content.
-        .filter(|p| !p.file_name().is_some_and(|n| n.to_string_lossy().starts_with('.')))
+        .filter(|p| {
+            !p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
+        })
         .collect();
     assert_eq!(stored.len(), 2, "two blobs stored: {stored:?}");
     for path in &stored {
         let bytes = std::fs::read(path).expect("blob");
-        assert!(bytes.starts_with(cloudsite::content::crypt::MAGIC), "{}", path.display());
+        assert!(
+            bytes.starts_with(cloudsite::content::crypt::MAGIC),
+            "{}",
+            path.display()
+        );
         assert_ne!(bytes, big);
-        assert!(!bytes.windows(small.len()).any(|w| w == small.as_slice()), "plaintext visible");
-        assert!(!bytes.windows(64).any(|w| w == &big[1000..1064]), "plaintext visible");
+        assert!(
+            !bytes.windows(small.len()).any(|w| w == small.as_slice()),
+            "plaintext visible"
+        );
+        assert!(
+            !bytes.windows(64).any(|w| w == &big[1000..1064]),
+            "plaintext visible"
+        );
     }
 
     let out = tmp.join("client");
@@ -198,8 +259,14 @@ async fn distribute_then_fetch_gives_identical_bytes_and_the_cloud_holds_only_ci
         .await
         .expect("fetch");
     assert_eq!(std::fs::read(out.join("app.msi")).expect("fetched"), big);
-    assert_eq!(std::fs::read(out.join("setup.cmd")).expect("fetched"), small);
-    assert_eq!(report.source.as_ref().map(|s| s.service_id.as_str()), Some(cdp.id.as_str()));
+    assert_eq!(
+        std::fs::read(out.join("setup.cmd")).expect("fetched"),
+        small
+    );
+    assert_eq!(
+        report.source.as_ref().map(|s| s.service_id.as_str()),
+        Some(cdp.id.as_str())
+    );
     assert!(report.attempts.iter().all(|a| a.error.is_none()));
     // A second run finds both files complete and downloads nothing.
     let again = fetch(&site.reader, &request(&site, &pkg.id, out.clone()), |_| {})
@@ -208,26 +275,53 @@ async fn distribute_then_fetch_gives_identical_bytes_and_the_cloud_holds_only_ci
     assert_eq!(again.downloaded_bytes, 0);
 
     // Remove: the blobs leave the cloud, then the library can drop the package.
-    let (code, body) = site.raw("DELETE", &format!("/v1/content/{}", pkg.id), Some(&site.admin_token), None).await;
+    let (code, body) = site
+        .raw(
+            "DELETE",
+            &format!("/v1/content/{}", pkg.id),
+            Some(&site.admin_token),
+            None,
+        )
+        .await;
     assert_eq!(code, 409, "still distributed: {body}");
     let _: PackageChanged = site
         .admin
-        .post(&format!("/v1/content/{}/remove", pkg.id), &ContentTargets { services: vec![cdp.id.clone()] })
+        .post(
+            &format!("/v1/content/{}/remove", pkg.id),
+            &ContentTargets {
+                services: vec![cdp.id.clone()],
+            },
+        )
         .await
         .expect("remove");
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let p: PackageView = site.admin.get(&format!("/v1/content/{}", pkg.id)).await.expect("pkg");
+        let p: PackageView = site
+            .admin
+            .get(&format!("/v1/content/{}", pkg.id))
+            .await
+            .expect("pkg");
         if p.distributions.is_empty() {
             break;
         }
-        assert!(Instant::now() < deadline, "not removed: {:?}", p.distributions);
+        assert!(
+            Instant::now() < deadline,
+            "not removed: {:?}",
+            p.distributions
+        );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
     for path in &stored {
         assert!(!path.exists(), "{} still in the cloud", path.display());
     }
-    let (code, _) = site.raw("DELETE", &format!("/v1/content/{}", pkg.id), Some(&site.admin_token), None).await;
+    let (code, _) = site
+        .raw(
+            "DELETE",
+            &format!("/v1/content/{}", pkg.id),
+            Some(&site.admin_token),
+            None,
+        )
+        .await;
     assert_eq!(code, 204);
     site.shutdown().await;
 }
@@ -235,8 +329,12 @@ async fn distribute_then_fetch_gives_identical_bytes_and_the_cloud_holds_only_ci
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stopped_service_fails_and_the_client_takes_the_next_location() {
     let mut site = Site::start().await;
-    let one = site.create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com")).await;
-    let two = site.create_cdp_ready(&site.lab.cdp("cdp2.lab.contoso.com")).await;
+    let one = site
+        .create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com"))
+        .await;
+    let two = site
+        .create_cdp_ready(&site.lab.cdp("cdp2.lab.contoso.com"))
+        .await;
     allow_cloud_dp(&site, true).await;
     let tmp = site.tmp.path().to_path_buf();
     let bytes = data(200_000, 2);
@@ -252,31 +350,49 @@ async fn a_stopped_service_fails_and_the_client_takes_the_next_location() {
     ordered.locations.sort_by_key(|l| l.service_id != one.id);
     stop(&site, &one).await;
     let out = tmp.join("next");
-    let report = fetch_from(&ordered, &out, &[root(&site)], |_| {}).await.expect("fetch");
+    let report = fetch_from(&ordered, &out, &[root(&site)], |_| {})
+        .await
+        .expect("fetch");
     assert_eq!(std::fs::read(out.join("f.bin")).expect("file"), bytes);
     assert_eq!(report.attempts.len(), 2, "{:?}", report.attempts);
     assert_eq!(report.attempts[0].service_id, one.id);
     assert!(
-        matches!(report.attempts[0].error, Some(AttemptError::Unreachable { .. })),
+        matches!(
+            report.attempts[0].error,
+            Some(AttemptError::Unreachable { .. })
+        ),
         "{:?}",
         report.attempts[0].error
     );
-    assert_eq!(report.source.as_ref().map(|s| s.service_id.as_str()), Some(two.id.as_str()));
+    assert_eq!(
+        report.source.as_ref().map(|s| s.service_id.as_str()),
+        Some(two.id.as_str())
+    );
 
     // After the stop the MP still offers the stopped CDP (ConfigMgr does); it has no address.
     let now = locations(&site, &pkg.id, ClientLocation::Internet).await;
     assert_eq!(now.locations.len(), 2);
-    let stopped = now.locations.iter().find(|l| l.service_id == one.id).expect("offered");
+    let stopped = now
+        .locations
+        .iter()
+        .find(|l| l.service_id == one.id)
+        .expect("offered");
     assert!(stopped.addresses.is_empty());
     let out = tmp.join("fresh");
-    fetch(&site.reader, &request(&site, &pkg.id, out.clone()), |_| {}).await.expect("fetch");
+    fetch(&site.reader, &request(&site, &pkg.id, out.clone()), |_| {})
+        .await
+        .expect("fetch");
     assert_eq!(std::fs::read(out.join("f.bin")).expect("file"), bytes);
 
     // With both stopped every location fails, each with its reason.
     stop(&site, &two).await;
-    let err = fetch(&site.reader, &request(&site, &pkg.id, tmp.join("none")), |_| {})
-        .await
-        .expect_err("nothing serves");
+    let err = fetch(
+        &site.reader,
+        &request(&site, &pkg.id, tmp.join("none")),
+        |_| {},
+    )
+    .await
+    .expect_err("nothing serves");
     match &err {
         FetchError::AllFailed { report } => assert_eq!(report.attempts.len(), 2),
         other => panic!("unexpected {other:?}"),
@@ -288,11 +404,16 @@ async fn a_stopped_service_fails_and_the_client_takes_the_next_location() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn expired_forged_and_untrusted_are_refused_and_client_settings_gate_cloud_sources() {
     let mut site = Site::start_with(SiteConfig {
-        monitor: MonitorOptions { token_lifetime: Duration::from_secs(2), ..MonitorOptions::default() },
+        monitor: MonitorOptions {
+            token_lifetime: Duration::from_secs(2),
+            ..MonitorOptions::default()
+        },
         ..SiteConfig::default()
     })
     .await;
-    let cdp = site.create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com")).await;
+    let cdp = site
+        .create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com"))
+        .await;
     let tmp = site.tmp.path().to_path_buf();
     let bytes = data(50_000, 3);
     let pkg = add_package(&site.admin, &tmp, "Gate", &[("g.bin", bytes.clone())]).await;
@@ -301,10 +422,19 @@ async fn expired_forged_and_untrusted_are_refused_and_client_settings_gate_cloud
     // Client setting No (the default): no cloud source, and the note says why.
     let none = locations(&site, &pkg.id, ClientLocation::Internet).await;
     assert!(none.locations.is_empty());
-    assert!(none.note.as_deref().unwrap_or_default().contains("Allow access to cloud distribution points"));
-    let err = fetch(&site.reader, &request(&site, &pkg.id, tmp.join("no")), |_| {})
-        .await
-        .expect_err("no source");
+    assert!(
+        none.note
+            .as_deref()
+            .unwrap_or_default()
+            .contains("Allow access to cloud distribution points")
+    );
+    let err = fetch(
+        &site.reader,
+        &request(&site, &pkg.id, tmp.join("no")),
+        |_| {},
+    )
+    .await
+    .expect_err("no source");
     assert!(matches!(err, FetchError::NoSource { .. }), "{err:?}");
     allow_cloud_dp(&site, true).await;
 
@@ -316,10 +446,13 @@ async fn expired_forged_and_untrusted_are_refused_and_client_settings_gate_cloud
     let parts: Vec<&str> = t.split('.').collect();
     use base64::Engine;
     let b64 = base64::engine::general_purpose::URL_SAFE_NO_PAD;
-    let mut claims: serde_json::Value = serde_json::from_slice(&b64.decode(parts[1]).expect("b64")).expect("claims");
+    let mut claims: serde_json::Value =
+        serde_json::from_slice(&b64.decode(parts[1]).expect("b64")).expect("claims");
     claims["exp"] = json!(4_102_444_800i64);
     forged.locations[0].token = format!("v1.{}.{}", b64.encode(claims.to_string()), parts[2]);
-    let err = fetch_from(&forged, &tmp.join("forged"), &[root(&site)], |_| {}).await.expect_err("forged");
+    let err = fetch_from(&forged, &tmp.join("forged"), &[root(&site)], |_| {})
+        .await
+        .expect_err("forged");
     let text = err.to_string();
     assert!(text.contains("signature"), "{text}");
 
@@ -328,12 +461,20 @@ async fn expired_forged_and_untrusted_are_refused_and_client_settings_gate_cloud
         .expect("params")
         .self_signed(&rcgen::KeyPair::generate().expect("key"))
         .expect("self-signed");
-    let err = fetch_from(&answer, &tmp.join("untrusted"), &[other_root.der().to_vec()], |_| {})
-        .await
-        .expect_err("untrusted");
+    let err = fetch_from(
+        &answer,
+        &tmp.join("untrusted"),
+        &[other_root.der().to_vec()],
+        |_| {},
+    )
+    .await
+    .expect_err("untrusted");
     match &err {
         FetchError::AllFailed { report } => assert!(
-            matches!(report.attempts[0].error, Some(AttemptError::Untrusted { .. })),
+            matches!(
+                report.attempts[0].error,
+                Some(AttemptError::Untrusted { .. })
+            ),
             "{:?}",
             report.attempts[0].error
         ),
@@ -343,11 +484,15 @@ async fn expired_forged_and_untrusted_are_refused_and_client_settings_gate_cloud
 
     // Expired: the 2-second token of the first answer is used after it ran out.
     tokio::time::sleep(Duration::from_millis(2100)).await;
-    let err = fetch_from(&answer, &tmp.join("late"), &[root(&site)], |_| {}).await.expect_err("expired");
+    let err = fetch_from(&answer, &tmp.join("late"), &[root(&site)], |_| {})
+        .await
+        .expect_err("expired");
     assert!(err.to_string().contains("expired"), "{err}");
     // A fresh answer works.
     let out = tmp.join("ok");
-    fetch(&site.reader, &request(&site, &pkg.id, out.clone()), |_| {}).await.expect("fresh token");
+    fetch(&site.reader, &request(&site, &pkg.id, out.clone()), |_| {})
+        .await
+        .expect("fresh token");
     assert_eq!(std::fs::read(out.join("g.bin")).expect("file"), bytes);
     site.shutdown().await;
 }
@@ -365,7 +510,12 @@ async fn content_types_a_cloud_dp_does_not_take_are_refused_or_warned() {
         .await;
     assert_eq!(refused.0, 400, "{}", refused.1);
     assert_eq!(refused.1["error"]["field"], "Content type");
-    assert!(refused.1["error"]["rule"].as_str().unwrap_or_default().contains("PXE"));
+    assert!(
+        refused.1["error"]["rule"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("PXE")
+    );
     let list: Vec<PackageView> = site.admin.get("/v1/content").await.expect("list");
     assert!(list.is_empty(), "nothing added");
 
@@ -376,7 +526,10 @@ async fn content_types_a_cloud_dp_does_not_take_are_refused_or_warned() {
             &CreatePackage {
                 name: "Updates".into(),
                 content_type: ContentType::SoftwareUpdate,
-                files: vec![NewPackageFile { name: "kb.cab".into(), size: 4 }],
+                files: vec![NewPackageFile {
+                    name: "kb.cab".into(),
+                    size: 4,
+                }],
             },
         )
         .await
@@ -393,17 +546,26 @@ async fn content_types_a_cloud_dp_does_not_take_are_refused_or_warned() {
     std::fs::write(&path, b"12345").expect("write");
     let err = site
         .admin
-        .put_file::<PackageView>(&format!("/v1/content/{}/files/kb.cab", warned.package.id), &path)
+        .put_file::<PackageView>(
+            &format!("/v1/content/{}/files/kb.cab", warned.package.id),
+            &path,
+        )
         .await
         .expect_err("wrong size");
     assert!(err.to_string().contains("announced as 4 bytes"), "{err}");
-    let p: PackageView = site.admin.get(&format!("/v1/content/{}", warned.package.id)).await.expect("pkg");
+    let p: PackageView = site
+        .admin
+        .get(&format!("/v1/content/{}", warned.package.id))
+        .await
+        .expect("pkg");
     assert_eq!(p.files[0].sha256, None);
     let err = site
         .admin
         .post::<_, PackageChanged>(
             &format!("/v1/content/{}/distribute", warned.package.id),
-            &ContentTargets { services: vec!["cdp1.lab.contoso.com".into()] },
+            &ContentTargets {
+                services: vec!["cdp1.lab.contoso.com".into()],
+            },
         )
         .await
         .expect_err("not ready");
@@ -414,7 +576,9 @@ async fn content_types_a_cloud_dp_does_not_take_are_refused_or_warned() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn fifty_concurrent_downloads_through_a_stop_and_start_complete_intact_or_fail_cleanly() {
     let mut site = Site::start().await;
-    let cdp = site.create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com")).await;
+    let cdp = site
+        .create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com"))
+        .await;
     allow_cloud_dp(&site, true).await;
     let tmp = site.tmp.path().to_path_buf();
     let bytes = data(1024 * 1024, 4);
@@ -449,7 +613,11 @@ async fn fifty_concurrent_downloads_through_a_stop_and_start_complete_intact_or_
             }
             Err(e) => {
                 failed += 1;
-                assert!(!file.exists(), "a failed download left {}: {e}", file.display());
+                assert!(
+                    !file.exists(),
+                    "a failed download left {}: {e}",
+                    file.display()
+                );
                 assert!(matches!(e, FetchError::AllFailed { .. }), "{e:?}");
             }
         }
@@ -462,7 +630,8 @@ async fn fifty_concurrent_downloads_through_a_stop_and_start_complete_intact_or_
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_content_and_client_commands_work_from_the_command_line() {
     let mut site = Site::start().await;
-    site.create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com")).await;
+    site.create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com"))
+        .await;
     let tmp = site.tmp.path().to_path_buf();
     let token_file = tmp.join("token");
     std::fs::write(&token_file, &site.admin_token).expect("token file");
@@ -492,30 +661,75 @@ async fn the_content_and_client_commands_work_from_the_command_line() {
     let src = tmp.join("tool.exe");
     let bytes = data(300_000, 5);
     std::fs::write(&src, &bytes).expect("source");
-    let (code, out, err) = run(s(&["content", "add", src.to_str().expect("path"), "--name", "Tool", "--type", "application"])).await;
+    let (code, out, err) = run(s(&[
+        "content",
+        "add",
+        src.to_str().expect("path"),
+        "--name",
+        "Tool",
+        "--type",
+        "application",
+    ]))
+    .await;
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.contains("PS100001"), "{out}");
-    let (code, _, err) = run(s(&["content", "add", src.to_str().expect("path"), "--name", "Boot", "--type", "boot-image"])).await;
+    let (code, _, err) = run(s(&[
+        "content",
+        "add",
+        src.to_str().expect("path"),
+        "--name",
+        "Boot",
+        "--type",
+        "boot-image",
+    ]))
+    .await;
     assert_eq!(code, Some(1));
     assert!(err.contains("Content type") && err.contains("PXE"), "{err}");
-    let (code, out, err) = run(s(&["content", "distribute", "Tool", "--to", "cdp1.lab.contoso.com", "--wait"])).await;
+    let (code, out, err) = run(s(&[
+        "content",
+        "distribute",
+        "Tool",
+        "--to",
+        "cdp1.lab.contoso.com",
+        "--wait",
+    ]))
+    .await;
     assert_eq!(code, Some(0), "{out}{err}");
     assert!(out.contains("Success"), "{out}");
 
     // The default client setting offers no cloud source; `yes` turns it on, `no` off again.
     let out_dir = tmp.join("fetched");
-    let fetch_args = s(&["client", "fetch", "Tool", "--out", out_dir.to_str().expect("path"), "--trust", site.lab.root_ca.to_str().expect("path"), "--internet"]);
+    let fetch_args = s(&[
+        "client",
+        "fetch",
+        "Tool",
+        "--out",
+        out_dir.to_str().expect("path"),
+        "--trust",
+        site.lab.root_ca.to_str().expect("path"),
+        "--internet",
+    ]);
     let (code, _, err) = run(fetch_args.clone()).await;
     assert_eq!(code, Some(1));
-    assert!(err.contains("Allow access to cloud distribution points"), "{err}");
+    assert!(
+        err.contains("Allow access to cloud distribution points"),
+        "{err}"
+    );
     let (code, _, err) = run(s(&["client-settings", "set", "--allow-cloud-dp", "yes"])).await;
     assert_eq!(code, Some(0), "{err}");
     let (code, out, err) = run(fetch_args.clone()).await;
     assert_eq!(code, Some(0), "{out}{err}");
-    assert_eq!(std::fs::read(out_dir.join("tool.exe")).expect("fetched"), bytes);
+    assert_eq!(
+        std::fs::read(out_dir.join("tool.exe")).expect("fetched"),
+        bytes
+    );
     let (code, _, err) = run(s(&["client-settings", "set", "--allow-cloud-dp", "no"])).await;
     assert_eq!(code, Some(0), "{err}");
-    let settings: ClientSettings = site.admin.get("/v1/client-settings").await.expect("settings");
+    let settings: ClientSettings = site
+        .admin
+        .get("/v1/client-settings")
+        .await
+        .expect("settings");
     assert!(!settings.allow_cloud_dp);
 
     let (code, out, _) = run(s(&["content", "status", "--json"])).await;

@@ -173,7 +173,10 @@ async fn wait_distributions(client: &Client, id: &str, json: bool) -> Result<Exi
         let mut events = client.events(None).await.map_err(|e| e.to_string())?;
         let p: PackageView = client.get(&path).await.map_err(|e| e.to_string())?;
         let busy = p.distributions.iter().any(|d| {
-            matches!(d.state, DistributionState::InProgress | DistributionState::Removing)
+            matches!(
+                d.state,
+                DistributionState::InProgress | DistributionState::Removing
+            )
         });
         if !busy {
             if json {
@@ -185,7 +188,13 @@ async fn wait_distributions(client: &Client, id: &str, json: bool) -> Result<Exi
                 .distributions
                 .iter()
                 .filter(|d| d.state == DistributionState::Failed)
-                .map(|d| format!("{}: {}", d.service_fqdn, d.reason.as_deref().unwrap_or("failed")))
+                .map(|d| {
+                    format!(
+                        "{}: {}",
+                        d.service_fqdn,
+                        d.reason.as_deref().unwrap_or("failed")
+                    )
+                })
                 .collect();
             return Ok(if failed.is_empty() {
                 ExitCode::SUCCESS
@@ -220,7 +229,10 @@ async fn change(
     json: bool,
 ) -> Result<ExitCode, String> {
     let changed: PackageChanged = client
-        .post(&format!("/v1/content/{package}/{verb}"), &ContentTargets { services })
+        .post(
+            &format!("/v1/content/{package}/{verb}"),
+            &ContentTargets { services },
+        )
         .await
         .map_err(|e| e.to_string())?;
     if wait {
@@ -246,7 +258,8 @@ pub async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
             } => {
                 let mut announced = Vec::new();
                 for f in &files {
-                    let meta = std::fs::metadata(f).map_err(|err| format!("{}: {err}", f.display()))?;
+                    let meta =
+                        std::fs::metadata(f).map_err(|err| format!("{}: {err}", f.display()))?;
                     if !meta.is_file() {
                         return Err(format!("{} is not a file", f.display()));
                     }
@@ -254,9 +267,16 @@ pub async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
                         .ok_or_else(|| format!("{} has no file name", f.display()))?;
-                    announced.push(NewPackageFile { name: file_name, size: meta.len() });
+                    announced.push(NewPackageFile {
+                        name: file_name,
+                        size: meta.len(),
+                    });
                 }
-                let req = CreatePackage { name, content_type, files: announced.clone() };
+                let req = CreatePackage {
+                    name,
+                    content_type,
+                    files: announced.clone(),
+                };
                 let created: PackageChanged = client.post("/v1/content", &req).await.map_err(e)?;
                 let id = created.package.id.clone();
                 for w in &created.warnings {
@@ -286,7 +306,11 @@ pub async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                     let rows: Vec<Vec<String>> = list
                         .iter()
                         .map(|p| {
-                            let ok = p.distributions.iter().filter(|d| d.state == DistributionState::Success).count();
+                            let ok = p
+                                .distributions
+                                .iter()
+                                .filter(|d| d.state == DistributionState::Success)
+                                .count();
                             vec![
                                 p.id.clone(),
                                 p.name.clone(),
@@ -297,28 +321,52 @@ pub async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                             ]
                         })
                         .collect();
-                    table(&["Package", "Name", "Type", "State", "Bytes", "Distributed"], &rows);
+                    table(
+                        &["Package", "Name", "Type", "State", "Bytes", "Distributed"],
+                        &rows,
+                    );
                 }
             }
             ContentCommand::Show { package, json } => {
-                let p: PackageView = client.get(&format!("/v1/content/{package}")).await.map_err(e)?;
+                let p: PackageView = client
+                    .get(&format!("/v1/content/{package}"))
+                    .await
+                    .map_err(e)?;
                 if json {
                     output::json(&p);
                 } else {
                     print_package(&p);
                 }
             }
-            ContentCommand::Distribute { package, services, wait, json } => {
+            ContentCommand::Distribute {
+                package,
+                services,
+                wait,
+                json,
+            } => {
                 return change(&client, "distribute", &package, services, wait, json).await;
             }
-            ContentCommand::Redistribute { package, services, wait, json } => {
+            ContentCommand::Redistribute {
+                package,
+                services,
+                wait,
+                json,
+            } => {
                 return change(&client, "redistribute", &package, services, wait, json).await;
             }
-            ContentCommand::Remove { package, services, wait, json } => {
+            ContentCommand::Remove {
+                package,
+                services,
+                wait,
+                json,
+            } => {
                 return change(&client, "remove", &package, services, wait, json).await;
             }
             ContentCommand::Delete { package } => {
-                let () = client.delete(&format!("/v1/content/{package}")).await.map_err(e)?;
+                let () = client
+                    .delete(&format!("/v1/content/{package}"))
+                    .await
+                    .map_err(e)?;
                 println!("Package {package} deleted from the content library.");
             }
             ContentCommand::Status { service, json } => {

@@ -3,9 +3,10 @@
 //! fetch runs these on the blocking pool.
 
 use crate::content::crypt::{CryptError, Decryptor, PackageKey};
+use crate::content::hashing::HashingWriter;
 use sha2::{Digest, Sha256};
 use std::fs::File;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Read};
 use std::path::{Path, PathBuf};
 
 /// The files of one package file in the output folder.
@@ -82,26 +83,6 @@ pub fn already_present(
     Ok(actual.eq_ignore_ascii_case(expected).then_some(actual))
 }
 
-/// A writer that hashes and counts what passes through.
-struct Hashing<W: Write> {
-    inner: W,
-    hasher: Sha256,
-    len: u64,
-}
-
-impl<W: Write> Write for Hashing<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hasher.update(&buf[..n]);
-        self.len += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
-}
-
 /// Why a part did not become a verified file.
 #[derive(Debug)]
 pub enum VerifyError {
@@ -154,11 +135,10 @@ pub fn decrypt_verify(
 
 fn decrypt_to_tmp(key: &PackageKey, paths: &FilePaths) -> Result<(String, u64), CryptError> {
     let mut input = BufReader::with_capacity(256 * 1024, File::open(&paths.part)?);
-    let out = Hashing {
-        inner: BufWriter::with_capacity(256 * 1024, File::create(&paths.tmp)?),
-        hasher: Sha256::new(),
-        len: 0,
-    };
+    let out = HashingWriter::new(BufWriter::with_capacity(
+        256 * 1024,
+        File::create(&paths.tmp)?,
+    ));
     let mut dec = Decryptor::new(key, out);
     let mut buf = vec![0u8; 256 * 1024];
     loop {
@@ -169,10 +149,11 @@ fn decrypt_to_tmp(key: &PackageKey, paths: &FilePaths) -> Result<(String, u64), 
         dec.push(&buf[..n])?;
     }
     let (out, _) = dec.finish()?;
-    let file = out.inner.into_inner().map_err(|e| e.into_error())?;
+    let (inner, hash, len) = out.finish();
+    let file = inner.into_inner().map_err(|e| e.into_error())?;
     // The rename makes the file visible as complete: its bytes must be on disk first.
     file.sync_all()?;
-    Ok((hex::encode(out.hasher.finalize()), out.len))
+    Ok((hash, len))
 }
 
 #[cfg(test)]

@@ -68,7 +68,9 @@ pub enum CryptError {
     #[error("not an encrypted package (bad header)")]
     BadHeader,
     /// Authentication failed: wrong key, altered or truncated file.
-    #[error("the package does not decrypt at byte {offset}: wrong key, or the file was altered or truncated")]
+    #[error(
+        "the package does not decrypt at byte {offset}: wrong key, or the file was altered or truncated"
+    )]
     Corrupt {
         /// Plaintext offset of the chunk that failed.
         offset: u64,
@@ -251,7 +253,11 @@ impl<W: Write> Decryptor<W> {
 }
 
 /// Encrypts all of `input` into `out`; returns the bytes written.
-pub fn encrypt_stream(key: &PackageKey, input: &mut impl Read, out: impl Write) -> Result<u64, CryptError> {
+pub fn encrypt_stream(
+    key: &PackageKey,
+    input: &mut impl Read,
+    out: impl Write,
+) -> Result<u64, CryptError> {
     let mut enc = Encryptor::new(key, out)?;
     let mut buf = vec![0u8; CHUNK];
     loop {
@@ -265,7 +271,11 @@ pub fn encrypt_stream(key: &PackageKey, input: &mut impl Read, out: impl Write) 
 }
 
 /// Decrypts all of `input` into `out`; returns the plaintext length.
-pub fn decrypt_stream(key: &PackageKey, input: &mut impl Read, out: impl Write) -> Result<u64, CryptError> {
+pub fn decrypt_stream(
+    key: &PackageKey,
+    input: &mut impl Read,
+    out: impl Write,
+) -> Result<u64, CryptError> {
     let mut dec = Decryptor::new(key, out);
     let mut buf = vec![0u8; CHUNK];
     loop {
@@ -290,7 +300,10 @@ mod tests {
         assert_eq!(n as usize, sealed.len());
         assert_eq!(encrypted_len(len as u64), n, "len {len}");
         if len > 16 {
-            assert!(!sealed.windows(16).any(|w| w == &plain[..16]), "plaintext visible");
+            assert!(
+                !sealed.windows(16).any(|w| w == &plain[..16]),
+                "plaintext visible"
+            );
         }
         // Pushed in odd pieces, as a network delivers it.
         let mut dec = Decryptor::new(&key, Vec::new());

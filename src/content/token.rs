@@ -34,7 +34,9 @@ pub enum TokenError {
     #[error("the access token is malformed")]
     Malformed,
     /// Not signed by this service's key: forged or altered.
-    #[error("the access token's signature is not valid for this service (forged, altered, or issued for another service)")]
+    #[error(
+        "the access token's signature is not valid for this service (forged, altered, or issued for another service)"
+    )]
     BadSignature,
     /// Past its expiry.
     #[error("the access token expired at {0} (UTC); ask the management point for a new one")]
@@ -114,10 +116,19 @@ mod tests {
             verify(key, &t, "PS100002", 1500),
             Err(TokenError::WrongPackage("PS100001".into()))
         );
-        assert!(matches!(verify(key, &t, "PS100001", 2000), Err(TokenError::Expired(_))));
-        assert_eq!(verify(b"another key", &t, "PS100001", 1500), Err(TokenError::BadSignature));
+        assert!(matches!(
+            verify(key, &t, "PS100001", 2000),
+            Err(TokenError::Expired(_))
+        ));
+        assert_eq!(
+            verify(b"another key", &t, "PS100001", 1500),
+            Err(TokenError::BadSignature)
+        );
         assert_eq!(verify(key, "", "PS100001", 1500), Err(TokenError::Missing));
-        assert_eq!(verify(key, "v1.x", "PS100001", 1500), Err(TokenError::Malformed));
+        assert_eq!(
+            verify(key, "v1.x", "PS100001", 1500),
+            Err(TokenError::Malformed)
+        );
     }
 
     #[test]
@@ -127,6 +138,9 @@ mod tests {
         let parts: Vec<&str> = t.split('.').collect();
         let forged_body = B64.encode(serde_json::to_vec(&claims(999_999)).expect("json"));
         let forged = format!("v1.{forged_body}.{}", parts[2]);
-        assert_eq!(verify(key, &forged, "PS100001", 1500), Err(TokenError::BadSignature));
+        assert_eq!(
+            verify(key, &forged, "PS100001", 1500),
+            Err(TokenError::BadSignature)
+        );
     }
 }

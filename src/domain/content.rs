@@ -77,7 +77,10 @@ impl ContentType {
                 let all: Vec<&str> = CONTENT_TYPES.iter().map(|t| t.as_str()).collect();
                 FieldError::new(
                     "Content type",
-                    format!("'{text}' is not a content type; use one of {}", all.join(", ")),
+                    format!(
+                        "'{text}' is not a content type; use one of {}",
+                        all.join(", ")
+                    ),
                 )
             })
     }
@@ -128,7 +131,10 @@ pub fn package_name(name: &str) -> Result<(), FieldError> {
         ));
     }
     if name.chars().any(char::is_control) {
-        return Err(FieldError::new("Package name", "must not contain control characters"));
+        return Err(FieldError::new(
+            "Package name",
+            "must not contain control characters",
+        ));
     }
     Ok(())
 }
@@ -141,7 +147,9 @@ pub fn package_file_name(name: &str) -> Result<(), FieldError> {
         || name == ".."
         || name.len() > 255
         || name.starts_with('.')
-        || name.chars().any(|c| c == '/' || c == '\\' || c.is_control());
+        || name
+            .chars()
+            .any(|c| c == '/' || c == '\\' || c.is_control());
     if bad {
         return Err(FieldError::new(
             "File",
@@ -180,19 +188,30 @@ mod tests {
         for t in CONTENT_TYPES {
             assert_eq!(ContentType::parse(t.as_str()), Ok(t));
         }
-        assert_eq!(ContentType::parse(" Application "), Ok(ContentType::Application));
+        assert_eq!(
+            ContentType::parse(" Application "),
+            Ok(ContentType::Application)
+        );
         let e = ContentType::parse("driver").expect_err("unknown");
         assert_eq!(e.field, "Content type");
         assert!(e.rule.contains("third-party-update"));
-        assert_eq!(ContentType::Package.cloud_support(), CloudSupport::Supported);
-        assert!(matches!(ContentType::SoftwareUpdate.cloud_support(), CloudSupport::Warn(w) if w.contains("Microsoft Update")));
+        assert_eq!(
+            ContentType::Package.cloud_support(),
+            CloudSupport::Supported
+        );
+        assert!(
+            matches!(ContentType::SoftwareUpdate.cloud_support(), CloudSupport::Warn(w) if w.contains("Microsoft Update"))
+        );
         for t in [
             ContentType::AppVStreaming,
             ContentType::BootImage,
             ContentType::Prestaged,
             ContentType::M365AppsUpdate,
         ] {
-            assert!(matches!(t.cloud_support(), CloudSupport::Refused(_)), "{t:?}");
+            assert!(
+                matches!(t.cloud_support(), CloudSupport::Refused(_)),
+                "{t:?}"
+            );
         }
     }
 

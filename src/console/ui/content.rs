@@ -110,7 +110,7 @@ pub fn packages(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     f.render_stateful_widget(table, area, &mut state);
     if empty {
         let msg = if app.model.loaded {
-            "The library is empty. Add packages with `cloudsite content add`."
+            "No packages. Add some: cloudsite content add"
         } else {
             "Loading…"
         };

@@ -256,7 +256,7 @@ fn storage(f: &mut Frame<'_>, area: Rect, all: &[&ServiceView], theme: &Theme) {
             })
         })
         .collect();
-    let mut lines = rows_lines(&all[..shown], rows, inner.width, theme);
+    let mut lines = rows_lines(&all[..shown], name_width(all), rows, inner.width, theme);
     if shown < all.len() {
         lines.push(more_line(all.len() - shown, theme));
     }
@@ -276,15 +276,16 @@ struct Row<'a> {
     role: Role,
 }
 
-/// Name, bars and figure per service, every figure at the same level of detail (the most
-/// the narrowest row allows), "not collected yet" for services without usage.
+/// Name (`nw` wide, the same in both panes), bars and figure per service, every figure at the
+/// same level of detail (the most the narrowest row allows), "not collected yet" for services
+/// without usage.
 fn rows_lines<'a>(
     services: &[&ServiceView],
+    nw: usize,
     rows: Vec<Option<Row<'a>>>,
     width: u16,
     theme: &Theme,
 ) -> Vec<Line<'a>> {
-    let nw = name_width(services);
     let room = usize::from(width).saturating_sub(nw + 1 + BAR + 1);
     let texts: Vec<Vec<String>> = rows.iter().flatten().map(|r| r.texts.clone()).collect();
     let detail = detail_level(&texts, room);
@@ -387,7 +388,13 @@ fn transfer(f: &mut Frame<'_>, area: Rect, all: &[&ServiceView], theme: &Theme) 
         })
         .collect();
     let mut lines = vec![Line::from(Span::styled(legend, of(theme, Role::Muted)))];
-    lines.extend(rows_lines(&all[..shown], rows, inner.width, theme));
+    lines.extend(rows_lines(
+        &all[..shown],
+        name_width(all),
+        rows,
+        inner.width,
+        theme,
+    ));
     if shown < all.len() {
         lines.push(more_line(all.len() - shown, theme));
     }

@@ -2,8 +2,9 @@
 //! `<library>/<package id>/<file>.enc`. Uploads to cloud storage stream from there.
 
 use crate::content::crypt::{Encryptor, PackageKey};
+use crate::content::hashing::HashingWriter;
 use sha2::{Digest, Sha256};
-use std::io::{BufWriter, Write};
+use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
 /// What a received file turned into.
@@ -44,26 +45,6 @@ pub enum LibraryError {
 #[derive(Debug, Clone)]
 pub struct Library {
     dir: PathBuf,
-}
-
-/// Writes through to `inner` while hashing and counting what passes.
-struct HashingWriter<W: Write> {
-    inner: W,
-    hash: Sha256,
-    len: u64,
-}
-
-impl<W: Write> Write for HashingWriter<W> {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let n = self.inner.write(buf)?;
-        self.hash.update(&buf[..n]);
-        self.len += n as u64;
-        Ok(n)
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.inner.flush()
-    }
 }
 
 impl Library {
@@ -152,11 +133,7 @@ fn write_encrypted(
         std::fs::create_dir_all(parent).map_err(io)?;
     }
     let file = std::fs::File::create(partial).map_err(io)?;
-    let out = HashingWriter {
-        inner: BufWriter::with_capacity(1 << 20, file),
-        hash: Sha256::new(),
-        len: 0,
-    };
+    let out = HashingWriter::new(BufWriter::with_capacity(1 << 20, file));
     let mut enc = Encryptor::new(key, out).map_err(|e| LibraryError::Io(e.to_string()))?;
     let mut plain_hash = Sha256::new();
     let mut received = 0u64;
@@ -187,7 +164,7 @@ fn write_encrypted(
         });
     }
     let (out, _) = enc.finish().map_err(|e| LibraryError::Io(e.to_string()))?;
-    let HashingWriter { inner, hash, len } = out;
+    let (inner, hash, len) = out.finish();
     let file = inner
         .into_inner()
         .map_err(|e| LibraryError::Io(e.to_string()))?;
@@ -195,7 +172,7 @@ fn write_encrypted(
     Ok(Received {
         sha256: hex::encode(plain_hash.finalize()),
         encrypted_size: len,
-        encrypted_sha256: hex::encode(hash.finalize()),
+        encrypted_sha256: hash,
     })
 }
 

@@ -200,6 +200,9 @@ pub struct SetService {
     /// CMG: serve content.
     #[serde(default)]
     pub serve_content: Option<bool>,
+    /// Certificate file: a renewed service certificate for the same FQDN (starts an upgrade).
+    #[serde(default)]
+    pub service_certificate: Option<CertUpload>,
     /// Read-only after creation: present only so the server can refuse it by name.
     #[serde(default)]
     pub subscription_id: Option<serde_json::Value>,

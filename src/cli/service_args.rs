@@ -109,6 +109,17 @@ pub struct CmgOptionArgs {
     pub serve_content: Option<bool>,
 }
 
+/// Certificate file of `set` (Set-CMCloudManagementGateway `-ServiceCertPath`): a renewal.
+#[derive(Debug, Args, Default)]
+pub struct RenewArgs {
+    /// New service certificate .pfx for the same Service FQDN; an upgrade redeploys it.
+    #[arg(long, value_name = "FILE", alias = "service-cert-path")]
+    pub service_cert: Option<PathBuf>,
+    /// Environment variable holding the new certificate's password.
+    #[arg(long, value_name = "VAR", requires = "service_cert")]
+    pub service_cert_password_env: Option<String>,
+}
+
 /// Options of commands that start a task.
 #[derive(Debug, Args)]
 pub struct TaskArgs {
@@ -148,7 +159,7 @@ pub enum CdpCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change description and alert thresholds (Set-CMCloudDistributionPoint).
+    /// Change description, alert thresholds or certificate (Set-CMCloudDistributionPoint).
     Set {
         /// The service.
         service: String,
@@ -159,6 +170,11 @@ pub enum CdpCommand {
         storage: StorageArgs,
         #[command(flatten)]
         transfer: TransferArgs,
+        #[command(flatten)]
+        renew: RenewArgs,
+        /// Wait for an upgrade task (a certificate renewal) to end.
+        #[arg(long)]
+        wait: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,
@@ -225,7 +241,7 @@ pub enum CmgCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Change settings (Set-CMCloudManagementGateway); a VM count change starts an upgrade.
+    /// Change settings (Set-CMCloudManagementGateway); VM count, TLS or certificate upgrades.
     Set {
         /// The service.
         service: String,
@@ -238,6 +254,8 @@ pub enum CmgCommand {
         egress: EgressArgs,
         #[command(flatten)]
         storage: StorageArgs,
+        #[command(flatten)]
+        renew: RenewArgs,
         /// Wait for an upgrade task to end.
         #[arg(long)]
         wait: bool,

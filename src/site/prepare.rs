@@ -1,5 +1,6 @@
-//! Turns a create request into a validated service: every field checked with `domain`, every
-//! certificate with `cert`. Pure (no database): uniqueness is the store's job.
+//! Turns a create request into a validated service, and a renewal into a validated certificate:
+//! every field checked with `domain`, every certificate with `cert`. Pure (no database):
+//! uniqueness is the store's job.
 
 use crate::api::wire::{CertUpload, CreateCdp, CreateCmg, SubscriptionInput, ThresholdInput};
 use crate::cert::{self, Identity, Options, Report, Role, Severity};
@@ -100,6 +101,14 @@ fn decode(field: &str, b64: &str) -> Result<Vec<u8>, FieldError> {
         .map_err(|_| FieldError::new(field, "must be the file's bytes in base64"))
 }
 
+/// The fields the errors of an opened certificate name: its file, its password, its findings.
+struct Labels {
+    file: String,
+    password: String,
+    wrong_password: &'static str,
+    findings: String,
+}
+
 /// Opens an uploaded certificate for `role`; errors name `label` ("Service certificate", …).
 fn open(
     label: &str,
@@ -107,7 +116,23 @@ fn open(
     role: Role,
     now: OffsetDateTime,
 ) -> Result<(Report, Identity), FieldError> {
-    let bytes = decode(&format!("{label} file"), &upload.file_base64)?;
+    let labels = Labels {
+        file: format!("{label} file"),
+        password: format!("{label} password"),
+        wrong_password: "is not correct for the file",
+        findings: label.to_string(),
+    };
+    open_as(&labels, upload, role, now)
+}
+
+/// Opens an uploaded certificate for `role`; errors name the fields of `labels`.
+fn open_as(
+    labels: &Labels,
+    upload: &CertUpload,
+    role: Role,
+    now: OffsetDateTime,
+) -> Result<(Report, Identity), FieldError> {
+    let bytes = decode(&labels.file, &upload.file_base64)?;
     let mut opts = Options::new()
         .password(upload.password.clone())
         .role(Some(role));
@@ -116,9 +141,9 @@ fn open(
     if let Some(e) = &report.error {
         return Err(match e.kind {
             cert::ErrorKind::WrongPassword => {
-                FieldError::new(format!("{label} password"), "is not correct for the file")
+                FieldError::new(&labels.password, labels.wrong_password)
             }
-            _ => FieldError::new(format!("{label} file"), e.message.clone()),
+            _ => FieldError::new(&labels.file, e.message.clone()),
         });
     }
     let errors: Vec<&str> = report
@@ -128,11 +153,11 @@ fn open(
         .map(|f| f.message.as_str())
         .collect();
     if !errors.is_empty() {
-        return Err(FieldError::new(label, errors.join(" ")));
+        return Err(FieldError::new(&labels.findings, errors.join(" ")));
     }
     let identity = identity.ok_or_else(|| {
         FieldError::new(
-            label,
+            &labels.findings,
             "the file holds no private key matching its certificate",
         )
     })?;
@@ -250,6 +275,87 @@ fn service_cert(report: &Report, identity: Identity, wildcard: bool) -> ServiceC
         not_after: leaf.map(|c| c.not_after.clone()).unwrap_or_default(),
         wildcard,
     }
+}
+
+/// The field a renewal's refusals name (Properties > Settings > Certificate file).
+pub const CERTIFICATE_FILE: &str = "Certificate file";
+
+/// A renewed service certificate, validated, with what the operator should know.
+#[derive(Debug, Clone)]
+pub struct Renewal {
+    /// The new certificate.
+    pub cert: ServiceCert,
+    /// Usable anyway: a CN differing only in case, then the inspector's warnings.
+    pub warnings: Vec<String>,
+}
+
+/// Validates a new service certificate for the service `fqdn` whose certificate has `current_cn`.
+pub fn renewal(
+    upload: &CertUpload,
+    fqdn: &str,
+    current_cn: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Renewal, FieldError> {
+    let labels = Labels {
+        file: CERTIFICATE_FILE.into(),
+        password: CERTIFICATE_FILE.into(),
+        wrong_password: "the password is not correct for the file",
+        findings: CERTIFICATE_FILE.into(),
+    };
+    let (report, identity) = open_as(&labels, upload, Role::Service, now)?;
+    let leaf = report.leaf_cert();
+    let cn = leaf.and_then(|c| c.subject_cn.as_deref());
+    let dns = leaf.map(|c| c.dns_names.as_slice()).unwrap_or_default();
+    let wildcard = report.wildcard_domain.as_deref();
+    // DNS names compare case-insensitively (RFC 4343), as clients match them.
+    let covered = match (wildcard, cn) {
+        (None, None) => dns.iter().any(|d| d.eq_ignore_ascii_case(fqdn)),
+        _ => validate::fqdn_certificate_problem(fqdn, wildcard, cn, dns).is_none(),
+    };
+    if !covered {
+        let mut names: Vec<&str> = cn.into_iter().collect();
+        names.extend(
+            dns.iter()
+                .map(String::as_str)
+                .filter(|d| !cn.is_some_and(|c| c.eq_ignore_ascii_case(d))),
+        );
+        let names = if names.is_empty() {
+            "no name".to_string()
+        } else {
+            names.join(", ")
+        };
+        return Err(FieldError::new(
+            CERTIFICATE_FILE,
+            format!(
+                "is for {names}, not for the Service FQDN {fqdn}: the Service FQDN cannot change; delete and recreate the service (redeploy)"
+            ),
+        ));
+    }
+    let mut warnings: Vec<String> = cn_case_warning(current_cn, cn).into_iter().collect();
+    warnings.extend(
+        report
+            .findings
+            .iter()
+            .filter(|f| f.severity == Severity::Warning)
+            .map(|f| f.message.clone()),
+    );
+    Ok(Renewal {
+        cert: service_cert(&report, identity, wildcard.is_some()),
+        warnings,
+    })
+}
+
+/// The warning for a new CN equal to the current one but for letter case (domain.md §6, §9).
+pub fn cn_case_warning(current: Option<&str>, new: Option<&str>) -> Option<String> {
+    let (old, new) = (current?, new?);
+    (old != new && old.eq_ignore_ascii_case(new)).then(|| {
+        format!(
+            "The new certificate's CN {new} differs from the current {old} only in letter case. \
+             DNS ignores case, so the site accepts it, but Configuration Manager compares the CN \
+             case-sensitively on renewal and refuses such a certificate (\"New certificate must \
+             have the same CName as previous certificate\")."
+        )
+    })
 }
 
 fn host_part(fqdn: &str) -> String {

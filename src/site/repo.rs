@@ -2,7 +2,7 @@
 //! systems, client settings. Every function takes a connection (or transaction) so callers
 //! group changes into one transaction.
 
-use super::prepare::{CmgOptions, Prepared};
+use super::prepare::{CmgOptions, Prepared, ServiceCert};
 use super::secrets::SecretBox;
 use super::store::{StoreError, millis_to_rfc3339, new_id, now_millis};
 use crate::api::wire::{
@@ -320,6 +320,50 @@ pub fn save_editable(conn: &Connection, rec: &ServiceRecord) -> Result<()> {
             serde_json::to_string(&rec.settings)?,
             i64::from(rec.instances),
             rec.settings.cmg.as_ref().map(|c| c.vm_size.clone()),
+            now_millis()
+        ],
+    )?;
+    Ok(())
+}
+
+/// Which other service uses this certificate as its own (non-wildcard) certificate.
+pub fn cert_used_by(
+    conn: &Connection,
+    thumbprint: &str,
+    except_id: &str,
+) -> Result<Option<String>> {
+    Ok(conn
+        .query_row(
+            "SELECT service_fqdn FROM services WHERE service_cert_thumbprint = ?1 COLLATE NOCASE AND service_cert_wildcard = 0 AND id <> ?2",
+            params![thumbprint, except_id],
+            |r| r.get(0),
+        )
+        .optional()?)
+}
+
+/// Replaces a service's certificate (chain, sealed key, thumbprint, CN, expiry, wildcard).
+pub fn replace_service_cert(
+    conn: &Connection,
+    id: &str,
+    cert: &ServiceCert,
+    secrets: &SecretBox,
+) -> Result<()> {
+    let Some(mut rec) = get_service(conn, id)? else {
+        return Ok(());
+    };
+    rec.settings.cert_cn = cert.subject_cn.clone();
+    rec.settings.cert_not_after = cert.not_after.clone();
+    let key = secrets.seal(SERVICE_KEY_LABEL, &cert.identity.key_pkcs8)?;
+    conn.execute(
+        "UPDATE services SET settings = ?2, service_cert_thumbprint = ?3, service_cert_pem = ?4, \
+         service_cert_wildcard = ?5, service_key = ?6, updated = ?7 WHERE id = ?1",
+        params![
+            id,
+            serde_json::to_string(&rec.settings)?,
+            cert.thumbprint,
+            cert.identity.cert_pem(),
+            cert.wildcard as i64,
+            key,
             now_millis()
         ],
     )?;

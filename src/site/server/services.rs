@@ -3,11 +3,12 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
-use crate::api::wire::{Accepted, ServiceView, SetService, Updated};
+use crate::api::wire::{Accepted, CertUpload, ServiceView, SetService, Updated};
 use crate::cloud::HostedKind;
 use crate::domain::service::Action;
-use crate::domain::task::TaskKind;
+use crate::domain::task::{Level, TaskKind};
 use crate::domain::validate;
+use crate::site::manager::CLOUD_MGR_LOG;
 use crate::site::prepare::{self, Prepared};
 use crate::site::repo::{self, ServiceRecord};
 use axum::http::StatusCode;
@@ -176,7 +177,7 @@ pub async fn act(
     accepted(state, result.0, result.1).await
 }
 
-/// Applies a Set (Properties); read-only fields are refused by name.
+/// Applies a Set (Properties): read-only fields refused by name; a VM, TLS or certificate change upgrades.
 pub async fn set(
     state: &AppState,
     kind: HostedKind,
@@ -269,23 +270,35 @@ pub async fn set(
             upgrade = true;
         }
     }
-    if upgrade {
-        Action::Upgrade
-            .allowed_in(rec.state)
-            .map_err(ApiError::conflict)?;
-    }
-    let saved = rec.clone();
+    let renewal = match req.service_certificate {
+        Some(upload) => Some(renewal(&rec, upload).await?),
+        None => None,
+    };
+    upgrade |= renewal.is_some();
+    let (saved, new_cert) = (rec.clone(), renewal.as_ref().map(|r| r.cert.clone()));
+    let secrets = state.manager.secrets.clone();
     let task = state
         .manager
         .store
         .call_transaction(move |tx| {
-            if upgrade && let Some(active) = repo::active_task(tx, &saved.id)? {
-                return Ok(Err(ApiError::conflict(format!(
-                    "a {:?} task is still running on this service",
-                    active.kind
-                ))));
+            if let Some(c) = new_cert.as_ref().filter(|c| !c.wildcard)
+                && let Some(other) = repo::cert_used_by(tx, &c.thumbprint, &saved.id)?
+            {
+                return Ok(Err(ApiError::field(
+                    StatusCode::CONFLICT,
+                    prepare::CERTIFICATE_FILE,
+                    &format!(
+                        "is already used by {other}; a certificate is shared only when it is a wildcard"
+                    ),
+                )));
+            }
+            if upgrade && let Err(refused) = upgrade_allowed(tx, &saved.id, new_cert.is_some())? {
+                return Ok(Err(refused));
             }
             repo::save_editable(tx, &saved)?;
+            if let Some(c) = &new_cert {
+                repo::replace_service_cert(tx, &saved.id, c, &secrets)?;
+            }
             let task = if upgrade {
                 Some(repo::insert_task(
                     tx,
@@ -300,6 +313,9 @@ pub async fn set(
         })
         .await??;
     let fresh = find(state, kind, &rec.id).await?;
+    if let Some(r) = &renewal {
+        log_renewal(state, &rec, &fresh, &r.warnings).await;
+    }
     state.manager.publish_service(&fresh).await;
     if let Some(t) = &task {
         state.manager.bus.publish("task", &t.view());
@@ -310,4 +326,68 @@ pub async fn set(
         service,
         task: task.map(|t| t.view()),
     }))
+}
+
+/// Validates a renewed certificate for `rec` off the async threads (key derivations are slow).
+async fn renewal(rec: &ServiceRecord, upload: CertUpload) -> ApiResult<prepare::Renewal> {
+    let (fqdn, cn) = (rec.service_fqdn.clone(), rec.settings.cert_cn.clone());
+    let now = time::OffsetDateTime::now_utc();
+    let checked =
+        tokio::task::spawn_blocking(move || prepare::renewal(&upload, &fqdn, cn.as_deref(), now))
+            .await
+            .map_err(ApiError::internal)?;
+    Ok(checked?)
+}
+
+/// Whether an upgrade may start now: the state rules of `act`, and no other task running.
+fn upgrade_allowed(
+    tx: &rusqlite::Connection,
+    id: &str,
+    renewing: bool,
+) -> Result<Result<(), ApiError>, repo::RepoError> {
+    let Some(now) = repo::get_service(tx, id)? else {
+        return Ok(Err(ApiError::not_found("the service")));
+    };
+    if let Err(why) = Action::Upgrade.allowed_in(now.state) {
+        let why = if renewing {
+            format!(
+                "{why}: a new certificate is deployed by an upgrade, which needs the service Ready (or in Error)"
+            )
+        } else {
+            why
+        };
+        return Ok(Err(ApiError::conflict(why)));
+    }
+    if let Some(active) = repo::active_task(tx, id)? {
+        return Ok(Err(ApiError::conflict(format!(
+            "a {:?} task is still running on this service",
+            active.kind
+        ))));
+    }
+    Ok(Ok(()))
+}
+
+/// Logs a certificate renewal and its warnings to CloudMgr.log.
+async fn log_renewal(
+    state: &AppState,
+    old: &ServiceRecord,
+    new: &ServiceRecord,
+    warnings: &[String],
+) {
+    let name = &new.deployment_name;
+    let text = format!(
+        "Service certificate of {name} renewed: thumbprint {} -> {} (CN {}, expires {}); upgrading the deployment to serve it",
+        old.cert_thumbprint,
+        new.cert_thumbprint,
+        new.settings.cert_cn.as_deref().unwrap_or("-"),
+        new.settings.cert_not_after
+    );
+    state.manager.log(CLOUD_MGR_LOG, Level::Info, &text).await;
+    for w in warnings {
+        let text = format!("Service certificate of {name}: {w}");
+        state
+            .manager
+            .log(CLOUD_MGR_LOG, Level::Warning, &text)
+            .await;
+    }
 }

@@ -808,8 +808,8 @@ fn invalid(message: impl Into<String>) -> std::io::Error {
     std::io::Error::new(std::io::ErrorKind::InvalidData, message.into())
 }
 
-/// Sends the request and reads the response, counting body bytes into `tally` as they arrive
-/// and discarding them. Only `Content-Length` bodies are understood (what both servers send).
+/// Sends the request and reads the response, counting the body bytes of a 2xx response into
+/// `tally` as they arrive and discarding them. Only `Content-Length` bodies are understood (what both servers send).
 async fn exchange(
     tls: &mut Tls,
     request: &[u8],
@@ -873,7 +873,9 @@ async fn exchange(
             String::from_utf8_lossy(&buf[head_end..end]).trim()
         ));
     }
-    tally.bytes += early;
+    // Only successful bodies count as throughput.
+    let counted = u64::from((200..300).contains(&status));
+    tally.bytes += early * counted;
     let mut left = length - early;
     while left > 0 {
         let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
@@ -882,7 +884,7 @@ async fn exchange(
             return Err(invalid("connection closed in the middle of the body"));
         }
         left -= n as u64;
-        tally.bytes += n as u64;
+        tally.bytes += n as u64 * counted;
     }
     Ok(Exchange { status, keep_alive })
 }

@@ -172,12 +172,8 @@ pub enum CdpCommand {
         transfer: TransferArgs,
         #[command(flatten)]
         renew: RenewArgs,
-        /// Wait for an upgrade task (a certificate renewal) to end.
-        #[arg(long)]
-        wait: bool,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        task: TaskArgs,
     },
     /// Start Service.
     Start {
@@ -256,12 +252,8 @@ pub enum CmgCommand {
         storage: StorageArgs,
         #[command(flatten)]
         renew: RenewArgs,
-        /// Wait for an upgrade task to end.
-        #[arg(long)]
-        wait: bool,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
+        #[command(flatten)]
+        task: TaskArgs,
     },
     /// Start service.
     Start {

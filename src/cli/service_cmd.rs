@@ -10,6 +10,7 @@ use crate::api::wire::{
     ServiceView, SetService, SubscriptionInput, ThresholdInput, TrustedRootUpload, Updated,
 };
 use crate::domain::service::Environment;
+use crate::site::prepare::cn_case_warning;
 use base64::Engine;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -57,9 +58,13 @@ fn subscription(g: &GeneralArgs) -> Result<SubscriptionInput, String> {
 }
 
 fn service_cert(g: &GeneralArgs) -> Result<CertUpload, String> {
+    cert_upload(&g.service_cert, &g.service_cert_password_env)
+}
+
+fn cert_upload(file: &Path, password_env: &Option<String>) -> Result<CertUpload, String> {
     Ok(CertUpload {
-        file_base64: read_file("--service-cert", &g.service_cert)?,
-        password: password("--service-cert-password-env", &g.service_cert_password_env)?,
+        file_base64: read_file("--service-cert", file)?,
+        password: password("--service-cert-password-env", password_env)?,
     })
 }
 
@@ -296,6 +301,53 @@ async fn delete(
     Ok(finish_task(client, acc, task).await)
 }
 
+/// PATCHes a Set (with a new certificate from `renew`, if given) and reports or waits.
+async fn set(
+    client: &Client,
+    kind: &str,
+    service: &str,
+    mut req: SetService,
+    renew: &RenewArgs,
+    task: &TaskArgs,
+) -> Result<ExitCode, String> {
+    let mut old_cn = None;
+    if let Some(file) = &renew.service_cert {
+        req.service_certificate = Some(cert_upload(file, &renew.service_cert_password_env)?);
+        let current: ServiceView = client
+            .get(&format!("/v1/{kind}/{service}"))
+            .await
+            .map_err(|e| e.to_string())?;
+        old_cn = current.certificate.subject_cn;
+    }
+    let u: Updated = client
+        .patch(&format!("/v1/{kind}/{service}"), &req)
+        .await
+        .map_err(|e| e.to_string())?;
+    let new_cn = u.service.certificate.subject_cn.as_deref();
+    if let Some(w) = cn_case_warning(old_cn.as_deref(), new_cn) {
+        eprintln!("warning: {w}");
+    }
+    Ok(match (&u.task, task.wait) {
+        (Some(t), true) => {
+            let t = wait_task(client, &t.id).await?;
+            if task.json {
+                output::json(&t)
+            } else {
+                println!("{}: upgrade {:?}", u.service.service_fqdn, t.state)
+            }
+            output::task_exit(&t)
+        }
+        _ => {
+            if task.json {
+                output::json(&u)
+            } else {
+                print_service(&u.service)
+            }
+            ExitCode::SUCCESS
+        }
+    })
+}
+
 /// Runs a `cdp` subcommand.
 pub async fn run_cdp(site: &SiteArgs, cmd: CdpCommand) -> ExitCode {
     let conn = match connect(site).await {
@@ -347,7 +399,8 @@ async fn cdp(client: &Client, cmd: CdpCommand) -> ExitCode {
                 description,
                 storage,
                 transfer,
-                json,
+                renew,
+                task,
             } => {
                 let req = SetService {
                     description,
@@ -363,16 +416,7 @@ async fn cdp(client: &Client, cmd: CdpCommand) -> ExitCode {
                     )),
                     ..SetService::default()
                 };
-                let u: Updated = client
-                    .patch(&format!("/v1/cdps/{service}"), &req)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if json {
-                    output::json(&u)
-                } else {
-                    print_service(&u.service)
-                }
-                ExitCode::SUCCESS
+                set(client, "cdps", &service, req, &renew, &task).await?
             }
             CdpCommand::Start { service, task } => {
                 act(client, "cdps", &service, "start", &task).await?
@@ -468,8 +512,8 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                 options,
                 egress,
                 storage,
-                wait,
-                json,
+                renew,
+                task,
             } => {
                 let req = SetService {
                     description,
@@ -492,29 +536,7 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                     )),
                     ..SetService::default()
                 };
-                let u: Updated = client
-                    .patch(&format!("/v1/cmgs/{service}"), &req)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                match (&u.task, wait) {
-                    (Some(t), true) => {
-                        let t = wait_task(client, &t.id).await?;
-                        if json {
-                            output::json(&t)
-                        } else {
-                            println!("{}: upgrade {:?}", u.service.service_fqdn, t.state)
-                        }
-                        output::task_exit(&t)
-                    }
-                    _ => {
-                        if json {
-                            output::json(&u)
-                        } else {
-                            print_service(&u.service)
-                        }
-                        ExitCode::SUCCESS
-                    }
-                }
+                set(client, "cmgs", &service, req, &renew, &task).await?
             }
             CmgCommand::Start { service, task } => {
                 act(client, "cmgs", &service, "start", &task).await?

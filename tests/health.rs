@@ -131,6 +131,7 @@ fn cdp_with_cert(site: &Site, fqdn: &str, not_after: time::OffsetDateTime) -> Cr
     spec.not_after = not_after;
     let made = common::make(&spec);
     CreateCdp {
+        primary_site: None,
         service_certificate: CertUpload {
             file_base64: b64(&common::pfx(&made, &[], "pw")),
             password: "pw".into(),

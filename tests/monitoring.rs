@@ -282,6 +282,7 @@ async fn transfer_alerts_go_warning_then_critical_and_clear_when_the_quota_is_ra
     let site = site_with(options()).await;
     let mut events = site.admin.events(None).await.expect("events");
     let req = cloudsite::api::wire::CreateCdp {
+        primary_site: None,
         transfer: threshold(1),
         ..site.lab.cdp("cdp1.lab.contoso.com")
     };
@@ -339,6 +340,7 @@ async fn a_disabled_alert_is_neither_raised_nor_cleared() {
     let site = site_with(options()).await;
     let mut events = site.admin.events(None).await.expect("events");
     let req = cloudsite::api::wire::CreateCdp {
+        primary_site: None,
         storage: threshold(1),
         ..site.lab.cdp("cdp2.lab.contoso.com")
     };

@@ -2142,3 +2142,23 @@ async fn no_secret_rests_in_the_clear() {
     }
     f.assert_none();
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_primary_site_must_be_this_site() {
+    let mut site = Site::start().await;
+    let mut req = site.lab.cdp("cdp1.lab.contoso.com");
+    req.primary_site = Some("CAS".into());
+    let (status, detail) = api_err(
+        site.admin
+            .post::<_, cloudsite::api::wire::Accepted>("/v1/cdps", &req)
+            .await,
+    );
+    assert_eq!(status, 400);
+    assert_eq!(detail.field.as_deref(), Some("Primary site"));
+    assert!(detail.message.contains("PS1"), "{}", detail.message);
+    let cdps: Vec<ServiceView> = site.admin.get("/v1/cdps").await.expect("list");
+    assert!(cdps.is_empty(), "nothing created");
+    req.primary_site = Some("ps1".into());
+    site.create_cdp_ready(&req).await;
+    site.shutdown().await;
+}

@@ -338,6 +338,7 @@ async fn an_expired_service_certificate_writes_9425_and_the_configmgr_log_line()
     let made = common::make(&spec);
     let b64 = |b: &[u8]| base64::engine::general_purpose::STANDARD.encode(b);
     let req = cloudsite::api::wire::CreateCdp {
+        primary_site: None,
         subscription: cloudsite::api::wire::SubscriptionInput {
             subscription_id: Some(lab["subscription_id"].as_str().unwrap().into()),
             environment: Default::default(),

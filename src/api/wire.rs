@@ -84,6 +84,9 @@ pub struct CreateCdp {
     /// Resource group (ARM); optional.
     #[serde(default)]
     pub resource_group: Option<String>,
+    /// Primary site that transfers content (Settings page); this site's code when absent.
+    #[serde(default)]
+    pub primary_site: Option<String>,
     /// Service certificate `.pfx`.
     pub service_certificate: CertUpload,
     /// Service FQDN; defaults to the certificate CN (required for a wildcard certificate).

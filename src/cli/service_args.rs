@@ -138,6 +138,9 @@ pub enum CdpCommand {
     Create {
         #[command(flatten)]
         general: Box<GeneralArgs>,
+        /// Primary site that transfers content (-SiteCode); this site's code by default.
+        #[arg(long, alias = "site-code")]
+        primary_site: Option<String>,
         #[command(flatten)]
         storage: StorageArgs,
         #[command(flatten)]

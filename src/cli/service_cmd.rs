@@ -364,11 +364,13 @@ async fn cdp(client: &Client, cmd: CdpCommand) -> ExitCode {
         Ok(match cmd {
             CdpCommand::Create {
                 general,
+                primary_site,
                 storage,
                 transfer,
                 task,
             } => {
                 let req = CreateCdp {
+                    primary_site,
                     subscription: subscription(&general)?,
                     region: general.region.clone(),
                     resource_group: general.resource_group.clone(),

@@ -135,6 +135,7 @@ impl Lab {
     /// A valid Create CDP request for the service certificate `fqdn` (FQDN from the certificate).
     pub fn cdp(&self, fqdn: &str) -> CreateCdp {
         CreateCdp {
+            primary_site: None,
             subscription: self.subscription(),
             region: REGION.into(),
             service_certificate: self.upload(&self.cert(fqdn).pfx),
@@ -146,6 +147,7 @@ impl Lab {
     /// A valid Create CDP request with the wildcard certificate and the host `host.DOMAIN`.
     pub fn wildcard_cdp(&self, host: &str) -> CreateCdp {
         CreateCdp {
+            primary_site: None,
             service_certificate: self.upload(&self.cert_of_kind("wildcard").pfx),
             service_fqdn: Some(format!("{host}.{DOMAIN}")),
             ..self.cdp(&format!("*.{DOMAIN}"))

@@ -75,6 +75,7 @@ pub fn pages() -> Vec<Vec<Field>> {
 /// The `POST /v1/cdps` body.
 pub fn body(v: &Values<'_>) -> Result<serde_json::Value, String> {
     let req = CreateCdp {
+        primary_site: None,
         subscription: check::subscription_input(v)?,
         region: v.text("region"),
         resource_group: check::opt(v, "resource_group"),

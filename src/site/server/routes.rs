@@ -35,6 +35,9 @@ pub async fn list_cdps(State(s): State<AppState>, _: Reader) -> ApiResult<Json<V
 #[utoipa::path(post, path = "/v1/cdps", tag = "cdp", request_body = CreateCdp,
     responses((status = 202, body = Accepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub async fn create_cdp(State(s): State<AppState>, _: Writer, Json(req): Json<CreateCdp>) -> Acc {
+    if let Some(primary) = req.primary_site.as_deref() {
+        services::check_primary_site(&s, primary).await?;
+    }
     let now = time::OffsetDateTime::now_utc();
     let prepared = blocking(move || prepare::cdp(&req, now)).await??;
     services::create(&s, prepared).await

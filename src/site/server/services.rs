@@ -391,3 +391,23 @@ async fn log_renewal(
             .await;
     }
 }
+
+/// The Settings page's Primary site must be this site: it is the only primary site of the
+/// hierarchy the site service runs (there is no CAS).
+pub async fn check_primary_site(state: &AppState, primary: &str) -> ApiResult<()> {
+    let site = state
+        .manager
+        .store
+        .call(|c| crate::site::repo_site::site(c))
+        .await?;
+    let code = site.map(|(code, _)| code).unwrap_or_default();
+    if primary.trim().eq_ignore_ascii_case(&code) {
+        Ok(())
+    } else {
+        Err(ApiError::field(
+            axum::http::StatusCode::BAD_REQUEST,
+            "Primary site",
+            &format!("'{}' is not a primary site of this hierarchy; the only one is {code}", primary.trim()),
+        ))
+    }
+}

@@ -629,7 +629,14 @@ async fn fifty_concurrent_downloads_through_a_stop_and_start_complete_intact_or_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_content_and_client_commands_work_from_the_command_line() {
-    let mut site = Site::start().await;
+    let mut site = Site::start_with(SiteConfig {
+        monitor: MonitorOptions {
+            usage_interval: Duration::from_millis(200),
+            ..MonitorOptions::default()
+        },
+        ..SiteConfig::default()
+    })
+    .await;
     site.create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com"))
         .await;
     let tmp = site.tmp.path().to_path_buf();
@@ -731,6 +738,21 @@ async fn the_content_and_client_commands_work_from_the_command_line() {
         .await
         .expect("settings");
     assert!(!settings.allow_cloud_dp);
+
+    // `cdp show` reports the usage the collector measured: the download is the transfer.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (code, out, err) = run(s(&["cdp", "show", "cdp1.lab.contoso.com"])).await;
+        assert_eq!(code, Some(0), "{err}");
+        if out.contains("Transfer (30 days)")
+            && !out.contains("Transfer (30 days)                  0 B")
+        {
+            assert!(out.contains("Cost (illustrative prices)"), "{out}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "no usage in cdp show: {out}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 
     let (code, out, _) = run(s(&["content", "status", "--json"])).await;
     assert_eq!(code, Some(0));

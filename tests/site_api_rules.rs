@@ -182,7 +182,10 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         )
         .await
         .expect("a package");
-    let pkg = package["package"]["id"].as_str().expect("package id").to_string();
+    let pkg = package["package"]["id"]
+        .as_str()
+        .expect("package id")
+        .to_string();
     let before = snapshot(&site.admin).await;
     assert_eq!((before.cdps.len(), before.cmgs.len()), (1, 1));
 
@@ -253,13 +256,31 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         (
             "POST",
             "/v1/content".into(),
-            Some(json!({"name": "Other", "content_type": "package", "files": [{"name": "b.bin", "size": 1}]})),
+            Some(
+                json!({"name": "Other", "content_type": "package", "files": [{"name": "b.bin", "size": 1}]}),
+            ),
         ),
         ("DELETE", format!("/v1/content/{p}"), None),
-        ("PUT", format!("/v1/content/{p}/files/a.bin"), Some(json!("abc"))),
-        ("POST", format!("/v1/content/{p}/distribute"), Some(json!({"services": [c]}))),
-        ("POST", format!("/v1/content/{p}/redistribute"), Some(json!({"services": []}))),
-        ("POST", format!("/v1/content/{p}/remove"), Some(json!({"services": [c]}))),
+        (
+            "PUT",
+            format!("/v1/content/{p}/files/a.bin"),
+            Some(json!("abc")),
+        ),
+        (
+            "POST",
+            format!("/v1/content/{p}/distribute"),
+            Some(json!({"services": [c]})),
+        ),
+        (
+            "POST",
+            format!("/v1/content/{p}/redistribute"),
+            Some(json!({"services": []})),
+        ),
+        (
+            "POST",
+            format!("/v1/content/{p}/remove"),
+            Some(json!({"services": [c]})),
+        ),
     ];
     // Every mutating route of ROUTES is in the list above (validate is a read: Reader).
     let covered: BTreeSet<(String, String)> = mutating

@@ -187,6 +187,39 @@ fn print_service(s: &ServiceView) {
             ),
         ));
     }
+    if let Some(u) = &s.usage {
+        use crate::console::ui::usage::{human, money};
+        let quota = |gb: u32| human(u64::from(gb).saturating_mul(u.quota_unit_bytes));
+        lines.push((
+            "Storage used",
+            format!(
+                "{} of {}",
+                human(u.storage_bytes),
+                quota(s.storage.quota_gb)
+            ),
+        ));
+        lines.push((
+            if s.kind == "cmg" {
+                "Outbound data (14 days)"
+            } else {
+                "Transfer (30 days)"
+            },
+            format!(
+                "{} of {}",
+                human(u.transfer_bytes),
+                quota(s.transfer.quota_gb)
+            ),
+        ));
+        lines.push((
+            "Cost (illustrative prices)",
+            format!(
+                "{} this month, {} projected for the month",
+                money(&u.cost.currency, u.cost.month_to_date_cents),
+                money(&u.cost.currency, u.cost.projected_month_cents)
+            ),
+        ));
+        lines.push(("Usage collected", u.collected.clone()));
+    }
     for (k, v) in lines {
         println!("{k:<36}{v}");
     }

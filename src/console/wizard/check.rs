@@ -214,6 +214,46 @@ pub fn paths(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// What inspecting a certificate file found.
+#[derive(Debug, Default)]
+pub struct Inspection {
+    /// The report, when the file could be read and opened.
+    pub report: Option<Report>,
+    /// Findings for the file field (errors block).
+    pub notes: Vec<(Tone, String)>,
+    /// A wrong password, for the password field.
+    pub password_error: Option<String>,
+}
+
+/// Inspects the certificate file at `path` with `password` for `role`: findings (errors and
+/// warnings) for the file field, a wrong password for the password field. `None` when the
+/// path is empty or names no file.
+pub fn inspect_cert(path: &str, password: &str, role: Role) -> Option<Inspection> {
+    let file = expand_home(path);
+    if path.is_empty() || !file.is_file() {
+        return None;
+    }
+    let mut out = Inspection::default();
+    let report = cert::inspect_file(&file, &Options::new().password(password).role(Some(role)));
+    if let Some(e) = &report.error {
+        if e.kind == ErrorKind::WrongPassword {
+            out.password_error = Some("the password is not correct".into());
+        } else {
+            out.notes.push((Tone::Error, e.message.clone()));
+        }
+        return Some(out);
+    }
+    for finding in &report.findings {
+        match finding.severity {
+            Severity::Error => out.notes.push((Tone::Error, finding.message.clone())),
+            Severity::Warning => out.notes.push((Tone::Warning, finding.message.clone())),
+            Severity::Info => {}
+        }
+    }
+    out.report = Some(report);
+    Some(out)
+}
+
 /// Inspects the certificate in field `file_id` with the password in `pw_id` for `role`, and
 /// puts the findings under the file field (errors block Next) and a wrong password under the
 /// password field. Returns the report when the file could be read.
@@ -233,31 +273,14 @@ pub fn inspect_into(
     if let Some(f) = field_mut(pages, pw_id) {
         f.error = None;
     }
-    let file = expand_home(&path);
-    if path.is_empty() || !file.is_file() {
-        return None;
-    }
-    let report = cert::inspect_file(&file, &Options::new().password(password).role(Some(role)));
-    if let Some(e) = &report.error {
-        if e.kind == ErrorKind::WrongPassword {
-            if let Some(f) = field_mut(pages, pw_id) {
-                f.error = Some("the password is not correct".into());
-            }
-        } else if let Some(f) = field_mut(pages, file_id) {
-            f.notes.push((Tone::Error, e.message.clone()));
-        }
-        return None;
+    let found = inspect_cert(&path, &password, role)?;
+    if let Some(f) = field_mut(pages, pw_id) {
+        f.error = found.password_error;
     }
     if let Some(f) = field_mut(pages, file_id) {
-        for finding in &report.findings {
-            match finding.severity {
-                Severity::Error => f.notes.push((Tone::Error, finding.message.clone())),
-                Severity::Warning => f.notes.push((Tone::Warning, finding.message.clone())),
-                Severity::Info => {}
-            }
-        }
+        f.notes = found.notes;
     }
-    Some(report)
+    found.report
 }
 
 /// Reads and checks the trusted root / intermediate files of a comma-separated list.
@@ -285,12 +308,15 @@ pub fn trusted_roots(text: &str) -> Result<Vec<TrustedRootUpload>, String> {
 
 /// A certificate file and its password, for a request.
 pub fn upload(v: &Values<'_>, file_id: &str, pw_id: &str) -> Result<CertUpload, String> {
-    let path = v.text(file_id);
-    let bytes =
-        std::fs::read(expand_home(&path)).map_err(|e| format!("cannot read {path}: {e}"))?;
+    upload_file(&v.text(file_id), &v.raw(pw_id))
+}
+
+/// The certificate file at `path` (base64) and its password, for a request.
+pub fn upload_file(path: &str, password: &str) -> Result<CertUpload, String> {
+    let bytes = std::fs::read(expand_home(path)).map_err(|e| format!("cannot read {path}: {e}"))?;
     Ok(CertUpload {
         file_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
-        password: v.raw(pw_id),
+        password: password.to_string(),
     })
 }
 

@@ -343,25 +343,41 @@ impl Field {
             },
             _ => return TabResult::MoveOn,
         };
-        if segment.is_empty() {
-            self.candidates = None;
-            return TabResult::MoveOn;
+        let (result, done, candidates) = tab_path(&segment, self.candidates.is_some());
+        if let Some(done) = done {
+            self.set_text(&format!("{head}{done}"));
         }
-        match complete(&segment) {
-            Some((done, names)) if done != segment => {
-                let listed = (names.len() > 1).then(|| names.join("  "));
-                self.set_text(&format!("{head}{done}"));
-                self.candidates = listed;
-                TabResult::Completed
-            }
-            Some((_, names)) if names.len() > 1 && self.candidates.is_none() => {
-                self.candidates = Some(names.join("  "));
-                TabResult::Listed
-            }
-            _ => {
-                self.candidates = None;
-                TabResult::MoveOn
-            }
+        self.candidates = candidates;
+        result
+    }
+}
+
+/// Tab in a file path `segment` (see the module doc): what it did, the completed path (when
+/// completed) and the names to list. `listed`: the names are already listed.
+pub fn tab_path(segment: &str, listed: bool) -> (TabResult, Option<String>, Option<String>) {
+    if segment.is_empty() {
+        return (TabResult::MoveOn, None, None);
+    }
+    match complete(segment) {
+        Some((done, names)) if done != segment => {
+            let names = (names.len() > 1).then(|| names.join("  "));
+            (TabResult::Completed, Some(done), names)
+        }
+        Some((_, names)) if names.len() > 1 && !listed => {
+            (TabResult::Listed, None, Some(names.join("  ")))
+        }
+        _ => (TabResult::MoveOn, None, None),
+    }
+}
+
+impl Tone {
+    /// The mark and colour role a note of this tone is drawn with.
+    pub fn mark(self) -> (&'static str, crate::console::theme::Role) {
+        use crate::console::theme::Role;
+        match self {
+            Tone::Error => ("✗", Role::InputInvalid),
+            Tone::Warning => ("!", Role::AlertWarning),
+            Tone::Info => ("·", Role::Muted),
         }
     }
 }

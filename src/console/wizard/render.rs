@@ -273,11 +273,7 @@ fn field_page(w: &Wizard, width: usize, theme: &Theme) -> (Vec<Line<'static>>, u
             note_lines(&mut out, "✗", e, of(theme, Role::InputInvalid), width);
         }
         for (tone, text) in &f.notes {
-            let (mark, role) = match tone {
-                Tone::Error => ("✗", Role::InputInvalid),
-                Tone::Warning => ("!", Role::AlertWarning),
-                Tone::Info => ("·", Role::Muted),
-            };
+            let (mark, role) = tone.mark();
             note_lines(&mut out, mark, text, of(theme, role), width);
         }
         if focused {

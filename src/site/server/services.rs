@@ -407,7 +407,10 @@ pub async fn check_primary_site(state: &AppState, primary: &str) -> ApiResult<()
         Err(ApiError::field(
             axum::http::StatusCode::BAD_REQUEST,
             "Primary site",
-            &format!("'{}' is not a primary site of this hierarchy; the only one is {code}", primary.trim()),
+            &format!(
+                "'{}' is not a primary site of this hierarchy; the only one is {code}",
+                primary.trim()
+            ),
         ))
     }
 }

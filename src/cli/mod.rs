@@ -4,6 +4,7 @@ mod cert_cmd;
 mod client_cmd;
 mod config_cmd;
 pub mod connect;
+mod content_cmd;
 mod keyring;
 mod lab_cmd;
 pub mod output;
@@ -11,7 +12,6 @@ mod serve_cmd;
 mod service_args;
 mod service_cmd;
 mod site_cmd;
-mod content_cmd;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;

@@ -3,11 +3,11 @@
 //! alerts and the stop option on is stopped once its outbound data reaches the critical
 //! level, with the same Stop task an administrator's Stop starts.
 
-use crate::domain::task::message::STOPPED_AT_CRITICAL;
 use super::thresholds::{self, CMG_WINDOW_DAYS};
 use crate::cloud::HostedKind;
 use crate::domain::service::{Action, ServiceState};
 use crate::domain::task::Level;
+use crate::domain::task::message::STOPPED_AT_CRITICAL;
 use crate::site::manager::{CLOUD_MGR_LOG, Manager};
 use crate::site::repo::{self, RepoError, ServiceRecord};
 use crate::site::server::services::{Refused, begin_action};

@@ -8,6 +8,7 @@ pub mod monitor;
 pub mod prepare;
 pub mod repo;
 pub mod repo_content;
+pub mod repo_tasks;
 pub mod repo_site;
 pub mod repo_usage;
 pub mod secrets;

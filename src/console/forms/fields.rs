@@ -5,6 +5,7 @@ use crate::console::keymap::{Action, Context, Keymap};
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::chrome::pane;
 use crate::console::ui::style::of;
+use crate::console::wizard::fields::{TabResult, Tone, tab_path};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -21,6 +22,8 @@ pub enum Kind {
     Text,
     /// Typed text shown masked (passwords).
     Secret,
+    /// A file path (Tab completes it, as in the wizard).
+    File,
     /// A checkbox (Space toggles).
     Check,
     /// One of a few choices (Space, ←/→ cycle).
@@ -50,6 +53,10 @@ pub struct Field {
     pub hint: Option<String>,
     /// What is wrong with the value (shown under the field).
     pub error: Option<String>,
+    /// Findings under the field (certificate checks); errors block saving.
+    pub notes: Vec<(Tone, String)>,
+    /// Completion candidates listed by an ambiguous Tab (file fields).
+    pub candidates: Option<String>,
     /// Off when the field does not apply now (greyed, skipped by Tab).
     pub enabled: bool,
     /// Hidden entirely.
@@ -70,6 +77,8 @@ impl Field {
             choice: 0,
             hint: None,
             error: None,
+            notes: Vec::new(),
+            candidates: None,
             enabled: true,
             hidden: false,
             original_value: String::new(),
@@ -84,6 +93,11 @@ impl Field {
         f.value = value.to_string();
         f.original_value = f.value.clone();
         f
+    }
+
+    /// A file path field, empty (Tab completes the path).
+    pub fn file(key: &'static str, label: &str) -> Field {
+        Field::new(key, label, Kind::File)
     }
 
     /// A masked field, empty.
@@ -133,7 +147,7 @@ impl Field {
     /// Whether the operator changed it.
     pub fn changed(&self) -> bool {
         match self.kind {
-            Kind::Text | Kind::Secret => self.value != self.original_value,
+            Kind::Text | Kind::Secret | Kind::File => self.value != self.original_value,
             Kind::Check => self.checked != self.original_checked,
             Kind::Choice(_) => self.choice != self.original_choice,
             Kind::ReadOnly | Kind::Button => false,
@@ -147,7 +161,12 @@ impl Field {
 
     /// Whether it takes typed text.
     pub fn typed(&self) -> bool {
-        matches!(self.kind, Kind::Text | Kind::Secret)
+        matches!(self.kind, Kind::Text | Kind::Secret | Kind::File)
+    }
+
+    /// Whether an error or an error finding blocks saving.
+    pub fn blocks(&self) -> bool {
+        self.error.is_some() || self.notes.iter().any(|(t, _)| *t == Tone::Error)
     }
 
     /// The chosen option (Choice).
@@ -224,6 +243,20 @@ pub fn on_key(
     match action {
         Some(Action::Back) => return KeyResult::Back,
         Some(Action::NextField) => {
+            if let Some(f) = fields.get_mut(*focus).filter(|f| f.kind == Kind::File)
+                && !read_only
+            {
+                let (done, text, listed) = tab_path(f.value.trim(), f.candidates.is_some());
+                f.candidates = listed;
+                match done {
+                    TabResult::Completed => {
+                        f.value = text.unwrap_or_default();
+                        return KeyResult::Edited;
+                    }
+                    TabResult::Listed => return KeyResult::Handled,
+                    TabResult::MoveOn => {}
+                }
+            }
             move_focus(fields, focus, true);
             return KeyResult::Handled;
         }
@@ -283,18 +316,20 @@ pub fn on_key(
             f.checked = !f.checked;
             KeyResult::Edited
         }
-        (Kind::Text | Kind::Secret, KeyCode::Backspace) => {
+        (Kind::Text | Kind::Secret | Kind::File, KeyCode::Backspace) => {
             if read_only {
                 return KeyResult::Refused;
             }
             f.value.pop();
+            f.candidates = None;
             KeyResult::Edited
         }
-        (Kind::Text | Kind::Secret, KeyCode::Char(c)) if !ctrl => {
+        (Kind::Text | Kind::Secret | Kind::File, KeyCode::Char(c)) if !ctrl => {
             if read_only {
                 return KeyResult::Refused;
             }
             f.value.push(c);
+            f.candidates = None;
             KeyResult::Edited
         }
         _ => KeyResult::Ignored,
@@ -354,7 +389,7 @@ pub fn lines<'a>(
             ""
         };
         let value: String = match &f.kind {
-            Kind::Text => format!("{}{cursor}", f.value),
+            Kind::Text | Kind::File => format!("{}{cursor}", f.value),
             Kind::Secret => format!("{}{cursor}", "•".repeat(f.value.chars().count())),
             Kind::ReadOnly => f.value.clone(),
             Kind::Check => (if f.checked { "[x]" } else { "[ ]" }).to_string(),
@@ -393,7 +428,23 @@ pub fn lines<'a>(
                 format!("{indent}⚠ {e}"),
                 of(theme, Role::InputInvalid),
             )));
-        } else if let Some(h) = f.hint.as_ref().filter(|_| f.enabled) {
+        }
+        for (tone, text) in &f.notes {
+            let (mark, role) = tone.mark();
+            out.push(Line::from(Span::styled(
+                format!("{indent}{mark} {text}"),
+                of(theme, role),
+            )));
+        }
+        if let Some(c) = f.candidates.as_ref().filter(|_| focused) {
+            out.push(Line::from(Span::styled(
+                format!("{indent}» {c}"),
+                of(theme, Role::Text),
+            )));
+        }
+        if f.error.is_none()
+            && let Some(h) = f.hint.as_ref().filter(|_| f.enabled)
+        {
             out.push(Line::from(Span::styled(
                 format!("{indent}{h}"),
                 of(theme, Role::Muted),

@@ -6,6 +6,7 @@ pub mod alert;
 pub mod content_tab;
 pub mod fields;
 pub mod proxy;
+pub mod renew;
 pub mod service;
 
 use super::app::{App, Node};
@@ -38,5 +39,7 @@ pub fn open_properties(app: &App) -> Option<Box<dyn Form>> {
 
 #[cfg(test)]
 mod content_tests;
+#[cfg(test)]
+mod renew_tests;
 #[cfg(test)]
 mod tests;

@@ -5,6 +5,8 @@
 
 use super::content_tab::{self, ContentTab};
 use super::fields::{self, Field, KeyResult, Window};
+use super::renew::{self, Renewal};
+use crate::cloud::HostedKind;
 use crate::api::wire::{ServiceView, SetService, ThresholdInput, Updated};
 use crate::console::app::Request;
 use crate::console::form::{Form, FormRequest, Outcome};
@@ -48,6 +50,7 @@ pub struct ServiceForm {
     keys: String,
     content: ContentTab,
     content_keys: String,
+    renewal: Renewal,
 }
 
 fn threshold_fields(key: [&'static str; 3], label: &str, t: Threshold) -> [Field; 3] {
@@ -85,6 +88,7 @@ impl ServiceForm {
                 ),
             ),
         ];
+        settings.extend(renew::fields());
         let mut alerts = Vec::new();
         if let Some(c) = s.cmg.as_ref().filter(|_| cmg) {
             settings.extend([
@@ -163,6 +167,7 @@ impl ServiceForm {
             keys: fields::key_hints(keymap, true, "save"),
             content: ContentTab::new(&s.id, &s.service_fqdn),
             content_keys: ContentTab::key_hints(keymap),
+            renewal: Renewal::default(),
         };
         form.validate();
         form
@@ -197,6 +202,7 @@ impl ServiceForm {
         for f in self.tabs.iter_mut().flatten() {
             f.error = None;
         }
+        self.renewal.apply(&mut self.tabs[SETTINGS]);
         // CMG: thresholds apply only when their alerts are on.
         if self.cmg {
             let egress = self.field("egress_alerts").is_some_and(|f| f.checked);
@@ -247,7 +253,15 @@ impl ServiceForm {
                 self.put_field_error(e);
             }
         }
-        !self.tabs.iter().flatten().any(|f| f.error.is_some())
+        !self.tabs.iter().flatten().any(Field::blocks)
+    }
+
+    fn kind(&self) -> HostedKind {
+        if self.cmg {
+            HostedKind::Cmg
+        } else {
+            HostedKind::Cdp
+        }
     }
 
     fn threshold(&self, keys: [&str; 3]) -> Option<ThresholdInput> {
@@ -288,6 +302,7 @@ impl ServiceForm {
             check_crl: self.changed_check("check_crl"),
             enforce_tls12: self.changed_check("enforce_tls12"),
             serve_content: self.changed_check("serve_content"),
+            service_certificate: Renewal::upload(&self.tabs[SETTINGS]).ok().flatten(),
             ..SetService::default()
         }
     }
@@ -295,7 +310,7 @@ impl ServiceForm {
     fn first_error_tab(&self) -> Option<(usize, usize)> {
         self.tabs.iter().enumerate().find_map(|(t, fs)| {
             fs.iter()
-                .position(|f| f.error.is_some() && !f.hidden)
+                .position(|f| f.blocks() && !f.hidden)
                 .map(|i| (t, i))
         })
     }
@@ -307,6 +322,10 @@ impl ServiceForm {
         }
         if self.saving {
             return Outcome::default();
+        }
+        if self.field(renew::FILE).is_some_and(|f| !f.value.trim().is_empty()) {
+            let kind = self.kind();
+            self.renewal.inspect(&self.tabs[SETTINGS], &self.fqdn, kind);
         }
         if !self.validate() {
             if let Some((t, i)) = self.first_error_tab() {
@@ -327,6 +346,10 @@ impl ServiceForm {
                 ..Outcome::default()
             };
         }
+        if let Err(e) = Renewal::upload(&self.tabs[SETTINGS]) {
+            self.message = Some((format!("not saved: {e}"), Role::InputInvalid));
+            return Outcome::default();
+        }
         let mut body = serde_json::to_value(self.changes()).unwrap_or_default();
         if let Some(map) = body.as_object_mut() {
             map.retain(|_, v| !v.is_null());
@@ -345,6 +368,23 @@ impl ServiceForm {
                 },
             }],
             ..Outcome::default()
+        }
+    }
+}
+
+impl ServiceForm {
+    /// Leaving field `key`: inspect the certificate once its file and password are given.
+    fn left(&mut self, key: Option<&str>) {
+        let filled = |k: &str| self.field(k).is_some_and(|f| !f.value.trim().is_empty());
+        let other = match key {
+            Some(renew::FILE) => renew::PASSWORD,
+            Some(renew::PASSWORD) => renew::FILE,
+            _ => return,
+        };
+        if filled(renew::FILE) && filled(other) {
+            let kind = self.kind();
+            self.renewal.inspect(&self.tabs[SETTINGS], &self.fqdn, kind);
+            self.validate();
         }
     }
 }
@@ -381,6 +421,7 @@ impl Form for ServiceForm {
             }
         }
         let tab = self.tab;
+        let before = self.tabs[tab].get(self.focus[tab]).map(|f| f.key);
         let result = fields::on_key(
             &mut self.tabs[tab],
             &mut self.focus[tab],
@@ -409,6 +450,9 @@ impl Form for ServiceForm {
             KeyResult::Submit => return self.save(),
             KeyResult::Edited => {
                 self.message = None;
+                if matches!(before, Some(renew::FILE | renew::PASSWORD)) {
+                    self.renewal.edited();
+                }
                 self.validate();
             }
             KeyResult::Refused => {
@@ -421,6 +465,10 @@ impl Form for ServiceForm {
         }
         let t = self.tab;
         fields::settle_focus(&self.tabs[t], &mut self.focus[t]);
+        let after = self.tabs[t].get(self.focus[t]).map(|f| f.key);
+        if t == tab && before != after {
+            self.left(before);
+        }
         Outcome::default()
     }
 
@@ -438,6 +486,9 @@ impl Form for ServiceForm {
             return Outcome::default();
         }
         self.saving = false;
+        let renewing = self
+            .field(renew::FILE)
+            .is_some_and(|f| !f.value.trim().is_empty());
         match result {
             Ok(v) => {
                 let upgrade = serde_json::from_value::<Updated>(v.clone())
@@ -445,7 +496,9 @@ impl Form for ServiceForm {
                     .is_some_and(|u| u.task.is_some());
                 Outcome {
                     close: true,
-                    notice: Some(if upgrade {
+                    notice: Some(if upgrade && renewing {
+                        format!("{}: saved; certificate renewal (upgrade) started", self.fqdn)
+                    } else if upgrade {
                         format!("{}: saved; upgrade started", self.fqdn)
                     } else {
                         format!("{}: saved", self.fqdn)

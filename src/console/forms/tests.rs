@@ -224,7 +224,9 @@ fn service_properties_patch_only_the_changed_fields() {
 fn cmg_vm_change_reports_the_upgrade_and_site_errors_land_under_the_field() {
     let mut app = new_app("infra-admin");
     open(&mut app, Node::Cmgs);
-    // Description → VM Instance (read-only fields are skipped).
+    // Description → Certificate file → Password → VM Instance (read-only fields are skipped).
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
     clear(&mut app, 2);
     type_text(&mut app, "3");
@@ -294,8 +296,10 @@ fn an_invalid_threshold_blocks_save_with_its_message() {
 fn read_only_fields_cannot_be_edited() {
     let mut app = new_app("full-admin");
     open(&mut app, Node::Cdps);
-    // Tab from Description goes straight to Save: Subscription, Service name and Region are
-    // not focusable, so typed text never reaches them.
+    // Tab from Description goes to Certificate file, Password, Save: Subscription, Service
+    // name and Region are not focusable, so typed text never reaches them.
+    key(&mut app, KeyCode::Tab);
+    key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
     type_text(&mut app, "zzz");
     key(&mut app, KeyCode::Up); // back to Description, over the read-only fields

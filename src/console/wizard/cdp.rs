@@ -38,11 +38,15 @@ pub fn threshold_fields(
     ]
 }
 
-/// General, Settings and Alerts.
-pub fn pages() -> Vec<Vec<Field>> {
+/// General, Settings and Alerts; `site_code` is this site's, the only primary site.
+pub fn pages(site_code: Option<&str>) -> Vec<Vec<Field>> {
+    let sites: Vec<&str> = site_code.into_iter().collect();
     let settings = vec![
         Field::choice("region", "Region", REGIONS, "WestEurope"),
         Field::text("resource_group", "Resource group").optional(),
+        Field::choice("primary_site", "Primary site", &sites, site_code.unwrap_or(""))
+            .optional()
+            .hint("this site is the only primary site: it transfers the content"),
         Field::file("cert_file", "Certificate file (.pfx)"),
         Field::password("cert_password", "Password"),
         Field::text("service_fqdn", "Service FQDN")
@@ -75,7 +79,7 @@ pub fn pages() -> Vec<Vec<Field>> {
 /// The `POST /v1/cdps` body.
 pub fn body(v: &Values<'_>) -> Result<serde_json::Value, String> {
     let req = CreateCdp {
-        primary_site: None,
+        primary_site: check::opt(v, "primary_site"),
         subscription: check::subscription_input(v)?,
         region: v.text("region"),
         resource_group: check::opt(v, "resource_group"),

@@ -19,7 +19,7 @@ mod inline;
 mod progress;
 mod render;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use super::app::Request;
 use super::form::{Form, FormRequest, Outcome};
@@ -116,12 +116,13 @@ pub struct Wizard {
 
 impl Wizard {
     /// A wizard on its General page with the defaults.
-    pub fn new(kind: HostedKind, _model: &Model) -> Self {
+    pub fn new(kind: HostedKind, model: &Model) -> Self {
+        let site = model.site.as_ref().map(|s| s.site_code.as_str());
         Wizard {
             kind,
             page: Page::General,
             pages: match kind {
-                HostedKind::Cdp => cdp::pages(),
+                HostedKind::Cdp => cdp::pages(site),
                 HostedKind::Cmg => cmg::pages(),
             },
             focus: 0,

@@ -12,7 +12,7 @@ use serde_json::json;
 use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
 
-const PW: &str = "Pa55-word!";
+pub(crate) const PW: &str = "Pa55-word!";
 const GUID: &str = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
 
 fn model() -> Model {
@@ -62,7 +62,7 @@ fn screen(w: &Wizard) -> String {
 }
 
 /// A PFX with one certificate for `cn`, self-signed, protected by `PW`.
-fn pfx(dir: &Path, file: &str, cn: &str, server: bool, expired: bool) -> PathBuf {
+pub(crate) fn pfx(dir: &Path, file: &str, cn: &str, server: bool, expired: bool) -> PathBuf {
     pfx_with(dir, file, cn, server, expired, PW)
 }
 

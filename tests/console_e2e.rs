@@ -324,7 +324,9 @@ async fn the_create_cdp_wizard_by_keys_until_ready_then_stop_start_delete() {
         "c opens the Create Cloud Distribution Point wizard"
     );
     general_page(&mut h, &lab).await;
-    // Settings: region (default), resource group, certificate file, password → FQDN from the CN.
+    // Settings: region (default), resource group, primary site (this site), certificate file,
+    // password → FQDN from the CN.
+    h.press(KeyCode::Tab);
     h.press(KeyCode::Tab);
     h.press(KeyCode::Tab);
     h.type_text(&lab.pfx("cdp1"));
@@ -391,8 +393,10 @@ async fn a_wildcard_certificate_asks_for_the_host_part() {
     let mut h = Harness::connect(&lab.site.url, &lab.data().join("admin.token")).await;
     h.press(KeyCode::Char('c'));
     general_page(&mut h, &lab).await;
-    h.press(KeyCode::Tab);
-    h.press(KeyCode::Tab);
+    // Region → resource group → primary site → certificate file.
+    for _ in 0..3 {
+        h.press(KeyCode::Tab);
+    }
     h.type_text(&lab.pfx("*"));
     h.press(KeyCode::Tab);
     h.type_text(&lab.s("password"));

@@ -566,8 +566,9 @@ fn every_wizard_page_and_form_at_both_sizes() {
         e,
         serde_json::json!({"ok": true, "subscription_id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "name": "Lab", "regions": ["WestEurope", "EastUS"], "message": "accepted"}),
     );
-    a.on_key(key(KeyCode::Tab));
-    a.on_key(key(KeyCode::Tab));
+    for _ in 0..3 {
+        a.on_key(key(KeyCode::Tab)); // region → resource group → primary site → certificate
+    }
     type_in(&mut a, pfx.to_str().unwrap());
     a.on_key(key(KeyCode::Tab));
     type_in(&mut a, "pw");
@@ -615,6 +616,16 @@ fn every_wizard_page_and_form_at_both_sizes() {
     a.properties_factory = Some(cloudsite::console::forms::open_properties);
     a.on_key(key(KeyCode::Enter));
     forms(&a, "properties");
+    // Settings: a renewed certificate for another name, inspected on leaving the password.
+    let other = dir.join("other.pfx");
+    let made = common::make(&common::Spec::service("cdp2.contoso.com"));
+    std::fs::write(&other, common::pfx(&made, &[], "pw")).unwrap();
+    a.on_key(key(KeyCode::Tab));
+    type_in(&mut a, other.to_str().unwrap());
+    a.on_key(key(KeyCode::Tab));
+    type_in(&mut a, "pw");
+    a.on_key(key(KeyCode::Tab));
+    forms(&a, "properties_renew");
     let mut a = app("full-admin");
     a.properties_factory = Some(cloudsite::console::forms::open_properties);
     a.node = Node::SiteSystems;

@@ -6,6 +6,7 @@ use crate::console::theme::{Role, Theme};
 use crate::console::ui::chrome::pane;
 use crate::console::ui::style::of;
 use crate::console::wizard::fields::{TabResult, Tone, tab_path};
+use crate::console::wizard::wrap;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -356,6 +357,17 @@ pub fn lines<'a>(
     theme: &Theme,
     read_only: bool,
 ) -> (Vec<Line<'a>>, usize) {
+    lines_in(fields, focus, theme, read_only, usize::MAX)
+}
+
+/// [`lines`] with findings wrapped to `width` columns.
+pub fn lines_in<'a>(
+    fields: &'a [Field],
+    focus: usize,
+    theme: &Theme,
+    read_only: bool,
+    wrap_at: usize,
+) -> (Vec<Line<'a>>, usize) {
     let mut out = Vec::new();
     let mut focus_line = 0;
     let width = fields
@@ -431,10 +443,14 @@ pub fn lines<'a>(
         }
         for (tone, text) in &f.notes {
             let (mark, role) = tone.mark();
-            out.push(Line::from(Span::styled(
-                format!("{indent}{mark} {text}"),
-                of(theme, role),
-            )));
+            let room = wrap_at.saturating_sub(indent.chars().count() + 2);
+            for (i, l) in wrap(text, room).into_iter().enumerate() {
+                let lead = if i == 0 { mark } else { " " };
+                out.push(Line::from(Span::styled(
+                    format!("{indent}{lead} {l}"),
+                    of(theme, role),
+                )));
+            }
         }
         if let Some(c) = f.candidates.as_ref().filter(|_| focused) {
             out.push(Line::from(Span::styled(

@@ -7,7 +7,7 @@ use crate::api::wire::CertUpload;
 use crate::cert::Role;
 use crate::cloud::HostedKind;
 use crate::console::wizard::fields::{Tone, expand_home};
-use crate::console::wizard::{CertInfo, inspect_cert, upload_file};
+use crate::console::wizard::{CertInfo, Inspection, inspect_cert, upload_file};
 use crate::domain::validate;
 
 /// Key of the file field (its label is the one the site names in its errors).
@@ -19,7 +19,7 @@ pub const PASSWORD: &str = "cert_password";
 pub fn fields() -> [Field; 2] {
     [
         Field::file(FILE, "Certificate file")
-            .hint("renewed .pfx (same name), starts an upgrade; Tab completes"),
+            .hint("renewal .pfx for the same name; Tab completes the path"),
         Field::secret(PASSWORD, "Password"),
     ]
 }
@@ -27,7 +27,7 @@ pub fn fields() -> [Field; 2] {
 /// The last inspection's findings: notes for the file, an error for the password.
 #[derive(Debug, Default)]
 pub struct Renewal {
-    found: Option<(Vec<(Tone, String)>, Option<String>)>,
+    found: Option<Inspection>,
 }
 
 fn value(fields: &[Field], key: &str) -> String {
@@ -47,8 +47,7 @@ impl Renewal {
     /// Inspects the file with its password, and checks it holds `fqdn`.
     pub fn inspect(&mut self, fields: &[Field], fqdn: &str, kind: HostedKind) {
         let path = value(fields, FILE).trim().to_string();
-        self.found = inspect_cert(&path, &value(fields, PASSWORD), Role::Service).map(|i| {
-            let mut notes = i.notes;
+        self.found = inspect_cert(&path, &value(fields, PASSWORD), Role::Service).map(|mut i| {
             if let Some(r) = &i.report {
                 let c = CertInfo::of(r, kind);
                 let problem = validate::fqdn_certificate_problem(
@@ -58,10 +57,11 @@ impl Renewal {
                     &c.dns_names,
                 );
                 if let Some(p) = problem {
-                    notes.push((Tone::Error, format!("the Service name {fqdn} {p}")));
+                    i.notes
+                        .push((Tone::Error, format!("the Service name {fqdn} {p}")));
                 }
             }
-            (notes, i.password_error)
+            i
         });
     }
 
@@ -71,15 +71,17 @@ impl Renewal {
         for f in fields.iter_mut() {
             match f.key {
                 FILE => {
-                    f.notes = self.found.as_ref().map(|x| x.0.clone()).unwrap_or_default();
+                    f.notes = self
+                        .found
+                        .as_ref()
+                        .map(|x| x.notes.clone())
+                        .unwrap_or_default();
                     if !path.is_empty() && !expand_home(&path).is_file() {
                         f.error = Some(format!("no such file: {path}"));
                     }
                 }
                 PASSWORD => {
-                    if let Some((_, Some(e))) = &self.found {
-                        f.error = Some(e.clone());
-                    }
+                    f.error = self.found.as_ref().and_then(|x| x.password_error.clone());
                 }
                 _ => {}
             }

@@ -79,7 +79,10 @@ fn an_invalid_certificate_blocks_save() {
     key(&mut app, KeyCode::Tab); // leaving the password inspects the file
     let text = screen(&app, 100, 30);
     assert!(text.contains("✗"), "findings shown inline:\n{text}");
-    assert!(save(&mut app).is_none(), "an expired certificate is not sent");
+    assert!(
+        save(&mut app).is_none(),
+        "an expired certificate is not sent"
+    );
     // Another name than the service's is refused too.
     let other = pfx(dir.path(), "other.pfx", "cdp2.contoso.com", true, false);
     let mut app = new_app("full-admin");
@@ -87,7 +90,10 @@ fn an_invalid_certificate_blocks_save() {
     renew(&mut app, &other.display().to_string(), PW);
     assert!(save(&mut app).is_none());
     let text = screen(&app, 100, 30);
-    assert!(text.contains("the Service name cdp1.contoso.com must be"), "{text}");
+    assert!(
+        text.contains("the Service name cdp1.contoso.com must be"),
+        "{text}"
+    );
     // A wrong password shows under the password.
     let good = pfx(dir.path(), "good.pfx", "cdp1.contoso.com", true, false);
     let mut app = new_app("full-admin");

@@ -6,8 +6,8 @@
 use super::content_tab::{self, ContentTab};
 use super::fields::{self, Field, KeyResult, Window};
 use super::renew::{self, Renewal};
-use crate::cloud::HostedKind;
 use crate::api::wire::{ServiceView, SetService, ThresholdInput, Updated};
+use crate::cloud::HostedKind;
 use crate::console::app::Request;
 use crate::console::form::{Form, FormRequest, Outcome};
 use crate::console::keymap::{Action, Keymap};
@@ -323,7 +323,10 @@ impl ServiceForm {
         if self.saving {
             return Outcome::default();
         }
-        if self.field(renew::FILE).is_some_and(|f| !f.value.trim().is_empty()) {
+        if self
+            .field(renew::FILE)
+            .is_some_and(|f| !f.value.trim().is_empty())
+        {
             let kind = self.kind();
             self.renewal.inspect(&self.tabs[SETTINGS], &self.fqdn, kind);
         }
@@ -497,7 +500,10 @@ impl Form for ServiceForm {
                 Outcome {
                     close: true,
                     notice: Some(if upgrade && renewing {
-                        format!("{}: saved; certificate renewal (upgrade) started", self.fqdn)
+                        format!(
+                            "{}: saved; certificate renewal (upgrade) started",
+                            self.fqdn
+                        )
                     } else if upgrade {
                         format!("{}: saved; upgrade started", self.fqdn)
                     } else {
@@ -549,7 +555,8 @@ impl Form for ServiceForm {
                     )));
                     intro.push(Line::from(""));
                 }
-                fields::lines(&self.tabs[t], self.focus[t], theme, read_only)
+                let width = usize::from(area.width.saturating_sub(2));
+                fields::lines_in(&self.tabs[t], self.focus[t], theme, read_only, width)
             }
         };
         fields::draw(

@@ -302,7 +302,7 @@ fn read_only_fields_cannot_be_edited() {
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
     type_text(&mut app, "zzz");
-    key(&mut app, KeyCode::Up); // back to Description, over the read-only fields
+    key(&mut app, KeyCode::Up); // Password, then back to Save: Save takes no text
     key(&mut app, KeyCode::Down);
     type_text(&mut app, "yyy");
     let text = screen(&app, 100, 30);

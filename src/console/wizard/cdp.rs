@@ -44,9 +44,14 @@ pub fn pages(site_code: Option<&str>) -> Vec<Vec<Field>> {
     let settings = vec![
         Field::choice("region", "Region", REGIONS, "WestEurope"),
         Field::text("resource_group", "Resource group").optional(),
-        Field::choice("primary_site", "Primary site", &sites, site_code.unwrap_or(""))
-            .optional()
-            .hint("this site is the only primary site: it transfers the content"),
+        Field::choice(
+            "primary_site",
+            "Primary site",
+            &sites,
+            site_code.unwrap_or(""),
+        )
+        .optional()
+        .hint("this site is the only primary site: it transfers the content"),
         Field::file("cert_file", "Certificate file (.pfx)"),
         Field::password("cert_password", "Password"),
         Field::text("service_fqdn", "Service FQDN")

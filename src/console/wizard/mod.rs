@@ -35,6 +35,7 @@ use fields::{Field, Kind, TabResult, Tone};
 use progress::Progress;
 use ratatui::Frame;
 use ratatui::layout::Rect;
+pub use render::wrap;
 
 /// Opens the create wizard of `kind`.
 pub fn open(kind: HostedKind, model: &Model) -> Box<dyn Form> {

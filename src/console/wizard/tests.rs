@@ -615,3 +615,24 @@ fn a_publishsettings_file_fills_the_subscription_id() {
     );
     assert_eq!(press(&mut w, KeyCode::PageDown).requests.len(), 1);
 }
+
+#[test]
+fn the_primary_site_is_this_site_and_is_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut m = model();
+    m.site = Some(crate::api::wire::SiteView {
+        site_code: "PS1".into(),
+        server_name: "SITESRV".into(),
+        version: "0".into(),
+        role: "full-admin".into(),
+    });
+    let mut w = Wizard::new(HostedKind::Cdp, &m);
+    assert_eq!(get(&w, "primary_site").options(), ["PS1".to_string()]);
+    to_summary(&mut w, dir.path(), "cdp1.contoso.com");
+    assert!(screen(&w).contains("Primary site"), "{}", screen(&w));
+    let out = press(&mut w, KeyCode::Enter);
+    let Request::Call { body, .. } = &out.requests[0].request else {
+        panic!()
+    };
+    assert_eq!(body["primary_site"], "PS1");
+}

@@ -44,7 +44,7 @@ trap 'exit 143' TERM
 
 echo "== building (release)" >&2
 cargo build --release --example cdp_load >&2
-bin="$root/target/release/examples/cdp_load"
+bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/cdp_load"
 
 echo "== starting the local cloud and its CDP in $work" >&2
 "$bin" serve --dir "$work" --large-mib "$LARGE_MIB" --small-bytes "$SMALL_BYTES" \

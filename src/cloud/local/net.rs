@@ -70,6 +70,9 @@ async fn accept_loop(listener: TcpListener, acceptor: TlsAcceptor, router: Route
 }
 
 async fn serve_connection(tcp: tokio::net::TcpStream, acceptor: TlsAcceptor, router: Router) {
+    // Without it Nagle holds a small response's body until the client acknowledges the head:
+    // a delayed-ACK wait (~40 ms) on every small download.
+    let _ = tcp.set_nodelay(true);
     let Ok(Ok(tls)) = tokio::time::timeout(Duration::from_secs(10), acceptor.accept(tcp)).await
     else {
         return;

@@ -761,3 +761,58 @@ async fn the_content_and_client_commands_work_from_the_command_line() {
     assert_eq!(list[0]["state"], "success");
     site.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_distribution_waiting_when_the_site_stops_finishes_after_the_restart() {
+    let mut site = Site::start_with(SiteConfig {
+        provisioning_delay: Duration::from_millis(1500),
+        ..SiteConfig::default()
+    })
+    .await;
+    allow_cloud_dp(&site, true).await;
+    let acc: Accepted = site
+        .admin
+        .post("/v1/cdps", &site.lab.cdp("cdp1.lab.contoso.com"))
+        .await
+        .expect("create");
+    let tmp = site.tmp.path().to_path_buf();
+    let bytes = data(120_000, 6);
+    let pkg = add_package(&site.admin, &tmp, "Later", &[("l.bin", bytes.clone())]).await;
+    let _: PackageChanged = site
+        .admin
+        .post(
+            &format!("/v1/content/{}/distribute", pkg.id),
+            &ContentTargets {
+                services: vec![acc.service.id.clone()],
+            },
+        )
+        .await
+        .expect("distribute while provisioning");
+    // It waits for the storage, saying so, and is not marked distributed.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let p: PackageView = site
+            .admin
+            .get(&format!("/v1/content/{}", pkg.id))
+            .await
+            .expect("pkg");
+        let d = &p.distributions[0];
+        assert_eq!(d.state, DistributionState::InProgress, "{d:?}");
+        if d.reason
+            .as_deref()
+            .is_some_and(|r| r.contains("provisioning"))
+        {
+            break;
+        }
+        assert!(Instant::now() < deadline, "no waiting reason: {d:?}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    site.restart().await;
+    wait_distributed(&site.admin, &pkg.id, 1).await;
+    let out = tmp.join("after-restart");
+    fetch(&site.reader, &request(&site, &pkg.id, out.clone()), |_| {})
+        .await
+        .expect("fetch");
+    assert_eq!(std::fs::read(out.join("l.bin")).expect("file"), bytes);
+    site.shutdown().await;
+}

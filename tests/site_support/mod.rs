@@ -248,6 +248,8 @@ pub struct Site {
     pub infra: Client,
     /// Read-only Analyst client.
     pub reader: Client,
+    /// The options it was started with (for [`Site::restart`]).
+    pub opts: SiteOptions,
 }
 
 impl Site {
@@ -279,7 +281,7 @@ impl Site {
             ..Timing::default()
         };
         opts.monitor = config.monitor;
-        let handle = service::start(opts).await.expect("the site starts");
+        let handle = service::start(opts.clone()).await.expect("the site starts");
         let url = handle.url.clone();
         let admin_token = handle
             .new_admin_token
@@ -300,7 +302,22 @@ impl Site {
             infra_token,
             read_token,
             tmp,
+            opts,
         }
+    }
+
+    /// Stops the service and starts it again on the same data dir (tokens stay valid; the
+    /// address may change, so the clients are rebuilt).
+    pub async fn restart(&mut self) {
+        self.shutdown().await;
+        let handle = service::start(self.opts.clone())
+            .await
+            .expect("the site starts again");
+        self.url = handle.url.clone();
+        self.admin = client(&self.url, &self.admin_token);
+        self.infra = client(&self.url, &self.infra_token);
+        self.reader = client(&self.url, &self.read_token);
+        self.handle = Some(handle);
     }
 
     /// A client with `token`.

@@ -444,3 +444,30 @@ async fn a_cmg_over_its_critical_outbound_level_is_stopped_once() {
     assert_eq!(stops, 1, "stopped exactly once: {tasks:#?}");
     assert!(log_text(&site, "CloudMgr.log").contains("stopping the service"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_service_gets_its_first_sample_without_waiting_for_the_hourly_collection() {
+    // The default hourly interval: only the first-sample rule can fill the usage in time.
+    let mut site = Site::start().await;
+    let cdp = site
+        .create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com"))
+        .await;
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let view: ServiceView = site
+            .admin
+            .get(&format!("/v1/cdps/{}", cdp.id))
+            .await
+            .expect("cdp");
+        if let Some(usage) = view.usage {
+            assert_eq!(usage.window_days, 30);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no usage for a new service"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    site.shutdown().await;
+}

@@ -22,7 +22,9 @@ pub const DAILY_DAYS: usize = 30;
 /// cost (a month is at most 31 days) never reach further back.
 pub const KEEP_DAYS: i64 = 32;
 
-/// Collects now, then every `usage_interval`, until the task is aborted.
+/// Collects now, then every `usage_interval`, until the task is aborted. In between, a service
+/// that becomes Ready without any sample yet (just provisioned) gets its first one at once, so
+/// a new service shows its usage right away rather than at the next hourly collection.
 pub async fn run(manager: Arc<Manager>) {
     // A zero period would make the interval panic; the config check refuses it, callers that
     // build options in code get a floor instead.
@@ -32,9 +34,47 @@ pub async fn run(manager: Arc<Manager>) {
         .max(Duration::from_millis(10));
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut events = manager.bus.subscribe(None).live;
     loop {
-        ticks.tick().await;
-        collect_all(&manager).await;
+        tokio::select! {
+            _ = ticks.tick() => collect_all(&manager).await,
+            event = events.recv() => match event {
+                Ok(e) if e.kind == "service"
+                    && e.data.get("status").and_then(|s| s.as_str()) == Some("Ready")
+                    && e.data.get("usage").is_none_or(serde_json::Value::is_null) =>
+                {
+                    collect_new(&manager).await;
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => {
+                    events = manager.bus.subscribe(None).live;
+                    ticks.tick().await;
+                }
+                _ => {}
+            },
+        }
+    }
+}
+
+/// First samples for the services that have none yet.
+async fn collect_new(manager: &Arc<Manager>) {
+    let Ok(services) = manager
+        .store
+        .call(|c| {
+            let mut new = Vec::new();
+            for rec in repo::list_services(c, None)? {
+                if collected_in(rec.state) && repo::latest_usage(c, &rec.id)?.is_none() {
+                    new.push(rec);
+                }
+            }
+            Ok::<_, repo::RepoError>(new)
+        })
+        .await
+    else {
+        return;
+    };
+    for rec in &services {
+        // A failure is retried at the next look; the full collection logs it.
+        let _ = collect_one(manager, rec).await;
     }
 }
 

@@ -87,6 +87,7 @@ fn usage(storage_gib: u64, daily: impl Fn(u64) -> u64, window: u32, cents: i64) 
             currency: "USD".into(),
             month_to_date_cents: cents,
             projected_month_cents: cents * 3,
+            illustrative: true,
         },
     }
 }

@@ -244,6 +244,10 @@ async fn usage_is_sampled_logged_and_egress_counted_exactly_with_a_cost() {
     let cost = &later["cost"];
     let mtd = cost["month_to_date_cents"].as_i64().expect("mtd");
     let projected = cost["projected_month_cents"].as_i64().expect("projected");
+    assert_eq!(
+        cost["illustrative"], false,
+        "configured prices are not illustrative"
+    );
     assert_eq!(cost["currency"], "USD");
     assert!(mtd > 0, "{cost}");
     assert!(projected >= mtd, "{cost}");
@@ -461,6 +465,10 @@ async fn a_new_service_gets_its_first_sample_without_waiting_for_the_hourly_coll
             .expect("cdp");
         if let Some(usage) = view.usage {
             assert_eq!(usage.window_days, 30);
+            assert!(
+                usage.cost.illustrative,
+                "the built-in prices are illustrative"
+            );
             break;
         }
         assert!(

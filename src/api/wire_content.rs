@@ -179,6 +179,9 @@ pub struct CostView {
     pub month_to_date_cents: i64,
     /// Projected cost for the whole month at the current rate, in cents.
     pub projected_month_cents: i64,
+    /// The built-in (illustrative) price table was used: no `[prices]` configured.
+    #[serde(default)]
+    pub illustrative: bool,
 }
 
 /// A service's usage as last collected.

@@ -211,7 +211,11 @@ fn print_service(s: &ServiceView) {
             ),
         ));
         lines.push((
-            "Cost (illustrative prices)",
+            if u.cost.illustrative {
+                "Cost (illustrative prices)"
+            } else {
+                "Cost"
+            },
             format!(
                 "{} this month, {} projected for the month",
                 money(&u.cost.currency, u.cost.month_to_date_cents),

@@ -318,20 +318,24 @@ fn usage_lines<'a>(app: &App, s: &ServiceView, theme: &Theme) -> Vec<Line<'a>> {
         figure(transfer, Figure::Transfer),
     ];
     match &s.usage {
-        Some(u) => v.extend([
-            Line::from(vec![
-                key("Cost month to date"),
-                Span::raw(usage::money(&u.cost.currency, u.cost.month_to_date_cents)),
-            ]),
-            Line::from(vec![
-                key("Cost projected month"),
-                Span::raw(usage::money(&u.cost.currency, u.cost.projected_month_cents)),
-            ]),
-            Line::from(Span::styled(
-                "(prices are illustrative unless configured)",
-                of(theme, Role::Muted),
-            )),
-        ]),
+        Some(u) => {
+            v.extend([
+                Line::from(vec![
+                    key("Cost month to date"),
+                    Span::raw(usage::money(&u.cost.currency, u.cost.month_to_date_cents)),
+                ]),
+                Line::from(vec![
+                    key("Cost projected month"),
+                    Span::raw(usage::money(&u.cost.currency, u.cost.projected_month_cents)),
+                ]),
+            ]);
+            if u.cost.illustrative {
+                v.push(Line::from(Span::styled(
+                    "(illustrative prices: set [prices] in the config)",
+                    of(theme, Role::Muted),
+                )));
+            }
+        }
         None => v.push(Line::from(vec![
             key("Cost month to date"),
             Span::styled("not collected yet", of(theme, Role::Muted)),

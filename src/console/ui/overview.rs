@@ -123,7 +123,14 @@ fn summary(f: &mut Frame<'_>, area: Rect, app: &App, all: &[&ServiceView], theme
             room,
         )),
         Line::from(Span::styled(
-            "Prices are illustrative unless configured.",
+            if all
+                .iter()
+                .any(|s| s.usage.as_ref().is_some_and(|u| u.cost.illustrative))
+            {
+                "Illustrative prices: set [prices] in the config."
+            } else {
+                ""
+            },
             of(theme, Role::Muted),
         )),
     ];

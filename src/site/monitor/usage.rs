@@ -242,6 +242,7 @@ pub fn usage_view(
             currency: prices.currency.clone(),
             month_to_date_cents: cost.month_to_date_cents,
             projected_month_cents: cost.projected_month_cents,
+            illustrative: *prices == crate::domain::cost::PriceTable::default(),
         },
     })
 }

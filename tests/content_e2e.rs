@@ -809,6 +809,12 @@ async fn a_distribution_waiting_when_the_site_stops_finishes_after_the_restart()
     }
     site.restart().await;
     wait_distributed(&site.admin, &pkg.id, 1).await;
+    wait_status(
+        &site.admin,
+        &format!("/v1/cdps/{}", acc.service.id),
+        ServiceState::Ready,
+    )
+    .await;
     let out = tmp.join("after-restart");
     fetch(&site.reader, &request(&site, &pkg.id, out.clone()), |_| {})
         .await

@@ -377,7 +377,9 @@ pub async fn locations(
     let mut locations: Vec<ContentLocation> = if allow {
         services
             .iter()
-            .filter(|s| s.state != ServiceState::Deleting)
+            // Stopped services stay offered (ConfigMgr does; the client moves on), but one still
+            // provisioning or being deleted has never served or never will again.
+            .filter(|s| !matches!(s.state, ServiceState::Deleting | ServiceState::Provisioning))
             .map(|s| {
                 let claims = Claims {
                     svc: s.deployment_name.to_ascii_lowercase(),

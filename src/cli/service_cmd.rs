@@ -189,14 +189,10 @@ fn print_service(s: &ServiceView) {
     }
     if let Some(u) = &s.usage {
         use crate::console::ui::usage::{human, money};
-        let quota = |gb: u32| human(u64::from(gb).saturating_mul(u.quota_unit_bytes));
+        let quota = |t: crate::domain::service::Threshold| human(t.quota_bytes(u.quota_unit_bytes));
         lines.push((
             "Storage used",
-            format!(
-                "{} of {}",
-                human(u.storage_bytes),
-                quota(s.storage.quota_gb)
-            ),
+            format!("{} of {}", human(u.storage_bytes), quota(s.storage)),
         ));
         lines.push((
             if s.kind == "cmg" {
@@ -204,11 +200,7 @@ fn print_service(s: &ServiceView) {
             } else {
                 "Transfer (30 days)"
             },
-            format!(
-                "{} of {}",
-                human(u.transfer_bytes),
-                quota(s.transfer.quota_gb)
-            ),
+            format!("{} of {}", human(u.transfer_bytes), quota(s.transfer)),
         ));
         lines.push((
             if u.cost.illustrative {

@@ -235,6 +235,45 @@ impl Threshold {
             critical_pct: c,
         })
     }
+
+    /// The quota in bytes: `quota_gb` units of `unit` bytes (1 GiB unless configured).
+    pub fn quota_bytes(self, unit: u64) -> u64 {
+        self.level_bytes(100, unit)
+    }
+
+    /// The byte count `pct` % of the quota stands for.
+    pub fn level_bytes(self, pct: u8, unit: u64) -> u64 {
+        let v = u128::from(self.quota_gb) * u128::from(unit) * u128::from(pct) / 100;
+        u64::try_from(v).unwrap_or(u64::MAX)
+    }
+
+    /// Has `used` reached `pct` % of the quota? The sources disagree on "used" against
+    /// "remaining free space" (domain.md §5); cloudsite alerts when used ≥ pct × quota.
+    pub fn reached(self, used: u64, pct: u8, unit: u64) -> bool {
+        u128::from(used) * 100 >= u128::from(self.quota_gb) * u128::from(unit) * u128::from(pct)
+    }
+
+    /// Which level `used` bytes are at: the alert rule the site evaluates and the console colours by.
+    pub fn usage_level(self, used: u64, unit: u64) -> UsageLevel {
+        if self.reached(used, self.critical_pct, unit) {
+            UsageLevel::Critical
+        } else if self.reached(used, self.warning_pct, unit) {
+            UsageLevel::Warning
+        } else {
+            UsageLevel::Normal
+        }
+    }
+}
+
+/// Where usage stands against a [`Threshold`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UsageLevel {
+    /// Below the warning level.
+    Normal,
+    /// At or above the warning level.
+    Warning,
+    /// At or above the critical level.
+    Critical,
 }
 
 /// CDP Alerts page defaults (domain.md §1): storage 2,000 GB, transfer 10,000 GB, 50 %/90 %.

@@ -245,13 +245,13 @@ fn storage(f: &mut Frame<'_>, area: Rect, all: &[&ServiceView], theme: &Theme) {
             let r = usage::ratio(u.storage_bytes, s.storage, u.quota_unit_bytes);
             let pct = format!("{:.0} %", r * 100.0);
             let used = human(u.storage_bytes);
-            let quota = human(usage::quota_bytes(s.storage, u.quota_unit_bytes));
+            let quota = human(s.storage.quota_bytes(u.quota_unit_bytes));
             Some(Row {
                 bars: gauge(
                     r,
                     u.storage_bytes > 0,
                     s.storage,
-                    usage::level(r, s.storage, Role::Gauge),
+                    usage::level(u.storage_bytes, s.storage, u.quota_unit_bytes, Role::Gauge),
                     theme,
                 ),
                 texts: vec![
@@ -259,7 +259,7 @@ fn storage(f: &mut Frame<'_>, area: Rect, all: &[&ServiceView], theme: &Theme) {
                     format!("{used} ({pct})"),
                     pct,
                 ],
-                role: usage::level(r, s.storage, Role::Text),
+                role: usage::level(u.storage_bytes, s.storage, u.quota_unit_bytes, Role::Text),
             })
         })
         .collect();
@@ -373,7 +373,7 @@ fn transfer(f: &mut Frame<'_>, area: Rect, all: &[&ServiceView], theme: &Theme) 
             let u = s.usage.as_ref()?;
             let t = s.transfer;
             let window = u.window_days.max(1);
-            let quota = usage::quota_bytes(t, u.quota_unit_bytes);
+            let quota = t.quota_bytes(u.quota_unit_bytes);
             let pace = |pct: u8| quota as f64 * f64::from(pct) / 100.0 / f64::from(window);
             let r = usage::ratio(u.transfer_bytes, t, u.quota_unit_bytes);
             let pct = format!("{:.0} %", r * 100.0);
@@ -390,7 +390,7 @@ fn transfer(f: &mut Frame<'_>, area: Rect, all: &[&ServiceView], theme: &Theme) 
                     format!("{used} ({pct})"),
                     pct,
                 ],
-                role: usage::level(r, t, Role::Text),
+                role: usage::level(u.transfer_bytes, t, u.quota_unit_bytes, Role::Text),
             })
         })
         .collect();

@@ -4,7 +4,7 @@
 use crate::api::wire::ServiceView;
 use crate::api::wire_content::DistributionState;
 use crate::console::theme::Role;
-use crate::domain::service::Threshold;
+use crate::domain::service::{Threshold, UsageLevel};
 
 /// Bytes in binary units, at most 8 characters ("1023 MiB", "12.4 GiB", "1.95 TiB").
 pub fn human(bytes: u64) -> String {
@@ -27,26 +27,19 @@ pub fn human(bytes: u64) -> String {
     }
 }
 
-/// The quota in bytes: the threshold's "GB" times the site's bytes per quota GB.
-pub fn quota_bytes(t: Threshold, unit: u64) -> u64 {
-    u64::from(t.quota_gb).saturating_mul(unit.max(1))
-}
-
 /// `used` as a share of the quota (0 when the quota is 0).
 pub fn ratio(used: u64, t: Threshold, unit: u64) -> f64 {
-    let q = quota_bytes(t, unit);
+    let q = t.quota_bytes(unit);
     if q == 0 { 0.0 } else { used as f64 / q as f64 }
 }
 
-/// The role of a figure against its thresholds: critical, warning, or `normal` below both.
-pub fn level(ratio: f64, t: Threshold, normal: Role) -> Role {
-    let pct = ratio * 100.0;
-    if pct >= f64::from(t.critical_pct) {
-        Role::AlertCritical
-    } else if pct >= f64::from(t.warning_pct) {
-        Role::AlertWarning
-    } else {
-        normal
+/// The role of `used` bytes against its thresholds (the site's alert rule): critical,
+/// warning, or `normal` below both.
+pub fn level(used: u64, t: Threshold, unit: u64, normal: Role) -> Role {
+    match t.usage_level(used, unit) {
+        UsageLevel::Critical => Role::AlertCritical,
+        UsageLevel::Warning => Role::AlertWarning,
+        UsageLevel::Normal => normal,
     }
 }
 
@@ -77,9 +70,9 @@ pub fn used_of_quota(s: &ServiceView, which: Figure) -> (String, Role) {
             format!(
                 "{} / {}",
                 human(used),
-                human(quota_bytes(t, u.quota_unit_bytes))
+                human(t.quota_bytes(u.quota_unit_bytes))
             ),
-            level(ratio(used, t, u.quota_unit_bytes), t, Role::Text),
+            level(used, t, u.quota_unit_bytes, Role::Text),
         ),
         _ => (format!("– / {} GB", t.quota_gb), Role::Muted),
     }
@@ -93,7 +86,7 @@ pub fn used_compact(s: &ServiceView, which: Figure) -> (String, Role) {
             let r = ratio(used, t, u.quota_unit_bytes);
             (
                 format!("{} {:.0}%", human(used), r * 100.0),
-                level(r, t, Role::Text),
+                level(used, t, u.quota_unit_bytes, Role::Text),
             )
         }
         _ => ("–".into(), Role::Muted),
@@ -110,10 +103,10 @@ pub fn used_detail(s: &ServiceView, which: Figure) -> (String, Role) {
                 format!(
                     "{} of {} ({:.0} %)",
                     human(used),
-                    human(quota_bytes(t, u.quota_unit_bytes)),
+                    human(t.quota_bytes(u.quota_unit_bytes)),
                     r * 100.0
                 ),
-                level(r, t, Role::Text),
+                level(used, t, u.quota_unit_bytes, Role::Text),
             )
         }
         _ => (
@@ -165,15 +158,9 @@ mod tests {
             critical_pct: 90,
         };
         let g = 1u64 << 30;
-        assert_eq!(level(ratio(10 * g, t, g), t, Role::Gauge), Role::Gauge);
-        assert_eq!(
-            level(ratio(50 * g, t, g), t, Role::Gauge),
-            Role::AlertWarning
-        );
-        assert_eq!(
-            level(ratio(95 * g, t, g), t, Role::Gauge),
-            Role::AlertCritical
-        );
+        assert_eq!(level(10 * g, t, g, Role::Gauge), Role::Gauge);
+        assert_eq!(level(50 * g, t, g, Role::Gauge), Role::AlertWarning);
+        assert_eq!(level(95 * g, t, g, Role::Gauge), Role::AlertCritical);
         assert_eq!(ratio(1, Threshold { quota_gb: 0, ..t }, g), 0.0);
         assert_eq!(money("USD", 1234), "USD 12.34");
         assert_eq!(money("EUR", -5), "EUR -0.05");

@@ -3,7 +3,7 @@
 //! alerts and the stop option on is stopped once its outbound data reaches the critical
 //! level, with the same Stop task an administrator's Stop starts.
 
-use super::thresholds::{self, CMG_WINDOW_DAYS};
+use super::thresholds::CMG_WINDOW_DAYS;
 use crate::cloud::HostedKind;
 use crate::domain::service::{Action, ServiceState};
 use crate::domain::task::Level;
@@ -62,7 +62,7 @@ pub async fn check_all(manager: &Arc<Manager>) -> Result<(), RepoError> {
                 }
                 let sent = super::usage::window_transfer(c, &rec, now)?;
                 let t = rec.settings.transfer;
-                if thresholds::reached(sent, t.quota_gb, t.critical_pct, unit) {
+                if t.reached(sent, t.critical_pct, unit) {
                     out.push((rec, sent));
                 }
             }

@@ -76,17 +76,6 @@ pub const TYPE_IDS: &[&str] = &[
     "outbound_critical",
 ];
 
-/// Has `used` reached `pct` % of `quota_gb` quota units?
-pub fn reached(used: u64, quota_gb: u32, pct: u8, unit: u64) -> bool {
-    u128::from(used) * 100 >= u128::from(quota_gb) * u128::from(unit) * u128::from(pct)
-}
-
-/// The byte count `pct` % of the quota stands for.
-pub fn level_bytes(quota_gb: u32, pct: u8, unit: u64) -> u64 {
-    let v = u128::from(quota_gb) * u128::from(unit) * u128::from(pct) / 100;
-    u64::try_from(v).unwrap_or(u64::MAX)
-}
-
 /// Evaluates every threshold of a service. A metric the CMG does not monitor (its toggle is
 /// off) evaluates as not reached, so turning the toggle off clears its alerts.
 pub fn evaluate(u: &Usage<'_>) -> Vec<Evaluation> {
@@ -134,7 +123,7 @@ pub fn evaluate(u: &Usage<'_>) -> Vec<Evaluation> {
             (ids[1], "critical", 1, t.critical_pct),
         ];
         for (type_id, level, severity, pct) in levels {
-            let quota_bytes = level_bytes(t.quota_gb, 100, u.quota_unit_bytes);
+            let quota_bytes = t.quota_bytes(u.quota_unit_bytes);
             out.push(Evaluation {
                 type_id,
                 name: format!(
@@ -142,7 +131,7 @@ pub fn evaluate(u: &Usage<'_>) -> Vec<Evaluation> {
                     u.fqdn, t.quota_gb
                 ),
                 severity,
-                reached: on && reached(used, t.quota_gb, pct, u.quota_unit_bytes),
+                reached: on && t.reached(used, pct, u.quota_unit_bytes),
                 details: json!({
                     "service": u.fqdn,
                     "metric": key,
@@ -152,7 +141,7 @@ pub fn evaluate(u: &Usage<'_>) -> Vec<Evaluation> {
                     "quota_bytes": quota_bytes,
                     "quota_unit_bytes": u.quota_unit_bytes,
                     "pct": pct,
-                    "level_bytes": level_bytes(t.quota_gb, pct, u.quota_unit_bytes),
+                    "level_bytes": t.level_bytes(pct, u.quota_unit_bytes),
                     "used_pct": if quota_bytes == 0 { 0.0 } else { used as f64 * 100.0 / quota_bytes as f64 },
                     "window_days": window,
                     "monitored": on,
@@ -280,11 +269,11 @@ mod tests {
 
     #[test]
     fn levels_are_reached_at_or_above_the_percentage_of_used() {
-        assert!(reached(512, 1, 50, UNIT));
-        assert!(!reached(511, 1, 50, UNIT));
-        assert!(reached(u64::MAX, u32::MAX, 100, u64::MAX) || !reached(0, 1, 1, 1));
-        assert_eq!(level_bytes(10, 90, UNIT), 9216);
-        assert_eq!(level_bytes(u32::MAX, 100, u64::MAX), u64::MAX);
+        assert!(t(1).reached(512, 50, UNIT));
+        assert!(!t(1).reached(511, 50, UNIT));
+        assert!(t(u32::MAX).reached(u64::MAX, 100, u64::MAX) || !t(1).reached(0, 1, 1));
+        assert_eq!(t(10).level_bytes(90, UNIT), 9216);
+        assert_eq!(t(u32::MAX).level_bytes(100, u64::MAX), u64::MAX);
     }
 
     #[test]

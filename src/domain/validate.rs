@@ -189,6 +189,25 @@ pub fn fqdn_certificate_problem(
     (!held).then(|| format!("must be a name the service certificate holds ({cn}); clients would refuse the connection"))
 }
 
+/// Why a renewed service certificate cannot keep the service's `fqdn`, or `None` if it can. As
+/// [`fqdn_certificate_problem`], but a certificate with neither a CN nor a wildcard must list
+/// the name among its DNS names: a renewal never changes the Service FQDN.
+pub fn renewal_fqdn_problem(
+    fqdn: &str,
+    wildcard_domain: Option<&str>,
+    cn: Option<&str>,
+    dns_names: &[String],
+) -> Option<String> {
+    if wildcard_domain.is_none() && cn.is_none() {
+        // DNS names compare case-insensitively (RFC 4343), as clients match them.
+        let held = dns_names.iter().any(|d| d.eq_ignore_ascii_case(fqdn));
+        return (!held).then(|| {
+            "must be a name the service certificate holds (it has no CN); clients would refuse the connection".to_string()
+        });
+    }
+    fqdn_certificate_problem(fqdn, wildcard_domain, cn, dns_names)
+}
+
 /// Checks an Azure resource group name: 1–90 letters, digits, `-`, `_`, `.`, `(`, `)`, not
 /// ending with a dot.
 pub fn resource_group(value: &str) -> Result<(), FieldError> {
@@ -433,5 +452,22 @@ mod tests {
         assert!(vm_instances(0).is_err() && vm_instances(17).is_err());
         assert_eq!(port("Port", 80), Ok(80));
         assert!(port("Port", 0).is_err() && port("Port", 65536).is_err());
+    }
+
+    #[test]
+    fn a_renewal_keeps_the_name_even_without_a_cn() {
+        let dns = vec!["a.contoso.com".to_string()];
+        assert_eq!(
+            renewal_fqdn_problem("A.contoso.com", None, None, &dns),
+            None
+        );
+        assert!(renewal_fqdn_problem("b.contoso.com", None, None, &dns).is_some());
+        assert!(renewal_fqdn_problem("a.contoso.com", None, None, &[]).is_some());
+        // With a CN or a wildcard it is the create rule.
+        assert_eq!(
+            renewal_fqdn_problem("x.contoso.com", Some("contoso.com"), None, &[]),
+            fqdn_certificate_problem("x.contoso.com", Some("contoso.com"), None, &[])
+        );
+        assert!(renewal_fqdn_problem("c.contoso.com", None, Some("a.contoso.com"), &dns).is_some());
     }
 }

@@ -307,12 +307,7 @@ pub fn renewal(
     let cn = leaf.and_then(|c| c.subject_cn.as_deref());
     let dns = leaf.map(|c| c.dns_names.as_slice()).unwrap_or_default();
     let wildcard = report.wildcard_domain.as_deref();
-    // DNS names compare case-insensitively (RFC 4343), as clients match them.
-    let covered = match (wildcard, cn) {
-        (None, None) => dns.iter().any(|d| d.eq_ignore_ascii_case(fqdn)),
-        _ => validate::fqdn_certificate_problem(fqdn, wildcard, cn, dns).is_none(),
-    };
-    if !covered {
+    if validate::renewal_fqdn_problem(fqdn, wildcard, cn, dns).is_some() {
         let mut names: Vec<&str> = cn.into_iter().collect();
         names.extend(
             dns.iter()

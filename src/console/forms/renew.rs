@@ -50,7 +50,7 @@ impl Renewal {
         self.found = inspect_cert(&path, &value(fields, PASSWORD), Role::Service).map(|mut i| {
             if let Some(r) = &i.report {
                 let c = CertInfo::of(r, kind);
-                let problem = validate::fqdn_certificate_problem(
+                let problem = validate::renewal_fqdn_problem(
                     fqdn,
                     c.wildcard_domain.as_deref(),
                     c.cn.as_deref(),

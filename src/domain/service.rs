@@ -265,6 +265,11 @@ impl Threshold {
     }
 }
 
+/// CDP transfer is measured over a rolling 30 days (domain.md §5); it is monitored, never stopped.
+pub const CDP_WINDOW_DAYS: u32 = 30;
+/// CMG outbound data is measured over a rolling 14 days (domain.md §5).
+pub const CMG_WINDOW_DAYS: u32 = 14;
+
 /// Where usage stands against a [`Threshold`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UsageLevel {

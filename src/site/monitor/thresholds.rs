@@ -17,10 +17,7 @@ use crate::site::repo_usage;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
-/// CDP transfer window (rolling days).
-pub const CDP_WINDOW_DAYS: u32 = 30;
-/// CMG outbound data window (rolling days).
-pub const CMG_WINDOW_DAYS: u32 = 14;
+pub use crate::domain::service::{CDP_WINDOW_DAYS, CMG_WINDOW_DAYS};
 
 /// The rolling window transfer is measured over for a kind of service.
 pub fn window_days(kind: HostedKind) -> u32 {

@@ -15,14 +15,15 @@ LAYERS = {
     "domain": set(),
     "paths": set(),
     "cert": {"domain"},
-    "content": {"domain"},
+    "tls": {"domain", "cert"},
+    "content": {"domain", "cert"},
     "config": {"domain", "paths"},
-    "api": {"domain", "cert", "content"},
-    "cloud": {"domain", "cert", "content", "api"},
-    "site": {"domain", "cert", "content", "config", "paths", "api", "cloud"},
-    "client": {"domain", "cert", "content", "api"},
-    "console": {"domain", "cert", "content", "config", "paths", "api"},
-    "cli": {"domain", "cert", "content", "config", "paths", "api", "cloud", "site", "client", "console"},
+    "api": {"domain", "cert", "tls", "content"},
+    "cloud": {"domain", "cert", "tls", "content", "api"},
+    "site": {"domain", "cert", "tls", "content", "config", "paths", "api", "cloud"},
+    "client": {"domain", "cert", "tls", "content", "api"},
+    "console": {"domain", "cert", "tls", "content", "config", "paths", "api"},
+    "cli": {"domain", "cert", "tls", "content", "config", "paths", "api", "cloud", "site", "client", "console"},
 }
 
 

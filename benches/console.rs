@@ -24,7 +24,7 @@ fn service(i: usize) -> ServiceView {
     ];
     ServiceView {
         id: format!("{i:032x}"),
-        kind: "cdp".into(),
+        kind: cloudsite::domain::service::HostedKind::Cdp,
         service_fqdn: format!("cdp{i:05}.contoso.com"),
         name: format!("cdp{i:05}"),
         status: states[i % states.len()],
@@ -37,7 +37,7 @@ fn service(i: usize) -> ServiceView {
         vm_instances: 2,
         instances: vec![InstanceView {
             id: "CDP_IN_0".into(),
-            state: "ReadyRole".into(),
+            state: cloudsite::domain::service::InstanceState::ReadyRole,
             address: None,
         }],
         storage: CDP_STORAGE_DEFAULT,
@@ -63,7 +63,7 @@ fn loaded_app(n: usize) -> App {
             site_code: "PS1".into(),
             server_name: "SITESRV".into(),
             version: "0".into(),
-            role: "full-admin".into(),
+            role: cloudsite::domain::role::Role::FullAdministrator,
         }),
         cdps: (0..n).map(service).collect(),
         ..Snapshot::default()

@@ -14,13 +14,13 @@ use clap::{Args, Parser, Subcommand};
 use cloudsite::cloud::local::{
     CONTENT_CONTAINER, LocalCloud, LocalCloudConfig, LocalProvider, register_subscription,
 };
-use cloudsite::cloud::tls::{certs_from_pem, install_crypto_provider, provider};
 use cloudsite::cloud::{
     BlobTarget, Caller, DeploySpec, DeploymentState, HostedKind, Provider, ServiceStatus,
     Subscription,
 };
 use cloudsite::content::crypt::{Encryptor, PackageKey};
 use cloudsite::content::token::{self, Claims};
+use cloudsite::tls::{certs_from_pem, install_crypto_provider, provider};
 use rcgen::{
     BasicConstraints, CertificateParams, DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa,
     Issuer, KeyPair, KeyUsagePurpose, SanType,

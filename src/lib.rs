@@ -17,3 +17,4 @@ pub mod content;
 pub mod domain;
 pub mod paths;
 pub mod site;
+pub mod tls;

@@ -6,8 +6,10 @@
 mod site_support;
 
 use cloudsite::api::client::{Client, EventStream};
+use cloudsite::api::wire::{AlertView, Event};
 use cloudsite::api::wire::{CloseAlert, PostponeAlert};
-use cloudsite::site::repo_site::{self, AlertView};
+use cloudsite::domain::alert::{AlertState, AlertType};
+use cloudsite::site::repo_site;
 use cloudsite::site::service::{self, SiteHandle, SiteOptions};
 use cloudsite::site::store::Store;
 use serde_json::{Value, json};
@@ -52,10 +54,19 @@ async fn start() -> AlertSite {
 
 impl AlertSite {
     /// Raises an alert through a second connection to the running site's database.
-    fn raise(&self, type_id: &str, name: &str) -> AlertView {
+    fn raise(&self, type_id: AlertType, name: &str) -> AlertView {
         let store = Store::open(&self.data_dir.join("site.db")).expect("open the site database");
         store
-            .with(|c| repo_site::raise_alert(c, type_id, None, name, 1, json!({"reason": "test"})))
+            .with(|c| {
+                repo_site::raise_alert(
+                    c,
+                    type_id,
+                    None,
+                    name,
+                    type_id.severity(),
+                    json!({"reason": "test"}),
+                )
+            })
             .expect("raise")
     }
 
@@ -75,11 +86,10 @@ async fn next_alert_event(events: &mut EventStream, id: &str) -> AlertView {
                 .await
                 .expect("the stream stays open")
                 .expect("a good event");
-            if ev.kind == "alert" {
-                let a: AlertView = serde_json::from_value(ev.data).expect("an AlertView");
-                if a.id == id {
-                    return a;
-                }
+            if let Event::Alert(a) = ev.event
+                && a.id == id
+            {
+                return a;
             }
         }
     })
@@ -96,10 +106,17 @@ fn in_hours(h: i64) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn alerts_are_postponed_closed_disabled_and_enabled() {
     let mut site = start().await;
-    let a = site.raise("proxy_failure", "Proxy refused the connection to the cloud");
-    assert_eq!((a.state, a.enabled), (0, true));
+    let a = site.raise(
+        AlertType::ProxyFailure,
+        "Proxy refused the connection to the cloud",
+    );
+    assert_eq!((a.state, a.enabled), (AlertState::Active, true));
     let listed: Vec<AlertView> = site.operator.get("/v1/alerts").await.expect("list");
-    assert!(listed.iter().any(|x| x.id == a.id && x.state == 0));
+    assert!(
+        listed
+            .iter()
+            .any(|x| x.id == a.id && x.state == AlertState::Active)
+    );
     let mut events = site.operator.events(None).await.expect("events");
 
     // Postpone until tomorrow, with a comment.
@@ -115,7 +132,7 @@ async fn alerts_are_postponed_closed_disabled_and_enabled() {
         )
         .await
         .expect("postpone");
-    assert_eq!(p.state, 1, "Postponed: {p:?}");
+    assert_eq!(p.state, AlertState::Postponed, "Postponed: {p:?}");
     let skip = p.skip_until.clone().expect("skip_until");
     assert_eq!(skip.get(..16), until.get(..16), "{skip} vs {until}");
     assert_eq!(p.comments.len(), 1);
@@ -124,8 +141,11 @@ async fn alerts_are_postponed_closed_disabled_and_enabled() {
     assert!(!p.comments[0].time.is_empty());
     assert_eq!(next_alert_event(&mut events, &a.id).await, p);
     // Raised again while postponed: it stays postponed.
-    let again = site.raise("proxy_failure", "Proxy refused the connection to the cloud");
-    assert_eq!((again.state, again.occurrences), (1, 2));
+    let again = site.raise(
+        AlertType::ProxyFailure,
+        "Proxy refused the connection to the cloud",
+    );
+    assert_eq!((again.state, again.occurrences), (AlertState::Postponed, 2));
 
     // A past (or unreadable) time is refused, naming the field.
     for bad in [in_hours(-1), "tomorrow".to_string()] {
@@ -155,14 +175,17 @@ async fn alerts_are_postponed_closed_disabled_and_enabled() {
         )
         .await
         .expect("close");
-    assert_eq!(c.state, 2);
+    assert_eq!(c.state, AlertState::Canceled);
     assert_eq!(c.closed_by.as_deref(), Some("operator"));
     let texts: Vec<&str> = c.comments.iter().map(|x| x.text.as_str()).collect();
     assert_eq!(texts, ["proxy team is on it", "fixed the proxy ACL"]);
     assert_eq!(next_alert_event(&mut events, &a.id).await, c);
     // A closed alert raised again is active again.
-    let again = site.raise("proxy_failure", "Proxy refused the connection to the cloud");
-    assert_eq!(again.state, 0);
+    let again = site.raise(
+        AlertType::ProxyFailure,
+        "Proxy refused the connection to the cloud",
+    );
+    assert_eq!(again.state, AlertState::Active);
     assert_eq!(again.closed_by, None);
 
     // Disable: not evaluated; raising it does not make it active.
@@ -171,12 +194,15 @@ async fn alerts_are_postponed_closed_disabled_and_enabled() {
         .post(&format!("/v1/alerts/{}/disable", a.id), &())
         .await
         .expect("disable");
-    assert_eq!((d.state, d.enabled), (4, false));
+    assert_eq!((d.state, d.enabled), (AlertState::Disabled, false));
     assert_eq!(next_alert_event(&mut events, &a.id).await, d);
     assert_eq!(
-        site.raise("proxy_failure", "Proxy refused the connection to the cloud")
-            .state,
-        4
+        site.raise(
+            AlertType::ProxyFailure,
+            "Proxy refused the connection to the cloud"
+        )
+        .state,
+        AlertState::Disabled
     );
 
     // Enable: Never Triggered until raised again.
@@ -185,12 +211,15 @@ async fn alerts_are_postponed_closed_disabled_and_enabled() {
         .post(&format!("/v1/alerts/{}/enable", a.id), &())
         .await
         .expect("enable");
-    assert_eq!((e.state, e.enabled), (5, true));
+    assert_eq!((e.state, e.enabled), (AlertState::NeverTriggered, true));
     assert_eq!(next_alert_event(&mut events, &a.id).await, e);
     assert_eq!(
-        site.raise("proxy_failure", "Proxy refused the connection to the cloud")
-            .state,
-        0
+        site.raise(
+            AlertType::ProxyFailure,
+            "Proxy refused the connection to the cloud"
+        )
+        .state,
+        AlertState::Active
     );
     drop(events);
     site.shutdown().await;
@@ -199,7 +228,7 @@ async fn alerts_are_postponed_closed_disabled_and_enabled() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unknown_ids_are_404_and_readers_are_refused() {
     let mut site = start().await;
-    let a = site.raise("task_failed", "A task failed");
+    let a = site.raise(AlertType::NotServing, "Service is not serving clients");
     let postpone = json!({"until": in_hours(2), "comment": "x"});
     let close = json!({"comment": "x"});
     let actions: [(&str, Option<&Value>); 4] = [
@@ -239,7 +268,7 @@ async fn unknown_ids_are_404_and_readers_are_refused() {
     let now = list.iter().find(|x| x.id == a.id).expect("the alert");
     assert_eq!(
         (now.state, now.enabled, now.comments.len()),
-        (0, true, 0),
+        (AlertState::Active, true, 0),
         "{now:?}"
     );
     // The OpenAPI document describes the new routes.
@@ -279,7 +308,10 @@ fn cli(url: &str, token_file: &Path, args: &[&str]) -> (bool, String) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_alerts_commands() {
     let mut site = start().await;
-    let a = site.raise("proxy_failure", "Proxy refused the connection to the cloud");
+    let a = site.raise(
+        AlertType::ProxyFailure,
+        "Proxy refused the connection to the cloud",
+    );
     let token_file = site.data_dir.join("cli.token");
     std::fs::write(&token_file, &site.admin_token).expect("token file");
     let url = site.url.clone();
@@ -332,7 +364,7 @@ async fn the_alerts_commands() {
     assert!(!past.0 && past.1.contains("Postpone until"), "{}", past.1);
     assert!(close.0, "{}", close.1);
     let closed: AlertView = serde_json::from_str(&close.1).expect("--json prints the alert");
-    assert_eq!(closed.state, 2);
+    assert_eq!(closed.state, AlertState::Canceled);
     assert!(closed.closed_by.is_some());
     assert!(disable.0 && disable.1.contains("Disabled"), "{}", disable.1);
     assert!(

@@ -8,9 +8,9 @@ mod site_support;
 
 use cloudsite::api::wire::{CertUpload, CreateCdp, LogLineView, ServiceView, TaskView, Updated};
 use cloudsite::cert::{self, Options};
-use cloudsite::cloud::tls::{install_crypto_provider, provider};
 use cloudsite::domain::service::ServiceState;
 use cloudsite::domain::task::{Level, TaskKind, TaskState};
+use cloudsite::tls::{install_crypto_provider, provider};
 use serde_json::{Value, json};
 use site_support::*;
 use std::path::Path;

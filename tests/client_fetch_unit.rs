@@ -43,8 +43,8 @@ fn pki(name: &str) -> Pki {
         .expect("params")
         .signed_by(&key, &rcgen::Issuer::from_params(&ca, &ca_key))
         .expect("leaf");
-    cloudsite::cloud::tls::install_crypto_provider();
-    let tls = cloudsite::cloud::tls::server_config(&leaf.pem(), &key.serialize_pem(), None)
+    cloudsite::tls::install_crypto_provider();
+    let tls = cloudsite::tls::server_config(&leaf.pem(), &key.serialize_pem(), None)
         .expect("server config");
     Pki {
         root_der: ca_cert.der().to_vec(),
@@ -208,7 +208,7 @@ fn token_for(svc: &Svc, pkg: &str, exp_in: i64) -> String {
 fn location(fqdn: &str, addresses: &[SocketAddr], token: String) -> ContentLocation {
     ContentLocation {
         service_id: format!("id-{fqdn}"),
-        kind: "cdp".into(),
+        kind: cloudsite::domain::service::HostedKind::Cdp,
         service_fqdn: fqdn.into(),
         addresses: addresses.iter().map(|a| a.to_string()).collect(),
         url: format!("https://{fqdn}/content/{PKG}/"),

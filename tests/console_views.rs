@@ -3,6 +3,7 @@
 
 mod common;
 
+use cloudsite::api::wire::AlertView;
 use cloudsite::api::wire::{
     CertificateView, EventView, InstanceView, LogLineView, ServiceView, SiteSystemView, SiteView,
     StatusMessageView,
@@ -16,13 +17,13 @@ use cloudsite::console::keymap::Keymap;
 use cloudsite::console::model::Snapshot;
 use cloudsite::console::theme::Theme;
 use cloudsite::console::ui;
+use cloudsite::domain::alert::{AlertState, AlertType, Severity};
 use cloudsite::domain::content::ContentType;
 use cloudsite::domain::proxy::ProxySettings;
 use cloudsite::domain::service::{
     CDP_STORAGE_DEFAULT, CDP_TRANSFER_DEFAULT, Environment, ServiceState,
 };
 use cloudsite::domain::task::Level;
-use cloudsite::site::repo_site::AlertView;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -30,7 +31,7 @@ use ratatui::backend::TestBackend;
 fn service(id: &str, fqdn: &str, kind: &str, status: ServiceState) -> ServiceView {
     ServiceView {
         id: id.into(),
-        kind: kind.into(),
+        kind: cloudsite::domain::service::HostedKind::parse(kind).expect("cdp or cmg"),
         service_fqdn: fqdn.into(),
         name: fqdn.split('.').next().unwrap().into(),
         status,
@@ -45,12 +46,12 @@ fn service(id: &str, fqdn: &str, kind: &str, status: ServiceState) -> ServiceVie
         instances: vec![
             InstanceView {
                 id: "IN_0".into(),
-                state: "ReadyRole".into(),
+                state: cloudsite::domain::service::InstanceState::ReadyRole,
                 address: Some("127.0.0.1:40001".into()),
             },
             InstanceView {
                 id: "IN_1".into(),
-                state: "ReadyRole".into(),
+                state: cloudsite::domain::service::InstanceState::ReadyRole,
                 address: Some("127.0.0.1:40002".into()),
             },
         ],
@@ -189,7 +190,7 @@ fn snapshot(role: &str) -> Snapshot {
             site_code: "PS1".into(),
             server_name: "SITESRV".into(),
             version: "0.1.0".into(),
-            role: role.into(),
+            role: cloudsite::domain::role::Role::parse(role).expect("a role"),
         }),
         cdps: vec![
             // cdp1 is quiet, cdp2 past the storage warning with hot days; cdp3 never collected.
@@ -222,11 +223,11 @@ fn snapshot(role: &str) -> Snapshot {
         }],
         alerts: vec![AlertView {
             id: "a1".into(),
-            type_id: "proxy_failure".into(),
+            type_id: AlertType::ProxyFailure,
             service_id: Some("c3".into()),
             name: "Proxy refused the connection to the cloud".into(),
-            severity: 1,
-            state: 0,
+            severity: Severity::Critical,
+            state: AlertState::Active,
             occurrences: 2,
             first_seen: Some("2026-11-22T10:00:00.000Z".into()),
             last_seen: Some("2026-11-22T10:04:00.000Z".into()),
@@ -461,18 +462,18 @@ fn events_update_the_model_without_a_key_press() {
     let mut a = app("full-admin");
     let mut s = service("c1", "cdp1.contoso.com", "cdp", ServiceState::Stopping);
     s.description = "cdp for Europe".into();
-    a.on_net(NetMsg::Event(EventView {
-        id: 7,
-        kind: "service".into(),
-        data: serde_json::to_value(&s).unwrap(),
-    }));
+    a.on_net(NetMsg::Event(ev(
+        7,
+        "service",
+        serde_json::to_value(&s).unwrap(),
+    )));
     assert_eq!(a.model.cdps[0].status, ServiceState::Stopping);
     assert!(render(&a, 100, 30).contains("Stopping"));
-    a.on_net(NetMsg::Event(EventView {
-        id: 8,
-        kind: "service_deleted".into(),
-        data: serde_json::json!({"id": "c2"}),
-    }));
+    a.on_net(NetMsg::Event(ev(
+        8,
+        "service_deleted",
+        serde_json::json!({"id": "c2", "service_fqdn": "cdp2.contoso.com"}),
+    )));
     assert_eq!(a.model.cdps.len(), 2);
     a.on_net(NetMsg::Disconnected {
         reason: "connection refused".into(),
@@ -480,11 +481,7 @@ fn events_update_the_model_without_a_key_press() {
     });
     assert!(render(&a, 100, 30).contains("disconnected, reconnecting (attempt 3)"));
     // A resync event asks for a full read.
-    let e = a.on_net(NetMsg::Event(EventView {
-        id: 0,
-        kind: "resync".into(),
-        data: serde_json::Value::Null,
-    }));
+    let e = a.on_net(NetMsg::Event(ev(0, "resync", serde_json::Value::Null)));
     assert!(matches!(&e[..], [Effect::Request(_, Request::Reload)]));
 }
 
@@ -494,11 +491,11 @@ fn the_log_buffer_is_bounded() {
     a.on_net(NetMsg::Snapshot(Box::new(snapshot("full-admin"))));
     for i in 0..250 {
         let l = log(Level::Info, &format!("line {i}"));
-        a.on_net(NetMsg::Event(EventView {
-            id: 100 + i,
-            kind: "log".into(),
-            data: serde_json::to_value(&l).unwrap(),
-        }));
+        a.on_net(NetMsg::Event(ev(
+            100 + i,
+            "log",
+            serde_json::to_value(&l).unwrap(),
+        )));
     }
     assert_eq!(a.model.logs.len(), 100);
     assert_eq!(a.model.logs.back().unwrap().message, "line 249");
@@ -584,26 +581,22 @@ fn every_wizard_page_and_form_at_both_sizes() {
     let task = serde_json::json!({"id": "t9", "service_id": "c9", "kind": "create", "state": "in_progress", "step": "deploy", "error": null, "created": "2026-11-22T10:00:00.000Z", "ended": null});
     reply_to_last(&mut a, e, serde_json::json!({"service": svc, "task": task}));
     let line = log(Level::Info, "Starting to Deploy Service");
-    a.on_net(NetMsg::Event(EventView {
-        id: 50,
-        kind: "log".into(),
-        data: serde_json::to_value(&line).unwrap(),
-    }));
+    a.on_net(NetMsg::Event(ev(
+        50,
+        "log",
+        serde_json::to_value(&line).unwrap(),
+    )));
     shots(&a, "5_progress");
     let ready = service("c9", "cdp9.contoso.com", "cdp", ServiceState::Ready);
-    a.on_net(NetMsg::Event(EventView {
-        id: 51,
-        kind: "service".into(),
-        data: serde_json::to_value(&ready).unwrap(),
-    }));
+    a.on_net(NetMsg::Event(ev(
+        51,
+        "service",
+        serde_json::to_value(&ready).unwrap(),
+    )));
     let mut done = task.clone();
     done["state"] = "completed".into();
     done["step"] = "done".into();
-    a.on_net(NetMsg::Event(EventView {
-        id: 52,
-        kind: "task".into(),
-        data: done,
-    }));
+    a.on_net(NetMsg::Event(ev(52, "task", done)));
     shots(&a, "6_completion");
     assert!(render(&a, 100, 30).contains("CNAME"));
 
@@ -720,11 +713,11 @@ fn usage_events_fill_the_used_columns() {
     let mut a = app("full-admin");
     let mut u = a.model.cdps[0].usage.clone().unwrap();
     u.storage_bytes = 1900 * GIB;
-    a.on_net(NetMsg::Event(EventView {
-        id: 70,
-        kind: "usage".into(),
-        data: serde_json::json!({"service_id": "c3", "usage": u}),
-    }));
+    a.on_net(NetMsg::Event(ev(
+        70,
+        "usage",
+        serde_json::json!({"service_id": "c3", "usage": u}),
+    )));
     let text = render(&a, 100, 30);
     assert!(text.contains("1.86 TiB 95%"), "{text}");
     assert!(
@@ -737,4 +730,10 @@ fn usage_events_fill_the_used_columns() {
         wide.contains("Storage used / quota") && wide.contains("1.86 TiB / 1.95 TiB"),
         "{wide}"
     );
+}
+
+/// An event as the site sends it: id, kind and object.
+fn ev(id: u64, kind: &str, data: serde_json::Value) -> EventView {
+    serde_json::from_value(serde_json::json!({"id": id, "kind": kind, "data": data}))
+        .expect("a well-formed event")
 }

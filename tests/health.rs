@@ -13,11 +13,13 @@ mod common;
 mod site_support;
 
 use cloudsite::api::client::EventStream;
+use cloudsite::api::wire::{AlertView, Event};
 use cloudsite::api::wire::{CertUpload, CreateCdp, ServiceView, StatusMessageView};
 use cloudsite::cloud::local::LocalProvider;
 use cloudsite::cloud::{Caller, Provider, Subscription};
+use cloudsite::domain::alert::{AlertState, AlertType, Severity};
 use cloudsite::site::monitor::MonitorOptions;
-use cloudsite::site::repo_site::{AlertView, CLEARED_BY};
+use cloudsite::site::repo_site::CLEARED_BY;
 use site_support::{Lab, Site, SiteConfig, b64};
 use std::time::Duration;
 
@@ -74,7 +76,12 @@ impl Alerts {
     }
 
     /// The next alert event of `type_id` for `service` in state `state` (0 active, 2 closed).
-    async fn next(&mut self, type_id: &str, service: Option<&str>, state: i64) -> AlertView {
+    async fn next(
+        &mut self,
+        type_id: AlertType,
+        service: Option<&str>,
+        state: AlertState,
+    ) -> AlertView {
         let found = tokio::time::timeout(WAIT, async {
             loop {
                 let ev = self
@@ -83,10 +90,9 @@ impl Alerts {
                     .await
                     .expect("stream open")
                     .expect("an event");
-                if ev.kind != "alert" {
+                let Event::Alert(a) = ev.event else {
                     continue;
-                }
-                let a: AlertView = serde_json::from_value(ev.data).expect("an AlertView");
+                };
                 self.seen.push(a.clone());
                 if a.type_id == type_id && a.service_id.as_deref() == service && a.state == state {
                     return a;
@@ -96,7 +102,7 @@ impl Alerts {
         .await;
         found.unwrap_or_else(|_| {
             panic!(
-                "no {type_id} alert in state {state} for {service:?} within {WAIT:?}; seen: {:#?}",
+                "no {type_id} alert in state {state:?} for {service:?} within {WAIT:?}; seen: {:#?}",
                 self.seen
             )
         })
@@ -110,14 +116,25 @@ impl Alerts {
         for n in 0..3 {
             if n % 2 == 0 {
                 cloud.stop(&caller, &canary.name).await.expect("stop");
-                self.next("not_serving", Some(&canary.id), 0).await;
+                self.next(AlertType::NotServing, Some(&canary.id), AlertState::Active)
+                    .await;
             } else {
                 cloud.start(&caller, &canary.name).await.expect("start");
-                self.next("not_serving", Some(&canary.id), 2).await;
+                self.next(
+                    AlertType::NotServing,
+                    Some(&canary.id),
+                    AlertState::Canceled,
+                )
+                .await;
             }
         }
         cloud.start(&caller, &canary.name).await.expect("start");
-        self.next("not_serving", Some(&canary.id), 2).await;
+        self.next(
+            AlertType::NotServing,
+            Some(&canary.id),
+            AlertState::Canceled,
+        )
+        .await;
     }
 }
 
@@ -154,10 +171,12 @@ async fn a_service_stopped_behind_the_sites_back_is_not_serving_until_started_ag
         .stop(&caller, &cdp.name)
         .await
         .expect("stop in the cloud");
-    let raised = alerts.next("not_serving", Some(&cdp.id), 0).await;
+    let raised = alerts
+        .next(AlertType::NotServing, Some(&cdp.id), AlertState::Active)
+        .await;
     assert_eq!(
         (raised.severity, raised.name.as_str()),
-        (1, "Service is not serving clients")
+        (Severity::Critical, "Service is not serving clients")
     );
     assert_eq!(raised.details["deployment"], cdp.name.as_str());
     let problem = raised.details["problems"][0]["problem"]
@@ -177,7 +196,9 @@ async fn a_service_stopped_behind_the_sites_back_is_not_serving_until_started_ag
         .start(&caller, &cdp.name)
         .await
         .expect("start in the cloud");
-    let cleared = alerts.next("not_serving", Some(&cdp.id), 2).await;
+    let cleared = alerts
+        .next(AlertType::NotServing, Some(&cdp.id), AlertState::Canceled)
+        .await;
     assert_eq!(cleared.closed_by.as_deref(), Some(CLEARED_BY));
     let log = cloud_mgr_log(&site);
     let raised_line = "Alert 'Service is not serving clients' (not_serving) raised for service \
@@ -198,8 +219,14 @@ async fn a_certificate_expiring_within_the_warning_days_raises_a_warning() {
     let req = cdp_with_cert(&site, "soon.lab.contoso.com", in_ten_days);
     let cdp = site.create_cdp_ready(&req).await;
 
-    let warning = alerts.next("certificate_expiring", Some(&cdp.id), 0).await;
-    assert_eq!(warning.severity, 2);
+    let warning = alerts
+        .next(
+            AlertType::CertificateExpiring,
+            Some(&cdp.id),
+            AlertState::Active,
+        )
+        .await;
+    assert_eq!(warning.severity, Severity::Warning);
     let cert = &warning.details["certificates"][0];
     assert_eq!(cert["certificate"], "service");
     let left = cert["days_left"].as_i64().expect("days_left");
@@ -225,11 +252,29 @@ async fn a_certificate_that_expires_raises_a_critical_alert_and_one_9425() {
         .await;
 
     // Seconds before expiry it is "expiring"; then expired, and the warning goes.
-    alerts.next("certificate_expiring", Some(&cdp.id), 0).await;
-    let expired = alerts.next("certificate_expired", Some(&cdp.id), 0).await;
-    assert_eq!(expired.severity, 1);
+    alerts
+        .next(
+            AlertType::CertificateExpiring,
+            Some(&cdp.id),
+            AlertState::Active,
+        )
+        .await;
+    let expired = alerts
+        .next(
+            AlertType::CertificateExpired,
+            Some(&cdp.id),
+            AlertState::Active,
+        )
+        .await;
+    assert_eq!(expired.severity, Severity::Critical);
     assert_eq!(expired.details["certificates"][0]["certificate"], "service");
-    alerts.next("certificate_expiring", Some(&cdp.id), 2).await;
+    alerts
+        .next(
+            AlertType::CertificateExpiring,
+            Some(&cdp.id),
+            AlertState::Canceled,
+        )
+        .await;
 
     alerts.rounds_pass(&site, &cdp).await;
     let msgs: Vec<StatusMessageView> = site
@@ -252,7 +297,7 @@ async fn a_certificate_that_expires_raises_a_critical_alert_and_one_9425() {
     let again: Vec<_> = alerts
         .seen
         .iter()
-        .filter(|a| a.type_id == "certificate_expired")
+        .filter(|a| a.type_id == AlertType::CertificateExpired)
         .collect();
     assert_eq!(again.len(), 1, "raised once, not every round: {again:#?}");
     site.shutdown().await;
@@ -281,8 +326,14 @@ async fn an_unregistered_management_certificate_is_a_refused_subscription_until_
     let mut record: serde_json::Value = serde_json::from_slice(&original).expect("JSON");
     record["certificates"] = serde_json::json!([]);
     write_atomic(&file, &serde_json::to_vec_pretty(&record).expect("JSON"));
-    let refused = alerts.next("subscription_refused", Some(&cdp.id), 0).await;
-    assert_eq!(refused.severity, 1);
+    let refused = alerts
+        .next(
+            AlertType::SubscriptionRefused,
+            Some(&cdp.id),
+            AlertState::Active,
+        )
+        .await;
+    assert_eq!(refused.severity, Severity::Critical);
     assert_eq!(
         refused.details["subscription_id"],
         site.lab.subscription_id.as_str()
@@ -295,14 +346,20 @@ async fn an_unregistered_management_certificate_is_a_refused_subscription_until_
     );
 
     write_atomic(&file, &original);
-    let cleared = alerts.next("subscription_refused", Some(&cdp.id), 2).await;
+    let cleared = alerts
+        .next(
+            AlertType::SubscriptionRefused,
+            Some(&cdp.id),
+            AlertState::Canceled,
+        )
+        .await;
     assert_eq!(cleared.closed_by.as_deref(), Some(CLEARED_BY));
     // A refusal is not an unreachable cloud, nor a service that stopped serving.
     assert!(
         !alerts
             .seen
             .iter()
-            .any(|a| a.type_id == "cloud_unreachable" || a.type_id == "not_serving"),
+            .any(|a| a.type_id == AlertType::CloudUnreachable || a.type_id == AlertType::NotServing),
         "{:#?}",
         alerts.seen
     );
@@ -329,7 +386,9 @@ async fn a_disabled_alert_is_neither_raised_nor_cleared() {
     let (cloud, caller) = behind_the_sites_back(&site);
 
     cloud.stop(&caller, &cdp.name).await.expect("stop");
-    let raised = alerts.next("not_serving", Some(&cdp.id), 0).await;
+    let raised = alerts
+        .next(AlertType::NotServing, Some(&cdp.id), AlertState::Active)
+        .await;
     let disabled: AlertView = site
         .admin
         .post(
@@ -338,7 +397,10 @@ async fn a_disabled_alert_is_neither_raised_nor_cleared() {
         )
         .await
         .expect("disable");
-    assert_eq!((disabled.state, disabled.enabled), (4, false));
+    assert_eq!(
+        (disabled.state, disabled.enabled),
+        (AlertState::Disabled, false)
+    );
 
     // Serving again would clear it, stopping again would raise it: neither happens.
     cloud.start(&caller, &cdp.name).await.expect("start");
@@ -351,12 +413,15 @@ async fn a_disabled_alert_is_neither_raised_nor_cleared() {
         .iter()
         .find(|a| a.id == raised.id)
         .expect("still listed");
-    assert_eq!((now.state, now.enabled), (4, false));
+    assert_eq!((now.state, now.enabled), (AlertState::Disabled, false));
     assert_eq!(now.occurrences, disabled.occurrences);
     let about_it: Vec<_> = alerts
         .seen
         .iter()
-        .filter(|a| a.id == raised.id && (a.occurrences > disabled.occurrences || a.state == 2))
+        .filter(|a| {
+            a.id == raised.id
+                && (a.occurrences > disabled.occurrences || a.state == AlertState::Canceled)
+        })
         .collect();
     assert!(about_it.is_empty(), "no event once disabled: {about_it:#?}");
     site.shutdown().await;

@@ -6,8 +6,8 @@ mod local_cloud_support;
 
 use cloudsite::cert::pem::encode as pem_encode;
 use cloudsite::cloud::local::{Faults, LocalProvider};
-use cloudsite::cloud::tls::sha1_thumbprint;
 use cloudsite::cloud::{CloudError, HostedKind, Provider, ProxyRoute};
+use cloudsite::tls::sha1_thumbprint;
 use common::root_ca;
 use local_cloud_support::*;
 use std::sync::atomic::Ordering;

@@ -5,8 +5,8 @@ mod common;
 mod local_cloud_support;
 
 use cloudsite::cloud::local::Faults;
-use cloudsite::cloud::tls::sha1_thumbprint;
 use cloudsite::cloud::{CloudError, DeploymentState, HostedKind, InstanceState, Provider};
+use cloudsite::tls::sha1_thumbprint;
 use local_cloud_support::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -6,14 +6,16 @@
 mod site_support;
 
 use cloudsite::api::client::EventStream;
+use cloudsite::api::wire::AlertView;
 use cloudsite::api::wire::{EventView, ServiceView, StatusMessageView, ThresholdInput};
 use cloudsite::cloud::local::CONTENT_CONTAINER;
 use cloudsite::cloud::{BlobTarget, Caller, Provider, Subscription};
 use cloudsite::content::token::{self, Claims};
+use cloudsite::domain::alert::{AlertState, AlertType, Severity};
 use cloudsite::domain::cost::PriceTable;
 use cloudsite::domain::service::{ServiceState, storage_account_name};
 use cloudsite::site::monitor::MonitorOptions;
-use cloudsite::site::repo_site::{AlertView, CLEARED_BY};
+use cloudsite::site::repo_site::CLEARED_BY;
 use cloudsite::site::secrets::SecretBox;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -109,7 +111,7 @@ async fn download(site: &Site, svc: &ServiceView, blob: &str) -> usize {
         .iter()
         .find_map(|i| i.address.as_deref()?.parse().ok())
         .expect("an instance address");
-    cloudsite::cloud::tls::install_crypto_provider();
+    cloudsite::tls::install_crypto_provider();
     let root = reqwest::Certificate::from_der(&std::fs::read(&site.lab.root_ca).expect("root"))
         .expect("root CA");
     let http = reqwest::Client::builder()
@@ -133,17 +135,30 @@ async fn download(site: &Site, svc: &ServiceView, blob: &str) -> usize {
     resp.bytes().await.expect("body").len()
 }
 
+/// An event as it is on the wire: its name and its object as JSON.
+#[derive(Debug)]
+struct Raw {
+    kind: String,
+    data: Value,
+}
+
+impl From<&EventView> for Raw {
+    fn from(e: &EventView) -> Raw {
+        let v = serde_json::to_value(e).expect("an event serializes");
+        Raw {
+            kind: v["kind"].as_str().unwrap_or_default().to_string(),
+            data: v["data"].clone(),
+        }
+    }
+}
+
 /// Reads events until one satisfies `want`; fails after [`PATIENCE`].
-async fn wait_event(
-    events: &mut EventStream,
-    what: &str,
-    want: impl Fn(&EventView) -> bool,
-) -> EventView {
+async fn wait_event(events: &mut EventStream, what: &str, want: impl Fn(&Raw) -> bool) -> Raw {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         match tokio::time::timeout(left, events.next()).await {
-            Ok(Some(Ok(e))) if want(&e) => return e,
+            Ok(Some(Ok(e))) if want(&Raw::from(&e)) => return Raw::from(&e),
             Ok(Some(Ok(_))) => {}
             Ok(Some(Err(e))) => panic!("event stream failed while waiting for {what}: {e}"),
             Ok(None) => panic!("event stream ended while waiting for {what}"),
@@ -162,7 +177,7 @@ async fn wait_usage(events: &mut EventStream, id: &str, want: impl Fn(&Value) ->
 }
 
 /// The next `alert` event of `type_id` on service `id` in `state`.
-async fn wait_alert(events: &mut EventStream, id: &str, type_id: &str, state: i64) -> AlertView {
+async fn wait_alert(events: &mut EventStream, id: &str, type_id: &str, state: &str) -> AlertView {
     let e = wait_event(events, &format!("{type_id} alert in state {state}"), |e| {
         e.kind == "alert"
             && e.data["service_id"] == id
@@ -296,8 +311,8 @@ async fn transfer_alerts_go_warning_then_critical_and_clear_when_the_quota_is_ra
     // 600 bytes of a 1024-byte quota: 58 %, warning (50 %) but not critical (90 %).
     put_blob(&site, &svc, "PS100001/a.bin", &[7u8; 600]).await;
     download(&site, &svc, "PS100001/a.bin").await;
-    let warning = wait_alert(&mut events, &svc.id, "transfer_warning", 0).await;
-    assert_eq!(warning.severity, 2);
+    let warning = wait_alert(&mut events, &svc.id, "transfer_warning", "active").await;
+    assert_eq!(warning.severity, Severity::Warning);
     assert_eq!(warning.details["used_bytes"], 600);
     assert_eq!(warning.details["quota_bytes"], UNIT);
     assert_eq!(warning.details["window_days"], 30);
@@ -309,16 +324,16 @@ async fn transfer_alerts_go_warning_then_critical_and_clear_when_the_quota_is_ra
     let now = alerts(&site, &svc.id).await;
     assert!(
         !now.iter()
-            .any(|a| a.type_id == "transfer_critical" && a.state == 0),
+            .any(|a| a.type_id == AlertType::TransferCritical && a.state == AlertState::Active),
         "{now:?}"
     );
 
     // 1200 bytes: critical too; both stay active and count occurrences.
     download(&site, &svc, "PS100001/a.bin").await;
-    let critical = wait_alert(&mut events, &svc.id, "transfer_critical", 0).await;
-    assert_eq!(critical.severity, 1);
+    let critical = wait_alert(&mut events, &svc.id, "transfer_critical", "active").await;
+    assert_eq!(critical.severity, Severity::Critical);
     assert_eq!(critical.details["used_bytes"], 1200);
-    let again = wait_alert(&mut events, &svc.id, "transfer_warning", 0).await;
+    let again = wait_alert(&mut events, &svc.id, "transfer_warning", "active").await;
     assert!(again.occurrences > warning.occurrences);
 
     // Properties: the quota raised to 100 "GB"; both alerts clear at the next evaluation.
@@ -331,7 +346,7 @@ async fn transfer_alerts_go_warning_then_critical_and_clear_when_the_quota_is_ra
         .await
         .expect("set transfer quota");
     for type_id in ["transfer_warning", "transfer_critical"] {
-        let cleared = wait_alert(&mut events, &svc.id, type_id, 2).await;
+        let cleared = wait_alert(&mut events, &svc.id, type_id, "canceled").await;
         assert_eq!(cleared.closed_by.as_deref(), Some(CLEARED_BY));
     }
     let log = log_text(&site, "CloudMgr.log");
@@ -350,7 +365,7 @@ async fn a_disabled_alert_is_neither_raised_nor_cleared() {
     };
     let svc = site.create_cdp_ready(&req).await;
     put_blob(&site, &svc, "PS100001/b.bin", &[1u8; 700]).await;
-    let raised = wait_alert(&mut events, &svc.id, "storage_warning", 0).await;
+    let raised = wait_alert(&mut events, &svc.id, "storage_warning", "active").await;
     assert_eq!(raised.details["used_bytes"], 700);
 
     let disabled: AlertView = site
@@ -358,9 +373,12 @@ async fn a_disabled_alert_is_neither_raised_nor_cleared() {
         .post(&format!("/v1/alerts/{}/disable", raised.id), &json!({}))
         .await
         .expect("disable");
-    assert_eq!((disabled.state, disabled.enabled), (4, false));
+    assert_eq!(
+        (disabled.state, disabled.enabled),
+        (AlertState::Disabled, false)
+    );
     // The Disable's own event; after it, nothing about this alert.
-    let after_disable = wait_alert(&mut events, &svc.id, "storage_warning", 4).await;
+    let after_disable = wait_alert(&mut events, &svc.id, "storage_warning", "disabled").await;
     let occurrences = after_disable.occurrences;
 
     // Three more collections with the condition still true: the alert stays as it is and no
@@ -375,7 +393,10 @@ async fn a_disabled_alert_is_neither_raised_nor_cleared() {
     }
     let after = alerts(&site, &svc.id).await;
     let a = after.iter().find(|a| a.id == raised.id).expect("alert");
-    assert_eq!((a.state, a.occurrences, a.enabled), (4, occurrences, false));
+    assert_eq!(
+        (a.state, a.occurrences, a.enabled),
+        (AlertState::Disabled, occurrences, false)
+    );
 
     // Nor is it cleared when the condition ends.
     let _: Value = site
@@ -391,7 +412,7 @@ async fn a_disabled_alert_is_neither_raised_nor_cleared() {
     }
     let after = alerts(&site, &svc.id).await;
     let a = after.iter().find(|a| a.id == raised.id).expect("alert");
-    assert_eq!((a.state, a.closed_by.clone()), (4, None));
+    assert_eq!((a.state, a.closed_by.clone()), (AlertState::Disabled, None));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -410,7 +431,7 @@ async fn a_cmg_over_its_critical_outbound_level_is_stopped_once() {
     put_blob(&site, &svc, "PS100001/c.bin", &[3u8; 1000]).await;
     download(&site, &svc, "PS100001/c.bin").await;
 
-    let critical = wait_alert(&mut events, &svc.id, "outbound_critical", 0).await;
+    let critical = wait_alert(&mut events, &svc.id, "outbound_critical", "active").await;
     assert_eq!(critical.details["window_days"], 14);
     let stopping = wait_event(&mut events, "the CMG stopping", |e| {
         e.kind == "service" && e.data["id"] == svc.id.as_str() && e.data["status"] == "Stopping"

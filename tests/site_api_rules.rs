@@ -2183,3 +2183,61 @@ async fn the_primary_site_must_be_this_site() {
     site.create_cdp_ready(&req).await;
     site.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn openapi_document_shows_the_wire_enums() {
+    let site = Site::start().await;
+    let (status, doc) = site.raw("GET", "/v1/openapi.json", None, None).await;
+    assert_eq!(status, 200, "{doc}");
+    let schemas = &doc["components"]["schemas"];
+    let names = |schema: &Value| -> BTreeSet<String> {
+        schema["enum"]
+            .as_array()
+            .unwrap_or_else(|| panic!("an enum: {schema}"))
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect()
+    };
+    let want = |list: &[&str]| list.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+    assert_eq!(names(&schemas["HostedKind"]), want(&["cdp", "cmg"]));
+    assert_eq!(
+        names(&schemas["Role"]),
+        want(&["full-admin", "infra-admin", "read-only"])
+    );
+    assert_eq!(
+        names(&schemas["AlertState"]),
+        want(&[
+            "active",
+            "postponed",
+            "canceled",
+            "unknown",
+            "disabled",
+            "never_triggered"
+        ])
+    );
+    assert_eq!(
+        names(&schemas["Severity"]),
+        want(&["critical", "warning", "informational"])
+    );
+    assert!(names(&schemas["AlertType"]).contains("proxy_failure"));
+    assert!(names(&schemas["Step"]).contains("wait_ready"));
+    assert!(names(&schemas["TrustedRootKind"]).contains("intermediate"));
+    // Every event kind is in the document, each with the object it carries.
+    let kinds: BTreeSet<String> = schemas["Event"]["oneOf"]
+        .as_array()
+        .unwrap_or_else(|| panic!("Event is a oneOf: {}", schemas["Event"]))
+        .iter()
+        .flat_map(|v| names(&v["properties"]["kind"]))
+        .collect();
+    for k in [
+        "service",
+        "task",
+        "alert",
+        "log",
+        "usage",
+        "distribution_removed",
+        "resync",
+    ] {
+        assert!(kinds.contains(k), "event kind {k} missing: {kinds:?}");
+    }
+}

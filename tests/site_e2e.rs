@@ -180,7 +180,7 @@ fn https_get(fqdn: &str, addr: SocketAddr, root_ca: &str) -> Result<String, Stri
         .build()
         .unwrap();
     rt.block_on(async {
-        cloudsite::cloud::tls::install_crypto_provider();
+        cloudsite::tls::install_crypto_provider();
         let root = reqwest::Certificate::from_der(&std::fs::read(root_ca).unwrap()).unwrap();
         let client = reqwest::Client::builder()
             .no_proxy()
@@ -563,7 +563,7 @@ fn cloud_calls_go_through_the_site_server_proxy_and_a_refusing_proxy_fails_the_t
             .as_array()
             .unwrap()
             .iter()
-            .any(|a| a["type_id"] == "proxy_failure" && a["state"] == 0),
+            .any(|a| a["type_id"] == "proxy_failure" && a["state"] == "active"),
         "{alerts}"
     );
     let msgs = json(&site, dir.path(), &lab, &["status-messages", "--json"]);

@@ -4,6 +4,7 @@
 mod common;
 
 use cloudsite::api::client::Client;
+use cloudsite::api::wire::Event;
 use cloudsite::site::manager::Timing;
 use cloudsite::site::service::{self, CloudChoice, SiteOptions};
 use std::io::{BufRead, BufReader};
@@ -261,8 +262,10 @@ async fn events_stream_changes_and_resume_from_last_event_id() {
         .unwrap()
         .unwrap()
         .unwrap();
-    assert_eq!(first.kind, "site_system");
-    assert_eq!(first.data["proxy"]["port"], 8080);
+    let Event::SiteSystem(system) = &first.event else {
+        panic!("expected a site_system event, got {first:?}");
+    };
+    assert_eq!(system.proxy.port, 8080);
     // Two more changes while "disconnected"; a resume from `first` gets exactly those.
     drop(events);
     let _: serde_json::Value = client
@@ -288,7 +291,7 @@ async fn events_stream_changes_and_resume_from_last_event_id() {
         .unwrap()
         .unwrap();
     assert_eq!(
-        (a.kind.as_str(), b.kind.as_str()),
+        (a.event.name(), b.event.name()),
         ("site_system", "client_settings")
     );
     assert!(a.id > first.id && b.id > a.id);
@@ -299,7 +302,7 @@ async fn events_stream_changes_and_resume_from_last_event_id() {
         .unwrap()
         .unwrap()
         .unwrap();
-    assert_eq!(r.kind, "resync");
+    assert_eq!(r.event, Event::Resync);
     site.shutdown().await;
 }
 

@@ -63,7 +63,7 @@ impl Client {
     /// A client for the site at `base` (e.g. `http://127.0.0.1:8443`) with a bearer `token`;
     /// `ca_pem` is the CA to trust for an `https://` site.
     pub fn new(base: &str, token: &str, ca_pem: Option<&str>) -> Result<Client, ClientError> {
-        crate::cloud::tls::install_crypto_provider();
+        crate::tls::install_crypto_provider();
         let transport = |message: String| ClientError::Transport {
             url: base.to_string(),
             message,
@@ -261,12 +261,7 @@ impl EventStream {
                 if data.is_empty() {
                     continue; // keep-alive comment
                 }
-                return Some(
-                    serde_json::from_str(&data).map_err(|e| ClientError::Transport {
-                        url: String::new(),
-                        message: format!("bad event: {e}"),
-                    }),
-                );
+                return Some(parse_event(&data));
             }
             match self.resp.chunk().await {
                 Ok(Some(bytes)) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
@@ -279,5 +274,58 @@ impl EventStream {
                 }
             }
         }
+    }
+}
+
+/// Reads the `data:` of one event. A kind this client does not know (a newer site) or an object
+/// it cannot read becomes `resync`: the caller's picture may now be stale, so it must read
+/// everything again, rather than skip the event silently or drop the stream.
+pub fn parse_event(data: &str) -> Result<EventView, ClientError> {
+    match serde_json::from_str::<EventView>(data) {
+        Ok(ev) => Ok(ev),
+        Err(_) => match serde_json::from_str::<serde_json::Value>(data) {
+            Ok(v) => Ok(EventView {
+                id: v["id"].as_u64().unwrap_or(0),
+                event: super::wire::Event::Resync,
+            }),
+            Err(e) => Err(ClientError::Transport {
+                url: String::new(),
+                message: format!("bad event: {e}"),
+            }),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::api::wire::Event;
+
+    #[test]
+    fn events_have_one_wire_shape_and_unknown_ones_ask_for_a_resync() {
+        let ev = EventView {
+            id: 7,
+            event: Event::PackageDeleted(crate::api::wire::PackageDeleted { id: "P1".into() }),
+        };
+        let text = serde_json::to_string(&ev).unwrap();
+        assert_eq!(
+            text,
+            r#"{"id":7,"kind":"package_deleted","data":{"id":"P1"}}"#
+        );
+        assert_eq!(parse_event(&text).unwrap(), ev);
+        let resync = serde_json::to_value(EventView {
+            id: 0,
+            event: Event::Resync,
+        })
+        .unwrap();
+        assert_eq!(resync, serde_json::json!({"id": 0, "kind": "resync"}));
+        let null_data = parse_event(r#"{"id":3,"kind":"resync","data":null}"#).unwrap();
+        assert_eq!(null_data.event, Event::Resync);
+        // A newer site's event, and a known kind whose object this client cannot read.
+        let newer = parse_event(r#"{"id":9,"kind":"hologram","data":{}}"#).unwrap();
+        assert_eq!((newer.id, newer.event), (9, Event::Resync));
+        let broken = parse_event(r#"{"id":10,"kind":"task","data":{"id":1}}"#).unwrap();
+        assert_eq!((broken.id, broken.event), (10, Event::Resync));
+        assert!(parse_event("not json").is_err());
     }
 }

@@ -2,9 +2,13 @@
 //!
 //! Files (certificates) travel as base64 of their bytes: the server never reads a client's paths.
 
-use crate::cloud::InstanceStatus;
-use crate::domain::service::{Environment, ServiceState, Threshold};
-use crate::domain::task::{Level, TaskKind, TaskState};
+use crate::api::wire_content::{DistributionView, PackageView, UsageEvent};
+use crate::domain::alert::{AlertState, AlertType, Severity};
+use crate::domain::role::Role;
+use crate::domain::service::{
+    Environment, HostedKind, InstanceState, ServiceState, Threshold, TrustedRootKind,
+};
+use crate::domain::task::{Level, Step, TaskKind, TaskState};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -108,7 +112,9 @@ pub struct CreateCdp {
 pub struct TrustedRootUpload {
     /// The `.cer` bytes, base64.
     pub file_base64: String,
-    /// `root` or `intermediate`.
+    /// `root` or `intermediate`. Checked by the site, so another word gets a field error naming
+    /// the certificate rather than a parse failure.
+    #[schema(value_type = TrustedRootKind)]
     pub kind: String,
 }
 
@@ -244,8 +250,8 @@ pub struct CmgSettings {
 /// A trusted root as shown.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct TrustedRootView {
-    /// `root` or `intermediate`.
-    pub kind: String,
+    /// Root or intermediate.
+    pub kind: TrustedRootKind,
     /// SHA-1 thumbprint.
     pub thumbprint: String,
     /// Subject CN.
@@ -270,20 +276,10 @@ pub struct CertificateView {
 pub struct InstanceView {
     /// Instance id.
     pub id: String,
-    /// `ReadyRole`, `BusyRole`, `StoppedRole`.
-    pub state: String,
+    /// As the cloud reports it.
+    pub state: InstanceState,
     /// Loopback address it serves on, while serving.
     pub address: Option<String>,
-}
-
-impl From<&InstanceStatus> for InstanceView {
-    fn from(i: &InstanceStatus) -> Self {
-        InstanceView {
-            id: i.id.clone(),
-            state: format!("{:?}", i.state),
-            address: i.address.map(|a| a.to_string()),
-        }
-    }
 }
 
 /// A CDP or CMG as the list and Properties show it.
@@ -291,8 +287,8 @@ impl From<&InstanceStatus> for InstanceView {
 pub struct ServiceView {
     /// Id (`AzureServiceID`).
     pub id: String,
-    /// `cdp` or `cmg`.
-    pub kind: String,
+    /// CDP or CMG.
+    pub kind: HostedKind,
     /// Service FQDN (the list's "Service Name" column).
     pub service_fqdn: String,
     /// Deployment name (host part; globally unique in the cloud).
@@ -345,8 +341,8 @@ pub struct TaskView {
     pub kind: TaskKind,
     /// Where it is.
     pub state: TaskState,
-    /// The step it is in.
-    pub step: Option<String>,
+    /// The step it is in (none before the first).
+    pub step: Option<Step>,
     /// Why it failed.
     pub error: Option<String>,
     /// Created, RFC 3339.
@@ -408,7 +404,7 @@ pub struct SiteView {
     /// Version of the service.
     pub version: String,
     /// Role of the caller's token.
-    pub role: String,
+    pub role: Role,
 }
 
 /// A site system with its Proxy tab.
@@ -478,16 +474,145 @@ pub struct ConnectionPointView {
     pub site_code: String,
 }
 
-/// An event on `/v1/events`.
+/// An event on `/v1/events`: its id (resume with `Last-Event-ID`) and what happened.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct EventView {
-    /// Event id (resume with `Last-Event-ID`).
+    /// Event id, increasing; 0 for a `resync` sent because a slow client fell behind.
     pub id: u64,
-    /// `service`, `service_deleted`, `task`, `alert`, `status_message`, `log`, `usage`,
-    /// `package`, `package_deleted`, `distribution`, `resync`.
-    pub kind: String,
-    /// The object, as the matching GET returns it.
-    pub data: serde_json::Value,
+    /// What happened, with the object as the matching GET returns it.
+    #[serde(flatten)]
+    pub event: Event,
+}
+
+/// What happened. On the wire: `{"id": …, "kind": "<name>", "data": <object>}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum Event {
+    /// A service was created or changed.
+    Service(Box<ServiceView>),
+    /// A service and its content are gone.
+    ServiceDeleted(ServiceDeleted),
+    /// A task was created or moved on.
+    Task(TaskView),
+    /// An alert was raised, cleared or changed by an operator.
+    Alert(AlertView),
+    /// A status message was recorded.
+    StatusMessage(StatusMessageView),
+    /// A log line was written.
+    Log(LogLineView),
+    /// A service's usage was collected.
+    Usage(UsageEvent),
+    /// A package was created or changed.
+    Package(PackageView),
+    /// A package was deleted.
+    PackageDeleted(PackageDeleted),
+    /// A package's distribution to a service changed.
+    Distribution(DistributionView),
+    /// A package was removed from a service.
+    DistributionRemoved(DistributionRemoved),
+    /// A site system's settings (Proxy tab) changed.
+    SiteSystem(SiteSystemView),
+    /// The client settings changed.
+    ClientSettings(ClientSettings),
+    /// A CMG connection point was added.
+    ConnectionPoint(ConnectionPointView),
+    /// Events were lost (the client's id is too old, or it fell behind): read everything again.
+    Resync,
+}
+
+impl Event {
+    /// The wire name of the event (`service`, `task`, …), also the SSE `event:` field.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Service(_) => "service",
+            Event::ServiceDeleted(_) => "service_deleted",
+            Event::Task(_) => "task",
+            Event::Alert(_) => "alert",
+            Event::StatusMessage(_) => "status_message",
+            Event::Log(_) => "log",
+            Event::Usage(_) => "usage",
+            Event::Package(_) => "package",
+            Event::PackageDeleted(_) => "package_deleted",
+            Event::Distribution(_) => "distribution",
+            Event::DistributionRemoved(_) => "distribution_removed",
+            Event::SiteSystem(_) => "site_system",
+            Event::ClientSettings(_) => "client_settings",
+            Event::ConnectionPoint(_) => "connection_point",
+            Event::Resync => "resync",
+        }
+    }
+}
+
+/// `service_deleted`: which service is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ServiceDeleted {
+    /// Service id.
+    pub id: String,
+    /// Its FQDN.
+    pub service_fqdn: String,
+}
+
+/// `package_deleted`: which package is gone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct PackageDeleted {
+    /// Package id.
+    pub id: String,
+}
+
+/// `distribution_removed`: a package is no longer on a service.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DistributionRemoved {
+    /// Package id.
+    pub package_id: String,
+    /// Service id.
+    pub service_id: String,
+}
+
+/// An alert as the API shows it (`SMS_Alert`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AlertView {
+    /// Alert id (stable across re-raises of the same type on the same service).
+    pub id: String,
+    /// What the alert is about.
+    pub type_id: AlertType,
+    /// Service concerned; none for a site-wide alert.
+    pub service_id: Option<String>,
+    /// Name shown.
+    pub name: String,
+    /// How grave.
+    pub severity: Severity,
+    /// Where it is.
+    pub state: AlertState,
+    /// How many times it was raised.
+    pub occurrences: i64,
+    /// First raised, RFC 3339.
+    pub first_seen: Option<String>,
+    /// Last raised, RFC 3339.
+    pub last_seen: Option<String>,
+    /// Details of the last occurrence.
+    pub details: serde_json::Value,
+    /// Postponed until (Suspend-CMAlert -SkipUntil), RFC 3339.
+    #[serde(default)]
+    pub skip_until: Option<String>,
+    /// Comments, oldest first, each with its time and author.
+    #[serde(default)]
+    pub comments: Vec<AlertComment>,
+    /// Who closed it (the token's name).
+    #[serde(default)]
+    pub closed_by: Option<String>,
+    /// Evaluated at all (Disable-CMAlert / Enable-CMAlert).
+    pub enabled: bool,
+}
+
+/// A comment on an alert.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct AlertComment {
+    /// When, RFC 3339.
+    pub time: String,
+    /// Who (the token's name).
+    pub author: String,
+    /// What was said (with the action it came with).
+    pub text: String,
 }
 
 /// A log line.
@@ -513,7 +638,7 @@ pub struct NewToken {
     /// Name.
     pub name: String,
     /// Role.
-    pub role: String,
+    pub role: Role,
     /// The token. Store it now; it is not shown again.
     pub token: String,
 }
@@ -540,7 +665,9 @@ pub struct ClientSettings {
 pub struct CreateToken {
     /// A name for the token (who or what uses it).
     pub name: String,
-    /// `full-admin`, `infra-admin` or `read-only`.
+    /// What the token may do (`full-admin`, `infra-admin`, `read-only`). Checked by the site,
+    /// so an unknown name gets a field error rather than a parse failure.
+    #[schema(value_type = Role)]
     pub role: String,
 }
 

@@ -138,8 +138,8 @@ pub struct ContentLocationRequest {
 pub struct ContentLocation {
     /// Service id.
     pub service_id: String,
-    /// `cdp` or `cmg`.
-    pub kind: String,
+    /// CDP or CMG.
+    pub kind: crate::domain::service::HostedKind,
     /// Service FQDN: the name the client connects to and checks the certificate against.
     pub service_fqdn: String,
     /// What the FQDN resolves to (the instances' addresses): there is no DNS for the local

@@ -191,7 +191,7 @@ mod tests {
             files: vec![],
             source: Some(SourceReport {
                 service_id: "s1".into(),
-                kind: "cdp".into(),
+                kind: crate::domain::service::HostedKind::Cdp,
                 service_fqdn: "cdp1.lab.contoso.com".into(),
                 address: Some("127.0.0.1:4000".into()),
             }),

@@ -4,6 +4,7 @@ use super::connect::SiteArgs;
 use super::output::{self, fail, table};
 use super::site_cmd::with_client;
 use crate::api::client::Client;
+use crate::api::wire::Event;
 use crate::api::wire_content::{
     ContentTargets, CreatePackage, DistributionState, DistributionView, NewPackageFile,
     PackageChanged, PackageView,
@@ -208,8 +209,11 @@ async fn wait_distributions(client: &Client, id: &str, json: bool) -> Result<Exi
         loop {
             tokio::select! {
                 ev = events.next() => match ev {
-                    Some(Ok(ev)) if ev.kind.starts_with("distribution")
-                        && ev.data.get("package_id").and_then(|v| v.as_str()) == Some(id) => break,
+                    Some(Ok(ev)) if match &ev.event {
+                        Event::Distribution(d) => d.package_id == id,
+                        Event::DistributionRemoved(d) => d.package_id == id,
+                        _ => false,
+                    } => break,
                     Some(Ok(_)) => {}
                     _ => break,
                 },

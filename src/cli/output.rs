@@ -1,7 +1,7 @@
 //! Output helpers shared by the scripting commands: tables, JSON, waiting for tasks.
 
 use crate::api::client::Client;
-use crate::api::wire::TaskView;
+use crate::api::wire::{Event, TaskView};
 use crate::domain::task::TaskState;
 use serde::Serialize;
 use std::process::ExitCode;
@@ -56,9 +56,8 @@ pub async fn wait_task(client: &Client, task_id: &str) -> Result<TaskView, Strin
         }
         while let Some(ev) = events.next().await {
             let Ok(ev) = ev else { break };
-            if ev.kind == "task"
-                && ev.data.get("id").and_then(|v| v.as_str()) == Some(task_id)
-                && let Ok(t) = serde_json::from_value::<TaskView>(ev.data)
+            if let Event::Task(t) = ev.event
+                && t.id == task_id
                 && t.state.is_final()
             {
                 return Ok(t);

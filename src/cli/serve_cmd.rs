@@ -128,6 +128,17 @@ pub async fn serve(args: ServeArgs) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+// The domain stays free of clap: the CLI says how a role is named on the command line.
+impl clap::ValueEnum for Role {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Role::ALL
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(self.as_str()).help(self.display_name()))
+    }
+}
+
 /// Options of `cloudsite token create`.
 #[derive(Debug, Args)]
 pub struct TokenArgs {

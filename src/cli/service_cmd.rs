@@ -9,7 +9,7 @@ use crate::api::wire::{
     Accepted, AddConnectionPoint, CertUpload, ConnectionPointView, CreateCdp, CreateCmg,
     ServiceView, SetService, SubscriptionInput, ThresholdInput, TrustedRootUpload, Updated,
 };
-use crate::domain::service::Environment;
+use crate::domain::service::{Environment, HostedKind, TrustedRootKind};
 use crate::site::prepare::cn_case_warning;
 use base64::Engine;
 use std::io::IsTerminal;
@@ -155,7 +155,7 @@ fn print_service(s: &ServiceView) {
             ),
         ),
         (
-            if s.kind == "cmg" {
+            if s.kind == HostedKind::Cmg {
                 "Outbound data threshold (14 days)"
             } else {
                 "Transfer alert threshold (30 days)"
@@ -195,7 +195,7 @@ fn print_service(s: &ServiceView) {
             format!("{} of {}", human(u.storage_bytes), quota(s.storage)),
         ));
         lines.push((
-            if s.kind == "cmg" {
+            if s.kind == HostedKind::Cmg {
                 "Outbound data (14 days)"
             } else {
                 "Transfer (30 days)"
@@ -475,13 +475,13 @@ pub async fn run_cmg(site: &SiteArgs, cmd: CmgCommand) -> ExitCode {
     code
 }
 
-fn roots(files: &[PathBuf], kind: &str) -> Result<Vec<TrustedRootUpload>, String> {
+fn roots(files: &[PathBuf], kind: TrustedRootKind) -> Result<Vec<TrustedRootUpload>, String> {
     files
         .iter()
         .map(|f| {
             Ok(TrustedRootUpload {
                 file_base64: read_file("--trusted-root", f)?,
-                kind: kind.into(),
+                kind: kind.as_str().into(),
             })
         })
         .collect()
@@ -500,8 +500,8 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                 storage,
                 task,
             } => {
-                let mut trusted_roots = roots(&trusted_root, "root")?;
-                trusted_roots.extend(roots(&intermediate, "intermediate")?);
+                let mut trusted_roots = roots(&trusted_root, TrustedRootKind::Root)?;
+                trusted_roots.extend(roots(&intermediate, TrustedRootKind::Intermediate)?);
                 let req = CreateCmg {
                     subscription: subscription(&general)?,
                     service_certificate: service_cert(&general)?,

@@ -3,11 +3,11 @@
 use super::connect::{SiteArgs, connect};
 use super::output::{self, fail, table};
 use crate::api::client::Client;
+use crate::api::wire::{AlertView, Event};
 use crate::api::wire::{
     ClientSettings, CloseAlert, LogLineView, PostponeAlert, SetProxy, StatusMessageView,
 };
 use crate::domain::proxy::ProxySettings;
-use crate::site::repo_site::AlertView;
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
 
@@ -180,8 +180,8 @@ pub async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
                 .map(|a| {
                     vec![
                         a.id.clone(),
-                        severity_name(a.severity).into(),
-                        state_name(a.state).into(),
+                        a.severity.display_name().into(),
+                        a.state.display_name().into(),
                         a.name.clone(),
                         a.occurrences.to_string(),
                         a.last_seen.clone().unwrap_or_default(),
@@ -198,35 +198,16 @@ pub async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
     .await
 }
 
-fn severity_name(s: i64) -> &'static str {
-    match s {
-        1 => "Critical",
-        2 => "Warning",
-        _ => "Informational",
-    }
-}
-
-fn state_name(s: i64) -> &'static str {
-    match s {
-        0 => "Active",
-        1 => "Postponed",
-        2 => "Canceled",
-        4 => "Disabled",
-        5 => "Never triggered",
-        _ => "Unknown",
-    }
-}
-
 fn print_alert(a: &AlertView) {
     println!("Alert                                {}", a.id);
     println!("Name                                 {}", a.name);
     println!(
         "Severity                             {}",
-        severity_name(a.severity)
+        a.severity.display_name()
     );
     println!(
         "State                                {}",
-        state_name(a.state)
+        a.state.display_name()
     );
     println!(
         "Enabled                              {}",
@@ -363,8 +344,7 @@ pub async fn logs(site: &SiteArgs, args: LogsArgs) -> ExitCode {
         }
         if let Some(ev) = events.as_mut() {
             while let Some(Ok(e)) = ev.next().await {
-                if e.kind == "log"
-                    && let Ok(l) = serde_json::from_value::<LogLineView>(e.data)
+                if let Event::Log(l) = e.event
                     && l.file.eq_ignore_ascii_case(&file)
                     && last_time.as_ref().is_none_or(|t| &l.time >= t)
                 {

@@ -150,7 +150,7 @@ pub async fn fetch_from(
     for (i, loc) in locations.locations.iter().enumerate() {
         let mut attempt = AttemptReport {
             service_id: loc.service_id.clone(),
-            kind: loc.kind.clone(),
+            kind: loc.kind,
             service_fqdn: loc.service_fqdn.clone(),
             address: None,
             files: 0,
@@ -162,7 +162,7 @@ pub async fn fetch_from(
             Ok(()) => {
                 report.source = Some(SourceReport {
                     service_id: loc.service_id.clone(),
-                    kind: loc.kind.clone(),
+                    kind: loc.kind,
                     service_fqdn: loc.service_fqdn.clone(),
                     address: attempt.address.clone(),
                 });
@@ -233,7 +233,7 @@ async fn try_location(
         index,
         total,
         service_fqdn: fqdn.to_string(),
-        kind: loc.kind.clone(),
+        kind: loc.kind,
         address: addrs.first().map(|a| a.to_string()),
     });
     let bad_location = |detail: String| {

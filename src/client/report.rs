@@ -14,8 +14,8 @@ pub enum FetchEvent {
         total: usize,
         /// Service FQDN.
         service_fqdn: String,
-        /// `cdp` or `cmg`.
-        kind: String,
+        /// CDP or CMG.
+        kind: crate::domain::service::HostedKind,
         /// The instance address tried first (`None`: the location lists no usable address).
         address: Option<String>,
     },
@@ -110,7 +110,7 @@ pub struct AttemptReport {
     /// Service id.
     pub service_id: String,
     /// `cdp` or `cmg`.
-    pub kind: String,
+    pub kind: crate::domain::service::HostedKind,
     /// Service FQDN.
     pub service_fqdn: String,
     /// The instance address used last (`None` when there was none to use).
@@ -129,7 +129,7 @@ pub struct SourceReport {
     /// Service id.
     pub service_id: String,
     /// `cdp` or `cmg`.
-    pub kind: String,
+    pub kind: crate::domain::service::HostedKind,
     /// Service FQDN.
     pub service_fqdn: String,
     /// The instance address used.

@@ -52,7 +52,7 @@ pub fn http_client(
     addr: SocketAddr,
     roots: &[Vec<u8>],
 ) -> Result<reqwest::Client, String> {
-    crate::cloud::tls::install_crypto_provider();
+    crate::tls::install_crypto_provider();
     // A proxy would resolve the FQDN itself and miss the pinned address; content from the
     // local cloud is reached directly.
     let mut builder = reqwest::Client::builder()

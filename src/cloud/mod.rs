@@ -3,11 +3,12 @@
 //! over its HTTPS management API.
 
 pub mod local;
-pub mod tls;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 use std::net::SocketAddr;
+
+pub use crate::domain::service::{HostedKind, InstanceState};
 
 /// A subscription as the site presents it to the cloud: its ID and the management
 /// certificate (PEM) used as the TLS client certificate.
@@ -57,16 +58,6 @@ pub struct Caller {
     pub proxy: Option<ProxyRoute>,
 }
 
-/// What kind of hosted service.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum HostedKind {
-    /// Cloud distribution point (two instances).
-    Cdp,
-    /// Cloud management gateway (1–16 instances).
-    Cmg,
-}
-
 /// A hosted service to deploy.
 #[derive(Clone, Serialize, Deserialize)]
 pub struct DeploySpec {
@@ -103,17 +94,6 @@ impl std::fmt::Debug for DeploySpec {
             .field("storage_account", &self.storage_account)
             .finish_non_exhaustive()
     }
-}
-
-/// State of one instance (role instance), with the names the Azure logs use.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum InstanceState {
-    /// `BusyRole`: starting up.
-    BusyRole,
-    /// `ReadyRole`: serving.
-    ReadyRole,
-    /// `StoppedRole`: not serving.
-    StoppedRole,
 }
 
 /// One instance: its id, state and where it listens.

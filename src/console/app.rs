@@ -5,8 +5,8 @@ use super::form::{Form, Outcome};
 use super::keymap::{Action, Context, Keymap};
 use super::model::{Link, Model, Snapshot};
 use crate::api::wire::{EventView, ServiceView};
-use crate::cloud::HostedKind;
 use crate::domain::service::Action as ServiceAction;
+use crate::domain::service::HostedKind;
 use crossterm::event::{KeyCode, KeyEvent};
 use std::collections::HashMap;
 
@@ -89,6 +89,8 @@ pub enum Request {
 }
 
 /// What the network worker reports.
+// Each message is moved once through a channel; boxing the event would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum NetMsg {
     /// Connected; a full read follows.
@@ -413,11 +415,7 @@ impl App {
             self.notice = Some(why);
             return Vec::new();
         }
-        let kind = if s.kind == "cmg" {
-            HostedKind::Cmg
-        } else {
-            HostedKind::Cdp
-        };
+        let kind = s.kind;
         if action == ServiceAction::Delete {
             self.modal = Some(Modal::ConfirmDelete {
                 id: s.id,

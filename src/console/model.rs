@@ -1,11 +1,13 @@
 //! The console's local copy of the site: filled by a full read, kept current by events. The
 //! views render only from this; nothing in here touches the network.
 
+use crate::api::wire::{AlertView, Event};
 use crate::api::wire::{
     EventView, LogLineView, ServiceView, SiteSystemView, SiteView, StatusMessageView, TaskView,
 };
-use crate::api::wire_content::{DistributionView, PackageView, UsageEvent};
-use crate::site::repo_site::AlertView;
+use crate::api::wire_content::{DistributionView, PackageView};
+use crate::domain::alert::{AlertState, Severity};
+use crate::domain::service::HostedKind;
 use std::collections::{HashMap, VecDeque};
 
 /// Status messages kept.
@@ -134,125 +136,91 @@ impl Model {
         if ev.id > 0 {
             self.last_event = Some(ev.id);
         }
-        let data = ev.data.clone();
-        match ev.kind.as_str() {
-            "resync" => return false,
-            "service" => {
-                if let Ok(s) = serde_json::from_value::<ServiceView>(data) {
-                    let list = if s.kind == "cmg" {
-                        &mut self.cmgs
-                    } else {
-                        &mut self.cdps
-                    };
-                    match list.iter_mut().find(|x| x.id == s.id) {
-                        Some(x) => *x = s,
-                        None => {
-                            list.push(s);
-                            list.sort_by_key(|x| x.service_fqdn.to_ascii_lowercase());
-                        }
+        match &ev.event {
+            Event::Resync => return false,
+            Event::Service(s) => {
+                let list = match s.kind {
+                    HostedKind::Cmg => &mut self.cmgs,
+                    HostedKind::Cdp => &mut self.cdps,
+                };
+                match list.iter_mut().find(|x| x.id == s.id) {
+                    Some(x) => *x = (**s).clone(),
+                    None => {
+                        list.push((**s).clone());
+                        list.sort_by_key(|x| x.service_fqdn.to_ascii_lowercase());
                     }
                 }
             }
-            "service_deleted" => {
-                if let Some(id) = data.get("id").and_then(|v| v.as_str()) {
-                    self.cdps.retain(|s| s.id != id);
-                    self.cmgs.retain(|s| s.id != id);
-                    self.distributions.remove(id);
-                }
+            Event::ServiceDeleted(d) => {
+                self.cdps.retain(|s| s.id != d.id);
+                self.cmgs.retain(|s| s.id != d.id);
+                self.distributions.remove(&d.id);
             }
-            "usage" => {
-                if let Ok(u) = serde_json::from_value::<UsageEvent>(data)
-                    && let Some(s) = self
-                        .cdps
-                        .iter_mut()
-                        .chain(self.cmgs.iter_mut())
-                        .find(|s| s.id == u.service_id)
+            Event::Usage(u) => {
+                if let Some(s) = self
+                    .cdps
+                    .iter_mut()
+                    .chain(self.cmgs.iter_mut())
+                    .find(|s| s.id == u.service_id)
                 {
-                    s.usage = Some(u.usage);
+                    s.usage = Some(u.usage.clone());
                 }
             }
-            "distribution" => {
-                if let Ok(d) = serde_json::from_value::<DistributionView>(data) {
-                    self.put_distribution(d);
+            Event::Distribution(d) => self.put_distribution(d.clone()),
+            Event::DistributionRemoved(r) => {
+                if let Some(list) = self.distributions.get_mut(&r.service_id) {
+                    list.retain(|d| d.package_id != r.package_id);
                 }
             }
-            "distribution_removed" => {
-                let field = |k: &str| data.get(k).and_then(|v| v.as_str());
-                if let (Some(p), Some(s)) = (field("package_id"), field("service_id"))
-                    && let Some(list) = self.distributions.get_mut(s)
-                {
-                    list.retain(|d| d.package_id != p);
+            Event::Package(p) => match self.packages.binary_search_by(|x| x.id.cmp(&p.id)) {
+                Ok(i) => self.packages[i] = p.clone(),
+                Err(i) => self.packages.insert(i, p.clone()),
+            },
+            Event::PackageDeleted(d) => {
+                self.packages.retain(|p| p.id != d.id);
+                for list in self.distributions.values_mut() {
+                    list.retain(|x| x.package_id != d.id);
                 }
             }
-            "package" => {
-                if let Ok(p) = serde_json::from_value::<PackageView>(data) {
-                    match self.packages.binary_search_by(|x| x.id.cmp(&p.id)) {
-                        Ok(i) => self.packages[i] = p,
-                        Err(i) => self.packages.insert(i, p),
-                    }
+            Event::Task(t) => {
+                self.tasks.insert(t.id.clone(), t.clone());
+            }
+            Event::Alert(a) => match self.alerts.iter_mut().find(|x| x.id == a.id) {
+                Some(x) => *x = a.clone(),
+                None => self.alerts.insert(0, a.clone()),
+            },
+            Event::StatusMessage(m) => {
+                self.status.push_front(m.clone());
+                self.status.truncate(STATUS_KEPT);
+            }
+            Event::Log(l) => {
+                self.logs.push_back(l.clone());
+                while self.logs.len() > self.log_capacity {
+                    self.logs.pop_front();
                 }
             }
-            "package_deleted" => {
-                if let Some(id) = data.get("id").and_then(|v| v.as_str()) {
-                    self.packages.retain(|p| p.id != id);
-                    for list in self.distributions.values_mut() {
-                        list.retain(|d| d.package_id != id);
-                    }
-                }
-            }
-            "task" => {
-                if let Ok(t) = serde_json::from_value::<TaskView>(data) {
-                    self.tasks.insert(t.id.clone(), t);
-                }
-            }
-            "alert" => {
-                if let Ok(a) = serde_json::from_value::<AlertView>(data) {
-                    match self.alerts.iter_mut().find(|x| x.id == a.id) {
-                        Some(x) => *x = a,
-                        None => self.alerts.insert(0, a),
-                    }
-                }
-            }
-            "status_message" => {
-                if let Ok(m) = serde_json::from_value::<StatusMessageView>(data) {
-                    self.status.push_front(m);
-                    self.status.truncate(STATUS_KEPT);
-                }
-            }
-            "log" => {
-                if let Ok(l) = serde_json::from_value::<LogLineView>(data) {
-                    self.logs.push_back(l);
-                    while self.logs.len() > self.log_capacity {
-                        self.logs.pop_front();
-                    }
-                }
-            }
-            "site_system" => {
-                if let Ok(s) = serde_json::from_value::<SiteSystemView>(data) {
-                    match self
-                        .site_systems
-                        .iter_mut()
-                        .find(|x| x.name.eq_ignore_ascii_case(&s.name))
-                    {
-                        Some(x) => *x = s,
-                        None => self.site_systems.push(s),
-                    }
-                }
-            }
-            _ => {}
+            Event::SiteSystem(s) => match self
+                .site_systems
+                .iter_mut()
+                .find(|x| x.name.eq_ignore_ascii_case(&s.name))
+            {
+                Some(x) => *x = s.clone(),
+                None => self.site_systems.push(s.clone()),
+            },
+            Event::ClientSettings(_) | Event::ConnectionPoint(_) => {}
         }
         true
     }
 
     /// Active alerts by severity: (critical, warning).
     pub fn active_alerts(&self) -> (usize, usize) {
-        let active = self.alerts.iter().filter(|a| a.state == 0);
+        let active = self.alerts.iter().filter(|a| a.state == AlertState::Active);
         let (mut crit, mut warn) = (0, 0);
         for a in active {
             match a.severity {
-                1 => crit += 1,
-                2 => warn += 1,
-                _ => {}
+                Severity::Critical => crit += 1,
+                Severity::Warning => warn += 1,
+                Severity::Informational => {}
             }
         }
         (crit, warn)
@@ -260,7 +228,7 @@ impl Model {
 
     /// Whether the caller may change things.
     pub fn can_write(&self) -> bool {
-        self.site.as_ref().is_some_and(|s| s.role != "read-only")
+        self.site.as_ref().is_some_and(|s| s.role.can_write())
     }
 
     /// Adds or replaces one package's state on one service.
@@ -312,11 +280,8 @@ mod tests {
     use serde_json::json;
 
     fn ev(kind: &str, data: serde_json::Value) -> EventView {
-        EventView {
-            id: 1,
-            kind: kind.into(),
-            data,
-        }
+        serde_json::from_value(json!({"id": 1, "kind": kind, "data": data}))
+            .expect("a well-formed event")
     }
 
     fn dist(package: &str, service: &str, state: DistributionState) -> serde_json::Value {
@@ -375,13 +340,13 @@ mod tests {
             json!({"package_id": "P2", "service_id": "c1"}),
         ));
         assert_eq!(ids(&m, "c1"), ["P1"]);
-        m.apply(&ev("service_deleted", json!({"id": "c2"})));
+        m.apply(&ev(
+            "service_deleted",
+            json!({"id": "c2", "service_fqdn": "c2.contoso.com"}),
+        ));
         assert_eq!(m.package_distributions("P1").len(), 1);
         m.apply(&ev("package_deleted", json!({"id": "P1"})));
         assert!(m.service_distributions("c1").is_empty());
         assert_eq!(m.packages.len(), 1);
-        // Malformed data is ignored, never a panic.
-        assert!(m.apply(&ev("usage", json!({"service_id": 3}))));
-        assert!(m.apply(&ev("distribution_removed", json!(null))));
     }
 }

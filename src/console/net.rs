@@ -6,8 +6,8 @@ use super::app::{NetMsg, Request};
 use super::model::Snapshot;
 use crate::api::client::Client;
 use crate::cli::connect::{Connection, SiteArgs, connect};
-use crate::cloud::HostedKind;
 use crate::domain::service::Action;
+use crate::domain::service::HostedKind;
 use std::time::Duration;
 use tokio::sync::mpsc;
 

@@ -3,9 +3,11 @@
 //! Validation lives here once: the console runs it as the operator types and the
 //! site service runs it again on every request.
 
+pub mod alert;
 pub mod content;
 pub mod cost;
 pub mod proxy;
+pub mod role;
 pub mod service;
 pub mod task;
 pub mod validate;

@@ -82,6 +82,95 @@ impl ServiceState {
     }
 }
 
+/// What kind of hosted service.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum HostedKind {
+    /// Cloud distribution point (two instances).
+    Cdp,
+    /// Cloud management gateway (1–16 instances).
+    Cmg,
+}
+
+impl HostedKind {
+    /// What operators call it ("cloud distribution point").
+    pub fn noun(self) -> &'static str {
+        match self {
+            HostedKind::Cdp => "cloud distribution point",
+            HostedKind::Cmg => "cloud management gateway",
+        }
+    }
+
+    /// The wire and CLI name (`cdp`, `cmg`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HostedKind::Cdp => "cdp",
+            HostedKind::Cmg => "cmg",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(name: &str) -> Option<HostedKind> {
+        [HostedKind::Cdp, HostedKind::Cmg]
+            .into_iter()
+            .find(|k| k.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for HostedKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// State of one instance (role instance), with the names the Azure logs use.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+pub enum InstanceState {
+    /// `BusyRole`: starting up.
+    BusyRole,
+    /// `ReadyRole`: serving.
+    ReadyRole,
+    /// `StoppedRole`: not serving.
+    StoppedRole,
+}
+
+impl std::fmt::Display for InstanceState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            InstanceState::BusyRole => "BusyRole",
+            InstanceState::ReadyRole => "ReadyRole",
+            InstanceState::StoppedRole => "StoppedRole",
+        })
+    }
+}
+
+/// What a CMG trusted certificate is, for client authentication.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum TrustedRootKind {
+    /// A trusted root CA.
+    Root,
+    /// An intermediate CA.
+    Intermediate,
+}
+
+impl TrustedRootKind {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TrustedRootKind::Root => "root",
+            TrustedRootKind::Intermediate => "intermediate",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(name: &str) -> Option<TrustedRootKind> {
+        [TrustedRootKind::Root, TrustedRootKind::Intermediate]
+            .into_iter()
+            .find(|k| k.as_str() == name)
+    }
+}
+
 /// An operator action on a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -138,6 +227,26 @@ pub enum Environment {
     AzurePublicCloud,
     /// Azure US Government cloud.
     AzureUSGovernmentCloud,
+}
+
+impl Environment {
+    /// The stored and wire name (`AzurePublicCloud`, `AzureUSGovernmentCloud`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Environment::AzurePublicCloud => "AzurePublicCloud",
+            Environment::AzureUSGovernmentCloud => "AzureUSGovernmentCloud",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(name: &str) -> Option<Environment> {
+        [
+            Environment::AzurePublicCloud,
+            Environment::AzureUSGovernmentCloud,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == name)
+    }
 }
 
 /// Regions (the `AzureRegion` enum of the cmdlets; the CMG wizard of 2010+ lists fewer).

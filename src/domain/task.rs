@@ -143,3 +143,137 @@ impl Level {
         }
     }
 }
+
+/// A step a task has reached. Each step is idempotent against the cloud, so a task resumed
+/// after a restart repeats the step it was in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Create the storage container.
+    Storage,
+    /// Deploy the hosted service.
+    Deploy,
+    /// Wait until every instance serves.
+    WaitReady,
+    /// Ask the cloud to stop the service.
+    Stop,
+    /// Wait until every instance has stopped.
+    WaitStopped,
+    /// Ask the cloud to start the service.
+    Start,
+    /// Send the new deployment (VM count, certificate, TLS) to the cloud.
+    Update,
+    /// Delete the deployment.
+    Delete,
+    /// Delete the storage container and its content.
+    DeleteStorage,
+    /// Remove the service from the site database.
+    Forget,
+    /// Finished.
+    Done,
+}
+
+impl Step {
+    /// Every step.
+    pub const ALL: [Step; 11] = [
+        Step::Storage,
+        Step::Deploy,
+        Step::WaitReady,
+        Step::Stop,
+        Step::WaitStopped,
+        Step::Start,
+        Step::Update,
+        Step::Delete,
+        Step::DeleteStorage,
+        Step::Forget,
+        Step::Done,
+    ];
+
+    /// The stored and wire name (`wait_ready`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Step::Storage => "storage",
+            Step::Deploy => "deploy",
+            Step::WaitReady => "wait_ready",
+            Step::Stop => "stop",
+            Step::WaitStopped => "wait_stopped",
+            Step::Start => "start",
+            Step::Update => "update",
+            Step::Delete => "delete",
+            Step::DeleteStorage => "delete_storage",
+            Step::Forget => "forget",
+            Step::Done => "done",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(name: &str) -> Option<Step> {
+        Step::ALL.into_iter().find(|s| s.as_str() == name)
+    }
+
+    /// What the step does, as an operator reads it on a progress page.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Step::Storage => "creating the storage container",
+            Step::Deploy => "deploying the service",
+            Step::WaitReady => "waiting for the instances to serve",
+            Step::Stop => "stopping the service",
+            Step::WaitStopped => "waiting for the instances to stop",
+            Step::Start => "starting the service",
+            Step::Update => "updating the deployment",
+            Step::Delete => "deleting the deployment",
+            Step::DeleteStorage => "deleting the content",
+            Step::Forget => "removing the service from the site",
+            Step::Done => "done",
+        }
+    }
+}
+
+impl std::fmt::Display for Step {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Who asked for a stop (kept in the task, written to `CloudMgr.log`).
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum StopReason {
+    /// An administrator (console, CLI or API).
+    #[default]
+    Administrator,
+    /// The CMG stop-at-critical check: outbound data reached the critical threshold.
+    StopAtCritical,
+}
+
+impl StopReason {
+    /// How `CloudMgr.log` names who asked.
+    pub fn describe(self) -> &'static str {
+        match self {
+            StopReason::Administrator => "an administrator",
+            StopReason::StopAtCritical => {
+                "the stop-at-critical check: outbound data reached the critical threshold"
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn step_and_reason_names_round_trip() {
+        for s in Step::ALL {
+            assert_eq!(Step::parse(s.as_str()), Some(s));
+            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        }
+        assert_eq!(Step::parse(""), None);
+        assert_eq!(
+            serde_json::to_value(StopReason::StopAtCritical).unwrap(),
+            "stop-at-critical"
+        );
+    }
+}

@@ -1,8 +1,7 @@
 //! The event bus behind `GET /v1/events`: every change is published with an increasing id; a
 //! bounded backlog lets a reconnecting client resume from `Last-Event-ID`.
 
-use crate::api::wire::EventView;
-use serde::Serialize;
+use crate::api::wire::{Event, EventView};
 use std::collections::VecDeque;
 use std::sync::Mutex;
 use tokio::sync::broadcast;
@@ -59,18 +58,13 @@ impl EventBus {
         }
     }
 
-    /// Publishes `data` as an event of `kind`; returns its id.
-    pub fn publish(&self, kind: &str, data: &impl Serialize) -> u64 {
-        let data = serde_json::to_value(data).unwrap_or(serde_json::Value::Null);
+    /// Publishes an event; returns its id.
+    pub fn publish(&self, event: Event) -> u64 {
         // The lock orders ids, backlog and broadcast identically for every subscriber.
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let id = inner.next_id;
         inner.next_id += 1;
-        let event = EventView {
-            id,
-            kind: kind.to_string(),
-            data,
-        };
+        let event = EventView { id, event };
         inner.backlog.push_back(event.clone());
         if inner.backlog.len() > BACKLOG {
             inner.backlog.pop_front();
@@ -97,8 +91,7 @@ impl EventBus {
                 } else {
                     vec![EventView {
                         id: inner.next_id - 1,
-                        kind: "resync".into(),
-                        data: serde_json::Value::Null,
+                        event: Event::Resync,
                     }]
                 }
             }
@@ -114,13 +107,13 @@ mod tests {
     #[test]
     fn resume_gets_what_was_missed_and_old_ids_get_resync() {
         let bus = EventBus::new(1000);
-        let a = bus.publish("task", &1);
-        let b = bus.publish("task", &2);
+        let a = bus.publish(Event::Resync);
+        let b = bus.publish(Event::Resync);
         let sub = bus.subscribe(Some(a));
         assert_eq!(sub.missed.iter().map(|e| e.id).collect::<Vec<_>>(), vec![b]);
         assert!(bus.subscribe(Some(b)).missed.is_empty());
-        assert_eq!(bus.subscribe(Some(5)).missed[0].kind, "resync");
-        assert_eq!(bus.subscribe(Some(b + 10)).missed[0].kind, "resync");
+        assert_eq!(bus.subscribe(Some(5)).missed[0].event, Event::Resync);
+        assert_eq!(bus.subscribe(Some(b + 10)).missed[0].event, Event::Resync);
         assert!(bus.subscribe(None).missed.is_empty());
     }
 
@@ -128,8 +121,10 @@ mod tests {
     async fn live_events_reach_subscribers() {
         let bus = EventBus::new(0);
         let mut sub = bus.subscribe(None);
-        bus.publish("service", &serde_json::json!({"id": "x"}));
+        bus.publish(Event::PackageDeleted(crate::api::wire::PackageDeleted {
+            id: "x".into(),
+        }));
         let e = sub.live.recv().await.unwrap();
-        assert_eq!((e.id, e.kind.as_str()), (1, "service"));
+        assert_eq!((e.id, e.event.name()), (1, "package_deleted"));
     }
 }

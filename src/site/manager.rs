@@ -12,13 +12,14 @@ use super::repo::{
 use super::repo_site;
 use super::secrets::SecretBox;
 use super::store::Store;
-use crate::api::wire::{InstanceView, LogLineView};
+use crate::api::wire::{Event, InstanceView, LogLineView, ServiceDeleted};
 use crate::cloud::{
     Caller, CloudError, DeploySpec, DeploymentState, HostedKind, Provider, ServiceStatus,
     Subscription,
 };
+use crate::domain::alert::AlertType;
 use crate::domain::service::ServiceState;
-use crate::domain::task::{COMPONENT, Level, TaskKind, TaskState, message};
+use crate::domain::task::{COMPONENT, Level, Step, StopReason, TaskKind, TaskState, message};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -28,6 +29,15 @@ pub const CLOUD_MGR_LOG: &str = "CloudMgr.log";
 pub const CMG_SETUP_LOG: &str = "CMGSetup.log";
 /// The container every service's content lives in.
 pub const CONTENT_CONTAINER: &str = "content";
+
+/// An instance as the API shows it.
+pub fn instance_view(i: &crate::cloud::InstanceStatus) -> InstanceView {
+    InstanceView {
+        id: i.id.clone(),
+        state: i.state,
+        address: i.address.map(|a| a.to_string()),
+    }
+}
 
 /// How fast the manager polls the cloud and how long it waits.
 #[derive(Debug, Clone, Copy)]
@@ -94,7 +104,10 @@ impl Manager {
                     Some(&t.service_id),
                     &format!(
                         "Resuming the {:?} task {} of service {} at step '{}' after a restart.",
-                        t.kind, t.id, t.service_id, t.step
+                        t.kind,
+                        t.id,
+                        t.service_id,
+                        t.step.map_or("start", Step::as_str)
                     ),
                 )
                 .await;
@@ -120,7 +133,7 @@ impl Manager {
                 level,
                 message: super::cmtrace::redact(text),
             };
-            self.bus.publish("log", &line);
+            self.bus.publish(Event::Log(line));
         }
     }
 
@@ -133,7 +146,7 @@ impl Manager {
             .call(move |c| repo::insert_status(c, id, level, sid.as_deref(), &t))
             .await
         {
-            self.bus.publish("status_message", &view);
+            self.bus.publish(Event::StatusMessage(view));
         }
         self.log(CLOUD_MGR_LOG, level, &format!("STATMSG: ID={id} {text}"))
             .await;
@@ -160,7 +173,7 @@ impl Manager {
     pub async fn publish_service(&self, rec: &ServiceRecord) {
         let r = rec.clone();
         if let Ok(view) = self.store.call(move |c| repo::view(c, &r)).await {
-            self.bus.publish("service", &view);
+            self.bus.publish(Event::Service(Box::new(view)));
         }
     }
 
@@ -168,16 +181,16 @@ impl Manager {
         &self,
         id: &str,
         state: TaskState,
-        step: &str,
+        step: Option<Step>,
         error: Option<&str>,
     ) -> Result<(), RepoError> {
-        let (i, s, e) = (id.to_string(), step.to_string(), error.map(str::to_string));
+        let (i, e) = (id.to_string(), error.map(str::to_string));
         if let Some(t) = self
             .store
-            .call(move |c| repo::update_task(c, &i, state, &s, e.as_deref()))
+            .call(move |c| repo::update_task(c, &i, state, step, e.as_deref()))
             .await?
         {
-            self.bus.publish("task", &t.view());
+            self.bus.publish(Event::Task(t.view()));
         }
         Ok(())
     }
@@ -246,17 +259,12 @@ impl Manager {
                 } else {
                     TaskState::Failed
                 };
-                let _ = self.set_task(&task.id, state, "done", None).await;
+                let _ = self.set_task(&task.id, state, Some(Step::Done), None).await;
                 return;
             }
             Err(e) => {
                 let _ = self
-                    .set_task(
-                        &task.id,
-                        TaskState::Failed,
-                        &task.step,
-                        Some(&e.to_string()),
-                    )
+                    .set_task(&task.id, TaskState::Failed, task.step, Some(&e.to_string()))
                     .await;
                 return;
             }
@@ -269,7 +277,7 @@ impl Manager {
     async fn fail(&self, task: &TaskRecord, rec: &ServiceRecord, e: StepError) {
         let text = e.to_string();
         let _ = self
-            .set_task(&task.id, TaskState::Failed, &task.step, Some(&text))
+            .set_task(&task.id, TaskState::Failed, task.step, Some(&text))
             .await;
         let _ = self.set_state(&rec.id, ServiceState::Error, &text).await;
         self.log(
@@ -308,22 +316,22 @@ impl Manager {
                 .call(move |c| {
                     repo_site::raise_alert(
                         c,
-                        "proxy_failure",
+                        AlertType::ProxyFailure,
                         Some(&sid),
                         "Proxy refused the connection to the cloud",
-                        1,
+                        AlertType::ProxyFailure.severity(),
                         details,
                     )
                 })
                 .await
             {
-                self.bus.publish("alert", &alert);
+                self.bus.publish(Event::Alert(alert));
             }
         }
     }
 
-    async fn step(&self, task: &TaskRecord, step: &str) -> Result<(), StepError> {
-        self.set_task(&task.id, TaskState::InProgress, step, None)
+    async fn step(&self, task: &TaskRecord, step: Step) -> Result<(), StepError> {
+        self.set_task(&task.id, TaskState::InProgress, Some(step), None)
             .await?;
         Ok(())
     }
@@ -348,7 +356,7 @@ impl Manager {
             TaskKind::Create => {
                 self.set_state(&rec.id, ServiceState::Provisioning, "")
                     .await?;
-                if task.step.is_empty() {
+                if task.step.is_none() {
                     self.status(
                         message::PROVISIONING_STARTED,
                         Level::Info,
@@ -361,13 +369,13 @@ impl Manager {
                     .await;
                 }
                 if let Some(account) = &rec.storage_account {
-                    self.step(task, "storage").await?;
+                    self.step(task, Step::Storage).await?;
                     self.provider
                         .create_container(&caller, account, CONTENT_CONTAINER)
                         .await?;
                     self.wait_container(&caller, account).await?;
                 }
-                self.step(task, "deploy").await?;
+                self.step(task, Step::Deploy).await?;
                 self.log(CLOUD_MGR_LOG, Level::Info, "Starting to Deploy Service")
                     .await;
                 self.provider.deploy(&caller, &self.spec(rec)?).await?;
@@ -382,7 +390,7 @@ impl Manager {
                     )
                     .await;
                 }
-                self.step(task, "wait_ready").await?;
+                self.step(task, Step::WaitReady).await?;
                 self.wait(&caller, rec, |s| {
                     s.map(|s| s.state) == Some(DeploymentState::Running)
                 })
@@ -407,21 +415,22 @@ impl Manager {
             }
             TaskKind::Stop => {
                 self.set_state(&rec.id, ServiceState::Stopping, "").await?;
-                self.step(task, "stop").await?;
+                self.step(task, Step::Stop).await?;
                 self.log(
                     CLOUD_MGR_LOG,
                     Level::Info,
                     &format!(
                         "Stopping service {name} (requested by {})",
-                        match task.payload.get("requested_by").and_then(|v| v.as_str()) {
-                            Some("stop-at-critical") => "the stop-at-critical check: outbound data reached the critical threshold",
-                            _ => "an administrator",
-                        }
+                        task.payload
+                            .get("requested_by")
+                            .and_then(|v| serde_json::from_value::<StopReason>(v.clone()).ok())
+                            .unwrap_or_default()
+                            .describe()
                     ),
                 )
                 .await;
                 self.provider.stop(&caller, &name).await?;
-                self.step(task, "wait_stopped").await?;
+                self.step(task, Step::WaitStopped).await?;
                 self.wait(&caller, rec, |s| {
                     s.map(|s| s.state) == Some(DeploymentState::Stopped)
                 })
@@ -440,7 +449,7 @@ impl Manager {
             }
             TaskKind::Start => {
                 self.set_state(&rec.id, ServiceState::Starting, "").await?;
-                self.step(task, "start").await?;
+                self.step(task, Step::Start).await?;
                 self.log(
                     CLOUD_MGR_LOG,
                     Level::Info,
@@ -448,7 +457,7 @@ impl Manager {
                 )
                 .await;
                 self.provider.start(&caller, &name).await?;
-                self.step(task, "wait_ready").await?;
+                self.step(task, Step::WaitReady).await?;
                 self.wait(&caller, rec, |s| {
                     s.map(|s| s.state) == Some(DeploymentState::Running)
                 })
@@ -464,7 +473,7 @@ impl Manager {
             }
             TaskKind::Upgrade => {
                 self.set_state(&rec.id, ServiceState::Upgrading, "").await?;
-                self.step(task, "update").await?;
+                self.step(task, Step::Update).await?;
                 self.log(
                     CLOUD_MGR_LOG,
                     Level::Info,
@@ -475,7 +484,7 @@ impl Manager {
                 )
                 .await;
                 self.provider.update(&caller, &self.spec(rec)?).await?;
-                self.step(task, "wait_ready").await?;
+                self.step(task, Step::WaitReady).await?;
                 self.wait(&caller, rec, |s| {
                     s.is_some_and(|s| {
                         s.state == DeploymentState::Running
@@ -494,7 +503,7 @@ impl Manager {
             }
             TaskKind::Delete => {
                 self.set_state(&rec.id, ServiceState::Deleting, "").await?;
-                self.step(task, "delete").await?;
+                self.step(task, Step::Delete).await?;
                 self.log(
                     CLOUD_MGR_LOG,
                     Level::Info,
@@ -504,22 +513,22 @@ impl Manager {
                 self.provider.delete(&caller, &name).await?;
                 self.wait(&caller, rec, |s| s.is_none()).await?;
                 if let Some(account) = &rec.storage_account {
-                    self.step(task, "delete_storage").await?;
+                    self.step(task, Step::DeleteStorage).await?;
                     self.provider
                         .delete_container(&caller, account, CONTENT_CONTAINER)
                         .await?;
                 }
-                self.step(task, "forget").await?;
+                self.step(task, Step::Forget).await?;
                 let sid = rec.id.clone();
                 self.store
                     .call(move |c| repo::delete_service(c, &sid))
                     .await?;
-                self.set_task(&task.id, TaskState::Completed, "done", None)
+                self.set_task(&task.id, TaskState::Completed, Some(Step::Done), None)
                     .await?;
-                self.bus.publish(
-                    "service_deleted",
-                    &serde_json::json!({ "id": rec.id, "service_fqdn": rec.service_fqdn }),
-                );
+                self.bus.publish(Event::ServiceDeleted(ServiceDeleted {
+                    id: rec.id.clone(),
+                    service_fqdn: rec.service_fqdn.clone(),
+                }));
                 self.status(
                     message::DELETED,
                     Level::Info,
@@ -544,7 +553,7 @@ impl Manager {
         text: &str,
     ) -> Result<(), StepError> {
         self.set_state(&rec.id, state, "").await?;
-        self.set_task(&task.id, TaskState::Completed, "done", None)
+        self.set_task(&task.id, TaskState::Completed, Some(Step::Done), None)
             .await?;
         self.status(msg, Level::Info, Some(&rec.id), text).await;
         Ok(())
@@ -589,7 +598,7 @@ impl Manager {
             let status = self.provider.status(caller, &rec.deployment_name).await?;
             let now: Vec<InstanceView> = status
                 .as_ref()
-                .map(|s| s.instances.iter().map(InstanceView::from).collect())
+                .map(|s| s.instances.iter().map(instance_view).collect())
                 .unwrap_or_default();
             if now != last {
                 for inst in &now {

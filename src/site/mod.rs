@@ -14,6 +14,7 @@ pub mod repo_usage;
 pub mod secrets;
 pub mod server;
 pub mod service;
+pub mod sql;
 pub mod store;
 pub mod tls_serve;
 pub mod tokens;

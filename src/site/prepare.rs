@@ -4,8 +4,7 @@
 
 use crate::api::wire::{CertUpload, CreateCdp, CreateCmg, SubscriptionInput, ThresholdInput};
 use crate::cert::{self, Identity, Options, Report, Role, Severity};
-use crate::cloud::HostedKind;
-use crate::domain::service::{self, Environment, Threshold};
+use crate::domain::service::{self, Environment, HostedKind, Threshold, TrustedRootKind};
 use crate::domain::validate::{self, FieldError};
 use base64::Engine;
 use time::OffsetDateTime;
@@ -13,8 +12,8 @@ use time::OffsetDateTime;
 /// A trusted root or intermediate for CMG client authentication.
 #[derive(Debug, Clone)]
 pub struct TrustedRoot {
-    /// `root` or `intermediate`.
-    pub kind: String,
+    /// Root or intermediate.
+    pub kind: TrustedRootKind,
     /// The certificate.
     pub der: Vec<u8>,
     /// SHA-1 thumbprint.
@@ -440,16 +439,14 @@ pub fn cmg(req: &CreateCmg, now: OffsetDateTime) -> Result<Prepared, FieldError>
     let roots = req
         .trusted_roots
         .iter()
-        .filter(|r| r.kind == "root")
+        .filter(|r| r.kind == TrustedRootKind::Root.as_str())
         .count();
     validate::trusted_root_counts(roots, req.trusted_roots.len() - roots)?;
     let mut trusted_roots = Vec::new();
     for (i, root) in req.trusted_roots.iter().enumerate() {
         let label = format!("Trusted root certificate {}", i + 1);
-        let kind = match root.kind.as_str() {
-            "root" | "intermediate" => root.kind.clone(),
-            _ => return Err(FieldError::new(&label, "kind must be root or intermediate")),
-        };
+        let kind = TrustedRootKind::parse(&root.kind)
+            .ok_or_else(|| FieldError::new(&label, "kind must be root or intermediate"))?;
         let der = decode(&format!("{label} file"), &root.file_base64)?;
         let mut opts = Options::new().role(Some(Role::TrustedRoot));
         opts.now = now;

@@ -6,7 +6,7 @@ use super::prepare::{CmgOptions, Prepared, ServiceCert};
 use super::secrets::SecretBox;
 use super::store::{StoreError, millis_to_rfc3339, new_id, now_millis};
 use crate::api::wire::{CertificateView, CmgSettings, InstanceView, ServiceView, TrustedRootView};
-use crate::cloud::HostedKind;
+use crate::domain::service::HostedKind;
 use crate::domain::service::{Environment, ServiceState, Threshold};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
@@ -100,59 +100,26 @@ pub struct ServiceRecord {
     pub updated: i64,
 }
 
-fn kind_str(k: HostedKind) -> &'static str {
-    match k {
-        HostedKind::Cdp => "cdp",
-        HostedKind::Cmg => "cmg",
-    }
-}
-
-fn env_str(e: Environment) -> &'static str {
-    match e {
-        Environment::AzurePublicCloud => "AzurePublicCloud",
-        Environment::AzureUSGovernmentCloud => "AzureUSGovernmentCloud",
-    }
-}
-
 const SERVICE_COLUMNS: &str = "id, kind, deployment_name, service_fqdn, description, subscription_id, environment, \
     region, resource_group, state, status_details, instances, storage_account, settings, service_cert_thumbprint, \
     service_cert_pem, service_cert_wildcard, service_key, management_cert_pem, management_key, created, updated";
 
 fn service_from_row(r: &Row<'_>) -> rusqlite::Result<ServiceRecord> {
-    let bad = |i: usize, what: &str| {
-        rusqlite::Error::FromSqlConversionFailure(
-            i,
-            rusqlite::types::Type::Text,
-            format!("bad {what}").into(),
-        )
-    };
-    let kind: String = r.get(1)?;
-    let env: String = r.get(6)?;
-    let state: String = r.get(9)?;
-    let settings: String = r.get(13)?;
     Ok(ServiceRecord {
         id: r.get(0)?,
-        kind: if kind == "cmg" {
-            HostedKind::Cmg
-        } else {
-            HostedKind::Cdp
-        },
+        kind: r.get(1)?,
         deployment_name: r.get(2)?,
         service_fqdn: r.get(3)?,
         description: r.get(4)?,
         subscription_id: r.get(5)?,
-        environment: if env == "AzureUSGovernmentCloud" {
-            Environment::AzureUSGovernmentCloud
-        } else {
-            Environment::AzurePublicCloud
-        },
+        environment: r.get(6)?,
         region: r.get(7)?,
         resource_group: r.get(8)?,
-        state: ServiceState::parse(&state).ok_or_else(|| bad(9, "state"))?,
+        state: r.get(9)?,
         status_details: r.get(10)?,
         instances: r.get::<_, i64>(11)?.clamp(0, 255) as u8,
         storage_account: r.get(12)?,
-        settings: serde_json::from_str(&settings).map_err(|_| bad(13, "settings"))?,
+        settings: super::sql::json(r, 13)?,
         cert_thumbprint: r.get(14)?,
         cert_pem: r.get(15)?,
         cert_wildcard: r.get::<_, i64>(16)? != 0,
@@ -195,12 +162,12 @@ pub fn insert_service(conn: &Connection, p: &Prepared, secrets: &SecretBox) -> R
         &format!("INSERT INTO services ({SERVICE_COLUMNS}, vm_size, management_cert_thumbprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, '', ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?20, ?21, ?22)"),
         params![
             id,
-            kind_str(p.kind),
+            p.kind,
             p.deployment_name,
             p.service_fqdn,
             p.description,
             p.subscription_id,
-            env_str(p.environment),
+            p.environment,
             p.region,
             p.resource_group,
             ServiceState::Provisioning.as_str(),
@@ -245,7 +212,7 @@ pub fn list_services(conn: &Connection, kind: Option<HostedKind>) -> Result<Vec<
     let mut stmt = conn.prepare(&format!(
         "SELECT {SERVICE_COLUMNS} FROM services WHERE ?1 IS NULL OR kind = ?1 ORDER BY service_fqdn COLLATE NOCASE"
     ))?;
-    let rows = stmt.query_map(params![kind.map(kind_str)], service_from_row)?;
+    let rows = stmt.query_map(params![kind], service_from_row)?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -420,7 +387,7 @@ pub fn view(conn: &Connection, rec: &ServiceRecord) -> Result<ServiceView> {
     };
     Ok(ServiceView {
         id: rec.id.clone(),
-        kind: kind_str(rec.kind).into(),
+        kind: rec.kind,
         service_fqdn: rec.service_fqdn.clone(),
         name: rec.deployment_name.clone(),
         status: rec.state,

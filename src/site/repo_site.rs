@@ -4,8 +4,9 @@
 use super::repo::{PROXY_PASSWORD_LABEL, RepoError};
 use super::secrets::SecretBox;
 use super::store::{millis_to_rfc3339, new_id, now_millis};
-use crate::api::wire::{ConnectionPointView, SiteSystemView};
+use crate::api::wire::{AlertComment, AlertView, ConnectionPointView, SiteSystemView};
 use crate::cloud::ProxyRoute;
+use crate::domain::alert::{AlertType, Severity};
 use crate::domain::proxy::ProxySettings;
 use rusqlite::{Connection, OptionalExtension, params};
 
@@ -45,10 +46,9 @@ pub fn site_systems(conn: &Connection) -> Result<Vec<SiteSystemView>> {
          FROM site_systems ORDER BY name",
     )?;
     let rows = stmt.query_map([], |r| {
-        let roles: String = r.get(1)?;
         Ok(SiteSystemView {
             name: r.get(0)?,
-            roles: serde_json::from_str(&roles).unwrap_or_default(),
+            roles: super::sql::json(r, 1)?,
             proxy: ProxySettings {
                 enabled: r.get::<_, i64>(2)? != 0,
                 server: r.get(3)?,
@@ -170,7 +170,7 @@ pub fn add_connection_point(
         )
         .optional()?;
     if let Some(roles) = roles {
-        let mut list: Vec<String> = serde_json::from_str(&roles).unwrap_or_default();
+        let mut list: Vec<String> = serde_json::from_str(&roles)?;
         let role = "Cloud management gateway connection point".to_string();
         if !list.contains(&role) {
             list.push(role);
@@ -226,65 +226,13 @@ pub fn set_allow_cloud_dp(conn: &Connection, allow: bool) -> Result<()> {
     Ok(())
 }
 
-/// An alert as the API shows it.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct AlertView {
-    /// Id.
-    pub id: String,
-    /// Alert type (e.g. `proxy_failure`, `task_failed`).
-    pub type_id: String,
-    /// Service concerned.
-    pub service_id: Option<String>,
-    /// Name shown.
-    pub name: String,
-    /// 1 critical, 2 warning, 3 informational.
-    pub severity: i64,
-    /// 0 Active, 1 Postponed, 2 Canceled, 3 Unknown, 4 Disabled, 5 Never Triggered.
-    pub state: i64,
-    /// Occurrences.
-    pub occurrences: i64,
-    /// First seen, RFC 3339.
-    pub first_seen: Option<String>,
-    /// Last seen, RFC 3339.
-    pub last_seen: Option<String>,
-    /// Details of the last occurrence.
-    pub details: serde_json::Value,
-    /// Postponed until (Suspend-CMAlert -SkipUntil), RFC 3339.
-    #[serde(default)]
-    pub skip_until: Option<String>,
-    /// Comments, oldest first, each with its time and author.
-    #[serde(default)]
-    pub comments: Vec<AlertComment>,
-    /// Who closed it (the token's name).
-    #[serde(default)]
-    pub closed_by: Option<String>,
-    /// Evaluated at all (Disable-CMAlert / Enable-CMAlert).
-    #[serde(default = "enabled_default")]
-    pub enabled: bool,
-}
-
-fn enabled_default() -> bool {
-    true
-}
-
-/// A comment on an alert.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct AlertComment {
-    /// When, RFC 3339.
-    pub time: String,
-    /// Who (the token's name).
-    pub author: String,
-    /// What was said (with the action it came with).
-    pub text: String,
-}
-
 /// Raises (or re-raises) an alert: active, one more occurrence; returns it.
 pub fn raise_alert(
     conn: &Connection,
-    type_id: &str,
+    type_id: AlertType,
     service_id: Option<&str>,
     name: &str,
-    severity: i64,
+    severity: Severity,
     details: serde_json::Value,
 ) -> Result<AlertView> {
     let now = now_millis();
@@ -298,10 +246,10 @@ pub fn raise_alert(
            severity = ?5, name = ?4, parameters = ?7, first_seen = ifnull(first_seen, ?6)",
         params![new_id()?, type_id, service_id, name, severity, now, details.to_string()],
     )?;
-    Ok(list_alerts(conn)?
+    list_alerts(conn)?
         .into_iter()
         .find(|a| a.type_id == type_id && a.service_id.as_deref() == service_id)
-        .expect("alert just written"))
+        .ok_or_else(|| RepoError::Sql(rusqlite::Error::QueryReturnedNoRows))
 }
 
 /// Every alert, newest first.
@@ -312,8 +260,6 @@ pub fn list_alerts(conn: &Connection) -> Result<Vec<AlertView>> {
          FROM alerts ORDER BY last_seen DESC",
     )?;
     let rows = stmt.query_map([], |r| {
-        let params: String = r.get(9)?;
-        let comments: String = r.get(11)?;
         Ok(AlertView {
             id: r.get(0)?,
             type_id: r.get(1)?,
@@ -324,9 +270,9 @@ pub fn list_alerts(conn: &Connection) -> Result<Vec<AlertView>> {
             occurrences: r.get(6)?,
             first_seen: r.get::<_, Option<i64>>(7)?.map(millis_to_rfc3339),
             last_seen: r.get::<_, Option<i64>>(8)?.map(millis_to_rfc3339),
-            details: serde_json::from_str(&params).unwrap_or(serde_json::Value::Null),
+            details: super::sql::json(r, 9)?,
             skip_until: r.get::<_, Option<i64>>(10)?.map(millis_to_rfc3339),
-            comments: serde_json::from_str(&comments).unwrap_or_default(),
+            comments: super::sql::json(r, 11)?,
             closed_by: r.get(12)?,
             enabled: r.get::<_, i64>(13)? != 0,
         })
@@ -348,10 +294,10 @@ fn add_alert_comment(conn: &Connection, id: &str, author: &str, text: &str) -> R
             |r| r.get(0),
         )
         .optional()?;
-    let mut list: Vec<AlertComment> = stored
-        .as_deref()
-        .and_then(|c| serde_json::from_str(c).ok())
-        .unwrap_or_default();
+    let mut list: Vec<AlertComment> = match stored.as_deref() {
+        Some(c) => serde_json::from_str(c)?,
+        None => Vec::new(),
+    };
     list.push(AlertComment {
         time: millis_to_rfc3339(now_millis()),
         author: author.to_string(),
@@ -449,7 +395,7 @@ pub const CLEARED_BY: &str = "cloudsite (the condition is no longer true)";
 /// they are. Returns the alert when it changed.
 pub fn clear_alert(
     conn: &Connection,
-    type_id: &str,
+    type_id: AlertType,
     service_id: Option<&str>,
 ) -> Result<Option<AlertView>> {
     let changed = conn.execute(
@@ -466,7 +412,11 @@ pub fn clear_alert(
 }
 
 /// Is this alert evaluated? (Disable-CMAlert turns evaluation off; an alert never raised is.)
-pub fn alert_enabled(conn: &Connection, type_id: &str, service_id: Option<&str>) -> Result<bool> {
+pub fn alert_enabled(
+    conn: &Connection,
+    type_id: AlertType,
+    service_id: Option<&str>,
+) -> Result<bool> {
     let enabled: Option<i64> = conn
         .query_row(
             "SELECT enabled FROM alerts WHERE type_id = ?1 AND ifnull(service_id, '') = ifnull(?2, '')",

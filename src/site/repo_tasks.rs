@@ -1,9 +1,10 @@
 //! Typed reads and writes of durable tasks and status messages.
 
 use super::repo::RepoError;
+use super::sql::StepColumn;
 use super::store::{millis_to_rfc3339, new_id, now_millis};
 use crate::api::wire::{StatusMessageView, TaskView};
-use crate::domain::task::{COMPONENT, Level, TaskKind, TaskState};
+use crate::domain::task::{COMPONENT, Level, Step, TaskKind, TaskState};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
 type Result<T> = std::result::Result<T, RepoError>;
@@ -19,8 +20,8 @@ pub struct TaskRecord {
     pub kind: TaskKind,
     /// State.
     pub state: TaskState,
-    /// Step reached.
-    pub step: String,
+    /// Step reached (none before the first).
+    pub step: Option<Step>,
     /// JSON payload (e.g. the deploy spec change of an upgrade).
     pub payload: serde_json::Value,
     /// Failure.
@@ -39,7 +40,7 @@ impl TaskRecord {
             service_id: self.service_id.clone(),
             kind: self.kind,
             state: self.state,
-            step: Some(self.step.clone()).filter(|s| !s.is_empty()),
+            step: self.step,
             error: self.error.clone(),
             created: millis_to_rfc3339(self.created),
             ended: self.ended.map(millis_to_rfc3339),
@@ -50,14 +51,13 @@ impl TaskRecord {
 const TASK_COLUMNS: &str = "id, service_id, kind, state, step, payload, error, created, ended";
 
 fn task_from_row(r: &Row<'_>) -> rusqlite::Result<TaskRecord> {
-    let payload: String = r.get(5)?;
     Ok(TaskRecord {
         id: r.get(0)?,
         service_id: r.get(1)?,
-        kind: TaskKind::from_code(r.get(2)?).unwrap_or(TaskKind::Create),
-        state: TaskState::from_code(r.get(3)?).unwrap_or(TaskState::Failed),
-        step: r.get(4)?,
-        payload: serde_json::from_str(&payload).unwrap_or(serde_json::Value::Null),
+        kind: r.get(2)?,
+        state: r.get(3)?,
+        step: r.get::<_, StepColumn>(4)?.0,
+        payload: super::sql::json(r, 5)?,
         error: r.get(6)?,
         created: r.get(7)?,
         ended: r.get(8)?,
@@ -74,7 +74,7 @@ pub fn insert_task(
     let id = new_id()?;
     conn.execute(
         "INSERT INTO tasks (id, service_id, kind, state, step, payload, created) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)",
-        params![id, service_id, kind.code(), TaskState::Created.code(), payload.to_string(), now_millis()],
+        params![id, service_id, kind, TaskState::Created, payload.to_string(), now_millis()],
     )?;
     Ok(get_task(conn, &id)?.expect("task just inserted"))
 }
@@ -95,7 +95,7 @@ pub fn update_task(
     conn: &Connection,
     id: &str,
     state: TaskState,
-    step: &str,
+    step: Option<Step>,
     error: Option<&str>,
 ) -> Result<Option<TaskRecord>> {
     let now = now_millis();
@@ -103,7 +103,7 @@ pub fn update_task(
         "UPDATE tasks SET state = ?2, step = ?3, error = ?4, \
          started = CASE WHEN started IS NULL AND ?2 >= 2 THEN ?5 ELSE started END, \
          ended = CASE WHEN ?2 >= 3 THEN ?5 ELSE NULL END WHERE id = ?1",
-        params![id, state.code(), step, error, now],
+        params![id, state, StepColumn(step), error, now],
     )?;
     get_task(conn, id)
 }

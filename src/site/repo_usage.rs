@@ -3,6 +3,7 @@
 
 use super::repo::RepoError;
 use crate::api::wire_content::UsageView;
+use crate::domain::alert::{AlertState, AlertType};
 use rusqlite::{Connection, OptionalExtension, params};
 
 type Result<T> = std::result::Result<T, RepoError>;
@@ -138,12 +139,12 @@ pub fn save_usage(conn: &Connection, service_id: &str, view: &UsageView) -> Resu
     Ok(())
 }
 
-/// The state of an alert (0 Active … 5 Never Triggered), `None` if it was never raised.
+/// The state of an alert, `None` if it was never raised.
 pub fn alert_state(
     conn: &Connection,
-    type_id: &str,
+    type_id: AlertType,
     service_id: Option<&str>,
-) -> Result<Option<i64>> {
+) -> Result<Option<AlertState>> {
     Ok(conn
         .query_row(
             "SELECT state FROM alerts WHERE type_id = ?1 AND ifnull(service_id, '') = ifnull(?2, '')",

@@ -227,7 +227,7 @@ pub fn write_private(path: &Path, contents: &[u8]) -> std::io::Result<()> {
 
 /// Starts the site service.
 pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
-    crate::cloud::tls::install_crypto_provider();
+    crate::tls::install_crypto_provider();
     if opts.tls.is_none() && !opts.listen.ip().is_loopback() {
         return Err(SiteError::NeedsTls(opts.listen));
     }
@@ -346,7 +346,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
                 .map_err(io(format!("cannot read {}", tls.cert.display())))?;
             let key = std::fs::read_to_string(&tls.key)
                 .map_err(io(format!("cannot read {}", tls.key.display())))?;
-            let config = crate::cloud::tls::server_config(&cert, &key, None)
+            let config = crate::tls::server_config(&cert, &key, None)
                 .map_err(|e| SiteError::Other(format!("--tls-cert/--tls-key: {e}")))?;
             let server = tokio::spawn(super::tls_serve::serve(listener, Arc::new(config), app, rx));
             (format!("https://{}", url_host(addr)), server)

@@ -5,9 +5,10 @@
 //! by hash, so no constant-time comparison is needed: timing reveals nothing about the token.
 
 use super::store::{Store, StoreError, new_id, now_millis};
-use rusqlite::types::{FromSql, FromSqlError, FromSqlResult, ToSql, ToSqlOutput, ValueRef};
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
+
+pub use crate::domain::role::Role;
 use sha2::{Digest, Sha256};
 
 /// Prefix of every token, so a leaked one is recognisable (secret scanners, logs).
@@ -18,91 +19,6 @@ const TOKEN_HEX_LEN: usize = 64;
 const LAST_USED_RESOLUTION_MS: i64 = 60_000;
 /// Longest token name.
 const MAX_NAME_LEN: usize = 100;
-
-/// What a token may do.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    clap::ValueEnum,
-    utoipa::ToSchema,
-)]
-pub enum Role {
-    /// Full Administrator: may change anything.
-    #[serde(rename = "full-admin")]
-    #[value(name = "full-admin")]
-    FullAdministrator,
-    /// Infrastructure Administrator: may change anything (cloud services, proxy, alerts).
-    #[serde(rename = "infra-admin")]
-    #[value(name = "infra-admin")]
-    InfrastructureAdministrator,
-    /// Read-only Analyst: reads only.
-    #[serde(rename = "read-only")]
-    #[value(name = "read-only")]
-    ReadOnlyAnalyst,
-}
-
-impl Role {
-    /// Every role, most privileged first.
-    pub const ALL: [Role; 3] = [
-        Role::FullAdministrator,
-        Role::InfrastructureAdministrator,
-        Role::ReadOnlyAnalyst,
-    ];
-
-    /// Whether the role may call mutating routes.
-    pub fn can_write(self) -> bool {
-        !matches!(self, Role::ReadOnlyAnalyst)
-    }
-
-    /// The stored, wire and CLI name (`full-admin`, `infra-admin`, `read-only`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::FullAdministrator => "full-admin",
-            Role::InfrastructureAdministrator => "infra-admin",
-            Role::ReadOnlyAnalyst => "read-only",
-        }
-    }
-
-    /// The name the console shows (ConfigMgr's security role name).
-    pub fn display_name(self) -> &'static str {
-        match self {
-            Role::FullAdministrator => "Full Administrator",
-            Role::InfrastructureAdministrator => "Infrastructure Administrator",
-            Role::ReadOnlyAnalyst => "Read-only Analyst",
-        }
-    }
-
-    /// Parses a stored or CLI name.
-    pub fn parse(name: &str) -> Option<Role> {
-        Role::ALL.into_iter().find(|r| r.as_str() == name)
-    }
-}
-
-impl std::fmt::Display for Role {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl ToSql for Role {
-    fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
-        Ok(ToSqlOutput::from(self.as_str()))
-    }
-}
-
-impl FromSql for Role {
-    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
-        let name = value.as_str()?;
-        Role::parse(name)
-            .ok_or_else(|| FromSqlError::Other(format!("unknown role {name:?}").into()))
-    }
-}
 
 /// A stored token (never the token itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]

@@ -8,11 +8,11 @@ use cloudsite::cert::pem::encode as pem_encode;
 use cloudsite::cloud::local::{
     Faults, LocalCloud, LocalCloudConfig, LocalCloudHandle, LocalProvider,
 };
-use cloudsite::cloud::tls::{install_crypto_provider, provider};
 use cloudsite::cloud::{
     Caller, DeploySpec, DeploymentState, HostedKind, InstanceState, Provider, ServiceStatus,
     Subscription,
 };
+use cloudsite::tls::{install_crypto_provider, provider};
 use rcgen::ExtendedKeyUsagePurpose;
 use std::net::SocketAddr;
 use std::path::Path;

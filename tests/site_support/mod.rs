@@ -390,7 +390,7 @@ pub async fn new_token(admin: &Client, name: &str, role: &str) -> String {
         )
         .await
         .expect("create token");
-    assert_eq!(t.role, role);
+    assert_eq!(t.role.as_str(), role);
     t.token
 }
 

@@ -113,7 +113,7 @@ fn from_status(status: StatusCode, body: &str) -> CloudError {
 impl LocalProvider {
     /// A client for the cloud at `management_url`, trusting only `ca_pem` for its certificate.
     pub fn new(management_url: &str, ca_pem: &str) -> Result<LocalProvider, CloudError> {
-        crate::cloud::tls::install_crypto_provider();
+        crate::tls::install_crypto_provider();
         let base = Url::parse(management_url).map_err(|e| {
             CloudError::Unreachable(format!("invalid management URL '{management_url}': {e}"))
         })?;

@@ -5,10 +5,10 @@ use super::files::write_atomic;
 use super::instances::{self, ContentCfg, InstanceCtx, SharedContent};
 use super::net::Server;
 use super::storage;
-use crate::cloud::tls::server_config;
 use crate::cloud::{
     DeploySpec, DeploymentState, HostedKind, InstanceState, InstanceStatus, ServiceStatus,
 };
+use crate::tls::server_config;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use std::net::{Ipv4Addr, SocketAddr};

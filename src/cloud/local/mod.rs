@@ -163,7 +163,7 @@ pub struct LocalCloud;
 impl LocalCloud {
     /// Starts the cloud: management API, then every saved deployment resumed.
     pub async fn start(cfg: LocalCloudConfig) -> Result<LocalCloudHandle, LocalCloudError> {
-        crate::cloud::tls::install_crypto_provider();
+        crate::tls::install_crypto_provider();
         let data_err = |message: String| LocalCloudError::DataDir {
             path: cfg.data_dir.clone(),
             message,

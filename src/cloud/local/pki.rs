@@ -28,8 +28,8 @@ pub fn load_or_create(data_dir: &Path) -> Result<ManagementPki, String> {
     if let (Some(ca_pem), Some(chain_pem), Some(key_pem)) =
         (read("ca.pem"), read("server.pem"), read("server.key"))
     {
-        let usable = crate::cloud::tls::server_config(&chain_pem, &key_pem, None).is_ok()
-            && crate::cloud::tls::certs_from_pem(&ca_pem).is_ok();
+        let usable = crate::tls::server_config(&chain_pem, &key_pem, None).is_ok()
+            && crate::tls::certs_from_pem(&ca_pem).is_ok();
         if usable {
             return Ok(ManagementPki {
                 ca_pem,
@@ -90,7 +90,7 @@ mod tests {
 
     #[test]
     fn made_once_then_reused() {
-        crate::cloud::tls::install_crypto_provider();
+        crate::tls::install_crypto_provider();
         let dir = tempfile::tempdir().expect("tempdir");
         let a = load_or_create(dir.path()).expect("create");
         let b = load_or_create(dir.path()).expect("load");

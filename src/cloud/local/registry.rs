@@ -3,7 +3,7 @@
 //! the files on every request, so a registration takes effect without a restart.
 
 use super::files;
-use crate::cloud::tls::sha1_thumbprint;
+use crate::tls::sha1_thumbprint;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde::{Deserialize, Serialize};

@@ -3,13 +3,13 @@
 //! comment. Sends the matching `POST /v1/alerts/{id}/…`.
 
 use super::fields::{self, Field, KeyResult, Window};
+use crate::api::wire::AlertView;
 use crate::api::wire::{CloseAlert, PostponeAlert};
 use crate::console::app::Request;
 use crate::console::form::{Form, FormRequest, Outcome};
 use crate::console::keymap::{Action, Keymap};
 use crate::console::model::Model;
 use crate::console::theme::{Role, Theme};
-use crate::site::repo_site::AlertView;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -29,17 +29,6 @@ pub struct AlertForm {
     message: Option<(String, Role)>,
     sending: bool,
     keys: String,
-}
-
-fn state_name(s: i64) -> &'static str {
-    match s {
-        0 => "Active",
-        1 => "Postponed",
-        2 => "Canceled",
-        4 => "Disabled",
-        5 => "Never triggered",
-        _ => "Unknown",
-    }
 }
 
 /// Now plus one day, RFC 3339 to the second (the default of "Postpone until").
@@ -206,7 +195,7 @@ impl Form for AlertForm {
         match result {
             Ok(v) => {
                 let state = serde_json::from_value::<AlertView>(v.clone())
-                    .map(|a| state_name(a.state))
+                    .map(|a| a.state.display_name())
                     .unwrap_or("changed");
                 Outcome {
                     close: true,
@@ -231,7 +220,7 @@ impl Form for AlertForm {
         let mut intro = vec![Line::from(vec![
             Span::raw(" State: "),
             Span::styled(
-                state_name(a.state),
+                a.state.display_name(),
                 crate::console::ui::style::of(theme, Role::Text),
             ),
             Span::styled(

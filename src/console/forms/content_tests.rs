@@ -23,11 +23,10 @@ fn distribution(package: &str, service: &str, state: DistributionState) -> Distr
 }
 
 fn event(app: &mut App, kind: &str, data: Value) {
-    app.on_net(NetMsg::Event(EventView {
-        id: 0,
-        kind: kind.into(),
-        data,
-    }));
+    let ev: EventView =
+        serde_json::from_value(serde_json::json!({"id": 0, "kind": kind, "data": data}))
+            .expect("a well-formed event");
+    app.on_net(NetMsg::Event(ev));
 }
 
 /// Properties of `node`'s first service on its Content tab, with two packages on it.

@@ -5,9 +5,9 @@
 use super::fields::Field;
 use crate::api::wire::CertUpload;
 use crate::cert::Role;
-use crate::cloud::HostedKind;
 use crate::console::wizard::fields::{Tone, expand_home};
 use crate::console::wizard::{CertInfo, Inspection, inspect_cert, upload_file};
+use crate::domain::service::HostedKind;
 use crate::domain::validate;
 
 /// Key of the file field (its label is the one the site names in its errors).

@@ -7,12 +7,12 @@ use super::content_tab::{self, ContentTab};
 use super::fields::{self, Field, KeyResult, Window};
 use super::renew::{self, Renewal};
 use crate::api::wire::{ServiceView, SetService, ThresholdInput, Updated};
-use crate::cloud::HostedKind;
 use crate::console::app::Request;
 use crate::console::form::{Form, FormRequest, Outcome};
 use crate::console::keymap::{Action, Keymap};
 use crate::console::model::Model;
 use crate::console::theme::{Role, Theme};
+use crate::domain::service::HostedKind;
 use crate::domain::service::Threshold;
 use crate::domain::validate;
 use crossterm::event::KeyEvent;
@@ -72,7 +72,7 @@ fn threshold_fields(key: [&'static str; 3], label: &str, t: Threshold) -> [Field
 impl ServiceForm {
     /// The form for `s`; `read_only` is the reason changes are refused, if they are.
     pub fn new(s: &ServiceView, read_only: Option<&'static str>, keymap: &Keymap) -> Self {
-        let cmg = s.kind == "cmg";
+        let cmg = s.kind == HostedKind::Cmg;
         let mut settings = vec![
             Field::text("description", "Description", &s.description),
             Field::read_only("subscription", "Subscription ID", &s.subscription_id),

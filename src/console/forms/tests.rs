@@ -1,18 +1,21 @@
 //! The Properties forms driven key by key through the app, and rendered with `TestBackend`.
 
 use super::open_properties;
+use crate::api::wire::AlertView;
 use crate::api::wire::{CertificateView, CmgSettings, ServiceView, SiteSystemView, SiteView};
 use crate::console::app::{App, Effect, NetMsg, Node, Request};
 use crate::console::keymap::{Action, Keymap};
 use crate::console::model::Snapshot;
 use crate::console::theme::Theme;
 use crate::console::ui;
+use crate::domain::alert::{AlertState, AlertType, Severity};
 use crate::domain::proxy::ProxySettings;
+use crate::domain::role::Role;
+use crate::domain::service::HostedKind;
 use crate::domain::service::{
     CDP_STORAGE_DEFAULT, CDP_TRANSFER_DEFAULT, CMG_EGRESS_DEFAULT, CMG_STORAGE_DEFAULT,
     Environment, ServiceState,
 };
-use crate::site::repo_site::AlertView;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -21,7 +24,7 @@ use serde_json::{Value, json};
 fn service(id: &str, fqdn: &str, kind: &str) -> ServiceView {
     ServiceView {
         id: id.into(),
-        kind: kind.into(),
+        kind: HostedKind::parse(kind).expect("cdp or cmg"),
         service_fqdn: fqdn.into(),
         name: fqdn.split('.').next().unwrap_or(fqdn).into(),
         status: ServiceState::Ready,
@@ -69,11 +72,15 @@ fn service(id: &str, fqdn: &str, kind: &str) -> ServiceView {
 fn alert(enabled: bool) -> AlertView {
     AlertView {
         id: "a1".into(),
-        type_id: "proxy_failure".into(),
+        type_id: AlertType::ProxyFailure,
         service_id: Some("c1".into()),
         name: "Proxy refused the connection".into(),
-        severity: 1,
-        state: if enabled { 0 } else { 4 },
+        severity: Severity::Critical,
+        state: if enabled {
+            AlertState::Active
+        } else {
+            AlertState::Disabled
+        },
         occurrences: 2,
         first_seen: Some("2026-11-22T10:00:00.000Z".into()),
         last_seen: Some("2026-11-22T10:04:00.000Z".into()),
@@ -94,7 +101,7 @@ fn app_with(role: &str, proxy: ProxySettings, alert_enabled: bool) -> App {
             site_code: "PS1".into(),
             server_name: "SITESRV".into(),
             version: "0.1.0".into(),
-            role: role.into(),
+            role: Role::parse(role).expect("a role name"),
         }),
         cdps: vec![service("c1", "cdp1.contoso.com", "cdp")],
         cmgs: vec![service("m1", "cmg1.contoso.com", "cmg")],
@@ -461,7 +468,7 @@ fn alert_form_sends_the_chosen_action() {
     assert_eq!(path, "/v1/alerts/a1/close");
     assert_eq!(body, json!({"comment": null}));
     let mut closed = serde_json::to_value(alert(true)).unwrap();
-    closed["state"] = json!(2);
+    closed["state"] = json!("canceled");
     app.on_net(NetMsg::Reply {
         id,
         result: Ok(closed),

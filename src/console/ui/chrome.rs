@@ -40,7 +40,7 @@ pub fn header(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             Role::StatusError,
         ),
     };
-    let role = m.site.as_ref().map(|s| s.role.clone()).unwrap_or_default();
+    let role = m.site.as_ref().map(|s| s.role.as_str());
     let (crit, warn) = m.active_alerts();
     let mut spans = vec![
         Span::styled(" cloudsite ", of(theme, Role::Title)),
@@ -48,7 +48,7 @@ pub fn header(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         Span::raw("  "),
         Span::styled(link, of(theme, link_role)),
     ];
-    if !role.is_empty() {
+    if let Some(role) = role {
         spans.push(Span::styled(
             format!("  role: {role}"),
             of(theme, Role::Muted),

@@ -7,6 +7,7 @@ use crate::api::wire::ServiceView;
 use crate::api::wire_content::DistributionState;
 use crate::console::app::{App, Focus, Node};
 use crate::console::theme::{Role, Theme};
+use crate::domain::service::HostedKind;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
@@ -308,7 +309,7 @@ fn usage_lines<'a>(app: &App, s: &ServiceView, theme: &Theme) -> Vec<Line<'a>> {
         let (text, role) = usage::used_detail(s, which);
         Line::from(vec![key(label), Span::styled(text, of(theme, role))])
     };
-    let transfer = if s.kind == "cmg" {
+    let transfer = if s.kind == HostedKind::Cmg {
         "Outbound data 14 days"
     } else {
         "Transfer 30 days"

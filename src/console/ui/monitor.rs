@@ -4,6 +4,7 @@ use super::chrome::pane;
 use super::style::of;
 use crate::console::app::{App, Focus};
 use crate::console::theme::{Role, Theme};
+use crate::domain::alert::Severity;
 use crate::domain::task::Level;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -50,19 +51,12 @@ pub fn alerts(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .alerts
         .iter()
         .map(|a| {
-            let (sev, role) = match a.severity {
-                1 => ("Critical", Role::AlertCritical),
-                2 => ("Warning", Role::AlertWarning),
-                _ => ("Informational", Role::AlertInfo),
+            let role = match a.severity {
+                Severity::Critical => Role::AlertCritical,
+                Severity::Warning => Role::AlertWarning,
+                Severity::Informational => Role::AlertInfo,
             };
-            let state = match a.state {
-                0 => "Active",
-                1 => "Postponed",
-                2 => "Canceled",
-                4 => "Disabled",
-                5 => "Never triggered",
-                _ => "Unknown",
-            };
+            let (sev, state) = (a.severity.display_name(), a.state.display_name());
             let service = a
                 .service_id
                 .as_deref()

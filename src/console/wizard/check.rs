@@ -4,8 +4,7 @@
 use super::fields::{Field, Kind, Tone, expand_home};
 use crate::api::wire::{CertUpload, SubscriptionInput, ThresholdInput, TrustedRootUpload};
 use crate::cert::{self, ErrorKind, Options, Report, Role, Severity};
-use crate::cloud::HostedKind;
-use crate::domain::service::{self, Environment, MAX_QUOTA_GB};
+use crate::domain::service::{self, Environment, HostedKind, MAX_QUOTA_GB, TrustedRootKind};
 use crate::domain::validate;
 use base64::Engine;
 
@@ -298,10 +297,19 @@ pub fn trusted_roots(text: &str) -> Result<Vec<TrustedRootUpload>, String> {
         let root = r.leaf_cert().is_some_and(|c| c.self_signed);
         out.push(TrustedRootUpload {
             file_base64: base64::engine::general_purpose::STANDARD.encode(&bytes),
-            kind: if root { "root" } else { "intermediate" }.into(),
+            kind: if root {
+                TrustedRootKind::Root
+            } else {
+                TrustedRootKind::Intermediate
+            }
+            .as_str()
+            .into(),
         });
     }
-    let roots = out.iter().filter(|r| r.kind == "root").count();
+    let roots = out
+        .iter()
+        .filter(|r| r.kind == TrustedRootKind::Root.as_str())
+        .count();
     validate::trusted_root_counts(roots, out.len() - roots).map_err(|e| e.rule)?;
     Ok(out)
 }

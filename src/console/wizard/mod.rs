@@ -27,7 +27,7 @@ use super::keymap::{Action, Context, Keymap};
 use super::model::Model;
 use super::theme::Theme;
 use crate::api::wire::{Accepted, EventView, SubscriptionCheck};
-use crate::cloud::HostedKind;
+use crate::domain::service::HostedKind;
 pub use check::{CertInfo, Inspection, inspect_cert, upload_file};
 use check::{Ctx, Values};
 use crossterm::event::{KeyCode, KeyEvent};

@@ -1,9 +1,9 @@
 //! The Progress and Completion pages: the create task followed live (task, service and log
 //! events), and what happened with what to do next.
 
-use crate::api::wire::{Accepted, EventView, LogLineView, ServiceView, TaskView};
-use crate::cloud::HostedKind;
+use crate::api::wire::{Accepted, Event, EventView, LogLineView, ServiceView, TaskView};
 use crate::console::model::Model;
+use crate::domain::service::HostedKind;
 use crate::domain::service::ServiceState;
 use crate::domain::task::TaskState;
 use std::collections::VecDeque;
@@ -81,26 +81,10 @@ impl Progress {
 
     /// Applies a live event.
     pub fn apply(&mut self, ev: &EventView, model: &Model) {
-        match ev.kind.as_str() {
-            "task" => {
-                if let Ok(t) = serde_json::from_value::<TaskView>(ev.data.clone())
-                    && t.id == self.task.id
-                {
-                    self.task = t;
-                }
-            }
-            "service" => {
-                if let Ok(s) = serde_json::from_value::<ServiceView>(ev.data.clone())
-                    && s.id == self.service.id
-                {
-                    self.service = s;
-                }
-            }
-            "log" => {
-                if let Ok(l) = serde_json::from_value::<LogLineView>(ev.data.clone()) {
-                    self.log(l, model);
-                }
-            }
+        match &ev.event {
+            Event::Task(t) if t.id == self.task.id => self.task = t.clone(),
+            Event::Service(s) if s.id == self.service.id => self.service = (**s).clone(),
+            Event::Log(l) => self.log(l.clone(), model),
             _ => {}
         }
     }

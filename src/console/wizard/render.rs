@@ -4,11 +4,11 @@
 use super::fields::{Field, Kind, Tone};
 use super::progress::{LOG_LINES, task_state};
 use super::{Page, Wizard};
-use crate::cloud::HostedKind;
 use crate::console::form::Form;
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::chrome::pane;
 use crate::console::ui::style::{of, state_role};
+use crate::domain::service::HostedKind;
 use crate::domain::task::Level;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
@@ -377,8 +377,7 @@ fn progress_lines(w: &Wizard, width: usize, theme: &Theme) -> Vec<Line<'static>>
             task_state(p.task.state),
             p.task
                 .step
-                .as_deref()
-                .map(|s| format!(" — {s}"))
+                .map(|s| format!(" — {}", s.describe()))
                 .unwrap_or_default()
         )),
         Line::from(""),

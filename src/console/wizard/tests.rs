@@ -153,11 +153,8 @@ fn task_json(state: &str, step: Option<&str>, error: Option<&str>) -> serde_json
 }
 
 fn event(kind: &str, data: serde_json::Value) -> EventView {
-    EventView {
-        id: 1,
-        kind: kind.into(),
-        data,
-    }
+    serde_json::from_value(json!({"id": 1, "kind": kind, "data": data}))
+        .expect("a well-formed event")
 }
 
 #[test]
@@ -496,10 +493,7 @@ fn progress_follows_the_task_to_completion() {
     assert_eq!(w.commands(), vec![Action::Back]);
     let m = model();
     w.on_event(
-        &event(
-            "task",
-            task_json("in_progress", Some("Creating the storage account"), None),
-        ),
+        &event("task", task_json("in_progress", Some("storage"), None)),
         &m,
     );
     let log = |msg: &str| {
@@ -515,7 +509,7 @@ fn progress_follows_the_task_to_completion() {
         &m,
     );
     let s = screen(&w);
-    assert!(s.contains("Creating the storage account"), "{s}");
+    assert!(s.contains("creating the storage container"), "{s}");
     assert!(s.contains("Starting deployment cdp1"), "{s}");
     assert!(s.contains("Waiting for check if container exists"), "{s}");
     w.on_event(&event("service", service_json("Ready")), &m);
@@ -624,7 +618,7 @@ fn the_primary_site_is_this_site_and_is_sent() {
         site_code: "PS1".into(),
         server_name: "SITESRV".into(),
         version: "0".into(),
-        role: "full-admin".into(),
+        role: crate::domain::role::Role::FullAdministrator,
     });
     let mut w = Wizard::new(HostedKind::Cdp, &m);
     assert_eq!(get(&w, "primary_site").options(), ["PS1".to_string()]);

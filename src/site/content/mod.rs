@@ -8,6 +8,7 @@
 
 pub mod library;
 
+use crate::api::wire::{DistributionRemoved, Event};
 use crate::api::wire_content::{DistributionState, DistributionView};
 use crate::cloud::{BlobTarget, CloudError};
 use crate::domain::service::ServiceState;
@@ -59,7 +60,7 @@ impl ContentHub {
 
     /// Publishes a distribution's state as a `distribution` event.
     pub fn publish(&self, view: &DistributionView) {
-        self.manager.bus.publish("distribution", view);
+        self.manager.bus.publish(Event::Distribution(view.clone()));
     }
 
     /// The worker: runs until the task is aborted.
@@ -106,10 +107,12 @@ impl ContentHub {
                 match result {
                     Ok(Some(view)) => self.publish(&view),
                     Ok(None) => {
-                        self.manager.bus.publish(
-                            "distribution_removed",
-                            &serde_json::json!({ "package_id": pkg, "service_id": svc }),
-                        );
+                        self.manager
+                            .bus
+                            .publish(Event::DistributionRemoved(DistributionRemoved {
+                                package_id: pkg.clone(),
+                                service_id: svc.clone(),
+                            }));
                     }
                     Err(e) => eprintln!("cloudsite: distribution bookkeeping failed: {e}"),
                 };

@@ -4,7 +4,8 @@
 //! level, with the same Stop task an administrator's Stop starts.
 
 use super::thresholds::CMG_WINDOW_DAYS;
-use crate::cloud::HostedKind;
+use crate::api::wire::Event;
+use crate::domain::service::HostedKind;
 use crate::domain::service::{Action, ServiceState};
 use crate::domain::task::Level;
 use crate::domain::task::message::STOPPED_AT_CRITICAL;
@@ -129,7 +130,7 @@ async fn stop(
         )
         .await;
     manager.publish_service(&rec).await;
-    manager.bus.publish("task", &task.view());
+    manager.bus.publish(Event::Task(task.view()));
     manager.spawn(task.id.clone());
     Ok(())
 }

@@ -6,12 +6,15 @@
 //! An alert is raised again only when it is not already active with the same details, so a
 //! condition that lasts does not add an occurrence and an event every round.
 
+use crate::api::wire::AlertView;
+use crate::api::wire::Event;
 use crate::cloud::{CloudError, DeploymentState, InstanceState, ServiceStatus};
+use crate::domain::alert::{AlertState, AlertType, Severity};
 use crate::domain::service::ServiceState;
 use crate::domain::task::{Level, message};
 use crate::site::manager::{CLOUD_MGR_LOG, Manager};
 use crate::site::repo::{self, RepoError, ServiceRecord};
-use crate::site::repo_site::{self, AlertView};
+use crate::site::repo_site;
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -26,44 +29,37 @@ pub use probe::{check_answer, probe, probe_config};
 /// An alert the health checks raise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AlertKind {
-    /// `type_id` of the alert row.
-    pub type_id: &'static str,
+    /// What the alert is about.
+    pub type_id: AlertType,
     /// Name shown.
     pub name: &'static str,
-    /// 1 critical, 2 warning.
-    pub severity: i64,
 }
 
 /// A Ready service that does not answer (critical).
 pub const NOT_SERVING: AlertKind = AlertKind {
-    type_id: "not_serving",
+    type_id: AlertType::NotServing,
     name: "Service is not serving clients",
-    severity: 1,
 };
 /// The service or management certificate has expired (critical; also status message 9425).
 pub const CERTIFICATE_EXPIRED: AlertKind = AlertKind {
-    type_id: "certificate_expired",
+    type_id: AlertType::CertificateExpired,
     name: "Certificate expired",
-    severity: 1,
 };
 /// A certificate expires within `expiry_warning_days` (warning). ConfigMgr gives no such
 /// warning: it only writes 9425 once the certificate has expired.
 pub const CERTIFICATE_EXPIRING: AlertKind = AlertKind {
-    type_id: "certificate_expiring",
+    type_id: AlertType::CertificateExpiring,
     name: "Certificate expires soon",
-    severity: 2,
 };
 /// The cloud refuses the subscription or its management certificate (critical).
 pub const SUBSCRIPTION_REFUSED: AlertKind = AlertKind {
-    type_id: "subscription_refused",
+    type_id: AlertType::SubscriptionRefused,
     name: "Cloud subscription refused",
-    severity: 1,
 };
 /// The cloud could not be reached (warning; one alert for the site, not per service).
 pub const CLOUD_UNREACHABLE: AlertKind = AlertKind {
-    type_id: "cloud_unreachable",
+    type_id: AlertType::CloudUnreachable,
     name: "Cloud cannot be reached",
-    severity: 2,
 };
 
 /// Runs the health checks until the site stops: a round at once, then one every
@@ -96,7 +92,7 @@ pub async fn round(manager: &Manager) {
     let known = match manager.store.call(|c| repo_site::list_alerts(c)).await {
         Ok(list) => list
             .into_iter()
-            .map(|a| ((a.type_id.clone(), a.service_id.clone()), a))
+            .map(|a| ((a.type_id, a.service_id.clone()), a))
             .collect::<HashMap<_, _>>(),
         Err(e) => {
             let text = format!("Health check: cannot read the alerts: {e}");
@@ -196,7 +192,7 @@ fn named_certs(details: &Value) -> HashSet<String> {
 /// alert: each gets its 9425 once, not every round.
 pub fn newly_expired(prev: Option<&AlertView>, expired: &[CertDate]) -> Vec<CertDate> {
     let reported = prev
-        .filter(|a| a.enabled && matches!(a.state, 0 | 1))
+        .filter(|a| a.enabled && matches!(a.state, AlertState::Active | AlertState::Postponed))
         .map(|a| named_certs(&a.details))
         .unwrap_or_default();
     expired
@@ -228,7 +224,7 @@ pub async fn report_expired(manager: &Manager, rec: &ServiceRecord, cert: &CertD
         .await;
 }
 
-type Known = HashMap<(String, Option<String>), AlertView>;
+type Known = HashMap<(AlertType, Option<String>), AlertView>;
 
 async fn check_certificates(manager: &Manager, known: &Known, rec: &ServiceRecord) {
     let now = OffsetDateTime::now_utc();
@@ -247,7 +243,7 @@ async fn check_certificates(manager: &Manager, known: &Known, rec: &ServiceRecor
             summary,
         )
     });
-    let prev = known.get(&(CERTIFICATE_EXPIRED.type_id.into(), Some(rec.id.clone())));
+    let prev = known.get(&(CERTIFICATE_EXPIRED.type_id, Some(rec.id.clone())));
     let fresh = newly_expired(prev, &expired);
     if apply(manager, known, CERTIFICATE_EXPIRED, Some(rec), condition).await == Change::Raised {
         for cert in &fresh {
@@ -410,9 +406,9 @@ pub fn should_raise(prev: Option<&AlertView>, details: &Value, now: OffsetDateTi
     }
     match a.state {
         // Active: only news (other details) is worth an occurrence and an event.
-        0 => a.details != *details,
+        AlertState::Active => a.details != *details,
         // Postponed: silent until the chosen time.
-        1 => a
+        AlertState::Postponed => a
             .skip_until
             .as_deref()
             .and_then(|t| {
@@ -433,7 +429,7 @@ async fn apply(
     condition: Option<(Value, String)>,
 ) -> Change {
     let sid = rec.map(|r| r.id.clone());
-    let prev = known.get(&(kind.type_id.to_string(), sid.clone()));
+    let prev = known.get(&(kind.type_id, sid.clone()));
     let target = rec.map_or_else(
         || "the site".to_string(),
         |r| format!("service {}", r.service_fqdn),
@@ -459,7 +455,7 @@ async fn apply(
                         kind.type_id,
                         sid.as_deref(),
                         kind.name,
-                        kind.severity,
+                        kind.type_id.severity(),
                         details,
                     )
                     .map(Some)
@@ -467,7 +463,10 @@ async fn apply(
                 .await
         }
         Some(_) => Ok(None),
-        None if prev.is_some_and(|a| a.enabled && matches!(a.state, 0 | 1)) => {
+        None if prev.is_some_and(|a| {
+            a.enabled && matches!(a.state, AlertState::Active | AlertState::Postponed)
+        }) =>
+        {
             manager
                 .store
                 .call(move |c| repo_site::clear_alert(c, kind.type_id, sid.as_deref()))
@@ -487,10 +486,10 @@ async fn apply(
             return Change::Unchanged;
         }
     };
-    manager.bus.publish("alert", &view);
+    manager.bus.publish(Event::Alert(view.clone()));
     let (level, text, change) = match &condition {
         Some((_, summary)) => (
-            if kind.severity == 1 {
+            if kind.type_id.severity() == Severity::Critical {
                 Level::Error
             } else {
                 Level::Warning

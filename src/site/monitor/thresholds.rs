@@ -6,13 +6,15 @@
 //! the levels set, while the CMG wizard says "% of storage alert threshold" (used space).
 //! The sources disagree (domain.md §5); cloudsite alerts when **used ≥ pct × quota**.
 
-use crate::cloud::HostedKind;
+use crate::api::wire::{AlertView, Event};
+use crate::domain::alert::{AlertState, AlertType, Severity};
+use crate::domain::service::HostedKind;
 use crate::domain::service::Threshold;
 use crate::domain::task::Level;
 use crate::site::manager::{CLOUD_MGR_LOG, Manager};
 use crate::site::prepare::CmgOptions;
 use crate::site::repo::RepoError;
-use crate::site::repo_site::{self, AlertView};
+use crate::site::repo_site;
 use crate::site::repo_usage;
 use serde_json::{Value, json};
 use std::sync::Arc;
@@ -51,35 +53,20 @@ pub struct Usage<'a> {
 /// The verdict on one alert of one service.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Evaluation {
-    /// Alert type, e.g. `storage_warning`.
-    pub type_id: &'static str,
+    /// Alert type, e.g. storage warning.
+    pub type_id: AlertType,
     /// Name shown to operators.
     pub name: String,
-    /// 1 critical, 2 warning.
-    pub severity: i64,
     /// The level is reached (raise) or not, or the metric is not monitored (clear).
     pub reached: bool,
     /// Used bytes, quota, level and window.
     pub details: Value,
 }
 
-/// Every stable alert type this module raises.
-pub const TYPE_IDS: &[&str] = &[
-    "storage_warning",
-    "storage_critical",
-    "transfer_warning",
-    "transfer_critical",
-    "outbound_warning",
-    "outbound_critical",
-];
-
 /// Evaluates every threshold of a service. A metric the CMG does not monitor (its toggle is
 /// off) evaluates as not reached, so turning the toggle off clears its alerts.
 pub fn evaluate(u: &Usage<'_>) -> Vec<Evaluation> {
-    let what = match u.kind {
-        HostedKind::Cdp => "cloud distribution point",
-        HostedKind::Cmg => "cloud management gateway",
-    };
+    let what = u.kind.noun();
     let storage_on = u.cmg.is_none_or(|o| o.storage_alerts);
     let transfer_on = u.cmg.is_none_or(|o| o.egress_alerts);
     let (metric, label, prefix) = match u.kind {
@@ -92,7 +79,7 @@ pub fn evaluate(u: &Usage<'_>) -> Vec<Evaluation> {
         (
             "storage",
             "Storage",
-            ["storage_warning", "storage_critical"],
+            [AlertType::StorageWarning, AlertType::StorageCritical],
             "storage alert threshold".to_string(),
             u.storage,
             u.storage_bytes,
@@ -103,9 +90,9 @@ pub fn evaluate(u: &Usage<'_>) -> Vec<Evaluation> {
             prefix,
             label,
             if u.kind == HostedKind::Cdp {
-                ["transfer_warning", "transfer_critical"]
+                [AlertType::TransferWarning, AlertType::TransferCritical]
             } else {
-                ["outbound_warning", "outbound_critical"]
+                [AlertType::OutboundWarning, AlertType::OutboundCritical]
             },
             format!("{days}-day {metric} threshold"),
             u.transfer,
@@ -116,10 +103,10 @@ pub fn evaluate(u: &Usage<'_>) -> Vec<Evaluation> {
     ];
     for (key, label, ids, threshold_name, t, used, window, on) in checks {
         let levels = [
-            (ids[0], "warning", 2, t.warning_pct),
-            (ids[1], "critical", 1, t.critical_pct),
+            (ids[0], "warning", t.warning_pct),
+            (ids[1], "critical", t.critical_pct),
         ];
-        for (type_id, level, severity, pct) in levels {
+        for (type_id, level, pct) in levels {
             let quota_bytes = t.quota_bytes(u.quota_unit_bytes);
             out.push(Evaluation {
                 type_id,
@@ -127,7 +114,6 @@ pub fn evaluate(u: &Usage<'_>) -> Vec<Evaluation> {
                     "{label} {level} on {what} {}: {pct} % of the {} GB {threshold_name} reached",
                     u.fqdn, t.quota_gb
                 ),
-                severity,
                 reached: on && t.reached(used, pct, u.quota_unit_bytes),
                 details: json!({
                     "service": u.fqdn,
@@ -173,12 +159,13 @@ pub async fn apply(
                         e.type_id,
                         Some(&sid),
                         &e.name,
-                        e.severity,
+                        e.type_id.severity(),
                         e.details,
                     )?;
                     // Re-raising an active alert only counts one more occurrence: log the
                     // transition, publish every change.
-                    let newly = before != Some(0) && view.state == 0;
+                    let newly =
+                        before != Some(AlertState::Active) && view.state == AlertState::Active;
                     (view, newly.then_some(true))
                 } else if let Some(view) = repo_site::clear_alert(c, e.type_id, Some(&sid))? {
                     (view, Some(false))
@@ -187,7 +174,7 @@ pub async fn apply(
                 };
                 // Published while the database is held, so events keep the order of the
                 // changes (an administrator's Disable never shows before a raise it followed).
-                bus.publish("alert", &view);
+                bus.publish(Event::Alert(view.clone()));
                 out.push((view, transition));
             }
             Ok::<_, RepoError>(out)
@@ -197,7 +184,7 @@ pub async fn apply(
     for (view, transition) in changes {
         match transition {
             Some(true) => {
-                let level = if view.severity == 1 {
+                let level = if view.severity == Severity::Critical {
                     Level::Error
                 } else {
                     Level::Warning
@@ -260,7 +247,7 @@ mod tests {
         evaluate(u)
             .into_iter()
             .filter(|e| e.reached)
-            .map(|e| e.type_id)
+            .map(|e| e.type_id.as_str())
             .collect()
     }
 
@@ -289,7 +276,8 @@ mod tests {
         let all = evaluate(&cdp(9 * UNIT, 0));
         assert_eq!(all.len(), 4);
         let crit = &all[1];
-        assert_eq!((crit.type_id, crit.severity), ("storage_critical", 1));
+        assert_eq!(crit.type_id, AlertType::StorageCritical);
+        assert_eq!(crit.type_id.severity(), Severity::Critical);
         assert_eq!(crit.details["used_bytes"], 9 * UNIT);
         assert_eq!(crit.details["quota_bytes"], 10 * UNIT);
         assert_eq!(crit.details["pct"], 90);

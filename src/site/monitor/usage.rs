@@ -4,9 +4,10 @@
 //! threshold alerts.
 
 use super::thresholds::{self, Usage};
+use crate::api::wire::{Event, EventView};
 use crate::api::wire_content::{CostView, UsageEvent, UsageView};
-use crate::cloud::HostedKind;
 use crate::domain::cost::{CDP_VM_SIZE, CostInput};
+use crate::domain::service::HostedKind;
 use crate::domain::service::ServiceState;
 use crate::domain::task::Level;
 use crate::site::manager::{CLOUD_MGR_LOG, CONTENT_CONTAINER, Manager};
@@ -39,9 +40,8 @@ pub async fn run(manager: Arc<Manager>) {
         tokio::select! {
             _ = ticks.tick() => collect_all(&manager).await,
             event = events.recv() => match event {
-                Ok(e) if e.kind == "service"
-                    && e.data.get("status").and_then(|s| s.as_str()) == Some("Ready")
-                    && e.data.get("usage").is_none_or(serde_json::Value::is_null) =>
+                Ok(EventView { event: Event::Service(s), .. })
+                    if s.status == ServiceState::Ready && s.usage.is_none() =>
                 {
                     collect_new(&manager).await;
                 }
@@ -179,13 +179,10 @@ async fn collect_one(manager: &Arc<Manager>, rec: &ServiceRecord) -> Result<(), 
             ),
         )
         .await;
-    manager.bus.publish(
-        "usage",
-        &UsageEvent {
-            service_id: rec.id.clone(),
-            usage: view.clone(),
-        },
-    );
+    manager.bus.publish(Event::Usage(UsageEvent {
+        service_id: rec.id.clone(),
+        usage: view.clone(),
+    }));
     manager.publish_service(&rec).await;
     let evaluations = thresholds::evaluate(&Usage {
         kind: rec.kind,

@@ -3,11 +3,11 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
+use crate::api::wire::{Event, PackageDeleted};
 use crate::api::wire_content::{
     ContentLocation, ContentLocationRequest, ContentLocations, CreatePackage, DistributionState,
     PackageChanged, PackageState, PackageView,
 };
-use crate::cloud::HostedKind;
 use crate::content::token::{self, Claims};
 use crate::domain::content::{self as rules, CloudSupport, ContentType};
 use crate::domain::service::ServiceState;
@@ -40,7 +40,7 @@ pub async fn package(state: &AppState, key: &str) -> ApiResult<PackageView> {
 }
 
 fn publish(state: &AppState, p: &PackageView) {
-    state.content.manager.bus.publish("package", p);
+    state.content.manager.bus.publish(Event::Package(p.clone()));
 }
 
 /// What a cloud service does with `t`: the warning to pass on, or the refusal.
@@ -334,7 +334,7 @@ pub async fn delete(state: &AppState, key: &str) -> ApiResult<()> {
     hub.library.delete(&pkg.id).map_err(ApiError::internal)?;
     hub.manager
         .bus
-        .publish("package_deleted", &serde_json::json!({ "id": pkg.id }));
+        .publish(Event::PackageDeleted(PackageDeleted { id: pkg.id }));
     Ok(())
 }
 
@@ -393,10 +393,7 @@ pub async fn locations(
                     .derive_key(&format!("content-access:{}", s.id));
                 ContentLocation {
                     service_id: s.id.clone(),
-                    kind: match s.kind {
-                        HostedKind::Cdp => "cdp".into(),
-                        HostedKind::Cmg => "cmg".into(),
-                    },
+                    kind: s.kind,
                     service_fqdn: s.service_fqdn.clone(),
                     addresses: s
                         .settings

@@ -5,6 +5,7 @@ use super::AppState;
 use super::auth::{Reader, Writer};
 use super::error::{ApiError, ApiResult};
 use super::services;
+use crate::api::wire::Event;
 use crate::api::wire::{
     Accepted, AddConnectionPoint, ConnectionPointView, CreateCdp, CreateCmg, ErrorBody,
     ServiceView, SetService, SubscriptionCheck, SubscriptionInput, Updated,
@@ -202,7 +203,7 @@ pub async fn add_connection_point(
         })
         .await??;
     let view = result.ok_or_else(|| ApiError::internal("connection point vanished"))?;
-    s.manager.bus.publish("connection_point", &view);
+    s.manager.bus.publish(Event::ConnectionPoint(view.clone()));
     Ok((StatusCode::CREATED, Json(view)))
 }
 

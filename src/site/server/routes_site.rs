@@ -4,6 +4,7 @@
 use super::AppState;
 use super::auth::{Admin, Reader, Writer};
 use super::error::{ApiError, ApiResult};
+use crate::api::wire::{self, AlertView};
 use crate::api::wire::{
     ClientSettings, CloseAlert, CreateToken, ErrorBody, EventView, LogLineView, NewToken,
     PostponeAlert, SetProxy, SiteSystemView, SiteView, StatusMessageView, TaskView,
@@ -11,7 +12,7 @@ use crate::api::wire::{
 use crate::domain::proxy::{self, ProxySettings};
 use crate::site::cmtrace::{self, LogFile};
 use crate::site::repo;
-use crate::site::repo_site::{self, AlertView, PasswordChange};
+use crate::site::repo_site::{self, PasswordChange};
 use crate::site::tokens::{self, Role};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -34,7 +35,7 @@ pub async fn get_site(State(s): State<AppState>, who: Reader) -> ApiResult<Json<
         site_code,
         server_name,
         version: env!("CARGO_PKG_VERSION").into(),
-        role: who.role.as_str().into(),
+        role: who.role,
     }))
 }
 
@@ -126,7 +127,9 @@ pub async fn set_proxy(
         })
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("the site system '{name}'")))?;
-    s.manager.bus.publish("site_system", &saved);
+    s.manager
+        .bus
+        .publish(wire::Event::SiteSystem(saved.clone()));
     Ok(Json(saved.proxy))
 }
 
@@ -156,7 +159,7 @@ pub async fn set_client_settings(
         .store
         .call(move |c| repo_site::set_allow_cloud_dp(c, req.allow_cloud_dp))
         .await?;
-    s.manager.bus.publish("client_settings", &req);
+    s.manager.bus.publish(wire::Event::ClientSettings(req));
     Ok(Json(req))
 }
 
@@ -188,7 +191,7 @@ pub async fn create_token(
         Json(NewToken {
             id: rec.id,
             name: rec.name,
-            role: rec.role.as_str().into(),
+            role: rec.role,
             token,
         }),
     ))
@@ -261,7 +264,7 @@ pub async fn list_alerts(State(s): State<AppState>, _: Reader) -> ApiResult<Json
 /// Answers an alert change: 404 for an unknown id, else publishes the `alert` event.
 fn alert_changed(s: &AppState, id: &str, alert: Option<AlertView>) -> ApiResult<Json<AlertView>> {
     let alert = alert.ok_or_else(|| ApiError::not_found(&format!("the alert '{id}'")))?;
-    s.manager.bus.publish("alert", &alert);
+    s.manager.bus.publish(wire::Event::Alert(alert.clone()));
     Ok(Json(alert))
 }
 
@@ -430,8 +433,7 @@ pub async fn events(
             Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                 let ev = EventView {
                     id: 0,
-                    kind: "resync".into(),
-                    data: serde_json::Value::Null,
+                    event: wire::Event::Resync,
                 };
                 Some((to_sse(ev), rx))
             }
@@ -451,7 +453,7 @@ pub async fn events(
 
 fn to_sse(ev: EventView) -> Result<Event, Infallible> {
     let data = serde_json::to_string(&ev).unwrap_or_default();
-    let mut e = Event::default().event(ev.kind.clone()).data(data);
+    let mut e = Event::default().event(ev.event.name()).data(data);
     if ev.id > 0 {
         e = e.id(ev.id.to_string());
     }

@@ -3,9 +3,10 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
+use crate::api::wire::Event;
 use crate::api::wire::{Accepted, CertUpload, ServiceView, SetService, Updated};
-use crate::cloud::HostedKind;
 use crate::domain::service::Action;
+use crate::domain::service::HostedKind;
 use crate::domain::task::{Level, TaskKind};
 use crate::domain::validate;
 use crate::site::manager::CLOUD_MGR_LOG;
@@ -95,7 +96,7 @@ async fn accepted(
     task: repo::TaskRecord,
 ) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
     state.manager.publish_service(&rec).await;
-    state.manager.bus.publish("task", &task.view());
+    state.manager.bus.publish(Event::Task(task.view()));
     state.manager.spawn(task.id.clone());
     let service = view(state, rec).await?;
     Ok((
@@ -148,7 +149,7 @@ pub fn begin_action(
             tx,
             &active.id,
             crate::domain::task::TaskState::Failed,
-            &active.step,
+            active.step,
             Some("superseded by a delete"),
         )?;
     }
@@ -318,7 +319,7 @@ pub async fn set(
     }
     state.manager.publish_service(&fresh).await;
     if let Some(t) = &task {
-        state.manager.bus.publish("task", &t.view());
+        state.manager.bus.publish(Event::Task(t.view()));
         state.manager.spawn(t.id.clone());
     }
     let service = view(state, fresh).await?;

@@ -111,7 +111,7 @@ pub fn check_answer(raw: &[u8], expected: &str) -> Result<(), String> {
 /// instance answers, not whether a client would trust it (certificate rules are checked on
 /// upload and by the expiry alerts).
 pub fn probe_config() -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
-    let provider = crate::cloud::tls::provider();
+    let provider = crate::tls::provider();
     let verifier = AnyServerCert(provider.signature_verification_algorithms);
     let mut config = rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()?
@@ -186,13 +186,13 @@ mod tests {
     /// A TLS server with a self-signed certificate for another name, answering one request
     /// with `body` only when the client asked for `sni`.
     async fn tls_server(sni: &'static str, body: &'static str) -> SocketAddr {
-        crate::cloud::tls::install_crypto_provider();
+        crate::tls::install_crypto_provider();
         let key = rcgen::KeyPair::generate().expect("key");
         let params =
             rcgen::CertificateParams::new(vec!["elsewhere.example".to_string()]).expect("params");
         let cert = params.self_signed(&key).expect("cert");
         let config =
-            crate::cloud::tls::server_config(&cert.pem(), &key.serialize_pem(), None).expect("tls");
+            crate::tls::server_config(&cert.pem(), &key.serialize_pem(), None).expect("tls");
         let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await

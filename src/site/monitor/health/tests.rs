@@ -16,13 +16,13 @@ fn cert(which: &'static str, days: i64) -> CertDate {
     }
 }
 
-fn alert(state: i64, enabled: bool, details: Value, skip_until: Option<&str>) -> AlertView {
+fn alert(state: AlertState, enabled: bool, details: Value, skip_until: Option<&str>) -> AlertView {
     AlertView {
         id: "a".into(),
-        type_id: CERTIFICATE_EXPIRED.type_id.into(),
+        type_id: CERTIFICATE_EXPIRED.type_id,
         service_id: Some("s".into()),
         name: CERTIFICATE_EXPIRED.name.into(),
-        severity: 1,
+        severity: Severity::Critical,
         state,
         occurrences: 1,
         first_seen: None,
@@ -60,15 +60,15 @@ fn each_expired_certificate_is_reported_once_while_the_alert_is_open() {
     let both = [cert("service", -2), cert("management", -1)];
     assert_eq!(newly_expired(None, &both), both.to_vec());
     let service_only = json!({ "certificates": [{ "certificate": "service" }] });
-    let active = alert(0, true, service_only.clone(), None);
+    let active = alert(AlertState::Active, true, service_only.clone(), None);
     assert_eq!(
         newly_expired(Some(&active), &both),
         vec![cert("management", -1)]
     );
-    let postponed = alert(1, true, service_only.clone(), None);
+    let postponed = alert(AlertState::Postponed, true, service_only.clone(), None);
     assert_eq!(newly_expired(Some(&postponed), &both[..1]), vec![]);
     // Closed (by an operator or because it was renewed): the next expiry is news again.
-    let closed = alert(2, true, service_only, None);
+    let closed = alert(AlertState::Canceled, true, service_only, None);
     assert_eq!(newly_expired(Some(&closed), &both[..1]), both[..1].to_vec());
 }
 
@@ -78,39 +78,44 @@ fn raising_again_needs_news_or_a_closed_alert() {
     let now = at(0);
     assert!(should_raise(None, &d, now));
     assert!(!should_raise(
-        Some(&alert(0, true, d.clone(), None)),
+        Some(&alert(AlertState::Active, true, d.clone(), None)),
         &d,
         now
     ));
     assert!(should_raise(
-        Some(&alert(0, true, d.clone(), None)),
+        Some(&alert(AlertState::Active, true, d.clone(), None)),
         &json!({ "x": 2 }),
         now
     ));
     assert!(!should_raise(
-        Some(&alert(4, false, d.clone(), None)),
+        Some(&alert(AlertState::Disabled, false, d.clone(), None)),
         &d,
         now
     ));
     assert!(should_raise(
-        Some(&alert(2, true, d.clone(), None)),
+        Some(&alert(AlertState::Canceled, true, d.clone(), None)),
         &d,
         now
     ));
     assert!(should_raise(
-        Some(&alert(5, true, d.clone(), None)),
+        Some(&alert(AlertState::NeverTriggered, true, d.clone(), None)),
         &d,
         now
     ));
     let later = crate::cert::x509::rfc3339(at(1));
     let earlier = crate::cert::x509::rfc3339(at(-1));
     assert!(!should_raise(
-        Some(&alert(1, true, d.clone(), Some(&later))),
+        Some(&alert(AlertState::Postponed, true, d.clone(), Some(&later))),
         &d,
         now
     ));
     assert!(should_raise(
-        Some(&alert(1, true, d.clone(), Some(&earlier))),
+        Some(&alert(
+            AlertState::Postponed,
+            true,
+            d.clone(),
+            Some(&earlier)
+        )),
         &d,
         now
     ));

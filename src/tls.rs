@@ -1,4 +1,4 @@
-//! TLS plumbing shared by the local cloud and its client: the process-wide crypto provider,
+//! TLS plumbing shared by the site, the local cloud and every client: the process-wide crypto provider,
 //! PEM ↔ rustls conversions, thumbprints, and the client-certificate verifier that accepts any
 //! certificate (the cloud decides per request whether it is registered).
 

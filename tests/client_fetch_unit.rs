@@ -8,7 +8,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use cloudsite::api::wire_content::{ContentLocation, ContentLocations, PackageFileView};
+use cloudsite::api::wire::{ContentLocation, ContentLocations, PackageFileView};
 use cloudsite::client::{
     AttemptError, FetchError, FetchEvent, FetchReport, FileStatus, fetch_from,
 };

@@ -505,7 +505,7 @@ async fn the_console_says_when_the_site_is_gone_and_comes_back_by_itself() {
 
 /// Adds a one-file package through the API and distributes it to `fqdn`; returns its id.
 async fn distribute_by_api(lab: &Lab, fqdn: &str) -> String {
-    use cloudsite::api::wire_content::{
+    use cloudsite::api::wire::{
         ContentTargets, CreatePackage, NewPackageFile, PackageChanged, PackageView,
     };
     let client = cloudsite::api::client::Client::new(
@@ -542,7 +542,7 @@ async fn distribute_by_api(lab: &Lab, fqdn: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn usage_and_the_content_tab_follow_the_site_live() {
-    use cloudsite::api::wire_content::DistributionState;
+    use cloudsite::api::wire::DistributionState;
     let lab = lab_with(|o| o.monitor.usage_interval = Duration::from_millis(200)).await;
     create_by_api(&lab, "cdp1").await;
     let fqdn = "cdp1.lab.contoso.com";

@@ -8,7 +8,7 @@ use cloudsite::api::wire::{
     CertificateView, EventView, InstanceView, LogLineView, ServiceView, SiteSystemView, SiteView,
     StatusMessageView,
 };
-use cloudsite::api::wire_content::{
+use cloudsite::api::wire::{
     CostView, DistributionState, DistributionView, PackageFileView, PackageState, PackageView,
     UsageView,
 };

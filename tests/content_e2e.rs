@@ -8,7 +8,7 @@ mod site_support;
 
 use cloudsite::api::client::Client;
 use cloudsite::api::wire::{Accepted, ClientSettings, ServiceView};
-use cloudsite::api::wire_content::{
+use cloudsite::api::wire::{
     ContentLocationRequest, ContentLocations, ContentTargets, CreatePackage, DistributionState,
     NewPackageFile, PackageChanged, PackageView,
 };
@@ -73,10 +73,7 @@ async fn add_package(c: &Client, dir: &Path, name: &str, files: &[(&str, Vec<u8>
             .await
             .expect("send file");
     }
-    assert_eq!(
-        last.state,
-        cloudsite::api::wire_content::PackageState::Ready
-    );
+    assert_eq!(last.state, cloudsite::api::wire::PackageState::Ready);
     last
 }
 

@@ -490,6 +490,10 @@ async fn openapi_document_lists_exactly_the_routes() {
         missing.is_empty() && extra.is_empty(),
         "routes not documented: {missing:?}; documented but not routed: {extra:?}"
     );
+    // The typed client calls exactly the documented paths: none it cannot reach, none it lacks.
+    let client_paths: BTreeSet<&str> = cloudsite::api::routes::TEMPLATES.iter().copied().collect();
+    let doc_paths: BTreeSet<&str> = documented.iter().map(|(_, p)| p.as_str()).collect();
+    assert_eq!(client_paths, doc_paths, "api::routes and the site disagree");
     // Each documented operation is really served: without a token it is refused (401), not
     // unknown (404/405).
     let mut f = Failures::default();

@@ -1,47 +1,11 @@
 //! The API client: the scripting commands and the console talk to a site only through this.
 
-use super::wire::{ErrorBody, ErrorDetail, EventView};
+pub use super::error::ClientError;
+pub use super::events::EventStream;
+use super::wire::{ErrorBody, ErrorDetail};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
-
-/// Why a call failed.
-#[derive(Debug, thiserror::Error)]
-pub enum ClientError {
-    /// The site answered with an error.
-    #[error("{}", describe(.status, .detail))]
-    Api {
-        /// HTTP status.
-        status: u16,
-        /// The error body.
-        detail: ErrorDetail,
-    },
-    /// The site could not be reached or answered garbage.
-    #[error("cannot reach the site at {url}: {message}")]
-    Transport {
-        /// Site URL.
-        url: String,
-        /// Cause.
-        message: String,
-    },
-}
-
-fn describe(status: &u16, d: &ErrorDetail) -> String {
-    match (&d.field, &d.rule) {
-        (Some(f), Some(r)) => format!("{f}: {r}"),
-        _ => format!("{} ({status})", d.message),
-    }
-}
-
-impl ClientError {
-    /// The HTTP status, if the site answered.
-    pub fn status(&self) -> Option<u16> {
-        match self {
-            ClientError::Api { status, .. } => Some(*status),
-            ClientError::Transport { .. } => None,
-        }
-    }
-}
 
 /// A client of one site.
 #[derive(Clone)]
@@ -146,6 +110,11 @@ impl Client {
         self.send(self.http.post(self.url(path)).json(body)).await
     }
 
+    /// POST with no body (an action such as start or disable).
+    pub async fn post_empty<T: DeserializeOwned>(&self, path: &str) -> Result<T, ClientError> {
+        self.send(self.http.post(self.url(path))).await
+    }
+
     /// PATCH `body` to `path`.
     pub async fn patch<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
@@ -210,7 +179,7 @@ impl Client {
     pub async fn events(&self, last_id: Option<u64>) -> Result<EventStream, ClientError> {
         let mut req = self
             .http
-            .get(self.url("/v1/events"))
+            .get(self.url(&super::routes::events()))
             .bearer_auth(&self.token);
         if let Some(id) = last_id {
             req = req.header("Last-Event-ID", id.to_string());
@@ -233,99 +202,6 @@ impl Client {
                 });
             return Err(ClientError::Api { status, detail });
         }
-        Ok(EventStream {
-            resp,
-            buf: String::new(),
-        })
-    }
-}
-
-/// A Server-Sent Events stream of [`EventView`]s.
-pub struct EventStream {
-    resp: reqwest::Response,
-    buf: String,
-}
-
-impl EventStream {
-    /// The next event; `None` when the site closed the stream.
-    pub async fn next(&mut self) -> Option<Result<EventView, ClientError>> {
-        loop {
-            if let Some(end) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..end + 2).collect();
-                let data: String = block
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("data:"))
-                    .map(|d| d.trim_start())
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                if data.is_empty() {
-                    continue; // keep-alive comment
-                }
-                return Some(parse_event(&data));
-            }
-            match self.resp.chunk().await {
-                Ok(Some(bytes)) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
-                Ok(None) => return None,
-                Err(e) => {
-                    return Some(Err(ClientError::Transport {
-                        url: String::new(),
-                        message: e.to_string(),
-                    }));
-                }
-            }
-        }
-    }
-}
-
-/// Reads the `data:` of one event. A kind this client does not know (a newer site) or an object
-/// it cannot read becomes `resync`: the caller's picture may now be stale, so it must read
-/// everything again, rather than skip the event silently or drop the stream.
-pub fn parse_event(data: &str) -> Result<EventView, ClientError> {
-    match serde_json::from_str::<EventView>(data) {
-        Ok(ev) => Ok(ev),
-        Err(_) => match serde_json::from_str::<serde_json::Value>(data) {
-            Ok(v) => Ok(EventView {
-                id: v["id"].as_u64().unwrap_or(0),
-                event: super::wire::Event::Resync,
-            }),
-            Err(e) => Err(ClientError::Transport {
-                url: String::new(),
-                message: format!("bad event: {e}"),
-            }),
-        },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::api::wire::Event;
-
-    #[test]
-    fn events_have_one_wire_shape_and_unknown_ones_ask_for_a_resync() {
-        let ev = EventView {
-            id: 7,
-            event: Event::PackageDeleted(crate::api::wire::PackageDeleted { id: "P1".into() }),
-        };
-        let text = serde_json::to_string(&ev).unwrap();
-        assert_eq!(
-            text,
-            r#"{"id":7,"kind":"package_deleted","data":{"id":"P1"}}"#
-        );
-        assert_eq!(parse_event(&text).unwrap(), ev);
-        let resync = serde_json::to_value(EventView {
-            id: 0,
-            event: Event::Resync,
-        })
-        .unwrap();
-        assert_eq!(resync, serde_json::json!({"id": 0, "kind": "resync"}));
-        let null_data = parse_event(r#"{"id":3,"kind":"resync","data":null}"#).unwrap();
-        assert_eq!(null_data.event, Event::Resync);
-        // A newer site's event, and a known kind whose object this client cannot read.
-        let newer = parse_event(r#"{"id":9,"kind":"hologram","data":{}}"#).unwrap();
-        assert_eq!((newer.id, newer.event), (9, Event::Resync));
-        let broken = parse_event(r#"{"id":10,"kind":"task","data":{"id":1}}"#).unwrap();
-        assert_eq!((broken.id, broken.event), (10, Event::Resync));
-        assert!(parse_event("not json").is_err());
+        Ok(EventStream::new(resp))
     }
 }

@@ -1,6 +1,9 @@
-//! The HTTP API's wire types and the client used by the console and the scripting commands.
-
-pub mod wire;
-pub mod wire_content;
+//! The HTTP API's contract and its client: the wire types, the route paths, and the typed
+//! client the console and the scripting commands use (one method per operation).
 
 pub mod client;
+pub mod error;
+pub mod events;
+pub mod operations;
+pub mod routes;
+pub mod wire;

@@ -4,8 +4,9 @@ use super::connect::SiteArgs;
 use super::output::{self, fail, table};
 use super::site_cmd::with_client;
 use crate::api::client::Client;
+use crate::api::operations::Distribution;
 use crate::api::wire::Event;
-use crate::api::wire_content::{
+use crate::api::wire::{
     ContentTargets, CreatePackage, DistributionState, DistributionView, NewPackageFile,
     PackageChanged, PackageView,
 };
@@ -169,10 +170,9 @@ fn report(changed: &PackageChanged, json: bool) {
 /// Waits until none of the package's distributions is in progress or removing (following
 /// the event stream); exit 1 if any failed.
 async fn wait_distributions(client: &Client, id: &str, json: bool) -> Result<ExitCode, String> {
-    let path = format!("/v1/content/{id}");
     loop {
         let mut events = client.events(None).await.map_err(|e| e.to_string())?;
-        let p: PackageView = client.get(&path).await.map_err(|e| e.to_string())?;
+        let p = client.package(id).await.map_err(|e| e.to_string())?;
         let busy = p.distributions.iter().any(|d| {
             matches!(
                 d.state,
@@ -223,20 +223,17 @@ async fn wait_distributions(client: &Client, id: &str, json: bool) -> Result<Exi
     }
 }
 
-/// POSTs a distribute/redistribute/remove and optionally waits for the outcome.
+/// Distributes, redistributes or removes a package and optionally waits for the outcome.
 async fn change(
     client: &Client,
-    verb: &str,
+    what: Distribution,
     package: &str,
     services: Vec<String>,
     wait: bool,
     json: bool,
 ) -> Result<ExitCode, String> {
-    let changed: PackageChanged = client
-        .post(
-            &format!("/v1/content/{package}/{verb}"),
-            &ContentTargets { services },
-        )
+    let changed = client
+        .distribution(package, what, &ContentTargets { services })
         .await
         .map_err(|e| e.to_string())?;
     if wait {
@@ -281,7 +278,7 @@ pub async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                     content_type,
                     files: announced.clone(),
                 };
-                let created: PackageChanged = client.post("/v1/content", &req).await.map_err(e)?;
+                let created = client.create_package(&req).await.map_err(e)?;
                 let id = created.package.id.clone();
                 for w in &created.warnings {
                     eprintln!("cloudsite: warning: {w}");
@@ -291,10 +288,7 @@ pub async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                     if !json {
                         eprintln!("Sending {} ({} bytes)…", f.name, f.size);
                     }
-                    last = client
-                        .put_file(&format!("/v1/content/{id}/files/{}", f.name), path)
-                        .await
-                        .map_err(e)?;
+                    last = client.upload_file(&id, &f.name, path).await.map_err(e)?;
                 }
                 if json {
                     output::json(&last);
@@ -303,7 +297,7 @@ pub async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                 }
             }
             ContentCommand::List { json } => {
-                let list: Vec<PackageView> = client.get("/v1/content").await.map_err(e)?;
+                let list = client.packages().await.map_err(e)?;
                 if json {
                     output::json(&list);
                 } else {
@@ -332,10 +326,7 @@ pub async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                 }
             }
             ContentCommand::Show { package, json } => {
-                let p: PackageView = client
-                    .get(&format!("/v1/content/{package}"))
-                    .await
-                    .map_err(e)?;
+                let p = client.package(&package).await.map_err(e)?;
                 if json {
                     output::json(&p);
                 } else {
@@ -348,7 +339,15 @@ pub async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                 wait,
                 json,
             } => {
-                return change(&client, "distribute", &package, services, wait, json).await;
+                return change(
+                    &client,
+                    Distribution::Distribute,
+                    &package,
+                    services,
+                    wait,
+                    json,
+                )
+                .await;
             }
             ContentCommand::Redistribute {
                 package,
@@ -356,7 +355,15 @@ pub async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                 wait,
                 json,
             } => {
-                return change(&client, "redistribute", &package, services, wait, json).await;
+                return change(
+                    &client,
+                    Distribution::Redistribute,
+                    &package,
+                    services,
+                    wait,
+                    json,
+                )
+                .await;
             }
             ContentCommand::Remove {
                 package,
@@ -364,21 +371,22 @@ pub async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                 wait,
                 json,
             } => {
-                return change(&client, "remove", &package, services, wait, json).await;
+                return change(
+                    &client,
+                    Distribution::Remove,
+                    &package,
+                    services,
+                    wait,
+                    json,
+                )
+                .await;
             }
             ContentCommand::Delete { package } => {
-                let () = client
-                    .delete(&format!("/v1/content/{package}"))
-                    .await
-                    .map_err(e)?;
+                client.delete_package(&package).await.map_err(e)?;
                 println!("Package {package} deleted from the content library.");
             }
             ContentCommand::Status { service, json } => {
-                let path = match &service {
-                    Some(s) => format!("/v1/distributions?service={s}"),
-                    None => "/v1/distributions".into(),
-                };
-                let list: Vec<DistributionView> = client.get(&path).await.map_err(e)?;
+                let list = client.distributions(service.as_deref()).await.map_err(e)?;
                 if json {
                     output::json(&list);
                 } else {

@@ -135,10 +135,7 @@ async fn login(site: &connect::SiteArgs, args: LoginArgs) -> ExitCode {
     let check = async {
         let client = crate::api::client::Client::new(&url, &token, ca.as_deref())
             .map_err(|e| e.to_string())?;
-        client
-            .get::<crate::api::wire::SiteView>("/v1/site")
-            .await
-            .map_err(|e| e.to_string())
+        client.site().await.map_err(|e| e.to_string())
     };
     match check.await {
         Ok(site_view) => match keyring::store_token(&url, &token) {

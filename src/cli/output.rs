@@ -44,13 +44,12 @@ pub fn fail(message: impl std::fmt::Display) -> ExitCode {
     ExitCode::from(1)
 }
 
-/// Waits until the task ends (following `/v1/events`, re-reading the task if the stream ends).
+/// Waits until the task ends (following the events, re-reading the task if the stream ends).
 pub async fn wait_task(client: &Client, task_id: &str) -> Result<TaskView, String> {
-    let path = format!("/v1/tasks/{task_id}");
     loop {
         // Subscribe before reading, so an end between the two is not missed.
         let mut events = client.events(None).await.map_err(|e| e.to_string())?;
-        let task: TaskView = client.get(&path).await.map_err(|e| e.to_string())?;
+        let task = client.task(task_id).await.map_err(|e| e.to_string())?;
         if task.state.is_final() {
             return Ok(task);
         }

@@ -6,10 +6,10 @@ use super::output::{self, fail, table, wait_task};
 pub use super::service_args::*;
 use crate::api::client::Client;
 use crate::api::wire::{
-    Accepted, AddConnectionPoint, CertUpload, ConnectionPointView, CreateCdp, CreateCmg,
-    ServiceView, SetService, SubscriptionInput, ThresholdInput, TrustedRootUpload, Updated,
+    Accepted, AddConnectionPoint, CertUpload, CreateCdp, CreateCmg, ServiceView, SetService,
+    SubscriptionInput, ThresholdInput, TrustedRootUpload,
 };
-use crate::domain::service::{Environment, HostedKind, TrustedRootKind};
+use crate::domain::service::{Action, Environment, HostedKind, TrustedRootKind};
 use crate::site::prepare::cn_case_warning;
 use base64::Engine;
 use std::io::IsTerminal;
@@ -273,23 +273,25 @@ fn confirm_delete(service: &str, yes: bool) -> Result<(), String> {
     }
 }
 
-/// The reads and actions CDPs and CMGs share; `kind` is `cdps` or `cmgs`.
-async fn list(client: &Client, kind: &str, json: bool) -> Result<ExitCode, String> {
-    let list: Vec<ServiceView> = client
-        .get(&format!("/v1/{kind}"))
-        .await
-        .map_err(|e| e.to_string())?;
+/// The reads and actions CDPs and CMGs share.
+async fn list(client: &Client, kind: HostedKind, json: bool) -> Result<ExitCode, String> {
+    let list = client.services(kind).await.map_err(|e| e.to_string())?;
     if json {
         output::json(&list)
     } else {
-        print_services(&list, kind == "cmgs")
+        print_services(&list, kind == HostedKind::Cmg)
     }
     Ok(ExitCode::SUCCESS)
 }
 
-async fn show(client: &Client, kind: &str, service: &str, json: bool) -> Result<ExitCode, String> {
-    let s: ServiceView = client
-        .get(&format!("/v1/{kind}/{service}"))
+async fn show(
+    client: &Client,
+    kind: HostedKind,
+    service: &str,
+    json: bool,
+) -> Result<ExitCode, String> {
+    let s = client
+        .service(kind, service)
         .await
         .map_err(|e| e.to_string())?;
     if json {
@@ -300,16 +302,16 @@ async fn show(client: &Client, kind: &str, service: &str, json: bool) -> Result<
     Ok(ExitCode::SUCCESS)
 }
 
-/// POSTs an action (`start`, `stop`, `sync`) and reports or waits for its task.
+/// Starts an action (start, stop, sync, delete) and reports or waits for its task.
 async fn act(
     client: &Client,
-    kind: &str,
+    kind: HostedKind,
     service: &str,
-    action: &str,
+    action: Action,
     task: &TaskArgs,
 ) -> Result<ExitCode, String> {
-    let acc: Accepted = client
-        .post(&format!("/v1/{kind}/{service}/{action}"), &())
+    let acc = client
+        .act(kind, service, action)
         .await
         .map_err(|e| e.to_string())?;
     Ok(finish_task(client, acc, task).await)
@@ -317,23 +319,19 @@ async fn act(
 
 async fn delete(
     client: &Client,
-    kind: &str,
+    kind: HostedKind,
     service: &str,
     yes: bool,
     task: &TaskArgs,
 ) -> Result<ExitCode, String> {
     confirm_delete(service, yes)?;
-    let acc: Accepted = client
-        .delete(&format!("/v1/{kind}/{service}"))
-        .await
-        .map_err(|e| e.to_string())?;
-    Ok(finish_task(client, acc, task).await)
+    act(client, kind, service, Action::Delete, task).await
 }
 
 /// PATCHes a Set (with a new certificate from `renew`, if given) and reports or waits.
 async fn set(
     client: &Client,
-    kind: &str,
+    kind: HostedKind,
     service: &str,
     mut req: SetService,
     renew: &RenewArgs,
@@ -342,14 +340,14 @@ async fn set(
     let mut old_cn = None;
     if let Some(file) = &renew.service_cert {
         req.service_certificate = Some(cert_upload(file, &renew.service_cert_password_env)?);
-        let current: ServiceView = client
-            .get(&format!("/v1/{kind}/{service}"))
+        let current = client
+            .service(kind, service)
             .await
             .map_err(|e| e.to_string())?;
         old_cn = current.certificate.subject_cn;
     }
-    let u: Updated = client
-        .patch(&format!("/v1/{kind}/{service}"), &req)
+    let u = client
+        .set_service(kind, service, &req)
         .await
         .map_err(|e| e.to_string())?;
     let new_cn = u.service.certificate.subject_cn.as_deref();
@@ -417,14 +415,13 @@ async fn cdp(client: &Client, cmd: CdpCommand) -> ExitCode {
                         transfer.transfer_critical_pct,
                     ),
                 };
-                let acc: Accepted = client
-                    .post("/v1/cdps", &req)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let acc = client.create_cdp(&req).await.map_err(|e| e.to_string())?;
                 finish_task(client, acc, &task).await
             }
-            CdpCommand::List { json } => list(client, "cdps", json).await?,
-            CdpCommand::Show { service, json } => show(client, "cdps", &service, json).await?,
+            CdpCommand::List { json } => list(client, HostedKind::Cdp, json).await?,
+            CdpCommand::Show { service, json } => {
+                show(client, HostedKind::Cdp, &service, json).await?
+            }
             CdpCommand::Set {
                 service,
                 description,
@@ -447,16 +444,16 @@ async fn cdp(client: &Client, cmd: CdpCommand) -> ExitCode {
                     )),
                     ..SetService::default()
                 };
-                set(client, "cdps", &service, req, &renew, &task).await?
+                set(client, HostedKind::Cdp, &service, req, &renew, &task).await?
             }
             CdpCommand::Start { service, task } => {
-                act(client, "cdps", &service, "start", &task).await?
+                act(client, HostedKind::Cdp, &service, Action::Start, &task).await?
             }
             CdpCommand::Stop { service, task } => {
-                act(client, "cdps", &service, "stop", &task).await?
+                act(client, HostedKind::Cdp, &service, Action::Stop, &task).await?
             }
             CdpCommand::Delete { service, yes, task } => {
-                delete(client, "cdps", &service, yes, &task).await?
+                delete(client, HostedKind::Cdp, &service, yes, &task).await?
             }
         })
     }
@@ -529,14 +526,13 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                         storage.storage_critical_pct,
                     ),
                 };
-                let acc: Accepted = client
-                    .post("/v1/cmgs", &req)
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let acc = client.create_cmg(&req).await.map_err(|e| e.to_string())?;
                 finish_task(client, acc, &task).await
             }
-            CmgCommand::List { json } => list(client, "cmgs", json).await?,
-            CmgCommand::Show { service, json } => show(client, "cmgs", &service, json).await?,
+            CmgCommand::List { json } => list(client, HostedKind::Cmg, json).await?,
+            CmgCommand::Show { service, json } => {
+                show(client, HostedKind::Cmg, &service, json).await?
+            }
             CmgCommand::Set {
                 service,
                 description,
@@ -567,19 +563,19 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                     )),
                     ..SetService::default()
                 };
-                set(client, "cmgs", &service, req, &renew, &task).await?
+                set(client, HostedKind::Cmg, &service, req, &renew, &task).await?
             }
             CmgCommand::Start { service, task } => {
-                act(client, "cmgs", &service, "start", &task).await?
+                act(client, HostedKind::Cmg, &service, Action::Start, &task).await?
             }
             CmgCommand::Stop { service, task } => {
-                act(client, "cmgs", &service, "stop", &task).await?
+                act(client, HostedKind::Cmg, &service, Action::Stop, &task).await?
             }
             CmgCommand::Sync { service, task } => {
-                act(client, "cmgs", &service, "sync", &task).await?
+                act(client, HostedKind::Cmg, &service, Action::Upgrade, &task).await?
             }
             CmgCommand::Delete { service, yes, task } => {
-                delete(client, "cmgs", &service, yes, &task).await?
+                delete(client, HostedKind::Cmg, &service, yes, &task).await?
             }
             CmgCommand::ConnectionPoint(ConnectionPointCommand::Add {
                 cmg,
@@ -588,19 +584,10 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
             }) => {
                 let site_system = match site_system {
                     Some(s) => s,
-                    None => {
-                        client
-                            .get::<crate::api::wire::SiteView>("/v1/site")
-                            .await
-                            .map_err(|e| e.to_string())?
-                            .server_name
-                    }
+                    None => client.site().await.map_err(|e| e.to_string())?.server_name,
                 };
-                let cp: ConnectionPointView = client
-                    .post(
-                        &format!("/v1/cmgs/{cmg}/connection-points"),
-                        &AddConnectionPoint { site_system },
-                    )
+                let cp = client
+                    .add_connection_point(&cmg, &AddConnectionPoint { site_system })
                     .await
                     .map_err(|e| e.to_string())?;
                 if json {
@@ -614,8 +601,8 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                 ExitCode::SUCCESS
             }
             CmgCommand::ConnectionPoint(ConnectionPointCommand::List { json }) => {
-                let list: Vec<ConnectionPointView> = client
-                    .get("/v1/connection-points")
+                let list = client
+                    .connection_points(None)
                     .await
                     .map_err(|e| e.to_string())?;
                 if json {

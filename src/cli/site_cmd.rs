@@ -3,10 +3,9 @@
 use super::connect::{SiteArgs, connect};
 use super::output::{self, fail, table};
 use crate::api::client::Client;
+use crate::api::operations::AlertAction;
 use crate::api::wire::{AlertView, Event};
-use crate::api::wire::{
-    ClientSettings, CloseAlert, LogLineView, PostponeAlert, SetProxy, StatusMessageView,
-};
+use crate::api::wire::{ClientSettings, CloseAlert, LogLineView, PostponeAlert, SetProxy};
 use crate::domain::proxy::ProxySettings;
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
@@ -117,8 +116,8 @@ pub async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
     with_client(site, |client| async move {
         match cmd {
             ProxyCommand::Show { site_system, json } => {
-                let p: ProxySettings = client
-                    .get(&format!("/v1/site-systems/{site_system}/proxy"))
+                let p = client
+                    .proxy(&site_system)
                     .await
                     .map_err(|e| e.to_string())?;
                 if json {
@@ -149,8 +148,8 @@ pub async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
                     account,
                     password,
                 };
-                let p: ProxySettings = client
-                    .put(&format!("/v1/site-systems/{site_system}/proxy"), &req)
+                let p = client
+                    .set_proxy(&site_system, &req)
                     .await
                     .map_err(|e| e.to_string())?;
                 if json {
@@ -168,7 +167,7 @@ pub async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
 /// Runs `alerts list`.
 pub async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
     with_client(site, |client| async move {
-        let mut list: Vec<AlertView> = client.get("/v1/alerts").await.map_err(|e| e.to_string())?;
+        let mut list = client.alerts().await.map_err(|e| e.to_string())?;
         if let Some(s) = &args.service {
             list.retain(|a| a.service_id.as_deref() == Some(s.as_str()));
         }
@@ -234,7 +233,7 @@ pub async fn alert_action(site: &SiteArgs, cmd: super::AlertsCommand) -> ExitCod
         return alerts(site, args).await;
     }
     with_client(site, |client| async move {
-        let (a, json): (AlertView, bool) = match cmd {
+        let (id, action, json) = match cmd {
             A::List(_) => unreachable!("handled above"),
             A::Postpone {
                 id,
@@ -242,37 +241,20 @@ pub async fn alert_action(site: &SiteArgs, cmd: super::AlertsCommand) -> ExitCod
                 comment,
                 json,
             } => (
-                client
-                    .post(
-                        &format!("/v1/alerts/{id}/postpone"),
-                        &PostponeAlert { until, comment },
-                    )
-                    .await
-                    .map_err(|e| e.to_string())?,
+                id,
+                AlertAction::Postpone(PostponeAlert { until, comment }),
                 json,
             ),
-            A::Close { id, comment, json } => (
-                client
-                    .post(&format!("/v1/alerts/{id}/close"), &CloseAlert { comment })
-                    .await
-                    .map_err(|e| e.to_string())?,
-                json,
-            ),
-            A::Disable { id, json } => (
-                client
-                    .post(&format!("/v1/alerts/{id}/disable"), &())
-                    .await
-                    .map_err(|e| e.to_string())?,
-                json,
-            ),
-            A::Enable { id, json } => (
-                client
-                    .post(&format!("/v1/alerts/{id}/enable"), &())
-                    .await
-                    .map_err(|e| e.to_string())?,
-                json,
-            ),
+            A::Close { id, comment, json } => {
+                (id, AlertAction::Close(CloseAlert { comment }), json)
+            }
+            A::Disable { id, json } => (id, AlertAction::Disable, json),
+            A::Enable { id, json } => (id, AlertAction::Enable, json),
         };
+        let a = client
+            .alert_action(&id, &action)
+            .await
+            .map_err(|e| e.to_string())?;
         if json {
             output::json(&a);
         } else {
@@ -286,11 +268,10 @@ pub async fn alert_action(site: &SiteArgs, cmd: super::AlertsCommand) -> ExitCod
 /// Runs `status-messages`.
 pub async fn status_messages(site: &SiteArgs, args: ReadArgs) -> ExitCode {
     with_client(site, |client| async move {
-        let path = match &args.service {
-            Some(s) => format!("/v1/status-messages?service={s}"),
-            None => "/v1/status-messages".into(),
-        };
-        let list: Vec<StatusMessageView> = client.get(&path).await.map_err(|e| e.to_string())?;
+        let list = client
+            .status_messages(args.service.as_deref(), None)
+            .await
+            .map_err(|e| e.to_string())?;
         if args.json {
             output::json(&list);
         } else {
@@ -334,8 +315,8 @@ pub async fn logs(site: &SiteArgs, args: LogsArgs) -> ExitCode {
         } else {
             None
         };
-        let lines: Vec<LogLineView> = client
-            .get(&format!("/v1/logs/{file}?tail={}", args.tail))
+        let lines = client
+            .log(&file, Some(args.tail))
             .await
             .map_err(|e| e.to_string())?;
         let last_time = lines.last().map(|l| l.time.clone());
@@ -388,10 +369,7 @@ pub async fn client_settings(site: &SiteArgs, cmd: ClientSettingsCommand) -> Exi
     with_client(site, |client| async move {
         let s: ClientSettings = match cmd {
             ClientSettingsCommand::Show { json } => {
-                let s: ClientSettings = client
-                    .get("/v1/client-settings")
-                    .await
-                    .map_err(|e| e.to_string())?;
+                let s = client.client_settings().await.map_err(|e| e.to_string())?;
                 if json {
                     output::json(&s);
                     return Ok(ExitCode::SUCCESS);
@@ -399,7 +377,7 @@ pub async fn client_settings(site: &SiteArgs, cmd: ClientSettingsCommand) -> Exi
                 s
             }
             ClientSettingsCommand::Set { allow_cloud_dp } => client
-                .put("/v1/client-settings", &ClientSettings { allow_cloud_dp })
+                .set_client_settings(&ClientSettings { allow_cloud_dp })
                 .await
                 .map_err(|e| e.to_string())?,
         };

@@ -12,7 +12,7 @@ use super::report::{
 use super::resume::{self, Answer, PartPlan};
 use super::transport;
 use crate::api::client::Client;
-use crate::api::wire_content::{
+use crate::api::wire::{
     ContentLocation, ContentLocationRequest, ContentLocations, PackageFileView,
 };
 use crate::content::crypt::{PackageKey, encrypted_len};
@@ -23,8 +23,6 @@ use std::path::{Path, PathBuf};
 use std::time::Instant;
 use tokio::io::AsyncWriteExt;
 
-/// The management point route a client asks.
-pub const CONTENT_LOCATIONS_PATH: &str = "/v1/mp/content-locations";
 /// Progress is reported every this many bytes received.
 const PROGRESS_STEP: u64 = 4 * 1024 * 1024;
 /// Passes over one file on one address before giving up on inconsistent answers.
@@ -56,7 +54,7 @@ pub async fn fetch(
         location: req.location,
         client: req.client_name.clone(),
     };
-    let answer: ContentLocations = site.post(CONTENT_LOCATIONS_PATH, &ask).await?;
+    let answer = site.content_locations(&ask).await?;
     fetch_from(&answer, &req.out_dir, &req.trust, progress).await
 }
 

@@ -13,5 +13,5 @@ pub mod resume;
 pub mod transport;
 
 pub use error::{AttemptError, FetchError};
-pub use fetch::{CONTENT_LOCATIONS_PATH, FetchRequest, fetch, fetch_from};
+pub use fetch::{FetchRequest, fetch, fetch_from};
 pub use report::{AttemptReport, FetchEvent, FetchReport, FileReport, FileStatus, SourceReport};

@@ -2,10 +2,10 @@
 //! views render only from this; nothing in here touches the network.
 
 use crate::api::wire::{AlertView, Event};
+use crate::api::wire::{DistributionView, PackageView};
 use crate::api::wire::{
     EventView, LogLineView, ServiceView, SiteSystemView, SiteView, StatusMessageView, TaskView,
 };
-use crate::api::wire_content::{DistributionView, PackageView};
 use crate::domain::alert::{AlertState, Severity};
 use crate::domain::service::HostedKind;
 use std::collections::{HashMap, VecDeque};
@@ -275,7 +275,7 @@ impl Model {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::api::wire_content::{DistributionState, PackageState};
+    use crate::api::wire::{DistributionState, PackageState};
     use crate::domain::content::ContentType;
     use serde_json::json;
 

@@ -419,7 +419,7 @@ pub fn view(conn: &Connection, rec: &ServiceRecord) -> Result<ServiceView> {
 pub fn latest_usage(
     conn: &Connection,
     service_id: &str,
-) -> Result<Option<crate::api::wire_content::UsageView>> {
+) -> Result<Option<crate::api::wire::UsageView>> {
     let text: Option<String> = conn
         .query_row(
             "SELECT view FROM service_usage WHERE service_id = ?1",

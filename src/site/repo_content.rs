@@ -4,7 +4,7 @@
 use super::repo::{RepoError, get_service};
 use super::secrets::SecretBox;
 use super::store::{millis_to_rfc3339, now_millis};
-use crate::api::wire_content::{
+use crate::api::wire::{
     DistributionState, DistributionView, PackageFileView, PackageState, PackageView,
 };
 use crate::content::crypt::PackageKey;

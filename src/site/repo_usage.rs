@@ -2,7 +2,7 @@
 //! `usage_samples`, `service_usage`).
 
 use super::repo::RepoError;
-use crate::api::wire_content::UsageView;
+use crate::api::wire::UsageView;
 use crate::domain::alert::{AlertState, AlertType};
 use rusqlite::{Connection, OptionalExtension, params};
 

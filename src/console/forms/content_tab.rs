@@ -4,9 +4,7 @@
 //! with this service). Remove asks first; read-only tokens see both disabled with the reason.
 //! The list is read from the model on every frame, so `distribution` events move it live.
 
-use crate::api::wire_content::{
-    ContentTargets, DistributionState, DistributionView, PackageChanged,
-};
+use crate::api::wire::{ContentTargets, DistributionState, DistributionView, PackageChanged};
 use crate::console::app::Request;
 use crate::console::form::{FormRequest, Outcome};
 use crate::console::keymap::{Action, Context, Keymap};

@@ -4,7 +4,7 @@
 
 use super::tests::{ctrl, key, new_app, open, screen};
 use crate::api::wire::EventView;
-use crate::api::wire_content::{DistributionState, DistributionView};
+use crate::api::wire::{DistributionState, DistributionView};
 use crate::console::app::{App, Effect, NetMsg, Node, Request};
 use crossterm::event::KeyCode;
 use serde_json::{Value, json};

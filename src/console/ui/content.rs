@@ -5,7 +5,7 @@ use super::chrome::pane;
 use super::lists::{col, fit};
 use super::style::of;
 use super::usage::{self, human};
-use crate::api::wire_content::{DistributionState, PackageState, PackageView};
+use crate::api::wire::{DistributionState, PackageState, PackageView};
 use crate::console::app::{App, Focus};
 use crate::console::theme::{Role, Theme};
 use crate::domain::content::ContentType;

@@ -3,8 +3,8 @@
 use super::chrome::pane;
 use super::style::{of, state_role};
 use super::usage::{self, Figure};
+use crate::api::wire::DistributionState;
 use crate::api::wire::ServiceView;
-use crate::api::wire_content::DistributionState;
 use crate::console::app::{App, Focus, Node};
 use crate::console::theme::{Role, Theme};
 use crate::domain::service::HostedKind;

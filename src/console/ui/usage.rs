@@ -1,8 +1,8 @@
 //! Usage and content figures as the views show them: bytes in human units, used against a
 //! quota and its warning/critical thresholds, money, distribution states.
 
+use crate::api::wire::DistributionState;
 use crate::api::wire::ServiceView;
-use crate::api::wire_content::DistributionState;
 use crate::console::theme::Role;
 use crate::domain::service::{Threshold, UsageLevel};
 

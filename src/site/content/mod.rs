@@ -9,7 +9,7 @@
 pub mod library;
 
 use crate::api::wire::{DistributionRemoved, Event};
-use crate::api::wire_content::{DistributionState, DistributionView};
+use crate::api::wire::{DistributionState, DistributionView};
 use crate::cloud::{BlobTarget, CloudError};
 use crate::domain::service::ServiceState;
 use crate::domain::task::Level;

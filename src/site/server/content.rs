@@ -3,11 +3,11 @@
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
-use crate::api::wire::{Event, PackageDeleted};
-use crate::api::wire_content::{
+use crate::api::wire::{
     ContentLocation, ContentLocationRequest, ContentLocations, CreatePackage, DistributionState,
     PackageChanged, PackageState, PackageView,
 };
+use crate::api::wire::{Event, PackageDeleted};
 use crate::content::token::{self, Claims};
 use crate::domain::content::{self as rules, CloudSupport, ContentType};
 use crate::domain::service::ServiceState;

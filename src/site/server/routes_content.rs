@@ -6,7 +6,7 @@ use super::auth::{Reader, Writer};
 use super::content::{self, Change};
 use super::error::ApiResult;
 use crate::api::wire::ErrorBody;
-use crate::api::wire_content::{
+use crate::api::wire::{
     ContentLocationRequest, ContentLocations, ContentTargets, CreatePackage, DistributionView,
     PackageChanged, PackageView,
 };

@@ -197,7 +197,7 @@ CREATE TABLE usage_samples (
 );
 CREATE INDEX usage_samples_by_service ON usage_samples (service_id, time);
 
--- The last computed usage view of each service (JSON of api::wire_content::UsageView).
+-- The last computed usage view of each service (JSON of api::wire::UsageView).
 CREATE TABLE service_usage (
     service_id TEXT PRIMARY KEY REFERENCES services (id) ON DELETE CASCADE,
     view       TEXT NOT NULL

@@ -1,38 +1,15 @@
-//! JSON bodies of the `/v1` API, shared by the server and every client.
+//! Cloud distribution points and cloud management gateways: what a client sends to create and
+//! change them, and how the site shows them and the tasks that drive them.
 //!
 //! Files (certificates) travel as base64 of their bytes: the server never reads a client's paths.
 
-use crate::api::wire_content::{DistributionView, PackageView, UsageEvent};
-use crate::domain::alert::{AlertState, AlertType, Severity};
-use crate::domain::role::Role;
+use super::content::UsageView;
 use crate::domain::service::{
     Environment, HostedKind, InstanceState, ServiceState, Threshold, TrustedRootKind,
 };
-use crate::domain::task::{Level, Step, TaskKind, TaskState};
+use crate::domain::task::{Step, TaskKind, TaskState};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-
-/// The error body of every 4xx/5xx answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct ErrorBody {
-    /// The error.
-    pub error: ErrorDetail,
-}
-
-/// What went wrong.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Stable code: `invalid_field`, `unauthorized`, `forbidden`, `not_found`, `conflict`, `internal`, …
-    pub code: String,
-    /// The whole message for an operator.
-    pub message: String,
-    /// The field at fault (wizard label), for `invalid_field`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub field: Option<String>,
-    /// The rule the field broke.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub rule: Option<String>,
-}
 
 /// A certificate file sent with a request.
 #[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
@@ -327,7 +304,7 @@ pub struct ServiceView {
     pub updated: String,
     /// Usage as last collected (none before the first collection).
     #[serde(default)]
-    pub usage: Option<crate::api::wire_content::UsageView>,
+    pub usage: Option<UsageView>,
 }
 
 /// A durable task.
@@ -360,25 +337,6 @@ pub struct Accepted {
     pub task: TaskView,
 }
 
-/// A status message.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct StatusMessageView {
-    /// Sequence number.
-    pub id: i64,
-    /// Message ID (9409, 9425, …).
-    pub message_id: u32,
-    /// Severity.
-    pub severity: Level,
-    /// Component (`SMS_CLOUD_SERVICES_MANAGER`).
-    pub component: String,
-    /// Service concerned.
-    pub service_id: Option<String>,
-    /// Text.
-    pub text: String,
-    /// Time, RFC 3339.
-    pub time: String,
-}
-
 /// Result of "validate on Next".
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SubscriptionCheck {
@@ -392,62 +350,6 @@ pub struct SubscriptionCheck {
     pub regions: Vec<String>,
     /// The cloud's or the certificate's complaint.
     pub message: String,
-}
-
-/// The site.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct SiteView {
-    /// Site code, e.g. `PS1`.
-    pub site_code: String,
-    /// Site server name.
-    pub server_name: String,
-    /// Version of the service.
-    pub version: String,
-    /// Role of the caller's token.
-    pub role: Role,
-}
-
-/// A site system with its Proxy tab.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct SiteSystemView {
-    /// Server name.
-    pub name: String,
-    /// Roles it holds.
-    pub roles: Vec<String>,
-    /// Proxy tab.
-    pub proxy: crate::domain::proxy::ProxySettings,
-}
-
-/// Set the Proxy tab. A password is stored encrypted and never returned; omit it to keep the
-/// stored one, send `""` to clear it.
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct SetProxy {
-    /// Use a proxy server.
-    pub enabled: bool,
-    /// Server name.
-    #[serde(default)]
-    pub server: Option<String>,
-    /// Port (default 80).
-    #[serde(default)]
-    pub port: Option<i64>,
-    /// Account name.
-    #[serde(default)]
-    pub account: Option<String>,
-    /// Account password.
-    #[serde(default)]
-    pub password: Option<String>,
-}
-
-impl std::fmt::Debug for SetProxy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SetProxy")
-            .field("enabled", &self.enabled)
-            .field("server", &self.server)
-            .field("port", &self.port)
-            .field("account", &self.account)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Add a CMG connection point.
@@ -474,175 +376,6 @@ pub struct ConnectionPointView {
     pub site_code: String,
 }
 
-/// An event on `/v1/events`: its id (resume with `Last-Event-ID`) and what happened.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-pub struct EventView {
-    /// Event id, increasing; 0 for a `resync` sent because a slow client fell behind.
-    pub id: u64,
-    /// What happened, with the object as the matching GET returns it.
-    #[serde(flatten)]
-    pub event: Event,
-}
-
-/// What happened. On the wire: `{"id": …, "kind": "<name>", "data": <object>}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
-#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
-pub enum Event {
-    /// A service was created or changed.
-    Service(Box<ServiceView>),
-    /// A service and its content are gone.
-    ServiceDeleted(ServiceDeleted),
-    /// A task was created or moved on.
-    Task(TaskView),
-    /// An alert was raised, cleared or changed by an operator.
-    Alert(AlertView),
-    /// A status message was recorded.
-    StatusMessage(StatusMessageView),
-    /// A log line was written.
-    Log(LogLineView),
-    /// A service's usage was collected.
-    Usage(UsageEvent),
-    /// A package was created or changed.
-    Package(PackageView),
-    /// A package was deleted.
-    PackageDeleted(PackageDeleted),
-    /// A package's distribution to a service changed.
-    Distribution(DistributionView),
-    /// A package was removed from a service.
-    DistributionRemoved(DistributionRemoved),
-    /// A site system's settings (Proxy tab) changed.
-    SiteSystem(SiteSystemView),
-    /// The client settings changed.
-    ClientSettings(ClientSettings),
-    /// A CMG connection point was added.
-    ConnectionPoint(ConnectionPointView),
-    /// Events were lost (the client's id is too old, or it fell behind): read everything again.
-    Resync,
-}
-
-impl Event {
-    /// The wire name of the event (`service`, `task`, …), also the SSE `event:` field.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Event::Service(_) => "service",
-            Event::ServiceDeleted(_) => "service_deleted",
-            Event::Task(_) => "task",
-            Event::Alert(_) => "alert",
-            Event::StatusMessage(_) => "status_message",
-            Event::Log(_) => "log",
-            Event::Usage(_) => "usage",
-            Event::Package(_) => "package",
-            Event::PackageDeleted(_) => "package_deleted",
-            Event::Distribution(_) => "distribution",
-            Event::DistributionRemoved(_) => "distribution_removed",
-            Event::SiteSystem(_) => "site_system",
-            Event::ClientSettings(_) => "client_settings",
-            Event::ConnectionPoint(_) => "connection_point",
-            Event::Resync => "resync",
-        }
-    }
-}
-
-/// `service_deleted`: which service is gone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct ServiceDeleted {
-    /// Service id.
-    pub id: String,
-    /// Its FQDN.
-    pub service_fqdn: String,
-}
-
-/// `package_deleted`: which package is gone.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct PackageDeleted {
-    /// Package id.
-    pub id: String,
-}
-
-/// `distribution_removed`: a package is no longer on a service.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct DistributionRemoved {
-    /// Package id.
-    pub package_id: String,
-    /// Service id.
-    pub service_id: String,
-}
-
-/// An alert as the API shows it (`SMS_Alert`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct AlertView {
-    /// Alert id (stable across re-raises of the same type on the same service).
-    pub id: String,
-    /// What the alert is about.
-    pub type_id: AlertType,
-    /// Service concerned; none for a site-wide alert.
-    pub service_id: Option<String>,
-    /// Name shown.
-    pub name: String,
-    /// How grave.
-    pub severity: Severity,
-    /// Where it is.
-    pub state: AlertState,
-    /// How many times it was raised.
-    pub occurrences: i64,
-    /// First raised, RFC 3339.
-    pub first_seen: Option<String>,
-    /// Last raised, RFC 3339.
-    pub last_seen: Option<String>,
-    /// Details of the last occurrence.
-    pub details: serde_json::Value,
-    /// Postponed until (Suspend-CMAlert -SkipUntil), RFC 3339.
-    #[serde(default)]
-    pub skip_until: Option<String>,
-    /// Comments, oldest first, each with its time and author.
-    #[serde(default)]
-    pub comments: Vec<AlertComment>,
-    /// Who closed it (the token's name).
-    #[serde(default)]
-    pub closed_by: Option<String>,
-    /// Evaluated at all (Disable-CMAlert / Enable-CMAlert).
-    pub enabled: bool,
-}
-
-/// A comment on an alert.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct AlertComment {
-    /// When, RFC 3339.
-    pub time: String,
-    /// Who (the token's name).
-    pub author: String,
-    /// What was said (with the action it came with).
-    pub text: String,
-}
-
-/// A log line.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct LogLineView {
-    /// Log file, e.g. `CloudMgr.log`.
-    pub file: String,
-    /// Time, RFC 3339.
-    pub time: String,
-    /// Component.
-    pub component: String,
-    /// Severity.
-    pub level: Level,
-    /// Message.
-    pub message: String,
-}
-
-/// A new API token (the secret is shown once).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct NewToken {
-    /// Token id.
-    pub id: String,
-    /// Name.
-    pub name: String,
-    /// Role.
-    pub role: Role,
-    /// The token. Store it now; it is not shown again.
-    pub token: String,
-}
-
 /// Answer to a Set: the service, and the task started when the change needs the cloud
 /// (a CMG VM count change starts an upgrade).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -651,42 +384,4 @@ pub struct Updated {
     pub service: ServiceView,
     /// The upgrade task, if one was started.
     pub task: Option<TaskView>,
-}
-
-/// Client settings.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct ClientSettings {
-    /// "Allow access to cloud distribution points" (default No).
-    pub allow_cloud_dp: bool,
-}
-
-/// Create an API token.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct CreateToken {
-    /// A name for the token (who or what uses it).
-    pub name: String,
-    /// What the token may do (`full-admin`, `infra-admin`, `read-only`). Checked by the site,
-    /// so an unknown name gets a field error rather than a parse failure.
-    #[schema(value_type = Role)]
-    pub role: String,
-}
-
-/// Postpone an alert (Suspend-CMAlert -SkipUntil -Comment).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct PostponeAlert {
-    /// Postpone until, RFC 3339 (must be in the future).
-    pub until: String,
-    /// A comment kept with the alert.
-    #[serde(default)]
-    pub comment: Option<String>,
-}
-
-/// Close an alert (state Canceled, closed by the caller).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct CloseAlert {
-    /// A comment kept with the alert.
-    #[serde(default)]
-    pub comment: Option<String>,
 }

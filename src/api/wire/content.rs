@@ -1,6 +1,7 @@
 //! JSON bodies of the content library, distribution, management point and usage routes.
 
 use crate::domain::content::{ClientLocation, ContentType};
+use crate::domain::service::HostedKind;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -139,7 +140,7 @@ pub struct ContentLocation {
     /// Service id.
     pub service_id: String,
     /// CDP or CMG.
-    pub kind: crate::domain::service::HostedKind,
+    pub kind: HostedKind,
     /// Service FQDN: the name the client connects to and checks the certificate against.
     pub service_fqdn: String,
     /// What the FQDN resolves to (the instances' addresses): there is no DNS for the local

@@ -1,0 +1,16 @@
+//! JSON bodies of the `/v1` API, shared by the server and every client. One file per area; the
+//! types are re-exported here, so callers name them `api::wire::X`.
+
+mod alerts;
+mod content;
+mod errors;
+mod events;
+mod services;
+mod site;
+
+pub use alerts::*;
+pub use content::*;
+pub use errors::*;
+pub use events::*;
+pub use services::*;
+pub use site::*;

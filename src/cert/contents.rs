@@ -4,7 +4,8 @@ use super::ber::{Class, Reader, tag};
 use super::key::{self, KeyInfo};
 use super::pbe::{self, Budget, Password, PbeError, Scheme};
 use super::pkcs12::{self, Pkcs12Error};
-use super::{ErrorKind, InspectError, Options, oid, pem, publishsettings};
+use super::report::{ErrorKind, InspectError, Options};
+use super::{oid, pem, publishsettings};
 
 /// A certificate as found in the file.
 pub struct CertEntry {

@@ -1,79 +1,17 @@
 //! Facts about one X.509 certificate, as the inspection contract lists them.
 
+mod facts;
+mod lenient;
+
+pub use facts::{CertFacts, rfc3339};
+
 use super::key::{self, KeyInfo};
 use super::oid;
-use ::time::OffsetDateTime;
-use ::time::format_description::well_known::Rfc3339;
-use serde::Serialize;
+use facts::upper_hex;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use x509_parser::der_parser::asn1_rs::Tag;
 use x509_parser::prelude::*;
-
-/// One certificate's facts (the `certificates[]` objects of the JSON report).
-#[derive(Debug, Clone, Serialize)]
-pub struct CertFacts {
-    /// First common name of the subject.
-    pub subject_cn: Option<String>,
-    /// First common name of the issuer.
-    pub issuer_cn: Option<String>,
-    /// The whole subject DN, RFC 4514 style.
-    pub subject: String,
-    /// The whole issuer DN.
-    pub issuer: String,
-    /// Subject alternative names of type DNS, in order.
-    pub dns_names: Vec<String>,
-    /// SHA-1 of the DER, upper-case hex (the Windows "thumbprint").
-    pub sha1_thumbprint: String,
-    /// SHA-256 of the DER, upper-case hex.
-    pub sha256_thumbprint: String,
-    /// Serial number, upper-case hex.
-    pub serial: String,
-    /// X.509 version as people count it (1, 2 or 3).
-    pub version: u32,
-    /// Start of validity, RFC 3339 UTC.
-    pub not_before: String,
-    /// End of validity, RFC 3339 UTC.
-    pub not_after: String,
-    /// `RSA`, `EC`, `Ed25519`, …
-    pub key_algorithm: String,
-    /// Key size in bits.
-    pub key_bits: Option<u32>,
-    /// Named curve of an EC key.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_curve: Option<String>,
-    /// Signature algorithm, OpenSSL's name (e.g. `sha256WithRSAEncryption`).
-    pub signature_algorithm: String,
-    /// Extended key usages as dotted OIDs; `null` when the certificate has no EKU extension.
-    pub eku: Option<Vec<String>>,
-    /// Basic constraints say this is a CA.
-    pub is_ca: bool,
-    /// Subject and issuer are the same name.
-    pub self_signed: bool,
-    /// The PKCS#12 friendly name, when the file gave one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub friendly_name: Option<String>,
-    /// This certificate holds the public half of the file's private key.
-    pub matches_private_key: bool,
-    /// Validity as timestamps, for the rules.
-    #[serde(skip)]
-    pub validity: (OffsetDateTime, OffsetDateTime),
-    /// Public key facts, for matching and rules.
-    #[serde(skip)]
-    pub key: KeyInfo,
-    /// Signature algorithm OID, for the rules.
-    #[serde(skip)]
-    pub signature_oid: String,
-}
-
-fn upper_hex(bytes: &[u8]) -> String {
-    hex::encode_upper(bytes)
-}
-
-/// Formats a time as RFC 3339 (UTC).
-pub fn rfc3339(t: OffsetDateTime) -> String {
-    t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
-}
 
 /// Decodes a directory string of any ASN.1 string type.
 fn attr_string(attr: &AttributeTypeAndValue<'_>) -> String {
@@ -113,7 +51,7 @@ pub fn parse(der: &[u8]) -> Result<(CertFacts, usize), String> {
             let used = super::ber::Reader::new(der)
                 .next_element()
                 .map(|el| el.raw.len());
-            return match (super::x509_lenient::parse(der), used) {
+            return match (lenient::parse(der), used) {
                 (Some(facts), Ok(used)) => Ok((facts, used)),
                 _ => Err(format!("not a valid X.509 certificate: {e}")),
             };

@@ -9,6 +9,7 @@ use crate::paths::Paths;
 use crate::site::service::{self, SiteHandle, SiteOptions};
 use clap::Args;
 use std::path::PathBuf;
+use std::process::ExitCode;
 
 /// Options every command that talks to a site takes.
 #[derive(Debug, Clone, Args)]
@@ -107,4 +108,21 @@ pub async fn connect(args: &SiteArgs) -> Result<Connection, String> {
     };
     let client = Client::new(&url, &token, ca.as_deref()).map_err(|e| e.to_string())?;
     Ok(Connection { client, embedded })
+}
+
+/// Connects, runs `f` with the client, and closes the connection (an embedded site stops).
+pub async fn with_client<F, Fut>(site: &SiteArgs, f: F) -> ExitCode
+where
+    F: FnOnce(Client) -> Fut,
+    Fut: std::future::Future<Output = Result<ExitCode, String>>,
+{
+    let conn = match connect(site).await {
+        Ok(c) => c,
+        Err(e) => return super::output::fail(e),
+    };
+    let code = f(conn.client.clone())
+        .await
+        .unwrap_or_else(super::output::fail);
+    conn.close().await;
+    code
 }

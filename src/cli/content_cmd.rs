@@ -1,8 +1,7 @@
 //! `cloudsite content …`: the content library and its distribution to cloud services.
 
-use super::connect::SiteArgs;
+use super::connect::{SiteArgs, with_client};
 use super::output::{self, fail, table};
-use super::site_cmd::with_client;
 use crate::api::client::Client;
 use crate::api::operations::Distribution;
 use crate::api::wire::Event;

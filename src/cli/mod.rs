@@ -14,6 +14,7 @@ mod service_cmd;
 mod site_cmd;
 
 use clap::{CommandFactory, Parser, Subcommand};
+use site_cmd::AlertsCommand;
 use std::process::ExitCode;
 
 /// cloudsite: run the cloud services (CDP, CMG, proxy) of a Configuration Manager-style site
@@ -157,54 +158,6 @@ async fn login(site: &connect::SiteArgs, args: LoginArgs) -> ExitCode {
 pub enum TokenCommand {
     /// Create an API token in a site's database and print it once.
     Create(serve_cmd::TokenArgs),
-}
-
-/// `cloudsite alerts …`.
-#[derive(Debug, Subcommand)]
-pub enum AlertsCommand {
-    /// List alerts.
-    List(site_cmd::ReadArgs),
-    /// Postpone an alert until a time (Suspend-CMAlert -SkipUntil -Comment).
-    Postpone {
-        /// Alert id (the ID column of `alerts list`).
-        id: String,
-        /// Postpone until, RFC 3339 (e.g. 2030-01-31T18:00:00Z); must be in the future.
-        #[arg(long)]
-        until: String,
-        /// A comment kept with the alert.
-        #[arg(long)]
-        comment: Option<String>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Close an alert (state Canceled, closed by this token's name).
-    Close {
-        /// Alert id.
-        id: String,
-        /// A comment kept with the alert.
-        #[arg(long)]
-        comment: Option<String>,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Disable an alert: its condition is not evaluated (Disable-CMAlert).
-    Disable {
-        /// Alert id.
-        id: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
-    /// Enable an alert again (Enable-CMAlert).
-    Enable {
-        /// Alert id.
-        id: String,
-        /// Print JSON.
-        #[arg(long)]
-        json: bool,
-    },
 }
 
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {

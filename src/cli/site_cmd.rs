@@ -1,8 +1,7 @@
 //! Site-level commands: `proxy`, `alerts`, `status-messages`, `logs`, `client-settings`.
 
-use super::connect::{SiteArgs, connect};
-use super::output::{self, fail, table};
-use crate::api::client::Client;
+use super::connect::{SiteArgs, with_client};
+use super::output::{self, table};
 use crate::api::operations::AlertAction;
 use crate::api::wire::{AlertView, Event};
 use crate::api::wire::{ClientSettings, CloseAlert, LogLineView, PostponeAlert, SetProxy};
@@ -73,18 +72,52 @@ pub struct ReadArgs {
     pub json: bool,
 }
 
-pub(super) async fn with_client<F, Fut>(site: &SiteArgs, f: F) -> ExitCode
-where
-    F: FnOnce(Client) -> Fut,
-    Fut: std::future::Future<Output = Result<ExitCode, String>>,
-{
-    let conn = match connect(site).await {
-        Ok(c) => c,
-        Err(e) => return fail(e),
-    };
-    let code = f(conn.client.clone()).await.unwrap_or_else(fail);
-    conn.close().await;
-    code
+/// `cloudsite alerts …`.
+#[derive(Debug, Subcommand)]
+pub enum AlertsCommand {
+    /// List alerts.
+    List(ReadArgs),
+    /// Postpone an alert until a time (Suspend-CMAlert -SkipUntil -Comment).
+    Postpone {
+        /// Alert id (the ID column of `alerts list`).
+        id: String,
+        /// Postpone until, RFC 3339 (e.g. 2030-01-31T18:00:00Z); must be in the future.
+        #[arg(long)]
+        until: String,
+        /// A comment kept with the alert.
+        #[arg(long)]
+        comment: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Close an alert (state Canceled, closed by this token's name).
+    Close {
+        /// Alert id.
+        id: String,
+        /// A comment kept with the alert.
+        #[arg(long)]
+        comment: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Disable an alert: its condition is not evaluated (Disable-CMAlert).
+    Disable {
+        /// Alert id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Enable an alert again (Enable-CMAlert).
+    Enable {
+        /// Alert id.
+        id: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 fn print_proxy(name: &str, p: &ProxySettings) {
@@ -227,8 +260,8 @@ fn print_alert(a: &AlertView) {
 }
 
 /// Runs `alerts postpone|close|disable|enable ID`.
-pub async fn alert_action(site: &SiteArgs, cmd: super::AlertsCommand) -> ExitCode {
-    use super::AlertsCommand as A;
+pub async fn alert_action(site: &SiteArgs, cmd: AlertsCommand) -> ExitCode {
+    use AlertsCommand as A;
     if let A::List(args) = cmd {
         return alerts(site, args).await;
     }

@@ -4,7 +4,8 @@
 //! and renamed into place. A location that fails (stopped, untrusted, refused token, bad
 //! bytes) is recorded and the next one tried; files it completed are kept.
 
-use super::error::{AttemptError, Failure, FetchError, classify, every_address_failed, root_cause};
+use super::attempt::AttemptError;
+use super::error::{Failure, FetchError, classify, every_address_failed, root_cause};
 use super::local::{self, FilePaths, VerifyError};
 use super::report::{
     AttemptReport, FetchEvent, FetchReport, FileReport, FileStatus, SourceReport, mb_per_sec,

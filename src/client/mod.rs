@@ -5,6 +5,7 @@
 //! [`fetch()`] asks the site; [`fetch_from`] takes a management point answer as it is, so a test
 //! can order the locations itself.
 
+pub mod attempt;
 pub mod error;
 pub mod fetch;
 pub mod local;
@@ -12,6 +13,7 @@ pub mod report;
 pub mod resume;
 pub mod transport;
 
-pub use error::{AttemptError, FetchError};
+pub use attempt::AttemptError;
+pub use error::FetchError;
 pub use fetch::{FetchRequest, fetch, fetch_from};
 pub use report::{AttemptReport, FetchEvent, FetchReport, FileReport, FileStatus, SourceReport};

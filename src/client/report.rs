@@ -1,6 +1,6 @@
 //! What a fetch reports: events while it runs ([`FetchEvent`]) and the result ([`FetchReport`]).
 
-use super::error::AttemptError;
+use super::attempt::AttemptError;
 use serde::Serialize;
 
 /// Something that happened during a fetch, for progress output.

@@ -1,7 +1,7 @@
 //! Ciphers and password-based encryption schemes: parsing their parameters, decrypting, and
 //! encrypting for the writer.
 
-use super::{Budget, HashAlg, Password, PbeError, PbeResult, malformed, pkcs12_kdf};
+use super::primitives::{Budget, HashAlg, Password, PbeError, PbeResult, malformed, pkcs12_kdf};
 use crate::cert::ber::{Element, tag};
 use crate::cert::oid;
 use cbc::cipher::block_padding::Pkcs7;

@@ -2,10 +2,10 @@
 //! certificate that OpenSSL would still open (BER inside the TBS, odd times, duplicate or
 //! broken extensions). It reads the fields the report needs and nothing more.
 
-use super::ber::{Class, Element, Reader, strip_leading_zeros, tag};
-use super::key::{self, KeyInfo};
-use super::oid;
-use super::x509::{CertFacts, rfc3339};
+use super::facts::{CertFacts, rfc3339};
+use crate::cert::ber::{Class, Element, Reader, strip_leading_zeros, tag};
+use crate::cert::key::{self, KeyInfo};
+use crate::cert::oid;
 use sha1::Sha1;
 use sha2::{Digest, Sha256};
 use time::{Date, Month, OffsetDateTime, PrimitiveDateTime, Time};
@@ -27,7 +27,7 @@ fn short_name(o: &str) -> &str {
 }
 
 fn string_value(el: &Element<'_>) -> String {
-    super::pkcs12::decode_string(el)
+    crate::cert::pkcs12::decode_string(el)
 }
 
 /// (attributes in order, first CN).

@@ -6,10 +6,6 @@
 
 use super::cmtrace::LogWriter;
 use super::events::EventBus;
-use super::repo::{
-    self, MANAGEMENT_KEY_LABEL, RepoError, SERVICE_KEY_LABEL, ServiceRecord, TaskRecord,
-};
-use super::repo_site;
 use super::secrets::SecretBox;
 use super::store::Store;
 use crate::api::wire::{Event, InstanceView, LogLineView, ServiceDeleted};
@@ -19,7 +15,12 @@ use crate::cloud::{
 };
 use crate::domain::alert::AlertType;
 use crate::domain::service::ServiceState;
-use crate::domain::task::{COMPONENT, Level, Step, StopReason, TaskKind, TaskState, message};
+use crate::domain::task::{COMPONENT, Level, Step, TaskKind, TaskState, message};
+use crate::site::repo::{
+    RepoError, alerts, service_view, services, services::MANAGEMENT_KEY_LABEL,
+    services::SERVICE_KEY_LABEL, services::ServiceRecord, site, status_messages, tasks,
+    tasks::TaskRecord,
+};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -92,10 +93,14 @@ pub struct Manager {
 impl Manager {
     /// Resumes every unfinished task (after a restart).
     pub async fn resume_all(self: &Arc<Self>) -> Result<usize, RepoError> {
-        for rec in self.store.call(|c| repo::list_services(c, None)).await? {
+        for rec in self
+            .store
+            .call(|c| services::list_services(c, None))
+            .await?
+        {
             self.check_expiry(&rec).await;
         }
-        let tasks = self.store.call(|c| repo::unfinished_tasks(c)).await?;
+        let tasks = self.store.call(|c| tasks::unfinished_tasks(c)).await?;
         for t in &tasks {
             if t.state == TaskState::InProgress {
                 self.status(
@@ -143,7 +148,7 @@ impl Manager {
         let t = text.to_string();
         if let Ok(view) = self
             .store
-            .call(move |c| repo::insert_status(c, id, level, sid.as_deref(), &t))
+            .call(move |c| status_messages::insert_status(c, id, level, sid.as_deref(), &t))
             .await
         {
             self.bus.publish(Event::StatusMessage(view));
@@ -161,7 +166,7 @@ impl Manager {
         let (i, d) = (id.to_string(), details.to_string());
         if let Some(rec) = self
             .store
-            .call(move |c| repo::set_state(c, &i, state, &d))
+            .call(move |c| services::set_state(c, &i, state, &d))
             .await?
         {
             self.publish_service(&rec).await;
@@ -172,7 +177,7 @@ impl Manager {
     /// Publishes the current view of a service.
     pub async fn publish_service(&self, rec: &ServiceRecord) {
         let r = rec.clone();
-        if let Ok(view) = self.store.call(move |c| repo::view(c, &r)).await {
+        if let Ok(view) = self.store.call(move |c| service_view::view(c, &r)).await {
             self.bus.publish(Event::Service(Box::new(view)));
         }
     }
@@ -187,7 +192,7 @@ impl Manager {
         let (i, e) = (id.to_string(), error.map(str::to_string));
         if let Some(t) = self
             .store
-            .call(move |c| repo::update_task(c, &i, state, step, e.as_deref()))
+            .call(move |c| tasks::update_task(c, &i, state, step, e.as_deref()))
             .await?
         {
             self.bus.publish(Event::Task(t.view()));
@@ -204,7 +209,7 @@ impl Manager {
         let secrets = Arc::clone(&self.secrets);
         let proxy = self
             .store
-            .call(move |c| repo_site::site_server_proxy(c, &secrets))
+            .call(move |c| site::site_server_proxy(c, &secrets))
             .await?;
         Ok(Caller {
             subscription: Subscription {
@@ -243,14 +248,18 @@ impl Manager {
 
     async fn drive(self: Arc<Self>, task_id: String) {
         let tid = task_id.clone();
-        let Ok(Some(task)) = self.store.call(move |c| repo::get_task(c, &tid)).await else {
+        let Ok(Some(task)) = self.store.call(move |c| tasks::get_task(c, &tid)).await else {
             return;
         };
         if task.state.is_final() {
             return;
         }
         let sid = task.service_id.clone();
-        let rec = match self.store.call(move |c| repo::get_service(c, &sid)).await {
+        let rec = match self
+            .store
+            .call(move |c| services::get_service(c, &sid))
+            .await
+        {
             Ok(Some(rec)) => rec,
             Ok(None) => {
                 // The service is gone: only a delete can have been interrupted after removing it.
@@ -314,7 +323,7 @@ impl Manager {
             if let Ok(alert) = self
                 .store
                 .call(move |c| {
-                    repo_site::raise_alert(
+                    alerts::raise_alert(
                         c,
                         AlertType::ProxyFailure,
                         Some(&sid),
@@ -421,11 +430,7 @@ impl Manager {
                     Level::Info,
                     &format!(
                         "Stopping service {name} (requested by {})",
-                        task.payload
-                            .get("requested_by")
-                            .and_then(|v| serde_json::from_value::<StopReason>(v.clone()).ok())
-                            .unwrap_or_default()
-                            .describe()
+                        task.payload.stop_reason().describe()
                     ),
                 )
                 .await;
@@ -521,7 +526,7 @@ impl Manager {
                 self.step(task, Step::Forget).await?;
                 let sid = rec.id.clone();
                 self.store
-                    .call(move |c| repo::delete_service(c, &sid))
+                    .call(move |c| services::delete_service(c, &sid))
                     .await?;
                 self.set_task(&task.id, TaskState::Completed, Some(Step::Done), None)
                     .await?;
@@ -619,10 +624,14 @@ impl Manager {
                 }
                 let (sid, inst) = (rec.id.clone(), now.clone());
                 self.store
-                    .call(move |c| repo::set_instances(c, &sid, inst))
+                    .call(move |c| services::set_instances(c, &sid, inst))
                     .await?;
                 let sid = rec.id.clone();
-                if let Ok(Some(r)) = self.store.call(move |c| repo::get_service(c, &sid)).await {
+                if let Ok(Some(r)) = self
+                    .store
+                    .call(move |c| services::get_service(c, &sid))
+                    .await
+                {
                     self.publish_service(&r).await;
                 }
                 last = now;

@@ -4,10 +4,11 @@
 use super::cmtrace::LogWriter;
 use super::events::EventBus;
 use super::manager::{Manager, Timing};
+use super::repo::site as site_rows;
 use super::secrets::SecretBox;
 use super::server::{AppState, router};
 use super::store::Store;
-use super::{repo_site, tokens};
+use super::tokens;
 use crate::cloud::Provider;
 use crate::cloud::local::{Faults, LocalCloud, LocalCloudConfig, LocalCloudHandle};
 use std::fs::File;
@@ -383,7 +384,7 @@ fn bootstrap(
     data_dir: &Path,
 ) -> Result<Option<String>, SiteError> {
     let exists = store
-        .with(|c| repo_site::site(c))
+        .with(|c| site_rows::site(c))
         .map_err(|e| SiteError::Other(e.to_string()))?
         .is_some();
     if exists {
@@ -392,7 +393,7 @@ fn bootstrap(
     crate::domain::validate::site_code(&opts.site_code)
         .map_err(|e| SiteError::Other(format!("--site-code: {e}")))?;
     store
-        .with(|c| repo_site::create_site(c, &opts.site_code, &opts.server_name))
+        .with(|c| site_rows::create_site(c, &opts.site_code, &opts.server_name))
         .map_err(|e| SiteError::Other(e.to_string()))?;
     let (_, token) = tokens::create(
         store,

@@ -14,8 +14,7 @@ use crate::cloud::{BlobTarget, CloudError};
 use crate::domain::service::ServiceState;
 use crate::domain::task::Level;
 use crate::site::manager::{CONTENT_CONTAINER, Manager};
-use crate::site::repo::{self, RepoError};
-use crate::site::repo_content;
+use crate::site::repo::{RepoError, distributions, packages, services};
 use library::Library;
 use std::sync::Arc;
 use std::time::Duration;
@@ -69,7 +68,7 @@ impl ContentHub {
             let pending = self
                 .manager
                 .store
-                .call(|c| repo_content::pending_distributions(c))
+                .call(|c| distributions::pending_distributions(c))
                 .await
                 .unwrap_or_default();
             let mut waiting = false;
@@ -91,7 +90,7 @@ impl ContentHub {
                         let (p, s) = (pkg.clone(), svc.clone());
                         self.manager
                             .store
-                            .call(move |c| repo_content::delete_distribution(c, &p, &s))
+                            .call(move |c| distributions::delete_distribution(c, &p, &s))
                             .await
                             .map(|()| None)
                     }
@@ -139,7 +138,7 @@ impl ContentHub {
         let (p, s) = (pkg.to_string(), svc.to_string());
         self.manager
             .store
-            .call(move |c| repo_content::set_distribution(c, &p, &s, state, reason.as_deref()))
+            .call(move |c| distributions::set_distribution(c, &p, &s, state, reason.as_deref()))
             .await
     }
 
@@ -148,7 +147,7 @@ impl ContentHub {
         let rec = match self
             .manager
             .store
-            .call(move |c| repo::get_service(c, &sid))
+            .call(move |c| services::get_service(c, &sid))
             .await
         {
             Ok(Some(rec)) => rec,
@@ -191,7 +190,7 @@ impl ContentHub {
         let files = match self
             .manager
             .store
-            .call(move |c| repo_content::encrypted_hashes(c, &pkg))
+            .call(move |c| packages::encrypted_hashes(c, &pkg))
             .await
         {
             Ok(f) => f,

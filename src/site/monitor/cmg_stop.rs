@@ -7,10 +7,10 @@ use super::thresholds::CMG_WINDOW_DAYS;
 use crate::api::wire::Event;
 use crate::domain::service::HostedKind;
 use crate::domain::service::{Action, ServiceState};
-use crate::domain::task::Level;
 use crate::domain::task::message::STOPPED_AT_CRITICAL;
+use crate::domain::task::{Level, StopReason};
 use crate::site::manager::{CLOUD_MGR_LOG, Manager};
-use crate::site::repo::{self, RepoError, ServiceRecord};
+use crate::site::repo::{RepoError, services, services::ServiceRecord, tasks::TaskPayload};
 use crate::site::server::services::{Refused, begin_action};
 use crate::site::store::now_millis;
 use std::sync::Arc;
@@ -57,7 +57,7 @@ pub async fn check_all(manager: &Arc<Manager>) -> Result<(), RepoError> {
         .store
         .call(move |c| {
             let mut out = Vec::new();
-            for rec in repo::list_services(c, Some(HostedKind::Cmg))? {
+            for rec in services::list_services(c, Some(HostedKind::Cmg))? {
                 if !wants_stop(&rec) {
                     continue;
                 }
@@ -85,13 +85,13 @@ async fn stop(
     unit: u64,
 ) -> Result<(), RepoError> {
     let id = rec.id.clone();
-    let payload = serde_json::json!({ "requested_by": "stop-at-critical", "outbound_bytes": sent });
+    let payload = TaskPayload::stop(StopReason::StopAtCritical, Some(sent));
     let started = manager
         .store
         .call_transaction(move |tx| {
             // Re-checked inside the transaction: an administrator may have changed the state
             // or the options since the check read them.
-            match repo::get_service(tx, &id)? {
+            match services::get_service(tx, &id)? {
                 Some(r) if wants_stop(&r) => begin_action(tx, &id, Action::Stop, payload),
                 _ => Ok(Err(Refused::NotFound)),
             }

@@ -13,8 +13,7 @@ use crate::domain::alert::{AlertState, AlertType, Severity};
 use crate::domain::service::ServiceState;
 use crate::domain::task::{Level, message};
 use crate::site::manager::{CLOUD_MGR_LOG, Manager};
-use crate::site::repo::{self, RepoError, ServiceRecord};
-use crate::site::repo_site;
+use crate::site::repo::{RepoError, alerts, services, services::ServiceRecord};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -81,7 +80,11 @@ pub async fn run(manager: Arc<Manager>) {
 
 /// One round over every service (skipping those being deleted).
 pub async fn round(manager: &Manager) {
-    let services = match manager.store.call(|c| repo::list_services(c, None)).await {
+    let services = match manager
+        .store
+        .call(|c| services::list_services(c, None))
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             let text = format!("Health check: cannot read the services: {e}");
@@ -89,7 +92,7 @@ pub async fn round(manager: &Manager) {
             return;
         }
     };
-    let known = match manager.store.call(|c| repo_site::list_alerts(c)).await {
+    let known = match manager.store.call(|c| alerts::list_alerts(c)).await {
         Ok(list) => list
             .into_iter()
             .map(|a| ((a.type_id, a.service_id.clone()), a))
@@ -325,7 +328,7 @@ async fn check_cloud(
     // still Ready is expected to serve.
     let id = rec.id.clone();
     let now_ready = matches!(
-        manager.store.call(move |c| repo::get_service(c, &id)).await,
+        manager.store.call(move |c| services::get_service(c, &id)).await,
         Ok(Some(r)) if r.state == ServiceState::Ready
     );
     let condition = (now_ready && !problems.is_empty()).then(|| {
@@ -442,15 +445,15 @@ async fn apply(
                 .call(move |c| {
                     // Checked again here: since the round began, the alert may have been
                     // disabled or the service deleted.
-                    if !repo_site::alert_enabled(c, kind.type_id, sid.as_deref())? {
+                    if !alerts::alert_enabled(c, kind.type_id, sid.as_deref())? {
                         return Ok(None);
                     }
                     if let Some(id) = &sid
-                        && repo::get_service(c, id)?.is_none()
+                        && services::get_service(c, id)?.is_none()
                     {
                         return Ok(None);
                     }
-                    repo_site::raise_alert(
+                    alerts::raise_alert(
                         c,
                         kind.type_id,
                         sid.as_deref(),
@@ -469,7 +472,7 @@ async fn apply(
         {
             manager
                 .store
-                .call(move |c| repo_site::clear_alert(c, kind.type_id, sid.as_deref()))
+                .call(move |c| alerts::clear_alert(c, kind.type_id, sid.as_deref()))
                 .await
         }
         None => Ok(None),

@@ -13,9 +13,7 @@ use crate::domain::service::Threshold;
 use crate::domain::task::Level;
 use crate::site::manager::{CLOUD_MGR_LOG, Manager};
 use crate::site::prepare::CmgOptions;
-use crate::site::repo::RepoError;
-use crate::site::repo_site;
-use crate::site::repo_usage;
+use crate::site::repo::{RepoError, alerts};
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -149,12 +147,12 @@ pub async fn apply(
         .call(move |c| {
             let mut out = Vec::new();
             for e in evaluations {
-                if !repo_site::alert_enabled(c, e.type_id, Some(&sid))? {
+                if !alerts::alert_enabled(c, e.type_id, Some(&sid))? {
                     continue;
                 }
-                let before = repo_usage::alert_state(c, e.type_id, Some(&sid))?;
+                let before = alerts::alert_state(c, e.type_id, Some(&sid))?;
                 let (view, transition) = if e.reached {
-                    let view = repo_site::raise_alert(
+                    let view = alerts::raise_alert(
                         c,
                         e.type_id,
                         Some(&sid),
@@ -167,7 +165,7 @@ pub async fn apply(
                     let newly =
                         before != Some(AlertState::Active) && view.state == AlertState::Active;
                     (view, newly.then_some(true))
-                } else if let Some(view) = repo_site::clear_alert(c, e.type_id, Some(&sid))? {
+                } else if let Some(view) = alerts::clear_alert(c, e.type_id, Some(&sid))? {
                     (view, Some(false))
                 } else {
                     continue;

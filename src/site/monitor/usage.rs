@@ -11,8 +11,7 @@ use crate::domain::service::HostedKind;
 use crate::domain::service::ServiceState;
 use crate::domain::task::Level;
 use crate::site::manager::{CLOUD_MGR_LOG, CONTENT_CONTAINER, Manager};
-use crate::site::repo::{self, ServiceRecord};
-use crate::site::repo_usage::{self, DAY_MS};
+use crate::site::repo::{RepoError, services, services::ServiceRecord, usage, usage::DAY_MS};
 use crate::site::store::{millis_to_rfc3339, now_millis};
 use std::sync::Arc;
 use std::time::Duration;
@@ -61,12 +60,12 @@ async fn collect_new(manager: &Arc<Manager>) {
         .store
         .call(|c| {
             let mut new = Vec::new();
-            for rec in repo::list_services(c, None)? {
-                if collected_in(rec.state) && repo::latest_usage(c, &rec.id)?.is_none() {
+            for rec in services::list_services(c, None)? {
+                if collected_in(rec.state) && usage::latest_usage(c, &rec.id)?.is_none() {
                     new.push(rec);
                 }
             }
-            Ok::<_, repo::RepoError>(new)
+            Ok::<_, RepoError>(new)
         })
         .await
     else {
@@ -85,7 +84,11 @@ fn collected_in(state: ServiceState) -> bool {
 
 /// One collection over every service; errors are logged and the service skipped this round.
 pub async fn collect_all(manager: &Arc<Manager>) {
-    let services = match manager.store.call(|c| repo::list_services(c, None)).await {
+    let services = match manager
+        .store
+        .call(|c| services::list_services(c, None))
+        .await
+    {
         Ok(s) => s,
         Err(e) => {
             manager
@@ -115,7 +118,7 @@ pub async fn collect_all(manager: &Arc<Manager>) {
     let before = now_millis() - KEEP_DAYS * DAY_MS;
     let _ = manager
         .store
-        .call(move |c| repo_usage::prune_samples(c, before))
+        .call(move |c| usage::prune_samples(c, before))
         .await;
 }
 
@@ -143,13 +146,13 @@ async fn collect_one(manager: &Arc<Manager>, rec: &ServiceRecord) -> Result<(), 
     let recorded = manager
         .store
         .call_transaction(move |tx| {
-            let Some(rec) = repo::get_service(tx, &id)? else {
+            let Some(rec) = services::get_service(tx, &id)? else {
                 return Ok(None);
             };
-            let sample = repo_usage::insert_sample(tx, &id, now, egress_total, storage)?;
+            let sample = usage::insert_sample(tx, &id, now, egress_total, storage)?;
             let view = usage_view(tx, &rec, now, unit, &prices)?;
-            repo_usage::save_usage(tx, &id, &view)?;
-            Ok::<_, repo::RepoError>(Some((rec, sample, view)))
+            usage::save_usage(tx, &id, &view)?;
+            Ok::<_, RepoError>(Some((rec, sample, view)))
         })
         .await
         .map_err(|e| e.to_string())?;
@@ -208,14 +211,13 @@ pub fn usage_view(
     now: i64,
     quota_unit_bytes: u64,
     prices: &crate::domain::cost::PriceTable,
-) -> Result<UsageView, repo::RepoError> {
+) -> Result<UsageView, RepoError> {
     let window_days = thresholds::window_days(rec.kind);
-    let transfer_bytes =
-        repo_usage::egress_since(conn, &rec.id, now - i64::from(window_days) * DAY_MS)?;
-    let daily_transfer = repo_usage::daily_egress(conn, &rec.id, now, DAILY_DAYS)?;
-    let storage_bytes = repo_usage::last_sample(conn, &rec.id)?.map_or(0, |s| s.storage_bytes);
+    let transfer_bytes = usage::egress_since(conn, &rec.id, now - i64::from(window_days) * DAY_MS)?;
+    let daily_transfer = usage::daily_egress(conn, &rec.id, now, DAILY_DAYS)?;
+    let storage_bytes = usage::last_sample(conn, &rec.id)?.map_or(0, |s| s.storage_bytes);
     let (month_start, _) = crate::domain::cost::month_bounds(now);
-    let egress_month_bytes = repo_usage::egress_since(conn, &rec.id, month_start - 1)?;
+    let egress_month_bytes = usage::egress_since(conn, &rec.id, month_start - 1)?;
     let vm_size = match (&rec.kind, &rec.settings.cmg) {
         (HostedKind::Cmg, Some(o)) => o.vm_size.as_str(),
         _ => CDP_VM_SIZE,
@@ -250,7 +252,7 @@ pub fn window_transfer(
     conn: &rusqlite::Connection,
     rec: &ServiceRecord,
     now: i64,
-) -> Result<u64, repo::RepoError> {
+) -> Result<u64, RepoError> {
     let days = thresholds::window_days(rec.kind);
-    repo_usage::egress_since(conn, &rec.id, now - i64::from(days) * DAY_MS)
+    usage::egress_since(conn, &rec.id, now - i64::from(days) * DAY_MS)
 }

@@ -12,9 +12,9 @@ use crate::content::token::{self, Claims};
 use crate::domain::content::{self as rules, CloudSupport, ContentType};
 use crate::domain::service::ServiceState;
 use crate::domain::task::Level;
-use crate::site::repo::{self, ServiceRecord};
-use crate::site::repo_content;
-use crate::site::repo_site;
+use crate::site::repo::{
+    client_settings, distributions, packages, services, services::ServiceRecord, site,
+};
 use crate::site::store::millis_to_rfc3339;
 use axum::http::StatusCode;
 use std::collections::HashSet;
@@ -30,10 +30,10 @@ pub async fn package(state: &AppState, key: &str) -> ApiResult<PackageView> {
         .manager
         .store
         .call(move |c| {
-            let Some(id) = repo_content::find_package(c, &k)? else {
+            let Some(id) = packages::find_package(c, &k)? else {
                 return Ok(None);
             };
-            repo_content::get_package(c, &id)
+            packages::get_package(c, &id)
         })
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("the package '{key}'")))
@@ -87,14 +87,13 @@ pub async fn create(state: &AppState, req: CreatePackage) -> ApiResult<PackageCh
         .manager
         .store
         .call_transaction(move |tx| {
-            if let Some(existing) = repo_content::find_package(tx, &req.name)? {
+            if let Some(existing) = packages::find_package(tx, &req.name)? {
                 return Ok(Err(existing));
             }
-            let (site_code, _) =
-                repo_site::site(tx)?.unwrap_or_else(|| ("PS1".into(), String::new()));
+            let (site_code, _) = site::site(tx)?.unwrap_or_else(|| ("PS1".into(), String::new()));
             let files: Vec<(String, u64)> =
                 req.files.iter().map(|f| (f.name.clone(), f.size)).collect();
-            repo_content::insert_package(
+            packages::insert_package(
                 tx,
                 &site_code,
                 &req.name,
@@ -146,7 +145,7 @@ pub async fn receive(
     let key = hub
         .manager
         .store
-        .call(move |c| repo_content::package_key(c, &id, &secrets))
+        .call(move |c| packages::package_key(c, &id, &secrets))
         .await?;
     use futures_util::StreamExt;
     let pieces = body
@@ -161,7 +160,7 @@ pub async fn receive(
     hub.manager
         .store
         .call(move |c| {
-            repo_content::file_received(
+            packages::file_received(
                 c,
                 &id,
                 &name,
@@ -197,7 +196,7 @@ async fn service(state: &AppState, key: &str) -> ApiResult<ServiceRecord> {
         .content
         .manager
         .store
-        .call(move |c| repo::get_service(c, &k))
+        .call(move |c| services::get_service(c, &k))
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("the service '{key}'")))
 }
@@ -303,7 +302,7 @@ pub async fn change(
         .store
         .call_transaction(move |tx| {
             plan.iter()
-                .map(|s| repo_content::set_distribution(tx, &id, s, state_to, None))
+                .map(|s| distributions::set_distribution(tx, &id, s, state_to, None))
                 .collect::<Result<Vec<_>, _>>()
         })
         .await?;
@@ -329,7 +328,7 @@ pub async fn delete(state: &AppState, key: &str) -> ApiResult<()> {
     let id = pkg.id.clone();
     hub.manager
         .store
-        .call(move |c| repo_content::delete_package(c, &id))
+        .call(move |c| packages::delete_package(c, &id))
         .await?;
     hub.library.delete(&pkg.id).map_err(ApiError::internal)?;
     hub.manager
@@ -357,19 +356,19 @@ pub async fn locations(
     let pkg = package(state, &req.package).await?;
     let hub = &state.content;
     let store = &hub.manager.store;
-    let allow = store.call(|c| repo_site::allow_cloud_dp(c)).await?;
+    let allow = store.call(|c| client_settings::allow_cloud_dp(c)).await?;
     let (id, secrets) = (pkg.id.clone(), hub.manager.secrets.clone());
     let key = store
-        .call(move |c| repo_content::package_key(c, &id, &secrets))
+        .call(move |c| packages::package_key(c, &id, &secrets))
         .await?;
     let id = pkg.id.clone();
     let services: Vec<ServiceRecord> = store
         .call(move |c| {
             let mut out = Vec::new();
-            for s in repo_content::services_with(c, &id)? {
-                out.extend(repo::get_service(c, &s)?);
+            for s in distributions::services_with(c, &id)? {
+                out.extend(services::get_service(c, &s)?);
             }
-            Ok::<_, repo::RepoError>(out)
+            Ok::<_, crate::site::repo::RepoError>(out)
         })
         .await?;
     let now = time::OffsetDateTime::now_utc().unix_timestamp();

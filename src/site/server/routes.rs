@@ -12,7 +12,8 @@ use crate::api::wire::{
 };
 use crate::cloud::{Caller, HostedKind, Subscription};
 use crate::domain::service::Action;
-use crate::site::{prepare, repo_site};
+use crate::site::prepare;
+use crate::site::repo::{connection_points, site};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -155,7 +156,7 @@ pub async fn list_cmg_connection_points(
     Ok(Json(
         s.manager
             .store
-            .call(move |c| repo_site::connection_points(c, Some(&rec.id)))
+            .call(move |c| connection_points::connection_points(c, Some(&rec.id)))
             .await?,
     ))
 }
@@ -175,17 +176,17 @@ pub async fn add_connection_point(
         .manager
         .store
         .call_transaction(move |tx| {
-            let Some((site_code, _)) = repo_site::site(tx)? else {
+            let Some((site_code, _)) = site::site(tx)? else {
                 return Ok(Err(ApiError::internal("the site is not set up")));
             };
-            if repo_site::site_system(tx, &req.site_system)?.is_none() {
+            if site::site_system(tx, &req.site_system)?.is_none() {
                 return Ok(Err(ApiError::field(
                     StatusCode::BAD_REQUEST,
                     "Site system",
                     "must be an existing site system server",
                 )));
             }
-            if repo_site::connection_points(tx, Some(&cmg_id))?
+            if connection_points::connection_points(tx, Some(&cmg_id))?
                 .iter()
                 .any(|c| c.site_system.eq_ignore_ascii_case(&req.site_system))
             {
@@ -195,8 +196,9 @@ pub async fn add_connection_point(
                     "already holds a connection point for this CMG",
                 )));
             }
-            let id = repo_site::add_connection_point(tx, &cmg_id, &req.site_system, &site_code)?;
-            let view = repo_site::connection_points(tx, Some(&cmg_id))?
+            let id =
+                connection_points::add_connection_point(tx, &cmg_id, &req.site_system, &site_code)?;
+            let view = connection_points::connection_points(tx, Some(&cmg_id))?
                 .into_iter()
                 .find(|c| c.id == id);
             Ok::<_, crate::site::repo::RepoError>(Ok(view))
@@ -216,7 +218,7 @@ pub async fn list_connection_points(
     Ok(Json(
         s.manager
             .store
-            .call(|c| repo_site::connection_points(c, None))
+            .call(|c| connection_points::connection_points(c, None))
             .await?,
     ))
 }
@@ -235,7 +237,7 @@ pub async fn validate_subscription(
     let proxy = s
         .manager
         .store
-        .call(move |c| repo_site::site_server_proxy(c, &secrets))
+        .call(move |c| site::site_server_proxy(c, &secrets))
         .await?;
     let caller = Caller {
         subscription: Subscription {

@@ -10,7 +10,7 @@ use crate::api::wire_content::{
     ContentLocationRequest, ContentLocations, ContentTargets, CreatePackage, DistributionView,
     PackageChanged, PackageView,
 };
-use crate::site::repo_content;
+use crate::site::repo::{distributions, packages};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -27,7 +27,7 @@ pub async fn list_packages(
         s.content
             .manager
             .store
-            .call(|c| repo_content::list_packages(c))
+            .call(|c| packages::list_packages(c))
             .await?,
     ))
 }
@@ -141,13 +141,13 @@ pub async fn list_distributions(
         store
             .call(move |c| {
                 let service = match q.service.as_deref() {
-                    Some(k) => match crate::site::repo::get_service(c, k)? {
+                    Some(k) => match crate::site::repo::services::get_service(c, k)? {
                         Some(rec) => Some(rec.id),
                         None => return Ok(Vec::new()),
                     },
                     None => None,
                 };
-                repo_content::distributions(c, None, service.as_deref())
+                distributions::distributions(c, None, service.as_deref())
             })
             .await?,
     ))

@@ -11,8 +11,9 @@ use crate::api::wire::{
 };
 use crate::domain::proxy::{self, ProxySettings};
 use crate::site::cmtrace::{self, LogFile};
-use crate::site::repo;
-use crate::site::repo_site::{self, PasswordChange};
+use crate::site::repo::{
+    alerts, client_settings, site, site::PasswordChange, status_messages, tasks,
+};
 use crate::site::tokens::{self, Role};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -28,7 +29,7 @@ pub async fn get_site(State(s): State<AppState>, who: Reader) -> ApiResult<Json<
     let (site_code, server_name) = s
         .manager
         .store
-        .call(|c| repo_site::site(c))
+        .call(|c| site::site(c))
         .await?
         .ok_or_else(|| ApiError::internal("the site is not set up"))?;
     Ok(Json(SiteView {
@@ -45,9 +46,7 @@ pub async fn list_site_systems(
     State(s): State<AppState>,
     _: Reader,
 ) -> ApiResult<Json<Vec<SiteSystemView>>> {
-    Ok(Json(
-        s.manager.store.call(|c| repo_site::site_systems(c)).await?,
-    ))
+    Ok(Json(s.manager.store.call(|c| site::site_systems(c)).await?))
 }
 
 /// A site system's Proxy tab.
@@ -61,7 +60,7 @@ pub async fn get_proxy(
     let sys = s
         .manager
         .store
-        .call(move |c| repo_site::site_system(c, &n))
+        .call(move |c| site::site_system(c, &n))
         .await?;
     Ok(Json(
         sys.ok_or_else(|| ApiError::not_found(&format!("the site system '{name}'")))?
@@ -119,11 +118,11 @@ pub async fn set_proxy(
         .manager
         .store
         .call_transaction(move |tx| {
-            if repo_site::site_system(tx, &n)?.is_none() {
+            if site::site_system(tx, &n)?.is_none() {
                 return Ok(None);
             }
-            repo_site::set_proxy(tx, &secrets, &n, &settings, password)?;
-            repo_site::site_system(tx, &n)
+            site::set_proxy(tx, &secrets, &n, &settings, password)?;
+            site::site_system(tx, &n)
         })
         .await?
         .ok_or_else(|| ApiError::not_found(&format!("the site system '{name}'")))?;
@@ -143,7 +142,7 @@ pub async fn get_client_settings(
         allow_cloud_dp: s
             .manager
             .store
-            .call(|c| repo_site::allow_cloud_dp(c))
+            .call(|c| client_settings::allow_cloud_dp(c))
             .await?,
     }))
 }
@@ -157,7 +156,7 @@ pub async fn set_client_settings(
 ) -> ApiResult<Json<ClientSettings>> {
     s.manager
         .store
-        .call(move |c| repo_site::set_allow_cloud_dp(c, req.allow_cloud_dp))
+        .call(move |c| client_settings::set_allow_cloud_dp(c, req.allow_cloud_dp))
         .await?;
     s.manager.bus.publish(wire::Event::ClientSettings(req));
     Ok(Json(req))
@@ -217,7 +216,7 @@ pub async fn list_tasks(
     let tasks = s
         .manager
         .store
-        .call(move |c| repo::list_tasks(c, q.service.as_deref(), limit))
+        .call(move |c| tasks::list_tasks(c, q.service.as_deref(), limit))
         .await?;
     Ok(Json(tasks.iter().map(|t| t.view()).collect()))
 }
@@ -230,7 +229,11 @@ pub async fn get_task(
     Path(id): Path<String>,
 ) -> ApiResult<Json<TaskView>> {
     let i = id.clone();
-    let t = s.manager.store.call(move |c| repo::get_task(c, &i)).await?;
+    let t = s
+        .manager
+        .store
+        .call(move |c| tasks::get_task(c, &i))
+        .await?;
     Ok(Json(
         t.ok_or_else(|| ApiError::not_found(&format!("the task '{id}'")))?
             .view(),
@@ -248,7 +251,7 @@ pub async fn list_status_messages(
     Ok(Json(
         s.manager
             .store
-            .call(move |c| repo::list_status(c, q.service.as_deref(), limit))
+            .call(move |c| status_messages::list_status(c, q.service.as_deref(), limit))
             .await?,
     ))
 }
@@ -257,7 +260,7 @@ pub async fn list_status_messages(
 #[utoipa::path(get, path = "/v1/alerts", tag = "monitoring", responses((status = 200, body = Vec<AlertView>)))]
 pub async fn list_alerts(State(s): State<AppState>, _: Reader) -> ApiResult<Json<Vec<AlertView>>> {
     Ok(Json(
-        s.manager.store.call(|c| repo_site::list_alerts(c)).await?,
+        s.manager.store.call(|c| alerts::list_alerts(c)).await?,
     ))
 }
 
@@ -301,7 +304,7 @@ pub async fn postpone_alert(
         .manager
         .store
         .call_transaction(move |tx| {
-            repo_site::postpone_alert(tx, &i, millis, req.comment.as_deref(), &who.name)
+            alerts::postpone_alert(tx, &i, millis, req.comment.as_deref(), &who.name)
         })
         .await?;
     alert_changed(&s, &id, alert)
@@ -320,9 +323,7 @@ pub async fn close_alert(
     let alert = s
         .manager
         .store
-        .call_transaction(move |tx| {
-            repo_site::close_alert(tx, &i, req.comment.as_deref(), &who.name)
-        })
+        .call_transaction(move |tx| alerts::close_alert(tx, &i, req.comment.as_deref(), &who.name))
         .await?;
     alert_changed(&s, &id, alert)
 }
@@ -339,7 +340,7 @@ pub async fn disable_alert(
     let alert = s
         .manager
         .store
-        .call_transaction(move |tx| repo_site::set_alert_enabled(tx, &i, false))
+        .call_transaction(move |tx| alerts::set_alert_enabled(tx, &i, false))
         .await?;
     alert_changed(&s, &id, alert)
 }
@@ -356,7 +357,7 @@ pub async fn enable_alert(
     let alert = s
         .manager
         .store
-        .call_transaction(move |tx| repo_site::set_alert_enabled(tx, &i, true))
+        .call_transaction(move |tx| alerts::set_alert_enabled(tx, &i, true))
         .await?;
     alert_changed(&s, &id, alert)
 }

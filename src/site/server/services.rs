@@ -11,7 +11,9 @@ use crate::domain::task::{Level, TaskKind};
 use crate::domain::validate;
 use crate::site::manager::CLOUD_MGR_LOG;
 use crate::site::prepare::{self, Prepared};
-use crate::site::repo::{self, ServiceRecord};
+use crate::site::repo::{
+    service_view, services, services::ServiceRecord, tasks, tasks::TaskPayload,
+};
 use axum::http::StatusCode;
 
 fn what(kind: HostedKind) -> &'static str {
@@ -27,7 +29,7 @@ pub async fn find(state: &AppState, kind: HostedKind, key: &str) -> ApiResult<Se
     state
         .manager
         .store
-        .call(move |c| repo::get_service(c, &k))
+        .call(move |c| services::get_service(c, &k))
         .await?
         .filter(|r| r.kind == kind)
         .ok_or_else(|| ApiError::not_found(&format!("the {} '{key}'", what(kind))))
@@ -37,7 +39,7 @@ async fn view(state: &AppState, rec: ServiceRecord) -> ApiResult<ServiceView> {
     Ok(state
         .manager
         .store
-        .call(move |c| repo::view(c, &rec))
+        .call(move |c| service_view::view(c, &rec))
         .await?)
 }
 
@@ -47,9 +49,9 @@ pub async fn list(state: &AppState, kind: HostedKind) -> ApiResult<Vec<ServiceVi
         .manager
         .store
         .call(move |c| {
-            repo::list_services(c, Some(kind))?
+            services::list_services(c, Some(kind))?
                 .iter()
-                .map(|r| repo::view(c, r))
+                .map(|r| service_view::view(c, r))
                 .collect()
         })
         .await?)
@@ -72,7 +74,7 @@ pub async fn create(
         .store
         .call_transaction(move |tx| {
             let sc = &prepared.service_cert;
-            if let Some((field, rule)) = repo::conflict(
+            if let Some((field, rule)) = services::conflict(
                 tx,
                 &prepared.service_fqdn,
                 &prepared.deployment_name,
@@ -81,10 +83,10 @@ pub async fn create(
             )? {
                 return Ok(Err(ApiError::field(StatusCode::CONFLICT, &field, &rule)));
             }
-            let id = repo::insert_service(tx, &prepared, &secrets)?;
-            let task = repo::insert_task(tx, &id, TaskKind::Create, serde_json::Value::Null)?;
-            let rec = repo::get_service(tx, &id)?.expect("service just inserted");
-            Ok::<_, repo::RepoError>(Ok((rec, task)))
+            let id = services::insert_service(tx, &prepared, &secrets)?;
+            let task = tasks::insert_task(tx, &id, TaskKind::Create, TaskPayload::default())?;
+            let rec = services::get_service(tx, &id)?.expect("service just inserted");
+            Ok::<_, crate::site::repo::RepoError>(Ok((rec, task)))
         })
         .await??;
     accepted(state, rec, task).await
@@ -93,7 +95,7 @@ pub async fn create(
 async fn accepted(
     state: &AppState,
     rec: ServiceRecord,
-    task: repo::TaskRecord,
+    task: tasks::TaskRecord,
 ) -> ApiResult<(StatusCode, axum::Json<Accepted>)> {
     state.manager.publish_service(&rec).await;
     state.manager.bus.publish(Event::Task(task.view()));
@@ -123,21 +125,21 @@ pub fn begin_action(
     tx: &rusqlite::Connection,
     id: &str,
     action: Action,
-    payload: serde_json::Value,
-) -> Result<Result<(ServiceRecord, repo::TaskRecord), Refused>, repo::RepoError> {
+    payload: TaskPayload,
+) -> Result<Result<(ServiceRecord, tasks::TaskRecord), Refused>, crate::site::repo::RepoError> {
     let task_kind = match action {
         Action::Start => TaskKind::Start,
         Action::Stop => TaskKind::Stop,
         Action::Delete => TaskKind::Delete,
         Action::Upgrade => TaskKind::Upgrade,
     };
-    let Some(rec) = repo::get_service(tx, id)? else {
+    let Some(rec) = services::get_service(tx, id)? else {
         return Ok(Err(Refused::NotFound));
     };
     if let Err(why) = action.allowed_in(rec.state) {
         return Ok(Err(Refused::Conflict(why)));
     }
-    if let Some(active) = repo::active_task(tx, id)? {
+    if let Some(active) = tasks::active_task(tx, id)? {
         // A delete may replace a stuck or failed operation; anything else waits its turn.
         if action != Action::Delete {
             return Ok(Err(Refused::Conflict(format!(
@@ -145,7 +147,7 @@ pub fn begin_action(
                 active.kind
             ))));
         }
-        repo::update_task(
+        tasks::update_task(
             tx,
             &active.id,
             crate::domain::task::TaskState::Failed,
@@ -153,7 +155,7 @@ pub fn begin_action(
             Some("superseded by a delete"),
         )?;
     }
-    let task = repo::insert_task(tx, id, task_kind, payload)?;
+    let task = tasks::insert_task(tx, id, task_kind, payload)?;
     Ok(Ok((rec, task)))
 }
 
@@ -169,7 +171,7 @@ pub async fn act(
     let result = state
         .manager
         .store
-        .call_transaction(move |tx| begin_action(tx, &id, action, serde_json::Value::Null))
+        .call_transaction(move |tx| begin_action(tx, &id, action, TaskPayload::default()))
         .await?
         .map_err(|r| match r {
             Refused::NotFound => ApiError::not_found("the service"),
@@ -283,7 +285,7 @@ pub async fn set(
         .store
         .call_transaction(move |tx| {
             if let Some(c) = new_cert.as_ref().filter(|c| !c.wildcard)
-                && let Some(other) = repo::cert_used_by(tx, &c.thumbprint, &saved.id)?
+                && let Some(other) = services::cert_used_by(tx, &c.thumbprint, &saved.id)?
             {
                 return Ok(Err(ApiError::field(
                     StatusCode::CONFLICT,
@@ -296,21 +298,21 @@ pub async fn set(
             if upgrade && let Err(refused) = upgrade_allowed(tx, &saved.id, new_cert.is_some())? {
                 return Ok(Err(refused));
             }
-            repo::save_editable(tx, &saved)?;
+            services::save_editable(tx, &saved)?;
             if let Some(c) = &new_cert {
-                repo::replace_service_cert(tx, &saved.id, c, &secrets)?;
+                services::replace_service_cert(tx, &saved.id, c, &secrets)?;
             }
             let task = if upgrade {
-                Some(repo::insert_task(
+                Some(tasks::insert_task(
                     tx,
                     &saved.id,
                     TaskKind::Upgrade,
-                    serde_json::Value::Null,
+                    TaskPayload::default(),
                 )?)
             } else {
                 None
             };
-            Ok::<_, repo::RepoError>(Ok(task))
+            Ok::<_, crate::site::repo::RepoError>(Ok(task))
         })
         .await??;
     let fresh = find(state, kind, &rec.id).await?;
@@ -345,8 +347,8 @@ fn upgrade_allowed(
     tx: &rusqlite::Connection,
     id: &str,
     renewing: bool,
-) -> Result<Result<(), ApiError>, repo::RepoError> {
-    let Some(now) = repo::get_service(tx, id)? else {
+) -> Result<Result<(), ApiError>, crate::site::repo::RepoError> {
+    let Some(now) = services::get_service(tx, id)? else {
         return Ok(Err(ApiError::not_found("the service")));
     };
     if let Err(why) = Action::Upgrade.allowed_in(now.state) {
@@ -359,7 +361,7 @@ fn upgrade_allowed(
         };
         return Ok(Err(ApiError::conflict(why)));
     }
-    if let Some(active) = repo::active_task(tx, id)? {
+    if let Some(active) = tasks::active_task(tx, id)? {
         return Ok(Err(ApiError::conflict(format!(
             "a {:?} task is still running on this service",
             active.kind
@@ -399,7 +401,7 @@ pub async fn check_primary_site(state: &AppState, primary: &str) -> ApiResult<()
     let site = state
         .manager
         .store
-        .call(|c| crate::site::repo_site::site(c))
+        .call(|c| crate::site::repo::site::site(c))
         .await?;
     let code = site.map(|(code, _)| code).unwrap_or_default();
     if primary.trim().eq_ignore_ascii_case(&code) {

@@ -1,15 +1,15 @@
 //! Monitoring: the usage collector, threshold alerts, the CMG stop-at-critical check, health
 //! checks and cost projection. Everything runs as background loops of the site service.
 
-pub mod cmg_stop;
-pub mod health;
-mod options;
-pub mod thresholds;
-pub mod usage;
+mod cmg_stop;
+mod health;
+pub(crate) mod options;
+mod thresholds;
+mod usage;
 
 pub use options::MonitorOptions;
 
-use crate::site::manager::Manager;
+use crate::site::context::SiteContext;
 use std::sync::Arc;
 use tokio::task::JoinHandle;
 
@@ -42,12 +42,12 @@ impl Drop for Monitor {
 
 /// Starts the usage collector (which evaluates the thresholds after each collection), the
 /// CMG stop-at-critical check and the health checks.
-pub fn spawn(manager: &Arc<Manager>) -> Monitor {
+pub fn spawn(ctx: &Arc<SiteContext>) -> Monitor {
     Monitor {
         tasks: vec![
-            tokio::spawn(usage::run(Arc::clone(manager))),
-            tokio::spawn(cmg_stop::run(Arc::clone(manager))),
-            tokio::spawn(health::run(Arc::clone(manager))),
+            tokio::spawn(usage::run(Arc::clone(ctx))),
+            tokio::spawn(cmg_stop::run(Arc::clone(ctx))),
+            tokio::spawn(health::run(Arc::clone(ctx))),
         ],
     }
 }

@@ -6,11 +6,14 @@
 use super::thresholds::{self, Usage};
 use crate::api::wire::{Event, EventView};
 use crate::api::wire_content::{CostView, UsageEvent, UsageView};
+use crate::cloud::CONTENT_CONTAINER;
 use crate::domain::cost::{CDP_VM_SIZE, CostInput};
 use crate::domain::service::HostedKind;
 use crate::domain::service::ServiceState;
 use crate::domain::task::Level;
-use crate::site::manager::{CLOUD_MGR_LOG, CONTENT_CONTAINER, Manager};
+use crate::site::cmtrace::CLOUD_MGR_LOG;
+use crate::site::context::SiteContext;
+use crate::site::credentials;
 use crate::site::repo::{RepoError, services, services::ServiceRecord, usage, usage::DAY_MS};
 use crate::site::store::{millis_to_rfc3339, now_millis};
 use std::sync::Arc;
@@ -25,27 +28,24 @@ pub const KEEP_DAYS: i64 = 32;
 /// Collects now, then every `usage_interval`, until the task is aborted. In between, a service
 /// that becomes Ready without any sample yet (just provisioned) gets its first one at once, so
 /// a new service shows its usage right away rather than at the next hourly collection.
-pub async fn run(manager: Arc<Manager>) {
+pub async fn run(ctx: Arc<SiteContext>) {
     // A zero period would make the interval panic; the config check refuses it, callers that
     // build options in code get a floor instead.
-    let period = manager
-        .monitor
-        .usage_interval
-        .max(Duration::from_millis(10));
+    let period = ctx.monitor().usage_interval.max(Duration::from_millis(10));
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut events = manager.bus.subscribe(None).live;
+    let mut events = ctx.bus().subscribe(None).live;
     loop {
         tokio::select! {
-            _ = ticks.tick() => collect_all(&manager).await,
+            _ = ticks.tick() => collect_all(&ctx).await,
             event = events.recv() => match event {
                 Ok(EventView { event: Event::Service(s), .. })
                     if s.status == ServiceState::Ready && s.usage.is_none() =>
                 {
-                    collect_new(&manager).await;
+                    collect_new(&ctx).await;
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                    events = manager.bus.subscribe(None).live;
+                    events = ctx.bus().subscribe(None).live;
                     ticks.tick().await;
                 }
                 _ => {}
@@ -55,9 +55,9 @@ pub async fn run(manager: Arc<Manager>) {
 }
 
 /// First samples for the services that have none yet.
-async fn collect_new(manager: &Arc<Manager>) {
-    let Ok(services) = manager
-        .store
+async fn collect_new(ctx: &SiteContext) {
+    let Ok(services) = ctx
+        .store()
         .call(|c| {
             let mut new = Vec::new();
             for rec in services::list_services(c, None)? {
@@ -73,7 +73,7 @@ async fn collect_new(manager: &Arc<Manager>) {
     };
     for rec in &services {
         // A failure is retried at the next look; the full collection logs it.
-        let _ = collect_one(manager, rec).await;
+        let _ = collect_one(ctx, rec).await;
     }
 }
 
@@ -83,27 +83,22 @@ fn collected_in(state: ServiceState) -> bool {
 }
 
 /// One collection over every service; errors are logged and the service skipped this round.
-pub async fn collect_all(manager: &Arc<Manager>) {
-    let services = match manager
-        .store
-        .call(|c| services::list_services(c, None))
-        .await
-    {
+pub async fn collect_all(ctx: &SiteContext) {
+    let services = match ctx.store().call(|c| services::list_services(c, None)).await {
         Ok(s) => s,
         Err(e) => {
-            manager
-                .log(
-                    CLOUD_MGR_LOG,
-                    Level::Warning,
-                    &format!("Usage collection skipped: cannot read the services: {e}"),
-                )
-                .await;
+            ctx.log(
+                CLOUD_MGR_LOG,
+                Level::Warning,
+                &format!("Usage collection skipped: cannot read the services: {e}"),
+            )
+            .await;
             return;
         }
     };
     for rec in services.iter().filter(|r| collected_in(r.state)) {
-        if let Err(e) = collect_one(manager, rec).await {
-            manager
+        if let Err(e) = collect_one(ctx, rec).await {
+            ctx
                 .log(
                     CLOUD_MGR_LOG,
                     Level::Warning,
@@ -116,23 +111,25 @@ pub async fn collect_all(manager: &Arc<Manager>) {
         }
     }
     let before = now_millis() - KEEP_DAYS * DAY_MS;
-    let _ = manager
-        .store
+    let _ = ctx
+        .store()
         .call(move |c| usage::prune_samples(c, before))
         .await;
 }
 
 /// Reads, records and publishes one service's usage, then evaluates its thresholds.
-async fn collect_one(manager: &Arc<Manager>, rec: &ServiceRecord) -> Result<(), String> {
-    let caller = manager.caller(rec).await.map_err(|e| e.to_string())?;
-    let egress_total = manager
-        .provider
+async fn collect_one(ctx: &SiteContext, rec: &ServiceRecord) -> Result<(), String> {
+    let caller = credentials::caller(ctx, rec)
+        .await
+        .map_err(|e| e.to_string())?;
+    let egress_total = ctx
+        .provider()
         .egress(&caller, &rec.deployment_name)
         .await
         .map_err(|e| e.to_string())?;
     let storage = match &rec.storage_account {
-        Some(account) => manager
-            .provider
+        Some(account) => ctx
+            .provider()
             .storage_used(&caller, account, CONTENT_CONTAINER)
             .await
             .map_err(|e| e.to_string())?,
@@ -141,10 +138,10 @@ async fn collect_one(manager: &Arc<Manager>, rec: &ServiceRecord) -> Result<(), 
     // The service may have been deleted while the cloud answered: then nothing is recorded.
     let now = now_millis();
     let id = rec.id.clone();
-    let unit = manager.monitor.quota_unit_bytes.max(1);
-    let prices = manager.monitor.prices.clone();
-    let recorded = manager
-        .store
+    let unit = ctx.monitor().quota_unit_bytes.max(1);
+    let prices = ctx.monitor().prices.clone();
+    let recorded = ctx
+        .store()
         .call_transaction(move |tx| {
             let Some(rec) = services::get_service(tx, &id)? else {
                 return Ok(None);
@@ -163,7 +160,7 @@ async fn collect_one(manager: &Arc<Manager>, rec: &ServiceRecord) -> Result<(), 
         HostedKind::Cdp => ("transfer", rec.settings.transfer.quota_gb),
         HostedKind::Cmg => ("outbound data", rec.settings.transfer.quota_gb),
     };
-    manager
+    ctx
         .log(
             &format!("CloudDP-{}.log", rec.deployment_name),
             Level::Info,
@@ -182,11 +179,11 @@ async fn collect_one(manager: &Arc<Manager>, rec: &ServiceRecord) -> Result<(), 
             ),
         )
         .await;
-    manager.bus.publish(Event::Usage(UsageEvent {
+    ctx.bus().publish(Event::Usage(UsageEvent {
         service_id: rec.id.clone(),
         usage: view.clone(),
     }));
-    manager.publish_service(&rec).await;
+    ctx.publish_service(&rec).await;
     let evaluations = thresholds::evaluate(&Usage {
         kind: rec.kind,
         fqdn: &rec.service_fqdn,
@@ -197,7 +194,7 @@ async fn collect_one(manager: &Arc<Manager>, rec: &ServiceRecord) -> Result<(), 
         transfer_bytes: view.transfer_bytes,
         quota_unit_bytes: unit,
     });
-    thresholds::apply(manager, &rec.id, evaluations)
+    thresholds::apply(ctx, &rec.id, evaluations)
         .await
         .map_err(|e| format!("cannot evaluate its alerts: {e}"))?;
     Ok(())
@@ -212,7 +209,7 @@ pub fn usage_view(
     quota_unit_bytes: u64,
     prices: &crate::domain::cost::PriceTable,
 ) -> Result<UsageView, RepoError> {
-    let window_days = thresholds::window_days(rec.kind);
+    let window_days = rec.kind.usage_window_days();
     let transfer_bytes = usage::egress_since(conn, &rec.id, now - i64::from(window_days) * DAY_MS)?;
     let daily_transfer = usage::daily_egress(conn, &rec.id, now, DAILY_DAYS)?;
     let storage_bytes = usage::last_sample(conn, &rec.id)?.map_or(0, |s| s.storage_bytes);
@@ -244,15 +241,4 @@ pub fn usage_view(
             illustrative: *prices == crate::domain::cost::PriceTable::default(),
         },
     })
-}
-
-/// The bytes sent over the service's window as of the latest samples (the CMG stop check
-/// reads this between two collections).
-pub fn window_transfer(
-    conn: &rusqlite::Connection,
-    rec: &ServiceRecord,
-    now: i64,
-) -> Result<u64, RepoError> {
-    let days = thresholds::window_days(rec.kind);
-    usage::egress_since(conn, &rec.id, now - i64::from(days) * DAY_MS)
 }

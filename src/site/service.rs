@@ -6,7 +6,7 @@ use super::cmtrace::LogWriter;
 use super::content::distributor::ContentHub;
 use super::context::{SiteContext, SiteParts};
 use super::events::EventBus;
-use super::manager::{TaskRunner, Timing};
+use super::manager::{RunnerHandle, TaskRunner, Timing};
 use super::monitor::{Monitor, MonitorOptions};
 use super::repo::site as site_rows;
 use super::secrets::SecretBox;
@@ -164,7 +164,7 @@ pub struct SiteHandle {
     bus: Arc<EventBus>,
     cloud: Option<LocalCloudHandle>,
     monitor: Option<Monitor>,
-    runner: Option<tokio::task::JoinHandle<()>>,
+    runner: Option<RunnerHandle>,
     distributor: Option<tokio::task::JoinHandle<()>>,
     _lock: File,
 }
@@ -183,9 +183,7 @@ impl SiteHandle {
             monitor.stop().await;
         }
         if let Some(runner) = self.runner.take() {
-            // Tasks already running finish on their own; queued ones resume at the next start.
-            runner.abort();
-            let _ = runner.await;
+            runner.stop().await;
         }
         if let Some(distributor) = self.distributor.take() {
             // Its state is in the database: unfinished distributions resume at the next start.

@@ -4,7 +4,7 @@
 use super::cmtrace::LogWriter;
 use super::context::{SiteContext, SiteParts, TaskInbox};
 use super::events::EventBus;
-use super::manager::{TaskRunner, Timing};
+use super::manager::{RunnerHandle, TaskRunner, Timing};
 use super::monitor::MonitorOptions;
 use super::prepare::{CmgOptions, Prepared, ServiceCert};
 use super::repo::services::{self, ServiceRecord};
@@ -190,16 +190,8 @@ pub(crate) struct TestSite {
     /// Its cloud.
     pub cloud: Arc<FakeCloud>,
     inbox: Option<TaskInbox>,
-    runner: Option<tokio::task::JoinHandle<()>>,
+    runner: Option<RunnerHandle>,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for TestSite {
-    fn drop(&mut self) {
-        if let Some(runner) = &self.runner {
-            runner.abort();
-        }
-    }
 }
 
 impl TestSite {

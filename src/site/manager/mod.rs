@@ -12,7 +12,7 @@ mod steps;
 pub(crate) mod timing;
 mod waits;
 
-pub(crate) use runner::TaskRunner;
+pub(crate) use runner::{RunnerHandle, TaskRunner};
 pub use steps::steps;
 pub use timing::Timing;
 

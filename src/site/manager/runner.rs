@@ -64,13 +64,31 @@ impl TaskRunner {
     }
 
     /// Runs every task queued in `inbox`, each in its own tokio task, until the returned
-    /// handle is aborted. Aborting leaves the tasks already running to finish.
-    pub(crate) fn start(self, mut inbox: TaskInbox) -> JoinHandle<()> {
-        tokio::spawn(async move {
+    /// handle is stopped or dropped.
+    pub(crate) fn start(self, mut inbox: TaskInbox) -> RunnerHandle {
+        RunnerHandle(tokio::spawn(async move {
             while let Some(id) = inbox.0.recv().await {
                 tokio::spawn(drive(Arc::clone(&self.ctx), id));
             }
-        })
+        }))
+    }
+}
+
+/// A started task runner. Stopping it (or dropping it) takes no more tasks from the queue;
+/// tasks already running finish on their own, and queued ones resume at the next start.
+pub(crate) struct RunnerHandle(JoinHandle<()>);
+
+impl RunnerHandle {
+    /// Stops taking tasks, and waits until the runner has let go of the queue.
+    pub(crate) async fn stop(mut self) {
+        self.0.abort();
+        let _ = (&mut self.0).await;
+    }
+}
+
+impl Drop for RunnerHandle {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 

@@ -11,7 +11,7 @@ use crate::domain::cost::{CDP_VM_SIZE, CostInput};
 use crate::domain::service::HostedKind;
 use crate::domain::service::ServiceState;
 use crate::domain::task::Level;
-use crate::site::cmtrace::CLOUD_MGR_LOG;
+use crate::site::cmtrace::{CLOUD_MGR_LOG, cloud_dp_log};
 use crate::site::context::SiteContext;
 use crate::site::credentials;
 use crate::site::repo::{RepoError, services, services::ServiceRecord, usage, usage::DAY_MS};
@@ -162,7 +162,7 @@ async fn collect_one(ctx: &SiteContext, rec: &ServiceRecord) -> Result<(), Strin
     };
     ctx
         .log(
-            &format!("CloudDP-{}.log", rec.deployment_name),
+            &cloud_dp_log(&rec.deployment_name),
             Level::Info,
             &format!(
                 "Usage of {}: storage {} bytes (quota {} GB), egress {} bytes since the previous collection, \

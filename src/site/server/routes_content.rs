@@ -74,13 +74,12 @@ pub async fn put_file(
     Path((id, name)): Path<(String, String)>,
     body: Body,
 ) -> ApiResult<Json<PackageView>> {
-    let pieces = body
-        .into_data_stream()
-        .map(|r| r.map_err(|e| e.to_string()));
-    let pieces = Box::pin(pieces);
-    Ok(Json(
-        content::receive(&s.ctx, &s.content, &id, &name, pieces).await?,
-    ))
+    let pieces = Box::pin(
+        body.into_data_stream()
+            .map(|r| r.map_err(|e| e.to_string())),
+    );
+    let package = content::receive(&s.ctx, &s.content, &id, &name, pieces);
+    Ok(Json(package.await?))
 }
 
 /// Distribute a package to services.

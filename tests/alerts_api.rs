@@ -9,7 +9,7 @@ use cloudsite::api::client::{Client, EventStream};
 use cloudsite::api::wire::{AlertView, Event};
 use cloudsite::api::wire::{CloseAlert, PostponeAlert};
 use cloudsite::domain::alert::{AlertState, AlertType};
-use cloudsite::site::repo_site;
+use cloudsite::site::repo::alerts;
 use cloudsite::site::service::{self, SiteHandle, SiteOptions};
 use cloudsite::site::store::Store;
 use serde_json::{Value, json};
@@ -58,7 +58,7 @@ impl AlertSite {
         let store = Store::open(&self.data_dir.join("site.db")).expect("open the site database");
         store
             .with(|c| {
-                repo_site::raise_alert(
+                alerts::raise_alert(
                     c,
                     type_id,
                     None,

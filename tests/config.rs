@@ -5,6 +5,7 @@ use std::path::Path;
 use std::time::Duration;
 
 use cloudsite::config::{Config, ConfigError, DateFormat, LogLevel};
+use cloudsite::site::monitor::MonitorOptions;
 
 fn problems(text: &str) -> Vec<String> {
     problems_with(text, None)
@@ -257,7 +258,7 @@ fn monitoring_and_prices_are_read_into_the_monitor_options() {
                 quota_unit_bytes = 1024\ntoken_lifetime = \"10m\"\n\
                 [prices]\ncurrency = \"EUR\"\negress_per_gb = 0.5\n[prices.instance_hour]\nStandard_B2s = 1.25\n";
     let config = Config::parse(text, "config.toml", None).unwrap_or_else(|e| panic!("{e}"));
-    let m = config.monitor_options();
+    let m = MonitorOptions::from_config(&config);
     assert_eq!(m.usage_interval, Duration::from_millis(200));
     assert_eq!(m.cmg_stop_check, Duration::from_secs(90));
     assert_eq!(m.health_interval, Duration::from_secs(7200));
@@ -269,7 +270,7 @@ fn monitoring_and_prices_are_read_into_the_monitor_options() {
     assert_eq!(m.prices.instance_hour.get("Standard_B2s"), Some(&1.25));
     // A table given replaces the default sizes.
     assert_eq!(m.prices.instance_hour.len(), 1);
-    let d = Config::default().monitor_options();
+    let d = MonitorOptions::from_config(&Config::default());
     assert_eq!(d.usage_interval, Duration::from_secs(3600));
     assert_eq!(d.cmg_stop_check, Duration::from_secs(360));
     assert_eq!(d.quota_unit_bytes, 1 << 30);

@@ -19,7 +19,7 @@ use cloudsite::cloud::local::LocalProvider;
 use cloudsite::cloud::{Caller, Provider, Subscription};
 use cloudsite::domain::alert::{AlertState, AlertType, Severity};
 use cloudsite::site::monitor::MonitorOptions;
-use cloudsite::site::repo_site::CLEARED_BY;
+use cloudsite::site::repo::alerts::CLEARED_BY;
 use site_support::{Lab, Site, SiteConfig, b64};
 use std::time::Duration;
 

@@ -15,7 +15,7 @@ use cloudsite::domain::alert::{AlertState, AlertType, Severity};
 use cloudsite::domain::cost::PriceTable;
 use cloudsite::domain::service::{ServiceState, storage_account_name};
 use cloudsite::site::monitor::MonitorOptions;
-use cloudsite::site::repo_site::CLEARED_BY;
+use cloudsite::site::repo::alerts::CLEARED_BY;
 use cloudsite::site::secrets::SecretBox;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};

@@ -10,6 +10,9 @@ use std::net::SocketAddr;
 
 pub use crate::domain::service::{HostedKind, InstanceState};
 
+/// The storage container every hosted service serves its content from.
+pub const CONTENT_CONTAINER: &str = "content";
+
 /// A subscription as the site presents it to the cloud: its ID and the management
 /// certificate (PEM) used as the TLS client certificate.
 #[derive(Clone)]

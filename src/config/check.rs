@@ -11,9 +11,9 @@ use toml::de::Deserializer;
 
 use super::located::{Problem, join_path, key_path_at, parse_toml, remove_path, span_of};
 use super::{Config, ConfigError, MonitoringConfig};
-use crate::cloud::local::parse_duration;
 use crate::console::theme::{Theme, available};
 use crate::domain::cost::PriceTable;
+use crate::domain::duration::parse as parse_duration;
 use std::time::Duration;
 
 /// More errors than this in one file means something else is wrong (not a config file at all).

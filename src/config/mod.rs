@@ -16,7 +16,6 @@ pub use located::Problem;
 
 use crate::domain::cost::PriceTable;
 use crate::paths::Paths;
-use crate::site::monitor::MonitorOptions;
 
 /// The whole configuration file. `PartialEq` only: the price table holds floats.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -260,27 +259,6 @@ impl Config {
     /// Parses `text` (`name` labels problems), checking theme names against `themes_dir`.
     pub fn parse(text: &str, name: &str, themes_dir: Option<&Path>) -> Result<Config, ConfigError> {
         check::parse(text, name, themes_dir)
-    }
-
-    /// The site service's monitoring options from `[monitoring]` and `[prices]`. A duration
-    /// that does not parse (the config check reports it) keeps its default.
-    pub fn monitor_options(&self) -> MonitorOptions {
-        let d = MonitorOptions::default();
-        let m = &self.monitoring;
-        let dur = |text: &str, default| {
-            crate::cloud::local::parse_duration(text)
-                .filter(|d| !d.is_zero())
-                .unwrap_or(default)
-        };
-        MonitorOptions {
-            usage_interval: dur(&m.usage_interval, d.usage_interval),
-            cmg_stop_check: dur(&m.cmg_stop_check, d.cmg_stop_check),
-            health_interval: dur(&m.health_interval, d.health_interval),
-            quota_unit_bytes: m.quota_unit_bytes.max(1),
-            expiry_warning_days: m.expiry_warning_days,
-            token_lifetime: dur(&m.token_lifetime, d.token_lifetime),
-            prices: self.prices.clone(),
-        }
     }
 
     /// `paths` with this file's `[paths]` overrides applied. The `CLOUDSITE_DATA_DIR` and

@@ -6,6 +6,7 @@
 pub mod alert;
 pub mod content;
 pub mod cost;
+pub mod duration;
 pub mod proxy;
 pub mod role;
 pub mod service;

@@ -115,6 +115,14 @@ impl HostedKind {
             .into_iter()
             .find(|k| k.as_str() == name)
     }
+
+    /// The rolling window, in days, its transfer (CDP) or outbound data (CMG) is measured over.
+    pub fn usage_window_days(self) -> u32 {
+        match self {
+            HostedKind::Cdp => CDP_WINDOW_DAYS,
+            HostedKind::Cmg => CMG_WINDOW_DAYS,
+        }
+    }
 }
 
 impl std::fmt::Display for HostedKind {

@@ -28,6 +28,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 pub const DEFAULT_MAX_SIZE: u64 = 5 * 1024 * 1024;
 /// The services manager's own log.
 pub const CLOUD_MGR_LOG: &str = "CloudMgr.log";
+/// CMG setup log (synced from the instances in ConfigMgr; written here as steps happen).
+pub const CMG_SETUP_LOG: &str = "CMGSetup.log";
 /// Replaces every secret in a written line.
 pub const REDACTED: &str = "[redacted]";
 

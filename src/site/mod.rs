@@ -1,20 +1,25 @@
 //! The site service: persistence, tasks, the HTTP API, logs and status messages.
+//!
+//! Calls go down: `server` (HTTP) and `monitor` (background checks) call `ops`; `ops` record
+//! tasks that `manager` (the task runner) drives; all of them share a [`context::SiteContext`]
+//! and read and write the database through `repo`. `service` starts and stops the whole.
 
+pub(crate) mod cert_expiry;
 pub mod cmtrace;
-pub mod content;
-pub mod events;
+pub(crate) mod content;
+pub(crate) mod context;
+pub(crate) mod credentials;
+pub(crate) mod events;
 pub mod manager;
 pub mod monitor;
+pub(crate) mod ops;
 pub mod prepare;
 pub mod repo;
-pub mod repo_content;
-pub mod repo_site;
-pub mod repo_tasks;
-pub mod repo_usage;
 pub mod secrets;
-pub mod server;
+pub(crate) mod server;
 pub mod service;
-pub mod sql;
 pub mod store;
-pub mod tls_serve;
+#[cfg(test)]
+pub(crate) mod testing;
+pub(crate) mod tls_serve;
 pub mod tokens;

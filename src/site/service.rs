@@ -1,13 +1,19 @@
 //! Starting and stopping the site service (`cloudsite serve`, and embedded in the console and
 //! the scripting commands): one data dir, one lock, one services manager.
 
+use super::cmtrace::CLOUD_MGR_LOG;
 use super::cmtrace::LogWriter;
+use super::content::distributor::ContentHub;
+use super::context::{SiteContext, SiteParts};
 use super::events::EventBus;
-use super::manager::{Manager, Timing};
+use super::manager::{RunnerHandle, TaskRunner, Timing};
+use super::monitor::{Monitor, MonitorOptions};
+use super::repo::site as site_rows;
 use super::secrets::SecretBox;
-use super::server::{AppState, router};
+use super::server::router;
+use super::server::state::AppState;
 use super::store::Store;
-use super::{repo_site, tokens};
+use super::tokens;
 use crate::cloud::Provider;
 use crate::cloud::local::{Faults, LocalCloud, LocalCloudConfig, LocalCloudHandle};
 use std::fs::File;
@@ -112,7 +118,7 @@ pub struct SiteOptions {
     /// Manager timing.
     pub timing: Timing,
     /// Monitoring (usage, alerts, health, cost) and content token settings.
-    pub monitor: super::monitor::MonitorOptions,
+    pub monitor: MonitorOptions,
 }
 
 impl SiteOptions {
@@ -130,7 +136,7 @@ impl SiteOptions {
                 faults: Faults::default(),
             },
             timing: Timing::default(),
-            monitor: super::monitor::MonitorOptions::default(),
+            monitor: MonitorOptions::default(),
         }
     }
 }
@@ -157,7 +163,8 @@ pub struct SiteHandle {
     server: Option<tokio::task::JoinHandle<()>>,
     bus: Arc<EventBus>,
     cloud: Option<LocalCloudHandle>,
-    monitor: Option<super::monitor::Monitor>,
+    monitor: Option<Monitor>,
+    runner: Option<RunnerHandle>,
     distributor: Option<tokio::task::JoinHandle<()>>,
     _lock: File,
 }
@@ -174,6 +181,9 @@ impl SiteHandle {
         // The monitor goes first: it would only log errors from a cloud being shut down.
         if let Some(monitor) = self.monitor.take() {
             monitor.stop().await;
+        }
+        if let Some(runner) = self.runner.take() {
+            runner.stop().await;
         }
         if let Some(distributor) = self.distributor.take() {
             // Its state is in the database: unfinished distributions resume at the next start.
@@ -292,7 +302,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
     // Ids continue from the clock so a client's Last-Event-ID from an earlier run reads as old.
     let first_id = super::store::now_millis().max(0) as u64 * 1000;
     let bus = Arc::new(EventBus::new(first_id));
-    let manager = Arc::new(Manager {
+    let (ctx, inbox) = SiteContext::new(SiteParts {
         store,
         secrets,
         provider,
@@ -301,28 +311,25 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         timing: opts.timing,
         monitor: opts.monitor.clone(),
     });
-    manager
-        .log(
-            super::manager::CLOUD_MGR_LOG,
-            crate::domain::task::Level::Info,
-            &format!(
-                "SMS_CLOUD_SERVICES_MANAGER started (cloudsite {}), data in {}",
-                env!("CARGO_PKG_VERSION"),
-                data_dir.display()
-            ),
-        )
+    let text = format!(
+        "SMS_CLOUD_SERVICES_MANAGER started (cloudsite {}), data in {}",
+        env!("CARGO_PKG_VERSION"),
+        data_dir.display()
+    );
+    ctx.log(CLOUD_MGR_LOG, crate::domain::task::Level::Info, &text)
         .await;
-    manager
+    let runner = TaskRunner::new(Arc::clone(&ctx));
+    runner
         .resume_all()
         .await
         .map_err(|e| SiteError::Other(e.to_string()))?;
-    let monitor = super::monitor::spawn(&manager);
+    let runner = runner.start(inbox);
+    let monitor = super::monitor::spawn(&ctx);
 
-    let content =
-        super::content::ContentHub::new(Arc::clone(&manager), &data_dir.join(LIBRARY_DIR));
+    let content = ContentHub::new(Arc::clone(&ctx), &data_dir.join(LIBRARY_DIR));
     let distributor = tokio::spawn(Arc::clone(&content).run());
 
-    let app = router(AppState { manager, content });
+    let app = router(AppState { ctx, content });
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(io(format!("cannot listen on {}", opts.listen)))?;
@@ -363,6 +370,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         bus,
         cloud,
         monitor: Some(monitor),
+        runner: Some(runner),
         distributor: Some(distributor),
         _lock: lock,
     })
@@ -383,7 +391,7 @@ fn bootstrap(
     data_dir: &Path,
 ) -> Result<Option<String>, SiteError> {
     let exists = store
-        .with(|c| repo_site::site(c))
+        .with(|c| site_rows::site(c))
         .map_err(|e| SiteError::Other(e.to_string()))?
         .is_some();
     if exists {
@@ -392,7 +400,7 @@ fn bootstrap(
     crate::domain::validate::site_code(&opts.site_code)
         .map_err(|e| SiteError::Other(format!("--site-code: {e}")))?;
     store
-        .with(|c| repo_site::create_site(c, &opts.site_code, &opts.server_name))
+        .with(|c| site_rows::create_site(c, &opts.site_code, &opts.server_name))
         .map_err(|e| SiteError::Other(e.to_string()))?;
     let (_, token) = tokens::create(
         store,

@@ -2,8 +2,8 @@
 //! background step finishes the transition after the provisioning delay. A later operation
 //! supersedes an unfinished step (each step carries the generation it was started for).
 
-use super::Faults;
 use super::blobs::Uploads;
+use super::config::Faults;
 use super::deployment::{Deployment, Inner, Record, instance_tls, record_path};
 use super::files::name_problem;
 use super::instances::access_key;

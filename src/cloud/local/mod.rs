@@ -43,6 +43,7 @@
 
 mod blobs;
 mod client;
+mod config;
 mod deployment;
 mod engine;
 mod files;
@@ -54,92 +55,17 @@ mod server;
 mod storage;
 pub mod wire;
 
+pub use crate::cloud::CONTENT_CONTAINER;
 pub use client::LocalProvider;
+pub use config::{Faults, LocalCloudConfig};
 pub use registry::{
     RegistryError, SubscriptionRecord, register_subscription, subscription, subscriptions,
 };
-pub use storage::CONTENT_CONTAINER;
 
 use engine::Engine;
-use serde::{Deserialize, Deserializer};
-use std::net::{Ipv4Addr, SocketAddr};
+use std::net::Ipv4Addr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::time::Duration;
-
-/// How the local cloud runs.
-#[derive(Clone, Debug, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct LocalCloudConfig {
-    /// Where the cloud keeps everything.
-    pub data_dir: PathBuf,
-    /// Management API address; loopback, any port by default.
-    pub listen: SocketAddr,
-    /// How long provisioning, starting, stopping, updating and deleting take
-    /// (`"3s"`, `"100ms"` or milliseconds as a number).
-    #[serde(deserialize_with = "duration")]
-    pub provisioning_delay: Duration,
-    /// Faults to inject, for tests.
-    pub faults: Faults,
-}
-
-impl Default for LocalCloudConfig {
-    fn default() -> Self {
-        LocalCloudConfig {
-            data_dir: PathBuf::new(),
-            listen: SocketAddr::from((Ipv4Addr::LOCALHOST, 0)),
-            // Seconds, so a person watching the console sees Provisioning go by.
-            provisioning_delay: Duration::from_secs(3),
-            faults: Faults::default(),
-        }
-    }
-}
-
-/// Faults the cloud injects, for tests.
-#[derive(Clone, Debug, Default, Deserialize)]
-#[serde(default, deny_unknown_fields)]
-pub struct Faults {
-    /// Fail the next N mutating operations (deploy, start, stop, delete, update, create and
-    /// delete container) with "injected fault".
-    pub fail_next: u32,
-    /// Added to every operation before it answers.
-    #[serde(deserialize_with = "duration")]
-    pub slow: Duration,
-    /// Names refused as already in use (the globally-unique name rule).
-    pub reserved_names: Vec<String>,
-}
-
-fn duration<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum Raw {
-        Millis(u64),
-        Text(String),
-    }
-    match Raw::deserialize(d)? {
-        Raw::Millis(ms) => Ok(Duration::from_millis(ms)),
-        Raw::Text(text) => parse_duration(&text).ok_or_else(|| {
-            serde::de::Error::custom(format!(
-                "'{text}' is not a duration; write e.g. \"3s\", \"250ms\" or \"1m\""
-            ))
-        }),
-    }
-}
-
-/// Parses `250ms`, `3s`, `1m`, `1h` (a bare number is milliseconds).
-pub fn parse_duration(text: &str) -> Option<Duration> {
-    let t = text.trim();
-    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
-    let (num, unit) = t.split_at(split);
-    let n: u64 = num.parse().ok()?;
-    match unit.trim() {
-        "" | "ms" => Some(Duration::from_millis(n)),
-        "s" => Some(Duration::from_secs(n)),
-        "m" | "min" => Some(Duration::from_secs(n.checked_mul(60)?)),
-        "h" => Some(Duration::from_secs(n.checked_mul(3600)?)),
-        _ => None,
-    }
-}
 
 /// Why the local cloud could not start.
 #[derive(Debug, thiserror::Error)]
@@ -249,29 +175,5 @@ impl Drop for LocalCloudHandle {
             let engine = self.engine.clone();
             rt.spawn(async move { engine.shutdown().await });
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn config_reads_durations() {
-        let cfg: LocalCloudConfig = toml::from_str(
-            "data_dir = \"/tmp/x\"\nprovisioning_delay = \"250ms\"\n[faults]\nfail_next = 2\nslow = 1500\nreserved_names = [\"taken\"]\n",
-        )
-        .expect("config");
-        assert_eq!(cfg.provisioning_delay, Duration::from_millis(250));
-        assert_eq!(cfg.faults.slow, Duration::from_millis(1500));
-        assert_eq!(cfg.faults.fail_next, 2);
-        assert_eq!(cfg.listen.ip(), Ipv4Addr::LOCALHOST);
-        assert_eq!(parse_duration("1m"), Some(Duration::from_secs(60)));
-        assert_eq!(parse_duration("3 s"), Some(Duration::from_secs(3)));
-        assert_eq!(parse_duration("soon"), None);
-        assert_eq!(parse_duration("1h"), Some(Duration::from_secs(3600)));
-        assert_eq!(parse_duration("24 h"), Some(Duration::from_secs(86_400)));
-        assert_eq!(parse_duration("1d"), None);
-        assert!(toml::from_str::<LocalCloudConfig>("provisioning_delay = \"x\"").is_err());
     }
 }

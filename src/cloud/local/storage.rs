@@ -7,8 +7,7 @@ use super::wire::ApiError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-/// The container every hosted service serves its content from.
-pub const CONTENT_CONTAINER: &str = "content";
+pub use crate::cloud::CONTENT_CONTAINER;
 
 #[derive(Serialize, Deserialize)]
 struct AccountFile {

@@ -11,10 +11,12 @@ use crate::api::wire::Event;
 use crate::cloud::{CloudError, DeploymentState, InstanceState, ServiceStatus};
 use crate::domain::alert::{AlertState, AlertType, Severity};
 use crate::domain::service::ServiceState;
-use crate::domain::task::{Level, message};
-use crate::site::manager::{CLOUD_MGR_LOG, Manager};
-use crate::site::repo::{self, RepoError, ServiceRecord};
-use crate::site::repo_site;
+use crate::domain::task::Level;
+use crate::site::cert_expiry::{CertDate, cert_dates, report_expired};
+use crate::site::cmtrace::CLOUD_MGR_LOG;
+use crate::site::context::SiteContext;
+use crate::site::credentials;
+use crate::site::repo::{RepoError, alerts, services, services::ServiceRecord};
 use serde_json::{Value, json};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -24,7 +26,8 @@ mod probe;
 #[cfg(test)]
 mod tests;
 
-pub use probe::{check_answer, probe, probe_config};
+use probe::problem;
+pub use probe::{Problem, probe_config};
 
 /// An alert the health checks raise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,39 +67,39 @@ pub const CLOUD_UNREACHABLE: AlertKind = AlertKind {
 
 /// Runs the health checks until the site stops: a round at once, then one every
 /// `health_interval`.
-pub async fn run(manager: Arc<Manager>) {
-    let mut tick = tokio::time::interval(manager.monitor.health_interval);
+pub async fn run(ctx: Arc<SiteContext>) {
+    let mut tick = tokio::time::interval(ctx.monitor().health_interval);
     // A round slower than the interval delays the next one instead of bunching them up.
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let closed = manager.bus.closed();
+    let closed = ctx.bus().closed();
     tokio::pin!(closed);
     loop {
         tokio::select! {
             // Checking a cloud that is shutting down would only raise false alerts.
             _ = &mut closed => return,
-            _ = async { tick.tick().await; round(&manager).await } => {}
+            _ = async { tick.tick().await; round(&ctx).await } => {}
         }
     }
 }
 
 /// One round over every service (skipping those being deleted).
-pub async fn round(manager: &Manager) {
-    let services = match manager.store.call(|c| repo::list_services(c, None)).await {
+pub async fn round(ctx: &SiteContext) {
+    let services = match ctx.store().call(|c| services::list_services(c, None)).await {
         Ok(s) => s,
         Err(e) => {
             let text = format!("Health check: cannot read the services: {e}");
-            manager.log(CLOUD_MGR_LOG, Level::Error, &text).await;
+            ctx.log(CLOUD_MGR_LOG, Level::Error, &text).await;
             return;
         }
     };
-    let known = match manager.store.call(|c| repo_site::list_alerts(c)).await {
+    let known = match ctx.store().call(|c| alerts::list_alerts(c)).await {
         Ok(list) => list
             .into_iter()
             .map(|a| ((a.type_id, a.service_id.clone()), a))
             .collect::<HashMap<_, _>>(),
         Err(e) => {
             let text = format!("Health check: cannot read the alerts: {e}");
-            manager.log(CLOUD_MGR_LOG, Level::Error, &text).await;
+            ctx.log(CLOUD_MGR_LOG, Level::Error, &text).await;
             return;
         }
     };
@@ -104,7 +107,7 @@ pub async fn round(manager: &Manager) {
         Ok(t) => t,
         Err(e) => {
             let text = format!("Health check: cannot set up TLS for the instance probes: {e}");
-            manager.log(CLOUD_MGR_LOG, Level::Error, &text).await;
+            ctx.log(CLOUD_MGR_LOG, Level::Error, &text).await;
             return;
         }
     };
@@ -114,8 +117,8 @@ pub async fn round(manager: &Manager) {
         .iter()
         .filter(|r| r.state != ServiceState::Deleting)
     {
-        check_certificates(manager, &known, rec).await;
-        match check_cloud(manager, &known, rec, &tls).await {
+        check_certificates(ctx, &known, rec).await;
+        match check_cloud(ctx, &known, rec, &tls).await {
             Ok(()) => reached = true,
             Err(e) => unreachable.push(json!({ "service": rec.service_fqdn, "error": e })),
         }
@@ -127,35 +130,8 @@ pub async fn round(manager: &Manager) {
         Some(Some((json!({ "failures": unreachable }), summary)))
     };
     if let Some(condition) = site_wide {
-        apply(manager, &known, CLOUD_UNREACHABLE, None, condition).await;
+        apply(ctx, &known, CLOUD_UNREACHABLE, None, condition).await;
     }
-}
-
-/// One certificate's expiry.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CertDate {
-    /// `service` or `management`.
-    pub which: &'static str,
-    /// End of validity.
-    pub not_after: OffsetDateTime,
-}
-
-/// The expiry of the service's certificates (those that can be read).
-pub fn cert_dates(rec: &ServiceRecord) -> Vec<CertDate> {
-    let service = OffsetDateTime::parse(
-        &rec.settings.cert_not_after,
-        &time::format_description::well_known::Rfc3339,
-    )
-    .ok();
-    let management = crate::cert::pem::blocks(rec.management_cert_pem.as_bytes())
-        .ok()
-        .and_then(|b| b.into_iter().next())
-        .and_then(|b| crate::cert::x509::parse(&b.der).ok())
-        .map(|(f, _)| f.validity.1);
-    [("service", service), ("management", management)]
-        .into_iter()
-        .filter_map(|(which, t)| t.map(|not_after| CertDate { which, not_after }))
-        .collect()
 }
 
 /// Which certificate alerts apply at `now`: the expired ones, and those expiring within
@@ -202,33 +178,11 @@ pub fn newly_expired(prev: Option<&AlertView>, expired: &[CertDate]) -> Vec<Cert
         .collect()
 }
 
-/// Writes 9425 and ConfigMgr's CloudMgr.log line for one expired certificate.
-pub async fn report_expired(manager: &Manager, rec: &ServiceRecord, cert: &CertDate) {
-    let (what, when) = (cert.which, crate::cert::x509::rfc3339(cert.not_after));
-    let line = format!(
-        "The {what} certificate of service {} is in expired state. It expired on {when} (UTC).",
-        rec.deployment_name
-    );
-    manager.log(CLOUD_MGR_LOG, Level::Error, &line).await;
-    let text = format!(
-        "The {what} certificate of {} expired on {when}; renew it in the service's Properties.",
-        rec.service_fqdn
-    );
-    manager
-        .status(
-            message::CERTIFICATE_EXPIRED,
-            Level::Error,
-            Some(&rec.id),
-            &text,
-        )
-        .await;
-}
-
 type Known = HashMap<(AlertType, Option<String>), AlertView>;
 
-async fn check_certificates(manager: &Manager, known: &Known, rec: &ServiceRecord) {
+async fn check_certificates(ctx: &SiteContext, known: &Known, rec: &ServiceRecord) {
     let now = OffsetDateTime::now_utc();
-    let days = manager.monitor.expiry_warning_days;
+    let days = ctx.monitor().expiry_warning_days;
     let (expired, expiring) = cert_conditions(&cert_dates(rec), now, days);
     let when = |c: &CertDate| crate::cert::x509::rfc3339(c.not_after);
     let condition = (!expired.is_empty()).then(|| {
@@ -245,9 +199,9 @@ async fn check_certificates(manager: &Manager, known: &Known, rec: &ServiceRecor
     });
     let prev = known.get(&(CERTIFICATE_EXPIRED.type_id, Some(rec.id.clone())));
     let fresh = newly_expired(prev, &expired);
-    if apply(manager, known, CERTIFICATE_EXPIRED, Some(rec), condition).await == Change::Raised {
+    if apply(ctx, known, CERTIFICATE_EXPIRED, Some(rec), condition).await == Change::Raised {
         for cert in &fresh {
-            report_expired(manager, rec, cert).await;
+            report_expired(ctx, rec, cert).await;
         }
     }
     let condition = (!expiring.is_empty()).then(|| {
@@ -268,27 +222,27 @@ async fn check_certificates(manager: &Manager, known: &Known, rec: &ServiceRecor
         });
         (details, parts.join("; "))
     });
-    apply(manager, known, CERTIFICATE_EXPIRING, Some(rec), condition).await;
+    apply(ctx, known, CERTIFICATE_EXPIRING, Some(rec), condition).await;
 }
 
 /// Asks the cloud about the service: subscription accepted? serving? `Err` holds the message
 /// when the cloud could not be asked (not a refusal).
 async fn check_cloud(
-    manager: &Manager,
+    ctx: &SiteContext,
     known: &Known,
     rec: &ServiceRecord,
     tls: &Arc<rustls::ClientConfig>,
 ) -> Result<(), String> {
-    let caller = match manager.caller(rec).await {
+    let caller = match credentials::caller(ctx, rec).await {
         Ok(c) => c,
         Err(e) => {
             let text = format!("Health check of {}: {e}", rec.deployment_name);
-            manager.log(CLOUD_MGR_LOG, Level::Error, &text).await;
+            ctx.log(CLOUD_MGR_LOG, Level::Error, &text).await;
             // Not the cloud's fault: this says nothing about its reachability.
             return Ok(());
         }
     };
-    let status = match manager.provider.status(&caller, &rec.deployment_name).await {
+    let status = match ctx.provider().status(&caller, &rec.deployment_name).await {
         Ok(s) => s,
         Err(CloudError::Unauthorized(why)) => {
             let details = json!({
@@ -298,7 +252,7 @@ async fn check_cloud(
             });
             let summary = format!("subscription {}: {why}", rec.subscription_id);
             apply(
-                manager,
+                ctx,
                 known,
                 SUBSCRIPTION_REFUSED,
                 Some(rec),
@@ -309,7 +263,7 @@ async fn check_cloud(
         }
         Err(e) => return Err(e.to_string()),
     };
-    apply(manager, known, SUBSCRIPTION_REFUSED, Some(rec), None).await;
+    apply(ctx, known, SUBSCRIPTION_REFUSED, Some(rec), None).await;
     let problems = if rec.state == ServiceState::Ready {
         let mut problems = status_problems(status.as_ref());
         if problems.is_empty()
@@ -325,7 +279,7 @@ async fn check_cloud(
     // still Ready is expected to serve.
     let id = rec.id.clone();
     let now_ready = matches!(
-        manager.store.call(move |c| repo::get_service(c, &id)).await,
+        ctx.store().call(move |c| services::get_service(c, &id)).await,
         Ok(Some(r)) if r.state == ServiceState::Ready
     );
     let condition = (now_ready && !problems.is_empty()).then(|| {
@@ -348,24 +302,8 @@ async fn check_cloud(
         });
         (details, summary)
     });
-    apply(manager, known, NOT_SERVING, Some(rec), condition).await;
+    apply(ctx, known, NOT_SERVING, Some(rec), condition).await;
     Ok(())
-}
-
-/// Why a service is not serving: on one instance, or the whole deployment.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
-    /// Instance id, when the problem is one instance's.
-    pub instance: Option<String>,
-    /// What is wrong.
-    pub problem: String,
-}
-
-fn problem(instance: Option<&str>, text: impl Into<String>) -> Problem {
-    Problem {
-        instance: instance.map(str::to_string),
-        problem: text.into(),
-    }
 }
 
 /// What the cloud's own report says is wrong with a service that should serve (empty: every
@@ -422,7 +360,7 @@ pub fn should_raise(prev: Option<&AlertView>, details: &Value, now: OffsetDateTi
 /// Raises (`condition`: details and a one-line summary) or clears one alert, respecting a
 /// disabled alert; publishes and logs what changed.
 async fn apply(
-    manager: &Manager,
+    ctx: &SiteContext,
     known: &Known,
     kind: AlertKind,
     rec: Option<&ServiceRecord>,
@@ -437,20 +375,19 @@ async fn apply(
     let changed: Result<Option<AlertView>, RepoError> = match &condition {
         Some((details, _)) if should_raise(prev, details, OffsetDateTime::now_utc()) => {
             let details = details.clone();
-            manager
-                .store
+            ctx.store()
                 .call(move |c| {
                     // Checked again here: since the round began, the alert may have been
                     // disabled or the service deleted.
-                    if !repo_site::alert_enabled(c, kind.type_id, sid.as_deref())? {
+                    if !alerts::alert_enabled(c, kind.type_id, sid.as_deref())? {
                         return Ok(None);
                     }
                     if let Some(id) = &sid
-                        && repo::get_service(c, id)?.is_none()
+                        && services::get_service(c, id)?.is_none()
                     {
                         return Ok(None);
                     }
-                    repo_site::raise_alert(
+                    alerts::raise_alert(
                         c,
                         kind.type_id,
                         sid.as_deref(),
@@ -467,9 +404,8 @@ async fn apply(
             a.enabled && matches!(a.state, AlertState::Active | AlertState::Postponed)
         }) =>
         {
-            manager
-                .store
-                .call(move |c| repo_site::clear_alert(c, kind.type_id, sid.as_deref()))
+            ctx.store()
+                .call(move |c| alerts::clear_alert(c, kind.type_id, sid.as_deref()))
                 .await
         }
         None => Ok(None),
@@ -482,11 +418,10 @@ async fn apply(
                 "Health check: cannot update the alert {} for {target}: {e}",
                 kind.type_id
             );
-            manager.log(CLOUD_MGR_LOG, Level::Error, &text).await;
+            ctx.log(CLOUD_MGR_LOG, Level::Error, &text).await;
             return Change::Unchanged;
         }
     };
-    manager.bus.publish(Event::Alert(view.clone()));
     let (level, text, change) = match &condition {
         Some((_, summary)) => (
             if kind.type_id.severity() == Severity::Critical {
@@ -509,6 +444,8 @@ async fn apply(
             Change::Cleared,
         ),
     };
-    manager.log(CLOUD_MGR_LOG, level, &text).await;
+    // Logged first: whoever sees the event finds the line already in CloudMgr.log.
+    ctx.log(CLOUD_MGR_LOG, level, &text).await;
+    ctx.bus().publish(Event::Alert(view));
     change
 }

@@ -11,23 +11,12 @@ use crate::domain::alert::{AlertState, AlertType, Severity};
 use crate::domain::service::HostedKind;
 use crate::domain::service::Threshold;
 use crate::domain::task::Level;
-use crate::site::manager::{CLOUD_MGR_LOG, Manager};
+use crate::site::cmtrace::CLOUD_MGR_LOG;
+use crate::site::context::SiteContext;
 use crate::site::prepare::CmgOptions;
-use crate::site::repo::RepoError;
-use crate::site::repo_site;
-use crate::site::repo_usage;
+use crate::site::repo::{RepoError, alerts};
 use serde_json::{Value, json};
 use std::sync::Arc;
-
-pub use crate::domain::service::{CDP_WINDOW_DAYS, CMG_WINDOW_DAYS};
-
-/// The rolling window transfer is measured over for a kind of service.
-pub fn window_days(kind: HostedKind) -> u32 {
-    match kind {
-        HostedKind::Cdp => CDP_WINDOW_DAYS,
-        HostedKind::Cmg => CMG_WINDOW_DAYS,
-    }
-}
 
 /// What one service looks like to the threshold rules.
 #[derive(Debug, Clone)]
@@ -73,7 +62,7 @@ pub fn evaluate(u: &Usage<'_>) -> Vec<Evaluation> {
         HostedKind::Cdp => ("transfer", "Transfer", "transfer"),
         HostedKind::Cmg => ("outbound data", "Outbound data", "outbound"),
     };
-    let days = window_days(u.kind);
+    let days = u.kind.usage_window_days();
     let mut out = Vec::new();
     let checks = [
         (
@@ -138,23 +127,23 @@ pub fn evaluate(u: &Usage<'_>) -> Vec<Evaluation> {
 /// Raises the reached alerts and clears the others, skipping disabled ones; publishes every
 /// changed alert and logs each raise and clear to CloudMgr.log. Returns the changed alerts.
 pub async fn apply(
-    manager: &Arc<Manager>,
+    ctx: &SiteContext,
     service_id: &str,
     evaluations: Vec<Evaluation>,
 ) -> Result<Vec<AlertView>, RepoError> {
     let sid = service_id.to_string();
-    let bus = Arc::clone(&manager.bus);
-    let changes = manager
-        .store
+    let bus = Arc::clone(ctx.bus());
+    let changes = ctx
+        .store()
         .call(move |c| {
             let mut out = Vec::new();
             for e in evaluations {
-                if !repo_site::alert_enabled(c, e.type_id, Some(&sid))? {
+                if !alerts::alert_enabled(c, e.type_id, Some(&sid))? {
                     continue;
                 }
-                let before = repo_usage::alert_state(c, e.type_id, Some(&sid))?;
+                let before = alerts::alert_state(c, e.type_id, Some(&sid))?;
                 let (view, transition) = if e.reached {
-                    let view = repo_site::raise_alert(
+                    let view = alerts::raise_alert(
                         c,
                         e.type_id,
                         Some(&sid),
@@ -167,7 +156,7 @@ pub async fn apply(
                     let newly =
                         before != Some(AlertState::Active) && view.state == AlertState::Active;
                     (view, newly.then_some(true))
-                } else if let Some(view) = repo_site::clear_alert(c, e.type_id, Some(&sid))? {
+                } else if let Some(view) = alerts::clear_alert(c, e.type_id, Some(&sid))? {
                     (view, Some(false))
                 } else {
                     continue;
@@ -189,25 +178,23 @@ pub async fn apply(
                 } else {
                     Level::Warning
                 };
-                manager
-                    .log(
-                        CLOUD_MGR_LOG,
-                        level,
-                        &format!("Alert raised ({}): {}", view.type_id, view.name),
-                    )
-                    .await;
+                ctx.log(
+                    CLOUD_MGR_LOG,
+                    level,
+                    &format!("Alert raised ({}): {}", view.type_id, view.name),
+                )
+                .await;
             }
             Some(false) => {
-                manager
-                    .log(
-                        CLOUD_MGR_LOG,
-                        Level::Info,
-                        &format!(
-                            "Alert cleared ({}): {} is no longer true",
-                            view.type_id, view.name
-                        ),
-                    )
-                    .await;
+                ctx.log(
+                    CLOUD_MGR_LOG,
+                    Level::Info,
+                    &format!(
+                        "Alert cleared ({}): {} is no longer true",
+                        view.type_id, view.name
+                    ),
+                )
+                .await;
             }
             None => {}
         }

@@ -4,15 +4,17 @@
 //! threshold alerts.
 
 use super::thresholds::{self, Usage};
-use crate::api::wire::{CostView, UsageEvent, UsageView};
 use crate::api::wire::{Event, EventView};
+use crate::api::wire::{CostView, UsageEvent, UsageView};
+use crate::cloud::CONTENT_CONTAINER;
 use crate::domain::cost::{CDP_VM_SIZE, CostInput};
 use crate::domain::service::HostedKind;
 use crate::domain::service::ServiceState;
 use crate::domain::task::Level;
-use crate::site::manager::{CLOUD_MGR_LOG, CONTENT_CONTAINER, Manager};
-use crate::site::repo::{self, ServiceRecord};
-use crate::site::repo_usage::{self, DAY_MS};
+use crate::site::cmtrace::{CLOUD_MGR_LOG, cloud_dp_log};
+use crate::site::context::SiteContext;
+use crate::site::credentials;
+use crate::site::repo::{RepoError, services, services::ServiceRecord, usage, usage::DAY_MS};
 use crate::site::store::{millis_to_rfc3339, now_millis};
 use std::sync::Arc;
 use std::time::Duration;
@@ -26,27 +28,24 @@ pub const KEEP_DAYS: i64 = 32;
 /// Collects now, then every `usage_interval`, until the task is aborted. In between, a service
 /// that becomes Ready without any sample yet (just provisioned) gets its first one at once, so
 /// a new service shows its usage right away rather than at the next hourly collection.
-pub async fn run(manager: Arc<Manager>) {
+pub async fn run(ctx: Arc<SiteContext>) {
     // A zero period would make the interval panic; the config check refuses it, callers that
     // build options in code get a floor instead.
-    let period = manager
-        .monitor
-        .usage_interval
-        .max(Duration::from_millis(10));
+    let period = ctx.monitor().usage_interval.max(Duration::from_millis(10));
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut events = manager.bus.subscribe(None).live;
+    let mut events = ctx.bus().subscribe(None).live;
     loop {
         tokio::select! {
-            _ = ticks.tick() => collect_all(&manager).await,
+            _ = ticks.tick() => collect_all(&ctx).await,
             event = events.recv() => match event {
                 Ok(EventView { event: Event::Service(s), .. })
                     if s.status == ServiceState::Ready && s.usage.is_none() =>
                 {
-                    collect_new(&manager).await;
+                    collect_new(&ctx).await;
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => {
-                    events = manager.bus.subscribe(None).live;
+                    events = ctx.bus().subscribe(None).live;
                     ticks.tick().await;
                 }
                 _ => {}
@@ -56,17 +55,17 @@ pub async fn run(manager: Arc<Manager>) {
 }
 
 /// First samples for the services that have none yet.
-async fn collect_new(manager: &Arc<Manager>) {
-    let Ok(services) = manager
-        .store
+async fn collect_new(ctx: &SiteContext) {
+    let Ok(services) = ctx
+        .store()
         .call(|c| {
             let mut new = Vec::new();
-            for rec in repo::list_services(c, None)? {
-                if collected_in(rec.state) && repo::latest_usage(c, &rec.id)?.is_none() {
+            for rec in services::list_services(c, None)? {
+                if collected_in(rec.state) && usage::latest_usage(c, &rec.id)?.is_none() {
                     new.push(rec);
                 }
             }
-            Ok::<_, repo::RepoError>(new)
+            Ok::<_, RepoError>(new)
         })
         .await
     else {
@@ -74,7 +73,7 @@ async fn collect_new(manager: &Arc<Manager>) {
     };
     for rec in &services {
         // A failure is retried at the next look; the full collection logs it.
-        let _ = collect_one(manager, rec).await;
+        let _ = collect_one(ctx, rec).await;
     }
 }
 
@@ -84,23 +83,22 @@ fn collected_in(state: ServiceState) -> bool {
 }
 
 /// One collection over every service; errors are logged and the service skipped this round.
-pub async fn collect_all(manager: &Arc<Manager>) {
-    let services = match manager.store.call(|c| repo::list_services(c, None)).await {
+pub async fn collect_all(ctx: &SiteContext) {
+    let services = match ctx.store().call(|c| services::list_services(c, None)).await {
         Ok(s) => s,
         Err(e) => {
-            manager
-                .log(
-                    CLOUD_MGR_LOG,
-                    Level::Warning,
-                    &format!("Usage collection skipped: cannot read the services: {e}"),
-                )
-                .await;
+            ctx.log(
+                CLOUD_MGR_LOG,
+                Level::Warning,
+                &format!("Usage collection skipped: cannot read the services: {e}"),
+            )
+            .await;
             return;
         }
     };
     for rec in services.iter().filter(|r| collected_in(r.state)) {
-        if let Err(e) = collect_one(manager, rec).await {
-            manager
+        if let Err(e) = collect_one(ctx, rec).await {
+            ctx
                 .log(
                     CLOUD_MGR_LOG,
                     Level::Warning,
@@ -113,23 +111,25 @@ pub async fn collect_all(manager: &Arc<Manager>) {
         }
     }
     let before = now_millis() - KEEP_DAYS * DAY_MS;
-    let _ = manager
-        .store
-        .call(move |c| repo_usage::prune_samples(c, before))
+    let _ = ctx
+        .store()
+        .call(move |c| usage::prune_samples(c, before))
         .await;
 }
 
 /// Reads, records and publishes one service's usage, then evaluates its thresholds.
-async fn collect_one(manager: &Arc<Manager>, rec: &ServiceRecord) -> Result<(), String> {
-    let caller = manager.caller(rec).await.map_err(|e| e.to_string())?;
-    let egress_total = manager
-        .provider
+async fn collect_one(ctx: &SiteContext, rec: &ServiceRecord) -> Result<(), String> {
+    let caller = credentials::caller(ctx, rec)
+        .await
+        .map_err(|e| e.to_string())?;
+    let egress_total = ctx
+        .provider()
         .egress(&caller, &rec.deployment_name)
         .await
         .map_err(|e| e.to_string())?;
     let storage = match &rec.storage_account {
-        Some(account) => manager
-            .provider
+        Some(account) => ctx
+            .provider()
             .storage_used(&caller, account, CONTENT_CONTAINER)
             .await
             .map_err(|e| e.to_string())?,
@@ -138,18 +138,18 @@ async fn collect_one(manager: &Arc<Manager>, rec: &ServiceRecord) -> Result<(), 
     // The service may have been deleted while the cloud answered: then nothing is recorded.
     let now = now_millis();
     let id = rec.id.clone();
-    let unit = manager.monitor.quota_unit_bytes.max(1);
-    let prices = manager.monitor.prices.clone();
-    let recorded = manager
-        .store
+    let unit = ctx.monitor().quota_unit_bytes.max(1);
+    let prices = ctx.monitor().prices.clone();
+    let recorded = ctx
+        .store()
         .call_transaction(move |tx| {
-            let Some(rec) = repo::get_service(tx, &id)? else {
+            let Some(rec) = services::get_service(tx, &id)? else {
                 return Ok(None);
             };
-            let sample = repo_usage::insert_sample(tx, &id, now, egress_total, storage)?;
+            let sample = usage::insert_sample(tx, &id, now, egress_total, storage)?;
             let view = usage_view(tx, &rec, now, unit, &prices)?;
-            repo_usage::save_usage(tx, &id, &view)?;
-            Ok::<_, repo::RepoError>(Some((rec, sample, view)))
+            usage::save_usage(tx, &id, &view)?;
+            Ok::<_, RepoError>(Some((rec, sample, view)))
         })
         .await
         .map_err(|e| e.to_string())?;
@@ -160,9 +160,9 @@ async fn collect_one(manager: &Arc<Manager>, rec: &ServiceRecord) -> Result<(), 
         HostedKind::Cdp => ("transfer", rec.settings.transfer.quota_gb),
         HostedKind::Cmg => ("outbound data", rec.settings.transfer.quota_gb),
     };
-    manager
+    ctx
         .log(
-            &format!("CloudDP-{}.log", rec.deployment_name),
+            &cloud_dp_log(&rec.deployment_name),
             Level::Info,
             &format!(
                 "Usage of {}: storage {} bytes (quota {} GB), egress {} bytes since the previous collection, \
@@ -179,11 +179,11 @@ async fn collect_one(manager: &Arc<Manager>, rec: &ServiceRecord) -> Result<(), 
             ),
         )
         .await;
-    manager.bus.publish(Event::Usage(UsageEvent {
+    ctx.bus().publish(Event::Usage(UsageEvent {
         service_id: rec.id.clone(),
         usage: view.clone(),
     }));
-    manager.publish_service(&rec).await;
+    ctx.publish_service(&rec).await;
     let evaluations = thresholds::evaluate(&Usage {
         kind: rec.kind,
         fqdn: &rec.service_fqdn,
@@ -194,7 +194,7 @@ async fn collect_one(manager: &Arc<Manager>, rec: &ServiceRecord) -> Result<(), 
         transfer_bytes: view.transfer_bytes,
         quota_unit_bytes: unit,
     });
-    thresholds::apply(manager, &rec.id, evaluations)
+    thresholds::apply(ctx, &rec.id, evaluations)
         .await
         .map_err(|e| format!("cannot evaluate its alerts: {e}"))?;
     Ok(())
@@ -208,14 +208,13 @@ pub fn usage_view(
     now: i64,
     quota_unit_bytes: u64,
     prices: &crate::domain::cost::PriceTable,
-) -> Result<UsageView, repo::RepoError> {
-    let window_days = thresholds::window_days(rec.kind);
-    let transfer_bytes =
-        repo_usage::egress_since(conn, &rec.id, now - i64::from(window_days) * DAY_MS)?;
-    let daily_transfer = repo_usage::daily_egress(conn, &rec.id, now, DAILY_DAYS)?;
-    let storage_bytes = repo_usage::last_sample(conn, &rec.id)?.map_or(0, |s| s.storage_bytes);
+) -> Result<UsageView, RepoError> {
+    let window_days = rec.kind.usage_window_days();
+    let transfer_bytes = usage::egress_since(conn, &rec.id, now - i64::from(window_days) * DAY_MS)?;
+    let daily_transfer = usage::daily_egress(conn, &rec.id, now, DAILY_DAYS)?;
+    let storage_bytes = usage::last_sample(conn, &rec.id)?.map_or(0, |s| s.storage_bytes);
     let (month_start, _) = crate::domain::cost::month_bounds(now);
-    let egress_month_bytes = repo_usage::egress_since(conn, &rec.id, month_start - 1)?;
+    let egress_month_bytes = usage::egress_since(conn, &rec.id, month_start - 1)?;
     let vm_size = match (&rec.kind, &rec.settings.cmg) {
         (HostedKind::Cmg, Some(o)) => o.vm_size.as_str(),
         _ => CDP_VM_SIZE,
@@ -242,15 +241,4 @@ pub fn usage_view(
             illustrative: *prices == crate::domain::cost::PriceTable::default(),
         },
     })
-}
-
-/// The bytes sent over the service's window as of the latest samples (the CMG stop check
-/// reads this between two collections).
-pub fn window_transfer(
-    conn: &rusqlite::Connection,
-    rec: &ServiceRecord,
-    now: i64,
-) -> Result<u64, repo::RepoError> {
-    let days = thresholds::window_days(rec.kind);
-    repo_usage::egress_since(conn, &rec.id, now - i64::from(days) * DAY_MS)
 }

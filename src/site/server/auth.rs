@@ -2,9 +2,10 @@
 //! [`Writer`] cannot be reached with a read-only token, and one that takes [`Reader`] cannot be
 //! reached without a valid token.
 
-use super::AppState;
 use super::error::ApiError;
-use crate::site::tokens::{self, Role};
+use super::state::AppState;
+use crate::domain::role::Role;
+use crate::site::ops::access;
 use axum::extract::FromRequestParts;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -24,7 +25,7 @@ pub struct Writer(pub Reader);
 
 /// A Full Administrator token (managing tokens).
 #[derive(Debug, Clone)]
-pub struct Admin(pub Reader);
+pub struct Admin;
 
 impl FromRequestParts<AppState> for Reader {
     type Rejection = ApiError;
@@ -46,11 +47,8 @@ impl FromRequestParts<AppState> for Reader {
             .filter(|t| !t.is_empty())
             .ok_or_else(|| unauthorized("the Authorization header must be 'Bearer <token>'"))?
             .to_string();
-        let store = state.manager.store.clone();
-        let record = tokio::task::spawn_blocking(move || tokens::verify(&store, &token))
-            .await
-            .map_err(ApiError::internal)?
-            .map_err(ApiError::internal)?
+        let record = access::authenticate(&state.ctx, token)
+            .await?
             .ok_or_else(|| unauthorized("the token is not valid for this site"))?;
         Ok(Reader {
             role: record.role,
@@ -67,15 +65,8 @@ impl FromRequestParts<AppState> for Writer {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let reader = Reader::from_request_parts(parts, state).await?;
-        if reader.role.can_write() {
-            Ok(Writer(reader))
-        } else {
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                format!("the {} role may only read", reader.role.display_name()),
-            ))
-        }
+        access::require_writer(reader.role)?;
+        Ok(Writer(reader))
     }
 }
 
@@ -87,14 +78,7 @@ impl FromRequestParts<AppState> for Admin {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let reader = Reader::from_request_parts(parts, state).await?;
-        if reader.role == Role::FullAdministrator {
-            Ok(Admin(reader))
-        } else {
-            Err(ApiError::new(
-                StatusCode::FORBIDDEN,
-                "forbidden",
-                "only a Full Administrator manages tokens",
-            ))
-        }
+        access::require_admin(reader.role)?;
+        Ok(Admin)
     }
 }

@@ -1,8 +1,7 @@
 //! API errors: each becomes a JSON [`ErrorBody`] with the right status.
 
 use crate::api::wire::{ErrorBody, ErrorDetail};
-use crate::domain::FieldError;
-use crate::site::repo::RepoError;
+use crate::site::ops::OpError;
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -73,15 +72,23 @@ impl ApiError {
     }
 }
 
-impl From<FieldError> for ApiError {
-    fn from(e: FieldError) -> Self {
-        ApiError::field(StatusCode::BAD_REQUEST, &e.field, &e.rule)
-    }
-}
-
-impl From<RepoError> for ApiError {
-    fn from(e: RepoError) -> Self {
-        ApiError::internal(e)
+impl From<OpError> for ApiError {
+    fn from(e: OpError) -> Self {
+        match e {
+            OpError::NotFound(what) => ApiError::not_found(&what),
+            OpError::Conflict(message) => ApiError::conflict(message),
+            OpError::Taken { field, rule } => ApiError::field(StatusCode::CONFLICT, &field, &rule),
+            OpError::Invalid { field, rule } => {
+                ApiError::field(StatusCode::BAD_REQUEST, &field, &rule)
+            }
+            OpError::Forbidden(message) => {
+                ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
+            }
+            OpError::UploadFailed(message) => {
+                ApiError::new(StatusCode::BAD_REQUEST, "upload_failed", message)
+            }
+            internal @ OpError::Internal { .. } => ApiError::internal(internal),
+        }
     }
 }
 
@@ -93,3 +100,70 @@ impl IntoResponse for ApiError {
 
 /// Result of a handler.
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(e: OpError) -> (u16, String, Option<String>, String) {
+        let a = ApiError::from(e);
+        (
+            a.status.as_u16(),
+            a.detail.code,
+            a.detail.field,
+            a.detail.message,
+        )
+    }
+
+    #[test]
+    fn each_kind_of_refusal_has_its_status_and_code() {
+        assert_eq!(
+            answer(OpError::not_found("the package 'x'")),
+            (
+                404,
+                "not_found".into(),
+                None,
+                "the package 'x' does not exist".into()
+            )
+        );
+        assert_eq!(
+            answer(OpError::Conflict("a Stop task is still running".into())),
+            (
+                409,
+                "conflict".into(),
+                None,
+                "a Stop task is still running".into()
+            )
+        );
+        assert_eq!(
+            answer(OpError::taken("Service FQDN", "must be unique")),
+            (
+                409,
+                "conflict".into(),
+                Some("Service FQDN".into()),
+                "Service FQDN: must be unique".into()
+            )
+        );
+        assert_eq!(
+            answer(OpError::invalid("VM Instance", "must be 1 to 16")),
+            (
+                400,
+                "invalid_field".into(),
+                Some("VM Instance".into()),
+                "VM Instance: must be 1 to 16".into()
+            )
+        );
+        assert_eq!(answer(OpError::Forbidden("no".into())).0, 403);
+        assert_eq!(
+            answer(OpError::UploadFailed("cut".into())).1,
+            "upload_failed"
+        );
+        // The cause stays on the service's standard error; the client learns nothing of it.
+        let (status, code, _, message) = answer(OpError::internal(
+            "reading the site",
+            "table services is gone",
+        ));
+        assert_eq!((status, code.as_str()), (500, "internal"));
+        assert!(!message.contains("services"), "{message}");
+    }
+}

@@ -1,32 +1,21 @@
 //! The site service's HTTP API (`/v1`), built with axum; the OpenAPI document is generated
 //! from the same route list, so it always matches.
 
-pub mod auth;
-pub mod content;
-pub mod error;
-pub mod routes;
-pub mod routes_content;
-pub mod routes_site;
-pub mod services;
+mod auth;
+mod error;
+mod routes;
+mod routes_content;
+mod routes_site;
+pub(crate) mod state;
 
-use crate::site::manager::Manager;
 use axum::Json;
 use axum::routing::get;
 use std::sync::Arc;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    /// The services manager (store, secrets, provider, bus, logs).
-    pub manager: Arc<Manager>,
-    /// The content library and distribution worker.
-    pub content: Arc<crate::site::content::ContentHub>,
-}
-
 /// The API router and its OpenAPI document.
-pub fn router(state: AppState) -> axum::Router {
+pub fn router(state: state::AppState) -> axum::Router {
     let (router, mut api) = OpenApiRouter::new()
         .routes(routes!(routes::list_cdps, routes::create_cdp))
         .routes(routes!(

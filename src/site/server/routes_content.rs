@@ -1,20 +1,21 @@
 //! Content library, distribution and management point routes (thin: the work is in
-//! [`super::content`]).
+//! `ops::content` and `ops::content_locations`).
 
-use super::AppState;
 use super::auth::{Reader, Writer};
-use super::content::{self, Change};
 use super::error::ApiResult;
+use super::state::AppState;
 use crate::api::wire::ErrorBody;
 use crate::api::wire::{
     ContentLocationRequest, ContentLocations, ContentTargets, CreatePackage, DistributionView,
     PackageChanged, PackageView,
 };
-use crate::site::repo_content;
+use crate::site::ops::content::{self, Change};
+use crate::site::ops::content_locations;
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
+use futures_util::StreamExt;
 use serde::Deserialize;
 
 /// The content library.
@@ -23,13 +24,7 @@ pub async fn list_packages(
     State(s): State<AppState>,
     _: Reader,
 ) -> ApiResult<Json<Vec<PackageView>>> {
-    Ok(Json(
-        s.content
-            .manager
-            .store
-            .call(|c| repo_content::list_packages(c))
-            .await?,
-    ))
+    Ok(Json(content::list(&s.ctx).await?))
 }
 
 /// Create a package; then send each file with `PUT /v1/content/{id}/files/{name}`.
@@ -40,7 +35,10 @@ pub async fn create_package(
     _: Writer,
     Json(req): Json<CreatePackage>,
 ) -> ApiResult<(StatusCode, Json<PackageChanged>)> {
-    Ok((StatusCode::CREATED, Json(content::create(&s, req).await?)))
+    Ok((
+        StatusCode::CREATED,
+        Json(content::create(&s.ctx, req).await?),
+    ))
 }
 
 /// One package (id or name), with its distributions.
@@ -51,7 +49,7 @@ pub async fn get_package(
     _: Reader,
     Path(id): Path<String>,
 ) -> ApiResult<Json<PackageView>> {
-    Ok(Json(content::package(&s, &id).await?))
+    Ok(Json(content::package(&s.ctx, &id).await?))
 }
 
 /// Delete a package from the library (refused while it is on a service).
@@ -62,7 +60,7 @@ pub async fn delete_package(
     _: Writer,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    content::delete(&s, &id).await?;
+    content::delete(&s.ctx, &s.content, &id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -76,7 +74,12 @@ pub async fn put_file(
     Path((id, name)): Path<(String, String)>,
     body: Body,
 ) -> ApiResult<Json<PackageView>> {
-    Ok(Json(content::receive(&s, &id, &name, body).await?))
+    let pieces = Box::pin(
+        body.into_data_stream()
+            .map(|r| r.map_err(|e| e.to_string())),
+    );
+    let package = content::receive(&s.ctx, &s.content, &id, &name, pieces);
+    Ok(Json(package.await?))
 }
 
 /// Distribute a package to services.
@@ -88,9 +91,8 @@ pub async fn distribute(
     Path(id): Path<String>,
     Json(t): Json<ContentTargets>,
 ) -> ApiResult<Json<PackageChanged>> {
-    Ok(Json(
-        content::change(&s, &id, &t.services, Change::Distribute).await?,
-    ))
+    let changed = content::change(&s.ctx, &s.content, &id, &t.services, Change::Distribute);
+    Ok(Json(changed.await?))
 }
 
 /// Send a package again (to the services named, or to every service that has it).
@@ -102,9 +104,8 @@ pub async fn redistribute(
     Path(id): Path<String>,
     Json(t): Json<ContentTargets>,
 ) -> ApiResult<Json<PackageChanged>> {
-    Ok(Json(
-        content::change(&s, &id, &t.services, Change::Redistribute).await?,
-    ))
+    let changed = content::change(&s.ctx, &s.content, &id, &t.services, Change::Redistribute);
+    Ok(Json(changed.await?))
 }
 
 /// Remove a package from services (its blobs are deleted from their storage).
@@ -116,9 +117,8 @@ pub async fn remove(
     Path(id): Path<String>,
     Json(t): Json<ContentTargets>,
 ) -> ApiResult<Json<PackageChanged>> {
-    Ok(Json(
-        content::change(&s, &id, &t.services, Change::Remove).await?,
-    ))
+    let changed = content::change(&s.ctx, &s.content, &id, &t.services, Change::Remove);
+    Ok(Json(changed.await?))
 }
 
 /// Filter of the distributions list.
@@ -136,21 +136,7 @@ pub async fn list_distributions(
     _: Reader,
     Query(q): Query<DistributionQuery>,
 ) -> ApiResult<Json<Vec<DistributionView>>> {
-    let store = s.content.manager.store.clone();
-    Ok(Json(
-        store
-            .call(move |c| {
-                let service = match q.service.as_deref() {
-                    Some(k) => match crate::site::repo::get_service(c, k)? {
-                        Some(rec) => Some(rec.id),
-                        None => return Ok(Vec::new()),
-                    },
-                    None => None,
-                };
-                repo_content::distributions(c, None, service.as_deref())
-            })
-            .await?,
-    ))
+    Ok(Json(content::list_distributions(&s.ctx, q.service).await?))
 }
 
 /// Management point: where a client can get a package, with access tokens and the key.
@@ -161,5 +147,5 @@ pub async fn content_locations(
     _: Reader,
     Json(req): Json<ContentLocationRequest>,
 ) -> ApiResult<Json<ContentLocations>> {
-    Ok(Json(content::locations(&s, req).await?))
+    Ok(Json(content_locations::locations(&s.ctx, req).await?))
 }

@@ -1,19 +1,17 @@
 //! Site, site systems (Proxy tab), client settings, tokens, and monitoring routes (tasks,
-//! status messages, alerts, logs, events).
+//! status messages, alerts, logs, events). Thin: the work is in the ops.
 
-use super::AppState;
 use super::auth::{Admin, Reader, Writer};
-use super::error::{ApiError, ApiResult};
+use super::error::ApiResult;
+use super::state::AppState;
 use crate::api::wire::{self, AlertView};
 use crate::api::wire::{
     ClientSettings, CloseAlert, CreateToken, ErrorBody, EventView, LogLineView, NewToken,
     PostponeAlert, SetProxy, SiteSystemView, SiteView, StatusMessageView, TaskView,
 };
-use crate::domain::proxy::{self, ProxySettings};
-use crate::site::cmtrace::{self, LogFile};
-use crate::site::repo;
-use crate::site::repo_site::{self, PasswordChange};
-use crate::site::tokens::{self, Role};
+use crate::domain::proxy::ProxySettings;
+use crate::site::cmtrace::LogFile;
+use crate::site::ops::{access, alerts, monitoring, site};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -25,18 +23,7 @@ use std::convert::Infallible;
 /// The site, and the caller's role.
 #[utoipa::path(get, path = "/v1/site", tag = "site", responses((status = 200, body = SiteView), (status = 401, body = ErrorBody)))]
 pub async fn get_site(State(s): State<AppState>, who: Reader) -> ApiResult<Json<SiteView>> {
-    let (site_code, server_name) = s
-        .manager
-        .store
-        .call(|c| repo_site::site(c))
-        .await?
-        .ok_or_else(|| ApiError::internal("the site is not set up"))?;
-    Ok(Json(SiteView {
-        site_code,
-        server_name,
-        version: env!("CARGO_PKG_VERSION").into(),
-        role: who.role,
-    }))
+    Ok(Json(site::describe(&s.ctx, who.role).await?))
 }
 
 /// Site systems with their Proxy tab.
@@ -45,9 +32,7 @@ pub async fn list_site_systems(
     State(s): State<AppState>,
     _: Reader,
 ) -> ApiResult<Json<Vec<SiteSystemView>>> {
-    Ok(Json(
-        s.manager.store.call(|c| repo_site::site_systems(c)).await?,
-    ))
+    Ok(Json(site::site_systems(&s.ctx).await?))
 }
 
 /// A site system's Proxy tab.
@@ -57,16 +42,7 @@ pub async fn get_proxy(
     _: Reader,
     Path(name): Path<String>,
 ) -> ApiResult<Json<ProxySettings>> {
-    let n = name.clone();
-    let sys = s
-        .manager
-        .store
-        .call(move |c| repo_site::site_system(c, &n))
-        .await?;
-    Ok(Json(
-        sys.ok_or_else(|| ApiError::not_found(&format!("the site system '{name}'")))?
-            .proxy,
-    ))
+    Ok(Json(site::proxy(&s.ctx, &name).await?))
 }
 
 /// Saves a site system's Proxy tab (the password is stored encrypted and never returned).
@@ -78,59 +54,7 @@ pub async fn set_proxy(
     Path(name): Path<String>,
     Json(req): Json<SetProxy>,
 ) -> ApiResult<Json<ProxySettings>> {
-    let port = proxy::validate(
-        req.enabled,
-        req.server.as_deref(),
-        req.port.unwrap_or(i64::from(proxy::DEFAULT_PORT)),
-        req.account.as_deref(),
-    )?;
-    let account = req.account.clone().filter(|a| !a.trim().is_empty());
-    if req.password.as_ref().is_some_and(|p| !p.is_empty()) && account.is_none() {
-        return Err(ApiError::field(
-            StatusCode::BAD_REQUEST,
-            "Password",
-            "needs an account",
-        ));
-    }
-    let settings = ProxySettings {
-        enabled: req.enabled,
-        server: req
-            .server
-            .clone()
-            .map(|s| s.trim().to_string())
-            .filter(|s| !s.is_empty()),
-        port,
-        account: account.clone(),
-        has_password: false,
-    };
-    let password = match (&req.password, &account) {
-        (_, None) => PasswordChange::Clear,
-        (None, Some(_)) => PasswordChange::Keep,
-        (Some(p), Some(_)) if p.is_empty() => PasswordChange::Clear,
-        (Some(p), Some(_)) => PasswordChange::Set(p.clone()),
-    };
-    if let PasswordChange::Set(p) = &password {
-        // Even if a message ever quoted it, the log would not carry it.
-        s.manager.logs.register_secret(p);
-    }
-    let secrets = s.manager.secrets.clone();
-    let n = name.clone();
-    let saved = s
-        .manager
-        .store
-        .call_transaction(move |tx| {
-            if repo_site::site_system(tx, &n)?.is_none() {
-                return Ok(None);
-            }
-            repo_site::set_proxy(tx, &secrets, &n, &settings, password)?;
-            repo_site::site_system(tx, &n)
-        })
-        .await?
-        .ok_or_else(|| ApiError::not_found(&format!("the site system '{name}'")))?;
-    s.manager
-        .bus
-        .publish(wire::Event::SiteSystem(saved.clone()));
-    Ok(Json(saved.proxy))
+    Ok(Json(site::set_proxy(&s.ctx, &name, req).await?))
 }
 
 /// Client settings.
@@ -139,13 +63,7 @@ pub async fn get_client_settings(
     State(s): State<AppState>,
     _: Reader,
 ) -> ApiResult<Json<ClientSettings>> {
-    Ok(Json(ClientSettings {
-        allow_cloud_dp: s
-            .manager
-            .store
-            .call(|c| repo_site::allow_cloud_dp(c))
-            .await?,
-    }))
+    Ok(Json(site::client_settings(&s.ctx).await?))
 }
 
 /// Sets client settings.
@@ -155,12 +73,7 @@ pub async fn set_client_settings(
     _: Writer,
     Json(req): Json<ClientSettings>,
 ) -> ApiResult<Json<ClientSettings>> {
-    s.manager
-        .store
-        .call(move |c| repo_site::set_allow_cloud_dp(c, req.allow_cloud_dp))
-        .await?;
-    s.manager.bus.publish(wire::Event::ClientSettings(req));
-    Ok(Json(req))
+    Ok(Json(site::set_client_settings(&s.ctx, req).await?))
 }
 
 /// Creates an API token (Full Administrator only); the token is shown once.
@@ -170,30 +83,9 @@ pub async fn create_token(
     _: Admin,
     Json(req): Json<CreateToken>,
 ) -> ApiResult<(StatusCode, Json<NewToken>)> {
-    let role = Role::parse(&req.role).ok_or_else(|| {
-        ApiError::field(
-            StatusCode::BAD_REQUEST,
-            "Role",
-            "must be full-admin, infra-admin or read-only",
-        )
-    })?;
-    let store = s.manager.store.clone();
-    let name = req.name.clone();
-    let (rec, token) = tokio::task::spawn_blocking(move || tokens::create(&store, &name, role))
-        .await
-        .map_err(ApiError::internal)?
-        .map_err(|e| match e {
-            tokens::TokenError::BadName(m) => ApiError::field(StatusCode::BAD_REQUEST, "Name", m),
-            other => ApiError::internal(other),
-        })?;
     Ok((
         StatusCode::CREATED,
-        Json(NewToken {
-            id: rec.id,
-            name: rec.name,
-            role: rec.role,
-            token,
-        }),
+        Json(access::create_token(&s.ctx, req).await?),
     ))
 }
 
@@ -213,13 +105,7 @@ pub async fn list_tasks(
     _: Reader,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<TaskView>>> {
-    let limit = q.limit.unwrap_or(200).min(10_000);
-    let tasks = s
-        .manager
-        .store
-        .call(move |c| repo::list_tasks(c, q.service.as_deref(), limit))
-        .await?;
-    Ok(Json(tasks.iter().map(|t| t.view()).collect()))
+    Ok(Json(monitoring::tasks(&s.ctx, q.service, q.limit).await?))
 }
 
 /// One task.
@@ -229,12 +115,7 @@ pub async fn get_task(
     _: Reader,
     Path(id): Path<String>,
 ) -> ApiResult<Json<TaskView>> {
-    let i = id.clone();
-    let t = s.manager.store.call(move |c| repo::get_task(c, &i)).await?;
-    Ok(Json(
-        t.ok_or_else(|| ApiError::not_found(&format!("the task '{id}'")))?
-            .view(),
-    ))
+    Ok(Json(monitoring::task(&s.ctx, &id).await?))
 }
 
 /// Status messages, newest first.
@@ -244,28 +125,14 @@ pub async fn list_status_messages(
     _: Reader,
     Query(q): Query<ListQuery>,
 ) -> ApiResult<Json<Vec<StatusMessageView>>> {
-    let limit = q.limit.unwrap_or(200).min(10_000);
-    Ok(Json(
-        s.manager
-            .store
-            .call(move |c| repo::list_status(c, q.service.as_deref(), limit))
-            .await?,
-    ))
+    let list = monitoring::status_messages(&s.ctx, q.service, q.limit);
+    Ok(Json(list.await?))
 }
 
 /// Alerts.
 #[utoipa::path(get, path = "/v1/alerts", tag = "monitoring", responses((status = 200, body = Vec<AlertView>)))]
 pub async fn list_alerts(State(s): State<AppState>, _: Reader) -> ApiResult<Json<Vec<AlertView>>> {
-    Ok(Json(
-        s.manager.store.call(|c| repo_site::list_alerts(c)).await?,
-    ))
-}
-
-/// Answers an alert change: 404 for an unknown id, else publishes the `alert` event.
-fn alert_changed(s: &AppState, id: &str, alert: Option<AlertView>) -> ApiResult<Json<AlertView>> {
-    let alert = alert.ok_or_else(|| ApiError::not_found(&format!("the alert '{id}'")))?;
-    s.manager.bus.publish(wire::Event::Alert(alert.clone()));
-    Ok(Json(alert))
+    Ok(Json(alerts::list(&s.ctx).await?))
 }
 
 /// Postpones an alert until a time (Suspend-CMAlert -SkipUntil -Comment): state Postponed.
@@ -277,34 +144,7 @@ pub async fn postpone_alert(
     Path(id): Path<String>,
     Json(req): Json<PostponeAlert>,
 ) -> ApiResult<Json<AlertView>> {
-    let until = time::OffsetDateTime::parse(
-        req.until.trim(),
-        &time::format_description::well_known::Rfc3339,
-    )
-    .map_err(|_| {
-        ApiError::field(
-            StatusCode::BAD_REQUEST,
-            "Postpone until",
-            "must be a date and time in RFC 3339 form (e.g. 2030-01-31T18:00:00Z)",
-        )
-    })?;
-    if until <= time::OffsetDateTime::now_utc() {
-        return Err(ApiError::field(
-            StatusCode::BAD_REQUEST,
-            "Postpone until",
-            "must be in the future",
-        ));
-    }
-    let millis = (until.unix_timestamp_nanos() / 1_000_000) as i64;
-    let i = id.clone();
-    let alert = s
-        .manager
-        .store
-        .call_transaction(move |tx| {
-            repo_site::postpone_alert(tx, &i, millis, req.comment.as_deref(), &who.name)
-        })
-        .await?;
-    alert_changed(&s, &id, alert)
+    Ok(Json(alerts::postpone(&s.ctx, &id, req, &who.name).await?))
 }
 
 /// Closes an alert: state Canceled, closed by the caller's token name.
@@ -316,15 +156,7 @@ pub async fn close_alert(
     Path(id): Path<String>,
     Json(req): Json<CloseAlert>,
 ) -> ApiResult<Json<AlertView>> {
-    let i = id.clone();
-    let alert = s
-        .manager
-        .store
-        .call_transaction(move |tx| {
-            repo_site::close_alert(tx, &i, req.comment.as_deref(), &who.name)
-        })
-        .await?;
-    alert_changed(&s, &id, alert)
+    Ok(Json(alerts::close(&s.ctx, &id, req, &who.name).await?))
 }
 
 /// Disables an alert (Disable-CMAlert): its condition is not evaluated; state Disabled.
@@ -335,13 +167,7 @@ pub async fn disable_alert(
     _: Writer,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AlertView>> {
-    let i = id.clone();
-    let alert = s
-        .manager
-        .store
-        .call_transaction(move |tx| repo_site::set_alert_enabled(tx, &i, false))
-        .await?;
-    alert_changed(&s, &id, alert)
+    Ok(Json(alerts::set_enabled(&s.ctx, &id, false).await?))
 }
 
 /// Enables an alert (Enable-CMAlert): Never Triggered until it is raised again.
@@ -352,21 +178,13 @@ pub async fn enable_alert(
     _: Writer,
     Path(id): Path<String>,
 ) -> ApiResult<Json<AlertView>> {
-    let i = id.clone();
-    let alert = s
-        .manager
-        .store
-        .call_transaction(move |tx| repo_site::set_alert_enabled(tx, &i, true))
-        .await?;
-    alert_changed(&s, &id, alert)
+    Ok(Json(alerts::set_enabled(&s.ctx, &id, true).await?))
 }
 
 /// Log files.
 #[utoipa::path(get, path = "/v1/logs", tag = "monitoring", responses((status = 200, body = Vec<LogFile>)))]
 pub async fn list_logs(State(s): State<AppState>, _: Reader) -> ApiResult<Json<Vec<LogFile>>> {
-    Ok(Json(
-        cmtrace::list_logs(s.manager.logs.dir()).map_err(ApiError::internal)?,
-    ))
+    Ok(Json(monitoring::logs(&s.ctx)?))
 }
 
 /// Query of the log route.
@@ -385,31 +203,7 @@ pub async fn get_log(
     Path(file): Path<String>,
     Query(q): Query<TailQuery>,
 ) -> ApiResult<Json<Vec<LogLineView>>> {
-    let file = if file.ends_with(".log") {
-        file
-    } else {
-        format!("{file}.log")
-    };
-    cmtrace::check_file_name(&file, false)
-        .map_err(|e| ApiError::field(StatusCode::BAD_REQUEST, "Log", &e.to_string()))?;
-    let lines = cmtrace::read_tail(
-        s.manager.logs.dir(),
-        &file,
-        q.tail.unwrap_or(200).min(100_000),
-    )
-    .map_err(ApiError::internal)?;
-    Ok(Json(
-        lines
-            .into_iter()
-            .map(|l| LogLineView {
-                file: file.clone(),
-                time: l.time,
-                component: l.component,
-                level: l.level,
-                message: l.message,
-            })
-            .collect(),
-    ))
+    Ok(Json(monitoring::log_tail(&s.ctx, &file, q.tail)?))
 }
 
 /// Server-Sent Events: every change (service, task, alert, status message, log line). Send
@@ -424,7 +218,7 @@ pub async fn events(
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
-    let sub = s.manager.bus.subscribe(last);
+    let sub = s.ctx.bus().subscribe(last);
     let missed = futures_util::stream::iter(sub.missed.into_iter().map(to_sse));
     let live = futures_util::stream::unfold(sub.live, |mut rx| async move {
         match rx.recv().await {
@@ -446,7 +240,7 @@ pub async fn events(
     Sse::new(
         missed
             .chain(live)
-            .take_until(Box::pin(s.manager.bus.closed())),
+            .take_until(Box::pin(s.ctx.bus().closed())),
     )
     .keep_alive(KeepAlive::default())
 }

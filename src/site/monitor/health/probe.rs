@@ -1,7 +1,6 @@
 //! Instance probes: `GET /` over TLS with SNI = the service FQDN, accepting whatever
 //! certificate the instance presents.
 
-use super::{Problem, problem};
 use crate::cloud::ServiceStatus;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::WebPkiSupportedAlgorithms;
@@ -11,6 +10,22 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+/// Why a service is not serving: on one instance, or the whole deployment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Instance id, when the problem is one instance's.
+    pub instance: Option<String>,
+    /// What is wrong.
+    pub problem: String,
+}
+
+pub(super) fn problem(instance: Option<&str>, text: impl Into<String>) -> Problem {
+    Problem {
+        instance: instance.map(str::to_string),
+        problem: text.into(),
+    }
+}
 
 /// How long one instance probe may take, connect to answer.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(3);

@@ -1,34 +1,14 @@
-//! Typed reads and writes of the site database: services, tasks, status messages, site
-//! systems, client settings. Every function takes a connection (or transaction) so callers
-//! group changes into one transaction.
+//! Service rows: the CDPs and CMGs of the site with their settings and sealed keys. Every
+//! function takes a connection (or transaction) so callers group changes into one transaction.
 
-use super::prepare::{CmgOptions, Prepared, ServiceCert};
-use super::secrets::SecretBox;
-use super::store::{StoreError, millis_to_rfc3339, new_id, now_millis};
-use crate::api::wire::{CertificateView, CmgSettings, InstanceView, ServiceView, TrustedRootView};
-use crate::domain::service::HostedKind;
-use crate::domain::service::{Environment, ServiceState, Threshold};
+use super::error::Result;
+use crate::api::wire::InstanceView;
+use crate::domain::service::{Environment, HostedKind, ServiceState, Threshold};
+use crate::site::prepare::{CmgOptions, Prepared, ServiceCert};
+use crate::site::secrets::SecretBox;
+use crate::site::store::{new_id, now_millis};
 use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
-
-/// A database or secrets failure.
-#[derive(Debug, thiserror::Error)]
-pub enum RepoError {
-    /// SQLite.
-    #[error("site database: {0}")]
-    Sql(#[from] rusqlite::Error),
-    /// Store.
-    #[error(transparent)]
-    Store(#[from] StoreError),
-    /// Secrets.
-    #[error("site secrets: {0}")]
-    Secret(#[from] super::secrets::SecretError),
-    /// Stored JSON.
-    #[error("site database holds malformed data: {0}")]
-    Json(#[from] serde_json::Error),
-}
-
-type Result<T> = std::result::Result<T, RepoError>;
 
 /// The structured part of a service row (`settings` column).
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -135,8 +115,6 @@ fn service_from_row(r: &Row<'_>) -> rusqlite::Result<ServiceRecord> {
 pub const SERVICE_KEY_LABEL: &str = "services.service_key";
 /// Label of the management key column.
 pub const MANAGEMENT_KEY_LABEL: &str = "services.management_key";
-/// Label of the proxy password column.
-pub const PROXY_PASSWORD_LABEL: &str = "site_systems.proxy_password";
 
 /// Inserts a prepared service in `Provisioning`; returns its id.
 pub fn insert_service(conn: &Connection, p: &Prepared, secrets: &SecretBox) -> Result<String> {
@@ -350,109 +328,3 @@ pub fn delete_service(conn: &Connection, id: &str) -> Result<()> {
     conn.execute("DELETE FROM services WHERE id = ?1", params![id])?;
     Ok(())
 }
-
-/// Trusted roots of a CMG.
-pub fn trusted_roots(conn: &Connection, service_id: &str) -> Result<Vec<TrustedRootView>> {
-    let mut stmt = conn.prepare(
-        "SELECT kind, thumbprint, der FROM trusted_roots WHERE service_id = ?1 ORDER BY id",
-    )?;
-    let rows = stmt.query_map(params![service_id], |r| {
-        let der: Vec<u8> = r.get(2)?;
-        let cn = crate::cert::x509::parse(&der)
-            .ok()
-            .and_then(|(f, _)| f.subject_cn);
-        Ok(TrustedRootView {
-            kind: r.get(0)?,
-            thumbprint: r.get(1)?,
-            subject_cn: cn,
-        })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
-/// The API view of a service.
-pub fn view(conn: &Connection, rec: &ServiceRecord) -> Result<ServiceView> {
-    let cmg = match &rec.settings.cmg {
-        Some(o) => Some(CmgSettings {
-            vm_size: o.vm_size.clone(),
-            check_crl: o.check_crl,
-            enforce_tls12: o.enforce_tls12,
-            serve_content: o.serve_content,
-            egress_alerts: o.egress_alerts,
-            stop_at_critical: o.stop_at_critical,
-            storage_alerts: o.storage_alerts,
-            trusted_roots: trusted_roots(conn, &rec.id)?,
-        }),
-        None => None,
-    };
-    Ok(ServiceView {
-        id: rec.id.clone(),
-        kind: rec.kind,
-        service_fqdn: rec.service_fqdn.clone(),
-        name: rec.deployment_name.clone(),
-        status: rec.state,
-        status_details: Some(rec.status_details.clone()).filter(|d| !d.is_empty()),
-        subscription_id: rec.subscription_id.clone(),
-        environment: rec.environment,
-        region: rec.region.clone(),
-        resource_group: rec.resource_group.clone(),
-        description: rec.description.clone(),
-        vm_instances: rec.instances,
-        instances: rec.settings.instances.clone(),
-        storage: rec.settings.storage,
-        transfer: rec.settings.transfer,
-        cmg,
-        certificate: CertificateView {
-            thumbprint: rec.cert_thumbprint.clone(),
-            subject_cn: rec.settings.cert_cn.clone(),
-            not_after: rec.settings.cert_not_after.clone(),
-            wildcard: rec.cert_wildcard,
-        },
-        cname_target: cname_target(rec),
-        created: millis_to_rfc3339(rec.created),
-        updated: millis_to_rfc3339(rec.updated),
-        usage: latest_usage(conn, &rec.id)?,
-    })
-}
-
-/// The usage last computed for a service (`None` before the first collection).
-pub fn latest_usage(
-    conn: &Connection,
-    service_id: &str,
-) -> Result<Option<crate::api::wire::UsageView>> {
-    let text: Option<String> = conn
-        .query_row(
-            "SELECT view FROM service_usage WHERE service_id = ?1",
-            params![service_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
-}
-
-/// The cloud name the operator's CNAME must point at (domain.md §1, §2).
-pub fn cname_target(rec: &ServiceRecord) -> String {
-    let gov = rec.environment == Environment::AzureUSGovernmentCloud;
-    match rec.kind {
-        HostedKind::Cdp => format!(
-            "{}.{}",
-            rec.deployment_name,
-            if gov {
-                "usgovcloudapp.net"
-            } else {
-                "cloudapp.net"
-            }
-        ),
-        HostedKind::Cmg if gov => format!("{}.usgovcloudapp.net", rec.deployment_name),
-        HostedKind::Cmg => format!(
-            "{}.{}.cloudapp.azure.com",
-            rec.deployment_name,
-            rec.region.to_ascii_lowercase()
-        ),
-    }
-}
-
-pub use super::repo_tasks::{
-    TaskRecord, active_task, get_task, insert_status, insert_task, list_status, list_tasks,
-    unfinished_tasks, update_task,
-};

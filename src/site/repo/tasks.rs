@@ -1,13 +1,38 @@
-//! Typed reads and writes of durable tasks and status messages.
+//! Durable task rows: what each task does, where it is, the step it reached.
 
-use super::repo::RepoError;
+use super::error::{RepoError, Result};
 use super::sql::StepColumn;
-use super::store::{millis_to_rfc3339, new_id, now_millis};
-use crate::api::wire::{StatusMessageView, TaskView};
-use crate::domain::task::{COMPONENT, Level, Step, TaskKind, TaskState};
+use crate::api::wire::TaskView;
+use crate::domain::task::{Step, StopReason, TaskKind, TaskState};
+use crate::site::store::{millis_to_rfc3339, new_id, now_millis};
 use rusqlite::{Connection, OptionalExtension, Row, params};
+use serde::{Deserialize, Serialize};
 
-type Result<T> = std::result::Result<T, RepoError>;
+/// What a task carries besides its kind (the `payload` column, JSON).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskPayload {
+    /// Who asked for a stop; `None` on the other kinds of task.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<StopReason>,
+    /// The outbound bytes over the window that made the stop-at-critical check stop the CMG.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outbound_bytes: Option<u64>,
+}
+
+impl TaskPayload {
+    /// The payload of a Stop task asked for by `reason`.
+    pub fn stop(reason: StopReason, outbound_bytes: Option<u64>) -> TaskPayload {
+        TaskPayload {
+            requested_by: Some(reason),
+            outbound_bytes,
+        }
+    }
+
+    /// Who asked for the stop (an administrator unless the payload says otherwise).
+    pub fn stop_reason(&self) -> StopReason {
+        self.requested_by.unwrap_or_default()
+    }
+}
 
 /// A task row.
 #[derive(Debug, Clone)]
@@ -22,8 +47,8 @@ pub struct TaskRecord {
     pub state: TaskState,
     /// Step reached (none before the first).
     pub step: Option<Step>,
-    /// JSON payload (e.g. the deploy spec change of an upgrade).
-    pub payload: serde_json::Value,
+    /// What the task carries besides its kind.
+    pub payload: TaskPayload,
     /// Failure.
     pub error: Option<String>,
     /// Created (ms).
@@ -57,7 +82,8 @@ fn task_from_row(r: &Row<'_>) -> rusqlite::Result<TaskRecord> {
         kind: r.get(2)?,
         state: r.get(3)?,
         step: r.get::<_, StepColumn>(4)?.0,
-        payload: super::sql::json(r, 5)?,
+        // Tasks written before payloads were typed hold `null`.
+        payload: super::sql::json::<Option<TaskPayload>>(r, 5)?.unwrap_or_default(),
         error: r.get(6)?,
         created: r.get(7)?,
         ended: r.get(8)?,
@@ -69,14 +95,14 @@ pub fn insert_task(
     conn: &Connection,
     service_id: &str,
     kind: TaskKind,
-    payload: serde_json::Value,
+    payload: TaskPayload,
 ) -> Result<TaskRecord> {
     let id = new_id()?;
     conn.execute(
         "INSERT INTO tasks (id, service_id, kind, state, step, payload, created) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)",
-        params![id, service_id, kind, TaskState::Created, payload.to_string(), now_millis()],
+        params![id, service_id, kind, TaskState::Created, serde_json::to_string(&payload)?, now_millis()],
     )?;
-    Ok(get_task(conn, &id)?.expect("task just inserted"))
+    get_task(conn, &id)?.ok_or(RepoError::Sql(rusqlite::Error::QueryReturnedNoRows))
 }
 
 /// A task by id.
@@ -138,63 +164,5 @@ pub fn list_tasks(
         "SELECT {TASK_COLUMNS} FROM tasks WHERE ?1 IS NULL OR service_id = ?1 ORDER BY created DESC LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![service_id, limit], task_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-}
-
-/// Records a status message; returns it.
-pub fn insert_status(
-    conn: &Connection,
-    message_id: u32,
-    level: Level,
-    service_id: Option<&str>,
-    text: &str,
-) -> Result<StatusMessageView> {
-    let now = now_millis();
-    let severity = match level {
-        Level::Info => "info",
-        Level::Warning => "warning",
-        Level::Error => "error",
-    };
-    conn.execute(
-        "INSERT INTO status_messages (message_id, severity, component, service_id, text, time) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        params![message_id, severity, COMPONENT, service_id, text, now],
-    )?;
-    Ok(StatusMessageView {
-        id: conn.last_insert_rowid(),
-        message_id,
-        severity: level,
-        component: COMPONENT.into(),
-        service_id: service_id.map(str::to_string),
-        text: text.into(),
-        time: millis_to_rfc3339(now),
-    })
-}
-
-/// Status messages, newest first.
-pub fn list_status(
-    conn: &Connection,
-    service_id: Option<&str>,
-    limit: u32,
-) -> Result<Vec<StatusMessageView>> {
-    let mut stmt = conn.prepare(
-        "SELECT id, message_id, severity, component, service_id, text, time FROM status_messages \
-         WHERE ?1 IS NULL OR service_id = ?1 ORDER BY id DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![service_id, limit], |r| {
-        let sev: String = r.get(2)?;
-        Ok(StatusMessageView {
-            id: r.get(0)?,
-            message_id: r.get::<_, i64>(1)? as u32,
-            severity: match sev.as_str() {
-                "error" => Level::Error,
-                "warning" => Level::Warning,
-                _ => Level::Info,
-            },
-            component: r.get(3)?,
-            service_id: r.get(4)?,
-            text: r.get(5)?,
-            time: millis_to_rfc3339(r.get(6)?),
-        })
-    })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }

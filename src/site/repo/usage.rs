@@ -1,12 +1,9 @@
 //! Usage samples and the last computed usage view of each service (schema V2:
 //! `usage_samples`, `service_usage`).
 
-use super::repo::RepoError;
+use super::error::Result;
 use crate::api::wire::UsageView;
-use crate::domain::alert::{AlertState, AlertType};
 use rusqlite::{Connection, OptionalExtension, params};
-
-type Result<T> = std::result::Result<T, RepoError>;
 
 /// One day, in milliseconds.
 pub const DAY_MS: i64 = 86_400_000;
@@ -139,24 +136,25 @@ pub fn save_usage(conn: &Connection, service_id: &str, view: &UsageView) -> Resu
     Ok(())
 }
 
-/// The state of an alert, `None` if it was never raised.
-pub fn alert_state(
+/// The usage last computed for a service (`None` before the first collection).
+pub fn latest_usage(
     conn: &Connection,
-    type_id: AlertType,
-    service_id: Option<&str>,
-) -> Result<Option<AlertState>> {
-    Ok(conn
+    service_id: &str,
+) -> Result<Option<crate::api::wire::UsageView>> {
+    let text: Option<String> = conn
         .query_row(
-            "SELECT state FROM alerts WHERE type_id = ?1 AND ifnull(service_id, '') = ifnull(?2, '')",
-            params![type_id, service_id],
+            "SELECT view FROM service_usage WHERE service_id = ?1",
+            params![service_id],
             |r| r.get(0),
         )
-        .optional()?)
+        .optional()?;
+    Ok(text.and_then(|t| serde_json::from_str(&t).ok()))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::site::repo::RepoError;
     use crate::site::store::Store;
 
     fn db() -> (tempfile::TempDir, Store) {

@@ -1,0 +1,60 @@
+//! What the site presents to the cloud for a service: the subscription with its management
+//! key and the site server's proxy (a [`Caller`]), the deployment with its service key (a
+//! [`DeploySpec`]), and the key its instances check content access tokens with.
+
+use super::context::SiteContext;
+use super::repo::RepoError;
+use super::repo::services::{MANAGEMENT_KEY_LABEL, SERVICE_KEY_LABEL, ServiceRecord};
+use super::repo::site::site_server_proxy;
+use super::secrets::SecretBox;
+use crate::cert::pem;
+use crate::cloud::{Caller, DeploySpec, ProxyRoute, Subscription};
+use base64::Engine;
+use std::sync::Arc;
+
+/// The proxy the site server reaches the cloud through, if one is set.
+pub async fn site_proxy(ctx: &SiteContext) -> Result<Option<ProxyRoute>, RepoError> {
+    let secrets = Arc::clone(ctx.secrets());
+    ctx.store()
+        .call(move |c| site_server_proxy(c, &secrets))
+        .await
+}
+
+/// The caller (subscription, management certificate, proxy) for a service.
+pub async fn caller(ctx: &SiteContext, rec: &ServiceRecord) -> Result<Caller, RepoError> {
+    let key = ctx
+        .secrets()
+        .open(MANAGEMENT_KEY_LABEL, &rec.management_key)?;
+    Ok(Caller {
+        subscription: Subscription {
+            id: rec.subscription_id.clone(),
+            management_cert_pem: rec.management_cert_pem.clone(),
+            management_key_pem: pem::encode("PRIVATE KEY", key.as_bytes()),
+        },
+        proxy: site_proxy(ctx).await?,
+    })
+}
+
+/// The deployment the cloud should run for a service.
+pub fn deploy_spec(secrets: &SecretBox, rec: &ServiceRecord) -> Result<DeploySpec, RepoError> {
+    let key = secrets.open(SERVICE_KEY_LABEL, &rec.service_key)?;
+    Ok(DeploySpec {
+        name: rec.deployment_name.clone(),
+        kind: rec.kind,
+        region: rec.region.clone(),
+        instances: rec.instances,
+        service_cert_pem: rec.cert_pem.clone(),
+        service_key_pem: pem::encode("PRIVATE KEY", key.as_bytes()),
+        storage_account: rec.storage_account.clone(),
+        tls12_only: rec.settings.cmg.as_ref().is_none_or(|c| c.enforce_tls12),
+        access_key: Some(
+            base64::engine::general_purpose::STANDARD.encode(access_key(secrets, &rec.id)),
+        ),
+    })
+}
+
+/// The content access key of a service: derived from the site key, so the management point
+/// signs tokens the service's instances accept without the site storing another secret.
+pub fn access_key(secrets: &SecretBox, service_id: &str) -> [u8; 32] {
+    secrets.derive_key(&format!("content-access:{service_id}"))
+}

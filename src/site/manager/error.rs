@@ -1,0 +1,18 @@
+//! Why a task step failed.
+
+use crate::cloud::CloudError;
+use crate::site::repo::RepoError;
+
+/// Why a task step failed; its text becomes the task's error and the service's details.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum StepError {
+    /// The cloud refused or failed.
+    #[error(transparent)]
+    Cloud(#[from] CloudError),
+    /// The site database or secrets failed.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    /// The cloud did not get there in time.
+    #[error("{0}")]
+    Timeout(String),
+}

@@ -1,0 +1,244 @@
+//! Cloud distribution points and cloud management gateways: finding and listing them, creating
+//! one, and starting their lifecycle tasks (start, stop, delete, sync). Each of these records
+//! its task in the same transaction that checks the service's state; the task runner does the
+//! work.
+
+use super::critical_stop;
+use super::error::{OpError, OpResult};
+use super::offload::off_thread;
+use crate::api::wire::{Accepted, CreateCdp, CreateCmg, Event, ServiceView};
+use crate::domain::service::{Action, HostedKind};
+use crate::domain::task::{StopReason, TaskKind, TaskState};
+use crate::site::context::SiteContext;
+use crate::site::prepare::{self, Prepared};
+use crate::site::repo::service_view;
+use crate::site::repo::services::{self, ServiceRecord};
+use crate::site::repo::site;
+use crate::site::repo::tasks::{self, TaskPayload, TaskRecord};
+use rusqlite::Connection;
+
+/// The service `key` (id, Service FQDN or name) of `kind`.
+pub async fn find(ctx: &SiteContext, kind: HostedKind, key: &str) -> OpResult<ServiceRecord> {
+    let k = key.to_string();
+    ctx.store()
+        .call(move |c| services::get_service(c, &k))
+        .await?
+        .filter(|r| r.kind == kind)
+        .ok_or_else(|| OpError::not_found(format!("the {} '{key}'", kind.noun())))
+}
+
+/// The API view of a service record.
+pub(super) async fn view(ctx: &SiteContext, rec: ServiceRecord) -> OpResult<ServiceView> {
+    Ok(ctx
+        .store()
+        .call(move |c| service_view::view(c, &rec))
+        .await?)
+}
+
+/// Every service of `kind`.
+pub async fn list(ctx: &SiteContext, kind: HostedKind) -> OpResult<Vec<ServiceView>> {
+    Ok(ctx
+        .store()
+        .call(move |c| {
+            services::list_services(c, Some(kind))?
+                .iter()
+                .map(|r| service_view::view(c, r))
+                .collect()
+        })
+        .await?)
+}
+
+/// One service of `kind`.
+pub async fn show(ctx: &SiteContext, kind: HostedKind, key: &str) -> OpResult<ServiceView> {
+    let rec = find(ctx, kind, key).await?;
+    view(ctx, rec).await
+}
+
+/// Creates a cloud distribution point from the wizard's pages and starts provisioning it.
+pub async fn create_cdp(ctx: &SiteContext, req: CreateCdp) -> OpResult<Accepted> {
+    if let Some(primary) = req.primary_site.as_deref() {
+        check_primary_site(ctx, primary).await?;
+    }
+    let now = time::OffsetDateTime::now_utc();
+    // Opening certificates runs key derivations: off the async threads.
+    let prepared = off_thread(move || prepare::cdp(&req, now)).await??;
+    create(ctx, prepared).await
+}
+
+/// Creates a cloud management gateway from the wizard's pages and starts provisioning it.
+pub async fn create_cmg(ctx: &SiteContext, req: CreateCmg) -> OpResult<Accepted> {
+    let now = time::OffsetDateTime::now_utc();
+    let prepared = off_thread(move || prepare::cmg(&req, now)).await??;
+    create(ctx, prepared).await
+}
+
+/// The Settings page's Primary site must be this site: it is the only primary site of the
+/// hierarchy the site service runs (there is no CAS).
+async fn check_primary_site(ctx: &SiteContext, primary: &str) -> OpResult<()> {
+    let site = ctx.store().call(|c| site::site(c)).await?;
+    let code = site.map(|(code, _)| code).unwrap_or_default();
+    if primary.trim().eq_ignore_ascii_case(&code) {
+        return Ok(());
+    }
+    Err(OpError::invalid(
+        "Primary site",
+        format!(
+            "'{}' is not a primary site of this hierarchy; the only one is {code}",
+            primary.trim()
+        ),
+    ))
+}
+
+/// Stores a validated service with its Create task, unless its name or certificate is taken.
+async fn create(ctx: &SiteContext, prepared: Prepared) -> OpResult<Accepted> {
+    let secrets = ctx.secrets().clone();
+    let (rec, task) = ctx
+        .store()
+        .call_transaction(move |tx| {
+            let sc = &prepared.service_cert;
+            if let Some((field, rule)) = services::conflict(
+                tx,
+                &prepared.service_fqdn,
+                &prepared.deployment_name,
+                &sc.thumbprint,
+                sc.wildcard,
+            )? {
+                return Err(OpError::taken(field, rule));
+            }
+            let id = services::insert_service(tx, &prepared, &secrets)?;
+            let task = tasks::insert_task(tx, &id, TaskKind::Create, TaskPayload::default())?;
+            let rec = services::get_service(tx, &id)?
+                .ok_or_else(|| OpError::internal("creating the service", "its row vanished"))?;
+            Ok((rec, task))
+        })
+        .await?;
+    launch(ctx, rec, task).await
+}
+
+/// Start Service.
+pub async fn start(ctx: &SiteContext, kind: HostedKind, key: &str) -> OpResult<Accepted> {
+    act(ctx, kind, key, Action::Start, TaskPayload::default()).await
+}
+
+/// Delete: the service and its content; replaces a stuck or failed task.
+pub async fn delete(ctx: &SiteContext, kind: HostedKind, key: &str) -> OpResult<Accepted> {
+    act(ctx, kind, key, Action::Delete, TaskPayload::default()).await
+}
+
+/// Synchronize: redeploys the CMG's configuration to the cloud (an upgrade).
+pub async fn sync(ctx: &SiteContext, key: &str) -> OpResult<Accepted> {
+    act(
+        ctx,
+        HostedKind::Cmg,
+        key,
+        Action::Upgrade,
+        TaskPayload::default(),
+    )
+    .await
+}
+
+/// Stop Service (the content is kept): the one way a service is stopped, whether an
+/// administrator asks or the stop-at-critical check does. The check's stop is re-checked in
+/// the transaction (an administrator may have changed the options or the state since) and
+/// announced before the task runs.
+pub async fn stop(
+    ctx: &SiteContext,
+    kind: HostedKind,
+    key: &str,
+    reason: StopReason,
+) -> OpResult<Accepted> {
+    let rec = find(ctx, kind, key).await?;
+    let (id, unit) = (rec.id.clone(), ctx.monitor().quota_unit_bytes.max(1));
+    let (rec, task) = ctx
+        .store()
+        .call_transaction(move |tx| {
+            let outbound = match reason {
+                StopReason::Administrator => None,
+                StopReason::StopAtCritical => Some(critical_stop::still_due(tx, &id, unit)?),
+            };
+            begin(tx, &id, Action::Stop, TaskPayload::stop(reason, outbound))
+        })
+        .await?;
+    if let Some(sent) = task.payload.outbound_bytes {
+        critical_stop::announce(ctx, &rec, sent).await;
+    }
+    launch(ctx, rec, task).await
+}
+
+/// Starts the task of `action` on the service `key` of `kind`.
+async fn act(
+    ctx: &SiteContext,
+    kind: HostedKind,
+    key: &str,
+    action: Action,
+    payload: TaskPayload,
+) -> OpResult<Accepted> {
+    let rec = find(ctx, kind, key).await?;
+    let id = rec.id.clone();
+    let (rec, task) = ctx
+        .store()
+        .call_transaction(move |tx| begin(tx, &id, action, payload))
+        .await?;
+    launch(ctx, rec, task).await
+}
+
+/// The task kind that carries out `action`.
+fn task_kind(action: Action) -> TaskKind {
+    match action {
+        Action::Start => TaskKind::Start,
+        Action::Stop => TaskKind::Stop,
+        Action::Delete => TaskKind::Delete,
+        Action::Upgrade => TaskKind::Upgrade,
+    }
+}
+
+/// The transactional core of every action: checks the state and that no other task runs,
+/// then records the task.
+fn begin(
+    tx: &Connection,
+    id: &str,
+    action: Action,
+    payload: TaskPayload,
+) -> OpResult<(ServiceRecord, TaskRecord)> {
+    let rec = services::get_service(tx, id)?.ok_or_else(|| OpError::not_found("the service"))?;
+    action.allowed_in(rec.state).map_err(OpError::Conflict)?;
+    if let Some(active) = tasks::active_task(tx, id)? {
+        // A delete may replace a stuck or failed operation; anything else waits its turn.
+        if action != Action::Delete {
+            return Err(OpError::Conflict(format!(
+                "a {:?} task is still running on this service; wait for it to finish",
+                active.kind
+            )));
+        }
+        tasks::update_task(
+            tx,
+            &active.id,
+            TaskState::Failed,
+            active.step,
+            Some("superseded by a delete"),
+        )?;
+    }
+    let task = tasks::insert_task(tx, id, task_kind(action), payload)?;
+    Ok((rec, task))
+}
+
+/// Publishes a service and its new task, hands the task to the runner, and answers with both.
+pub(super) async fn launch(
+    ctx: &SiteContext,
+    rec: ServiceRecord,
+    task: TaskRecord,
+) -> OpResult<Accepted> {
+    ctx.publish_service(&rec).await;
+    queue_task(ctx, &task);
+    let service = view(ctx, rec).await?;
+    Ok(Accepted {
+        service,
+        task: task.view(),
+    })
+}
+
+/// Publishes a task just recorded and hands it to the runner.
+pub(super) fn queue_task(ctx: &SiteContext, task: &TaskRecord) {
+    ctx.bus().publish(Event::Task(task.view()));
+    ctx.run_task(&task.id);
+}

@@ -1,0 +1,14 @@
+//! What every handler can reach.
+
+use crate::site::content::distributor::ContentHub;
+use crate::site::context::SiteContext;
+use std::sync::Arc;
+
+/// What every handler can reach: the site, and the content library with its worker.
+#[derive(Clone)]
+pub struct AppState {
+    /// The site's shared resources, for the ops.
+    pub ctx: Arc<SiteContext>,
+    /// The content library and distribution worker.
+    pub content: Arc<ContentHub>,
+}

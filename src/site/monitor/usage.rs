@@ -4,8 +4,8 @@
 //! threshold alerts.
 
 use super::thresholds::{self, Usage};
-use crate::api::wire::{Event, EventView};
 use crate::api::wire::{CostView, UsageEvent, UsageView};
+use crate::api::wire::{Event, EventView};
 use crate::cloud::CONTENT_CONTAINER;
 use crate::domain::cost::{CDP_VM_SIZE, CostInput};
 use crate::domain::service::HostedKind;

@@ -3,10 +3,10 @@
 //! the distribution worker ([`ContentHub`]), which these wake.
 
 use super::error::{OpError, OpResult};
-use crate::api::wire::{Event, PackageDeleted};
 use crate::api::wire::{
     CreatePackage, DistributionState, DistributionView, PackageChanged, PackageState, PackageView,
 };
+use crate::api::wire::{Event, PackageDeleted};
 use crate::domain::content::{self as rules, CloudSupport, ContentType};
 use crate::domain::service::ServiceState;
 use crate::domain::task::Level;

@@ -93,7 +93,7 @@ pub async fn connect(args: &SiteArgs) -> Result<Connection, String> {
     let dir = data_dir(args, &config);
     let opts = SiteOptions {
         log_dir: config.paths.log_dir.clone(),
-        monitor: config.monitor_options(),
+        monitor: crate::site::monitor::MonitorOptions::from_config(&config),
         ..SiteOptions::new(&dir)
     };
     let (url, embedded) = match service::start(opts).await {

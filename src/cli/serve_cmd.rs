@@ -75,7 +75,7 @@ pub fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
             container_retry: Duration::from_millis(cl.container_retry_ms),
             ..Timing::default()
         },
-        monitor: config.monitor_options(),
+        monitor: crate::site::monitor::MonitorOptions::from_config(&config),
         log_dir: config
             .paths
             .log_dir

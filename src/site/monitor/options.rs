@@ -62,12 +62,3 @@ impl MonitorOptions {
         }
     }
 }
-
-impl Config {
-    /// The site service's monitoring options: [`MonitorOptions::from_config`]. Kept so callers
-    /// written before the options moved out of `config` still build; new code calls
-    /// `MonitorOptions::from_config`.
-    pub fn monitor_options(&self) -> MonitorOptions {
-        MonitorOptions::from_config(self)
-    }
-}

@@ -4,15 +4,22 @@ use std::fs;
 use std::path::Path;
 use std::time::Duration;
 
-use cloudsite::config::{Config, ConfigError, DateFormat, LogLevel};
+use cloudsite::config::{Config, ConfigError, DateFormat, LogLevel, no_extra_rules};
 use cloudsite::site::monitor::MonitorOptions;
 
 fn problems(text: &str) -> Vec<String> {
     problems_with(text, None)
 }
 
+/// Parses `text` with the console's rules too (themes looked up in `themes`), as
+/// `cloudsite config check` and the console do.
+fn parse_with(text: &str, themes: Option<&Path>) -> Result<Config, ConfigError> {
+    let rules = |c: &Config| cloudsite::console::settings::config_problems(c, themes);
+    Config::parse(text, "config.toml", &rules)
+}
+
 fn problems_with(text: &str, themes: Option<&Path>) -> Vec<String> {
-    match Config::parse(text, "config.toml", themes) {
+    match parse_with(text, themes) {
         Ok(c) => panic!("expected problems, got {c:?}"),
         Err(e) => e.lines(),
     }
@@ -27,7 +34,10 @@ fn only(text: &str) -> String {
 #[test]
 fn the_example_loads_and_equals_the_defaults() {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
-    let config = Config::load_file_with_themes(&path, None).unwrap_or_else(|e| panic!("{e}"));
+    let config = Config::load_file(&path, &|c: &Config| {
+        cloudsite::console::settings::config_problems(c, None)
+    })
+    .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config, Config::default());
     assert_eq!(config.console.theme, "default");
     assert_eq!(config.console.max_fps, 60);
@@ -77,13 +87,10 @@ fn the_example_documents_every_key() {
 
 #[test]
 fn an_empty_file_is_the_defaults_and_values_are_read() {
-    assert_eq!(
-        Config::parse("", "config.toml", None).ok(),
-        Some(Config::default())
-    );
+    assert_eq!(parse_with("", None).ok(), Some(Config::default()));
     let text = "[site]\nurl = \"https://site.contoso.com\"\n[console]\nmouse = true\nmax_fps = 30\n\
                 date_format = \"rfc3339\"\n[logging]\nlevel = \"debug\"\n[keys]\nstart = [\"s\", \"ctrl+s\"]\n";
-    let config = Config::parse(text, "config.toml", None).unwrap_or_else(|e| panic!("{e}"));
+    let config = parse_with(text, None).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(config.site.url.as_deref(), Some("https://site.contoso.com"));
     assert!(config.console.mouse);
     assert_eq!(config.console.max_fps, 30);
@@ -191,11 +198,7 @@ fn a_user_theme_is_accepted_and_a_broken_one_reported() {
         "parent = \"default\"\ntext = \"plaid\"\n",
     )
     .expect("write");
-    let ok = Config::parse(
-        "[console]\ntheme = \"mine\"\n",
-        "config.toml",
-        Some(dir.path()),
-    );
+    let ok = parse_with("[console]\ntheme = \"mine\"\n", Some(dir.path()));
     assert_eq!(ok.map(|c| c.console.theme).ok().as_deref(), Some("mine"));
     let found = problems_with("[console]\ntheme = \"broken\"\n", Some(dir.path()));
     assert_eq!(found.len(), 1, "{found:?}");
@@ -257,7 +260,7 @@ fn monitoring_and_prices_are_read_into_the_monitor_options() {
     let text = "[monitoring]\nusage_interval = \"200ms\"\ncmg_stop_check = \"90s\"\nhealth_interval = \"2h\"\n\
                 quota_unit_bytes = 1024\ntoken_lifetime = \"10m\"\n\
                 [prices]\ncurrency = \"EUR\"\negress_per_gb = 0.5\n[prices.instance_hour]\nStandard_B2s = 1.25\n";
-    let config = Config::parse(text, "config.toml", None).unwrap_or_else(|e| panic!("{e}"));
+    let config = parse_with(text, None).unwrap_or_else(|e| panic!("{e}"));
     let m = MonitorOptions::from_config(&config);
     assert_eq!(m.usage_interval, Duration::from_millis(200));
     assert_eq!(m.cmg_stop_check, Duration::from_secs(90));
@@ -328,9 +331,14 @@ fn load_uses_defaults_without_a_file_and_reads_one_when_present() {
     let mut paths = cloudsite::paths::Paths::resolve();
     paths.config_file = dir.path().join("config.toml");
     paths.themes_dir = dir.path().join("themes");
-    assert_eq!(Config::load(&paths).ok(), Some(Config::default()));
+    assert_eq!(
+        Config::load(&paths, &no_extra_rules).ok(),
+        Some(Config::default())
+    );
     fs::write(&paths.config_file, "[console]\nmax_fps = 0\n").expect("write");
-    let err = Config::load(&paths).map(|_| ()).unwrap_err();
+    let err = Config::load(&paths, &no_extra_rules)
+        .map(|_| ())
+        .unwrap_err();
     assert!(matches!(err, ConfigError::Invalid { .. }));
     assert!(
         err.to_string()
@@ -341,7 +349,7 @@ fn load_uses_defaults_without_a_file_and_reads_one_when_present() {
 
 #[test]
 fn a_missing_named_file_is_a_read_error() {
-    let err = Config::load_file(Path::new("/nonexistent/cloudsite.toml"))
+    let err = Config::load_file(Path::new("/nonexistent/cloudsite.toml"), &no_extra_rules)
         .map(|_| ())
         .unwrap_err();
     assert!(matches!(err, ConfigError::Read { .. }));
@@ -353,8 +361,8 @@ fn a_missing_named_file_is_a_read_error() {
 
 #[test]
 fn paths_overrides_apply() {
-    let config = Config::parse("[paths]\ndata_dir = \"/srv/cs\"\n", "config.toml", None)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let config =
+        parse_with("[paths]\ndata_dir = \"/srv/cs\"\n", None).unwrap_or_else(|e| panic!("{e}"));
     let base = cloudsite::paths::Paths::resolve();
     let applied = config.apply_paths(&base);
     if std::env::var_os("CLOUDSITE_DATA_DIR").is_none() {

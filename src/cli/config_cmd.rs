@@ -43,7 +43,9 @@ fn check(file: Option<PathBuf>, paths: &Paths) -> ExitCode {
         println!("{}: not found; cloudsite uses the defaults", file.display());
         return ExitCode::SUCCESS;
     }
-    match Config::load_file_with_themes(&file, Some(&paths.themes_dir)) {
+    let themes = Some(paths.themes_dir.as_path());
+    let console_rules = |c: &Config| crate::console::settings::config_problems(c, themes);
+    match Config::load_file(&file, &console_rules) {
         Ok(_) => {
             println!("{}: ok", file.display());
             ExitCode::SUCCESS

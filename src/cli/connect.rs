@@ -60,7 +60,8 @@ pub fn data_dir(args: &SiteArgs, config: &Config) -> PathBuf {
 
 /// Connects as the arguments and the config say.
 pub async fn connect(args: &SiteArgs) -> Result<Connection, String> {
-    let config = Config::load(&Paths::resolve()).map_err(|e| e.lines().join("\n"))?;
+    let config = Config::load(&Paths::resolve(), &crate::config::no_extra_rules)
+        .map_err(|e| e.lines().join("\n"))?;
     let env_token = std::env::var("CLOUDSITE_TOKEN")
         .ok()
         .filter(|t| !t.trim().is_empty());

@@ -1,7 +1,7 @@
 //! `cloudsite serve`: the site service as a daemon, and `cloudsite token create`.
 
 use super::output::fail;
-use crate::config::Config;
+use crate::config::{Config, no_extra_rules};
 use crate::site::manager::Timing;
 use crate::site::service::{self, CloudChoice, SiteOptions, TlsFiles};
 use crate::site::store::Store;
@@ -40,8 +40,9 @@ pub struct ServeArgs {
 
 fn load_config(file: &Option<PathBuf>) -> Result<Config, String> {
     match file {
-        Some(f) => Config::load_file(f).map_err(|e| e.lines().join("\n")),
-        None => Config::load(&crate::paths::Paths::resolve()).map_err(|e| e.lines().join("\n")),
+        Some(f) => Config::load_file(f, &no_extra_rules).map_err(|e| e.lines().join("\n")),
+        None => Config::load(&crate::paths::Paths::resolve(), &no_extra_rules)
+            .map_err(|e| e.lines().join("\n")),
     }
 }
 
@@ -75,7 +76,7 @@ pub fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
             container_retry: Duration::from_millis(cl.container_retry_ms),
             ..Timing::default()
         },
-        monitor: crate::site::monitor::MonitorOptions::from_config(&config),
+        monitor: crate::site::monitor::MonitorOptions::from_config(config),
         log_dir: config
             .paths
             .log_dir

@@ -4,27 +4,31 @@
 //! deserialisation runs again: one pass finds every unknown key and wrongly typed value.
 //! The values that do deserialise are then checked against their rules.
 
-use std::path::Path;
-
 use serde::Deserialize;
 use toml::de::Deserializer;
 
+use super::error::ConfigError;
 use super::located::{Problem, join_path, key_path_at, parse_toml, remove_path, span_of};
-use super::{Config, ConfigError, MonitoringConfig};
-use crate::console::theme::{Theme, available};
+use super::schema::{Config, MonitoringConfig};
 use crate::domain::cost::PriceTable;
 use crate::domain::duration::parse as parse_duration;
 use std::time::Duration;
 
+/// Rules another layer adds to the config's own: each problem as its key path and message
+/// (the console checks its theme and key bindings this way, so `config check` and the console
+/// refuse the same files).
+pub type ExtraRules<'a> = &'a dyn Fn(&Config) -> Vec<(Vec<String>, String)>;
+
+/// No rules beyond the config's own.
+pub fn no_extra_rules(_: &Config) -> Vec<(Vec<String>, String)> {
+    Vec::new()
+}
+
 /// More errors than this in one file means something else is wrong (not a config file at all).
 const MAX_ROUNDS: usize = 200;
 
-/// Parses `text` (labelled `file` in problems), checking theme names against `themes_dir`.
-pub(super) fn parse(
-    text: &str,
-    file: &str,
-    themes_dir: Option<&Path>,
-) -> Result<Config, ConfigError> {
+/// Parses `text` (labelled `file` in problems), with the config's own rules and `extra`.
+pub(super) fn parse(text: &str, file: &str, extra: ExtraRules<'_>) -> Result<Config, ConfigError> {
     let doc = parse_toml(text, file).map_err(|problems| ConfigError::Invalid { problems })?;
 
     let mut problems = Vec::new();
@@ -50,7 +54,7 @@ pub(super) fn parse(
     }
 
     if let Some(config) = &config {
-        for (path, message) in rule_problems(config, themes_dir) {
+        for (path, message) in rule_problems(config).into_iter().chain(extra(config)) {
             let segments: Vec<&str> = path.iter().map(String::as_str).collect();
             let offset = span_of(doc.get_ref(), &segments).map(|s| s.start);
             problems.push(Problem::at(file, text, offset, path.join("."), message));
@@ -66,7 +70,7 @@ pub(super) fn parse(
 }
 
 /// Every value that has the right type but breaks a rule: key path and message.
-fn rule_problems(config: &Config, themes_dir: Option<&Path>) -> Vec<(Vec<String>, String)> {
+fn rule_problems(config: &Config) -> Vec<(Vec<String>, String)> {
     let mut out = Vec::new();
     if let Some(url) = &config.site.url
         && let Some(why) = url_problem(url)
@@ -130,23 +134,6 @@ fn rule_problems(config: &Config, themes_dir: Option<&Path>) -> Vec<(Vec<String>
         out.push((
             path(&["console", "log_buffer_lines"]),
             format!("must be from 100 to 1000000 (got {})", c.log_buffer_lines),
-        ));
-    }
-    let themes = available(themes_dir);
-    if !themes.contains(&c.theme) {
-        out.push((
-            path(&["console", "theme"]),
-            format!(
-                "no theme named '{}'; available: {}",
-                c.theme,
-                themes.join(", ")
-            ),
-        ));
-    } else if let Err(e) = Theme::load(&c.theme, themes_dir) {
-        // The theme exists but is broken; say so now rather than when the console starts.
-        out.push((
-            path(&["console", "theme"]),
-            format!("theme '{}' does not load: {e}", c.theme),
         ));
     }
     out.extend(monitoring_problems(&config.monitoring));

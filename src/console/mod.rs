@@ -7,6 +7,7 @@ pub mod keymap;
 pub mod model;
 pub mod net;
 pub mod run;
+pub mod settings;
 pub mod theme;
 pub mod ui;
 pub mod wizard;

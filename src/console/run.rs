@@ -51,7 +51,10 @@ pub async fn run(site: SiteArgs) -> ExitCode {
             "the console needs a terminal; use the scripting commands (cloudsite --help) otherwise",
         );
     }
-    let config = match Config::load(&crate::paths::Paths::resolve()) {
+    let paths = crate::paths::Paths::resolve();
+    let themes = Some(paths.themes_dir.as_path());
+    let rules = |c: &Config| super::settings::config_problems(c, themes);
+    let config = match Config::load(&paths, &rules) {
         Ok(c) => c,
         Err(e) => return crate::cli::output::fail(e.lines().join("\n")),
     };

@@ -2,36 +2,14 @@
 //! owns its fields and pages, draws itself, and asks the app to send requests; the app routes
 //! the answers (and live events) back to it.
 
-use super::app::Request;
 use super::keymap::{Action, Keymap};
 use super::model::Model;
+use super::msg::Outcome;
 use super::theme::Theme;
 use crate::api::wire::EventView;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
-
-/// A request a form wants sent, tagged so the form recognises the answer.
-#[derive(Debug, Clone)]
-pub struct FormRequest {
-    /// The form's own tag (e.g. `validate`, `create`).
-    pub tag: &'static str,
-    /// What the operator is waiting for, for messages ("create cdp1.contoso.com").
-    pub what: String,
-    /// The request.
-    pub request: Request,
-}
-
-/// What a key press did to the form.
-#[derive(Debug, Clone, Default)]
-pub struct Outcome {
-    /// Requests to send.
-    pub requests: Vec<FormRequest>,
-    /// The form is done (finished or cancelled): close it.
-    pub close: bool,
-    /// A line for the footer.
-    pub notice: Option<String>,
-}
 
 /// A form.
 pub trait Form: Send {

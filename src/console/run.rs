@@ -2,8 +2,9 @@
 //! panic and SIGHUP; keys from a reader thread, network messages from the worker; a redraw only
 //! when something changed, at most `max_fps` times a second.
 
-use super::app::{App, Effect, NetMsg};
+use super::app::App;
 use super::keymap::Keymap;
+use super::msg::{Effect, NetMsg};
 use super::theme::Theme;
 use super::ui;
 use crate::cli::connect::SiteArgs;
@@ -64,8 +65,6 @@ pub async fn run(site: SiteArgs) -> ExitCode {
         &config.console.theme,
         config.console.log_buffer_lines as usize,
     );
-    app.wizard_factory = Some(crate::console::wizard::open);
-    app.properties_factory = Some(crate::console::forms::open_properties);
     let mut theme = theme_for(&app.theme, &config);
 
     let default_hook = std::panic::take_hook();

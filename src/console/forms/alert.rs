@@ -4,10 +4,10 @@
 
 use super::fields::{self, Field, KeyResult, Window};
 use crate::api::wire::{CloseAlert, PostponeAlert};
-use crate::console::app::Request;
-use crate::console::form::{Form, FormRequest, Outcome};
+use crate::console::form::Form;
 use crate::console::keymap::{Action, Keymap};
 use crate::console::model::Model;
+use crate::console::msg::{FormRequest, Outcome, Request};
 use crate::console::theme::{Role, Theme};
 use crate::site::repo_site::AlertView;
 use crossterm::event::KeyEvent;

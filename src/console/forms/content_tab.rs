@@ -7,10 +7,9 @@
 use crate::api::wire_content::{
     ContentTargets, DistributionState, DistributionView, PackageChanged,
 };
-use crate::console::app::Request;
-use crate::console::form::{FormRequest, Outcome};
 use crate::console::keymap::{Action, Context, Keymap};
 use crate::console::model::Model;
+use crate::console::msg::{FormRequest, Outcome, Request};
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::of;
 use crate::console::ui::usage::{distribution_state, human};

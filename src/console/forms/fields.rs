@@ -3,8 +3,8 @@
 
 use crate::console::keymap::{Action, Context, Keymap};
 use crate::console::theme::{Role, Theme};
-use crate::console::ui::chrome::pane;
 use crate::console::ui::style::of;
+use crate::console::ui::style::pane;
 use crate::console::wizard::fields::{TabResult, Tone, tab_path};
 use crate::console::wizard::wrap;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -1,6 +1,5 @@
 //! The Properties forms driven key by key through the app, and rendered with `TestBackend`.
 
-use super::open_properties;
 use crate::api::wire::{CertificateView, CmgSettings, ServiceView, SiteSystemView, SiteView};
 use crate::console::app::{App, Effect, NetMsg, Node, Request};
 use crate::console::keymap::{Action, Keymap};
@@ -87,7 +86,6 @@ fn alert(enabled: bool) -> AlertView {
 
 fn app_with(role: &str, proxy: ProxySettings, alert_enabled: bool) -> App {
     let mut app = App::new(Keymap::default(), "default", 100);
-    app.properties_factory = Some(open_properties);
     app.on_net(NetMsg::Connected);
     app.on_net(NetMsg::Snapshot(Box::new(Snapshot {
         site: Some(SiteView {

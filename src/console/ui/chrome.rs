@@ -1,6 +1,6 @@
 //! The frame around the views: header, navigation tree, footer, modals.
 
-use super::style::of;
+use super::style::{of, pane};
 use crate::console::app::{App, Focus, Modal, Node, TREE};
 use crate::console::keymap::Action;
 use crate::console::model::Link;
@@ -8,22 +8,7 @@ use crate::console::theme::{Role, Theme};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, List, ListItem, Paragraph, Wrap};
-
-/// A bordered block whose border shows focus.
-pub fn pane<'a>(title: &'a str, focused: bool, theme: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(of(
-            theme,
-            if focused {
-                Role::BorderFocused
-            } else {
-                Role::Border
-            },
-        ))
-        .title(Span::styled(format!(" {title} "), of(theme, Role::Title)))
-}
+use ratatui::widgets::{Clear, List, ListItem, Paragraph, Wrap};
 
 /// The top bar: site, connection, role, active alerts.
 pub fn header(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {

@@ -21,10 +21,10 @@ mod render;
 #[cfg(test)]
 pub(crate) mod tests;
 
-use super::app::Request;
-use super::form::{Form, FormRequest, Outcome};
+use super::form::Form;
 use super::keymap::{Action, Context, Keymap};
 use super::model::Model;
+use super::msg::{FormRequest, Outcome, Request};
 use super::theme::Theme;
 use crate::api::wire::{Accepted, EventView, SubscriptionCheck};
 use crate::cloud::HostedKind;

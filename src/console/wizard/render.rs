@@ -7,7 +7,7 @@ use super::{Page, Wizard};
 use crate::cloud::HostedKind;
 use crate::console::form::Form;
 use crate::console::theme::{Role, Theme};
-use crate::console::ui::chrome::pane;
+use crate::console::ui::style::pane;
 use crate::console::ui::style::{of, state_role};
 use crate::domain::task::Level;
 use ratatui::Frame;

@@ -4,6 +4,7 @@
 //! one field widget (`field`) and one form shell (`shell`) under the wizards and Properties.
 
 pub mod app;
+pub mod field;
 pub mod form;
 pub mod forms;
 pub mod keymap;

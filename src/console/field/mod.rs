@@ -1,0 +1,3 @@
+//! The one field widget of the console's forms and wizards.
+
+pub mod input;

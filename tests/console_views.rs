@@ -664,8 +664,8 @@ fn mask_times(text: &str) -> String {
 fn content_tab(role: &str) -> App {
     let mut a = app(role);
     a.on_key(key(KeyCode::Enter));
-    a.on_key(key(KeyCode::Right));
-    a.on_key(key(KeyCode::Right));
+    ctrl_n(&mut a);
+    ctrl_n(&mut a);
     a
 }
 

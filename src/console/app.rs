@@ -420,7 +420,7 @@ impl App {
                         _ => None,
                     };
                     match kind {
-                        Some(k) => self.form = Some(wizard::open(k, &self.model)),
+                        Some(k) => self.form = Some(wizard::open(k, &self.model, &self.keymap)),
                         None => self.notice = Some(
                             "create: choose Cloud Distribution Points or Cloud Management Gateway"
                                 .into(),

@@ -1,6 +1,6 @@
 //! Forms on top of the main screen: the create wizards, Properties, the Proxy tab. A form
 //! owns its fields and pages, draws itself, and asks the app to send requests; the app routes
-//! the answers (and live events) back to it.
+//! the answers (and live events) back to it. Every form is a [`super::shell::Shell`].
 
 use super::keymap::{Action, Keymap};
 use super::model::Model;
@@ -17,6 +17,8 @@ pub trait Form: Send {
     fn title(&self) -> String;
     /// A key press (the form resolves it with the keymap's `Form` context itself).
     fn on_key(&mut self, key: KeyEvent, keymap: &Keymap, model: &Model) -> Outcome;
+    /// Text pasted into the terminal (bracketed paste): for the focused text field.
+    fn on_paste(&mut self, text: &str, model: &Model) -> Outcome;
     /// The answer to one of its requests.
     fn on_reply(
         &mut self,
@@ -26,7 +28,7 @@ pub trait Form: Send {
     ) -> Outcome;
     /// A live event (progress pages follow tasks and log lines).
     fn on_event(&mut self, _ev: &EventView, _model: &Model) {}
-    /// Draws the form in `area`.
+    /// Draws the form in `area`, with the terminal cursor in the field being edited.
     fn render(&self, f: &mut Frame<'_>, area: Rect, theme: &Theme, model: &Model);
     /// The actions valid now, for the footer and help.
     fn commands(&self) -> Vec<Action>;

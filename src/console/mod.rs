@@ -12,6 +12,7 @@ pub mod model;
 pub mod msg;
 pub mod net;
 pub mod run;
+pub mod shell;
 pub mod theme;
 pub mod ui;
 pub mod wizard;

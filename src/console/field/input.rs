@@ -231,6 +231,24 @@ impl Input {
         edit
     }
 
+    /// The first `room` columns of the text: how a field shows it while it is not edited.
+    pub fn head(&self, room: usize, mask: Option<char>) -> String {
+        let mut out = String::new();
+        let mut used = 0;
+        for g in self.text.graphemes(true) {
+            let w = if mask.is_some() { 1 } else { g.width() };
+            if used + w > room {
+                break;
+            }
+            used += w;
+            match mask {
+                Some(m) => out.push(m),
+                None => out.push_str(g),
+            }
+        }
+        out
+    }
+
     /// What `room` columns show: the view scrolls only as far as needed to keep the cursor
     /// (and one free column after the text, where the cursor sits at the end) visible.
     /// `mask` draws every grapheme as that one-column character (passwords).

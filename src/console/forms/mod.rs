@@ -4,7 +4,6 @@
 
 pub mod alert;
 pub mod content_tab;
-pub mod fields;
 pub mod proxy;
 pub mod renew;
 pub mod service;
@@ -32,9 +31,9 @@ pub fn open_properties(
     keymap: &Keymap,
 ) -> Box<dyn Form> {
     match target {
-        Target::Service(s) => Box::new(service::ServiceForm::new(s, read_only, keymap)),
-        Target::SiteSystem(sys) => Box::new(proxy::ProxyForm::new(sys, read_only, keymap)),
-        Target::Alert(a) => Box::new(alert::AlertForm::new(a, read_only, keymap)),
+        Target::Service(s) => Box::new(service::ServiceForm::open(s, read_only, keymap)),
+        Target::SiteSystem(sys) => Box::new(proxy::ProxyForm::open(sys, read_only, keymap)),
+        Target::Alert(a) => Box::new(alert::AlertForm::open(a, read_only, keymap)),
     }
 }
 

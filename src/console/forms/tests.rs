@@ -268,7 +268,7 @@ fn cmg_vm_change_reports_the_upgrade_and_site_errors_land_under_the_field() {
 fn an_invalid_threshold_blocks_save_with_its_message() {
     let mut app = new_app("full-admin");
     open(&mut app, Node::Cdps);
-    key(&mut app, KeyCode::Right); // Alerts tab
+    ctrl(&mut app, 'n'); // Alerts tab
     key(&mut app, KeyCode::Tab); // storage warning %
     clear(&mut app, 2);
     type_text(&mut app, "95");
@@ -497,13 +497,13 @@ fn forms_fit_the_smallest_terminal() {
     }
     let mut app = new_app("full-admin");
     open(&mut app, Node::Cmgs);
-    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::PageDown);
     // The last field of the CMG Alerts tab (the Save button) scrolls into view.
     for _ in 0..3 {
         key(&mut app, KeyCode::Up);
     }
     let text = screen(&app, 80, 24);
     assert!(text.contains("[ Save ]"), "{text}");
-    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::PageDown);
     assert!(screen(&app, 80, 24).contains("No packages are distributed to this service"));
 }

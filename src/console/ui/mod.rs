@@ -7,6 +7,7 @@ pub mod lists;
 pub mod monitor;
 pub mod overview;
 pub mod style;
+pub mod text;
 pub mod usage;
 
 use crate::console::app::{App, Modal, Node};

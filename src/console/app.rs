@@ -1,6 +1,7 @@
 //! The console's state and its update function: key presses and network messages in, requests
 //! for the network worker out. No I/O here, so tests drive it key by key.
 
+use super::field::Input;
 use super::form::Form;
 use super::forms::{self, Target};
 use super::keymap::{Action, Context, Keymap};
@@ -72,10 +73,10 @@ pub enum Focus {
 pub enum Modal {
     /// Help (`?`).
     Help,
-    /// Typing a list filter.
-    Filter,
+    /// Typing a list filter (applied as typed).
+    Filter(Input),
     /// Typing a command (`:`).
-    Palette(String),
+    Palette(Input),
     /// Delete confirmation: the service and what has been typed.
     ConfirmDelete {
         /// Service id.
@@ -326,6 +327,29 @@ impl App {
         self.on_action(action)
     }
 
+    /// Text pasted into the terminal: into the open form's focused field, or the filter box or
+    /// the palette being typed in (see [`Input::paste`] for what is refused). Elsewhere it is
+    /// ignored: the main screen's keys are single keys, not text.
+    pub fn on_paste(&mut self, text: &str) -> Vec<Effect> {
+        if let Some(mut form) = self.form.take() {
+            let out = form.on_paste(text, &self.model);
+            self.form = Some(form);
+            return self.form_outcome(out);
+        }
+        let Some(Modal::Filter(input) | Modal::Palette(input)) = self.modal.as_mut() else {
+            return Vec::new();
+        };
+        match input.paste(text) {
+            Ok(_) => {
+                if let Some(Modal::Filter(input)) = &self.modal {
+                    self.filter = input.text().to_string();
+                }
+            }
+            Err(e) => self.notice = Some(e.to_string()),
+        }
+        Vec::new()
+    }
+
     fn move_sel(&mut self, delta: i64) {
         match self.focus {
             Focus::Tree => {
@@ -443,8 +467,8 @@ impl App {
                 self.node = Node::Alerts;
                 self.filter.clear();
             }
-            Action::Filter => self.modal = Some(Modal::Filter),
-            Action::Palette => self.modal = Some(Modal::Palette(String::new())),
+            Action::Filter => self.modal = Some(Modal::Filter(Input::new(&self.filter))),
+            Action::Palette => self.modal = Some(Modal::Palette(Input::default())),
             Action::Help => self.modal = Some(Modal::Help),
             Action::Quit | Action::ForceQuit => {
                 self.quit = true;
@@ -478,33 +502,28 @@ impl App {
                     self.modal = None;
                 }
             }
-            Modal::Filter => match key.code {
+            Modal::Filter(mut input) => match key.code {
                 KeyCode::Esc => {
                     self.filter.clear();
                     self.modal = None;
                 }
                 KeyCode::Enter => self.modal = None,
-                KeyCode::Backspace => {
-                    self.filter.pop();
+                _ => {
+                    input.handle(&key);
+                    self.filter = input.text().to_string();
+                    self.modal = Some(Modal::Filter(input));
                 }
-                KeyCode::Char(c) => self.filter.push(c),
-                _ => {}
             },
-            Modal::Palette(mut text) => match key.code {
+            Modal::Palette(mut input) => match key.code {
                 KeyCode::Esc => self.modal = None,
                 KeyCode::Enter => {
                     self.modal = None;
-                    return self.run_command(text.trim());
+                    return self.run_command(input.text().trim());
                 }
-                KeyCode::Backspace => {
-                    text.pop();
-                    self.modal = Some(Modal::Palette(text));
+                _ => {
+                    input.handle(&key);
+                    self.modal = Some(Modal::Palette(input));
                 }
-                KeyCode::Char(c) => {
-                    text.push(c);
-                    self.modal = Some(Modal::Palette(text));
-                }
-                _ => {}
             },
             Modal::ConfirmDelete {
                 id,

@@ -1,6 +1,6 @@
-//! The console's terminal and event loop: raw mode and the alternate screen, restored on exit,
-//! panic and SIGHUP; keys from a reader thread, network messages from the worker; a redraw only
-//! when something changed, at most `max_fps` times a second.
+//! The console's terminal and event loop: raw mode, the alternate screen and bracketed paste,
+//! restored on exit, panic and SIGHUP; keys and pastes from a reader thread, network messages
+//! from the worker; a redraw only when something changed, at most `max_fps` times a second.
 
 use super::app::App;
 use super::keymap::Keymap;
@@ -9,7 +9,7 @@ use super::theme::Theme;
 use super::ui;
 use crate::cli::connect::SiteArgs;
 use crate::config::Config;
-use crossterm::event::{self, Event, KeyEventKind};
+use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -25,6 +25,7 @@ fn restore() {
     let _ = disable_raw_mode();
     let _ = execute!(
         stdout(),
+        DisableBracketedPaste,
         LeaveAlternateScreen,
         crossterm::cursor::Show,
         crossterm::event::DisableMouseCapture
@@ -75,7 +76,9 @@ pub async fn run(site: SiteArgs) -> ExitCode {
     if enable_raw_mode().is_err() {
         return crate::cli::output::fail("cannot put the terminal in raw mode");
     }
-    let _ = execute!(stdout(), EnterAlternateScreen);
+    // Bracketed paste: pasted text arrives as one event for the focused field, so a pasted
+    // newline is not an Enter that submits the form.
+    let _ = execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste);
     if config.console.mouse {
         let _ = execute!(stdout(), crossterm::event::EnableMouseCapture);
     }
@@ -120,6 +123,7 @@ pub async fn run(site: SiteArgs) -> ExitCode {
                 dirty = true;
                 match ev {
                     Event::Key(k) if k.kind != KeyEventKind::Release => app.on_key(k),
+                    Event::Paste(text) => app.on_paste(&text),
                     _ => Vec::new(),
                 }
             }

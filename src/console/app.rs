@@ -7,6 +7,7 @@ use super::forms::{self, Target};
 use super::keymap::{Action, Context, Keymap};
 use super::model::{Link, Model};
 use super::msg::Outcome;
+// Still named through the app by the benches and the tests written before `msg` existed.
 pub use super::msg::{Effect, NetMsg, Request};
 use super::wizard;
 use crate::api::wire::ServiceView;

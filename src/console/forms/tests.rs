@@ -322,6 +322,10 @@ fn analysts_see_the_form_read_only_with_the_reason() {
         "{text}"
     );
     assert!(!text.contains("Europechanged"));
+    // A paste is refused the same way.
+    assert!(app.on_paste("pasted").is_empty());
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("read-only: the Read-only Analyst role") && !text.contains("pasted"));
     assert!(enter_until_request(&mut app).is_none());
     assert!(app.form.is_some(), "save is refused, the form stays");
 }

@@ -13,6 +13,8 @@ mod reply;
 mod state;
 mod steps_view;
 mod tabs_view;
+#[cfg(test)]
+mod tests;
 
 pub use body::{Anchor, Body, PageView};
 pub use dispatch::Shell;

@@ -128,6 +128,7 @@ impl Core {
         self.fields().get(self.focus()).filter(|f| f.focusable())
     }
 
+    /// The focused field, to change.
     pub(super) fn focused_mut(&mut self) -> Option<&mut Field> {
         let i = self.focus();
         self.pages
@@ -356,9 +357,10 @@ impl Core {
 
     /// Whether no field after the focused one takes the focus.
     pub(super) fn on_last_field(&self) -> bool {
-        !self.fields()[self.focus() + 1..]
-            .iter()
-            .any(Field::focusable)
+        !self
+            .fields()
+            .get(self.focus() + 1..)
+            .is_some_and(|rest| rest.iter().any(Field::focusable))
     }
 
     /// When a field that applies blocks (an error, an error finding): focuses the first one —

@@ -20,13 +20,17 @@ use ratatui::text::{Line, Span};
 
 /// A create wizard's own state (the fields are the shell's).
 pub struct Wizard {
+    /// CDP or CMG.
     pub(super) kind: HostedKind,
+    /// The subscription's name, as the site's validation gave it.
     pub(super) subscription_name: Option<String>,
+    /// The service certificate, once inspected.
     pub(super) cert: Option<CertInfo>,
     /// The Service FQDN last filled from the certificate (replaced when the certificate changes).
     pub(super) fqdn_auto: Option<String>,
     /// `host.<domain>` prefilled for a wildcard certificate.
     pub(super) placeholder: Option<String>,
+    /// The deployment being followed, once the site accepted the create.
     pub(super) progress: Option<Progress>,
     /// First line shown on Summary (↑/↓ scroll it).
     pub(super) scroll: u16,
@@ -70,6 +74,7 @@ impl Wizard {
         Page::at(core.page())
     }
 
+    /// Shows `page` from its top.
     pub(super) fn goto(&mut self, core: &mut Core, page: Page) {
         core.goto(page.index());
         self.scroll = 0;

@@ -39,6 +39,7 @@ impl Wizard {
         }
     }
 
+    /// Inspects the management certificate; a `.publishsettings` file fills the Subscription ID.
     pub(super) fn check_mgmt(&mut self, core: &mut Core) {
         let Some(report) = check::inspect_into(core, MgmtFile, MgmtPassword, Role::Management)
         else {
@@ -68,6 +69,8 @@ impl Wizard {
         }
     }
 
+    /// Inspects the service certificate and fills the Service FQDN from it (a wildcard
+    /// certificate prefills `host.<domain>` with `host` selected).
     pub(super) fn check_service(&mut self, core: &mut Core) {
         let report = check::inspect_into(core, CertFile, CertPassword, Role::Service);
         self.cert = report.map(|r| CertInfo::of(&r, self.kind));
@@ -116,6 +119,7 @@ impl Wizard {
         }
     }
 
+    /// Reads and checks the trusted root files.
     pub(super) fn check_roots(&mut self, core: &mut Core) {
         let text = core.text(TrustedRoots);
         if text.is_empty() {

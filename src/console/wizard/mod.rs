@@ -14,6 +14,8 @@
 //! Progress/Completion (the task goes on).
 
 mod cdp;
+#[cfg(test)]
+mod cert_tests;
 mod check;
 mod cmg;
 mod create;

@@ -17,23 +17,23 @@ use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
 
 pub(crate) const PW: &str = "Pa55-word!";
-const GUID: &str = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+pub(super) const GUID: &str = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
 
-fn model() -> Model {
+pub(super) fn model() -> Model {
     Model::new(100)
 }
 
-type W = Shell<Wizard>;
+pub(super) type W = Shell<Wizard>;
 
-fn new(kind: HostedKind) -> W {
+pub(super) fn new(kind: HostedKind) -> W {
     Wizard::open(kind, &model(), &Keymap::default())
 }
 
-fn page(w: &W) -> Page {
+pub(super) fn page(w: &W) -> Page {
     Wizard::page(&w.core)
 }
 
-fn focused(w: &W) -> Option<FieldId> {
+pub(super) fn focused(w: &W) -> Option<FieldId> {
     w.core.focused_id()
 }
 
@@ -41,39 +41,39 @@ fn goto(w: &mut W, p: Page) {
     w.body.goto(&mut w.core, p);
 }
 
-fn message(w: &W) -> String {
+pub(super) fn message(w: &W) -> String {
     w.core.message.clone().map(|(_, m)| m).unwrap_or_default()
 }
 
-fn press_mod(w: &mut W, code: KeyCode, m: KeyModifiers) -> Outcome {
+pub(super) fn press_mod(w: &mut W, code: KeyCode, m: KeyModifiers) -> Outcome {
     w.on_key(KeyEvent::new(code, m), &Keymap::default(), &model())
 }
 
-fn press(w: &mut W, code: KeyCode) -> Outcome {
+pub(super) fn press(w: &mut W, code: KeyCode) -> Outcome {
     press_mod(w, code, KeyModifiers::NONE)
 }
 
-fn typ(w: &mut W, text: &str) {
+pub(super) fn typ(w: &mut W, text: &str) {
     for c in text.chars() {
         press(w, KeyCode::Char(c));
     }
 }
 
-fn focus_on(w: &mut W, id: FieldId) {
+pub(super) fn focus_on(w: &mut W, id: FieldId) {
     assert!(w.core.fields().iter().any(|f| f.id == id), "{id:?}");
     w.core.focus_on(id);
 }
 
-fn fill(w: &mut W, id: FieldId, text: &str) {
+pub(super) fn fill(w: &mut W, id: FieldId, text: &str) {
     focus_on(w, id);
     typ(w, text);
 }
 
-fn get(w: &W, id: FieldId) -> &Field {
+pub(super) fn get(w: &W, id: FieldId) -> &Field {
     w.core.field(id).expect("the wizard has this field")
 }
 
-fn screen(w: &W) -> String {
+pub(super) fn screen(w: &W) -> String {
     let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
     t.draw(|f| w.render(f, f.area(), &Theme::monochrome(), &model()))
         .unwrap();
@@ -93,7 +93,14 @@ pub(crate) fn pfx(dir: &Path, file: &str, cn: &str, server: bool, expired: bool)
     pfx_with(dir, file, cn, server, expired, PW)
 }
 
-fn pfx_with(dir: &Path, file: &str, cn: &str, server: bool, expired: bool, pw: &str) -> PathBuf {
+pub(super) fn pfx_with(
+    dir: &Path,
+    file: &str,
+    cn: &str,
+    server: bool,
+    expired: bool,
+    pw: &str,
+) -> PathBuf {
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
     let mut p = CertificateParams::new(vec![cn.to_string()]).unwrap();
     p.distinguished_name.push(DnType::CommonName, cn);
@@ -130,14 +137,14 @@ fn pfx_with(dir: &Path, file: &str, cn: &str, server: bool, expired: bool, pw: &
     path
 }
 
-fn general_ok(w: &mut W, dir: &Path) {
+pub(super) fn general_ok(w: &mut W, dir: &Path) {
     let mgmt = pfx(dir, "management.pfx", "mgmt", false, false);
     fill(w, FieldId::SubscriptionId, GUID);
     fill(w, FieldId::MgmtFile, &mgmt.display().to_string());
     fill(w, FieldId::MgmtPassword, PW);
 }
 
-fn validate_ok(w: &mut W, regions: &[&str]) {
+pub(super) fn validate_ok(w: &mut W, regions: &[&str]) {
     let out = press_mod(w, KeyCode::Char('n'), KeyModifiers::CONTROL);
     assert_eq!(out.requests.len(), 1, "{}", message(w));
     let reply = json!({"ok": true, "subscription_id": GUID, "name": "lab", "regions": regions, "message": ""});
@@ -359,91 +366,6 @@ fn general_next_asks_the_site_and_shows_a_refusal() {
 }
 
 #[test]
-fn wrong_password_is_shown_under_the_password() {
-    let dir = tempfile::tempdir().unwrap();
-    let mgmt = pfx(dir.path(), "management.pfx", "mgmt", false, false);
-    let mut w = new(HostedKind::Cdp);
-    fill(&mut w, FieldId::MgmtFile, &mgmt.display().to_string());
-    fill(&mut w, FieldId::MgmtPassword, "wrong");
-    press(&mut w, KeyCode::Tab);
-    assert_eq!(
-        get(&w, FieldId::MgmtPassword).error.as_deref(),
-        Some("the password is not correct")
-    );
-    assert!(screen(&w).contains("the password is not correct"));
-}
-
-#[test]
-fn certificate_findings_fill_and_block() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut w = new(HostedKind::Cdp);
-    general_ok(&mut w, dir.path());
-    validate_ok(&mut w, &[]);
-    // Expired: an error blocks Next.
-    let expired = pfx(dir.path(), "expired.pfx", "expired.contoso.com", true, true);
-    fill(&mut w, FieldId::CertFile, &expired.display().to_string());
-    fill(&mut w, FieldId::CertPassword, PW);
-    press(&mut w, KeyCode::Tab);
-    assert!(get(&w, FieldId::CertFile).blocks());
-    press(&mut w, KeyCode::PageDown);
-    assert_eq!(page(&w), Page::Settings);
-    assert!(screen(&w).contains("The certificate expired on"));
-    // Wildcard: host.<domain> with the host selected, and a message.
-    let wild = pfx(dir.path(), "wild.pfx", "*.contoso.com", true, false);
-    focus_on(&mut w, FieldId::CertFile);
-    press_mod(&mut w, KeyCode::Char('u'), KeyModifiers::CONTROL);
-    typ(&mut w, &wild.display().to_string());
-    press(&mut w, KeyCode::Tab);
-    assert_eq!(focused(&w), Some(FieldId::CertPassword));
-    assert!(
-        !get(&w, FieldId::CertFile).blocks(),
-        "{:?}",
-        get(&w, FieldId::CertFile).notes
-    );
-    press(&mut w, KeyCode::Tab);
-    assert_eq!(focused(&w), Some(FieldId::ServiceFqdn));
-    assert_eq!(
-        get(&w, FieldId::ServiceFqdn).text_value(),
-        "host.contoso.com"
-    );
-    assert!(screen(&w).contains("wildcard certificate: type the host name"));
-    assert_eq!(press(&mut w, KeyCode::PageDown).requests.len(), 0);
-    assert_eq!(
-        page(&w),
-        Page::Settings,
-        "the placeholder host is not accepted"
-    );
-    typ(&mut w, "clouddp1");
-    assert_eq!(
-        get(&w, FieldId::ServiceFqdn).text_value(),
-        "clouddp1.contoso.com"
-    );
-    assert!(get(&w, FieldId::ServiceFqdn).error.is_none());
-    // A good certificate: FQDN = CN, replacing the name filled before.
-    let good = pfx(dir.path(), "good.pfx", "cdp1.contoso.com", true, false);
-    focus_on(&mut w, FieldId::CertFile);
-    press_mod(&mut w, KeyCode::Char('u'), KeyModifiers::CONTROL);
-    typ(&mut w, &good.display().to_string());
-    press(&mut w, KeyCode::Tab);
-    assert_eq!(
-        get(&w, FieldId::ServiceFqdn).text_value(),
-        "clouddp1.contoso.com",
-        "typed by hand: kept"
-    );
-    focus_on(&mut w, FieldId::ServiceFqdn);
-    press(&mut w, KeyCode::End);
-    press_mod(&mut w, KeyCode::Char('u'), KeyModifiers::CONTROL);
-    focus_on(&mut w, FieldId::CertPassword);
-    press(&mut w, KeyCode::Tab);
-    assert_eq!(
-        get(&w, FieldId::ServiceFqdn).text_value(),
-        "cdp1.contoso.com"
-    );
-    press(&mut w, KeyCode::PageDown);
-    assert_eq!(page(&w), Page::Alerts, "{}", message(&w));
-}
-
-#[test]
 fn summary_sends_the_create_with_defaults_and_no_stray_password() {
     let dir = tempfile::tempdir().unwrap();
     let mut w = new(HostedKind::Cdp);
@@ -639,29 +561,6 @@ fn summary_scrolls_with_the_arrows() {
         .unwrap();
     press(&mut w, KeyCode::PageUp);
     assert_eq!((page(&w), w.body.scroll), (Page::Alerts, 0));
-}
-
-#[test]
-fn a_publishsettings_file_fills_the_subscription_id() {
-    use base64::Engine;
-    let dir = tempfile::tempdir().unwrap();
-    let p = pfx_with(dir.path(), "m.pfx", "mgmt", false, false, "");
-    let b64 = base64::engine::general_purpose::STANDARD.encode(std::fs::read(p).unwrap());
-    let xml = format!(
-        r#"<?xml version="1.0" encoding="utf-8"?><PublishData><PublishProfile SchemaVersion="2.0" PublishMethod="AzureServiceManagementAPI"><Subscription ServiceManagementUrl="https://management.core.windows.net" Id="{GUID}" Name="lab" ManagementCertificate="{b64}" /></PublishProfile></PublishData>"#
-    );
-    let file = dir.path().join("lab.publishsettings");
-    std::fs::write(&file, xml).unwrap();
-    let mut w = new(HostedKind::Cdp);
-    fill(&mut w, FieldId::MgmtFile, &file.display().to_string());
-    press(&mut w, KeyCode::Tab);
-    assert_eq!(get(&w, FieldId::SubscriptionId).text_value(), GUID);
-    assert!(
-        !get(&w, FieldId::MgmtFile).blocks(),
-        "{:?}",
-        get(&w, FieldId::MgmtFile).notes
-    );
-    assert_eq!(press(&mut w, KeyCode::PageDown).requests.len(), 1);
 }
 
 #[test]

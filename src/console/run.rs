@@ -25,11 +25,13 @@ fn restore() {
     let _ = disable_raw_mode();
     let _ = execute!(
         stdout(),
-        DisableBracketedPaste,
         LeaveAlternateScreen,
         crossterm::cursor::Show,
         crossterm::event::DisableMouseCapture
     );
+    // Last and on its own: where bracketed paste is unsupported this fails, and that must not
+    // keep the terminal from being restored.
+    let _ = execute!(stdout(), DisableBracketedPaste);
 }
 
 /// The theme to draw with: the named one, or colourless when `NO_COLOR` is set.
@@ -76,9 +78,10 @@ pub async fn run(site: SiteArgs) -> ExitCode {
     if enable_raw_mode().is_err() {
         return crate::cli::output::fail("cannot put the terminal in raw mode");
     }
+    let _ = execute!(stdout(), EnterAlternateScreen);
     // Bracketed paste: pasted text arrives as one event for the focused field, so a pasted
     // newline is not an Enter that submits the form.
-    let _ = execute!(stdout(), EnterAlternateScreen, EnableBracketedPaste);
+    let _ = execute!(stdout(), EnableBracketedPaste);
     if config.console.mouse {
         let _ = execute!(stdout(), crossterm::event::EnableMouseCapture);
     }

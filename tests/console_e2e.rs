@@ -28,9 +28,7 @@ impl Harness {
         // The operator's own config must not leak into the test.
         // SAFETY: set before any other thread of this test reads the environment.
         unsafe { std::env::set_var("CLOUDSITE_CONFIG", "/nonexistent/cloudsite-test.toml") };
-        let mut app = App::new(Keymap::default(), "default", 5000);
-        app.wizard_factory = Some(cloudsite::console::wizard::open);
-        app.properties_factory = Some(cloudsite::console::forms::open_properties);
+        let app = App::new(Keymap::default(), "default", 5000);
         let (net_tx, net_rx) = mpsc::unbounded_channel();
         let (req_tx, req_rx) = mpsc::unbounded_channel();
         let site = SiteArgs {

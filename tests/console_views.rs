@@ -548,8 +548,6 @@ fn every_wizard_page_and_form_at_both_sizes() {
         }
     };
     let mut a = app("full-admin");
-    a.wizard_factory = Some(cloudsite::console::wizard::open);
-    a.properties_factory = Some(cloudsite::console::forms::open_properties);
     press(&mut a, "c");
     shots(&a, "1_general");
     a.on_key(key(KeyCode::Tab));
@@ -607,7 +605,6 @@ fn every_wizard_page_and_form_at_both_sizes() {
         }
     };
     let mut a = app("full-admin");
-    a.properties_factory = Some(cloudsite::console::forms::open_properties);
     a.on_key(key(KeyCode::Enter));
     forms(&a, "properties");
     // Settings: a renewed certificate for another name, inspected on leaving the password.
@@ -621,12 +618,10 @@ fn every_wizard_page_and_form_at_both_sizes() {
     a.on_key(key(KeyCode::Tab));
     forms(&a, "properties_renew");
     let mut a = app("full-admin");
-    a.properties_factory = Some(cloudsite::console::forms::open_properties);
     a.node = Node::SiteSystems;
     a.on_key(key(KeyCode::Enter));
     forms(&a, "proxy");
     let mut a = app("full-admin");
-    a.properties_factory = Some(cloudsite::console::forms::open_properties);
     a.node = Node::Alerts;
     a.on_key(key(KeyCode::Enter));
     forms(&a, "alert");
@@ -661,10 +656,9 @@ fn mask_times(text: &str) -> String {
 
 fn content_tab(role: &str) -> App {
     let mut a = app(role);
-    a.properties_factory = Some(cloudsite::console::forms::open_properties);
     a.on_key(key(KeyCode::Enter));
-    a.on_key(key(KeyCode::Right));
-    a.on_key(key(KeyCode::Right));
+    ctrl_n(&mut a);
+    ctrl_n(&mut a);
     a
 }
 

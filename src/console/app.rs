@@ -1,10 +1,16 @@
 //! The console's state and its update function: key presses and network messages in, requests
 //! for the network worker out. No I/O here, so tests drive it key by key.
 
-use super::form::{Form, Outcome};
+use super::field::Input;
+use super::form::Form;
+use super::forms::{self, Target};
 use super::keymap::{Action, Context, Keymap};
-use super::model::{Link, Model, Snapshot};
-use crate::api::wire::{EventView, ServiceView};
+use super::model::{Link, Model};
+use super::msg::Outcome;
+// Still named through the app by the benches and the tests written before `msg` existed.
+pub use super::msg::{Effect, NetMsg, Request};
+use super::wizard;
+use crate::api::wire::ServiceView;
 use crate::domain::service::Action as ServiceAction;
 use crate::domain::service::HostedKind;
 use crossterm::event::{KeyCode, KeyEvent};
@@ -63,76 +69,15 @@ pub enum Focus {
     Details,
 }
 
-/// A request for the network worker; the answer comes back as [`NetMsg::Reply`] with its id.
-#[derive(Debug, Clone)]
-pub enum Request {
-    /// Read everything again.
-    Reload,
-    /// Start, stop, delete, sync a service.
-    Act {
-        /// CDP or CMG.
-        kind: HostedKind,
-        /// Service id.
-        id: String,
-        /// What to do.
-        action: ServiceAction,
-    },
-    /// Any other call: method, path and JSON body (forms and wizards use this).
-    Call {
-        /// `POST`, `PUT`, `PATCH`, `GET`.
-        method: &'static str,
-        /// Path under the site, e.g. `/v1/cdps`.
-        path: String,
-        /// Body.
-        body: serde_json::Value,
-    },
-}
-
-/// What the network worker reports.
-// Each message is moved once through a channel; boxing the event would only add an allocation.
-#[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
-pub enum NetMsg {
-    /// Connected; a full read follows.
-    Connected,
-    /// A full read.
-    Snapshot(Box<Snapshot>),
-    /// One event.
-    Event(EventView),
-    /// The connection dropped; it will retry.
-    Disconnected {
-        /// Why.
-        reason: String,
-        /// Attempts so far.
-        attempt: u32,
-    },
-    /// The answer to a request.
-    Reply {
-        /// Request id.
-        id: u64,
-        /// JSON answer, or the error message (field: rule).
-        result: Result<serde_json::Value, String>,
-    },
-}
-
-/// Something the event loop must do for the app.
-#[derive(Debug, Clone)]
-pub enum Effect {
-    /// Send a request.
-    Request(u64, Request),
-    /// Leave.
-    Quit,
-}
-
 /// A modal on top of the main screen.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Modal {
     /// Help (`?`).
     Help,
-    /// Typing a list filter.
-    Filter,
+    /// Typing a list filter (applied as typed).
+    Filter(Input),
     /// Typing a command (`:`).
-    Palette(String),
+    Palette(Input),
     /// Delete confirmation: the service and what has been typed.
     ConfirmDelete {
         /// Service id.
@@ -147,11 +92,6 @@ pub enum Modal {
     /// A message to acknowledge.
     Message(String),
 }
-
-/// Opens a create wizard for a kind of service.
-pub type WizardFactory = fn(HostedKind, &Model) -> Box<dyn Form>;
-/// Opens Properties for the current selection, if it has any.
-pub type PropertiesFactory = fn(&App) -> Option<Box<dyn Form>>;
 
 /// The console.
 pub struct App {
@@ -179,10 +119,6 @@ pub struct App {
     pub quit: bool,
     /// The open form (wizard, Properties, Proxy tab), drawn over the main screen.
     pub form: Option<Box<dyn Form>>,
-    /// Opens the create wizard of a node (set by the console; tests may replace it).
-    pub wizard_factory: Option<WizardFactory>,
-    /// Opens Properties of a service or site system (set by the console).
-    pub properties_factory: Option<PropertiesFactory>,
     next_request: u64,
     pending: HashMap<u64, String>,
     pending_form: HashMap<u64, &'static str>,
@@ -204,8 +140,6 @@ impl App {
             follow_logs: true,
             quit: false,
             form: None,
-            wizard_factory: None,
-            properties_factory: None,
             next_request: 1,
             pending: HashMap::new(),
             pending_form: HashMap::new(),
@@ -261,6 +195,20 @@ impl App {
     /// The selected service, if the node lists services.
     pub fn selected_service(&self) -> Option<&ServiceView> {
         self.services().get(self.row()).copied()
+    }
+
+    /// What Properties opens on: the selected service, site system or alert.
+    pub fn target(&self) -> Option<Target<'_>> {
+        match self.node {
+            Node::Cdps | Node::Cmgs => self.selected_service().map(Target::Service),
+            Node::SiteSystems => self
+                .model
+                .site_systems
+                .get(self.row())
+                .map(Target::SiteSystem),
+            Node::Alerts => self.model.alerts.get(self.row()).map(Target::Alert),
+            _ => None,
+        }
     }
 
     /// Why service actions are unavailable, if they are.
@@ -380,6 +328,29 @@ impl App {
         self.on_action(action)
     }
 
+    /// Text pasted into the terminal: into the open form's focused field, or the filter box or
+    /// the palette being typed in (see [`Input::paste`] for what is refused). Elsewhere it is
+    /// ignored: the main screen's keys are single keys, not text.
+    pub fn on_paste(&mut self, text: &str) -> Vec<Effect> {
+        if let Some(mut form) = self.form.take() {
+            let out = form.on_paste(text, &self.model);
+            self.form = Some(form);
+            return self.form_outcome(out);
+        }
+        let Some(Modal::Filter(input) | Modal::Palette(input)) = self.modal.as_mut() else {
+            return Vec::new();
+        };
+        match input.paste(text) {
+            Ok(_) => {
+                if let Some(Modal::Filter(input)) = &self.modal {
+                    self.filter = input.text().to_string();
+                }
+            }
+            Err(e) => self.notice = Some(e.to_string()),
+        }
+        Vec::new()
+    }
+
     fn move_sel(&mut self, delta: i64) {
         match self.focus {
             Focus::Tree => {
@@ -455,8 +426,9 @@ impl App {
             Action::Open => {
                 if self.focus == Focus::Tree {
                     self.focus = Focus::List;
-                } else if let Some(open) = self.properties_factory {
-                    self.form = open(self);
+                } else if let Some(target) = self.target() {
+                    let read_only = self.write_blocked();
+                    self.form = Some(forms::open_properties(target, read_only, &self.keymap));
                 }
             }
             Action::Create => {
@@ -468,13 +440,12 @@ impl App {
                         Node::Cdps | Node::Overview => Some(HostedKind::Cdp),
                         _ => None,
                     };
-                    match (kind, self.wizard_factory) {
-                        (Some(k), Some(open)) => self.form = Some(open(k, &self.model)),
-                        (None, _) => self.notice = Some(
+                    match kind {
+                        Some(k) => self.form = Some(wizard::open(k, &self.model, &self.keymap)),
+                        None => self.notice = Some(
                             "create: choose Cloud Distribution Points or Cloud Management Gateway"
                                 .into(),
                         ),
-                        (_, None) => {}
                     }
                 }
             }
@@ -493,8 +464,8 @@ impl App {
                 self.node = Node::Alerts;
                 self.filter.clear();
             }
-            Action::Filter => self.modal = Some(Modal::Filter),
-            Action::Palette => self.modal = Some(Modal::Palette(String::new())),
+            Action::Filter => self.modal = Some(Modal::Filter(Input::new(&self.filter))),
+            Action::Palette => self.modal = Some(Modal::Palette(Input::default())),
             Action::Help => self.modal = Some(Modal::Help),
             Action::Quit | Action::ForceQuit => {
                 self.quit = true;
@@ -528,33 +499,28 @@ impl App {
                     self.modal = None;
                 }
             }
-            Modal::Filter => match key.code {
+            Modal::Filter(mut input) => match key.code {
                 KeyCode::Esc => {
                     self.filter.clear();
                     self.modal = None;
                 }
                 KeyCode::Enter => self.modal = None,
-                KeyCode::Backspace => {
-                    self.filter.pop();
+                _ => {
+                    input.handle(&key);
+                    self.filter = input.text().to_string();
+                    self.modal = Some(Modal::Filter(input));
                 }
-                KeyCode::Char(c) => self.filter.push(c),
-                _ => {}
             },
-            Modal::Palette(mut text) => match key.code {
+            Modal::Palette(mut input) => match key.code {
                 KeyCode::Esc => self.modal = None,
                 KeyCode::Enter => {
                     self.modal = None;
-                    return self.run_command(text.trim());
+                    return self.run_command(input.text().trim());
                 }
-                KeyCode::Backspace => {
-                    text.pop();
-                    self.modal = Some(Modal::Palette(text));
+                _ => {
+                    input.handle(&key);
+                    self.modal = Some(Modal::Palette(input));
                 }
-                KeyCode::Char(c) => {
-                    text.push(c);
-                    self.modal = Some(Modal::Palette(text));
-                }
-                _ => {}
             },
             Modal::ConfirmDelete {
                 id,

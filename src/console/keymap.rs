@@ -59,8 +59,8 @@ actions! {
     ForceQuit = "force_quit", Global, "Quit anywhere", ["ctrl+c"];
     NextField = "next_field", Form, "Next field", ["tab"];
     PrevField = "prev_field", Form, "Previous field", ["shift+tab"];
-    NextPage = "next_page", Form, "Next page", ["ctrl+n", "pagedown"];
-    PrevPage = "prev_page", Form, "Previous page", ["ctrl+p", "pageup"];
+    NextPage = "next_page", Form, "Next page or tab", ["ctrl+n", "pagedown"];
+    PrevPage = "prev_page", Form, "Previous page or tab", ["ctrl+p", "pageup"];
     Submit = "submit", Form, "Next (on the last field)", ["enter"];
     Redistribute = "redistribute", Form, "Redistribute the package (Content tab)", ["r"];
     Remove = "remove", Form, "Remove the package (Content tab)", ["delete", "ctrl+d"];

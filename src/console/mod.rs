@@ -1,13 +1,19 @@
-//! The terminal console. Only its theme exists so far; views arrive with the console issue.
+//! The terminal console: the app state and its update function (`app`), the messages between
+//! app, forms and network worker (`msg`), the network worker (`net`), the terminal loop
+//! (`run`), drawing (`ui`), themes and key bindings, and the forms drawn over the main screen —
+//! one field widget (`field`) and one form shell (`shell`) under the wizards and Properties.
 
 pub mod app;
+pub mod field;
 pub mod form;
 pub mod forms;
 pub mod keymap;
 pub mod model;
+pub mod msg;
 pub mod net;
 pub mod run;
 pub mod settings;
+pub mod shell;
 pub mod theme;
 pub mod ui;
 pub mod wizard;

@@ -2,8 +2,8 @@
 //! everything, follows `/v1/events`, reconnects with backoff and resynchronises, and runs the
 //! app's requests. It talks to the UI only through channels, so the UI never waits on it.
 
-use super::app::{NetMsg, Request};
 use super::model::Snapshot;
+use super::msg::{NetMsg, Request};
 use crate::api::client::Client;
 use crate::cli::connect::{Connection, SiteArgs, connect};
 use crate::domain::service::Action;

@@ -1,14 +1,15 @@
-//! The console's terminal and event loop: raw mode and the alternate screen, restored on exit,
-//! panic and SIGHUP; keys from a reader thread, network messages from the worker; a redraw only
-//! when something changed, at most `max_fps` times a second.
+//! The console's terminal and event loop: raw mode, the alternate screen and bracketed paste,
+//! restored on exit, panic and SIGHUP; keys and pastes from a reader thread, network messages
+//! from the worker; a redraw only when something changed, at most `max_fps` times a second.
 
-use super::app::{App, Effect, NetMsg};
+use super::app::App;
 use super::keymap::Keymap;
+use super::msg::{Effect, NetMsg};
 use super::theme::Theme;
 use super::ui;
 use crate::cli::connect::SiteArgs;
 use crate::config::Config;
-use crossterm::event::{self, Event, KeyEventKind};
+use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind};
 use crossterm::execute;
 use crossterm::terminal::{
     EnterAlternateScreen, LeaveAlternateScreen, disable_raw_mode, enable_raw_mode,
@@ -28,6 +29,9 @@ fn restore() {
         crossterm::cursor::Show,
         crossterm::event::DisableMouseCapture
     );
+    // Last and on its own: where bracketed paste is unsupported this fails, and that must not
+    // keep the terminal from being restored.
+    let _ = execute!(stdout(), DisableBracketedPaste);
 }
 
 /// The theme to draw with: the named one, or colourless when `NO_COLOR` is set.
@@ -67,8 +71,6 @@ pub async fn run(site: SiteArgs) -> ExitCode {
         &config.console.theme,
         config.console.log_buffer_lines as usize,
     );
-    app.wizard_factory = Some(crate::console::wizard::open);
-    app.properties_factory = Some(crate::console::forms::open_properties);
     let mut theme = theme_for(&app.theme, &config);
 
     let default_hook = std::panic::take_hook();
@@ -80,6 +82,9 @@ pub async fn run(site: SiteArgs) -> ExitCode {
         return crate::cli::output::fail("cannot put the terminal in raw mode");
     }
     let _ = execute!(stdout(), EnterAlternateScreen);
+    // Bracketed paste: pasted text arrives as one event for the focused field, so a pasted
+    // newline is not an Enter that submits the form.
+    let _ = execute!(stdout(), EnableBracketedPaste);
     if config.console.mouse {
         let _ = execute!(stdout(), crossterm::event::EnableMouseCapture);
     }
@@ -124,6 +129,7 @@ pub async fn run(site: SiteArgs) -> ExitCode {
                 dirty = true;
                 match ev {
                     Event::Key(k) if k.kind != KeyEventKind::Release => app.on_key(k),
+                    Event::Paste(text) => app.on_paste(&text),
                     _ => Vec::new(),
                 }
             }

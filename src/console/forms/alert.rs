@@ -2,33 +2,24 @@
 //! (Suspend-CMAlert -SkipUntil -Comment), close, disable or enable it, with an optional
 //! comment. Sends the matching `POST /v1/alerts/{id}/…`.
 
-use super::fields::{self, Field, KeyResult, Window};
 use crate::api::wire::AlertView;
 use crate::api::wire::{CloseAlert, PostponeAlert};
-use crate::console::app::Request;
-use crate::console::form::{Form, FormRequest, Outcome};
-use crate::console::keymap::{Action, Keymap};
+use crate::console::field::{Field, FieldId};
+use crate::console::keymap::Keymap;
 use crate::console::model::Model;
+use crate::console::msg::{Outcome, Request};
+use crate::console::shell::{Body, Core, Nav, Page, Shell};
 use crate::console::theme::{Role, Theme};
-use crossterm::event::KeyEvent;
-use ratatui::Frame;
-use ratatui::layout::Rect;
+use crate::console::ui::style::of;
 use ratatui::text::{Line, Span};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-/// Label of the date field (as the site names it in its errors).
-const UNTIL: &str = "Postpone until";
+use FieldId::{AlertAction, Comment, PostponeUntil as Until};
 
 /// The alert form.
 pub struct AlertForm {
     alert: AlertView,
-    fields: Vec<Field>,
-    focus: usize,
-    read_only: Option<&'static str>,
-    message: Option<(String, Role)>,
-    sending: bool,
-    keys: String,
 }
 
 /// Now plus one day, RFC 3339 to the second (the default of "Postpone until").
@@ -40,63 +31,62 @@ pub fn tomorrow() -> String {
 
 impl AlertForm {
     /// The form for `alert`; `read_only` is the reason changes are refused, if they are.
-    pub fn new(alert: &AlertView, read_only: Option<&'static str>, keymap: &Keymap) -> Self {
+    pub fn open(
+        alert: &AlertView,
+        read_only: Option<&'static str>,
+        keymap: &Keymap,
+    ) -> Shell<AlertForm> {
         let toggle = if alert.enabled { "Disable" } else { "Enable" };
         let fields = vec![
-            Field::choice("action", "Action", &["Postpone", "Close", toggle], 0)
-                .hint("Space or ←/→ changes the action"),
-            Field::text("until", UNTIL, &tomorrow())
+            Field::choice(
+                AlertAction,
+                "Action",
+                &["Postpone", "Close", toggle],
+                "Postpone",
+            )
+            .hint("Space or ←/→ changes the action"),
+            Field::text(Until, "Postpone until", &tomorrow())
                 .hint("RFC 3339 date and time, e.g. 2030-01-31T18:00:00Z"),
-            Field::text("comment", "Comment", "").hint("optional; kept with the alert"),
-            Field::button("apply", "Apply"),
+            Field::text(Comment, "Comment", "").hint("optional; kept with the alert"),
+            Field::button(FieldId::Apply, "Apply"),
         ];
+        let mut core = Core::new(Nav::Tabs, vec![Page::new("", fields)], read_only);
         let mut form = AlertForm {
             alert: alert.clone(),
-            fields,
-            focus: 0,
-            read_only,
-            message: None,
-            sending: false,
-            keys: fields::key_hints(keymap, false, "apply"),
         };
-        form.validate();
-        form
+        form.edited(&mut core, AlertAction);
+        Shell::new(core, form, keymap)
     }
 
-    fn action(&self) -> &str {
-        self.fields[0].chosen()
-    }
-
-    fn validate(&mut self) -> bool {
-        let action = self.action().to_string();
-        for f in self.fields.iter_mut() {
-            f.error = None;
+    fn validate(core: &mut Core) -> bool {
+        let action = core.text(AlertAction);
+        core.clear_errors();
+        if let Some(f) = core.field_mut(Until) {
+            f.hidden = action != "Postpone";
         }
-        self.fields[1].hidden = action != "Postpone";
-        self.fields[2].hidden = !matches!(action.as_str(), "Postpone" | "Close");
+        if let Some(f) = core.field_mut(Comment) {
+            f.hidden = !matches!(action.as_str(), "Postpone" | "Close");
+        }
         if action == "Postpone" {
-            match OffsetDateTime::parse(self.fields[1].value.trim(), &Rfc3339) {
-                Ok(t) if t <= OffsetDateTime::now_utc() => {
-                    self.fields[1].error = Some("must be in the future".into());
-                }
-                Ok(_) => {}
-                Err(_) => {
-                    self.fields[1].error = Some("must be a date and time in RFC 3339 form".into());
-                }
-            }
+            let error = match OffsetDateTime::parse(&core.text(Until), &Rfc3339) {
+                Ok(t) if t <= OffsetDateTime::now_utc() => Some("must be in the future"),
+                Ok(_) => None,
+                Err(_) => Some("must be a date and time in RFC 3339 form"),
+            };
+            core.set_error(Until, error.map(str::to_string));
         }
-        self.fields.iter().all(|f| f.error.is_none())
+        !core.all().any(|f| f.error.is_some())
     }
 
     /// The request Apply sends.
-    pub fn request(&self) -> Request {
+    pub fn request(&self, core: &Core) -> Request {
         let id = &self.alert.id;
-        let comment = Some(self.fields[2].value.trim().to_string()).filter(|c| !c.is_empty());
-        let (verb, body) = match self.action() {
+        let comment = Some(core.text(Comment)).filter(|c| !c.is_empty());
+        let (verb, body) = match core.text(AlertAction).as_str() {
             "Postpone" => (
                 "postpone",
                 serde_json::to_value(PostponeAlert {
-                    until: self.fields[1].value.trim().to_string(),
+                    until: core.text(Until),
                     comment,
                 })
                 .unwrap_or_default(),
@@ -114,115 +104,65 @@ impl AlertForm {
             body,
         }
     }
-
-    fn apply(&mut self) -> Outcome {
-        if let Some(why) = self.read_only {
-            self.message = Some((format!("not available: {why}"), Role::AlertWarning));
-            return Outcome::default();
-        }
-        if self.sending {
-            return Outcome::default();
-        }
-        if !self.validate() {
-            self.focus = 1;
-            self.message = Some(("fix the fields marked ⚠ first".into(), Role::InputInvalid));
-            return Outcome::default();
-        }
-        self.sending = true;
-        self.message = Some(("sending…".into(), Role::Muted));
-        Outcome {
-            requests: vec![FormRequest {
-                tag: "apply",
-                what: format!(
-                    "{} the alert {}",
-                    self.action().to_lowercase(),
-                    self.alert.name
-                ),
-                request: self.request(),
-            }],
-            ..Outcome::default()
-        }
-    }
 }
 
-impl Form for AlertForm {
+impl Body for AlertForm {
     fn title(&self) -> String {
         format!("Alert — {}", self.alert.name)
     }
 
-    fn on_key(&mut self, key: KeyEvent, keymap: &Keymap, _model: &Model) -> Outcome {
-        let result = fields::on_key(
-            &mut self.fields,
-            &mut self.focus,
-            key,
-            keymap,
-            self.read_only.is_some(),
-        );
-        match result {
-            KeyResult::Back => {
-                return Outcome {
-                    close: true,
-                    ..Outcome::default()
-                };
-            }
-            KeyResult::Submit => return self.apply(),
-            KeyResult::Edited => {
-                self.message = None;
-                self.validate();
-            }
-            KeyResult::Refused => {
-                self.message = Some((
-                    format!("read-only: {}", self.read_only.unwrap_or("")),
-                    Role::AlertWarning,
-                ));
-            }
-            KeyResult::NextTab | KeyResult::PrevTab | KeyResult::Handled | KeyResult::Ignored => {}
-        }
-        fields::settle_focus(&self.fields, &mut self.focus);
-        Outcome::default()
+    fn edited(&mut self, core: &mut Core, _id: FieldId) {
+        Self::validate(core);
     }
 
-    fn on_reply(
-        &mut self,
-        tag: &'static str,
-        result: &Result<serde_json::Value, String>,
-        _model: &Model,
-    ) -> Outcome {
-        if tag != "apply" {
+    fn submit(&mut self, core: &mut Core, _model: &Model) -> Outcome {
+        if core.refuse_read_only("not available") {
             return Outcome::default();
         }
-        self.sending = false;
-        match result {
-            Ok(v) => {
-                let state = serde_json::from_value::<AlertView>(v.clone())
-                    .map(|a| a.state.display_name())
-                    .unwrap_or("changed");
-                Outcome {
-                    close: true,
-                    notice: Some(format!("{}: {}", self.alert.name, state.to_lowercase())),
-                    ..Outcome::default()
-                }
-            }
-            Err(e) => {
-                if let Some(i) = fields::place_error(&mut self.fields, e) {
-                    self.focus = i;
-                }
-                self.message = Some((format!("not done: {e}"), Role::InputInvalid));
-                Outcome::default()
-            }
+        Self::validate(core);
+        if core.blocked(|_| "fix the fields marked ⚠ first".into()) {
+            return Outcome::default();
         }
+        let what = format!(
+            "{} the alert {}",
+            core.text(AlertAction).to_lowercase(),
+            self.alert.name
+        );
+        let request = self.request(core);
+        core.send("apply", what, request, (Role::Muted, "sending…"))
     }
 
-    fn render(&self, f: &mut Frame<'_>, area: Rect, theme: &Theme, _model: &Model) {
-        let title = self.title();
+    fn accepted(
+        &mut self,
+        _core: &mut Core,
+        _tag: &'static str,
+        answer: &serde_json::Value,
+        _model: &Model,
+    ) -> Outcome {
+        let state = serde_json::from_value::<AlertView>(answer.clone())
+            .map(|a| a.state.display_name())
+            .unwrap_or("changed");
+        Outcome::close(Some(format!(
+            "{}: {}",
+            self.alert.name,
+            state.to_lowercase()
+        )))
+    }
+
+    fn refused(&self, _tag: &'static str) -> String {
+        "not done".into()
+    }
+
+    fn submit_verb(&self) -> &'static str {
+        "apply"
+    }
+
+    fn intro(&self, _core: &Core, theme: &Theme) -> Vec<Line<'static>> {
         let a = &self.alert;
-        let muted = crate::console::ui::style::of(theme, Role::Muted);
+        let muted = of(theme, Role::Muted);
         let mut intro = vec![Line::from(vec![
             Span::raw(" State: "),
-            Span::styled(
-                a.state.display_name(),
-                crate::console::ui::style::of(theme, Role::Text),
-            ),
+            Span::styled(a.state.display_name(), of(theme, Role::Text)),
             Span::styled(
                 format!(
                     "   occurrences {}   last seen {}",
@@ -248,29 +188,6 @@ impl Form for AlertForm {
             )));
         }
         intro.push(Line::from(""));
-        fields::draw(
-            f,
-            area,
-            theme,
-            Window {
-                title: &title,
-                tabs: &[],
-                tab: 0,
-                read_only: self.read_only,
-                intro,
-                body: fields::lines(&self.fields, self.focus, theme, self.read_only.is_some()),
-                message: self.message.clone(),
-                keys: self.keys.clone(),
-            },
-        );
-    }
-
-    fn commands(&self) -> Vec<Action> {
-        vec![
-            Action::NextField,
-            Action::PrevField,
-            Action::Submit,
-            Action::Back,
-        ]
+        intro
     }
 }

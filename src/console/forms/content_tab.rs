@@ -5,10 +5,10 @@
 //! The list is read from the model on every frame, so `distribution` events move it live.
 
 use crate::api::wire::{ContentTargets, DistributionState, DistributionView, PackageChanged};
-use crate::console::app::Request;
-use crate::console::form::{FormRequest, Outcome};
 use crate::console::keymap::{Action, Context, Keymap};
 use crate::console::model::Model;
+use crate::console::msg::{Outcome, Request};
+use crate::console::shell::{Anchor, Core, PageView, tab_keys};
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::of;
 use crate::console::ui::usage::{distribution_state, human};
@@ -25,19 +25,18 @@ pub struct ContentTab {
     selected: usize,
     /// The package awaiting the operator's confirmation of Remove.
     confirm: Option<String>,
-    /// The last result or question, for the form's message line.
-    pub message: Option<(String, Role)>,
+    hints: String,
 }
 
 impl ContentTab {
     /// The tab of the service `service_id` (`fqdn` for messages).
-    pub fn new(service_id: &str, fqdn: &str) -> Self {
+    pub fn new(service_id: &str, fqdn: &str, keymap: &Keymap) -> Self {
         ContentTab {
             service_id: service_id.to_string(),
             fqdn: fqdn.to_string(),
             selected: 0,
             confirm: None,
-            message: None,
+            hints: Self::key_hints(keymap),
         }
     }
 
@@ -62,38 +61,44 @@ impl ContentTab {
     }
 
     /// Key hints for the window's last line.
-    pub fn key_hints(keymap: &Keymap) -> String {
+    pub fn hints(&self) -> &str {
+        &self.hints
+    }
+
+    fn key_hints(keymap: &Keymap) -> String {
         let first = |a: Action| {
             let k = keymap.keys_text(a);
             k.split('/').next().unwrap_or_default().to_string()
         };
         format!(
-            "↑/↓ package · {} redistribute · {} remove · ←/→ tab · {} close",
+            "↑/↓ package · {} redistribute · {} remove · {} tab · {} close",
             first(Action::Redistribute),
             first(Action::Remove),
+            tab_keys(keymap),
             first(Action::Back)
         )
     }
 
-    /// A key on this tab: `Some` when the tab used it; `None` leaves it to the form (tabs, Esc).
+    /// A key on this tab: `Some` when the tab used it; `None` leaves it to the shell (tabs,
+    /// Esc).
     pub fn on_key(
         &mut self,
-        key: KeyEvent,
+        core: &mut Core,
+        key: &KeyEvent,
         keymap: &Keymap,
         model: &Model,
-        read_only: Option<&'static str>,
     ) -> Option<Outcome> {
-        let action = keymap.action(&key, Context::Form);
+        let action = keymap.action(key, Context::Form);
         if let Some(id) = self.confirm.take() {
             // Cancel is the default: only the confirm key removes.
             if action == Some(Action::Submit) {
-                return Some(self.send("remove", &id));
+                return Some(self.send(core, "remove", &id));
             }
-            self.message = Some(("remove cancelled".into(), Role::Muted));
+            core.say(Role::Muted, "remove cancelled");
             return Some(Outcome::default());
         }
         let n = self.rows(model).len();
-        let main = keymap.action(&key, Context::Main);
+        let main = keymap.action(key, Context::Main);
         match action {
             Some(a @ (Action::Redistribute | Action::Remove)) => {
                 let verb = if a == Action::Remove {
@@ -101,27 +106,25 @@ impl ContentTab {
                 } else {
                     "Redistribute"
                 };
-                if let Some(why) = read_only {
-                    self.message =
-                        Some((format!("{verb}: not available ({why})"), Role::AlertWarning));
+                if let Some(why) = core.read_only() {
+                    core.say(Role::AlertWarning, format!("{verb}: not available ({why})"));
                     return Some(Outcome::default());
                 }
                 let Some(d) = self.current(model) else {
-                    self.message =
-                        Some((format!("{verb}: no package on this service"), Role::Muted));
+                    core.say(Role::Muted, format!("{verb}: no package on this service"));
                     return Some(Outcome::default());
                 };
                 let id = d.package_id.clone();
                 if a == Action::Redistribute {
-                    return Some(self.send("redistribute", &id));
+                    return Some(self.send(core, "redistribute", &id));
                 }
-                self.message = Some((
+                core.say(
+                    Role::AlertWarning,
                     format!(
                         "Remove {id}? {} removes · any other key cancels (the default)",
                         keymap.keys_text(Action::Submit)
                     ),
-                    Role::AlertWarning,
-                ));
+                );
                 self.confirm = Some(id);
                 Some(Outcome::default())
             }
@@ -139,7 +142,7 @@ impl ContentTab {
         }
     }
 
-    fn send(&mut self, verb: &'static str, package: &str) -> Outcome {
+    fn send(&mut self, core: &mut Core, verb: &'static str, package: &str) -> Outcome {
         let (what, msg) = if verb == "remove" {
             (
                 format!("remove {package} from {}", self.fqdn),
@@ -151,63 +154,48 @@ impl ContentTab {
                 format!("redistributing {package} to {}…", self.fqdn),
             )
         };
-        self.message = Some((msg, Role::Muted));
+        core.say(Role::Muted, msg);
         let body = serde_json::to_value(ContentTargets {
             services: vec![self.service_id.clone()],
         })
         .unwrap_or_default();
-        Outcome {
-            requests: vec![FormRequest {
-                tag: verb,
-                what,
-                request: Request::Call {
-                    method: "POST",
-                    path: format!("/v1/content/{package}/{verb}"),
-                    body,
-                },
-            }],
-            ..Outcome::default()
+        core.side_request(
+            verb,
+            what,
+            Request::Call {
+                method: "POST",
+                path: format!("/v1/content/{package}/{verb}"),
+                body,
+            },
+        )
+    }
+
+    /// The site accepted a Redistribute or Remove: the form stays open and says so (the new
+    /// state arrives as `distribution` events).
+    pub fn accepted(&mut self, core: &mut Core, tag: &str, answer: &serde_json::Value) {
+        let changed = serde_json::from_value::<PackageChanged>(answer.clone()).ok();
+        let id = changed
+            .as_ref()
+            .map(|c| c.package.id.clone())
+            .unwrap_or_default();
+        let warnings = changed.map(|c| c.warnings).unwrap_or_default();
+        let done = if tag == "remove" {
+            format!("{id}: removal from {} started", self.fqdn)
+        } else {
+            format!("{id}: redistribution to {} started", self.fqdn)
+        };
+        if warnings.is_empty() {
+            core.say(Role::Text, done);
+        } else {
+            core.say(
+                Role::AlertWarning,
+                format!("{done} · {}", warnings.join(" · ")),
+            );
         }
     }
 
-    /// The site's answer to a Redistribute or Remove: the form stays open and says what
-    /// happened (the new state arrives as `distribution` events).
-    pub fn on_reply(&mut self, tag: &str, result: &Result<serde_json::Value, String>) {
-        self.message = Some(match result {
-            Ok(v) => {
-                let changed = serde_json::from_value::<PackageChanged>(v.clone()).ok();
-                let id = changed
-                    .as_ref()
-                    .map(|c| c.package.id.clone())
-                    .unwrap_or_default();
-                let warnings = changed.map(|c| c.warnings).unwrap_or_default();
-                let done = if tag == "remove" {
-                    format!("{id}: removal from {} started", self.fqdn)
-                } else {
-                    format!("{id}: redistribution to {} started", self.fqdn)
-                };
-                if warnings.is_empty() {
-                    (done, Role::Text)
-                } else {
-                    (
-                        format!("{done} · {}", warnings.join(" · ")),
-                        Role::AlertWarning,
-                    )
-                }
-            }
-            Err(e) => (format!("{tag} not done: {e}"), Role::InputInvalid),
-        });
-    }
-
-    /// The tab's lines: an intro, then the packages (the selected one highlighted) and the
-    /// index of the selected line.
-    pub fn lines<'a>(
-        &self,
-        model: &Model,
-        theme: &Theme,
-        read_only: Option<&'static str>,
-    ) -> (Vec<Line<'a>>, (Vec<Line<'a>>, usize)) {
-        let muted = of(theme, Role::Muted);
+    /// The lines above the list.
+    pub fn intro(&self, read_only: Option<&'static str>, theme: &Theme) -> Vec<Line<'static>> {
         let mut intro = vec![Line::from(Span::styled(
             format!(" Packages on {} and their distribution state.", self.fqdn),
             of(theme, Role::Text),
@@ -215,13 +203,19 @@ impl ContentTab {
         if let Some(why) = read_only {
             intro.push(Line::from(Span::styled(
                 format!(" Redistribute and Remove are not available: {why}."),
-                muted,
+                of(theme, Role::Muted),
             )));
         }
         intro.push(Line::from(""));
+        intro
+    }
+
+    /// The packages, the selected one highlighted and kept in view.
+    pub fn view(&self, model: &Model, theme: &Theme) -> PageView {
+        let muted = of(theme, Role::Muted);
         let rows = self.rows(model);
         if rows.is_empty() {
-            let body = vec![
+            let lines = vec![
                 Line::from(Span::styled(
                     " No packages are distributed to this service.",
                     muted,
@@ -234,7 +228,10 @@ impl ContentTab {
                     muted,
                 )),
             ];
-            return (intro, (body, 0));
+            return PageView {
+                lines,
+                anchor: Anchor::Keep(0),
+            };
         }
         let id_w = rows
             .iter()
@@ -312,6 +309,9 @@ impl ContentTab {
                 )),
             ]);
         }
-        (intro, (body, sel_line))
+        PageView {
+            lines: body,
+            anchor: Anchor::Keep(sel_line),
+        }
     }
 }

@@ -4,36 +4,36 @@
 
 pub mod alert;
 pub mod content_tab;
-pub mod fields;
 pub mod proxy;
 pub mod renew;
 pub mod service;
 
-use super::app::{App, Node};
 use super::form::Form;
+use super::keymap::Keymap;
+use crate::api::wire::AlertView;
+use crate::api::wire::{ServiceView, SiteSystemView};
 
-/// The form for the selected row of the current node, if it has one: the service Properties
-/// for a CDP or CMG, the Proxy tab for a site system, the actions of an alert.
-pub fn open_properties(app: &App) -> Option<Box<dyn Form>> {
-    let read_only = app.write_blocked();
-    match app.node {
-        Node::Cdps | Node::Cmgs => {
-            let s = app.selected_service()?;
-            Some(Box::new(service::ServiceForm::new(
-                s,
-                read_only,
-                &app.keymap,
-            )))
-        }
-        Node::SiteSystems => {
-            let sys = app.model.site_systems.get(app.row())?;
-            Some(Box::new(proxy::ProxyForm::new(sys, read_only, &app.keymap)))
-        }
-        Node::Alerts => {
-            let a = app.model.alerts.get(app.row())?;
-            Some(Box::new(alert::AlertForm::new(a, read_only, &app.keymap)))
-        }
-        _ => None,
+/// What Properties is opened on.
+#[derive(Debug, Clone, Copy)]
+pub enum Target<'a> {
+    /// A CDP or CMG: its Properties.
+    Service(&'a ServiceView),
+    /// A site system: its Proxy tab.
+    SiteSystem(&'a SiteSystemView),
+    /// An alert: its actions.
+    Alert(&'a AlertView),
+}
+
+/// The form for `target`; `read_only` is the reason changes are refused, if they are.
+pub fn open_properties(
+    target: Target<'_>,
+    read_only: Option<&'static str>,
+    keymap: &Keymap,
+) -> Box<dyn Form> {
+    match target {
+        Target::Service(s) => Box::new(service::ServiceForm::open(s, read_only, keymap)),
+        Target::SiteSystem(sys) => Box::new(proxy::ProxyForm::open(sys, read_only, keymap)),
+        Target::Alert(a) => Box::new(alert::AlertForm::open(a, read_only, keymap)),
     }
 }
 

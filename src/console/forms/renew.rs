@@ -2,25 +2,23 @@
 //! The file is inspected like in the create wizard once a file and its password are given
 //! (leaving either field, or Save); error findings block Save; an empty file = no renewal.
 
-use super::fields::Field;
 use crate::api::wire::CertUpload;
 use crate::cert::Role;
-use crate::console::wizard::fields::{Tone, expand_home};
+use crate::console::field::path::expand_home;
+use crate::console::field::{Field, FieldId, Tone};
+use crate::console::shell::Core;
 use crate::console::wizard::{CertInfo, Inspection, inspect_cert, upload_file};
 use crate::domain::service::HostedKind;
 use crate::domain::validate;
 
-/// Key of the file field (its label is the one the site names in its errors).
-pub const FILE: &str = "cert_file";
-/// Key of the password field.
-pub const PASSWORD: &str = "cert_password";
+use FieldId::{CertFile, CertPassword};
 
-/// The two fields.
+/// The two fields (the file's label is the one the site names in its errors).
 pub fn fields() -> [Field; 2] {
     [
-        Field::file(FILE, "Certificate file")
+        Field::file(CertFile, "Certificate file")
             .hint("renewal .pfx for the same name; Tab completes the path"),
-        Field::secret(PASSWORD, "Password"),
+        Field::secret(CertPassword, "Password"),
     ]
 }
 
@@ -30,24 +28,26 @@ pub struct Renewal {
     found: Option<Inspection>,
 }
 
-fn value(fields: &[Field], key: &str) -> String {
-    fields
-        .iter()
-        .find(|f| f.key == key)
-        .map(|f| f.value.clone())
-        .unwrap_or_default()
-}
-
 impl Renewal {
     /// The file or password changed: the findings are stale.
     pub fn edited(&mut self) {
         self.found = None;
     }
 
+    /// Whether a renewal file is given.
+    pub fn wanted(core: &Core) -> bool {
+        !core.text(CertFile).is_empty()
+    }
+
+    /// Whether both the file and the password are given (time to inspect).
+    pub fn complete(core: &Core) -> bool {
+        Self::wanted(core) && !core.text(CertPassword).is_empty()
+    }
+
     /// Inspects the file with its password, and checks it holds `fqdn`.
-    pub fn inspect(&mut self, fields: &[Field], fqdn: &str, kind: HostedKind) {
-        let path = value(fields, FILE).trim().to_string();
-        self.found = inspect_cert(&path, &value(fields, PASSWORD), Role::Service).map(|mut i| {
+    pub fn inspect(&mut self, core: &Core, fqdn: &str, kind: HostedKind) {
+        let path = core.text(CertFile);
+        self.found = inspect_cert(&path, &core.raw(CertPassword), Role::Service).map(|mut i| {
             if let Some(r) = &i.report {
                 let c = CertInfo::of(r, kind);
                 let problem = validate::renewal_fqdn_problem(
@@ -66,34 +66,28 @@ impl Renewal {
     }
 
     /// Puts the findings (and a missing file) under the fields.
-    pub fn apply(&self, fields: &mut [Field]) {
-        let path = value(fields, FILE).trim().to_string();
-        for f in fields.iter_mut() {
-            match f.key {
-                FILE => {
-                    f.notes = self
-                        .found
-                        .as_ref()
-                        .map(|x| x.notes.clone())
-                        .unwrap_or_default();
-                    if !path.is_empty() && !expand_home(&path).is_file() {
-                        f.error = Some(format!("no such file: {path}"));
-                    }
-                }
-                PASSWORD => {
-                    f.error = self.found.as_ref().and_then(|x| x.password_error.clone());
-                }
-                _ => {}
+    pub fn apply(&self, core: &mut Core) {
+        let path = core.text(CertFile);
+        if let Some(f) = core.field_mut(CertFile) {
+            f.notes = self
+                .found
+                .as_ref()
+                .map(|x| x.notes.clone())
+                .unwrap_or_default();
+            if !path.is_empty() && !expand_home(&path).is_file() {
+                f.error = Some(format!("no such file: {path}"));
             }
         }
+        let wrong = self.found.as_ref().and_then(|x| x.password_error.clone());
+        core.set_error(CertPassword, wrong);
     }
 
     /// The certificate to send: `None` when the file field is empty.
-    pub fn upload(fields: &[Field]) -> Result<Option<CertUpload>, String> {
-        let path = value(fields, FILE).trim().to_string();
+    pub fn upload(core: &Core) -> Result<Option<CertUpload>, String> {
+        let path = core.text(CertFile);
         if path.is_empty() {
             return Ok(None);
         }
-        upload_file(&path, &value(fields, PASSWORD)).map(Some)
+        upload_file(&path, &core.raw(CertPassword)).map(Some)
     }
 }

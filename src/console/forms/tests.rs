@@ -1,6 +1,5 @@
 //! The Properties forms driven key by key through the app, and rendered with `TestBackend`.
 
-use super::open_properties;
 use crate::api::wire::AlertView;
 use crate::api::wire::{CertificateView, CmgSettings, ServiceView, SiteSystemView, SiteView};
 use crate::console::app::{App, Effect, NetMsg, Node, Request};
@@ -94,7 +93,6 @@ fn alert(enabled: bool) -> AlertView {
 
 fn app_with(role: &str, proxy: ProxySettings, alert_enabled: bool) -> App {
     let mut app = App::new(Keymap::default(), "default", 100);
-    app.properties_factory = Some(open_properties);
     app.on_net(NetMsg::Connected);
     app.on_net(NetMsg::Snapshot(Box::new(Snapshot {
         site: Some(SiteView {
@@ -277,7 +275,7 @@ fn cmg_vm_change_reports_the_upgrade_and_site_errors_land_under_the_field() {
 fn an_invalid_threshold_blocks_save_with_its_message() {
     let mut app = new_app("full-admin");
     open(&mut app, Node::Cdps);
-    key(&mut app, KeyCode::Right); // Alerts tab
+    ctrl(&mut app, 'n'); // Alerts tab
     key(&mut app, KeyCode::Tab); // storage warning %
     clear(&mut app, 2);
     type_text(&mut app, "95");
@@ -331,6 +329,10 @@ fn analysts_see_the_form_read_only_with_the_reason() {
         "{text}"
     );
     assert!(!text.contains("Europechanged"));
+    // A paste is refused the same way.
+    assert!(app.on_paste("pasted").is_empty());
+    let text = screen(&app, 100, 30);
+    assert!(text.contains("read-only: the Read-only Analyst role") && !text.contains("pasted"));
     assert!(enter_until_request(&mut app).is_none());
     assert!(app.form.is_some(), "save is refused, the form stays");
 }
@@ -506,13 +508,13 @@ fn forms_fit_the_smallest_terminal() {
     }
     let mut app = new_app("full-admin");
     open(&mut app, Node::Cmgs);
-    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::PageDown);
     // The last field of the CMG Alerts tab (the Save button) scrolls into view.
     for _ in 0..3 {
         key(&mut app, KeyCode::Up);
     }
     let text = screen(&app, 80, 24);
     assert!(text.contains("[ Save ]"), "{text}");
-    key(&mut app, KeyCode::Right);
+    key(&mut app, KeyCode::PageDown);
     assert!(screen(&app, 80, 24).contains("No packages are distributed to this service"));
 }

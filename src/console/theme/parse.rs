@@ -5,7 +5,10 @@ use std::ops::Range;
 use toml::Spanned;
 use toml::de::{DeTable, DeValue};
 
-use super::{Color, Role, Style, ThemeError};
+use super::color::Color;
+use super::error::ThemeError;
+use super::role::Role;
+use super::style::Style;
 use crate::config::located::{Problem, join_path, parse_toml};
 
 /// The style fields a role's table may set.

@@ -1,29 +1,14 @@
 //! The frame around the views: header, navigation tree, footer, modals.
 
-use super::style::of;
+use super::style::{of, pane};
 use crate::console::app::{App, Focus, Modal, Node, TREE};
 use crate::console::keymap::Action;
 use crate::console::model::Link;
 use crate::console::theme::{Role, Theme};
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Direction, Layout, Rect};
+use ratatui::layout::{Constraint, Direction, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Borders, Clear, List, ListItem, Paragraph, Wrap};
-
-/// A bordered block whose border shows focus.
-pub fn pane<'a>(title: &'a str, focused: bool, theme: &Theme) -> Block<'a> {
-    Block::default()
-        .borders(Borders::ALL)
-        .border_style(of(
-            theme,
-            if focused {
-                Role::BorderFocused
-            } else {
-                Role::Border
-            },
-        ))
-        .title(Span::styled(format!(" {title} "), of(theme, Role::Title)))
-}
+use ratatui::widgets::{Clear, List, ListItem, Paragraph, Wrap};
 
 /// The top bar: site, connection, role, active alerts.
 pub fn header(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
@@ -175,6 +160,8 @@ pub fn short(a: Action) -> &'static str {
         Action::Quit => "Quit",
         Action::Redistribute => "Redistribute",
         Action::Remove => "Remove",
+        Action::NextPage => "Next page",
+        Action::PrevPage => "Previous page",
         other => other.label(),
     }
 }
@@ -241,11 +228,10 @@ pub fn modal(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, m: &Modal)
             }
             f.render_widget(Paragraph::new(lines).block(pane("Help", true, theme)), r);
         }
-        Modal::Filter | Modal::Palette(_) => {
-            let (title, text) = match m {
-                Modal::Filter => ("Filter", format!("/{}", app.filter)),
-                Modal::Palette(t) => ("Command", format!(":{t}")),
-                _ => unreachable!("matched above"),
+        Modal::Filter(input) | Modal::Palette(input) => {
+            let (title, lead) = match m {
+                Modal::Filter(_) => ("Filter", "/"),
+                _ => ("Command", ":"),
             };
             let r = Rect {
                 x: area.x + 2,
@@ -254,11 +240,25 @@ pub fn modal(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, m: &Modal)
                 height: 3,
             };
             f.render_widget(Clear, r);
-            f.render_widget(
-                Paragraph::new(Span::styled(format!("{text}▏"), of(theme, Role::Input)))
-                    .block(pane(title, true, theme)),
-                r,
-            );
+            let block = pane(title, true, theme);
+            let inner = block.inner(r);
+            let room = usize::from(inner.width.saturating_sub(1));
+            let view = input.view(room, None);
+            let style = of(theme, Role::Input);
+            let mut spans = vec![Span::styled(lead, style)];
+            for (text, selected) in view.parts {
+                let s = if selected {
+                    of(theme, Role::Selection)
+                } else {
+                    style
+                };
+                spans.push(Span::styled(text, s));
+            }
+            f.render_widget(Paragraph::new(Line::from(spans)).block(block), r);
+            let x = inner.x + 1 + u16::try_from(view.cursor).unwrap_or(0);
+            if inner.height > 0 && x < inner.right() {
+                f.set_cursor_position(Position::new(x, inner.y));
+            }
         }
         Modal::ConfirmDelete { name, typed, .. } => {
             let r = centered(area, 72, 9);

@@ -1,9 +1,9 @@
 //! The Content node: the library's packages (id, name, state, where distributed, size, type)
 //! and, below, where the selected package is and in what state.
 
-use super::chrome::pane;
 use super::lists::{col, fit};
 use super::style::of;
+use super::style::pane;
 use super::usage::{self, human};
 use crate::api::wire::{DistributionState, PackageState, PackageView};
 use crate::console::app::{App, Focus};

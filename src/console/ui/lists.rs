@@ -1,6 +1,6 @@
 //! The service lists (columns of domain.md §7), the site systems list, and the details pane.
 
-use super::chrome::pane;
+use super::style::pane;
 use super::style::{of, state_role};
 use super::usage::{self, Figure};
 use crate::api::wire::DistributionState;

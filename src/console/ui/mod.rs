@@ -7,6 +7,7 @@ pub mod lists;
 pub mod monitor;
 pub mod overview;
 pub mod style;
+pub mod text;
 pub mod usage;
 
 use crate::console::app::{App, Modal, Node};
@@ -105,6 +106,6 @@ pub fn list_and_details(area: Rect, rows: usize) -> [Rect; 2] {
 pub fn typing(app: &App) -> bool {
     matches!(
         app.modal,
-        Some(Modal::Filter | Modal::Palette(_) | Modal::ConfirmDelete { .. })
+        Some(Modal::Filter(_) | Modal::Palette(_) | Modal::ConfirmDelete { .. })
     )
 }

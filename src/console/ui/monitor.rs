@@ -1,7 +1,7 @@
 //! Monitoring views: alerts, status messages, logs.
 
-use super::chrome::pane;
 use super::style::of;
+use super::style::pane;
 use crate::console::app::{App, Focus};
 use crate::console::theme::{Role, Theme};
 use crate::domain::alert::Severity;

@@ -1,7 +1,7 @@
 //! The Overview: counts by state, active alerts, content and cost, a storage gauge per service
 //! and a 30-day transfer sparkline per service, both against the warning/critical thresholds.
 
-use super::chrome::pane;
+use super::style::pane;
 use super::style::{of, state_role};
 use super::usage::{self, human};
 use crate::api::wire::DistributionState;

@@ -1,8 +1,10 @@
-//! Theme roles as ratatui styles.
+//! Theme roles as ratatui styles, and the bordered pane every view and form is drawn in.
 
 use crate::console::theme::{Color, Role, Theme};
 use crate::domain::service::ServiceState;
 use ratatui::style::{Color as RColor, Modifier, Style};
+use ratatui::text::Span;
+use ratatui::widgets::{Block, Borders};
 
 fn color(c: Color) -> RColor {
     match c {
@@ -64,4 +66,19 @@ pub fn state_role(state: ServiceState) -> Role {
         ServiceState::Deleting => Role::StatusDeleting,
         ServiceState::Error => Role::StatusError,
     }
+}
+
+/// A bordered block whose border shows focus.
+pub fn pane<'a>(title: &'a str, focused: bool, theme: &Theme) -> Block<'a> {
+    Block::default()
+        .borders(Borders::ALL)
+        .border_style(of(
+            theme,
+            if focused {
+                Role::BorderFocused
+            } else {
+                Role::Border
+            },
+        ))
+        .title(Span::styled(format!(" {title} "), of(theme, Role::Title)))
 }

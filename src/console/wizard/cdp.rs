@@ -1,36 +1,35 @@
 //! Create Cloud Distribution Point: the pages' fields (domain.md §1) and the request.
 
-use super::check::{self, Values};
-use super::fields::Field;
+use super::check;
 use crate::api::wire::CreateCdp;
+use crate::console::field::{Field, FieldId};
+use crate::console::shell::Core;
 use crate::domain::service::{CDP_STORAGE_DEFAULT, CDP_TRANSFER_DEFAULT, REGIONS, Threshold};
+
+use FieldId::*;
 
 /// General page, shared by both wizards (the classic page: environment, subscription,
 /// management certificate).
 pub fn general() -> Vec<Field> {
     vec![
         Field::choice(
-            "environment",
+            FieldId::Environment,
             "Azure environment",
             &["AzurePublicCloud", "AzureUSGovernmentCloud"],
             "AzurePublicCloud",
         ),
-        Field::text("subscription_id", "Subscription ID")
+        Field::text(SubscriptionId, "Subscription ID", "")
             .hint("a GUID from the Azure portal; filled from a .publishsettings file"),
         Field::file(
-            "mgmt_file",
+            MgmtFile,
             "Management certificate file (.pfx or .publishsettings)",
         ),
-        Field::password("mgmt_password", "Password"),
+        Field::secret(MgmtPassword, "Password").optional(),
     ]
 }
 
 /// Threshold fields with their defaults.
-pub fn threshold_fields(
-    ids: [&'static str; 3],
-    labels: [&'static str; 3],
-    default: Threshold,
-) -> [Field; 3] {
+pub fn threshold_fields(ids: [FieldId; 3], labels: [&str; 3], default: Threshold) -> [Field; 3] {
     [
         Field::number(ids[0], labels[0], i64::from(default.quota_gb)),
         Field::number(ids[1], labels[1], i64::from(default.warning_pct)),
@@ -39,29 +38,24 @@ pub fn threshold_fields(
 }
 
 /// General, Settings and Alerts; `site_code` is this site's, the only primary site.
-pub fn pages(site_code: Option<&str>) -> Vec<Vec<Field>> {
+pub fn pages(site_code: Option<&str>) -> [Vec<Field>; 3] {
     let sites: Vec<&str> = site_code.into_iter().collect();
     let settings = vec![
-        Field::choice("region", "Region", REGIONS, "WestEurope"),
-        Field::text("resource_group", "Resource group").optional(),
-        Field::choice(
-            "primary_site",
-            "Primary site",
-            &sites,
-            site_code.unwrap_or(""),
-        )
-        .optional()
-        .hint("this site is the only primary site: it transfers the content"),
-        Field::file("cert_file", "Certificate file (.pfx)"),
-        Field::password("cert_password", "Password"),
-        Field::text("service_fqdn", "Service FQDN")
+        Field::choice(Region, "Region", REGIONS, "WestEurope"),
+        Field::text(ResourceGroup, "Resource group", "").optional(),
+        Field::choice(PrimarySite, "Primary site", &sites, site_code.unwrap_or(""))
+            .optional()
+            .hint("this site is the only primary site: it transfers the content"),
+        Field::file(CertFile, "Certificate file (.pfx)"),
+        Field::secret(CertPassword, "Password").optional(),
+        Field::text(ServiceFqdn, "Service FQDN", "")
             .hint("filled from the certificate's name; editable"),
-        Field::text("description", "Description").optional(),
+        Field::text(Description, "Description", "").optional(),
     ];
     // Exact labels are unconfirmed (domain.md §1); these say what each number means.
     let mut alerts = Vec::new();
     alerts.extend(threshold_fields(
-        ["storage_gb", "storage_warn", "storage_crit"],
+        [StorageGb, StorageWarn, StorageCrit],
         [
             "Storage alert threshold (GB)",
             "Storage warning alert (%)",
@@ -70,7 +64,7 @@ pub fn pages(site_code: Option<&str>) -> Vec<Vec<Field>> {
         CDP_STORAGE_DEFAULT,
     ));
     alerts.extend(threshold_fields(
-        ["transfer_gb", "transfer_warn", "transfer_crit"],
+        [TransferGb, TransferWarn, TransferCrit],
         [
             "Monthly transfer alert threshold (GB)",
             "Transfer warning alert (%)",
@@ -78,21 +72,21 @@ pub fn pages(site_code: Option<&str>) -> Vec<Vec<Field>> {
         ],
         CDP_TRANSFER_DEFAULT,
     ));
-    vec![general(), settings, alerts]
+    [general(), settings, alerts]
 }
 
 /// The `POST /v1/cdps` body.
-pub fn body(v: &Values<'_>) -> Result<serde_json::Value, String> {
+pub fn body(v: &Core) -> Result<serde_json::Value, String> {
     let req = CreateCdp {
-        primary_site: check::opt(v, "primary_site"),
+        primary_site: check::opt(v, PrimarySite),
         subscription: check::subscription_input(v)?,
-        region: v.text("region"),
-        resource_group: check::opt(v, "resource_group"),
-        service_certificate: check::upload(v, "cert_file", "cert_password")?,
-        service_fqdn: check::opt(v, "service_fqdn"),
-        description: v.text("description"),
-        storage: check::threshold(v, ["storage_gb", "storage_warn", "storage_crit"]),
-        transfer: check::threshold(v, ["transfer_gb", "transfer_warn", "transfer_crit"]),
+        region: v.text(Region),
+        resource_group: check::opt(v, ResourceGroup),
+        service_certificate: check::upload(v, CertFile, CertPassword)?,
+        service_fqdn: check::opt(v, ServiceFqdn),
+        description: v.text(Description),
+        storage: check::threshold(v, [StorageGb, StorageWarn, StorageCrit]),
+        transfer: check::threshold(v, [TransferGb, TransferWarn, TransferCrit]),
     };
     serde_json::to_value(req).map_err(|e| e.to_string())
 }

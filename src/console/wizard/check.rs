@@ -1,54 +1,17 @@
 //! Field rules (the `domain` validations, as typed and on Next), local certificate inspection
 //! with inline findings, and the pieces of the requests the wizard sends.
 
-use super::fields::{Field, Kind, Tone, expand_home};
 use crate::api::wire::{CertUpload, SubscriptionInput, ThresholdInput, TrustedRootUpload};
 use crate::cert::{self, ErrorKind, Options, Report, Role, Severity};
-use crate::domain::service::{self, Environment, HostedKind, MAX_QUOTA_GB, TrustedRootKind};
+use crate::console::field::path::expand_home;
+use crate::console::field::{Field, FieldId, Kind, Tone};
+use crate::console::shell::Core;
+use crate::domain::service::HostedKind;
+use crate::domain::service::{self, Environment, MAX_QUOTA_GB};
 use crate::domain::validate;
 use base64::Engine;
 
-/// Read access to every field of the wizard by id.
-pub struct Values<'a>(pub &'a [Vec<Field>]);
-
-impl<'a> Values<'a> {
-    /// The field `id`.
-    pub fn get(&self, id: &str) -> Option<&'a Field> {
-        self.0.iter().flatten().find(|f| f.id == id)
-    }
-
-    /// Its value as text (trimmed).
-    pub fn text(&self, id: &str) -> String {
-        self.get(id)
-            .map(|f| f.value().trim().to_string())
-            .unwrap_or_default()
-    }
-
-    /// Its raw text (passwords are not trimmed).
-    pub fn raw(&self, id: &str) -> String {
-        self.get(id).map(|f| f.text.clone()).unwrap_or_default()
-    }
-
-    /// A checkbox's state.
-    pub fn checked(&self, id: &str) -> bool {
-        self.get(id).is_some_and(|f| f.checked)
-    }
-
-    /// A number field's value.
-    pub fn num(&self, id: &str) -> Option<i64> {
-        self.text(id).parse().ok()
-    }
-
-    /// Whether a field is enabled (its checkbox, if any, is on).
-    pub fn enabled(&self, f: &Field) -> bool {
-        f.depends_on.is_none_or(|d| self.checked(d))
-    }
-}
-
-/// Mutable access to the field `id`.
-pub fn field_mut<'a>(pages: &'a mut [Vec<Field>], id: &str) -> Option<&'a mut Field> {
-    pages.iter_mut().flatten().find(|f| f.id == id)
-}
+use FieldId::*;
 
 /// What the service certificate says about the names it can serve.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -96,43 +59,43 @@ pub struct Ctx<'a> {
 }
 
 /// Threshold groups of the Alerts page: (quota, warning, critical) field ids.
-pub fn groups(kind: HostedKind) -> &'static [[&'static str; 3]] {
+pub fn groups(kind: HostedKind) -> &'static [[FieldId; 3]] {
     match kind {
         HostedKind::Cdp => &[
-            ["storage_gb", "storage_warn", "storage_crit"],
-            ["transfer_gb", "transfer_warn", "transfer_crit"],
+            [StorageGb, StorageWarn, StorageCrit],
+            [TransferGb, TransferWarn, TransferCrit],
         ],
         HostedKind::Cmg => &[
-            ["egress_gb", "egress_warn", "egress_crit"],
-            ["storage_gb", "storage_warn", "storage_crit"],
+            [EgressGb, EgressWarn, EgressCrit],
+            [StorageGb, StorageWarn, StorageCrit],
         ],
     }
 }
 
 /// The group a threshold field belongs to.
-pub fn group_of(kind: HostedKind, id: &str) -> Option<[&'static str; 3]> {
+pub fn group_of(kind: HostedKind, id: FieldId) -> Option<[FieldId; 3]> {
     groups(kind).iter().find(|g| g.contains(&id)).copied()
 }
 
-fn required(id: &str) -> String {
+fn required(id: FieldId) -> String {
     match id {
-        "subscription_id" => "is required: the subscription's GUID from the Azure portal".into(),
-        "service_fqdn" => "is required (it is filled from the certificate's name)".into(),
+        SubscriptionId => "is required: the subscription's GUID from the Azure portal".into(),
+        ServiceFqdn => "is required (it is filled from the certificate's name)".into(),
         _ => "is required".into(),
     }
 }
 
 /// The rule field `f` breaks, if any. `strict` (on Next) also reports empty required fields.
-pub fn rule(v: &Values<'_>, f: &Field, ctx: &Ctx<'_>, strict: bool) -> Option<String> {
-    if !v.enabled(f) {
+pub fn rule(v: &Core, f: &Field, ctx: &Ctx<'_>, strict: bool) -> Option<String> {
+    if !f.enabled {
         return None;
     }
-    let t = f.text.trim();
+    let t = f.text_value().trim();
     if f.is_textual() && t.is_empty() {
         return (strict && !f.optional).then(|| required(f.id));
     }
     match f.id {
-        "subscription_id" => validate::subscription_id(t).err().map(|e| e.rule),
+        SubscriptionId => validate::subscription_id(t).err().map(|e| e.rule),
         _ if f.kind == Kind::File => {
             (!expand_home(t).is_file()).then(|| format!("no such file: {t}"))
         }
@@ -140,9 +103,9 @@ pub fn rule(v: &Values<'_>, f: &Field, ctx: &Ctx<'_>, strict: bool) -> Option<St
             .into_iter()
             .find(|p| !expand_home(p).is_file())
             .map(|p| format!("no such file: {p}")),
-        "service_fqdn" => fqdn_rule(v, t, ctx, strict),
-        "resource_group" => validate::resource_group(t).err().map(|e| e.rule),
-        "vm_instances" => match t.parse::<i64>() {
+        ServiceFqdn => fqdn_rule(v, t, ctx, strict),
+        ResourceGroup => validate::resource_group(t).err().map(|e| e.rule),
+        VmInstances => match t.parse::<i64>() {
             Ok(n) => validate::vm_instances(n).err().map(|e| e.rule),
             Err(_) => Some("must be a whole number".into()),
         },
@@ -150,7 +113,7 @@ pub fn rule(v: &Values<'_>, f: &Field, ctx: &Ctx<'_>, strict: bool) -> Option<St
     }
 }
 
-fn threshold_rule(v: &Values<'_>, id: &str, [gb, warn, crit]: [&str; 3]) -> Option<String> {
+fn threshold_rule(v: &Core, id: FieldId, [gb, warn, crit]: [FieldId; 3]) -> Option<String> {
     let Some(n) = v.num(id) else {
         return Some("must be a whole number".into());
     };
@@ -172,7 +135,7 @@ fn threshold_rule(v: &Values<'_>, id: &str, [gb, warn, crit]: [&str; 3]) -> Opti
     None
 }
 
-fn fqdn_rule(v: &Values<'_>, t: &str, ctx: &Ctx<'_>, strict: bool) -> Option<String> {
+fn fqdn_rule(v: &Core, t: &str, ctx: &Ctx<'_>, strict: bool) -> Option<String> {
     if let Some(p) = validate::fqdn_problem(t) {
         return Some(p);
     }
@@ -197,7 +160,7 @@ fn fqdn_rule(v: &Values<'_>, t: &str, ctx: &Ctx<'_>, strict: bool) -> Option<Str
     {
         return Some(format!("the host part '{host}' {}", e.rule));
     }
-    let needs_storage = ctx.kind == HostedKind::Cdp || v.checked("serve_content");
+    let needs_storage = ctx.kind == HostedKind::Cdp || v.checked(ServeContent);
     if needs_storage && let Err(e) = service::storage_account_name(host) {
         return Some(e.rule);
     }
@@ -257,26 +220,19 @@ pub fn inspect_cert(path: &str, password: &str, role: Role) -> Option<Inspection
 /// puts the findings under the file field (errors block Next) and a wrong password under the
 /// password field. Returns the report when the file could be read.
 pub fn inspect_into(
-    pages: &mut [Vec<Field>],
-    file_id: &str,
-    pw_id: &str,
+    core: &mut Core,
+    file_id: FieldId,
+    pw_id: FieldId,
     role: Role,
 ) -> Option<Report> {
-    let (path, password) = {
-        let v = Values(pages);
-        (v.text(file_id), v.raw(pw_id))
-    };
-    if let Some(f) = field_mut(pages, file_id) {
+    let (path, password) = (core.text(file_id), core.raw(pw_id));
+    if let Some(f) = core.field_mut(file_id) {
         f.notes.clear();
     }
-    if let Some(f) = field_mut(pages, pw_id) {
-        f.error = None;
-    }
+    core.set_error(pw_id, None);
     let found = inspect_cert(&path, &password, role)?;
-    if let Some(f) = field_mut(pages, pw_id) {
-        f.error = found.password_error;
-    }
-    if let Some(f) = field_mut(pages, file_id) {
+    core.set_error(pw_id, found.password_error);
+    if let Some(f) = core.field_mut(file_id) {
         f.notes = found.notes;
     }
     found.report
@@ -297,25 +253,16 @@ pub fn trusted_roots(text: &str) -> Result<Vec<TrustedRootUpload>, String> {
         let root = r.leaf_cert().is_some_and(|c| c.self_signed);
         out.push(TrustedRootUpload {
             file_base64: base64::engine::general_purpose::STANDARD.encode(&bytes),
-            kind: if root {
-                TrustedRootKind::Root
-            } else {
-                TrustedRootKind::Intermediate
-            }
-            .as_str()
-            .into(),
+            kind: if root { "root" } else { "intermediate" }.into(),
         });
     }
-    let roots = out
-        .iter()
-        .filter(|r| r.kind == TrustedRootKind::Root.as_str())
-        .count();
+    let roots = out.iter().filter(|r| r.kind == "root").count();
     validate::trusted_root_counts(roots, out.len() - roots).map_err(|e| e.rule)?;
     Ok(out)
 }
 
 /// A certificate file and its password, for a request.
-pub fn upload(v: &Values<'_>, file_id: &str, pw_id: &str) -> Result<CertUpload, String> {
+pub fn upload(v: &Core, file_id: FieldId, pw_id: FieldId) -> Result<CertUpload, String> {
     upload_file(&v.text(file_id), &v.raw(pw_id))
 }
 
@@ -329,81 +276,28 @@ pub fn upload_file(path: &str, password: &str) -> Result<CertUpload, String> {
 }
 
 /// The text of an optional field: `None` when empty.
-pub fn opt(v: &Values<'_>, id: &str) -> Option<String> {
+pub fn opt(v: &Core, id: FieldId) -> Option<String> {
     Some(v.text(id)).filter(|t| !t.is_empty())
 }
 
 /// The General page as the site wants it.
-pub fn subscription_input(v: &Values<'_>) -> Result<SubscriptionInput, String> {
+pub fn subscription_input(v: &Core) -> Result<SubscriptionInput, String> {
     Ok(SubscriptionInput {
-        subscription_id: opt(v, "subscription_id"),
-        environment: if v.text("environment") == "AzureUSGovernmentCloud" {
+        subscription_id: opt(v, SubscriptionId),
+        environment: if v.text(FieldId::Environment) == "AzureUSGovernmentCloud" {
             Environment::AzureUSGovernmentCloud
         } else {
             Environment::AzurePublicCloud
         },
-        management_certificate: upload(v, "mgmt_file", "mgmt_password")?,
+        management_certificate: upload(v, MgmtFile, MgmtPassword)?,
     })
 }
 
 /// A threshold group as sent.
-pub fn threshold(v: &Values<'_>, [gb, warn, crit]: [&str; 3]) -> ThresholdInput {
+pub fn threshold(v: &Core, [gb, warn, crit]: [FieldId; 3]) -> ThresholdInput {
     ThresholdInput {
         quota_gb: v.num(gb),
         warning_pct: v.num(warn),
         critical_pct: v.num(crit),
-    }
-}
-
-/// The wizard field a site error names ("Service FQDN: must be …" → `service_fqdn`), with
-/// the rule.
-pub fn server_field(message: &str) -> Option<(&'static str, String)> {
-    let (label, rule) = message.split_once(": ")?;
-    let id = match label {
-        "Subscription ID" => "subscription_id",
-        "Management certificate" | "Management certificate file" => "mgmt_file",
-        "Management certificate password" => "mgmt_password",
-        "Region" => "region",
-        "Service certificate" | "Service certificate file" => "cert_file",
-        "Service certificate password" => "cert_password",
-        "Service FQDN" | "Service name" | "CMG name" => "service_fqdn",
-        "VM Size" => "vm_size",
-        "VM Instance" => "vm_instances",
-        "Certificates" => "trusted_roots",
-        l if l.starts_with("Trusted root certificate") => "trusted_roots",
-        l => {
-            let group = if l.starts_with("Storage alert threshold") {
-                "storage"
-            } else if l.starts_with("Transfer alert threshold") {
-                "transfer"
-            } else if l.starts_with("Outbound data transfer threshold") {
-                "egress"
-            } else {
-                return None;
-            };
-            let part = if l.ends_with("warning %") {
-                "warn"
-            } else if l.ends_with("critical %") {
-                "crit"
-            } else {
-                "gb"
-            };
-            return Some((field_id(group, part), rule.to_string()));
-        }
-    };
-    Some((id, rule.to_string()))
-}
-
-fn field_id(group: &str, part: &str) -> &'static str {
-    match (group, part) {
-        ("storage", "warn") => "storage_warn",
-        ("storage", "crit") => "storage_crit",
-        ("storage", _) => "storage_gb",
-        ("transfer", "warn") => "transfer_warn",
-        ("transfer", "crit") => "transfer_crit",
-        ("transfer", _) => "transfer_gb",
-        ("egress", "warn") => "egress_warn",
-        ("egress", "crit") => "egress_crit",
-        _ => "egress_gb",
     }
 }

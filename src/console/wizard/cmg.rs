@@ -1,39 +1,42 @@
 //! Create Cloud Management Gateway: the pages' fields (domain.md §2) and the request.
 
 use super::cdp::{general, threshold_fields};
-use super::check::{self, Values};
-use super::fields::Field;
+use super::check;
 use crate::api::wire::CreateCmg;
+use crate::console::field::{Field, FieldId};
+use crate::console::shell::Core;
 use crate::domain::service::{CMG_EGRESS_DEFAULT, CMG_REGIONS, CMG_STORAGE_DEFAULT, VM_SIZES};
 
+use FieldId::*;
+
 /// General, Settings and Alerts.
-pub fn pages() -> Vec<Vec<Field>> {
+pub fn pages() -> [Vec<Field>; 3] {
     let settings = vec![
-        Field::file("cert_file", "Certificate file (.pfx)"),
-        Field::password("cert_password", "Password"),
-        Field::text("service_fqdn", "Service name (FQDN)")
+        Field::file(CertFile, "Certificate file (.pfx)"),
+        Field::secret(CertPassword, "Password").optional(),
+        Field::text(ServiceFqdn, "Service name (FQDN)", "")
             .hint("filled from the certificate's name; the host part names the deployment"),
-        Field::text("description", "Description").optional(),
-        Field::choice("region", "Region", CMG_REGIONS, "WestEurope"),
-        Field::text("resource_group", "Resource group").optional(),
-        Field::choice("vm_size", "VM Size", VM_SIZES, "Standard_A2_v2"),
-        Field::number("vm_instances", "VM Instance", 1).hint("1 to 16"),
-        Field::files("trusted_roots", "Certificates (trusted roots)").optional(),
-        Field::check("check_crl", "Verify Client Certificate Revocation", true),
-        Field::check("enforce_tls12", "Enforce TLS 1.2", true),
+        Field::text(Description, "Description", "").optional(),
+        Field::choice(Region, "Region", CMG_REGIONS, "WestEurope"),
+        Field::text(ResourceGroup, "Resource group", "").optional(),
+        Field::choice(VmSize, "VM Size", VM_SIZES, "Standard_A2_v2"),
+        Field::number(VmInstances, "VM Instance", 1).hint("1 to 16"),
+        Field::files(TrustedRoots, "Certificates (trusted roots)").optional(),
+        Field::check(CheckCrl, "Verify Client Certificate Revocation", true),
+        Field::check(EnforceTls12, "Enforce TLS 1.2", true),
         Field::check(
-            "serve_content",
+            ServeContent,
             "Allow CMG to function as a cloud distribution point and serve content from Azure storage",
             true,
         ),
     ];
     let [egress_gb, egress_warn, egress_crit] = threshold_fields(
-        ["egress_gb", "egress_warn", "egress_crit"],
+        [EgressGb, EgressWarn, EgressCrit],
         ["Threshold (GB)", "Warning (%)", "Critical (%)"],
         CMG_EGRESS_DEFAULT,
     );
     let [storage_gb, storage_warn, storage_crit] = threshold_fields(
-        ["storage_gb", "storage_warn", "storage_crit"],
+        [StorageGb, StorageWarn, StorageCrit],
         [
             "Storage alert threshold (GB)",
             "Generate Warning alert (% of storage alert threshold)",
@@ -43,47 +46,47 @@ pub fn pages() -> Vec<Vec<Field>> {
     );
     let alerts = vec![
         Field::check(
-            "egress_alerts",
+            EgressAlerts,
             "Turn on 14-day threshold and alerts for monitoring outbound data transfer",
             false,
         ),
-        egress_gb.depends("egress_alerts"),
-        egress_warn.depends("egress_alerts"),
-        egress_crit.depends("egress_alerts"),
+        egress_gb.depends(EgressAlerts),
+        egress_warn.depends(EgressAlerts),
+        egress_crit.depends(EgressAlerts),
         Field::check(
-            "stop_at_critical",
+            StopAtCritical,
             "Stop this service when the critical threshold is exceeded",
             false,
         )
-        .depends("egress_alerts"),
-        Field::check("storage_alerts", "Specify storage alert threshold", false),
-        storage_gb.depends("storage_alerts"),
-        storage_warn.depends("storage_alerts"),
-        storage_crit.depends("storage_alerts"),
+        .depends(EgressAlerts),
+        Field::check(StorageAlerts, "Specify storage alert threshold", false),
+        storage_gb.depends(StorageAlerts),
+        storage_warn.depends(StorageAlerts),
+        storage_crit.depends(StorageAlerts),
     ];
-    vec![general(), settings, alerts]
+    [general(), settings, alerts]
 }
 
 /// The `POST /v1/cmgs` body.
-pub fn body(v: &Values<'_>) -> Result<serde_json::Value, String> {
+pub fn body(v: &Core) -> Result<serde_json::Value, String> {
     let req = CreateCmg {
         subscription: check::subscription_input(v)?,
-        service_certificate: check::upload(v, "cert_file", "cert_password")?,
-        service_fqdn: check::opt(v, "service_fqdn"),
-        description: v.text("description"),
-        region: v.text("region"),
-        resource_group: check::opt(v, "resource_group"),
-        vm_size: Some(v.text("vm_size")),
-        vm_instances: v.num("vm_instances"),
-        trusted_roots: check::trusted_roots(&v.text("trusted_roots"))?,
-        check_crl: Some(v.checked("check_crl")),
-        enforce_tls12: Some(v.checked("enforce_tls12")),
-        serve_content: Some(v.checked("serve_content")),
-        egress_alerts: Some(v.checked("egress_alerts")),
-        egress: check::threshold(v, ["egress_gb", "egress_warn", "egress_crit"]),
-        stop_at_critical: Some(v.checked("egress_alerts") && v.checked("stop_at_critical")),
-        storage_alerts: Some(v.checked("storage_alerts")),
-        storage: check::threshold(v, ["storage_gb", "storage_warn", "storage_crit"]),
+        service_certificate: check::upload(v, CertFile, CertPassword)?,
+        service_fqdn: check::opt(v, ServiceFqdn),
+        description: v.text(Description),
+        region: v.text(Region),
+        resource_group: check::opt(v, ResourceGroup),
+        vm_size: Some(v.text(VmSize)),
+        vm_instances: v.num(VmInstances),
+        trusted_roots: check::trusted_roots(&v.text(TrustedRoots))?,
+        check_crl: Some(v.checked(CheckCrl)),
+        enforce_tls12: Some(v.checked(EnforceTls12)),
+        serve_content: Some(v.checked(ServeContent)),
+        egress_alerts: Some(v.checked(EgressAlerts)),
+        egress: check::threshold(v, [EgressGb, EgressWarn, EgressCrit]),
+        stop_at_critical: Some(v.checked(EgressAlerts) && v.checked(StopAtCritical)),
+        storage_alerts: Some(v.checked(StorageAlerts)),
+        storage: check::threshold(v, [StorageGb, StorageWarn, StorageCrit]),
     };
     serde_json::to_value(req).map_err(|e| e.to_string())
 }

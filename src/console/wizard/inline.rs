@@ -1,42 +1,56 @@
 //! Checks as the operator goes: a field as typed, certificates on leaving their fields, a
 //! whole page on Next.
 
-use super::check::{self, CertInfo, Values};
-use super::fields::Tone;
-use super::{Page, Wizard};
+use super::check::{self, CertInfo, Ctx};
+use super::create::Wizard;
+use super::page::Page;
 use crate::cert::Role;
+use crate::console::field::{FieldId, Tone};
+use crate::console::shell::Core;
+
+use FieldId::*;
 
 impl Wizard {
+    /// Checks field `id` with the rules (`strict` on Next: empty required fields too).
+    pub(super) fn revalidate(&self, core: &mut Core, id: FieldId, strict: bool) {
+        let ctx = Ctx {
+            kind: self.kind,
+            cert: self.cert.as_ref(),
+            placeholder: self.placeholder.as_deref(),
+        };
+        let Some(f) = core.field(id) else {
+            return;
+        };
+        let rule = check::rule(core, f, &ctx, strict);
+        core.set_error(id, rule);
+    }
+
     /// Leaving a field: inspect a certificate once its file and password are given.
-    pub(super) fn leave(&mut self, id: &str) {
-        let v = self.values();
+    pub(super) fn leave(&mut self, core: &mut Core, id: FieldId) {
         match id {
-            "mgmt_password" if !v.text("mgmt_file").is_empty() => self.check_mgmt(),
-            "mgmt_file" if !v.raw("mgmt_password").is_empty() || is_publish(&v) => {
-                self.check_mgmt()
+            MgmtPassword if !core.text(MgmtFile).is_empty() => self.check_mgmt(core),
+            MgmtFile if !core.raw(MgmtPassword).is_empty() || is_publish(core) => {
+                self.check_mgmt(core)
             }
-            "cert_password" if !v.text("cert_file").is_empty() => self.check_service(),
-            "cert_file" if !v.raw("cert_password").is_empty() => self.check_service(),
-            "trusted_roots" => self.check_roots(),
+            CertPassword if !core.text(CertFile).is_empty() => self.check_service(core),
+            CertFile if !core.raw(CertPassword).is_empty() => self.check_service(core),
+            TrustedRoots => self.check_roots(core),
             _ => {}
         }
     }
 
-    pub(super) fn check_mgmt(&mut self) {
-        let Some(report) = check::inspect_into(
-            &mut self.pages,
-            "mgmt_file",
-            "mgmt_password",
-            Role::Management,
-        ) else {
+    /// Inspects the management certificate; a `.publishsettings` file fills the Subscription ID.
+    pub(super) fn check_mgmt(&mut self, core: &mut Core) {
+        let Some(report) = check::inspect_into(core, MgmtFile, MgmtPassword, Role::Management)
+        else {
             return;
         };
         let subs = report.subscriptions.unwrap_or_default();
         if let Some(first) = subs.first()
-            && self.values().text("subscription_id").is_empty()
+            && core.text(SubscriptionId).is_empty()
         {
             let id = first.id.clone();
-            if let Some(f) = self.field_mut("subscription_id") {
+            if let Some(f) = core.field_mut(SubscriptionId) {
                 f.set_text(&id);
                 f.notes.clear();
                 if subs.len() > 1 {
@@ -51,33 +65,33 @@ impl Wizard {
                     ));
                 }
             }
-            self.revalidate("subscription_id", false);
+            self.revalidate(core, SubscriptionId, false);
         }
     }
 
-    pub(super) fn check_service(&mut self) {
-        let report =
-            check::inspect_into(&mut self.pages, "cert_file", "cert_password", Role::Service);
+    /// Inspects the service certificate and fills the Service FQDN from it (a wildcard
+    /// certificate prefills `host.<domain>` with `host` selected).
+    pub(super) fn check_service(&mut self, core: &mut Core) {
+        let report = check::inspect_into(core, CertFile, CertPassword, Role::Service);
         self.cert = report.map(|r| CertInfo::of(&r, self.kind));
-        let current = self.values().text("service_fqdn");
+        let current = core.text(ServiceFqdn);
         let replace = current.is_empty()
             || self.fqdn_auto.as_deref() == Some(current.as_str())
             || self.placeholder.as_deref() == Some(current.as_str());
-        let cert = self.cert.clone();
-        if let Some(f) = self.field_mut("service_fqdn") {
+        if let Some(f) = core.field_mut(ServiceFqdn) {
             f.notes.clear();
         }
-        match cert {
+        match self.cert.clone() {
             Some(CertInfo {
                 wildcard_domain: Some(domain),
                 ..
             }) => {
                 let value = format!("host.{domain}");
-                if let Some(f) = self.field_mut("service_fqdn") {
+                if let Some(f) = core.field_mut(ServiceFqdn) {
                     if replace {
                         f.set_text(&value);
-                        f.cursor = 0;
-                        f.selection = Some((0, 4));
+                        // "host" is selected: typing the host name replaces it.
+                        f.input.select(0.."host".len());
                     }
                     f.notes.push((
                         Tone::Warning,
@@ -92,7 +106,7 @@ impl Wizard {
             Some(CertInfo {
                 fqdn: Some(name), ..
             }) if replace => {
-                if let Some(f) = self.field_mut("service_fqdn") {
+                if let Some(f) = core.field_mut(ServiceFqdn) {
                     f.set_text(&name);
                 }
                 self.fqdn_auto = Some(name);
@@ -100,122 +114,98 @@ impl Wizard {
             }
             _ => {}
         }
-        if !self.values().text("service_fqdn").is_empty() {
-            self.revalidate("service_fqdn", false);
+        if !core.text(ServiceFqdn).is_empty() {
+            self.revalidate(core, ServiceFqdn, false);
         }
     }
 
-    pub(super) fn check_roots(&mut self) {
-        let text = self.values().text("trusted_roots");
+    /// Reads and checks the trusted root files.
+    pub(super) fn check_roots(&mut self, core: &mut Core) {
+        let text = core.text(TrustedRoots);
         if text.is_empty() {
             return;
         }
-        self.revalidate("trusted_roots", false);
-        if self
-            .values()
-            .get("trusted_roots")
-            .is_some_and(|f| f.error.is_none())
-        {
+        self.revalidate(core, TrustedRoots, false);
+        if core.field(TrustedRoots).is_some_and(|f| f.error.is_none()) {
             let err = check::trusted_roots(&text).err();
-            if let Some(f) = self.field_mut("trusted_roots") {
-                f.error = err;
-            }
+            core.set_error(TrustedRoots, err);
         }
     }
 
     /// After an edit: stale findings go, the field (and its group) is checked as typed.
-    pub(super) fn edited(&mut self, id: &'static str) {
-        self.touched = true;
-        self.message = None;
-        let stale: &[&str] = match id {
-            "mgmt_file" | "mgmt_password" => &["mgmt_file", "mgmt_password"],
-            "cert_file" | "cert_password" => &["cert_file", "cert_password"],
+    pub(super) fn after_edit(&mut self, core: &mut Core, id: FieldId) {
+        let stale: &[FieldId] = match id {
+            MgmtFile | MgmtPassword => &[MgmtFile, MgmtPassword],
+            CertFile | CertPassword => &[CertFile, CertPassword],
             _ => &[],
         };
         for s in stale {
-            if let Some(f) = self.field_mut(s) {
+            if let Some(f) = core.field_mut(*s) {
                 f.notes.clear();
                 f.error = None;
             }
         }
-        if id == "cert_file" || id == "cert_password" {
+        if matches!(id, CertFile | CertPassword) {
             self.cert = None;
         }
         let mut again = vec![id];
         if let Some(g) = check::group_of(self.kind, id) {
             again.extend(g);
         }
-        if id == "serve_content" {
-            again.push("service_fqdn");
+        if id == ServeContent {
+            again.push(ServiceFqdn);
         }
-        let dependents: Vec<&'static str> = self
-            .pages
-            .iter()
-            .flatten()
-            .filter(|f| f.depends_on == Some(id))
-            .map(|f| f.id)
-            .collect();
-        again.extend(dependents);
+        again.extend(
+            core.all()
+                .filter(|f| f.depends_on == Some(id))
+                .map(|f| f.id)
+                .collect::<Vec<_>>(),
+        );
         for a in again {
-            if a != "service_fqdn" || !self.values().text(a).is_empty() {
-                self.revalidate(a, false);
+            if a != ServiceFqdn || !core.text(a).is_empty() {
+                self.revalidate(core, a, false);
             }
         }
-        if !self.values().text("mgmt_file").is_empty() {
-            self.revalidate("mgmt_file", false);
-        }
-        if !self.values().text("cert_file").is_empty() {
-            self.revalidate("cert_file", false);
+        for file in [MgmtFile, CertFile] {
+            if !core.text(file).is_empty() {
+                self.revalidate(core, file, false);
+            }
         }
     }
 
     /// Validates the page for Next: every field strictly, then the certificates.
-    pub(super) fn validate_page(&mut self) -> bool {
-        let ids: Vec<&'static str> = self.fields().iter().map(|f| f.id).collect();
-        for id in &ids {
-            self.revalidate(id, true);
+    pub(super) fn validate_page(&mut self, core: &mut Core) -> bool {
+        let ids: Vec<FieldId> = core.fields().iter().map(|f| f.id).collect();
+        for id in ids {
+            self.revalidate(core, id, true);
         }
-        match self.page {
-            Page::General => self.check_mgmt(),
+        match Wizard::page(core) {
+            Page::General => self.check_mgmt(core),
             Page::Settings => {
-                self.check_service();
-                self.revalidate("service_fqdn", true);
-                self.check_roots();
+                self.check_service(core);
+                self.revalidate(core, ServiceFqdn, true);
+                self.check_roots(core);
             }
             _ => {}
         }
-        let v = self.values();
-        let bad = self
-            .fields()
-            .iter()
-            .position(|f| v.enabled(f) && f.blocks());
-        match bad {
-            Some(i) => {
-                let f = &self.fields()[i];
-                let why = f
-                    .error
-                    .clone()
-                    .or_else(|| {
-                        f.notes
-                            .iter()
-                            .find(|(t, _)| *t == Tone::Error)
-                            .map(|(_, m)| m.clone())
-                    })
-                    .unwrap_or_default();
-                self.message = Some((
-                    Tone::Error,
-                    format!("Fix the fields marked ✗ first ({}: {why})", f.label),
-                ));
-                self.focus = i;
-                false
-            }
-            None => true,
-        }
+        !core.blocked(|f| {
+            let why = f
+                .error
+                .clone()
+                .or_else(|| {
+                    f.notes
+                        .iter()
+                        .find(|(t, _)| *t == Tone::Error)
+                        .map(|(_, m)| m.clone())
+                })
+                .unwrap_or_default();
+            format!("Fix the fields marked ✗ first ({}: {why})", f.label)
+        })
     }
 }
 
-fn is_publish(v: &Values<'_>) -> bool {
-    v.text("mgmt_file")
+fn is_publish(core: &Core) -> bool {
+    core.text(MgmtFile)
         .to_ascii_lowercase()
         .ends_with(".publishsettings")
 }

@@ -1,9 +1,13 @@
 //! Wizard tests: key events in, requests, pages and drawn text out.
 
 use super::*;
+use crate::api::wire::EventView;
 use crate::cert::pkcs12_write::{Attrs, PfxSpec, write as write_pfx};
-use crate::console::app::Request;
-use crate::console::form::Form;
+use crate::console::field::{Field, FieldId};
+use crate::console::keymap::Action;
+use crate::console::msg::{Outcome, Request};
+use crate::console::shell::Shell;
+use crate::console::theme::{Role, Theme};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -13,40 +17,63 @@ use std::path::{Path, PathBuf};
 use time::{Duration, OffsetDateTime};
 
 pub(crate) const PW: &str = "Pa55-word!";
-const GUID: &str = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+pub(super) const GUID: &str = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
 
-fn model() -> Model {
+pub(super) fn model() -> Model {
     Model::new(100)
 }
 
-fn press_mod(w: &mut Wizard, code: KeyCode, m: KeyModifiers) -> Outcome {
+pub(super) type W = Shell<Wizard>;
+
+pub(super) fn new(kind: HostedKind) -> W {
+    Wizard::open(kind, &model(), &Keymap::default())
+}
+
+pub(super) fn page(w: &W) -> Page {
+    Wizard::page(&w.core)
+}
+
+pub(super) fn focused(w: &W) -> Option<FieldId> {
+    w.core.focused_id()
+}
+
+fn goto(w: &mut W, p: Page) {
+    w.body.goto(&mut w.core, p);
+}
+
+pub(super) fn message(w: &W) -> String {
+    w.core.message.clone().map(|(_, m)| m).unwrap_or_default()
+}
+
+pub(super) fn press_mod(w: &mut W, code: KeyCode, m: KeyModifiers) -> Outcome {
     w.on_key(KeyEvent::new(code, m), &Keymap::default(), &model())
 }
 
-fn press(w: &mut Wizard, code: KeyCode) -> Outcome {
+pub(super) fn press(w: &mut W, code: KeyCode) -> Outcome {
     press_mod(w, code, KeyModifiers::NONE)
 }
 
-fn typ(w: &mut Wizard, text: &str) {
+pub(super) fn typ(w: &mut W, text: &str) {
     for c in text.chars() {
         press(w, KeyCode::Char(c));
     }
 }
 
-fn focus_on(w: &mut Wizard, id: &str) {
-    w.focus = w.fields().iter().position(|f| f.id == id).expect(id);
+pub(super) fn focus_on(w: &mut W, id: FieldId) {
+    assert!(w.core.fields().iter().any(|f| f.id == id), "{id:?}");
+    w.core.focus_on(id);
 }
 
-fn fill(w: &mut Wizard, id: &str, text: &str) {
+pub(super) fn fill(w: &mut W, id: FieldId, text: &str) {
     focus_on(w, id);
     typ(w, text);
 }
 
-fn get<'a>(w: &'a Wizard, id: &str) -> &'a Field {
-    w.pages.iter().flatten().find(|f| f.id == id).expect(id)
+pub(super) fn get(w: &W, id: FieldId) -> &Field {
+    w.core.field(id).expect("the wizard has this field")
 }
 
-fn screen(w: &Wizard) -> String {
+pub(super) fn screen(w: &W) -> String {
     let mut t = Terminal::new(TestBackend::new(100, 30)).unwrap();
     t.draw(|f| w.render(f, f.area(), &Theme::monochrome(), &model()))
         .unwrap();
@@ -66,7 +93,14 @@ pub(crate) fn pfx(dir: &Path, file: &str, cn: &str, server: bool, expired: bool)
     pfx_with(dir, file, cn, server, expired, PW)
 }
 
-fn pfx_with(dir: &Path, file: &str, cn: &str, server: bool, expired: bool, pw: &str) -> PathBuf {
+pub(super) fn pfx_with(
+    dir: &Path,
+    file: &str,
+    cn: &str,
+    server: bool,
+    expired: bool,
+    pw: &str,
+) -> PathBuf {
     let key = KeyPair::generate_for(&rcgen::PKCS_ECDSA_P256_SHA256).unwrap();
     let mut p = CertificateParams::new(vec![cn.to_string()]).unwrap();
     p.distinguished_name.push(DnType::CommonName, cn);
@@ -103,33 +137,33 @@ fn pfx_with(dir: &Path, file: &str, cn: &str, server: bool, expired: bool, pw: &
     path
 }
 
-fn general_ok(w: &mut Wizard, dir: &Path) {
+pub(super) fn general_ok(w: &mut W, dir: &Path) {
     let mgmt = pfx(dir, "management.pfx", "mgmt", false, false);
-    fill(w, "subscription_id", GUID);
-    fill(w, "mgmt_file", &mgmt.display().to_string());
-    fill(w, "mgmt_password", PW);
+    fill(w, FieldId::SubscriptionId, GUID);
+    fill(w, FieldId::MgmtFile, &mgmt.display().to_string());
+    fill(w, FieldId::MgmtPassword, PW);
 }
 
-fn validate_ok(w: &mut Wizard, regions: &[&str]) {
+pub(super) fn validate_ok(w: &mut W, regions: &[&str]) {
     let out = press_mod(w, KeyCode::Char('n'), KeyModifiers::CONTROL);
-    assert_eq!(out.requests.len(), 1, "{:?}", w.message);
+    assert_eq!(out.requests.len(), 1, "{}", message(w));
     let reply = json!({"ok": true, "subscription_id": GUID, "name": "lab", "regions": regions, "message": ""});
     w.on_reply("validate", &Ok(reply), &model());
-    assert_eq!(w.page, Page::Settings, "{:?}", w.message);
+    assert_eq!(page(w), Page::Settings, "{}", message(w));
 }
 
-fn to_summary(w: &mut Wizard, dir: &Path, cn: &str) {
+fn to_summary(w: &mut W, dir: &Path, cn: &str) {
     general_ok(w, dir);
     validate_ok(w, &["WestEurope", "EastUS"]);
     let svc = pfx(dir, "service.pfx", cn, true, false);
-    fill(w, "cert_file", &svc.display().to_string());
-    fill(w, "cert_password", PW);
+    fill(w, FieldId::CertFile, &svc.display().to_string());
+    fill(w, FieldId::CertPassword, PW);
     press(w, KeyCode::Tab);
-    assert_eq!(get(w, "service_fqdn").text, cn);
+    assert_eq!(get(w, FieldId::ServiceFqdn).text_value(), cn);
     press(w, KeyCode::PageDown);
-    assert_eq!(w.page, Page::Alerts, "{:?}", w.message);
+    assert_eq!(page(w), Page::Alerts, "{}", message(w));
     press(w, KeyCode::PageDown);
-    assert_eq!(w.page, Page::Summary, "{:?}", w.message);
+    assert_eq!(page(w), Page::Summary, "{}", message(w));
 }
 
 fn service_json(status: &str) -> serde_json::Value {
@@ -159,17 +193,20 @@ fn event(kind: &str, data: serde_json::Value) -> EventView {
 
 #[test]
 fn typing_focus_choices_and_masked_password() {
-    let mut w = Wizard::new(HostedKind::Cdp, &model());
-    assert_eq!(w.focused_id(), Some("environment"));
+    let mut w = new(HostedKind::Cdp);
+    assert_eq!(focused(&w), Some(FieldId::Environment));
     press(&mut w, KeyCode::Right);
-    assert_eq!(get(&w, "environment").value(), "AzureUSGovernmentCloud");
+    assert_eq!(
+        get(&w, FieldId::Environment).value(),
+        "AzureUSGovernmentCloud"
+    );
     press(&mut w, KeyCode::Left);
-    assert_eq!(get(&w, "environment").value(), "AzurePublicCloud");
+    assert_eq!(get(&w, FieldId::Environment).value(), "AzurePublicCloud");
     press(&mut w, KeyCode::Tab);
-    assert_eq!(w.focused_id(), Some("subscription_id"));
+    assert_eq!(focused(&w), Some(FieldId::SubscriptionId));
     typ(&mut w, "abc");
     assert!(
-        get(&w, "subscription_id")
+        get(&w, FieldId::SubscriptionId)
             .error
             .as_deref()
             .unwrap()
@@ -177,42 +214,42 @@ fn typing_focus_choices_and_masked_password() {
     );
     press(&mut w, KeyCode::Tab);
     press(&mut w, KeyCode::Tab);
-    assert_eq!(w.focused_id(), Some("mgmt_password"));
+    assert_eq!(focused(&w), Some(FieldId::MgmtPassword));
     typ(&mut w, "s3cretpw");
     let s = screen(&w);
     assert!(s.contains("••••••••"), "{s}");
     assert!(!s.contains("s3cretpw"), "{s}");
     assert!(s.contains("▸ General"), "{s}");
     press_mod(&mut w, KeyCode::BackTab, KeyModifiers::SHIFT);
-    assert_eq!(w.focused_id(), Some("mgmt_file"));
+    assert_eq!(focused(&w), Some(FieldId::MgmtFile));
     assert!(screen(&w).contains("Tab completes the path"));
 }
 
 #[test]
 fn cmg_checkboxes_and_dependent_fields() {
-    let mut w = Wizard::new(HostedKind::Cmg, &model());
-    w.goto(Page::Alerts);
-    assert_eq!(w.focused_id(), Some("egress_alerts"));
+    let mut w = new(HostedKind::Cmg);
+    goto(&mut w, Page::Alerts);
+    assert_eq!(focused(&w), Some(FieldId::EgressAlerts));
     press(&mut w, KeyCode::Tab);
     assert_eq!(
-        w.focused_id(),
-        Some("storage_alerts"),
+        focused(&w),
+        Some(FieldId::StorageAlerts),
         "disabled fields are skipped"
     );
     press(&mut w, KeyCode::Char(' '));
-    assert!(get(&w, "storage_alerts").checked);
+    assert!(get(&w, FieldId::StorageAlerts).checked);
     press(&mut w, KeyCode::Tab);
-    assert_eq!(w.focused_id(), Some("storage_gb"));
-    assert_eq!(get(&w, "storage_gb").text, "2000");
-    w.goto(Page::Settings);
-    focus_on(&mut w, "check_crl");
+    assert_eq!(focused(&w), Some(FieldId::StorageGb));
+    assert_eq!(get(&w, FieldId::StorageGb).text_value(), "2000");
+    goto(&mut w, Page::Settings);
+    focus_on(&mut w, FieldId::CheckCrl);
     press(&mut w, KeyCode::Char(' '));
-    assert!(!get(&w, "check_crl").checked);
-    assert_eq!(get(&w, "vm_size").value(), "Standard_A2_v2");
-    focus_on(&mut w, "vm_instances");
+    assert!(!get(&w, FieldId::CheckCrl).checked);
+    assert_eq!(get(&w, FieldId::VmSize).value(), "Standard_A2_v2");
+    focus_on(&mut w, FieldId::VmInstances);
     typ(&mut w, "7");
     assert!(
-        get(&w, "vm_instances")
+        get(&w, FieldId::VmInstances)
             .error
             .as_deref()
             .unwrap()
@@ -223,77 +260,77 @@ fn cmg_checkboxes_and_dependent_fields() {
 
 #[test]
 fn thresholds_are_checked_as_typed() {
-    let mut w = Wizard::new(HostedKind::Cdp, &model());
-    w.goto(Page::Alerts);
-    focus_on(&mut w, "storage_warn");
+    let mut w = new(HostedKind::Cdp);
+    goto(&mut w, Page::Alerts);
+    focus_on(&mut w, FieldId::StorageWarn);
     press(&mut w, KeyCode::Backspace);
     press(&mut w, KeyCode::Backspace);
     typ(&mut w, "95");
     assert!(
-        get(&w, "storage_warn")
+        get(&w, FieldId::StorageWarn)
             .error
             .as_deref()
             .unwrap()
             .contains("lower than")
     );
     press(&mut w, KeyCode::PageDown);
-    assert_eq!(w.page, Page::Alerts);
-    focus_on(&mut w, "storage_crit");
+    assert_eq!(page(&w), Page::Alerts);
+    focus_on(&mut w, FieldId::StorageCrit);
     press(&mut w, KeyCode::Backspace);
     press(&mut w, KeyCode::Backspace);
     typ(&mut w, "99");
-    assert!(get(&w, "storage_warn").error.is_none());
+    assert!(get(&w, FieldId::StorageWarn).error.is_none());
 }
 
 #[test]
 fn tab_completes_a_path_then_moves_on() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("management.pfx"), b"x").unwrap();
-    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    let mut w = new(HostedKind::Cdp);
     fill(
         &mut w,
-        "mgmt_file",
+        FieldId::MgmtFile,
         &format!("{}/man", dir.path().display()),
     );
     press(&mut w, KeyCode::Tab);
-    assert_eq!(w.focused_id(), Some("mgmt_file"));
+    assert_eq!(focused(&w), Some(FieldId::MgmtFile));
     assert_eq!(
-        get(&w, "mgmt_file").text,
+        get(&w, FieldId::MgmtFile).text_value(),
         format!("{}/management.pfx", dir.path().display())
     );
     press(&mut w, KeyCode::Tab);
-    assert_eq!(w.focused_id(), Some("mgmt_password"));
+    assert_eq!(focused(&w), Some(FieldId::MgmtPassword));
 }
 
 #[test]
 fn next_is_blocked_by_a_bad_guid_and_previous_keeps_values() {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    let mut w = new(HostedKind::Cdp);
     general_ok(&mut w, dir.path());
-    focus_on(&mut w, "subscription_id");
+    focus_on(&mut w, FieldId::SubscriptionId);
     press(&mut w, KeyCode::Backspace);
     let out = press(&mut w, KeyCode::PageDown);
     assert!(out.requests.is_empty());
-    assert_eq!(w.page, Page::General);
-    assert_eq!(w.focused_id(), Some("subscription_id"));
+    assert_eq!(page(&w), Page::General);
+    assert_eq!(focused(&w), Some(FieldId::SubscriptionId));
     let s = screen(&w);
     assert!(s.contains("must be a GUID"), "{s}");
     typ(&mut w, "1");
     validate_ok(&mut w, &["WestEurope", "EastUS"]);
-    assert_eq!(get(&w, "region").options(), ["EastUS", "WestEurope"]);
-    fill(&mut w, "resource_group", "rg-lab");
+    assert_eq!(get(&w, FieldId::Region).options(), ["EastUS", "WestEurope"]);
+    fill(&mut w, FieldId::ResourceGroup, "rg-lab");
     press_mod(&mut w, KeyCode::Char('p'), KeyModifiers::CONTROL);
-    assert_eq!(w.page, Page::General);
-    assert_eq!(get(&w, "subscription_id").text, GUID);
-    assert_eq!(get(&w, "mgmt_password").text, PW);
+    assert_eq!(page(&w), Page::General);
+    assert_eq!(get(&w, FieldId::SubscriptionId).text_value(), GUID);
+    assert_eq!(get(&w, FieldId::MgmtPassword).text_value(), PW);
     validate_ok(&mut w, &["WestEurope"]);
-    assert_eq!(get(&w, "resource_group").text, "rg-lab");
+    assert_eq!(get(&w, FieldId::ResourceGroup).text_value(), "rg-lab");
 }
 
 #[test]
 fn general_next_asks_the_site_and_shows_a_refusal() {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    let mut w = new(HostedKind::Cdp);
     general_ok(&mut w, dir.path());
     let out = press(&mut w, KeyCode::PageDown);
     let r = &out.requests[0];
@@ -315,95 +352,20 @@ fn general_next_asks_the_site_and_shows_a_refusal() {
     let refused = json!({"ok": false, "subscription_id": GUID, "name": null, "regions": [],
         "message": "The management certificate is not registered with subscription 3f25"});
     w.on_reply("validate", &Ok(refused), &model());
-    assert_eq!(w.page, Page::General);
+    assert_eq!(page(&w), Page::General);
     assert!(screen(&w).contains("is not registered with subscription"));
     w.on_reply("validate", &Ok(json!({})), &model());
     assert_eq!(
-        w.page,
+        page(&w),
         Page::General,
         "an answer nobody waits for is ignored"
     );
 }
 
 #[test]
-fn wrong_password_is_shown_under_the_password() {
-    let dir = tempfile::tempdir().unwrap();
-    let mgmt = pfx(dir.path(), "management.pfx", "mgmt", false, false);
-    let mut w = Wizard::new(HostedKind::Cdp, &model());
-    fill(&mut w, "mgmt_file", &mgmt.display().to_string());
-    fill(&mut w, "mgmt_password", "wrong");
-    press(&mut w, KeyCode::Tab);
-    assert_eq!(
-        get(&w, "mgmt_password").error.as_deref(),
-        Some("the password is not correct")
-    );
-    assert!(screen(&w).contains("the password is not correct"));
-}
-
-#[test]
-fn certificate_findings_fill_and_block() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut w = Wizard::new(HostedKind::Cdp, &model());
-    general_ok(&mut w, dir.path());
-    validate_ok(&mut w, &[]);
-    // Expired: an error blocks Next.
-    let expired = pfx(dir.path(), "expired.pfx", "expired.contoso.com", true, true);
-    fill(&mut w, "cert_file", &expired.display().to_string());
-    fill(&mut w, "cert_password", PW);
-    press(&mut w, KeyCode::Tab);
-    assert!(get(&w, "cert_file").blocks());
-    press(&mut w, KeyCode::PageDown);
-    assert_eq!(w.page, Page::Settings);
-    assert!(screen(&w).contains("The certificate expired on"));
-    // Wildcard: host.<domain> with the host selected, and a message.
-    let wild = pfx(dir.path(), "wild.pfx", "*.contoso.com", true, false);
-    focus_on(&mut w, "cert_file");
-    press_mod(&mut w, KeyCode::Char('u'), KeyModifiers::CONTROL);
-    typ(&mut w, &wild.display().to_string());
-    press(&mut w, KeyCode::Tab);
-    assert_eq!(w.focused_id(), Some("cert_password"));
-    assert!(
-        !get(&w, "cert_file").blocks(),
-        "{:?}",
-        get(&w, "cert_file").notes
-    );
-    press(&mut w, KeyCode::Tab);
-    assert_eq!(w.focused_id(), Some("service_fqdn"));
-    assert_eq!(get(&w, "service_fqdn").text, "host.contoso.com");
-    assert!(screen(&w).contains("wildcard certificate: type the host name"));
-    assert_eq!(w.next().requests.len(), 0);
-    assert_eq!(
-        w.page,
-        Page::Settings,
-        "the placeholder host is not accepted"
-    );
-    typ(&mut w, "clouddp1");
-    assert_eq!(get(&w, "service_fqdn").text, "clouddp1.contoso.com");
-    assert!(get(&w, "service_fqdn").error.is_none());
-    // A good certificate: FQDN = CN, replacing the name filled before.
-    let good = pfx(dir.path(), "good.pfx", "cdp1.contoso.com", true, false);
-    focus_on(&mut w, "cert_file");
-    press_mod(&mut w, KeyCode::Char('u'), KeyModifiers::CONTROL);
-    typ(&mut w, &good.display().to_string());
-    press(&mut w, KeyCode::Tab);
-    assert_eq!(
-        get(&w, "service_fqdn").text,
-        "clouddp1.contoso.com",
-        "typed by hand: kept"
-    );
-    focus_on(&mut w, "service_fqdn");
-    press_mod(&mut w, KeyCode::Char('u'), KeyModifiers::CONTROL);
-    focus_on(&mut w, "cert_password");
-    press(&mut w, KeyCode::Tab);
-    assert_eq!(get(&w, "service_fqdn").text, "cdp1.contoso.com");
-    press(&mut w, KeyCode::PageDown);
-    assert_eq!(w.page, Page::Alerts, "{:?}", w.message);
-}
-
-#[test]
 fn summary_sends_the_create_with_defaults_and_no_stray_password() {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    let mut w = new(HostedKind::Cdp);
     to_summary(&mut w, dir.path(), "cdp1.contoso.com");
     let s = screen(&w);
     assert!(s.contains("•••") && !s.contains(PW), "{s}");
@@ -439,28 +401,31 @@ fn summary_sends_the_create_with_defaults_and_no_stray_password() {
         &Err("Service FQDN: must be a name the service certificate holds".into()),
         &model(),
     );
-    assert_eq!(w.page, Page::Summary);
+    assert_eq!(page(&w), Page::Summary);
     assert!(screen(&w).contains("Service FQDN: must be a name"));
-    let (_, msg) = w.message.clone().unwrap();
+    let msg = message(&w);
     assert!(msg.contains("on the Settings page"), "{msg}");
-    assert!(get(&w, "service_fqdn").error.is_some());
+    assert!(get(&w, FieldId::ServiceFqdn).error.is_some());
     press(&mut w, KeyCode::PageUp);
-    assert_eq!(w.page, Page::Alerts);
+    assert_eq!(page(&w), Page::Alerts);
 }
 
 #[test]
 fn cmg_create_body() {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = Wizard::new(HostedKind::Cmg, &model());
+    let mut w = new(HostedKind::Cmg);
     general_ok(&mut w, dir.path());
     validate_ok(&mut w, &["WestEurope"]);
     let svc = pfx(dir.path(), "cmg.pfx", "cmg1.contoso.com", true, false);
-    fill(&mut w, "cert_file", &svc.display().to_string());
-    fill(&mut w, "cert_password", PW);
+    fill(&mut w, FieldId::CertFile, &svc.display().to_string());
+    fill(&mut w, FieldId::CertPassword, PW);
     press(&mut w, KeyCode::Tab);
-    assert_eq!(get(&w, "service_fqdn").text, "cmg1.contoso.com");
+    assert_eq!(
+        get(&w, FieldId::ServiceFqdn).text_value(),
+        "cmg1.contoso.com"
+    );
     press(&mut w, KeyCode::PageDown);
-    assert_eq!(w.page, Page::Alerts, "{:?}", w.message);
+    assert_eq!(page(&w), Page::Alerts, "{}", message(&w));
     press(&mut w, KeyCode::Char(' '));
     press(&mut w, KeyCode::PageDown);
     let out = press(&mut w, KeyCode::PageDown);
@@ -483,13 +448,13 @@ fn cmg_create_body() {
 #[test]
 fn progress_follows_the_task_to_completion() {
     let dir = tempfile::tempdir().unwrap();
-    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    let mut w = new(HostedKind::Cdp);
     to_summary(&mut w, dir.path(), "cdp1.contoso.com");
     press(&mut w, KeyCode::PageDown);
     let accepted =
         json!({"service": service_json("Provisioning"), "task": task_json("created", None, None)});
     w.on_reply("create", &Ok(accepted), &model());
-    assert_eq!(w.page, Page::Progress);
+    assert_eq!(page(&w), Page::Progress);
     assert_eq!(w.commands(), vec![Action::Back]);
     let m = model();
     w.on_event(
@@ -513,9 +478,9 @@ fn progress_follows_the_task_to_completion() {
     assert!(s.contains("Starting deployment cdp1"), "{s}");
     assert!(s.contains("Waiting for check if container exists"), "{s}");
     w.on_event(&event("service", service_json("Ready")), &m);
-    assert_eq!(w.page, Page::Progress);
+    assert_eq!(page(&w), Page::Progress);
     w.on_event(&event("task", task_json("completed", None, None)), &m);
-    assert_eq!(w.page, Page::Completion);
+    assert_eq!(page(&w), Page::Completion);
     let s = screen(&w);
     assert!(s.contains("is Ready"), "{s}");
     assert!(
@@ -527,15 +492,20 @@ fn progress_follows_the_task_to_completion() {
 
 #[test]
 fn a_failed_task_says_why() {
-    let mut w = Wizard::new(HostedKind::Cdp, &model());
-    w.busy = Some("create");
+    let mut w = new(HostedKind::Cdp);
+    w.core.send(
+        "create",
+        "create".into(),
+        Request::Reload,
+        (Role::Text, "waiting"),
+    );
     let accepted = json!({"service": service_json("Provisioning"), "task": task_json("in_progress", None, None)});
     w.on_reply("create", &Ok(accepted), &model());
     w.on_event(
         &event("task", task_json("failed", None, Some("quota exceeded"))),
         &model(),
     );
-    assert_eq!(w.page, Page::Completion);
+    assert_eq!(page(&w), Page::Completion);
     let s = screen(&w);
     assert!(s.contains("could not be created: quota"), "{s}");
     assert!(s.contains("Read CloudMgr.log"), "{s}");
@@ -543,29 +513,29 @@ fn a_failed_task_says_why() {
 
 #[test]
 fn esc_asks_when_something_was_typed() {
-    let mut w = Wizard::new(HostedKind::Cdp, &model());
+    let mut w = new(HostedKind::Cdp);
     assert!(
         press(&mut w, KeyCode::Esc).close,
         "nothing typed: closes at once"
     );
-    let mut w = Wizard::new(HostedKind::Cdp, &model());
-    fill(&mut w, "subscription_id", "x");
+    let mut w = new(HostedKind::Cdp);
+    fill(&mut w, FieldId::SubscriptionId, "x");
     assert!(!press(&mut w, KeyCode::Esc).close);
     assert!(screen(&w).contains("Discard the wizard? y/N"));
     assert!(!press(&mut w, KeyCode::Char('n')).close);
-    assert_eq!(get(&w, "subscription_id").text, "x");
+    assert_eq!(get(&w, FieldId::SubscriptionId).text_value(), "x");
     press(&mut w, KeyCode::Esc);
     assert!(press(&mut w, KeyCode::Char('y')).close);
 }
 
 #[test]
 fn commands_follow_the_page() {
-    let mut w = Wizard::new(HostedKind::Cmg, &model());
+    let mut w = new(HostedKind::Cmg);
     assert!(!w.commands().contains(&Action::PrevPage));
     assert!(w.commands().contains(&Action::NextField));
-    w.goto(Page::Settings);
+    goto(&mut w, Page::Settings);
     assert!(w.commands().contains(&Action::PrevPage));
-    w.goto(Page::Summary);
+    goto(&mut w, Page::Summary);
     assert_eq!(
         w.commands(),
         vec![Action::NextPage, Action::PrevPage, Action::Back]
@@ -575,39 +545,16 @@ fn commands_follow_the_page() {
 
 #[test]
 fn summary_scrolls_with_the_arrows() {
-    let mut w = Wizard::new(HostedKind::Cmg, &model());
-    w.goto(Page::Summary);
+    let mut w = new(HostedKind::Cmg);
+    goto(&mut w, Page::Summary);
     press(&mut w, KeyCode::Down);
     press(&mut w, KeyCode::Down);
-    assert_eq!(w.scroll, 2);
+    assert_eq!(w.body.scroll, 2);
     let mut t = Terminal::new(TestBackend::new(80, 24)).unwrap();
     t.draw(|f| w.render(f, f.area(), &Theme::monochrome(), &model()))
         .unwrap();
     press(&mut w, KeyCode::PageUp);
-    assert_eq!((w.page, w.scroll), (Page::Alerts, 0));
-}
-
-#[test]
-fn a_publishsettings_file_fills_the_subscription_id() {
-    use base64::Engine;
-    let dir = tempfile::tempdir().unwrap();
-    let p = pfx_with(dir.path(), "m.pfx", "mgmt", false, false, "");
-    let b64 = base64::engine::general_purpose::STANDARD.encode(std::fs::read(p).unwrap());
-    let xml = format!(
-        r#"<?xml version="1.0" encoding="utf-8"?><PublishData><PublishProfile SchemaVersion="2.0" PublishMethod="AzureServiceManagementAPI"><Subscription ServiceManagementUrl="https://management.core.windows.net" Id="{GUID}" Name="lab" ManagementCertificate="{b64}" /></PublishProfile></PublishData>"#
-    );
-    let file = dir.path().join("lab.publishsettings");
-    std::fs::write(&file, xml).unwrap();
-    let mut w = Wizard::new(HostedKind::Cdp, &model());
-    fill(&mut w, "mgmt_file", &file.display().to_string());
-    press(&mut w, KeyCode::Tab);
-    assert_eq!(get(&w, "subscription_id").text, GUID);
-    assert!(
-        !get(&w, "mgmt_file").blocks(),
-        "{:?}",
-        get(&w, "mgmt_file").notes
-    );
-    assert_eq!(press(&mut w, KeyCode::PageDown).requests.len(), 1);
+    assert_eq!((page(&w), w.body.scroll), (Page::Alerts, 0));
 }
 
 #[test]
@@ -620,8 +567,8 @@ fn the_primary_site_is_this_site_and_is_sent() {
         version: "0".into(),
         role: crate::domain::role::Role::FullAdministrator,
     });
-    let mut w = Wizard::new(HostedKind::Cdp, &m);
-    assert_eq!(get(&w, "primary_site").options(), ["PS1".to_string()]);
+    let mut w = Wizard::open(HostedKind::Cdp, &m, &Keymap::default());
+    assert_eq!(get(&w, FieldId::PrimarySite).options(), ["PS1".to_string()]);
     to_summary(&mut w, dir.path(), "cdp1.contoso.com");
     assert!(screen(&w).contains("Primary site"), "{}", screen(&w));
     let out = press(&mut w, KeyCode::Enter);

@@ -1,0 +1,160 @@
+//! Field ids: one enum for the fields of every form.
+//!
+//! One shared enum rather than one per form, because the same site field shows up in several
+//! forms (Description, the thresholds, VM Instance and the service certificate are in a wizard
+//! and in Properties) and the site names its fields with one vocabulary in its errors: a
+//! single [`FieldId::named_by_site`] lets the form shell put a site error under the right
+//! field of whichever form is open, and the widget and the shell stay free of type
+//! parameters. A form holds only the ids it shows; asking for one it lacks finds nothing,
+//! as a misspelt string key used to, except that a misspelling no longer compiles.
+
+/// A field of a form or wizard.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FieldId {
+    /// Azure environment (wizards' General page).
+    Environment,
+    /// Subscription ID.
+    SubscriptionId,
+    /// Management certificate file.
+    MgmtFile,
+    /// Management certificate password.
+    MgmtPassword,
+    /// Region.
+    Region,
+    /// Resource group.
+    ResourceGroup,
+    /// Primary site (CDP).
+    PrimarySite,
+    /// Service certificate file (create, or renewal in Properties).
+    CertFile,
+    /// Service certificate password.
+    CertPassword,
+    /// Service FQDN / Service name.
+    ServiceFqdn,
+    /// Description.
+    Description,
+    /// The service certificate as installed (read-only in Properties).
+    Certificate,
+    /// VM size (CMG).
+    VmSize,
+    /// VM instances (CMG).
+    VmInstances,
+    /// Trusted root and intermediate certificate files (CMG).
+    TrustedRoots,
+    /// Verify client certificate revocation (CMG).
+    CheckCrl,
+    /// Enforce TLS 1.2 (CMG).
+    EnforceTls12,
+    /// Serve content from cloud storage (CMG).
+    ServeContent,
+    /// Outbound data alerts on (CMG).
+    EgressAlerts,
+    /// Outbound data threshold, GB.
+    EgressGb,
+    /// Outbound data warning %.
+    EgressWarn,
+    /// Outbound data critical %.
+    EgressCrit,
+    /// Stop the service at the critical threshold (CMG).
+    StopAtCritical,
+    /// Storage alerts on (CMG).
+    StorageAlerts,
+    /// Storage threshold, GB.
+    StorageGb,
+    /// Storage warning %.
+    StorageWarn,
+    /// Storage critical %.
+    StorageCrit,
+    /// Transfer threshold, GB (CDP).
+    TransferGb,
+    /// Transfer warning % (CDP).
+    TransferWarn,
+    /// Transfer critical % (CDP).
+    TransferCrit,
+    /// Use a proxy server.
+    ProxyEnabled,
+    /// Proxy server name.
+    ProxyServer,
+    /// Proxy port.
+    ProxyPort,
+    /// Use credentials with the proxy.
+    ProxyCredentials,
+    /// Proxy account.
+    ProxyAccount,
+    /// Proxy password.
+    ProxyPassword,
+    /// What to do with an alert.
+    AlertAction,
+    /// Postpone an alert until.
+    PostponeUntil,
+    /// A comment kept with an alert.
+    Comment,
+    /// The Save button.
+    Save,
+    /// The Apply button.
+    Apply,
+}
+
+impl FieldId {
+    /// The field a site error names by `label` ("VM Instance: must be …"), for the names the
+    /// site uses that differ from a form's own labels (a form's labels are tried first).
+    pub fn named_by_site(label: &str) -> Option<FieldId> {
+        use FieldId::*;
+        let id = match label {
+            "Subscription ID" => SubscriptionId,
+            "Management certificate" | "Management certificate file" => MgmtFile,
+            "Management certificate password" => MgmtPassword,
+            "Region" => Region,
+            "Service certificate" | "Service certificate file" | "Certificate file" => CertFile,
+            "Service certificate password" => CertPassword,
+            "Service FQDN" | "Service name" | "CMG name" => ServiceFqdn,
+            "Description" => Description,
+            "VM Size" => VmSize,
+            "VM Instance" => VmInstances,
+            "Certificates" => TrustedRoots,
+            l if l.starts_with("Trusted root certificate") => TrustedRoots,
+            l => {
+                let [gb, warn, crit] = if l.starts_with("Storage alert threshold") {
+                    [StorageGb, StorageWarn, StorageCrit]
+                } else if l.starts_with("Transfer alert threshold") {
+                    [TransferGb, TransferWarn, TransferCrit]
+                } else if l.starts_with("Outbound data transfer threshold") {
+                    [EgressGb, EgressWarn, EgressCrit]
+                } else {
+                    return None;
+                };
+                if l.ends_with("warning %") {
+                    warn
+                } else if l.ends_with("critical %") {
+                    crit
+                } else {
+                    gb
+                }
+            }
+        };
+        Some(id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::FieldId;
+
+    #[test]
+    fn site_names_map_to_fields() {
+        for (label, id) in [
+            ("Service certificate file", FieldId::CertFile),
+            ("CMG name", FieldId::ServiceFqdn),
+            ("Trusted root certificate 2", FieldId::TrustedRoots),
+            ("Storage alert threshold (GB)", FieldId::StorageGb),
+            ("Transfer alert threshold warning %", FieldId::TransferWarn),
+            (
+                "Outbound data transfer threshold critical %",
+                FieldId::EgressCrit,
+            ),
+        ] {
+            assert_eq!(FieldId::named_by_site(label), Some(id), "{label}");
+        }
+        assert_eq!(FieldId::named_by_site("Services"), None);
+    }
+}

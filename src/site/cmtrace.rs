@@ -15,6 +15,7 @@
 //! - At the size limit `X.log` is renamed to `X.lo_` (replacing the previous one) and a new
 //!   `X.log` begins, as ConfigMgr does; one generation of history is kept.
 
+use crate::api::wire::LogFileView;
 use crate::domain::task::Level;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -73,17 +74,6 @@ pub struct LogLine {
     pub thread: u32,
     /// The message text.
     pub message: String,
-}
-
-/// A log file in the log dir.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
-pub struct LogFile {
-    /// File name (e.g. `CloudMgr.log`).
-    pub name: String,
-    /// Size in bytes.
-    pub size: u64,
-    /// Last write, RFC 3339 UTC.
-    pub modified: String,
 }
 
 /// Appends CMTrace records to the logs in one directory; shareable across threads.
@@ -321,7 +311,7 @@ fn tail_of(path: &Path, max_lines: usize) -> Result<Vec<LogLine>, LogError> {
 }
 
 /// The `.log` files in `log_dir`, by name. A missing directory lists as empty.
-pub fn list_logs(log_dir: &Path) -> Result<Vec<LogFile>, LogError> {
+pub fn list_logs(log_dir: &Path) -> Result<Vec<LogFileView>, LogError> {
     let io = |source| LogError::Io {
         path: log_dir.to_path_buf(),
         source,
@@ -348,7 +338,7 @@ pub fn list_logs(log_dir: &Path) -> Result<Vec<LogFile>, LogError> {
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
             .unwrap_or(0);
-        logs.push(LogFile {
+        logs.push(LogFileView {
             name,
             size: meta.len(),
             modified: super::store::millis_to_rfc3339(modified),

@@ -2,7 +2,8 @@
 
 use super::error::{OpError, OpResult};
 use crate::api::wire::{LogLineView, StatusMessageView, TaskView};
-use crate::site::cmtrace::{self, LogFile};
+use crate::api::wire::LogFileView;
+use crate::site::cmtrace;
 use crate::site::context::SiteContext;
 use crate::site::repo::{status_messages, tasks};
 
@@ -49,7 +50,7 @@ pub async fn status_messages(
 }
 
 /// The log files.
-pub fn logs(ctx: &SiteContext) -> OpResult<Vec<LogFile>> {
+pub fn logs(ctx: &SiteContext) -> OpResult<Vec<LogFileView>> {
     cmtrace::list_logs(ctx.logs().dir()).map_err(|e| OpError::internal("listing the logs", e))
 }
 

@@ -10,7 +10,7 @@ use crate::api::wire::{
     PostponeAlert, SetProxy, SiteSystemView, SiteView, StatusMessageView, TaskView,
 };
 use crate::domain::proxy::ProxySettings;
-use crate::site::cmtrace::LogFile;
+use crate::api::wire::LogFileView;
 use crate::site::ops::{access, alerts, monitoring, site};
 use axum::Json;
 use axum::extract::{Path, Query, State};
@@ -182,8 +182,8 @@ pub async fn enable_alert(
 }
 
 /// Log files.
-#[utoipa::path(get, path = "/v1/logs", tag = "monitoring", responses((status = 200, body = Vec<LogFile>)))]
-pub async fn list_logs(State(s): State<AppState>, _: Reader) -> ApiResult<Json<Vec<LogFile>>> {
+#[utoipa::path(get, path = "/v1/logs", tag = "monitoring", responses((status = 200, body = Vec<LogFileView>)))]
+pub async fn list_logs(State(s): State<AppState>, _: Reader) -> ApiResult<Json<Vec<LogFileView>>> {
     Ok(Json(monitoring::logs(&s.ctx)?))
 }
 

@@ -19,11 +19,15 @@ LAYERS = {
     "content": {"domain", "cert"},
     "config": {"domain", "paths"},
     "api": {"domain", "cert", "tls", "content"},
-    "cloud": {"domain", "cert", "tls", "content", "api"},
-    "site": {"domain", "cert", "tls", "content", "config", "paths", "api", "cloud"},
+    "gateway": {"domain", "cert", "tls", "content", "api"},
+    "cloud": {"domain", "cert", "tls", "content", "api", "gateway"},
+    "site": {"domain", "cert", "tls", "content", "config", "paths", "api", "cloud", "gateway"},
     "client": {"domain", "cert", "tls", "content", "api"},
     "console": {"domain", "cert", "tls", "content", "config", "paths", "api"},
-    "cli": {"domain", "cert", "tls", "content", "config", "paths", "api", "cloud", "site", "client", "console"},
+    "cli": {
+        "domain", "cert", "tls", "content", "config", "paths", "api", "gateway", "cloud", "site",
+        "client", "console",
+    },
 }
 
 

@@ -15,6 +15,7 @@ pub mod config;
 pub mod console;
 pub mod content;
 pub mod domain;
+pub mod gateway;
 pub mod paths;
 pub mod site;
 pub mod tls;

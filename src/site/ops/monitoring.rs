@@ -1,8 +1,8 @@
 //! What operators read to follow the site: tasks, status messages and the CMTrace logs.
 
 use super::error::{OpError, OpResult};
-use crate::api::wire::{LogLineView, StatusMessageView, TaskView};
 use crate::api::wire::LogFileView;
+use crate::api::wire::{LogLineView, StatusMessageView, TaskView};
 use crate::site::cmtrace;
 use crate::site::context::SiteContext;
 use crate::site::repo::{status_messages, tasks};

@@ -4,13 +4,13 @@
 use super::auth::{Admin, Reader, Writer};
 use super::error::ApiResult;
 use super::state::AppState;
+use crate::api::wire::LogFileView;
 use crate::api::wire::{self, AlertView};
 use crate::api::wire::{
     ClientSettings, CloseAlert, CreateToken, ErrorBody, EventView, LogLineView, NewToken,
     PostponeAlert, SetProxy, SiteSystemView, SiteView, StatusMessageView, TaskView,
 };
 use crate::domain::proxy::ProxySettings;
-use crate::api::wire::LogFileView;
 use crate::site::ops::{access, alerts, monitoring, site};
 use axum::Json;
 use axum::extract::{Path, Query, State};

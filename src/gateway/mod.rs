@@ -1,0 +1,5 @@
+//! The cloud management gateway's data path: the channel a connection point dials out to each
+//! CMG instance, and the requests that flow back in over it.
+
+pub mod channel;
+pub mod pool;

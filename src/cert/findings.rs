@@ -1,4 +1,4 @@
-//! The rules: what makes a certificate fit for its role (domain.md §6), each with a stable code.
+//! The rules: what makes a certificate fit for its role (README, "Configuration Manager facts"), each with a stable code.
 
 use super::oid;
 use super::x509::CertFacts;

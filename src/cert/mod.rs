@@ -1,6 +1,6 @@
 //! Certificate files: read `.pfx`/`.p12`, `.cer`/`.crt`/`.pem` (DER or PEM, bundles, PKCS#7) and
-//! `.publishsettings`; report facts and the findings for a role (DESIGN.md, "Certificate
-//! inspection contract"). Pure: no I/O beyond reading the file, never panics on any bytes.
+//! `.publishsettings`; report facts and the findings for a role (README, `cloudsite cert
+//! inspect`). Pure: no I/O beyond reading the file, never panics on any bytes.
 
 pub mod ber;
 mod contents;

@@ -1,4 +1,4 @@
-//! `cloudsite cert inspect`: local certificate validation (DESIGN.md, certificate inspection contract).
+//! `cloudsite cert inspect`: local certificate validation (README, `cloudsite cert inspect`).
 
 use crate::cert::{self, Report, Role, Severity, Verdict};
 use clap::{Args, Subcommand};

@@ -1,4 +1,4 @@
-//! Alerts (`SMS_Alert`): their states, severities and the types the site raises (domain.md §5).
+//! Alerts (`SMS_Alert`): their states, severities and the types the site raises (README, "Configuration Manager facts").
 
 use serde::{Deserialize, Serialize};
 

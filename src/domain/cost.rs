@@ -100,7 +100,7 @@ impl PriceTable {
     ///
     /// - Instances bill every hour since the later of the month's start and the service's
     ///   creation, whatever the service's state: a stopped CDP or CMG keeps its VMs allocated
-    ///   and still bills them (domain.md: a stopped CMG still bills).
+    ///   and still bills them (README, "Configuration Manager facts").
     /// - Storage bills the bytes stored now for the same fraction of the month.
     /// - Egress bills the bytes sent this month.
     ///

@@ -1,4 +1,4 @@
-//! The site system's Proxy tab (domain.md §8).
+//! The site system's Proxy tab (README, "Configuration Manager facts").
 
 use super::validate::{self, FieldError};
 use serde::{Deserialize, Serialize};

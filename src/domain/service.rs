@@ -1,4 +1,4 @@
-//! Cloud services (CDP, CMG): states, actions, regions, thresholds (domain.md §1, §2, §4).
+//! Cloud services (CDP, CMG): states, actions, regions, thresholds (README, "Configuration Manager facts").
 
 use super::validate::{self, FieldError};
 use serde::{Deserialize, Serialize};
@@ -293,7 +293,7 @@ pub const REGIONS: &[&str] = &[
     "USGovArizona",
 ];
 
-/// Regions the CMG wizard offers (domain.md §3: the 2010+ `-Region`).
+/// Regions the CMG wizard offers (README, "Configuration Manager facts").
 pub const CMG_REGIONS: &[&str] = &[
     "EastUS",
     "SouthCentralUS",
@@ -365,7 +365,7 @@ impl Threshold {
     }
 
     /// Has `used` reached `pct` % of the quota? The sources disagree on "used" against
-    /// "remaining free space" (domain.md §5); cloudsite alerts when used ≥ pct × quota.
+    /// "remaining free space" (README, "Configuration Manager facts"); cloudsite alerts when used ≥ pct × quota.
     pub fn reached(self, used: u64, pct: u8, unit: u64) -> bool {
         u128::from(used) * 100 >= u128::from(self.quota_gb) * u128::from(unit) * u128::from(pct)
     }
@@ -382,9 +382,9 @@ impl Threshold {
     }
 }
 
-/// CDP transfer is measured over a rolling 30 days (domain.md §5); it is monitored, never stopped.
+/// CDP transfer is measured over a rolling 30 days (README, "Configuration Manager facts"); it is monitored, never stopped.
 pub const CDP_WINDOW_DAYS: u32 = 30;
-/// CMG outbound data is measured over a rolling 14 days (domain.md §5).
+/// CMG outbound data is measured over a rolling 14 days (README, "Configuration Manager facts").
 pub const CMG_WINDOW_DAYS: u32 = 14;
 
 /// Where usage stands against a [`Threshold`].
@@ -398,7 +398,7 @@ pub enum UsageLevel {
     Critical,
 }
 
-/// CDP Alerts page defaults (domain.md §1): storage 2,000 GB, transfer 10,000 GB, 50 %/90 %.
+/// CDP Alerts page defaults (README, "Configuration Manager facts"): storage 2,000 GB, transfer 10,000 GB, 50 %/90 %.
 pub const CDP_STORAGE_DEFAULT: Threshold = Threshold {
     quota_gb: 2000,
     warning_pct: 50,
@@ -431,7 +431,7 @@ pub const CDP_INSTANCES: u8 = 2;
 pub const VM_SIZES: &[&str] = &["Standard_A2_v2", "Standard_A4_v2", "Standard_B2s"];
 
 /// The storage account name derived from a deployment prefix: lowercase letters and digits,
-/// 3–24 characters (domain.md §2).
+/// 3–24 characters (README, "Configuration Manager facts").
 pub fn storage_account_name(prefix: &str) -> Result<String, FieldError> {
     let name: String = prefix
         .chars()

@@ -1,4 +1,4 @@
-//! Field validation rules (domain.md §1–§3, §6, §8). Each rule names the field and states itself.
+//! Field validation rules (README, "Configuration Manager facts"). Each rule names the field and states itself.
 
 use std::fmt;
 
@@ -127,7 +127,7 @@ pub fn subscription_id(value: &str) -> Result<String, FieldError> {
 }
 
 /// Checks a CMG name (the deployment prefix): 3–24 characters, letters, digits and hyphens,
-/// beginning with a letter, ending with a letter or digit, no consecutive hyphens (domain.md §2).
+/// beginning with a letter, ending with a letter or digit, no consecutive hyphens (README, "Configuration Manager facts").
 pub fn cmg_name(value: &str) -> Result<(), FieldError> {
     let err = |rule: &str| Err(FieldError::new("CMG name", rule));
     let n = value.chars().count();
@@ -277,7 +277,7 @@ pub fn warning_below_critical(
     Ok((w, c))
 }
 
-/// Largest number of CMG VM instances (domain.md §2).
+/// Largest number of CMG VM instances (README, "Configuration Manager facts").
 pub const MAX_VM_INSTANCES: i64 = 16;
 
 /// Checks the CMG VM instance count: 1 to 16.

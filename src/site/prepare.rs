@@ -339,7 +339,7 @@ pub fn renewal(
     })
 }
 
-/// The warning for a new CN equal to the current one but for letter case (domain.md §6, §9).
+/// The warning for a new CN equal to the current one but for letter case (README, "Configuration Manager facts").
 pub fn cn_case_warning(current: Option<&str>, new: Option<&str>) -> Option<String> {
     let (old, new) = (current?, new?);
     (old != new && old.eq_ignore_ascii_case(new)).then(|| {

@@ -4,7 +4,7 @@
 //!
 //! Storage semantic: the docs say storage alerts fire when the *remaining free space* reaches
 //! the levels set, while the CMG wizard says "% of storage alert threshold" (used space).
-//! The sources disagree (domain.md §5); cloudsite alerts when **used ≥ pct × quota**.
+//! The sources disagree (README, "Configuration Manager facts"); cloudsite alerts when **used ≥ pct × quota**.
 
 use crate::api::wire::{AlertView, Event};
 use crate::domain::alert::{AlertState, AlertType, Severity};

@@ -73,7 +73,7 @@ pub fn view(conn: &Connection, rec: &ServiceRecord) -> Result<ServiceView> {
     })
 }
 
-/// The cloud name the operator's CNAME must point at (domain.md §1, §2).
+/// The cloud name the operator's CNAME must point at (README, "Configuration Manager facts").
 pub fn cname_target(rec: &ServiceRecord) -> String {
     let gov = rec.environment == Environment::AzureUSGovernmentCloud;
     match rec.kind {

@@ -12,8 +12,8 @@ use cloudsite::api::wire::{
     ContentLocationRequest, ContentLocations, ContentTargets, CreatePackage, DistributionState,
     NewPackageFile, PackageChanged, PackageView,
 };
-use cloudsite::client::fetch::{FetchRequest, fetch, fetch_from};
 use cloudsite::client::{AttemptError, FetchError};
+use cloudsite::client::{FetchRequest, fetch, fetch_from};
 use cloudsite::domain::content::{ClientLocation, ContentType};
 use cloudsite::domain::service::ServiceState;
 use cloudsite::site::monitor::MonitorOptions;

@@ -51,7 +51,7 @@ impl EventStream {
 /// Reads the `data:` of one event. A kind this client does not know (a newer site) or an object
 /// it cannot read becomes `resync`: the caller's picture may now be stale, so it must read
 /// everything again, rather than skip the event silently or drop the stream.
-pub fn parse_event(data: &str) -> Result<EventView, ClientError> {
+pub(super) fn parse_event(data: &str) -> Result<EventView, ClientError> {
     match serde_json::from_str::<EventView>(data) {
         Ok(ev) => Ok(ev),
         Err(_) => match serde_json::from_str::<serde_json::Value>(data) {

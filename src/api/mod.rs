@@ -2,8 +2,8 @@
 //! client the console and the scripting commands use (one method per operation).
 
 pub mod client;
-pub mod error;
-pub mod events;
+mod error;
+mod events;
 pub mod operations;
 pub mod routes;
 pub mod wire;

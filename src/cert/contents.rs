@@ -8,14 +8,14 @@ use super::report::{ErrorKind, InspectError, Options};
 use super::{oid, pem, publishsettings};
 
 /// A certificate as found in the file.
-pub struct CertEntry {
+pub(super) struct CertEntry {
     pub der: Vec<u8>,
     pub friendly_name: Option<String>,
     pub local_key_id: Option<Vec<u8>>,
 }
 
 /// A private key as found in the file (only its facts are kept).
-pub struct KeyEntry {
+pub(super) struct KeyEntry {
     pub info: KeyInfo,
     pub local_key_id: Option<Vec<u8>>,
     /// PKCS#8 DER, kept where the file gives one (PFX, PEM `PRIVATE KEY`) so a caller can use
@@ -24,7 +24,7 @@ pub struct KeyEntry {
 }
 
 /// What a file holds.
-pub struct Contents {
+pub(super) struct Contents {
     pub format: &'static str,
     pub certs: Vec<CertEntry>,
     pub keys: Vec<KeyEntry>,
@@ -51,7 +51,7 @@ impl Contents {
 }
 
 /// Reads `bytes` in whatever supported format they are.
-pub fn read(bytes: &[u8], opts: &Options) -> Result<Contents, Failure> {
+pub(super) fn read(bytes: &[u8], opts: &Options) -> Result<Contents, Failure> {
     let mut budget = Budget::new(opts.max_iterations, opts.total_iterations);
     if bytes.is_empty() {
         return Err((

@@ -45,13 +45,13 @@ pub struct Finding {
 }
 
 /// Days before expiry from which a warning is given (ConfigMgr itself gives none).
-pub const EXPIRY_WARNING_DAYS: i64 = 30;
+pub(crate) const EXPIRY_WARNING_DAYS: i64 = 30;
 /// Smallest RSA key ConfigMgr and Azure accept.
-pub const MIN_RSA_BITS: u32 = 2048;
+pub(crate) const MIN_RSA_BITS: u32 = 2048;
 
 /// What the rules look at.
 #[derive(Debug)]
-pub struct Subject<'a> {
+pub(crate) struct Subject<'a> {
     /// Every certificate in the file.
     pub certs: &'a [CertFacts],
     /// Index of the leaf.
@@ -88,7 +88,7 @@ fn date(t: OffsetDateTime) -> String {
 }
 
 /// Evaluates the rules of `role` (or the role-independent ones when `None`).
-pub fn evaluate(role: Option<Role>, s: &Subject<'_>) -> Vec<Finding> {
+pub(crate) fn evaluate(role: Option<Role>, s: &Subject<'_>) -> Vec<Finding> {
     let mut out = Out(Vec::new());
     if s.certs.is_empty() {
         if role.is_some() {

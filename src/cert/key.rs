@@ -37,7 +37,7 @@ fn bit_len(magnitude: &[u8]) -> u32 {
 }
 
 /// Curve name and size for a named-curve OID.
-pub fn curve(o: &str) -> Option<(&'static str, u32)> {
+pub(crate) fn curve(o: &str) -> Option<(&'static str, u32)> {
     Some(match o {
         "1.2.840.10045.3.1.7" => ("P-256", 256),
         "1.3.132.0.34" => ("P-384", 384),
@@ -116,7 +116,7 @@ fn dsa(params: Option<Element<'_>>) -> KeyInfo {
 }
 
 /// Parses an RSAPrivateKey (PKCS#1).
-pub fn parse_pkcs1(der: &[u8]) -> KResult<KeyInfo> {
+pub(crate) fn parse_pkcs1(der: &[u8]) -> KResult<KeyInfo> {
     let seq = Reader::new(der)
         .expect(tag::SEQUENCE, "RSAPrivateKey")
         .map_err(m)?;
@@ -138,7 +138,7 @@ pub fn parse_pkcs1(der: &[u8]) -> KResult<KeyInfo> {
 }
 
 /// Parses an ECPrivateKey (SEC1); `outer_curve` is the curve from a PKCS#8 wrapper.
-pub fn parse_sec1(der: &[u8], outer_curve: Option<String>) -> KResult<KeyInfo> {
+pub(crate) fn parse_sec1(der: &[u8], outer_curve: Option<String>) -> KResult<KeyInfo> {
     let seq = Reader::new(der)
         .expect(tag::SEQUENCE, "ECPrivateKey")
         .map_err(m)?;
@@ -177,7 +177,7 @@ pub fn parse_sec1(der: &[u8], outer_curve: Option<String>) -> KResult<KeyInfo> {
 }
 
 /// Parses a PKCS#8 PrivateKeyInfo (also v2 OneAsymmetricKey).
-pub fn parse_pkcs8(der: &[u8]) -> KResult<KeyInfo> {
+pub(crate) fn parse_pkcs8(der: &[u8]) -> KResult<KeyInfo> {
     let seq = Reader::new(der)
         .expect(tag::SEQUENCE, "PrivateKeyInfo")
         .map_err(m)?;
@@ -224,7 +224,7 @@ pub fn parse_pkcs8(der: &[u8]) -> KResult<KeyInfo> {
 }
 
 /// Facts from a certificate's SubjectPublicKeyInfo DER.
-pub fn parse_spki(der: &[u8]) -> KResult<KeyInfo> {
+pub(crate) fn parse_spki(der: &[u8]) -> KResult<KeyInfo> {
     let seq = Reader::new(der)
         .expect(tag::SEQUENCE, "SubjectPublicKeyInfo")
         .map_err(m)?;

@@ -4,16 +4,16 @@
 
 pub mod ber;
 mod contents;
-pub mod findings;
-pub mod key;
-pub mod oid;
+pub(crate) mod findings;
+pub(crate) mod key;
+pub(crate) mod oid;
 pub mod pbe;
 pub mod pem;
-pub mod pkcs12;
+pub(crate) mod pkcs12;
 pub mod pkcs12_write;
-pub mod publishsettings;
+pub(crate) mod publishsettings;
 mod report;
-pub mod x509;
+pub(crate) mod x509;
 
 pub use findings::{Finding, Role, Severity};
 pub use report::{ErrorKind, InspectError, KeySummary, Options, Report, Verdict};

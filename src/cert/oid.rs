@@ -1,130 +1,126 @@
 //! Object identifiers (dotted form) used by the certificate readers and rules.
 
 /// PKCS#7 data.
-pub const DATA: &str = "1.2.840.113549.1.7.1";
+pub(crate) const DATA: &str = "1.2.840.113549.1.7.1";
 /// PKCS#7 signedData.
-pub const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
+pub(crate) const SIGNED_DATA: &str = "1.2.840.113549.1.7.2";
 /// PKCS#7 envelopedData.
-pub const ENVELOPED_DATA: &str = "1.2.840.113549.1.7.3";
+pub(crate) const ENVELOPED_DATA: &str = "1.2.840.113549.1.7.3";
 /// PKCS#7 encryptedData.
-pub const ENCRYPTED_DATA: &str = "1.2.840.113549.1.7.6";
+pub(crate) const ENCRYPTED_DATA: &str = "1.2.840.113549.1.7.6";
 
 /// PKCS#12 bag types.
-pub const KEY_BAG: &str = "1.2.840.113549.1.12.10.1.1";
+pub(crate) const KEY_BAG: &str = "1.2.840.113549.1.12.10.1.1";
 /// PKCS#12 shrouded (encrypted) key bag.
-pub const SHROUDED_KEY_BAG: &str = "1.2.840.113549.1.12.10.1.2";
+pub(crate) const SHROUDED_KEY_BAG: &str = "1.2.840.113549.1.12.10.1.2";
 /// PKCS#12 certificate bag.
-pub const CERT_BAG: &str = "1.2.840.113549.1.12.10.1.3";
-/// PKCS#12 CRL bag.
-pub const CRL_BAG: &str = "1.2.840.113549.1.12.10.1.4";
-/// PKCS#12 secret bag.
-pub const SECRET_BAG: &str = "1.2.840.113549.1.12.10.1.5";
+pub(crate) const CERT_BAG: &str = "1.2.840.113549.1.12.10.1.3";
 /// PKCS#12 nested safe contents.
-pub const SAFE_CONTENTS_BAG: &str = "1.2.840.113549.1.12.10.1.6";
+pub(crate) const SAFE_CONTENTS_BAG: &str = "1.2.840.113549.1.12.10.1.6";
 /// Certificate type inside a cert bag: X.509.
-pub const X509_CERTIFICATE: &str = "1.2.840.113549.1.9.22.1";
+pub(crate) const X509_CERTIFICATE: &str = "1.2.840.113549.1.9.22.1";
 /// Attribute: friendly name (BMPString).
-pub const FRIENDLY_NAME: &str = "1.2.840.113549.1.9.20";
+pub(crate) const FRIENDLY_NAME: &str = "1.2.840.113549.1.9.20";
 /// Attribute: local key id.
-pub const LOCAL_KEY_ID: &str = "1.2.840.113549.1.9.21";
+pub(crate) const LOCAL_KEY_ID: &str = "1.2.840.113549.1.9.21";
 
 /// PKCS#12 password-based encryption schemes (SHA-1 KDF).
-pub const PBE_SHA1_RC4_128: &str = "1.2.840.113549.1.12.1.1";
+pub(crate) const PBE_SHA1_RC4_128: &str = "1.2.840.113549.1.12.1.1";
 /// pbeWithSHAAnd40BitRC4
-pub const PBE_SHA1_RC4_40: &str = "1.2.840.113549.1.12.1.2";
+pub(crate) const PBE_SHA1_RC4_40: &str = "1.2.840.113549.1.12.1.2";
 /// pbeWithSHAAnd3-KeyTripleDES-CBC
-pub const PBE_SHA1_3DES: &str = "1.2.840.113549.1.12.1.3";
+pub(crate) const PBE_SHA1_3DES: &str = "1.2.840.113549.1.12.1.3";
 /// pbeWithSHAAnd2-KeyTripleDES-CBC
-pub const PBE_SHA1_2DES: &str = "1.2.840.113549.1.12.1.4";
+pub(crate) const PBE_SHA1_2DES: &str = "1.2.840.113549.1.12.1.4";
 /// pbeWithSHAAnd128BitRC2-CBC
-pub const PBE_SHA1_RC2_128: &str = "1.2.840.113549.1.12.1.5";
+pub(crate) const PBE_SHA1_RC2_128: &str = "1.2.840.113549.1.12.1.5";
 /// pbeWithSHAAnd40BitRC2-CBC
-pub const PBE_SHA1_RC2_40: &str = "1.2.840.113549.1.12.1.6";
+pub(crate) const PBE_SHA1_RC2_40: &str = "1.2.840.113549.1.12.1.6";
 
 /// PKCS#5 v1.5 schemes (PBKDF1).
-pub const PBE_MD5_DES: &str = "1.2.840.113549.1.5.3";
+pub(crate) const PBE_MD5_DES: &str = "1.2.840.113549.1.5.3";
 /// pbeWithMD5AndRC2-CBC
-pub const PBE_MD5_RC2: &str = "1.2.840.113549.1.5.6";
+pub(crate) const PBE_MD5_RC2: &str = "1.2.840.113549.1.5.6";
 /// pbeWithSHA1AndDES-CBC
-pub const PBE_SHA1_DES: &str = "1.2.840.113549.1.5.10";
+pub(crate) const PBE_SHA1_DES: &str = "1.2.840.113549.1.5.10";
 /// pbeWithSHA1AndRC2-CBC
-pub const PBE_SHA1_RC2: &str = "1.2.840.113549.1.5.11";
+pub(crate) const PBE_SHA1_RC2: &str = "1.2.840.113549.1.5.11";
 /// PBES2.
-pub const PBES2: &str = "1.2.840.113549.1.5.13";
+pub(crate) const PBES2: &str = "1.2.840.113549.1.5.13";
 /// PBKDF2.
-pub const PBKDF2: &str = "1.2.840.113549.1.5.12";
+pub(crate) const PBKDF2: &str = "1.2.840.113549.1.5.12";
 /// PBMAC1 (RFC 9579).
-pub const PBMAC1: &str = "1.2.840.113549.1.5.14";
+pub(crate) const PBMAC1: &str = "1.2.840.113549.1.5.14";
 
 /// HMAC PRFs.
-pub const HMAC_SHA1: &str = "1.2.840.113549.2.7";
+pub(crate) const HMAC_SHA1: &str = "1.2.840.113549.2.7";
 /// hmacWithSHA224
-pub const HMAC_SHA224: &str = "1.2.840.113549.2.8";
+pub(crate) const HMAC_SHA224: &str = "1.2.840.113549.2.8";
 /// hmacWithSHA256
-pub const HMAC_SHA256: &str = "1.2.840.113549.2.9";
+pub(crate) const HMAC_SHA256: &str = "1.2.840.113549.2.9";
 /// hmacWithSHA384
-pub const HMAC_SHA384: &str = "1.2.840.113549.2.10";
+pub(crate) const HMAC_SHA384: &str = "1.2.840.113549.2.10";
 /// hmacWithSHA512
-pub const HMAC_SHA512: &str = "1.2.840.113549.2.11";
+pub(crate) const HMAC_SHA512: &str = "1.2.840.113549.2.11";
 
 /// Ciphers for PBES2.
-pub const AES128_CBC: &str = "2.16.840.1.101.3.4.1.2";
+pub(crate) const AES128_CBC: &str = "2.16.840.1.101.3.4.1.2";
 /// aes192-CBC
-pub const AES192_CBC: &str = "2.16.840.1.101.3.4.1.22";
+pub(crate) const AES192_CBC: &str = "2.16.840.1.101.3.4.1.22";
 /// aes256-CBC
-pub const AES256_CBC: &str = "2.16.840.1.101.3.4.1.42";
+pub(crate) const AES256_CBC: &str = "2.16.840.1.101.3.4.1.42";
 /// camellia128-cbc
-pub const CAMELLIA128_CBC: &str = "1.2.392.200011.61.1.1.1.2";
+pub(crate) const CAMELLIA128_CBC: &str = "1.2.392.200011.61.1.1.1.2";
 /// camellia192-cbc
-pub const CAMELLIA192_CBC: &str = "1.2.392.200011.61.1.1.1.3";
+pub(crate) const CAMELLIA192_CBC: &str = "1.2.392.200011.61.1.1.1.3";
 /// camellia256-cbc
-pub const CAMELLIA256_CBC: &str = "1.2.392.200011.61.1.1.1.4";
+pub(crate) const CAMELLIA256_CBC: &str = "1.2.392.200011.61.1.1.1.4";
 /// des-ede3-cbc
-pub const DES_EDE3_CBC: &str = "1.2.840.113549.3.7";
+pub(crate) const DES_EDE3_CBC: &str = "1.2.840.113549.3.7";
 /// desCBC
-pub const DES_CBC: &str = "1.3.14.3.2.7";
+pub(crate) const DES_CBC: &str = "1.3.14.3.2.7";
 /// rc2CBC
-pub const RC2_CBC: &str = "1.2.840.113549.3.2";
+pub(crate) const RC2_CBC: &str = "1.2.840.113549.3.2";
 
 /// Digests.
-pub const MD5: &str = "1.2.840.113549.2.5";
+pub(crate) const MD5: &str = "1.2.840.113549.2.5";
 /// sha1
-pub const SHA1: &str = "1.3.14.3.2.26";
+pub(crate) const SHA1: &str = "1.3.14.3.2.26";
 /// sha256
-pub const SHA256: &str = "2.16.840.1.101.3.4.2.1";
+pub(crate) const SHA256: &str = "2.16.840.1.101.3.4.2.1";
 /// sha384
-pub const SHA384: &str = "2.16.840.1.101.3.4.2.2";
+pub(crate) const SHA384: &str = "2.16.840.1.101.3.4.2.2";
 /// sha512
-pub const SHA512: &str = "2.16.840.1.101.3.4.2.3";
+pub(crate) const SHA512: &str = "2.16.840.1.101.3.4.2.3";
 /// sha224
-pub const SHA224: &str = "2.16.840.1.101.3.4.2.4";
+pub(crate) const SHA224: &str = "2.16.840.1.101.3.4.2.4";
 
 /// Key algorithms.
-pub const RSA: &str = "1.2.840.113549.1.1.1";
+pub(crate) const RSA: &str = "1.2.840.113549.1.1.1";
 /// RSASSA-PSS keys.
-pub const RSA_PSS: &str = "1.2.840.113549.1.1.10";
+pub(crate) const RSA_PSS: &str = "1.2.840.113549.1.1.10";
 /// id-ecPublicKey
-pub const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
+pub(crate) const EC_PUBLIC_KEY: &str = "1.2.840.10045.2.1";
 /// DSA
-pub const DSA: &str = "1.2.840.10040.4.1";
+pub(crate) const DSA: &str = "1.2.840.10040.4.1";
 /// Ed25519
-pub const ED25519: &str = "1.3.101.112";
+pub(crate) const ED25519: &str = "1.3.101.112";
 /// Ed448
-pub const ED448: &str = "1.3.101.113";
+pub(crate) const ED448: &str = "1.3.101.113";
 /// X25519
-pub const X25519: &str = "1.3.101.110";
+pub(crate) const X25519: &str = "1.3.101.110";
 /// X448
-pub const X448: &str = "1.3.101.111";
+pub(crate) const X448: &str = "1.3.101.111";
 
 /// Extended key usages.
-pub const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
+pub(crate) const EKU_SERVER_AUTH: &str = "1.3.6.1.5.5.7.3.1";
 /// clientAuth
-pub const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
+pub(crate) const EKU_CLIENT_AUTH: &str = "1.3.6.1.5.5.7.3.2";
 /// anyExtendedKeyUsage
-pub const EKU_ANY: &str = "2.5.29.37.0";
+pub(crate) const EKU_ANY: &str = "2.5.29.37.0";
 
 /// A readable name for a known OID (OpenSSL's names), else the dotted form.
-pub fn name(oid: &str) -> String {
+pub(crate) fn name(oid: &str) -> String {
     let n = match oid {
         "1.2.840.113549.1.1.2" => "md2WithRSAEncryption",
         "1.2.840.113549.1.1.3" => "md4WithRSAEncryption",

@@ -11,7 +11,7 @@ use super::pbe::{self, Budget, HashAlg, Password, PasswordForm, PbeError, Scheme
 
 /// Why a PFX could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum Pkcs12Error {
+pub(crate) enum Pkcs12Error {
     /// The MAC or the decryption says the password is not the file's.
     #[error("{0}")]
     WrongPassword(String),
@@ -33,7 +33,7 @@ type Result<T> = std::result::Result<T, Pkcs12Error>;
 
 /// Bag attributes that pair keys with certificates and name them.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct BagAttributes {
+pub(crate) struct BagAttributes {
     /// `friendlyName` (BMPString), e.g. what Windows shows as the certificate's friendly name.
     pub friendly_name: Option<String>,
     /// `localKeyId`: equal on a key and its certificate.
@@ -42,7 +42,7 @@ pub struct BagAttributes {
 
 /// A certificate found in the file.
 #[derive(Debug, Clone)]
-pub struct CertBag {
+pub(crate) struct CertBag {
     /// The certificate's DER.
     pub der: Vec<u8>,
     /// Its bag attributes.
@@ -51,7 +51,7 @@ pub struct CertBag {
 
 /// A private key found in the file (decrypted PKCS#8 PrivateKeyInfo).
 #[derive(Debug, Clone)]
-pub struct KeyBag {
+pub(crate) struct KeyBag {
     /// PrivateKeyInfo DER. Held in memory only for matching; never printed.
     pub pkcs8: Vec<u8>,
     /// Its bag attributes.
@@ -71,7 +71,7 @@ pub struct Protection {
 
 /// The contents of a PFX.
 #[derive(Debug, Clone, Default)]
-pub struct Pfx {
+pub(crate) struct Pfx {
     /// Certificates in file order.
     pub certs: Vec<CertBag>,
     /// Private keys in file order.
@@ -81,7 +81,7 @@ pub struct Pfx {
 }
 
 /// True if `data` looks like a PFX (so callers can pick a reader without a password).
-pub fn looks_like_pfx(data: &[u8]) -> bool {
+pub(crate) fn looks_like_pfx(data: &[u8]) -> bool {
     let Ok(outer) = Reader::new(data).next_element() else {
         return false;
     };
@@ -105,7 +105,7 @@ pub fn looks_like_pfx(data: &[u8]) -> bool {
 }
 
 /// Opens a PFX with `password`, within `budget`.
-pub fn parse(data: &[u8], password: &str, budget: &mut Budget) -> Result<Pfx> {
+pub(crate) fn parse(data: &[u8], password: &str, budget: &mut Budget) -> Result<Pfx> {
     let outer = Reader::new(data).expect(tag::SEQUENCE, "PFX")?;
     let mut r = outer.children()?;
     let version = r.expect(tag::INTEGER, "PFX version")?.uint()?;
@@ -440,7 +440,7 @@ fn read_attributes(set: &Element<'_>) -> Result<BagAttributes> {
 }
 
 /// Decodes a BMPString (UTF-16BE, surrogates allowed) or a UTF-8-ish string, lossily.
-pub fn decode_string(el: &Element<'_>) -> String {
+pub(crate) fn decode_string(el: &Element<'_>) -> String {
     let bytes = el.octets().map(|c| c.to_vec()).unwrap_or_default();
     if el.tag == tag::BMP_STRING {
         let units: Vec<u16> = bytes

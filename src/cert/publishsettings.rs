@@ -16,7 +16,7 @@ pub struct Subscription {
 
 /// What a publish settings file holds.
 #[derive(Debug, Clone, Default)]
-pub struct PublishSettings {
+pub(crate) struct PublishSettings {
     /// Schema version: 1 (certificate on the profile) or 2 (per subscription).
     pub schema_version: u32,
     /// Subscriptions in file order.
@@ -26,7 +26,7 @@ pub struct PublishSettings {
 }
 
 /// True if the text looks like a publish settings XML document.
-pub fn looks_like_publishsettings(data: &[u8]) -> bool {
+pub(crate) fn looks_like_publishsettings(data: &[u8]) -> bool {
     let head = &data[..data.len().min(4096)];
     let text = String::from_utf8_lossy(head);
     text.trim_start_matches('\u{feff}')
@@ -36,7 +36,7 @@ pub fn looks_like_publishsettings(data: &[u8]) -> bool {
 }
 
 /// Parses the XML.
-pub fn parse(data: &[u8]) -> Result<PublishSettings, String> {
+pub(crate) fn parse(data: &[u8]) -> Result<PublishSettings, String> {
     let text = std::str::from_utf8(data)
         .map_err(|_| "the .publishsettings file is not UTF-8 text".to_string())?;
     let text = text.trim_start_matches('\u{feff}');

@@ -3,7 +3,7 @@
 mod facts;
 mod lenient;
 
-pub use facts::{CertFacts, rfc3339};
+pub(crate) use facts::{CertFacts, rfc3339};
 
 use super::key::{self, KeyInfo};
 use super::oid;
@@ -43,7 +43,7 @@ fn first_cn(name: &X509Name<'_>) -> Option<String> {
 }
 
 /// Parses a certificate DER; returns its facts and the number of bytes it spans.
-pub fn parse(der: &[u8]) -> Result<(CertFacts, usize), String> {
+pub(crate) fn parse(der: &[u8]) -> Result<(CertFacts, usize), String> {
     let (rest, cert) = match X509Certificate::from_der(der) {
         Ok(parsed) => parsed,
         Err(e) => {

@@ -37,7 +37,7 @@ pub struct InspectArgs {
 }
 
 /// Runs a `cert` subcommand.
-pub fn run(cmd: CertCommand) -> ExitCode {
+pub(super) fn run(cmd: CertCommand) -> ExitCode {
     match cmd {
         CertCommand::Inspect(args) => inspect(args),
     }
@@ -112,7 +112,7 @@ impl Paint {
 }
 
 /// The human report: short, readable, findings coloured by severity.
-pub fn render(file: &str, r: &Report, color: bool) -> String {
+pub(super) fn render(file: &str, r: &Report, color: bool) -> String {
     let p = Paint(color);
     let mut s = String::new();
     let role = r.role.map(|ro| match ro {

@@ -44,7 +44,7 @@ pub struct FetchArgs {
 }
 
 /// Runs a `client` subcommand.
-pub async fn run(site: &SiteArgs, cmd: ClientCommand) -> ExitCode {
+pub(super) async fn run(site: &SiteArgs, cmd: ClientCommand) -> ExitCode {
     match cmd {
         ClientCommand::Fetch(args) => fetch_cmd(site, args).await,
     }
@@ -56,7 +56,7 @@ fn read_trust(files: &[PathBuf]) -> Result<Vec<Vec<u8>>, String> {
         .map(|f| {
             let bytes = std::fs::read(f).map_err(|e| format!("--trust {}: {e}", f.display()))?;
             // Checked here so the message names the file, not "root #2".
-            crate::client::transport::root_ders(&bytes)
+            crate::client::root_ders(&bytes)
                 .map_err(|e| format!("--trust {}: {e}", f.display()))?;
             Ok(bytes)
         })

@@ -20,7 +20,7 @@ pub enum ConfigCommand {
 }
 
 /// Runs a `config` subcommand.
-pub fn run(cmd: ConfigCommand) -> ExitCode {
+pub(super) fn run(cmd: ConfigCommand) -> ExitCode {
     let paths = Paths::resolve();
     match cmd {
         ConfigCommand::Paths => {

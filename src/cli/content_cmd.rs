@@ -246,7 +246,7 @@ async fn change(
 }
 
 /// Runs `content …`.
-pub async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
+pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
     with_client(site, |client| async move {
         let e = |e: crate::api::client::ClientError| e.to_string();
         match cmd {

@@ -5,7 +5,7 @@
 use keyring_core::Entry;
 
 /// Keyring service name of every cloudsite secret.
-pub const SERVICE: &str = "cloudsite";
+pub(super) const SERVICE: &str = "cloudsite";
 
 fn ensure_store() -> Result<(), String> {
     if keyring_core::get_default_store().is_some() {
@@ -33,12 +33,12 @@ fn entry(site_url: &str) -> Result<Entry, String> {
 }
 
 /// Stores the token for a site.
-pub fn store_token(site_url: &str, token: &str) -> Result<(), String> {
+pub(super) fn store_token(site_url: &str, token: &str) -> Result<(), String> {
     entry(site_url)?.set_password(token).map_err(unavailable)
 }
 
 /// The token stored for a site, if any; `Err` only when the keyring itself fails.
-pub fn load_token(site_url: &str) -> Result<Option<String>, String> {
+pub(super) fn load_token(site_url: &str) -> Result<Option<String>, String> {
     match entry(site_url)?.get_password() {
         Ok(t) => Ok(Some(t)),
         Err(keyring_core::Error::NoEntry) => Ok(None),
@@ -47,7 +47,7 @@ pub fn load_token(site_url: &str) -> Result<Option<String>, String> {
 }
 
 /// Removes the token stored for a site.
-pub fn forget_token(site_url: &str) -> Result<(), String> {
+pub(super) fn forget_token(site_url: &str) -> Result<(), String> {
     match entry(site_url)?.delete_credential() {
         Ok(()) | Err(keyring_core::Error::NoEntry) => Ok(()),
         Err(e) => Err(unavailable(e)),

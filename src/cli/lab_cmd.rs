@@ -84,7 +84,7 @@ fn cer_der(path: &Path) -> Result<Vec<u8>, String> {
 }
 
 /// Runs `cloud subscription add`.
-pub fn subscription_add(args: SubscriptionAdd) -> ExitCode {
+pub(super) fn subscription_add(args: SubscriptionAdd) -> ExitCode {
     let der = match cer_der(&args.cer) {
         Ok(d) => d,
         Err(e) => return fail(e),
@@ -189,7 +189,7 @@ fn pfx(cert: &[u8], key: &KeyPair, chain: &[Vec<u8>], password: &str, friendly: 
 }
 
 /// Runs `lab init`.
-pub fn init(cmd: LabCommand) -> ExitCode {
+pub(super) fn init(cmd: LabCommand) -> ExitCode {
     let LabCommand::Init {
         dir,
         data_dir,

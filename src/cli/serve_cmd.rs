@@ -47,7 +47,7 @@ fn load_config(file: &Option<PathBuf>) -> Result<Config, String> {
 }
 
 /// The site options the config and the arguments give.
-pub fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
+pub(super) fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
     let paths = config.apply_paths(&crate::paths::Paths::resolve());
     let data_dir = args.data_dir.clone().unwrap_or(paths.data_dir);
     let cl = &config.cloud;
@@ -87,7 +87,7 @@ pub fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
 }
 
 /// Runs the site service until SIGINT or SIGTERM.
-pub async fn serve(args: ServeArgs) -> ExitCode {
+pub(super) async fn serve(args: ServeArgs) -> ExitCode {
     let config = match load_config(&args.config) {
         Ok(c) => c,
         Err(e) => return fail(e),
@@ -155,7 +155,7 @@ pub struct TokenArgs {
 }
 
 /// Creates a token in the site database and prints it once.
-pub fn token_create(args: TokenArgs) -> ExitCode {
+pub(super) fn token_create(args: TokenArgs) -> ExitCode {
     let data_dir = args
         .data_dir
         .clone()

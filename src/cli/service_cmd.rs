@@ -3,7 +3,7 @@
 
 use super::connect::{SiteArgs, connect};
 use super::output::{self, fail, table, wait_task};
-pub use super::service_args::*;
+pub(super) use super::service_args::*;
 use crate::api::client::Client;
 use crate::api::wire::{
     Accepted, AddConnectionPoint, CertUpload, CreateCdp, CreateCmg, ServiceView, SetService,
@@ -376,7 +376,7 @@ async fn set(
 }
 
 /// Runs a `cdp` subcommand.
-pub async fn run_cdp(site: &SiteArgs, cmd: CdpCommand) -> ExitCode {
+pub(super) async fn run_cdp(site: &SiteArgs, cmd: CdpCommand) -> ExitCode {
     let conn = match connect(site).await {
         Ok(c) => c,
         Err(e) => return fail(e),
@@ -462,7 +462,7 @@ async fn cdp(client: &Client, cmd: CdpCommand) -> ExitCode {
 }
 
 /// Runs a `cmg` subcommand.
-pub async fn run_cmg(site: &SiteArgs, cmd: CmgCommand) -> ExitCode {
+pub(super) async fn run_cmg(site: &SiteArgs, cmd: CmgCommand) -> ExitCode {
     let conn = match connect(site).await {
         Ok(c) => c,
         Err(e) => return fail(e),

@@ -145,7 +145,7 @@ fn print_proxy(name: &str, p: &ProxySettings) {
 }
 
 /// Runs `proxy`.
-pub async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
+pub(super) async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
     with_client(site, |client| async move {
         match cmd {
             ProxyCommand::Show { site_system, json } => {
@@ -198,7 +198,7 @@ pub async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
 }
 
 /// Runs `alerts list`.
-pub async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
+pub(super) async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
     with_client(site, |client| async move {
         let mut list = client.alerts().await.map_err(|e| e.to_string())?;
         if let Some(s) = &args.service {
@@ -260,7 +260,7 @@ fn print_alert(a: &AlertView) {
 }
 
 /// Runs `alerts postpone|close|disable|enable ID`.
-pub async fn alert_action(site: &SiteArgs, cmd: AlertsCommand) -> ExitCode {
+pub(super) async fn alert_action(site: &SiteArgs, cmd: AlertsCommand) -> ExitCode {
     use AlertsCommand as A;
     if let A::List(args) = cmd {
         return alerts(site, args).await;
@@ -299,7 +299,7 @@ pub async fn alert_action(site: &SiteArgs, cmd: AlertsCommand) -> ExitCode {
 }
 
 /// Runs `status-messages`.
-pub async fn status_messages(site: &SiteArgs, args: ReadArgs) -> ExitCode {
+pub(super) async fn status_messages(site: &SiteArgs, args: ReadArgs) -> ExitCode {
     with_client(site, |client| async move {
         let list = client
             .status_messages(args.service.as_deref(), None)
@@ -335,7 +335,7 @@ fn print_line(l: &LogLineView, json: bool) {
 }
 
 /// Runs `logs COMPONENT [--follow]`.
-pub async fn logs(site: &SiteArgs, args: LogsArgs) -> ExitCode {
+pub(super) async fn logs(site: &SiteArgs, args: LogsArgs) -> ExitCode {
     with_client(site, |client| async move {
         let file = if args.component.ends_with(".log") {
             args.component.clone()
@@ -398,7 +398,7 @@ fn parse_yes_no(text: &str) -> Result<bool, String> {
 }
 
 /// Runs `client-settings`.
-pub async fn client_settings(site: &SiteArgs, cmd: ClientSettingsCommand) -> ExitCode {
+pub(super) async fn client_settings(site: &SiteArgs, cmd: ClientSettingsCommand) -> ExitCode {
     with_client(site, |client| async move {
         let s: ClientSettings = match cmd {
             ClientSettingsCommand::Show { json } => {

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 /// The files of one package file in the output folder.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FilePaths {
+pub(super) struct FilePaths {
     /// `DIR/<file>`: the verified plaintext.
     pub done: PathBuf,
     /// `DIR/.<file>.part`: the encrypted bytes received so far.
@@ -21,7 +21,7 @@ pub struct FilePaths {
 }
 
 /// The paths for file `name` in `dir`.
-pub fn paths(dir: &Path, name: &str) -> FilePaths {
+pub(super) fn paths(dir: &Path, name: &str) -> FilePaths {
     FilePaths {
         done: dir.join(name),
         part: dir.join(format!(".{name}.part")),
@@ -31,7 +31,7 @@ pub fn paths(dir: &Path, name: &str) -> FilePaths {
 
 /// Refuses a file name that is not one plain path segment: the name comes from the network and
 /// must not write outside the folder.
-pub fn check_name(name: &str) -> Result<(), String> {
+pub(super) fn check_name(name: &str) -> Result<(), String> {
     let bad = name.is_empty()
         || name == "."
         || name == ".."
@@ -63,7 +63,7 @@ fn hash_reader(reader: &mut impl Read) -> std::io::Result<(String, u64)> {
 
 /// Does `path` already hold the file (`size` bytes, SHA-256 `sha256`)? Returns its hash if so.
 /// Without an announced hash nothing can be verified, so the file is fetched again.
-pub fn already_present(
+pub(super) fn already_present(
     path: &Path,
     size: u64,
     sha256: Option<&str>,
@@ -85,7 +85,7 @@ pub fn already_present(
 
 /// Why a part did not become a verified file.
 #[derive(Debug)]
-pub enum VerifyError {
+pub(super) enum VerifyError {
     /// It does not decrypt (wrong key, altered, truncated).
     Crypt(CryptError),
     /// It decrypts to other bytes than announced.
@@ -102,7 +102,7 @@ pub enum VerifyError {
 /// Decrypts the part into the temporary file, checks size and hash, and renames it into place;
 /// returns the SHA-256. On a decryption or check failure the part and temporary file are
 /// deleted, since neither can ever become the file.
-pub fn decrypt_verify(
+pub(super) fn decrypt_verify(
     key: &PackageKey,
     paths: &FilePaths,
     size: u64,

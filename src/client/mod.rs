@@ -5,15 +5,16 @@
 //! [`fetch()`] asks the site; [`fetch_from`] takes a management point answer as it is, so a test
 //! can order the locations itself.
 
-pub mod attempt;
-pub mod error;
-pub mod fetch;
-pub mod local;
-pub mod report;
-pub mod resume;
-pub mod transport;
+mod attempt;
+mod error;
+mod fetch;
+mod local;
+mod report;
+mod resume;
+mod transport;
 
 pub use attempt::AttemptError;
 pub use error::FetchError;
 pub use fetch::{FetchRequest, fetch, fetch_from};
 pub use report::{AttemptReport, FetchEvent, FetchReport, FileReport, FileStatus, SourceReport};
+pub use transport::root_ders;

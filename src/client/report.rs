@@ -162,7 +162,7 @@ pub struct FetchReport {
 }
 
 /// Megabytes (10^6) per second for `bytes` in `secs`; 0 when no time passed.
-pub fn mb_per_sec(bytes: u64, secs: f64) -> f64 {
+pub(super) fn mb_per_sec(bytes: u64, secs: f64) -> f64 {
     if secs > 0.0 {
         bytes as f64 / 1e6 / secs
     } else {

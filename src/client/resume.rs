@@ -3,7 +3,7 @@
 
 /// What to do with the part file before asking an instance for bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PartPlan {
+pub(super) enum PartPlan {
     /// No part, or an empty one: ask for the whole blob.
     Fresh,
     /// Ask for the rest with `Range: bytes=<from>-`.
@@ -18,7 +18,7 @@ pub enum PartPlan {
 }
 
 /// The plan for a part of `part_len` bytes (`None`: no part) of a blob of `expected` bytes.
-pub fn plan(part_len: Option<u64>, expected: u64) -> PartPlan {
+pub(super) fn plan(part_len: Option<u64>, expected: u64) -> PartPlan {
     match part_len {
         None | Some(0) => PartPlan::Fresh,
         Some(n) if n < expected => PartPlan::Resume { from: n },
@@ -28,13 +28,13 @@ pub fn plan(part_len: Option<u64>, expected: u64) -> PartPlan {
 }
 
 /// The `Range` header value asking for everything from byte `from`.
-pub fn range_header(from: u64) -> String {
+pub(super) fn range_header(from: u64) -> String {
     format!("bytes={from}-")
 }
 
 /// What to do with an instance's answer to a content request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Answer {
+pub(super) enum Answer {
     /// The body is the whole blob: truncate the part and write it from byte 0.
     WriteAll,
     /// The body continues the part: append it.
@@ -49,7 +49,7 @@ pub enum Answer {
 
 /// A parsed `Content-Range` header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ContentRange {
+pub(super) struct ContentRange {
     /// First and last byte sent (`None` for `bytes */total`).
     pub span: Option<(u64, u64)>,
     /// The blob's length, if the instance told it.
@@ -57,7 +57,7 @@ pub struct ContentRange {
 }
 
 /// Parses `bytes 100-199/1000`, `bytes 100-199/*` or `bytes */1000`.
-pub fn parse_content_range(value: &str) -> Option<ContentRange> {
+pub(super) fn parse_content_range(value: &str) -> Option<ContentRange> {
     let rest = value.trim().strip_prefix("bytes")?.trim_start();
     let (span, total) = rest.split_once('/')?;
     let total = match total.trim() {
@@ -80,7 +80,7 @@ pub fn parse_content_range(value: &str) -> Option<ContentRange> {
 
 /// What to do with an answer of `status` to a request that asked from byte `asked_from`
 /// (`None`: no `Range` header) and came with `content_range`.
-pub fn answer(status: u16, asked_from: Option<u64>, content_range: Option<&str>) -> Answer {
+pub(super) fn answer(status: u16, asked_from: Option<u64>, content_range: Option<&str>) -> Answer {
     let range = content_range.and_then(parse_content_range);
     match status {
         // An instance may ignore Range; the whole blob is as good, it just starts over.

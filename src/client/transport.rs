@@ -35,7 +35,7 @@ pub fn root_ders(bytes: &[u8]) -> Result<Vec<Vec<u8>>, String> {
 }
 
 /// [`root_ders`] of every root given; the error names the root by its position.
-pub fn trust_roots(roots: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, FetchError> {
+pub(super) fn trust_roots(roots: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, FetchError> {
     let mut out = Vec::new();
     for (i, bytes) in roots.iter().enumerate() {
         out.extend(
@@ -47,7 +47,7 @@ pub fn trust_roots(roots: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, FetchError> {
 
 /// A client for `hosts` (the service FQDN and the URL's host, if different) pinned to `addr`,
 /// trusting exactly `roots` (DER), or the system's roots when there are none.
-pub fn http_client(
+pub(super) fn http_client(
     hosts: &[&str],
     addr: SocketAddr,
     roots: &[Vec<u8>],
@@ -75,7 +75,7 @@ pub fn http_client(
 
 /// The usable addresses of a location, rotated to start at `start % len` so clients spread
 /// over the instances; also the entries that are not `ip:port`.
-pub fn address_order(addresses: &[String], start: usize) -> (Vec<SocketAddr>, Vec<String>) {
+pub(super) fn address_order(addresses: &[String], start: usize) -> (Vec<SocketAddr>, Vec<String>) {
     let mut good = Vec::new();
     let mut bad = Vec::new();
     for a in addresses {
@@ -92,7 +92,7 @@ pub fn address_order(addresses: &[String], start: usize) -> (Vec<SocketAddr>, Ve
 }
 
 /// A random starting index (0 if no randomness is available: any start is correct).
-pub fn random_start() -> usize {
+pub(super) fn random_start() -> usize {
     let mut b = [0u8; 8];
     match getrandom::fill(&mut b) {
         Ok(()) => u64::from_le_bytes(b) as usize,

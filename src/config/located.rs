@@ -58,7 +58,7 @@ impl fmt::Display for Problem {
 
 /// Parses TOML text, or lists its syntax errors (one per line: recovery after one mistake tends
 /// to repeat it on the same line).
-pub fn parse_toml<'a>(
+pub(crate) fn parse_toml<'a>(
     text: &'a str,
     file: &str,
 ) -> Result<toml::Spanned<DeTable<'a>>, Vec<Problem>> {
@@ -83,7 +83,7 @@ pub fn parse_toml<'a>(
 }
 
 /// The 1-based line and character column of byte `offset` in `text`.
-pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
+pub(crate) fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let mut offset = offset.min(text.len());
     // A span may end inside a multi-byte character only if toml misbehaves; step back rather than panic.
     while !text.is_char_boundary(offset) {
@@ -97,7 +97,7 @@ pub fn line_column(text: &str, offset: usize) -> (usize, usize) {
 }
 
 /// Joins key segments into a dotted path, quoting segments that are not bare TOML keys.
-pub fn join_path<S: AsRef<str>>(segments: &[S]) -> String {
+pub(crate) fn join_path<S: AsRef<str>>(segments: &[S]) -> String {
     let mut out = String::new();
     for (i, seg) in segments.iter().enumerate() {
         let seg = seg.as_ref();
@@ -121,7 +121,7 @@ pub fn join_path<S: AsRef<str>>(segments: &[S]) -> String {
 ///
 /// Table values are spanned by their header only, so tables are always searched
 /// rather than pruned by span.
-pub fn key_path_at(table: &DeTable<'_>, offset: usize) -> Option<Vec<String>> {
+pub(crate) fn key_path_at(table: &DeTable<'_>, offset: usize) -> Option<Vec<String>> {
     for (key, value) in table.iter() {
         let name = key.get_ref().to_string();
         if covers(&key.span(), offset) {
@@ -148,7 +148,7 @@ fn covers(span: &Range<usize>, offset: usize) -> bool {
 }
 
 /// The span of the value at `path`, or of its key when the value is a table (whose span is its header).
-pub fn span_of(table: &DeTable<'_>, path: &[&str]) -> Option<Range<usize>> {
+pub(crate) fn span_of(table: &DeTable<'_>, path: &[&str]) -> Option<Range<usize>> {
     let (first, rest) = path.split_first()?;
     let (key, value) = table.get_key_value(*first)?;
     if rest.is_empty() {
@@ -164,7 +164,7 @@ pub fn span_of(table: &DeTable<'_>, path: &[&str]) -> Option<Range<usize>> {
 }
 
 /// Removes the entry at `path`; true if something was removed.
-pub fn remove_path(table: &mut DeTable<'_>, path: &[String]) -> bool {
+pub(crate) fn remove_path(table: &mut DeTable<'_>, path: &[String]) -> bool {
     match path {
         [] => false,
         [last] => table.remove(last.as_str()).is_some(),

@@ -5,7 +5,7 @@ use sha2::{Digest, Sha256};
 use std::io::Write;
 
 /// Writes through to `inner` while hashing and counting.
-pub struct HashingWriter<W: Write> {
+pub(crate) struct HashingWriter<W: Write> {
     inner: W,
     hash: Sha256,
     len: u64,
@@ -13,7 +13,7 @@ pub struct HashingWriter<W: Write> {
 
 impl<W: Write> HashingWriter<W> {
     /// Wraps `inner`.
-    pub fn new(inner: W) -> Self {
+    pub(crate) fn new(inner: W) -> Self {
         HashingWriter {
             inner,
             hash: Sha256::new(),
@@ -22,7 +22,7 @@ impl<W: Write> HashingWriter<W> {
     }
 
     /// The writer, the hex SHA-256 and the length of what was written.
-    pub fn finish(self) -> (W, String, u64) {
+    pub(crate) fn finish(self) -> (W, String, u64) {
         (self.inner, hex::encode(self.hash.finalize()), self.len)
     }
 }

@@ -3,5 +3,5 @@
 //! Pure: no I/O beyond the `Read`/`Write` given to it.
 
 pub mod crypt;
-pub mod hashing;
+pub(crate) mod hashing;
 pub mod token;

@@ -10,7 +10,7 @@ use time::OffsetDateTime;
 
 /// One certificate's expiry.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CertDate {
+pub(crate) struct CertDate {
     /// `service` or `management`.
     pub which: &'static str,
     /// End of validity.
@@ -18,7 +18,7 @@ pub struct CertDate {
 }
 
 /// The expiry of the service's certificates (those that can be read).
-pub fn cert_dates(rec: &ServiceRecord) -> Vec<CertDate> {
+pub(crate) fn cert_dates(rec: &ServiceRecord) -> Vec<CertDate> {
     let service = OffsetDateTime::parse(
         &rec.settings.cert_not_after,
         &time::format_description::well_known::Rfc3339,
@@ -36,7 +36,7 @@ pub fn cert_dates(rec: &ServiceRecord) -> Vec<CertDate> {
 }
 
 /// Writes 9425 and ConfigMgr's CloudMgr.log line for one expired certificate.
-pub async fn report_expired(ctx: &SiteContext, rec: &ServiceRecord, cert: &CertDate) {
+pub(crate) async fn report_expired(ctx: &SiteContext, rec: &ServiceRecord, cert: &CertDate) {
     let (what, when) = (cert.which, crate::cert::x509::rfc3339(cert.not_after));
     let line = format!(
         "The {what} certificate of service {} is in expired state. It expired on {when} (UTC).",
@@ -58,7 +58,7 @@ pub async fn report_expired(ctx: &SiteContext, rec: &ServiceRecord, cert: &CertD
 
 /// Reports each of the service's certificates that has expired (ConfigMgr gives no earlier
 /// warning; the health checks add one).
-pub async fn report_all_expired(ctx: &SiteContext, rec: &ServiceRecord) {
+pub(crate) async fn report_all_expired(ctx: &SiteContext, rec: &ServiceRecord) {
     let now = OffsetDateTime::now_utc();
     for cert in cert_dates(rec) {
         if cert.not_after < now {

@@ -13,7 +13,7 @@ use base64::Engine;
 use std::sync::Arc;
 
 /// The proxy the site server reaches the cloud through, if one is set.
-pub async fn site_proxy(ctx: &SiteContext) -> Result<Option<ProxyRoute>, RepoError> {
+pub(crate) async fn site_proxy(ctx: &SiteContext) -> Result<Option<ProxyRoute>, RepoError> {
     let secrets = Arc::clone(ctx.secrets());
     ctx.store()
         .call(move |c| site_server_proxy(c, &secrets))
@@ -21,7 +21,7 @@ pub async fn site_proxy(ctx: &SiteContext) -> Result<Option<ProxyRoute>, RepoErr
 }
 
 /// The caller (subscription, management certificate, proxy) for a service.
-pub async fn caller(ctx: &SiteContext, rec: &ServiceRecord) -> Result<Caller, RepoError> {
+pub(crate) async fn caller(ctx: &SiteContext, rec: &ServiceRecord) -> Result<Caller, RepoError> {
     let key = ctx
         .secrets()
         .open(MANAGEMENT_KEY_LABEL, &rec.management_key)?;
@@ -36,7 +36,10 @@ pub async fn caller(ctx: &SiteContext, rec: &ServiceRecord) -> Result<Caller, Re
 }
 
 /// The deployment the cloud should run for a service.
-pub fn deploy_spec(secrets: &SecretBox, rec: &ServiceRecord) -> Result<DeploySpec, RepoError> {
+pub(crate) fn deploy_spec(
+    secrets: &SecretBox,
+    rec: &ServiceRecord,
+) -> Result<DeploySpec, RepoError> {
     let key = secrets.open(SERVICE_KEY_LABEL, &rec.service_key)?;
     Ok(DeploySpec {
         name: rec.deployment_name.clone(),
@@ -55,6 +58,6 @@ pub fn deploy_spec(secrets: &SecretBox, rec: &ServiceRecord) -> Result<DeploySpe
 
 /// The content access key of a service: derived from the site key, so the management point
 /// signs tokens the service's instances accept without the site storing another secret.
-pub fn access_key(secrets: &SecretBox, service_id: &str) -> [u8; 32] {
+pub(crate) fn access_key(secrets: &SecretBox, service_id: &str) -> [u8; 32] {
     secrets.derive_key(&format!("content-access:{service_id}"))
 }

@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 use tokio_rustls::TlsAcceptor;
 
 /// Serves `app` on `listener` with `config` until `stop` fires.
-pub async fn serve(
+pub(crate) async fn serve(
     listener: TcpListener,
     config: Arc<rustls::ServerConfig>,
     app: axum::Router,

@@ -148,25 +148,39 @@ fn rc4_apply(key: &[u8], buf: &mut [u8]) {
 pub enum Scheme {
     /// PKCS#12 PBE with the SHA-1 KDF.
     Pkcs12 {
+        /// The PBE suite (cipher and key length), e.g. `pbeWithSHAAnd3-KeyTripleDES-CBC`.
         cipher_oid: String,
+        /// KDF salt.
         salt: Vec<u8>,
+        /// KDF iterations.
         iterations: u64,
     },
     /// PKCS#5 v1.5 PBES1 (PBKDF1).
     Pbes1 {
+        /// The PBKDF1 hash (MD2, MD5, SHA-1).
         hash: HashAlg,
+        /// RC2-64 rather than DES.
         rc2: bool,
+        /// KDF salt.
         salt: Vec<u8>,
+        /// KDF iterations.
         iterations: u64,
     },
     /// PBES2: PBKDF2 + a CBC cipher.
     Pbes2 {
+        /// PBKDF2's HMAC hash.
         prf: HashAlg,
+        /// KDF salt.
         salt: Vec<u8>,
+        /// KDF iterations.
         iterations: u64,
+        /// Key length the parameters state, if they do.
         key_len: Option<usize>,
+        /// The CBC cipher.
         cipher_oid: String,
+        /// Its IV.
         iv: Vec<u8>,
+        /// RC2's effective key bits.
         rc2_bits: Option<usize>,
     },
 }

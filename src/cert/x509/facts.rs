@@ -66,6 +66,6 @@ pub(super) fn upper_hex(bytes: &[u8]) -> String {
 }
 
 /// Formats a time as RFC 3339 (UTC).
-pub fn rfc3339(t: OffsetDateTime) -> String {
+pub(crate) fn rfc3339(t: OffsetDateTime) -> String {
     t.format(&Rfc3339).unwrap_or_else(|_| t.to_string())
 }

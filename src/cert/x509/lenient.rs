@@ -81,7 +81,7 @@ fn asn1_time(el: &Element<'_>) -> Option<OffsetDateTime> {
 }
 
 /// Reads what it can; `None` if even the outline of a certificate is not there.
-pub fn parse(der: &[u8]) -> Option<CertFacts> {
+pub(super) fn parse(der: &[u8]) -> Option<CertFacts> {
     let cert = Reader::new(der).next_element().ok()?;
     let raw = cert.raw;
     let mut cr = cert.children().ok()?;

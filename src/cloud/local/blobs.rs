@@ -21,7 +21,7 @@ const MAX_SEGMENT: usize = 200;
 const WRITE_BUFFER: usize = 1024 * 1024;
 
 /// Why `segment` cannot be a package (`kind` = "package") or file name; `None` if it can.
-pub fn segment_problem(kind: &str, segment: &str) -> Option<String> {
+pub(super) fn segment_problem(kind: &str, segment: &str) -> Option<String> {
     let rule = if segment.is_empty() {
         "it is empty"
     } else if segment == "." || segment == ".." {
@@ -44,7 +44,7 @@ pub fn segment_problem(kind: &str, segment: &str) -> Option<String> {
 }
 
 /// Splits a blob name `<package id>/<file name>` into its checked parts.
-pub fn split_blob(name: &str) -> Result<(&str, &str), String> {
+pub(super) fn split_blob(name: &str) -> Result<(&str, &str), String> {
     let mut parts = name.split('/');
     let (Some(package), Some(file), None) = (parts.next(), parts.next(), parts.next()) else {
         return Err(format!(
@@ -59,7 +59,7 @@ pub fn split_blob(name: &str) -> Result<(&str, &str), String> {
 }
 
 /// Is `text` a SHA-256 in lower-case hex?
-pub fn is_sha256_hex(text: &str) -> bool {
+pub(super) fn is_sha256_hex(text: &str) -> bool {
     text.len() == 64
         && text
             .bytes()
@@ -68,7 +68,7 @@ pub fn is_sha256_hex(text: &str) -> bool {
 
 /// What a `Range` header asks of a body of a given length.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ByteRange {
+pub(super) enum ByteRange {
     /// The whole body: no range, or one to ignore (malformed, or several ranges).
     Full,
     /// Bytes `start..=end`.
@@ -84,7 +84,7 @@ pub enum ByteRange {
 
 /// Parses a `Range` header (RFC 9110 §14.2) for a body of `len` bytes: one range of the
 /// `bytes` unit; anything else is ignored, as the RFC allows, so the whole body is sent.
-pub fn parse_range(value: &str, len: u64) -> ByteRange {
+pub(super) fn parse_range(value: &str, len: u64) -> ByteRange {
     let Some((unit, spec)) = value.split_once('=') else {
         return ByteRange::Full;
     };
@@ -131,7 +131,7 @@ pub fn parse_range(value: &str, len: u64) -> ByteRange {
 /// Blobs being uploaded right now: one upload per blob at a time, so two writers never
 /// interleave their pieces in one partial file.
 #[derive(Default)]
-pub struct Uploads(Mutex<HashSet<PathBuf>>);
+pub(super) struct Uploads(Mutex<HashSet<PathBuf>>);
 
 /// Holds a blob's upload slot until dropped (also when the request is dropped mid-body).
 struct UploadSlot<'a> {
@@ -181,7 +181,7 @@ fn remove_if_present(path: &Path) -> std::io::Result<()> {
 }
 
 /// The state of blob `package/file` in the container folder `dir`.
-pub fn state(dir: &Path, package: &str, file: &str) -> Result<BlobState, ApiError> {
+pub(super) fn state(dir: &Path, package: &str, file: &str) -> Result<BlobState, ApiError> {
     let io = io_error("cannot read the blob");
     let complete_size = size_of(&dir.join(package).join(file)).map_err(&io)?;
     let complete_sha256 = complete_size
@@ -200,7 +200,7 @@ pub fn state(dir: &Path, package: &str, file: &str) -> Result<BlobState, ApiErro
 
 /// What an upload request declares about the blob and the piece it carries.
 #[derive(Clone, Debug)]
-pub struct Piece {
+pub(super) struct Piece {
     /// Where the piece starts: the partial copy's length, or 0 to start over.
     pub offset: u64,
     /// Length of the whole blob.
@@ -212,7 +212,7 @@ pub struct Piece {
 /// Appends an upload piece (`body`) to blob `package/file`'s partial copy; once the partial copy
 /// is `total` bytes long it is verified against `sha256` and becomes the blob (a mismatch
 /// discards it). Returns the blob's state afterwards.
-pub async fn append<S, E>(
+pub(super) async fn append<S, E>(
     uploads: &Uploads,
     dir: &Path,
     package: &str,
@@ -337,7 +337,7 @@ fn sha256_file(path: &Path) -> std::io::Result<String> {
 
 /// Deletes a package folder (`file` = `None`) or one blob with its hidden companions; absent
 /// ones are fine.
-pub fn delete(dir: &Path, package: &str, file: Option<&str>) -> Result<(), ApiError> {
+pub(super) fn delete(dir: &Path, package: &str, file: Option<&str>) -> Result<(), ApiError> {
     let io = io_error("cannot delete");
     let Some(file) = file else {
         return match std::fs::remove_dir_all(dir.join(package)) {
@@ -357,7 +357,7 @@ fn visible(entry: &std::fs::DirEntry) -> bool {
 }
 
 /// Bytes of complete blobs in the container folder `dir` (hidden files not counted).
-pub fn stored_bytes(dir: &Path) -> Result<u64, ApiError> {
+pub(super) fn stored_bytes(dir: &Path) -> Result<u64, ApiError> {
     let io = io_error("cannot read the container");
     let mut total = 0;
     for entry in std::fs::read_dir(dir).map_err(&io)?.flatten() {

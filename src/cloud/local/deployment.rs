@@ -18,7 +18,7 @@ use std::sync::{Arc, RwLock};
 
 /// What the cloud keeps about a deployment. It holds the service key: the file is written 0600.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct Record {
+pub(super) struct Record {
     /// Owning subscription (lower-case GUID).
     pub subscription: String,
     /// The spec as last deployed or updated.
@@ -34,7 +34,7 @@ pub struct Record {
 
 /// One instance as persisted.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct InstanceRecord {
+pub(super) struct InstanceRecord {
     /// Instance id.
     pub id: String,
     /// Its state.
@@ -44,13 +44,13 @@ pub struct InstanceRecord {
 }
 
 /// A listener and the TLS settings it was started with.
-pub struct Live {
+pub(super) struct Live {
     server: Server,
     fingerprint: String,
 }
 
 /// The mutable part of a deployment, behind its lock.
-pub struct Inner {
+pub(super) struct Inner {
     /// The persisted record.
     pub record: Record,
     /// Bumped by every operation; a background step only commits if it is still current.
@@ -62,7 +62,7 @@ pub struct Inner {
 }
 
 /// A hosted service in the cloud.
-pub struct Deployment {
+pub(super) struct Deployment {
     /// Deployment name (lower case).
     pub name: String,
     /// `data_dir/deployments/<name>`.
@@ -76,7 +76,7 @@ pub struct Deployment {
 }
 
 /// Instance id of instance `n`: `CDP_IN_0`, `CMG_IN_3`, …
-pub fn instance_id(kind: HostedKind, n: usize) -> String {
+pub(super) fn instance_id(kind: HostedKind, n: usize) -> String {
     match kind {
         HostedKind::Cdp => format!("CDP_IN_{n}"),
         HostedKind::Cmg => format!("CMG_IN_{n}"),
@@ -84,7 +84,7 @@ pub fn instance_id(kind: HostedKind, n: usize) -> String {
 }
 
 /// The file a deployment's record lives in.
-pub fn record_path(dir: &Path) -> PathBuf {
+pub(super) fn record_path(dir: &Path) -> PathBuf {
     dir.join("deployment.json")
 }
 
@@ -98,7 +98,7 @@ fn fingerprint(spec: &DeploySpec) -> String {
 }
 
 /// The TLS configuration instances of `spec` serve with; the error says what is wrong.
-pub fn instance_tls(spec: &DeploySpec) -> Result<Arc<rustls::ServerConfig>, String> {
+pub(super) fn instance_tls(spec: &DeploySpec) -> Result<Arc<rustls::ServerConfig>, String> {
     server_config(&spec.service_cert_pem, &spec.service_key_pem, None)
         .map(Arc::new)
         .map_err(|e| format!("the service certificate or its key cannot be used: {e}"))
@@ -106,7 +106,7 @@ pub fn instance_tls(spec: &DeploySpec) -> Result<Arc<rustls::ServerConfig>, Stri
 
 impl Deployment {
     /// A deployment around `record`, stored under `deployments_dir`.
-    pub fn new(deployments_dir: &Path, name: &str, record: Record) -> Deployment {
+    pub(super) fn new(deployments_dir: &Path, name: &str, record: Record) -> Deployment {
         Deployment {
             name: name.to_string(),
             dir: deployments_dir.join(name),
@@ -122,14 +122,14 @@ impl Deployment {
     }
 
     /// Writes the record (with the current egress count).
-    pub fn save(&self, inner: &mut Inner) -> std::io::Result<()> {
+    pub(super) fn save(&self, inner: &mut Inner) -> std::io::Result<()> {
         inner.record.egress_bytes = self.egress.load(Ordering::Relaxed);
         let bytes = serde_json::to_vec_pretty(&inner.record).map_err(std::io::Error::other)?;
         write_atomic(&record_path(&self.dir), &bytes)
     }
 
     /// The status as the API reports it.
-    pub fn status(&self, inner: &Inner) -> ServiceStatus {
+    pub(super) fn status(&self, inner: &Inner) -> ServiceStatus {
         let instances = inner
             .record
             .instances
@@ -154,7 +154,7 @@ impl Deployment {
 
     /// Makes the instance list as long as the spec asks, new instances in `state`; the extra
     /// ones stay until the next bring-up or take-down closes them.
-    pub fn grow_instances(inner: &mut Inner, state: InstanceState) {
+    pub(super) fn grow_instances(inner: &mut Inner, state: InstanceState) {
         let kind = inner.record.spec.kind;
         let want = usize::from(inner.record.spec.instances);
         let have = inner.record.instances.len();
@@ -168,14 +168,14 @@ impl Deployment {
     }
 
     /// Closes every listener and returns once they are closed; the record is left as it is.
-    pub async fn close_listeners(&self, inner: &mut Inner) {
+    pub(super) async fn close_listeners(&self, inner: &mut Inner) {
         for live in inner.live.drain(..).flatten() {
             live.server.shutdown().await;
         }
     }
 
     /// Closes every listener; instances become `StoppedRole` (ports remembered).
-    pub async fn take_down(&self, inner: &mut Inner) {
+    pub(super) async fn take_down(&self, inner: &mut Inner) {
         self.close_listeners(inner).await;
         let want = usize::from(inner.record.spec.instances);
         inner.record.instances.truncate(want);
@@ -186,7 +186,7 @@ impl Deployment {
 
     /// Reconciles the listeners with the spec (count, certificate) and marks every instance
     /// `ReadyRole`. Listeners whose certificate is unchanged keep serving throughout.
-    pub async fn bring_up(&self, data_dir: &Path, inner: &mut Inner) -> Result<(), String> {
+    pub(super) async fn bring_up(&self, data_dir: &Path, inner: &mut Inner) -> Result<(), String> {
         let spec = inner.record.spec.clone();
         let tls = instance_tls(&spec)?;
         let fp = fingerprint(&spec);

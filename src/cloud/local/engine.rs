@@ -23,7 +23,7 @@ use DeploymentState as S;
 const MAX_INSTANCES: u8 = 16;
 
 /// The cloud's deployments and faults.
-pub struct Engine {
+pub(super) struct Engine {
     data_dir: PathBuf,
     delay: Duration,
     faults: std::sync::Mutex<Faults>,
@@ -50,7 +50,7 @@ fn save_error(e: std::io::Error) -> ApiError {
 
 impl Engine {
     /// An engine over `data_dir` with nothing loaded yet.
-    pub fn new(data_dir: &Path, delay: Duration, faults: Faults) -> Arc<Engine> {
+    pub(super) fn new(data_dir: &Path, delay: Duration, faults: Faults) -> Arc<Engine> {
         Arc::new(Engine {
             data_dir: data_dir.to_path_buf(),
             delay,
@@ -62,17 +62,17 @@ impl Engine {
     }
 
     /// How long transitions take.
-    pub fn delay(&self) -> Duration {
+    pub(super) fn delay(&self) -> Duration {
         self.delay
     }
 
     /// Where the cloud keeps its files.
-    pub fn data_dir(&self) -> &Path {
+    pub(super) fn data_dir(&self) -> &Path {
         &self.data_dir
     }
 
     /// The blob uploads in progress.
-    pub fn uploads(&self) -> &Uploads {
+    pub(super) fn uploads(&self) -> &Uploads {
         &self.uploads
     }
 
@@ -86,12 +86,12 @@ impl Engine {
     }
 
     /// Replaces the injected faults.
-    pub fn set_faults(&self, faults: Faults) {
+    pub(super) fn set_faults(&self, faults: Faults) {
         *self.faults() = faults;
     }
 
     /// Waits for the configured slowness.
-    pub async fn slow(&self) {
+    pub(super) async fn slow(&self) {
         let slow = self.faults().slow;
         if !slow.is_zero() {
             tokio::time::sleep(slow).await;
@@ -99,7 +99,7 @@ impl Engine {
     }
 
     /// Consumes one injected failure, if any is left.
-    pub fn take_fault(&self) -> Result<(), ApiError> {
+    pub(super) fn take_fault(&self) -> Result<(), ApiError> {
         let mut faults = self.faults();
         if faults.fail_next > 0 {
             faults.fail_next -= 1;
@@ -217,7 +217,7 @@ impl Engine {
     }
 
     /// Deploys `spec`; a repeat by the same subscription changes nothing.
-    pub async fn deploy(
+    pub(super) async fn deploy(
         self: &Arc<Self>,
         subscription: &str,
         mut spec: DeploySpec,
@@ -261,14 +261,18 @@ impl Engine {
     }
 
     /// The status of `name`.
-    pub async fn status(&self, subscription: &str, name: &str) -> Result<ServiceStatus, ApiError> {
+    pub(super) async fn status(
+        &self,
+        subscription: &str,
+        name: &str,
+    ) -> Result<ServiceStatus, ApiError> {
         let dep = self.lookup(subscription, name).await?;
         let inner = Self::lock_owned(&dep, subscription).await?;
         Ok(dep.status(&inner))
     }
 
     /// Every hosted service of `subscription`, by name.
-    pub async fn list(&self, subscription: &str) -> Vec<ServiceStatus> {
+    pub(super) async fn list(&self, subscription: &str) -> Vec<ServiceStatus> {
         let deps: Vec<Arc<Deployment>> = self.deployments.lock().await.values().cloned().collect();
         let mut out = Vec::new();
         for dep in deps {
@@ -281,7 +285,7 @@ impl Engine {
     }
 
     /// Content bytes served by `name`.
-    pub async fn usage(&self, subscription: &str, name: &str) -> Result<Usage, ApiError> {
+    pub(super) async fn usage(&self, subscription: &str, name: &str) -> Result<Usage, ApiError> {
         let dep = self.lookup(subscription, name).await?;
         let _inner = Self::lock_owned(&dep, subscription).await?;
         Ok(Usage {
@@ -295,7 +299,7 @@ impl Engine {
     }
 
     /// Starts serving again; a no-op unless stopped or stopping.
-    pub async fn start(
+    pub(super) async fn start(
         self: &Arc<Self>,
         subscription: &str,
         name: &str,
@@ -325,7 +329,7 @@ impl Engine {
     }
 
     /// Stops serving (content kept); a no-op when stopped or stopping.
-    pub async fn stop(
+    pub(super) async fn stop(
         self: &Arc<Self>,
         subscription: &str,
         name: &str,
@@ -344,7 +348,11 @@ impl Engine {
     }
 
     /// Deletes the hosted service (its storage container stays until `delete_container`).
-    pub async fn delete(self: &Arc<Self>, subscription: &str, name: &str) -> Result<(), ApiError> {
+    pub(super) async fn delete(
+        self: &Arc<Self>,
+        subscription: &str,
+        name: &str,
+    ) -> Result<(), ApiError> {
         let dep = match self.lookup(subscription, name).await {
             Ok(dep) => dep,
             Err(_) => return Ok(()),
@@ -360,7 +368,7 @@ impl Engine {
     }
 
     /// Applies a new spec (instance count, certificate, storage) to an existing service.
-    pub async fn update(
+    pub(super) async fn update(
         self: &Arc<Self>,
         subscription: &str,
         mut spec: DeploySpec,
@@ -405,7 +413,7 @@ impl Engine {
 
     /// Loads every saved deployment and resumes it: running ones serve again, unfinished
     /// transitions are redone, a stop in progress ends stopped, a delete in progress finishes.
-    pub async fn restore(self: &Arc<Self>) -> Result<(), String> {
+    pub(super) async fn restore(self: &Arc<Self>) -> Result<(), String> {
         let dir = self.deployments_dir();
         let entries = match std::fs::read_dir(&dir) {
             Ok(entries) => entries,
@@ -460,7 +468,7 @@ impl Engine {
 
     /// Closes every listener and stops every background step; saved states stay as they are,
     /// so a restart on the same data directory resumes them.
-    pub async fn shutdown(&self) {
+    pub(super) async fn shutdown(&self) {
         // Only once: a late second call must not overwrite what a newer cloud saved since.
         if self.closed.swap(true, Ordering::SeqCst) {
             return;

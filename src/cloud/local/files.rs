@@ -5,7 +5,7 @@ use std::path::Path;
 
 /// Writes `bytes` to `path` with mode 0600 through a temporary file and a rename, so a process
 /// killed mid-write leaves either the old file or the new one, never half of one.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(super) fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
@@ -28,7 +28,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 
 /// Checks a storage or deployment name used as a directory name: 1–63 lower-case letters,
 /// digits and hyphens, not starting or ending with a hyphen. Returns the rule broken.
-pub fn name_problem(kind: &str, name: &str) -> Option<String> {
+pub(super) fn name_problem(kind: &str, name: &str) -> Option<String> {
     let ok = (1..=63).contains(&name.len())
         && name
             .bytes()

@@ -33,7 +33,7 @@ const SMALL_FILE: u64 = 64 * 1024;
 /// Where content comes from and the key tokens must be signed with; the deployment replaces
 /// it when it applies a new spec, so running listeners pick up a rotated key at once.
 #[derive(Default)]
-pub struct ContentCfg {
+pub(super) struct ContentCfg {
     /// The storage container folder, when the service has a storage account.
     pub dir: Option<PathBuf>,
     /// The access key; `None`: the service serves no content.
@@ -51,10 +51,10 @@ impl std::fmt::Debug for ContentCfg {
 }
 
 /// The content settings shared by a deployment and its instances.
-pub type SharedContent = Arc<RwLock<Arc<ContentCfg>>>;
+pub(super) type SharedContent = Arc<RwLock<Arc<ContentCfg>>>;
 
 /// Decodes a spec's access key (base64 of 32 bytes); the error says what is wrong.
-pub fn access_key(b64: &str) -> Result<Vec<u8>, String> {
+pub(super) fn access_key(b64: &str) -> Result<Vec<u8>, String> {
     let key = base64::engine::general_purpose::STANDARD
         .decode(b64.trim())
         .map_err(|_| "the content access key is not base64".to_string())?;
@@ -69,7 +69,7 @@ pub fn access_key(b64: &str) -> Result<Vec<u8>, String> {
 
 /// What an instance serves.
 #[derive(Clone, Debug)]
-pub struct InstanceCtx {
+pub(super) struct InstanceCtx {
     /// Deployment name.
     pub name: String,
     /// Instance id, e.g. `CDP_IN_0`.
@@ -81,7 +81,7 @@ pub struct InstanceCtx {
 }
 
 /// Binds 127.0.0.1:`port` (any port when `None` or when that one is taken) and serves there.
-pub fn start(
+pub(super) fn start(
     port: Option<u16>,
     tls: Arc<rustls::ServerConfig>,
     ctx: InstanceCtx,

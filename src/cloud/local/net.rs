@@ -13,17 +13,17 @@ use tokio_rustls::TlsAcceptor;
 
 /// The client certificate (leaf DER) presented on the connection a request came in on.
 #[derive(Clone, Debug, Default)]
-pub struct PeerCert(pub Option<Arc<Vec<u8>>>);
+pub(super) struct PeerCert(pub Option<Arc<Vec<u8>>>);
 
 /// A running HTTPS listener; the socket closes when it is shut down or dropped.
-pub struct Server {
+pub(super) struct Server {
     addr: SocketAddr,
     task: JoinHandle<()>,
 }
 
 impl Server {
     /// Starts serving `router` on `listener` with `tls`.
-    pub fn start(
+    pub(super) fn start(
         listener: TcpListener,
         tls: Arc<rustls::ServerConfig>,
         router: Router,
@@ -34,13 +34,13 @@ impl Server {
     }
 
     /// Where it listens.
-    pub fn addr(&self) -> SocketAddr {
+    pub(super) fn addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// Stops serving: closes the listening socket and every open connection, and returns once
     /// they are closed, so a connect right after is refused.
-    pub async fn shutdown(mut self) {
+    pub(super) async fn shutdown(mut self) {
         self.task.abort();
         let _ = (&mut self.task).await;
     }

@@ -12,7 +12,7 @@ use std::path::Path;
 use time::{Duration, OffsetDateTime};
 
 /// The management API's TLS material, PEM.
-pub struct ManagementPki {
+pub(super) struct ManagementPki {
     /// The CA certificate clients must trust.
     pub ca_pem: String,
     /// The server certificate followed by the CA certificate.
@@ -22,7 +22,7 @@ pub struct ManagementPki {
 }
 
 /// Loads the management certificates from `data_dir/tls/`, making them if any is missing.
-pub fn load_or_create(data_dir: &Path) -> Result<ManagementPki, String> {
+pub(super) fn load_or_create(data_dir: &Path) -> Result<ManagementPki, String> {
     let dir = data_dir.join("tls");
     let read = |name: &str| std::fs::read_to_string(dir.join(name)).ok();
     if let (Some(ca_pem), Some(chain_pem), Some(key_pem)) =

@@ -58,7 +58,7 @@ fn dir(data_dir: &Path) -> PathBuf {
 }
 
 /// Checks and normalises a subscription ID (lower-case GUID); the registry's file names rely on it.
-pub fn normalize_id(id: &str) -> Result<String, RegistryError> {
+pub(super) fn normalize_id(id: &str) -> Result<String, RegistryError> {
     crate::domain::validate::subscription_id(id).map_err(|e| RegistryError::BadId(e.to_string()))
 }
 

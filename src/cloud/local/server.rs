@@ -78,7 +78,7 @@ fn authorize(
 }
 
 /// Starts the management API on `listen` with the server certificate `chain_pem`/`key_pem`.
-pub async fn start(
+pub(super) async fn start(
     listen: SocketAddr,
     chain_pem: &str,
     key_pem: &str,

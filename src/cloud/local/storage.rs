@@ -7,7 +7,7 @@ use super::wire::ApiError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
-pub use crate::cloud::CONTENT_CONTAINER;
+pub(super) use crate::cloud::CONTENT_CONTAINER;
 
 #[derive(Serialize, Deserialize)]
 struct AccountFile {
@@ -30,7 +30,7 @@ fn account_ready(data_dir: &Path, account: &str) -> bool {
 }
 
 /// Lower-cases a storage name and checks it is safe as a directory name.
-pub fn normalize(kind: &str, name: &str) -> Result<String, ApiError> {
+pub(super) fn normalize(kind: &str, name: &str) -> Result<String, ApiError> {
     let name = name.to_ascii_lowercase();
     match name_problem(kind, &name) {
         Some(problem) => Err(ApiError::bad_request(problem)),
@@ -39,12 +39,12 @@ pub fn normalize(kind: &str, name: &str) -> Result<String, ApiError> {
 }
 
 /// The folder of an account (normalised name).
-pub fn account_dir(data_dir: &Path, account: &str) -> PathBuf {
+pub(super) fn account_dir(data_dir: &Path, account: &str) -> PathBuf {
     data_dir.join("storage").join(account)
 }
 
 /// The folder a hosted service using `account` serves content from.
-pub fn content_dir(data_dir: &Path, account: &str) -> PathBuf {
+pub(super) fn content_dir(data_dir: &Path, account: &str) -> PathBuf {
     account_dir(data_dir, account).join(CONTENT_CONTAINER)
 }
 
@@ -56,7 +56,11 @@ fn owner(data_dir: &Path, account: &str) -> Option<String> {
 }
 
 /// Refuses an account another subscription owns.
-pub fn check_account(data_dir: &Path, subscription: &str, account: &str) -> Result<(), ApiError> {
+pub(super) fn check_account(
+    data_dir: &Path,
+    subscription: &str,
+    account: &str,
+) -> Result<(), ApiError> {
     match owner(data_dir, account) {
         Some(owner) if owner != subscription => Err(ApiError::name_in_use(format!(
             "The storage account name '{account}' is already in use. Storage account names are globally unique; choose another name."
@@ -66,7 +70,7 @@ pub fn check_account(data_dir: &Path, subscription: &str, account: &str) -> Resu
 }
 
 /// Does the container exist for this subscription? Another subscription's containers do not.
-pub fn container_exists(
+pub(super) fn container_exists(
     data_dir: &Path,
     subscription: &str,
     account: &str,
@@ -81,7 +85,7 @@ pub fn container_exists(
 
 /// The folder of a container the subscription has, or 404 as for any container it lacks
 /// (another subscription's containers do not exist for it).
-pub fn container_dir(
+pub(super) fn container_dir(
     data_dir: &Path,
     subscription: &str,
     account: &str,
@@ -97,7 +101,7 @@ pub fn container_dir(
 
 /// Creates the container (and its account, which takes `account_delay` to become usable);
 /// returns whether it was new.
-pub fn create_container(
+pub(super) fn create_container(
     data_dir: &Path,
     subscription: &str,
     account: &str,
@@ -125,7 +129,7 @@ pub fn create_container(
 
 /// Deletes the container and its content, and the account once it holds no container; absent
 /// (or another subscription's) containers are left alone.
-pub fn delete_container(
+pub(super) fn delete_container(
     data_dir: &Path,
     subscription: &str,
     account: &str,

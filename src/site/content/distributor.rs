@@ -20,13 +20,13 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 /// The distribution manager's log (ConfigMgr: distmgr.log).
-pub const DIST_LOG: &str = "distmgr.log";
+pub(crate) const DIST_LOG: &str = "distmgr.log";
 
 /// How often the worker looks again at distributions that wait (e.g. for provisioning).
 const RETRY: Duration = Duration::from_secs(2);
 
 /// The content side of the site: library and distribution worker.
-pub struct ContentHub {
+pub(crate) struct ContentHub {
     ctx: Arc<SiteContext>,
     library: Library,
     wake: Notify,
@@ -41,7 +41,7 @@ enum Outcome {
 
 impl ContentHub {
     /// A hub keeping its library under `library_dir`.
-    pub fn new(ctx: Arc<SiteContext>, library_dir: &std::path::Path) -> Arc<ContentHub> {
+    pub(crate) fn new(ctx: Arc<SiteContext>, library_dir: &std::path::Path) -> Arc<ContentHub> {
         Arc::new(ContentHub {
             ctx,
             library: Library::new(library_dir),
@@ -50,12 +50,12 @@ impl ContentHub {
     }
 
     /// The library on disk.
-    pub fn library(&self) -> &Library {
+    pub(crate) fn library(&self) -> &Library {
         &self.library
     }
 
     /// Asks the worker to look at pending distributions now.
-    pub fn wake(&self) {
+    pub(crate) fn wake(&self) {
         self.wake.notify_one();
     }
 
@@ -65,7 +65,7 @@ impl ContentHub {
     }
 
     /// The worker: runs until the task is aborted.
-    pub async fn run(self: Arc<Self>) {
+    pub(crate) async fn run(self: Arc<Self>) {
         loop {
             let pending = self
                 .ctx

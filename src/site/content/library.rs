@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 /// What a received file turned into.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Received {
+pub(crate) struct Received {
     /// SHA-256 of the plaintext (hex).
     pub sha256: String,
     /// Encrypted size.
@@ -20,7 +20,7 @@ pub struct Received {
 
 /// Why a file could not be received.
 #[derive(Debug, thiserror::Error)]
-pub enum LibraryError {
+pub(crate) enum LibraryError {
     /// The body's length differs from the size announced when the package was created.
     #[error(
         "the file '{file}' was announced as {announced} bytes but {received} arrived; nothing was kept"
@@ -43,25 +43,25 @@ pub enum LibraryError {
 
 /// The library folder.
 #[derive(Debug, Clone)]
-pub struct Library {
+pub(crate) struct Library {
     dir: PathBuf,
 }
 
 impl Library {
     /// The library under `dir` (created on first use).
-    pub fn new(dir: &Path) -> Library {
+    pub(crate) fn new(dir: &Path) -> Library {
         Library {
             dir: dir.to_path_buf(),
         }
     }
 
     /// Where a package file's encrypted form lives.
-    pub fn path(&self, package: &str, file: &str) -> PathBuf {
+    pub(crate) fn path(&self, package: &str, file: &str) -> PathBuf {
         self.dir.join(package).join(format!("{file}.enc"))
     }
 
     /// Deletes a package's files.
-    pub fn delete(&self, package: &str) -> std::io::Result<()> {
+    pub(crate) fn delete(&self, package: &str) -> std::io::Result<()> {
         match std::fs::remove_dir_all(self.dir.join(package)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => Err(e),
             _ => Ok(()),
@@ -70,7 +70,7 @@ impl Library {
 
     /// Receives a file: every piece from `pieces` is encrypted and written as it comes, on a
     /// blocking thread; the file appears only once complete and of the announced size.
-    pub async fn receive(
+    pub(crate) async fn receive(
         &self,
         package: &str,
         file: &str,
@@ -177,8 +177,8 @@ fn write_encrypted(
 }
 
 /// The byte buffer type request bodies arrive in.
-pub mod bytes_like {
-    pub use axum::body::Bytes;
+pub(crate) mod bytes_like {
+    pub(crate) use axum::body::Bytes;
 }
 
 #[cfg(test)]

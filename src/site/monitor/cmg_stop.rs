@@ -12,7 +12,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Checks now and then every `cmg_stop_check`, until the task is aborted.
-pub async fn run(ctx: Arc<SiteContext>) {
+pub(super) async fn run(ctx: Arc<SiteContext>) {
     let period = ctx.monitor().cmg_stop_check.max(Duration::from_millis(10));
     let mut ticks = tokio::time::interval(period);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -28,7 +28,7 @@ pub async fn run(ctx: Arc<SiteContext>) {
 /// One check over every CMG: stops those over their critical level. A CMG the stop no longer
 /// applies to (no longer Ready, option turned off, a task already running) is left alone, so
 /// it is never stopped twice.
-pub async fn check_all(ctx: &SiteContext) -> OpResult<()> {
+pub(super) async fn check_all(ctx: &SiteContext) -> OpResult<()> {
     for id in critical_stop::due(ctx).await? {
         match services::stop(ctx, HostedKind::Cmg, &id, StopReason::StopAtCritical).await {
             Err(e) if !e.is_refusal() => return Err(e),

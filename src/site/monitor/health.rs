@@ -27,11 +27,11 @@ mod probe;
 mod tests;
 
 use probe::problem;
-pub use probe::{Problem, probe_config};
+pub(super) use probe::{Problem, probe_config};
 
 /// An alert the health checks raise.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AlertKind {
+pub(super) struct AlertKind {
     /// What the alert is about.
     pub type_id: AlertType,
     /// Name shown.
@@ -39,35 +39,35 @@ pub struct AlertKind {
 }
 
 /// A Ready service that does not answer (critical).
-pub const NOT_SERVING: AlertKind = AlertKind {
+pub(super) const NOT_SERVING: AlertKind = AlertKind {
     type_id: AlertType::NotServing,
     name: "Service is not serving clients",
 };
 /// The service or management certificate has expired (critical; also status message 9425).
-pub const CERTIFICATE_EXPIRED: AlertKind = AlertKind {
+pub(super) const CERTIFICATE_EXPIRED: AlertKind = AlertKind {
     type_id: AlertType::CertificateExpired,
     name: "Certificate expired",
 };
 /// A certificate expires within `expiry_warning_days` (warning). ConfigMgr gives no such
 /// warning: it only writes 9425 once the certificate has expired.
-pub const CERTIFICATE_EXPIRING: AlertKind = AlertKind {
+pub(super) const CERTIFICATE_EXPIRING: AlertKind = AlertKind {
     type_id: AlertType::CertificateExpiring,
     name: "Certificate expires soon",
 };
 /// The cloud refuses the subscription or its management certificate (critical).
-pub const SUBSCRIPTION_REFUSED: AlertKind = AlertKind {
+pub(super) const SUBSCRIPTION_REFUSED: AlertKind = AlertKind {
     type_id: AlertType::SubscriptionRefused,
     name: "Cloud subscription refused",
 };
 /// The cloud could not be reached (warning; one alert for the site, not per service).
-pub const CLOUD_UNREACHABLE: AlertKind = AlertKind {
+pub(super) const CLOUD_UNREACHABLE: AlertKind = AlertKind {
     type_id: AlertType::CloudUnreachable,
     name: "Cloud cannot be reached",
 };
 
 /// Runs the health checks until the site stops: a round at once, then one every
 /// `health_interval`.
-pub async fn run(ctx: Arc<SiteContext>) {
+pub(super) async fn run(ctx: Arc<SiteContext>) {
     let mut tick = tokio::time::interval(ctx.monitor().health_interval);
     // A round slower than the interval delays the next one instead of bunching them up.
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -83,7 +83,7 @@ pub async fn run(ctx: Arc<SiteContext>) {
 }
 
 /// One round over every service (skipping those being deleted).
-pub async fn round(ctx: &SiteContext) {
+pub(super) async fn round(ctx: &SiteContext) {
     let services = match ctx.store().call(|c| services::list_services(c, None)).await {
         Ok(s) => s,
         Err(e) => {
@@ -136,7 +136,7 @@ pub async fn round(ctx: &SiteContext) {
 
 /// Which certificate alerts apply at `now`: the expired ones, and those expiring within
 /// `warning_days` with their whole days left.
-pub fn cert_conditions(
+pub(super) fn cert_conditions(
     certs: &[CertDate],
     now: OffsetDateTime,
     warning_days: i64,
@@ -166,7 +166,7 @@ fn named_certs(details: &Value) -> HashSet<String> {
 
 /// Expired certificates not yet reported by an active (or postponed) `certificate_expired`
 /// alert: each gets its 9425 once, not every round.
-pub fn newly_expired(prev: Option<&AlertView>, expired: &[CertDate]) -> Vec<CertDate> {
+pub(super) fn newly_expired(prev: Option<&AlertView>, expired: &[CertDate]) -> Vec<CertDate> {
     let reported = prev
         .filter(|a| a.enabled && matches!(a.state, AlertState::Active | AlertState::Postponed))
         .map(|a| named_certs(&a.details))
@@ -308,7 +308,7 @@ async fn check_cloud(
 
 /// What the cloud's own report says is wrong with a service that should serve (empty: every
 /// instance claims to serve, so probe them).
-pub fn status_problems(status: Option<&ServiceStatus>) -> Vec<Problem> {
+pub(super) fn status_problems(status: Option<&ServiceStatus>) -> Vec<Problem> {
     let Some(s) = status else {
         return vec![problem(None, "the cloud has no such deployment")];
     };
@@ -337,7 +337,7 @@ enum Change {
 }
 
 /// Should a condition that holds (with `details`) raise the alert again?
-pub fn should_raise(prev: Option<&AlertView>, details: &Value, now: OffsetDateTime) -> bool {
+pub(super) fn should_raise(prev: Option<&AlertView>, details: &Value, now: OffsetDateTime) -> bool {
     let Some(a) = prev else { return true };
     if !a.enabled {
         return false;

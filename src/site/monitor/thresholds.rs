@@ -20,7 +20,7 @@ use std::sync::Arc;
 
 /// What one service looks like to the threshold rules.
 #[derive(Debug, Clone)]
-pub struct Usage<'a> {
+pub(super) struct Usage<'a> {
     /// CDP or CMG.
     pub kind: HostedKind,
     /// Service FQDN (for alert names).
@@ -41,7 +41,7 @@ pub struct Usage<'a> {
 
 /// The verdict on one alert of one service.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Evaluation {
+pub(super) struct Evaluation {
     /// Alert type, e.g. storage warning.
     pub type_id: AlertType,
     /// Name shown to operators.
@@ -54,7 +54,7 @@ pub struct Evaluation {
 
 /// Evaluates every threshold of a service. A metric the CMG does not monitor (its toggle is
 /// off) evaluates as not reached, so turning the toggle off clears its alerts.
-pub fn evaluate(u: &Usage<'_>) -> Vec<Evaluation> {
+pub(super) fn evaluate(u: &Usage<'_>) -> Vec<Evaluation> {
     let what = u.kind.noun();
     let storage_on = u.cmg.is_none_or(|o| o.storage_alerts);
     let transfer_on = u.cmg.is_none_or(|o| o.egress_alerts);
@@ -126,7 +126,7 @@ pub fn evaluate(u: &Usage<'_>) -> Vec<Evaluation> {
 
 /// Raises the reached alerts and clears the others, skipping disabled ones; publishes every
 /// changed alert and logs each raise and clear to CloudMgr.log. Returns the changed alerts.
-pub async fn apply(
+pub(super) async fn apply(
     ctx: &SiteContext,
     service_id: &str,
     evaluations: Vec<Evaluation>,

@@ -20,15 +20,15 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Days of daily transfer in the usage view (the longest window).
-pub const DAILY_DAYS: usize = 30;
+pub(super) const DAILY_DAYS: usize = 30;
 /// Samples older than this are pruned: the 30-day window and the month-to-date egress of the
 /// cost (a month is at most 31 days) never reach further back.
-pub const KEEP_DAYS: i64 = 32;
+pub(super) const KEEP_DAYS: i64 = 32;
 
 /// Collects now, then every `usage_interval`, until the task is aborted. In between, a service
 /// that becomes Ready without any sample yet (just provisioned) gets its first one at once, so
 /// a new service shows its usage right away rather than at the next hourly collection.
-pub async fn run(ctx: Arc<SiteContext>) {
+pub(super) async fn run(ctx: Arc<SiteContext>) {
     // A zero period would make the interval panic; the config check refuses it, callers that
     // build options in code get a floor instead.
     let period = ctx.monitor().usage_interval.max(Duration::from_millis(10));
@@ -83,7 +83,7 @@ fn collected_in(state: ServiceState) -> bool {
 }
 
 /// One collection over every service; errors are logged and the service skipped this round.
-pub async fn collect_all(ctx: &SiteContext) {
+pub(super) async fn collect_all(ctx: &SiteContext) {
     let services = match ctx.store().call(|c| services::list_services(c, None)).await {
         Ok(s) => s,
         Err(e) => {
@@ -202,7 +202,7 @@ async fn collect_one(ctx: &SiteContext, rec: &ServiceRecord) -> Result<(), Strin
 
 /// The usage view of a service from its samples: the window's transfer, the last 30 days day
 /// by day, the latest stored bytes and the cost.
-pub fn usage_view(
+pub(super) fn usage_view(
     conn: &rusqlite::Connection,
     rec: &ServiceRecord,
     now: i64,

@@ -8,7 +8,10 @@ use crate::site::context::SiteContext;
 use crate::site::tokens::{self, TokenError, TokenRecord};
 
 /// The record of `token` if it is a current token of this site (its last use is refreshed).
-pub async fn authenticate(ctx: &SiteContext, token: String) -> OpResult<Option<TokenRecord>> {
+pub(crate) async fn authenticate(
+    ctx: &SiteContext,
+    token: String,
+) -> OpResult<Option<TokenRecord>> {
     let store = ctx.store().clone();
     tokio::task::spawn_blocking(move || tokens::verify(&store, &token))
         .await?
@@ -16,7 +19,7 @@ pub async fn authenticate(ctx: &SiteContext, token: String) -> OpResult<Option<T
 }
 
 /// Refuses a role that may only read.
-pub fn require_writer(role: Role) -> OpResult<()> {
+pub(crate) fn require_writer(role: Role) -> OpResult<()> {
     if role.can_write() {
         Ok(())
     } else {
@@ -28,7 +31,7 @@ pub fn require_writer(role: Role) -> OpResult<()> {
 }
 
 /// Refuses every role but Full Administrator (who manages tokens).
-pub fn require_admin(role: Role) -> OpResult<()> {
+pub(crate) fn require_admin(role: Role) -> OpResult<()> {
     if role == Role::FullAdministrator {
         Ok(())
     } else {
@@ -39,7 +42,7 @@ pub fn require_admin(role: Role) -> OpResult<()> {
 }
 
 /// Makes a token; it is shown once, in the answer.
-pub async fn create_token(ctx: &SiteContext, req: CreateToken) -> OpResult<NewToken> {
+pub(crate) async fn create_token(ctx: &SiteContext, req: CreateToken) -> OpResult<NewToken> {
     let role = Role::parse(&req.role)
         .ok_or_else(|| OpError::invalid("Role", "must be full-admin, infra-admin or read-only"))?;
     let store = ctx.store().clone();

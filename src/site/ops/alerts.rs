@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 /// Every alert, newest first.
-pub async fn list(ctx: &SiteContext) -> OpResult<Vec<AlertView>> {
+pub(crate) async fn list(ctx: &SiteContext) -> OpResult<Vec<AlertView>> {
     Ok(ctx.store().call(|c| alerts::list_alerts(c)).await?)
 }
 
@@ -21,7 +21,7 @@ fn changed(ctx: &SiteContext, id: &str, alert: Option<AlertView>) -> OpResult<Al
 }
 
 /// Postpones an alert until a time in the future: state Postponed; `author` signs the comment.
-pub async fn postpone(
+pub(crate) async fn postpone(
     ctx: &SiteContext,
     id: &str,
     req: PostponeAlert,
@@ -48,7 +48,7 @@ pub async fn postpone(
 }
 
 /// Closes an alert: state Canceled, closed by `author`.
-pub async fn close(
+pub(crate) async fn close(
     ctx: &SiteContext,
     id: &str,
     req: CloseAlert,
@@ -63,7 +63,7 @@ pub async fn close(
 }
 
 /// Enables (Never Triggered until raised again) or disables (not evaluated) an alert.
-pub async fn set_enabled(ctx: &SiteContext, id: &str, enabled: bool) -> OpResult<AlertView> {
+pub(crate) async fn set_enabled(ctx: &SiteContext, id: &str, enabled: bool) -> OpResult<AlertView> {
     let i = id.to_string();
     let alert = ctx
         .store()

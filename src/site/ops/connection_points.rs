@@ -8,7 +8,10 @@ use crate::site::context::SiteContext;
 use crate::site::repo::{connection_points, site};
 
 /// Every connection point, or those of the CMG `cmg` (id, Service FQDN or name).
-pub async fn list(ctx: &SiteContext, cmg: Option<&str>) -> OpResult<Vec<ConnectionPointView>> {
+pub(crate) async fn list(
+    ctx: &SiteContext,
+    cmg: Option<&str>,
+) -> OpResult<Vec<ConnectionPointView>> {
     let cmg_id = match cmg {
         Some(key) => Some(find(ctx, HostedKind::Cmg, key).await?.id),
         None => None,
@@ -20,7 +23,11 @@ pub async fn list(ctx: &SiteContext, cmg: Option<&str>) -> OpResult<Vec<Connecti
 }
 
 /// Adds a connection point for the CMG `cmg` on an existing site system (one per system).
-pub async fn add(ctx: &SiteContext, cmg: &str, site_system: &str) -> OpResult<ConnectionPointView> {
+pub(crate) async fn add(
+    ctx: &SiteContext,
+    cmg: &str,
+    site_system: &str,
+) -> OpResult<ConnectionPointView> {
     let cmg_id = find(ctx, HostedKind::Cmg, cmg).await?.id;
     let system = site_system.to_string();
     let view = ctx

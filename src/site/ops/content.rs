@@ -19,12 +19,12 @@ use futures_util::Stream;
 use std::collections::HashSet;
 
 /// Every package of the library, by id.
-pub async fn list(ctx: &SiteContext) -> OpResult<Vec<PackageView>> {
+pub(crate) async fn list(ctx: &SiteContext) -> OpResult<Vec<PackageView>> {
     Ok(ctx.store().call(|c| packages::list_packages(c)).await?)
 }
 
 /// The package `key` (id or name).
-pub async fn package(ctx: &SiteContext, key: &str) -> OpResult<PackageView> {
+pub(crate) async fn package(ctx: &SiteContext, key: &str) -> OpResult<PackageView> {
     let k = key.to_string();
     ctx.store()
         .call(move |c| {
@@ -54,7 +54,7 @@ fn support(t: ContentType) -> OpResult<Option<String>> {
 }
 
 /// Creates a package (its files follow with [`receive`]).
-pub async fn create(ctx: &SiteContext, req: CreatePackage) -> OpResult<PackageChanged> {
+pub(crate) async fn create(ctx: &SiteContext, req: CreatePackage) -> OpResult<PackageChanged> {
     rules::package_name(&req.name)?;
     let warnings: Vec<String> = support(req.content_type)?.into_iter().collect();
     if req.files.is_empty() {
@@ -107,7 +107,7 @@ pub async fn create(ctx: &SiteContext, req: CreatePackage) -> OpResult<PackageCh
 }
 
 /// Receives one announced file of a package, encrypting it into the library as it streams in.
-pub async fn receive(
+pub(crate) async fn receive(
     ctx: &SiteContext,
     hub: &ContentHub,
     key: &str,
@@ -170,7 +170,7 @@ pub async fn receive(
 
 /// Which distribution request this is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Change {
+pub(crate) enum Change {
     /// Send to new services.
     Distribute,
     /// Send again to services that have (or failed to get) it.
@@ -237,7 +237,7 @@ fn check_target(
 }
 
 /// Distributes, redistributes or removes a package on services.
-pub async fn change(
+pub(crate) async fn change(
     ctx: &SiteContext,
     hub: &ContentHub,
     key: &str,
@@ -297,7 +297,7 @@ pub async fn change(
 }
 
 /// Deletes a package from the library; refused while it is on any service.
-pub async fn delete(ctx: &SiteContext, hub: &ContentHub, key: &str) -> OpResult<()> {
+pub(crate) async fn delete(ctx: &SiteContext, hub: &ContentHub, key: &str) -> OpResult<()> {
     let pkg = package(ctx, key).await?;
     if let Some(d) = pkg.distributions.first() {
         return Err(OpError::Conflict(format!(
@@ -319,7 +319,7 @@ pub async fn delete(ctx: &SiteContext, hub: &ContentHub, key: &str) -> OpResult<
 
 /// Distribution status per package and service, optionally of one service (id, FQDN or name;
 /// none for an unknown one).
-pub async fn list_distributions(
+pub(crate) async fn list_distributions(
     ctx: &SiteContext,
     service: Option<String>,
 ) -> OpResult<Vec<DistributionView>> {

@@ -14,7 +14,7 @@ use crate::site::repo::{RepoError, client_settings, distributions, packages};
 use crate::site::store::millis_to_rfc3339;
 
 /// The management point's log (ConfigMgr: MP_Location.log).
-pub const MP_LOG: &str = "MP_Location.log";
+pub(crate) const MP_LOG: &str = "MP_Location.log";
 
 /// Random order (Fisher–Yates with the OS generator): clients spread across cloud sources.
 fn shuffle<T>(items: &mut [T]) {
@@ -28,7 +28,7 @@ fn shuffle<T>(items: &mut [T]) {
 }
 
 /// Where a client can get a package: its cloud sources with tokens, and the key.
-pub async fn locations(
+pub(crate) async fn locations(
     ctx: &SiteContext,
     req: ContentLocationRequest,
 ) -> OpResult<ContentLocations> {

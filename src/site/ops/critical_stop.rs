@@ -15,7 +15,7 @@ use crate::site::store::now_millis;
 use rusqlite::Connection;
 
 /// Does this CMG ask to be stopped at the critical level, and is it running?
-pub fn wants_stop(rec: &ServiceRecord) -> bool {
+pub(crate) fn wants_stop(rec: &ServiceRecord) -> bool {
     rec.kind == HostedKind::Cmg
         && rec.state == ServiceState::Ready
         && rec
@@ -42,7 +42,7 @@ fn over_critical(
 }
 
 /// The ids of the CMGs due for the stop now.
-pub async fn due(ctx: &SiteContext) -> OpResult<Vec<String>> {
+pub(crate) async fn due(ctx: &SiteContext) -> OpResult<Vec<String>> {
     let unit = ctx.monitor().quota_unit_bytes.max(1);
     Ok(ctx
         .store()

@@ -7,7 +7,7 @@ use crate::site::store::StoreError;
 
 /// Why an operation was refused or failed.
 #[derive(Debug, thiserror::Error)]
-pub enum OpError {
+pub(crate) enum OpError {
     /// The object named does not exist (`what`: "the cloud management gateway 'cmg1'").
     #[error("{0} does not exist")]
     NotFound(String),
@@ -47,16 +47,16 @@ pub enum OpError {
 }
 
 /// The result of an operation.
-pub type OpResult<T> = Result<T, OpError>;
+pub(crate) type OpResult<T> = Result<T, OpError>;
 
 impl OpError {
     /// `what` does not exist.
-    pub fn not_found(what: impl Into<String>) -> OpError {
+    pub(crate) fn not_found(what: impl Into<String>) -> OpError {
         OpError::NotFound(what.into())
     }
 
     /// `field` breaks `rule`.
-    pub fn invalid(field: impl Into<String>, rule: impl Into<String>) -> OpError {
+    pub(crate) fn invalid(field: impl Into<String>, rule: impl Into<String>) -> OpError {
         OpError::Invalid {
             field: field.into(),
             rule: rule.into(),
@@ -64,7 +64,7 @@ impl OpError {
     }
 
     /// `field` collides with what exists.
-    pub fn taken(field: impl Into<String>, rule: impl Into<String>) -> OpError {
+    pub(crate) fn taken(field: impl Into<String>, rule: impl Into<String>) -> OpError {
         OpError::Taken {
             field: field.into(),
             rule: rule.into(),
@@ -72,7 +72,7 @@ impl OpError {
     }
 
     /// The site failed while doing `context`.
-    pub fn internal(
+    pub(crate) fn internal(
         context: impl Into<String>,
         cause: impl Into<Box<dyn std::error::Error + Send + Sync>>,
     ) -> OpError {
@@ -83,7 +83,7 @@ impl OpError {
     }
 
     /// Was the operation refused (as opposed to failing)?
-    pub fn is_refusal(&self) -> bool {
+    pub(crate) fn is_refusal(&self) -> bool {
         !matches!(self, OpError::Internal { .. })
     }
 }

@@ -16,4 +16,4 @@ pub(crate) mod services;
 pub(crate) mod site;
 pub(crate) mod subscriptions;
 
-pub use error::{OpError, OpResult};
+pub(crate) use error::{OpError, OpResult};

@@ -13,7 +13,7 @@ const MAX_ROWS: u32 = 10_000;
 const MAX_LINES: usize = 100_000;
 
 /// Recent tasks, newest first, optionally of one service (at most `limit`, default 200).
-pub async fn tasks(
+pub(crate) async fn tasks(
     ctx: &SiteContext,
     service: Option<String>,
     limit: Option<u32>,
@@ -27,7 +27,7 @@ pub async fn tasks(
 }
 
 /// One task.
-pub async fn task(ctx: &SiteContext, id: &str) -> OpResult<TaskView> {
+pub(crate) async fn task(ctx: &SiteContext, id: &str) -> OpResult<TaskView> {
     let i = id.to_string();
     let t = ctx.store().call(move |c| tasks::get_task(c, &i)).await?;
     Ok(
@@ -37,7 +37,7 @@ pub async fn task(ctx: &SiteContext, id: &str) -> OpResult<TaskView> {
 }
 
 /// Status messages, newest first, optionally of one service (at most `limit`, default 200).
-pub async fn status_messages(
+pub(crate) async fn status_messages(
     ctx: &SiteContext,
     service: Option<String>,
     limit: Option<u32>,
@@ -50,12 +50,16 @@ pub async fn status_messages(
 }
 
 /// The log files.
-pub fn logs(ctx: &SiteContext) -> OpResult<Vec<LogFileView>> {
+pub(crate) fn logs(ctx: &SiteContext) -> OpResult<Vec<LogFileView>> {
     cmtrace::list_logs(ctx.logs().dir()).map_err(|e| OpError::internal("listing the logs", e))
 }
 
 /// The last `tail` lines (default 200) of a log, named with or without `.log`.
-pub fn log_tail(ctx: &SiteContext, file: &str, tail: Option<usize>) -> OpResult<Vec<LogLineView>> {
+pub(crate) fn log_tail(
+    ctx: &SiteContext,
+    file: &str,
+    tail: Option<usize>,
+) -> OpResult<Vec<LogLineView>> {
     let file = if file.ends_with(".log") {
         file.to_string()
     } else {

@@ -113,7 +113,7 @@ fn apply(kind: HostedKind, req: &SetService, rec: &mut ServiceRecord) -> OpResul
 }
 
 /// Applies a Set (Properties); a VM count, TLS or certificate change starts an upgrade.
-pub async fn set(
+pub(crate) async fn set(
     ctx: &SiteContext,
     kind: HostedKind,
     key: &str,

@@ -18,7 +18,11 @@ use crate::site::repo::tasks::{self, TaskPayload, TaskRecord};
 use rusqlite::Connection;
 
 /// The service `key` (id, Service FQDN or name) of `kind`.
-pub async fn find(ctx: &SiteContext, kind: HostedKind, key: &str) -> OpResult<ServiceRecord> {
+pub(crate) async fn find(
+    ctx: &SiteContext,
+    kind: HostedKind,
+    key: &str,
+) -> OpResult<ServiceRecord> {
     let k = key.to_string();
     ctx.store()
         .call(move |c| services::get_service(c, &k))
@@ -36,7 +40,7 @@ pub(super) async fn view(ctx: &SiteContext, rec: ServiceRecord) -> OpResult<Serv
 }
 
 /// Every service of `kind`.
-pub async fn list(ctx: &SiteContext, kind: HostedKind) -> OpResult<Vec<ServiceView>> {
+pub(crate) async fn list(ctx: &SiteContext, kind: HostedKind) -> OpResult<Vec<ServiceView>> {
     Ok(ctx
         .store()
         .call(move |c| {
@@ -49,13 +53,13 @@ pub async fn list(ctx: &SiteContext, kind: HostedKind) -> OpResult<Vec<ServiceVi
 }
 
 /// One service of `kind`.
-pub async fn show(ctx: &SiteContext, kind: HostedKind, key: &str) -> OpResult<ServiceView> {
+pub(crate) async fn show(ctx: &SiteContext, kind: HostedKind, key: &str) -> OpResult<ServiceView> {
     let rec = find(ctx, kind, key).await?;
     view(ctx, rec).await
 }
 
 /// Creates a cloud distribution point from the wizard's pages and starts provisioning it.
-pub async fn create_cdp(ctx: &SiteContext, req: CreateCdp) -> OpResult<Accepted> {
+pub(crate) async fn create_cdp(ctx: &SiteContext, req: CreateCdp) -> OpResult<Accepted> {
     if let Some(primary) = req.primary_site.as_deref() {
         check_primary_site(ctx, primary).await?;
     }
@@ -66,7 +70,7 @@ pub async fn create_cdp(ctx: &SiteContext, req: CreateCdp) -> OpResult<Accepted>
 }
 
 /// Creates a cloud management gateway from the wizard's pages and starts provisioning it.
-pub async fn create_cmg(ctx: &SiteContext, req: CreateCmg) -> OpResult<Accepted> {
+pub(crate) async fn create_cmg(ctx: &SiteContext, req: CreateCmg) -> OpResult<Accepted> {
     let now = time::OffsetDateTime::now_utc();
     let prepared = off_thread(move || prepare::cmg(&req, now)).await??;
     create(ctx, prepared).await
@@ -116,17 +120,17 @@ async fn create(ctx: &SiteContext, prepared: Prepared) -> OpResult<Accepted> {
 }
 
 /// Start Service.
-pub async fn start(ctx: &SiteContext, kind: HostedKind, key: &str) -> OpResult<Accepted> {
+pub(crate) async fn start(ctx: &SiteContext, kind: HostedKind, key: &str) -> OpResult<Accepted> {
     act(ctx, kind, key, Action::Start, TaskPayload::default()).await
 }
 
 /// Delete: the service and its content; replaces a stuck or failed task.
-pub async fn delete(ctx: &SiteContext, kind: HostedKind, key: &str) -> OpResult<Accepted> {
+pub(crate) async fn delete(ctx: &SiteContext, kind: HostedKind, key: &str) -> OpResult<Accepted> {
     act(ctx, kind, key, Action::Delete, TaskPayload::default()).await
 }
 
 /// Synchronize: redeploys the CMG's configuration to the cloud (an upgrade).
-pub async fn sync(ctx: &SiteContext, key: &str) -> OpResult<Accepted> {
+pub(crate) async fn sync(ctx: &SiteContext, key: &str) -> OpResult<Accepted> {
     act(
         ctx,
         HostedKind::Cmg,
@@ -141,7 +145,7 @@ pub async fn sync(ctx: &SiteContext, key: &str) -> OpResult<Accepted> {
 /// administrator asks or the stop-at-critical check does. The check's stop is re-checked in
 /// the transaction (an administrator may have changed the options or the state since) and
 /// announced before the task runs.
-pub async fn stop(
+pub(crate) async fn stop(
     ctx: &SiteContext,
     kind: HostedKind,
     key: &str,

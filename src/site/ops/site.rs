@@ -9,7 +9,7 @@ use crate::site::repo::client_settings;
 use crate::site::repo::site::{self, PasswordChange};
 
 /// The site, as seen by a caller with `role`.
-pub async fn describe(ctx: &SiteContext, role: Role) -> OpResult<SiteView> {
+pub(crate) async fn describe(ctx: &SiteContext, role: Role) -> OpResult<SiteView> {
     let (site_code, server_name) = ctx
         .store()
         .call(|c| site::site(c))
@@ -24,12 +24,12 @@ pub async fn describe(ctx: &SiteContext, role: Role) -> OpResult<SiteView> {
 }
 
 /// Every site system with its Proxy tab.
-pub async fn site_systems(ctx: &SiteContext) -> OpResult<Vec<SiteSystemView>> {
+pub(crate) async fn site_systems(ctx: &SiteContext) -> OpResult<Vec<SiteSystemView>> {
     Ok(ctx.store().call(|c| site::site_systems(c)).await?)
 }
 
 /// A site system's Proxy tab.
-pub async fn proxy(ctx: &SiteContext, name: &str) -> OpResult<ProxySettings> {
+pub(crate) async fn proxy(ctx: &SiteContext, name: &str) -> OpResult<ProxySettings> {
     let n = name.to_string();
     let sys = ctx.store().call(move |c| site::site_system(c, &n)).await?;
     Ok(sys
@@ -72,7 +72,11 @@ fn proxy_change(req: &SetProxy) -> OpResult<(ProxySettings, PasswordChange)> {
 
 /// Saves a site system's Proxy tab; a save replaces the previous settings. The password is
 /// stored sealed and never returned.
-pub async fn set_proxy(ctx: &SiteContext, name: &str, req: SetProxy) -> OpResult<ProxySettings> {
+pub(crate) async fn set_proxy(
+    ctx: &SiteContext,
+    name: &str,
+    req: SetProxy,
+) -> OpResult<ProxySettings> {
     let (settings, password) = proxy_change(&req)?;
     if let PasswordChange::Set(p) = &password {
         // Even if a message ever quoted it, the log would not carry it.
@@ -96,7 +100,7 @@ pub async fn set_proxy(ctx: &SiteContext, name: &str, req: SetProxy) -> OpResult
 }
 
 /// The client settings.
-pub async fn client_settings(ctx: &SiteContext) -> OpResult<ClientSettings> {
+pub(crate) async fn client_settings(ctx: &SiteContext) -> OpResult<ClientSettings> {
     Ok(ClientSettings {
         allow_cloud_dp: ctx
             .store()
@@ -106,7 +110,7 @@ pub async fn client_settings(ctx: &SiteContext) -> OpResult<ClientSettings> {
 }
 
 /// Saves the client settings.
-pub async fn set_client_settings(
+pub(crate) async fn set_client_settings(
     ctx: &SiteContext,
     req: ClientSettings,
 ) -> OpResult<ClientSettings> {

@@ -11,7 +11,10 @@ use crate::site::prepare;
 
 /// Checks the management certificate against the subscription in the cloud. A refusal by the
 /// cloud is an answer (`ok: false` with its reason), not an error.
-pub async fn validate(ctx: &SiteContext, req: SubscriptionInput) -> OpResult<SubscriptionCheck> {
+pub(crate) async fn validate(
+    ctx: &SiteContext,
+    req: SubscriptionInput,
+) -> OpResult<SubscriptionCheck> {
     let now = time::OffsetDateTime::now_utc();
     let (id, identity) = off_thread(move || prepare::subscription(&req, now)).await??;
     let caller = Caller {

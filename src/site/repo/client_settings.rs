@@ -4,7 +4,7 @@ use super::error::Result;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// "Allow access to cloud distribution points" (client setting, default No).
-pub fn allow_cloud_dp(conn: &Connection) -> Result<bool> {
+pub(crate) fn allow_cloud_dp(conn: &Connection) -> Result<bool> {
     let v: Option<String> = conn
         .query_row(
             "SELECT value FROM client_settings WHERE key = 'allow_cloud_dp'",
@@ -16,7 +16,7 @@ pub fn allow_cloud_dp(conn: &Connection) -> Result<bool> {
 }
 
 /// Sets "Allow access to cloud distribution points".
-pub fn set_allow_cloud_dp(conn: &Connection, allow: bool) -> Result<()> {
+pub(crate) fn set_allow_cloud_dp(conn: &Connection, allow: bool) -> Result<()> {
     conn.execute(
         "INSERT INTO client_settings (key, value) VALUES ('allow_cloud_dp', ?1) ON CONFLICT (key) DO UPDATE SET value = ?1",
         params![if allow { "true" } else { "false" }],

@@ -6,7 +6,7 @@ use crate::site::store::{new_id, now_millis};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Adds a CMG connection point on a site system.
-pub fn add_connection_point(
+pub(crate) fn add_connection_point(
     conn: &Connection,
     cmg_id: &str,
     site_system: &str,
@@ -39,7 +39,7 @@ pub fn add_connection_point(
 }
 
 /// Connection points, optionally of one CMG.
-pub fn connection_points(
+pub(crate) fn connection_points(
     conn: &Connection,
     cmg_id: Option<&str>,
 ) -> Result<Vec<ConnectionPointView>> {

@@ -25,7 +25,7 @@ fn parse_state(s: &str) -> DistributionState {
 }
 
 /// Distributions, filtered by package and/or service.
-pub fn distributions(
+pub(crate) fn distributions(
     conn: &Connection,
     package: Option<&str>,
     service: Option<&str>,
@@ -53,7 +53,7 @@ pub fn distributions(
 }
 
 /// One distribution.
-pub fn distribution(
+pub(crate) fn distribution(
     conn: &Connection,
     package: &str,
     service: &str,
@@ -64,7 +64,7 @@ pub fn distribution(
 }
 
 /// Sets (or creates) a distribution's state and reason.
-pub fn set_distribution(
+pub(crate) fn set_distribution(
     conn: &Connection,
     package: &str,
     service: &str,
@@ -81,7 +81,7 @@ pub fn set_distribution(
 }
 
 /// Removes a distribution row (after its blobs are gone).
-pub fn delete_distribution(conn: &Connection, package: &str, service: &str) -> Result<()> {
+pub(crate) fn delete_distribution(conn: &Connection, package: &str, service: &str) -> Result<()> {
     conn.execute(
         "DELETE FROM distributions WHERE package_id = ?1 AND service_id = ?2",
         params![package, service],
@@ -90,7 +90,7 @@ pub fn delete_distribution(conn: &Connection, package: &str, service: &str) -> R
 }
 
 /// Distributions with work to do (in progress or removing), oldest change first.
-pub fn pending_distributions(conn: &Connection) -> Result<Vec<DistributionView>> {
+pub(crate) fn pending_distributions(conn: &Connection) -> Result<Vec<DistributionView>> {
     let mut all = distributions(conn, None, None)?;
     all.retain(|d| {
         matches!(
@@ -103,7 +103,7 @@ pub fn pending_distributions(conn: &Connection) -> Result<Vec<DistributionView>>
 }
 
 /// The ids of services with the package distributed successfully and still existing.
-pub fn services_with(conn: &Connection, package: &str) -> Result<Vec<String>> {
+pub(crate) fn services_with(conn: &Connection, package: &str) -> Result<Vec<String>> {
     let ids: Vec<String> = conn
         .prepare(
             "SELECT service_id FROM distributions WHERE package_id = ?1 AND state = 'success' ORDER BY service_id",

@@ -10,10 +10,10 @@ use crate::site::store::{StoreError, millis_to_rfc3339, now_millis};
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// Label binding a sealed package key to its column.
-pub const PACKAGE_KEY_LABEL: &str = "packages.key";
+pub(crate) const PACKAGE_KEY_LABEL: &str = "packages.key";
 
 /// Creates a package in `uploading` with its announced files; returns its id.
-pub fn insert_package(
+pub(crate) fn insert_package(
     conn: &Connection,
     site_code: &str,
     name: &str,
@@ -45,7 +45,7 @@ pub fn insert_package(
 }
 
 /// The id of the package with this id or name.
-pub fn find_package(conn: &Connection, key: &str) -> Result<Option<String>> {
+pub(crate) fn find_package(conn: &Connection, key: &str) -> Result<Option<String>> {
     Ok(conn
         .query_row(
             "SELECT id FROM packages WHERE id = ?1 COLLATE NOCASE OR name = ?1 COLLATE NOCASE \
@@ -57,7 +57,7 @@ pub fn find_package(conn: &Connection, key: &str) -> Result<Option<String>> {
 }
 
 /// The package's key.
-pub fn package_key(conn: &Connection, id: &str, secrets: &SecretBox) -> Result<PackageKey> {
+pub(crate) fn package_key(conn: &Connection, id: &str, secrets: &SecretBox) -> Result<PackageKey> {
     let sealed: Vec<u8> =
         conn.query_row("SELECT key FROM packages WHERE id = ?1", params![id], |r| {
             r.get(0)
@@ -71,7 +71,7 @@ pub fn package_key(conn: &Connection, id: &str, secrets: &SecretBox) -> Result<P
 }
 
 /// A package's files.
-pub fn package_files(conn: &Connection, id: &str) -> Result<Vec<PackageFileView>> {
+pub(crate) fn package_files(conn: &Connection, id: &str) -> Result<Vec<PackageFileView>> {
     let mut stmt = conn.prepare(
         "SELECT name, size, sha256, encrypted_size FROM package_files WHERE package_id = ?1 ORDER BY name",
     )?;
@@ -87,7 +87,10 @@ pub fn package_files(conn: &Connection, id: &str) -> Result<Vec<PackageFileView>
 }
 
 /// The encrypted SHA-256 of each received file (what the cloud verifies on upload).
-pub fn encrypted_hashes(conn: &Connection, id: &str) -> Result<Vec<(String, Option<String>)>> {
+pub(crate) fn encrypted_hashes(
+    conn: &Connection,
+    id: &str,
+) -> Result<Vec<(String, Option<String>)>> {
     let mut stmt = conn.prepare(
         "SELECT name, encrypted_sha256 FROM package_files WHERE package_id = ?1 ORDER BY name",
     )?;
@@ -96,7 +99,7 @@ pub fn encrypted_hashes(conn: &Connection, id: &str) -> Result<Vec<(String, Opti
 }
 
 /// Records a received file; the package becomes `ready` when its last file arrives.
-pub fn file_received(
+pub(crate) fn file_received(
     conn: &Connection,
     id: &str,
     file: &str,
@@ -119,7 +122,7 @@ pub fn file_received(
 }
 
 /// One package, with its files and distributions.
-pub fn get_package(conn: &Connection, id: &str) -> Result<Option<PackageView>> {
+pub(crate) fn get_package(conn: &Connection, id: &str) -> Result<Option<PackageView>> {
     let row = conn
         .query_row(
             "SELECT id, name, type, state, created FROM packages WHERE id = ?1",
@@ -156,7 +159,7 @@ pub fn get_package(conn: &Connection, id: &str) -> Result<Option<PackageView>> {
 }
 
 /// Every package, by id.
-pub fn list_packages(conn: &Connection) -> Result<Vec<PackageView>> {
+pub(crate) fn list_packages(conn: &Connection) -> Result<Vec<PackageView>> {
     let ids: Vec<String> = conn
         .prepare("SELECT id FROM packages ORDER BY serial")?
         .query_map([], |r| r.get(0))?
@@ -171,7 +174,7 @@ pub fn list_packages(conn: &Connection) -> Result<Vec<PackageView>> {
 }
 
 /// Deletes a package from the library (its distributions go with it).
-pub fn delete_package(conn: &Connection, id: &str) -> Result<()> {
+pub(crate) fn delete_package(conn: &Connection, id: &str) -> Result<()> {
     conn.execute("DELETE FROM packages WHERE id = ?1", params![id])?;
     Ok(())
 }

@@ -10,7 +10,7 @@ use crate::site::store::millis_to_rfc3339;
 use rusqlite::{Connection, params};
 
 /// Trusted roots of a CMG.
-pub fn trusted_roots(conn: &Connection, service_id: &str) -> Result<Vec<TrustedRootView>> {
+pub(crate) fn trusted_roots(conn: &Connection, service_id: &str) -> Result<Vec<TrustedRootView>> {
     let mut stmt = conn.prepare(
         "SELECT kind, thumbprint, der FROM trusted_roots WHERE service_id = ?1 ORDER BY id",
     )?;
@@ -29,7 +29,7 @@ pub fn trusted_roots(conn: &Connection, service_id: &str) -> Result<Vec<TrustedR
 }
 
 /// The API view of a service.
-pub fn view(conn: &Connection, rec: &ServiceRecord) -> Result<ServiceView> {
+pub(crate) fn view(conn: &Connection, rec: &ServiceRecord) -> Result<ServiceView> {
     let cmg = match &rec.settings.cmg {
         Some(o) => Some(CmgSettings {
             vm_size: o.vm_size.clone(),
@@ -74,7 +74,7 @@ pub fn view(conn: &Connection, rec: &ServiceRecord) -> Result<ServiceView> {
 }
 
 /// The cloud name the operator's CNAME must point at (README, "Configuration Manager facts").
-pub fn cname_target(rec: &ServiceRecord) -> String {
+pub(crate) fn cname_target(rec: &ServiceRecord) -> String {
     let gov = rec.environment == Environment::AzureUSGovernmentCloud;
     match rec.kind {
         HostedKind::Cdp => format!(

@@ -112,12 +112,16 @@ fn service_from_row(r: &Row<'_>) -> rusqlite::Result<ServiceRecord> {
 }
 
 /// Labels binding sealed blobs to their column.
-pub const SERVICE_KEY_LABEL: &str = "services.service_key";
+pub(crate) const SERVICE_KEY_LABEL: &str = "services.service_key";
 /// Label of the management key column.
-pub const MANAGEMENT_KEY_LABEL: &str = "services.management_key";
+pub(crate) const MANAGEMENT_KEY_LABEL: &str = "services.management_key";
 
 /// Inserts a prepared service in `Provisioning`; returns its id.
-pub fn insert_service(conn: &Connection, p: &Prepared, secrets: &SecretBox) -> Result<String> {
+pub(crate) fn insert_service(
+    conn: &Connection,
+    p: &Prepared,
+    secrets: &SecretBox,
+) -> Result<String> {
     let id = new_id()?;
     let now = now_millis();
     let settings = Settings {
@@ -173,7 +177,7 @@ pub fn insert_service(conn: &Connection, p: &Prepared, secrets: &SecretBox) -> R
 }
 
 /// A service by id, Service FQDN or deployment name (case-insensitive).
-pub fn get_service(conn: &Connection, key: &str) -> Result<Option<ServiceRecord>> {
+pub(crate) fn get_service(conn: &Connection, key: &str) -> Result<Option<ServiceRecord>> {
     Ok(conn
         .query_row(
             &format!(
@@ -186,7 +190,10 @@ pub fn get_service(conn: &Connection, key: &str) -> Result<Option<ServiceRecord>
 }
 
 /// Every service of `kind` (or all), by FQDN.
-pub fn list_services(conn: &Connection, kind: Option<HostedKind>) -> Result<Vec<ServiceRecord>> {
+pub(crate) fn list_services(
+    conn: &Connection,
+    kind: Option<HostedKind>,
+) -> Result<Vec<ServiceRecord>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {SERVICE_COLUMNS} FROM services WHERE ?1 IS NULL OR kind = ?1 ORDER BY service_fqdn COLLATE NOCASE"
     ))?;
@@ -195,7 +202,7 @@ pub fn list_services(conn: &Connection, kind: Option<HostedKind>) -> Result<Vec<
 }
 
 /// Which existing service already uses this FQDN, deployment name or (non-wildcard) thumbprint.
-pub fn conflict(
+pub(crate) fn conflict(
     conn: &Connection,
     fqdn: &str,
     deployment: &str,
@@ -238,7 +245,7 @@ pub fn conflict(
 }
 
 /// Sets the state and details; returns the updated record.
-pub fn set_state(
+pub(crate) fn set_state(
     conn: &Connection,
     id: &str,
     state: ServiceState,
@@ -252,7 +259,7 @@ pub fn set_state(
 }
 
 /// Replaces settings, description and instance count.
-pub fn save_editable(conn: &Connection, rec: &ServiceRecord) -> Result<()> {
+pub(crate) fn save_editable(conn: &Connection, rec: &ServiceRecord) -> Result<()> {
     conn.execute(
         "UPDATE services SET description = ?2, settings = ?3, instances = ?4, vm_size = ?5, updated = ?6 WHERE id = ?1",
         params![
@@ -268,7 +275,7 @@ pub fn save_editable(conn: &Connection, rec: &ServiceRecord) -> Result<()> {
 }
 
 /// Which other service uses this certificate as its own (non-wildcard) certificate.
-pub fn cert_used_by(
+pub(crate) fn cert_used_by(
     conn: &Connection,
     thumbprint: &str,
     except_id: &str,
@@ -283,7 +290,7 @@ pub fn cert_used_by(
 }
 
 /// Replaces a service's certificate (chain, sealed key, thumbprint, CN, expiry, wildcard).
-pub fn replace_service_cert(
+pub(crate) fn replace_service_cert(
     conn: &Connection,
     id: &str,
     cert: &ServiceCert,
@@ -312,7 +319,11 @@ pub fn replace_service_cert(
 }
 
 /// Records the instances the cloud reported.
-pub fn set_instances(conn: &Connection, id: &str, instances: Vec<InstanceView>) -> Result<()> {
+pub(crate) fn set_instances(
+    conn: &Connection,
+    id: &str,
+    instances: Vec<InstanceView>,
+) -> Result<()> {
     if let Some(mut rec) = get_service(conn, id)? {
         rec.settings.instances = instances;
         conn.execute(
@@ -324,7 +335,7 @@ pub fn set_instances(conn: &Connection, id: &str, instances: Vec<InstanceView>) 
 }
 
 /// Removes a service (its trusted roots and connection points go with it).
-pub fn delete_service(conn: &Connection, id: &str) -> Result<()> {
+pub(crate) fn delete_service(conn: &Connection, id: &str) -> Result<()> {
     conn.execute("DELETE FROM services WHERE id = ?1", params![id])?;
     Ok(())
 }

@@ -9,7 +9,7 @@ use crate::site::store::now_millis;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// The site's code and server name, if the site exists.
-pub fn site(conn: &Connection) -> Result<Option<(String, String)>> {
+pub(crate) fn site(conn: &Connection) -> Result<Option<(String, String)>> {
     Ok(conn
         .query_row(
             "SELECT site_code, server_name FROM site WHERE id = 1",
@@ -20,7 +20,7 @@ pub fn site(conn: &Connection) -> Result<Option<(String, String)>> {
 }
 
 /// Creates the site and its site server (with the roles a primary site server holds).
-pub fn create_site(conn: &Connection, site_code: &str, server_name: &str) -> Result<()> {
+pub(crate) fn create_site(conn: &Connection, site_code: &str, server_name: &str) -> Result<()> {
     let now = now_millis();
     conn.execute(
         "INSERT INTO site (id, site_code, server_name, created) VALUES (1, ?1, ?2, ?3)",
@@ -36,7 +36,7 @@ pub fn create_site(conn: &Connection, site_code: &str, server_name: &str) -> Res
 }
 
 /// Every site system with its Proxy tab.
-pub fn site_systems(conn: &Connection) -> Result<Vec<SiteSystemView>> {
+pub(crate) fn site_systems(conn: &Connection) -> Result<Vec<SiteSystemView>> {
     let mut stmt = conn.prepare(
         "SELECT name, roles, proxy_enabled, proxy_server, proxy_port, proxy_account, proxy_password IS NOT NULL \
          FROM site_systems ORDER BY name",
@@ -58,17 +58,17 @@ pub fn site_systems(conn: &Connection) -> Result<Vec<SiteSystemView>> {
 }
 
 /// One site system.
-pub fn site_system(conn: &Connection, name: &str) -> Result<Option<SiteSystemView>> {
+pub(crate) fn site_system(conn: &Connection, name: &str) -> Result<Option<SiteSystemView>> {
     Ok(site_systems(conn)?
         .into_iter()
         .find(|s| s.name.eq_ignore_ascii_case(name)))
 }
 
 /// Label of the proxy password column.
-pub const PROXY_PASSWORD_LABEL: &str = "site_systems.proxy_password";
+pub(crate) const PROXY_PASSWORD_LABEL: &str = "site_systems.proxy_password";
 
 /// What to do with the stored proxy password.
-pub enum PasswordChange {
+pub(crate) enum PasswordChange {
     /// Keep what is stored.
     Keep,
     /// Remove it.
@@ -78,7 +78,7 @@ pub enum PasswordChange {
 }
 
 /// Saves the Proxy tab (validated by the caller); a save replaces the previous settings.
-pub fn set_proxy(
+pub(crate) fn set_proxy(
     conn: &Connection,
     secrets: &SecretBox,
     name: &str,
@@ -112,7 +112,10 @@ pub fn set_proxy(
 
 /// The proxy route of the site server (the CDP and the services manager use the managing
 /// primary site server's proxy), with the password unsealed.
-pub fn site_server_proxy(conn: &Connection, secrets: &SecretBox) -> Result<Option<ProxyRoute>> {
+pub(crate) fn site_server_proxy(
+    conn: &Connection,
+    secrets: &SecretBox,
+) -> Result<Option<ProxyRoute>> {
     let Some((_, server)) = site(conn)? else {
         return Ok(None);
     };

@@ -99,7 +99,7 @@ code_column!(TaskState, "task state", TaskState::code, |c: i64| {
 });
 
 /// A task's step column: empty before the first step.
-pub struct StepColumn(pub Option<Step>);
+pub(super) struct StepColumn(pub Option<Step>);
 
 impl ToSql for StepColumn {
     fn to_sql(&self) -> rusqlite::Result<ToSqlOutput<'_>> {
@@ -119,7 +119,7 @@ impl FromSql for StepColumn {
 }
 
 /// A column of JSON text, read as `T`; text that is not a `T` is an error.
-pub fn json<T: serde::de::DeserializeOwned>(
+pub(super) fn json<T: serde::de::DeserializeOwned>(
     r: &rusqlite::Row<'_>,
     idx: usize,
 ) -> rusqlite::Result<T> {

@@ -7,7 +7,7 @@ use crate::site::store::{millis_to_rfc3339, now_millis};
 use rusqlite::{Connection, params};
 
 /// Records a status message; returns it.
-pub fn insert_status(
+pub(crate) fn insert_status(
     conn: &Connection,
     message_id: u32,
     level: Level,
@@ -36,7 +36,7 @@ pub fn insert_status(
 }
 
 /// Status messages, newest first.
-pub fn list_status(
+pub(crate) fn list_status(
     conn: &Connection,
     service_id: Option<&str>,
     limit: u32,

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 
 /// What a task carries besides its kind (the `payload` column, JSON).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TaskPayload {
+pub(crate) struct TaskPayload {
     /// Who asked for a stop; `None` on the other kinds of task.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub requested_by: Option<StopReason>,
@@ -21,7 +21,7 @@ pub struct TaskPayload {
 
 impl TaskPayload {
     /// The payload of a Stop task asked for by `reason`.
-    pub fn stop(reason: StopReason, outbound_bytes: Option<u64>) -> TaskPayload {
+    pub(crate) fn stop(reason: StopReason, outbound_bytes: Option<u64>) -> TaskPayload {
         TaskPayload {
             requested_by: Some(reason),
             outbound_bytes,
@@ -29,14 +29,14 @@ impl TaskPayload {
     }
 
     /// Who asked for the stop (an administrator unless the payload says otherwise).
-    pub fn stop_reason(&self) -> StopReason {
+    pub(crate) fn stop_reason(&self) -> StopReason {
         self.requested_by.unwrap_or_default()
     }
 }
 
 /// A task row.
 #[derive(Debug, Clone)]
-pub struct TaskRecord {
+pub(crate) struct TaskRecord {
     /// Id.
     pub id: String,
     /// Service.
@@ -59,7 +59,7 @@ pub struct TaskRecord {
 
 impl TaskRecord {
     /// API view.
-    pub fn view(&self) -> TaskView {
+    pub(crate) fn view(&self) -> TaskView {
         TaskView {
             id: self.id.clone(),
             service_id: self.service_id.clone(),
@@ -91,7 +91,7 @@ fn task_from_row(r: &Row<'_>) -> rusqlite::Result<TaskRecord> {
 }
 
 /// Creates a task in `Created`.
-pub fn insert_task(
+pub(crate) fn insert_task(
     conn: &Connection,
     service_id: &str,
     kind: TaskKind,
@@ -106,7 +106,7 @@ pub fn insert_task(
 }
 
 /// A task by id.
-pub fn get_task(conn: &Connection, id: &str) -> Result<Option<TaskRecord>> {
+pub(crate) fn get_task(conn: &Connection, id: &str) -> Result<Option<TaskRecord>> {
     Ok(conn
         .query_row(
             &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE id = ?1"),
@@ -117,7 +117,7 @@ pub fn get_task(conn: &Connection, id: &str) -> Result<Option<TaskRecord>> {
 }
 
 /// Moves a task on: state, step reached, error; stamps start and end.
-pub fn update_task(
+pub(crate) fn update_task(
     conn: &Connection,
     id: &str,
     state: TaskState,
@@ -135,7 +135,7 @@ pub fn update_task(
 }
 
 /// Tasks not yet completed or failed, oldest first (to resume after a restart).
-pub fn unfinished_tasks(conn: &Connection) -> Result<Vec<TaskRecord>> {
+pub(crate) fn unfinished_tasks(conn: &Connection) -> Result<Vec<TaskRecord>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {TASK_COLUMNS} FROM tasks WHERE state IN (1, 2) ORDER BY created"
     ))?;
@@ -144,7 +144,7 @@ pub fn unfinished_tasks(conn: &Connection) -> Result<Vec<TaskRecord>> {
 }
 
 /// An unfinished task of a service, if any (one operation at a time per service).
-pub fn active_task(conn: &Connection, service_id: &str) -> Result<Option<TaskRecord>> {
+pub(crate) fn active_task(conn: &Connection, service_id: &str) -> Result<Option<TaskRecord>> {
     Ok(conn
         .query_row(
             &format!("SELECT {TASK_COLUMNS} FROM tasks WHERE service_id = ?1 AND state IN (1, 2) ORDER BY created LIMIT 1"),
@@ -155,7 +155,7 @@ pub fn active_task(conn: &Connection, service_id: &str) -> Result<Option<TaskRec
 }
 
 /// Recent tasks, newest first, optionally of one service.
-pub fn list_tasks(
+pub(crate) fn list_tasks(
     conn: &Connection,
     service_id: Option<&str>,
     limit: u32,

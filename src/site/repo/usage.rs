@@ -6,11 +6,11 @@ use crate::api::wire::UsageView;
 use rusqlite::{Connection, OptionalExtension, params};
 
 /// One day, in milliseconds.
-pub const DAY_MS: i64 = 86_400_000;
+pub(crate) const DAY_MS: i64 = 86_400_000;
 
 /// One usage collection of a service.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Sample {
+pub(crate) struct Sample {
     /// When, unix ms.
     pub time: i64,
     /// The cloud's cumulative egress counter.
@@ -30,7 +30,7 @@ fn to_u64(v: i64) -> u64 {
 }
 
 /// The latest sample of a service.
-pub fn last_sample(conn: &Connection, service_id: &str) -> Result<Option<Sample>> {
+pub(crate) fn last_sample(conn: &Connection, service_id: &str) -> Result<Option<Sample>> {
     Ok(conn
         .query_row(
             "SELECT time, egress_total, egress_delta, storage_bytes FROM usage_samples \
@@ -52,7 +52,7 @@ pub fn last_sample(conn: &Connection, service_id: &str) -> Result<Option<Sample>
 /// counter starts at 0 when a deployment is created and again when it is redeployed, so for
 /// the first sample, and when the counter went backwards, the whole total is what was sent
 /// since: nothing served is left uncounted.
-pub fn insert_sample(
+pub(crate) fn insert_sample(
     conn: &Connection,
     service_id: &str,
     time: i64,
@@ -83,7 +83,7 @@ pub fn insert_sample(
 }
 
 /// Bytes sent after `since` (unix ms, exclusive) up to now.
-pub fn egress_since(conn: &Connection, service_id: &str, since: i64) -> Result<u64> {
+pub(crate) fn egress_since(conn: &Connection, service_id: &str, since: i64) -> Result<u64> {
     let sum: i64 = conn.query_row(
         "SELECT ifnull(sum(egress_delta), 0) FROM usage_samples WHERE service_id = ?1 AND time > ?2",
         params![service_id, since],
@@ -93,7 +93,7 @@ pub fn egress_since(conn: &Connection, service_id: &str, since: i64) -> Result<u
 }
 
 /// Bytes sent per UTC day over the `days` days ending with the day of `now` (oldest first).
-pub fn daily_egress(
+pub(crate) fn daily_egress(
     conn: &Connection,
     service_id: &str,
     now: i64,
@@ -122,12 +122,12 @@ pub fn daily_egress(
 }
 
 /// Removes samples older than `before` (unix ms); returns how many.
-pub fn prune_samples(conn: &Connection, before: i64) -> Result<usize> {
+pub(crate) fn prune_samples(conn: &Connection, before: i64) -> Result<usize> {
     Ok(conn.execute("DELETE FROM usage_samples WHERE time < ?1", params![before])?)
 }
 
 /// Stores the usage view of a service (replacing the previous one).
-pub fn save_usage(conn: &Connection, service_id: &str, view: &UsageView) -> Result<()> {
+pub(crate) fn save_usage(conn: &Connection, service_id: &str, view: &UsageView) -> Result<()> {
     conn.execute(
         "INSERT INTO service_usage (service_id, view) VALUES (?1, ?2) \
          ON CONFLICT (service_id) DO UPDATE SET view = ?2",
@@ -137,7 +137,7 @@ pub fn save_usage(conn: &Connection, service_id: &str, view: &UsageView) -> Resu
 }
 
 /// The usage last computed for a service (`None` before the first collection).
-pub fn latest_usage(
+pub(crate) fn latest_usage(
     conn: &Connection,
     service_id: &str,
 ) -> Result<Option<crate::api::wire::UsageView>> {

@@ -12,7 +12,7 @@ use axum::http::request::Parts;
 
 /// Any valid token.
 #[derive(Debug, Clone)]
-pub struct Reader {
+pub(super) struct Reader {
     /// The token's role.
     pub role: Role,
     /// The token's name.
@@ -21,11 +21,11 @@ pub struct Reader {
 
 /// A token whose role may change things (Full or Infrastructure Administrator).
 #[derive(Debug, Clone)]
-pub struct Writer(pub Reader);
+pub(super) struct Writer(pub Reader);
 
 /// A Full Administrator token (managing tokens).
 #[derive(Debug, Clone)]
-pub struct Admin;
+pub(super) struct Admin;
 
 impl FromRequestParts<AppState> for Reader {
     type Rejection = ApiError;

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 
 /// An error answer.
 #[derive(Debug)]
-pub struct ApiError {
+pub(super) struct ApiError {
     /// HTTP status.
     pub status: StatusCode,
     /// Body.
@@ -17,7 +17,7 @@ pub struct ApiError {
 
 impl ApiError {
     /// An error with a code and message.
-    pub fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
+    pub(super) fn new(status: StatusCode, code: &str, message: impl Into<String>) -> Self {
         ApiError {
             status,
             detail: ErrorDetail {
@@ -30,7 +30,7 @@ impl ApiError {
     }
 
     /// 404 for a service or object that does not exist.
-    pub fn not_found(what: &str) -> Self {
+    pub(super) fn not_found(what: &str) -> Self {
         Self::new(
             StatusCode::NOT_FOUND,
             "not_found",
@@ -39,12 +39,12 @@ impl ApiError {
     }
 
     /// 409 for an action the current state forbids.
-    pub fn conflict(message: impl Into<String>) -> Self {
+    pub(super) fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, "conflict", message)
     }
 
     /// A field that broke a rule, with a given status (400 or 409).
-    pub fn field(status: StatusCode, field: &str, rule: &str) -> Self {
+    pub(super) fn field(status: StatusCode, field: &str, rule: &str) -> Self {
         ApiError {
             status,
             detail: ErrorDetail {
@@ -61,7 +61,7 @@ impl ApiError {
     }
 
     /// 500 with a message that gives nothing away.
-    pub fn internal(e: impl std::fmt::Display) -> Self {
+    pub(super) fn internal(e: impl std::fmt::Display) -> Self {
         // The cause may name tables or paths: it goes to the service's stderr, not the client.
         eprintln!("cloudsite site service: internal error: {e}");
         Self::new(
@@ -99,7 +99,7 @@ impl IntoResponse for ApiError {
 }
 
 /// Result of a handler.
-pub type ApiResult<T> = Result<T, ApiError>;
+pub(super) type ApiResult<T> = Result<T, ApiError>;
 
 #[cfg(test)]
 mod tests {

@@ -15,7 +15,7 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 /// The API router and its OpenAPI document.
-pub fn router(state: state::AppState) -> axum::Router {
+pub(crate) fn router(state: state::AppState) -> axum::Router {
     let (router, mut api) = OpenApiRouter::new()
         .routes(routes!(routes::list_cdps, routes::create_cdp))
         .routes(routes!(

@@ -24,20 +24,27 @@ fn accepted(a: Accepted) -> (StatusCode, Json<Accepted>) {
 
 /// List cloud distribution points.
 #[utoipa::path(get, path = "/v1/cdps", tag = "cdp", responses((status = 200, body = Vec<ServiceView>), (status = 401, body = ErrorBody)))]
-pub async fn list_cdps(State(s): State<AppState>, _: Reader) -> ApiResult<Json<Vec<ServiceView>>> {
+pub(super) async fn list_cdps(
+    State(s): State<AppState>,
+    _: Reader,
+) -> ApiResult<Json<Vec<ServiceView>>> {
     Ok(Json(services::list(&s.ctx, HostedKind::Cdp).await?))
 }
 
 /// Create a cloud distribution point (starts provisioning).
 #[utoipa::path(post, path = "/v1/cdps", tag = "cdp", request_body = CreateCdp,
     responses((status = 202, body = Accepted), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_cdp(State(s): State<AppState>, _: Writer, Json(req): Json<CreateCdp>) -> Acc {
+pub(super) async fn create_cdp(
+    State(s): State<AppState>,
+    _: Writer,
+    Json(req): Json<CreateCdp>,
+) -> Acc {
     Ok(accepted(services::create_cdp(&s.ctx, req).await?))
 }
 
 /// One cloud distribution point (by id, Service FQDN or name).
 #[utoipa::path(get, path = "/v1/cdps/{id}", tag = "cdp", params(("id" = String, Path)), responses((status = 200, body = ServiceView), (status = 404, body = ErrorBody)))]
-pub async fn get_cdp(
+pub(super) async fn get_cdp(
     State(s): State<AppState>,
     _: Reader,
     Path(id): Path<String>,
@@ -48,7 +55,7 @@ pub async fn get_cdp(
 /// Change a cloud distribution point's editable settings.
 #[utoipa::path(patch, path = "/v1/cdps/{id}", tag = "cdp", params(("id" = String, Path)), request_body = SetService,
     responses((status = 200, body = Updated), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn set_cdp(
+pub(super) async fn set_cdp(
     State(s): State<AppState>,
     _: Writer,
     Path(id): Path<String>,
@@ -61,7 +68,11 @@ pub async fn set_cdp(
 
 /// Delete a cloud distribution point and its content.
 #[utoipa::path(delete, path = "/v1/cdps/{id}", tag = "cdp", params(("id" = String, Path)), responses((status = 202, body = Accepted), (status = 409, body = ErrorBody)))]
-pub async fn delete_cdp(State(s): State<AppState>, _: Writer, Path(id): Path<String>) -> Acc {
+pub(super) async fn delete_cdp(
+    State(s): State<AppState>,
+    _: Writer,
+    Path(id): Path<String>,
+) -> Acc {
     Ok(accepted(
         services::delete(&s.ctx, HostedKind::Cdp, &id).await?,
     ))
@@ -69,7 +80,7 @@ pub async fn delete_cdp(State(s): State<AppState>, _: Writer, Path(id): Path<Str
 
 /// Start Service.
 #[utoipa::path(post, path = "/v1/cdps/{id}/start", tag = "cdp", params(("id" = String, Path)), responses((status = 202, body = Accepted), (status = 409, body = ErrorBody)))]
-pub async fn start_cdp(State(s): State<AppState>, _: Writer, Path(id): Path<String>) -> Acc {
+pub(super) async fn start_cdp(State(s): State<AppState>, _: Writer, Path(id): Path<String>) -> Acc {
     Ok(accepted(
         services::start(&s.ctx, HostedKind::Cdp, &id).await?,
     ))
@@ -77,7 +88,7 @@ pub async fn start_cdp(State(s): State<AppState>, _: Writer, Path(id): Path<Stri
 
 /// Stop Service (content is kept).
 #[utoipa::path(post, path = "/v1/cdps/{id}/stop", tag = "cdp", params(("id" = String, Path)), responses((status = 202, body = Accepted), (status = 409, body = ErrorBody)))]
-pub async fn stop_cdp(State(s): State<AppState>, _: Writer, Path(id): Path<String>) -> Acc {
+pub(super) async fn stop_cdp(State(s): State<AppState>, _: Writer, Path(id): Path<String>) -> Acc {
     let by = StopReason::Administrator;
     Ok(accepted(
         services::stop(&s.ctx, HostedKind::Cdp, &id, by).await?,
@@ -86,20 +97,27 @@ pub async fn stop_cdp(State(s): State<AppState>, _: Writer, Path(id): Path<Strin
 
 /// List cloud management gateways.
 #[utoipa::path(get, path = "/v1/cmgs", tag = "cmg", responses((status = 200, body = Vec<ServiceView>)))]
-pub async fn list_cmgs(State(s): State<AppState>, _: Reader) -> ApiResult<Json<Vec<ServiceView>>> {
+pub(super) async fn list_cmgs(
+    State(s): State<AppState>,
+    _: Reader,
+) -> ApiResult<Json<Vec<ServiceView>>> {
     Ok(Json(services::list(&s.ctx, HostedKind::Cmg).await?))
 }
 
 /// Create a cloud management gateway (starts provisioning).
 #[utoipa::path(post, path = "/v1/cmgs", tag = "cmg", request_body = CreateCmg,
     responses((status = 202, body = Accepted), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_cmg(State(s): State<AppState>, _: Writer, Json(req): Json<CreateCmg>) -> Acc {
+pub(super) async fn create_cmg(
+    State(s): State<AppState>,
+    _: Writer,
+    Json(req): Json<CreateCmg>,
+) -> Acc {
     Ok(accepted(services::create_cmg(&s.ctx, req).await?))
 }
 
 /// One cloud management gateway.
 #[utoipa::path(get, path = "/v1/cmgs/{id}", tag = "cmg", params(("id" = String, Path)), responses((status = 200, body = ServiceView), (status = 404, body = ErrorBody)))]
-pub async fn get_cmg(
+pub(super) async fn get_cmg(
     State(s): State<AppState>,
     _: Reader,
     Path(id): Path<String>,
@@ -109,7 +127,7 @@ pub async fn get_cmg(
 
 /// Change a cloud management gateway (a VM count change starts an upgrade).
 #[utoipa::path(patch, path = "/v1/cmgs/{id}", tag = "cmg", params(("id" = String, Path)), request_body = SetService, responses((status = 200, body = Updated), (status = 400, body = ErrorBody)))]
-pub async fn set_cmg(
+pub(super) async fn set_cmg(
     State(s): State<AppState>,
     _: Writer,
     Path(id): Path<String>,
@@ -122,7 +140,11 @@ pub async fn set_cmg(
 
 /// Delete a cloud management gateway.
 #[utoipa::path(delete, path = "/v1/cmgs/{id}", tag = "cmg", params(("id" = String, Path)), responses((status = 202, body = Accepted), (status = 409, body = ErrorBody)))]
-pub async fn delete_cmg(State(s): State<AppState>, _: Writer, Path(id): Path<String>) -> Acc {
+pub(super) async fn delete_cmg(
+    State(s): State<AppState>,
+    _: Writer,
+    Path(id): Path<String>,
+) -> Acc {
     Ok(accepted(
         services::delete(&s.ctx, HostedKind::Cmg, &id).await?,
     ))
@@ -130,7 +152,7 @@ pub async fn delete_cmg(State(s): State<AppState>, _: Writer, Path(id): Path<Str
 
 /// Start service.
 #[utoipa::path(post, path = "/v1/cmgs/{id}/start", tag = "cmg", params(("id" = String, Path)), responses((status = 202, body = Accepted), (status = 409, body = ErrorBody)))]
-pub async fn start_cmg(State(s): State<AppState>, _: Writer, Path(id): Path<String>) -> Acc {
+pub(super) async fn start_cmg(State(s): State<AppState>, _: Writer, Path(id): Path<String>) -> Acc {
     Ok(accepted(
         services::start(&s.ctx, HostedKind::Cmg, &id).await?,
     ))
@@ -138,7 +160,7 @@ pub async fn start_cmg(State(s): State<AppState>, _: Writer, Path(id): Path<Stri
 
 /// Stop service.
 #[utoipa::path(post, path = "/v1/cmgs/{id}/stop", tag = "cmg", params(("id" = String, Path)), responses((status = 202, body = Accepted), (status = 409, body = ErrorBody)))]
-pub async fn stop_cmg(State(s): State<AppState>, _: Writer, Path(id): Path<String>) -> Acc {
+pub(super) async fn stop_cmg(State(s): State<AppState>, _: Writer, Path(id): Path<String>) -> Acc {
     let by = StopReason::Administrator;
     Ok(accepted(
         services::stop(&s.ctx, HostedKind::Cmg, &id, by).await?,
@@ -147,13 +169,13 @@ pub async fn stop_cmg(State(s): State<AppState>, _: Writer, Path(id): Path<Strin
 
 /// Synchronize the CMG's configuration to the cloud (redeploy).
 #[utoipa::path(post, path = "/v1/cmgs/{id}/sync", tag = "cmg", params(("id" = String, Path)), responses((status = 202, body = Accepted), (status = 409, body = ErrorBody)))]
-pub async fn sync_cmg(State(s): State<AppState>, _: Writer, Path(id): Path<String>) -> Acc {
+pub(super) async fn sync_cmg(State(s): State<AppState>, _: Writer, Path(id): Path<String>) -> Acc {
     Ok(accepted(services::sync(&s.ctx, &id).await?))
 }
 
 /// Connection points of a CMG.
 #[utoipa::path(get, path = "/v1/cmgs/{id}/connection-points", tag = "cmg", params(("id" = String, Path)), responses((status = 200, body = Vec<ConnectionPointView>)))]
-pub async fn list_cmg_connection_points(
+pub(super) async fn list_cmg_connection_points(
     State(s): State<AppState>,
     _: Reader,
     Path(id): Path<String>,
@@ -164,7 +186,7 @@ pub async fn list_cmg_connection_points(
 /// Add a CMG connection point on a site system.
 #[utoipa::path(post, path = "/v1/cmgs/{id}/connection-points", tag = "cmg", params(("id" = String, Path)), request_body = AddConnectionPoint,
     responses((status = 201, body = ConnectionPointView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn add_connection_point(
+pub(super) async fn add_connection_point(
     State(s): State<AppState>,
     _: Writer,
     Path(id): Path<String>,
@@ -176,7 +198,7 @@ pub async fn add_connection_point(
 
 /// Every CMG connection point.
 #[utoipa::path(get, path = "/v1/connection-points", tag = "cmg", responses((status = 200, body = Vec<ConnectionPointView>)))]
-pub async fn list_connection_points(
+pub(super) async fn list_connection_points(
     State(s): State<AppState>,
     _: Reader,
 ) -> ApiResult<Json<Vec<ConnectionPointView>>> {
@@ -186,7 +208,7 @@ pub async fn list_connection_points(
 /// "Validate on Next": checks a management certificate against a subscription in the cloud.
 #[utoipa::path(post, path = "/v1/subscriptions/validate", tag = "cloud", request_body = SubscriptionInput,
     responses((status = 200, body = SubscriptionCheck), (status = 400, body = ErrorBody)))]
-pub async fn validate_subscription(
+pub(super) async fn validate_subscription(
     State(s): State<AppState>,
     _: Reader,
     Json(req): Json<SubscriptionInput>,

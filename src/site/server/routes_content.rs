@@ -20,7 +20,7 @@ use serde::Deserialize;
 
 /// The content library.
 #[utoipa::path(get, path = "/v1/content", tag = "content", responses((status = 200, body = Vec<PackageView>)))]
-pub async fn list_packages(
+pub(super) async fn list_packages(
     State(s): State<AppState>,
     _: Reader,
 ) -> ApiResult<Json<Vec<PackageView>>> {
@@ -30,7 +30,7 @@ pub async fn list_packages(
 /// Create a package; then send each file with `PUT /v1/content/{id}/files/{name}`.
 #[utoipa::path(post, path = "/v1/content", tag = "content", request_body = CreatePackage,
     responses((status = 201, body = PackageChanged), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn create_package(
+pub(super) async fn create_package(
     State(s): State<AppState>,
     _: Writer,
     Json(req): Json<CreatePackage>,
@@ -44,7 +44,7 @@ pub async fn create_package(
 /// One package (id or name), with its distributions.
 #[utoipa::path(get, path = "/v1/content/{id}", tag = "content", params(("id" = String, Path)),
     responses((status = 200, body = PackageView), (status = 404, body = ErrorBody)))]
-pub async fn get_package(
+pub(super) async fn get_package(
     State(s): State<AppState>,
     _: Reader,
     Path(id): Path<String>,
@@ -55,7 +55,7 @@ pub async fn get_package(
 /// Delete a package from the library (refused while it is on a service).
 #[utoipa::path(delete, path = "/v1/content/{id}", tag = "content", params(("id" = String, Path)),
     responses((status = 204), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn delete_package(
+pub(super) async fn delete_package(
     State(s): State<AppState>,
     _: Writer,
     Path(id): Path<String>,
@@ -68,7 +68,7 @@ pub async fn delete_package(
 #[utoipa::path(put, path = "/v1/content/{id}/files/{name}", tag = "content",
     params(("id" = String, Path), ("name" = String, Path)), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 200, body = PackageView), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
-pub async fn put_file(
+pub(super) async fn put_file(
     State(s): State<AppState>,
     _: Writer,
     Path((id, name)): Path<(String, String)>,
@@ -85,7 +85,7 @@ pub async fn put_file(
 /// Distribute a package to services.
 #[utoipa::path(post, path = "/v1/content/{id}/distribute", tag = "content", params(("id" = String, Path)), request_body = ContentTargets,
     responses((status = 200, body = PackageChanged), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn distribute(
+pub(super) async fn distribute(
     State(s): State<AppState>,
     _: Writer,
     Path(id): Path<String>,
@@ -98,7 +98,7 @@ pub async fn distribute(
 /// Send a package again (to the services named, or to every service that has it).
 #[utoipa::path(post, path = "/v1/content/{id}/redistribute", tag = "content", params(("id" = String, Path)), request_body = ContentTargets,
     responses((status = 200, body = PackageChanged), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn redistribute(
+pub(super) async fn redistribute(
     State(s): State<AppState>,
     _: Writer,
     Path(id): Path<String>,
@@ -111,7 +111,7 @@ pub async fn redistribute(
 /// Remove a package from services (its blobs are deleted from their storage).
 #[utoipa::path(post, path = "/v1/content/{id}/remove", tag = "content", params(("id" = String, Path)), request_body = ContentTargets,
     responses((status = 200, body = PackageChanged), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn remove(
+pub(super) async fn remove(
     State(s): State<AppState>,
     _: Writer,
     Path(id): Path<String>,
@@ -123,7 +123,7 @@ pub async fn remove(
 
 /// Filter of the distributions list.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct DistributionQuery {
+pub(super) struct DistributionQuery {
     /// Only this service (id, FQDN or name).
     pub service: Option<String>,
 }
@@ -131,7 +131,7 @@ pub struct DistributionQuery {
 /// Distribution status per package and service (a service's Content tab).
 #[utoipa::path(get, path = "/v1/distributions", tag = "content", params(DistributionQuery),
     responses((status = 200, body = Vec<DistributionView>)))]
-pub async fn list_distributions(
+pub(super) async fn list_distributions(
     State(s): State<AppState>,
     _: Reader,
     Query(q): Query<DistributionQuery>,
@@ -142,7 +142,7 @@ pub async fn list_distributions(
 /// Management point: where a client can get a package, with access tokens and the key.
 #[utoipa::path(post, path = "/v1/mp/content-locations", tag = "content", request_body = ContentLocationRequest,
     responses((status = 200, body = ContentLocations), (status = 404, body = ErrorBody)))]
-pub async fn content_locations(
+pub(super) async fn content_locations(
     State(s): State<AppState>,
     _: Reader,
     Json(req): Json<ContentLocationRequest>,

@@ -22,13 +22,13 @@ use std::convert::Infallible;
 
 /// The site, and the caller's role.
 #[utoipa::path(get, path = "/v1/site", tag = "site", responses((status = 200, body = SiteView), (status = 401, body = ErrorBody)))]
-pub async fn get_site(State(s): State<AppState>, who: Reader) -> ApiResult<Json<SiteView>> {
+pub(super) async fn get_site(State(s): State<AppState>, who: Reader) -> ApiResult<Json<SiteView>> {
     Ok(Json(site::describe(&s.ctx, who.role).await?))
 }
 
 /// Site systems with their Proxy tab.
 #[utoipa::path(get, path = "/v1/site-systems", tag = "site", responses((status = 200, body = Vec<SiteSystemView>)))]
-pub async fn list_site_systems(
+pub(super) async fn list_site_systems(
     State(s): State<AppState>,
     _: Reader,
 ) -> ApiResult<Json<Vec<SiteSystemView>>> {
@@ -37,7 +37,7 @@ pub async fn list_site_systems(
 
 /// A site system's Proxy tab.
 #[utoipa::path(get, path = "/v1/site-systems/{name}/proxy", tag = "site", params(("name" = String, Path)), responses((status = 200, body = ProxySettings), (status = 404, body = ErrorBody)))]
-pub async fn get_proxy(
+pub(super) async fn get_proxy(
     State(s): State<AppState>,
     _: Reader,
     Path(name): Path<String>,
@@ -48,7 +48,7 @@ pub async fn get_proxy(
 /// Saves a site system's Proxy tab (the password is stored encrypted and never returned).
 #[utoipa::path(put, path = "/v1/site-systems/{name}/proxy", tag = "site", params(("name" = String, Path)), request_body = SetProxy,
     responses((status = 200, body = ProxySettings), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
-pub async fn set_proxy(
+pub(super) async fn set_proxy(
     State(s): State<AppState>,
     _: Writer,
     Path(name): Path<String>,
@@ -59,7 +59,7 @@ pub async fn set_proxy(
 
 /// Client settings.
 #[utoipa::path(get, path = "/v1/client-settings", tag = "site", responses((status = 200, body = ClientSettings)))]
-pub async fn get_client_settings(
+pub(super) async fn get_client_settings(
     State(s): State<AppState>,
     _: Reader,
 ) -> ApiResult<Json<ClientSettings>> {
@@ -68,7 +68,7 @@ pub async fn get_client_settings(
 
 /// Sets client settings.
 #[utoipa::path(put, path = "/v1/client-settings", tag = "site", request_body = ClientSettings, responses((status = 200, body = ClientSettings), (status = 403, body = ErrorBody)))]
-pub async fn set_client_settings(
+pub(super) async fn set_client_settings(
     State(s): State<AppState>,
     _: Writer,
     Json(req): Json<ClientSettings>,
@@ -78,7 +78,7 @@ pub async fn set_client_settings(
 
 /// Creates an API token (Full Administrator only); the token is shown once.
 #[utoipa::path(post, path = "/v1/tokens", tag = "site", request_body = CreateToken, responses((status = 201, body = NewToken), (status = 403, body = ErrorBody)))]
-pub async fn create_token(
+pub(super) async fn create_token(
     State(s): State<AppState>,
     _: Admin,
     Json(req): Json<CreateToken>,
@@ -91,7 +91,7 @@ pub async fn create_token(
 
 /// Query of list routes.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct ListQuery {
+pub(super) struct ListQuery {
     /// Only this service (id).
     pub service: Option<String>,
     /// At most this many (default 200).
@@ -100,7 +100,7 @@ pub struct ListQuery {
 
 /// Recent tasks.
 #[utoipa::path(get, path = "/v1/tasks", tag = "monitoring", params(ListQuery), responses((status = 200, body = Vec<TaskView>)))]
-pub async fn list_tasks(
+pub(super) async fn list_tasks(
     State(s): State<AppState>,
     _: Reader,
     Query(q): Query<ListQuery>,
@@ -110,7 +110,7 @@ pub async fn list_tasks(
 
 /// One task.
 #[utoipa::path(get, path = "/v1/tasks/{id}", tag = "monitoring", params(("id" = String, Path)), responses((status = 200, body = TaskView), (status = 404, body = ErrorBody)))]
-pub async fn get_task(
+pub(super) async fn get_task(
     State(s): State<AppState>,
     _: Reader,
     Path(id): Path<String>,
@@ -120,7 +120,7 @@ pub async fn get_task(
 
 /// Status messages, newest first.
 #[utoipa::path(get, path = "/v1/status-messages", tag = "monitoring", params(ListQuery), responses((status = 200, body = Vec<StatusMessageView>)))]
-pub async fn list_status_messages(
+pub(super) async fn list_status_messages(
     State(s): State<AppState>,
     _: Reader,
     Query(q): Query<ListQuery>,
@@ -131,14 +131,17 @@ pub async fn list_status_messages(
 
 /// Alerts.
 #[utoipa::path(get, path = "/v1/alerts", tag = "monitoring", responses((status = 200, body = Vec<AlertView>)))]
-pub async fn list_alerts(State(s): State<AppState>, _: Reader) -> ApiResult<Json<Vec<AlertView>>> {
+pub(super) async fn list_alerts(
+    State(s): State<AppState>,
+    _: Reader,
+) -> ApiResult<Json<Vec<AlertView>>> {
     Ok(Json(alerts::list(&s.ctx).await?))
 }
 
 /// Postpones an alert until a time (Suspend-CMAlert -SkipUntil -Comment): state Postponed.
 #[utoipa::path(post, path = "/v1/alerts/{id}/postpone", tag = "monitoring", params(("id" = String, Path)), request_body = PostponeAlert,
     responses((status = 200, body = AlertView), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn postpone_alert(
+pub(super) async fn postpone_alert(
     State(s): State<AppState>,
     Writer(who): Writer,
     Path(id): Path<String>,
@@ -150,7 +153,7 @@ pub async fn postpone_alert(
 /// Closes an alert: state Canceled, closed by the caller's token name.
 #[utoipa::path(post, path = "/v1/alerts/{id}/close", tag = "monitoring", params(("id" = String, Path)), request_body = CloseAlert,
     responses((status = 200, body = AlertView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn close_alert(
+pub(super) async fn close_alert(
     State(s): State<AppState>,
     Writer(who): Writer,
     Path(id): Path<String>,
@@ -162,7 +165,7 @@ pub async fn close_alert(
 /// Disables an alert (Disable-CMAlert): its condition is not evaluated; state Disabled.
 #[utoipa::path(post, path = "/v1/alerts/{id}/disable", tag = "monitoring", params(("id" = String, Path)),
     responses((status = 200, body = AlertView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn disable_alert(
+pub(super) async fn disable_alert(
     State(s): State<AppState>,
     _: Writer,
     Path(id): Path<String>,
@@ -173,7 +176,7 @@ pub async fn disable_alert(
 /// Enables an alert (Enable-CMAlert): Never Triggered until it is raised again.
 #[utoipa::path(post, path = "/v1/alerts/{id}/enable", tag = "monitoring", params(("id" = String, Path)),
     responses((status = 200, body = AlertView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn enable_alert(
+pub(super) async fn enable_alert(
     State(s): State<AppState>,
     _: Writer,
     Path(id): Path<String>,
@@ -183,13 +186,16 @@ pub async fn enable_alert(
 
 /// Log files.
 #[utoipa::path(get, path = "/v1/logs", tag = "monitoring", responses((status = 200, body = Vec<LogFileView>)))]
-pub async fn list_logs(State(s): State<AppState>, _: Reader) -> ApiResult<Json<Vec<LogFileView>>> {
+pub(super) async fn list_logs(
+    State(s): State<AppState>,
+    _: Reader,
+) -> ApiResult<Json<Vec<LogFileView>>> {
     Ok(Json(monitoring::logs(&s.ctx)?))
 }
 
 /// Query of the log route.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
-pub struct TailQuery {
+pub(super) struct TailQuery {
     /// Lines from the end (default 200).
     pub tail: Option<usize>,
 }
@@ -197,7 +203,7 @@ pub struct TailQuery {
 /// The last lines of a log (`CloudMgr.log`, `CloudMgr`, `CMGSetup.log`, …).
 #[utoipa::path(get, path = "/v1/logs/{file}", tag = "monitoring", params(("file" = String, Path), TailQuery),
     responses((status = 200, body = Vec<LogLineView>), (status = 400, body = ErrorBody)))]
-pub async fn get_log(
+pub(super) async fn get_log(
     State(s): State<AppState>,
     _: Reader,
     Path(file): Path<String>,
@@ -209,7 +215,7 @@ pub async fn get_log(
 /// Server-Sent Events: every change (service, task, alert, status message, log line). Send
 /// `Last-Event-ID` to resume; a `resync` event means "read everything again".
 #[utoipa::path(get, path = "/v1/events", tag = "monitoring", responses((status = 200, description = "text/event-stream of EventView", body = EventView)))]
-pub async fn events(
+pub(super) async fn events(
     State(s): State<AppState>,
     _: Reader,
     headers: HeaderMap,

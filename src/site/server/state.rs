@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 /// What every handler can reach: the site, and the content library with its worker.
 #[derive(Clone)]
-pub struct AppState {
+pub(crate) struct AppState {
     /// The site's shared resources, for the ops.
     pub ctx: Arc<SiteContext>,
     /// The content library and distribution worker.

@@ -13,7 +13,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Why a service is not serving: on one instance, or the whole deployment.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Problem {
+pub(crate) struct Problem {
     /// Instance id, when the problem is one instance's.
     pub instance: Option<String>,
     /// What is wrong.
@@ -59,7 +59,7 @@ pub(super) async fn probe_all(
 }
 
 /// `GET /` on one instance over TLS with SNI `fqdn`, within [`PROBE_TIMEOUT`].
-pub async fn probe(
+pub(super) async fn probe(
     tls: Arc<rustls::ClientConfig>,
     fqdn: &str,
     addr: SocketAddr,
@@ -103,7 +103,7 @@ pub async fn probe(
 }
 
 /// Is this raw HTTP answer a 200 whose body is `expected`?
-pub fn check_answer(raw: &[u8], expected: &str) -> Result<(), String> {
+pub(super) fn check_answer(raw: &[u8], expected: &str) -> Result<(), String> {
     let text = String::from_utf8_lossy(raw);
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head.lines().next().unwrap_or_default();
@@ -125,7 +125,7 @@ pub fn check_answer(raw: &[u8], expected: &str) -> Result<(), String> {
 /// TLS for probes: any server certificate is accepted, since the question is whether the
 /// instance answers, not whether a client would trust it (certificate rules are checked on
 /// upload and by the expiry alerts).
-pub fn probe_config() -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
+pub(crate) fn probe_config() -> Result<Arc<rustls::ClientConfig>, rustls::Error> {
     let provider = crate::tls::provider();
     let verifier = AnyServerCert(provider.signature_verification_algorithms);
     let mut config = rustls::ClientConfig::builder_with_provider(provider)

@@ -393,9 +393,10 @@ async fn when_every_location_fails_each_one_is_listed() {
     let (pki, pkg, dir) = (pki(FQDN), package(), tempfile::tempdir().expect("dir"));
     let svc = service("cdp1", &pkg);
     let (addr, _i) = instance(&pki.tls, &svc).await;
+    // Change the signature's last character (to one it is not: it was 'A' one time in 64).
     let mut forged = tok(&svc);
-    forged.pop();
-    forged.push('A');
+    let last = forged.pop();
+    forged.push(if last == Some('A') { 'B' } else { 'A' });
     let cdp2 = Svc {
         name: "cdp2".into(),
         ..clone_svc(&svc)

@@ -393,10 +393,13 @@ async fn when_every_location_fails_each_one_is_listed() {
     let (pki, pkg, dir) = (pki(FQDN), package(), tempfile::tempdir().expect("dir"));
     let svc = service("cdp1", &pkg);
     let (addr, _i) = instance(&pki.tls, &svc).await;
-    // Change the signature's last character (to one it is not: it was 'A' one time in 64).
-    let mut forged = tok(&svc);
-    let last = forged.pop();
-    forged.push(if last == Some('A') { 'B' } else { 'A' });
+    // Change the signature's first character: all six of its bits count (the last one's may
+    // be padding), and it is replaced by another (putting 'A' there left it unchanged one time
+    // in 64).
+    let real = tok(&svc);
+    let at = real.rfind('.').expect("a signed token") + 1;
+    let swap = if real[at..].starts_with('A') { "B" } else { "A" };
+    let forged = format!("{}{swap}{}", &real[..at], &real[at + 1..]);
     let cdp2 = Svc {
         name: "cdp2".into(),
         ..clone_svc(&svc)

@@ -398,7 +398,11 @@ async fn when_every_location_fails_each_one_is_listed() {
     // in 64).
     let real = tok(&svc);
     let at = real.rfind('.').expect("a signed token") + 1;
-    let swap = if real[at..].starts_with('A') { "B" } else { "A" };
+    let swap = if real[at..].starts_with('A') {
+        "B"
+    } else {
+        "A"
+    };
     let forged = format!("{}{swap}{}", &real[..at], &real[at + 1..]);
     let cdp2 = Svc {
         name: "cdp2".into(),

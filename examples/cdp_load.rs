@@ -354,6 +354,7 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
         storage_account: Some(ACCOUNT.to_string()),
         tls12_only: true,
         access_key: Some(b64),
+        gateway: None,
     };
     p.deploy(&c, &spec)
         .await

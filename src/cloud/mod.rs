@@ -85,6 +85,22 @@ pub struct DeploySpec {
     /// content is served.
     #[serde(default)]
     pub access_key: Option<String>,
+    /// CMG: how it carries client traffic; `None` for a CDP.
+    #[serde(default)]
+    pub gateway: Option<GatewaySpec>,
+}
+
+/// What a CMG's instances need to carry client traffic to the site.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatewaySpec {
+    /// The CA the site issues connection point certificates from (PEM): only a connection
+    /// point holding one may open a channel.
+    pub connection_point_ca_pem: String,
+    /// Trusted root and intermediate certificates (DER) client certificates must chain to;
+    /// empty: clients are not asked for a certificate.
+    pub client_roots_der: Vec<Vec<u8>>,
+    /// Check client certificates against the CRLs their issuers publish.
+    pub check_crl: bool,
 }
 
 impl std::fmt::Debug for DeploySpec {
@@ -108,6 +124,34 @@ pub struct InstanceStatus {
     pub state: InstanceState,
     /// The loopback address it serves HTTPS on, while it serves.
     pub address: Option<SocketAddr>,
+    /// CMG: where connection points open their TCP-TLS channel (ConfigMgr: 10140 + n).
+    #[serde(default)]
+    pub channel: Option<SocketAddr>,
+    /// CMG: the HTTPS fallback for connection points behind a proxy (ConfigMgr: 10124 + n).
+    #[serde(default)]
+    pub fallback: Option<SocketAddr>,
+}
+
+/// What a CMG's gateway is doing, per instance.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GatewayStatus {
+    /// Instances, in order.
+    pub instances: Vec<InstanceGateway>,
+}
+
+/// One instance's channels and client traffic.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InstanceGateway {
+    /// Instance id.
+    pub id: String,
+    /// The connection points holding a channel to it (the names their certificates carry).
+    pub connection_points: Vec<String>,
+    /// Client notification channels held open through it now.
+    pub notification_channels: u64,
+    /// Client requests carried since the instance started.
+    pub requests: u64,
+    /// Client requests refused (outside the URL mappings, no or bad certificate, no channel).
+    pub refused: u64,
 }
 
 /// The deployment's state as the cloud reports it.
@@ -248,6 +292,13 @@ pub trait Provider: Send + Sync {
     ) -> Result<u64, CloudError>;
     /// Bytes of content the hosted service's instances have sent since it was created.
     async fn egress(&self, caller: &Caller, name: &str) -> Result<u64, CloudError>;
+
+    /// A CMG's channels and client traffic; `None` when the deployment does not exist.
+    async fn gateway(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<Option<GatewayStatus>, CloudError>;
 }
 
 /// Where a blob goes.

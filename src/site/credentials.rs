@@ -53,6 +53,7 @@ pub(crate) fn deploy_spec(
         access_key: Some(
             base64::engine::general_purpose::STANDARD.encode(access_key(secrets, &rec.id)),
         ),
+        gateway: None,
     })
 }
 

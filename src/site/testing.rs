@@ -13,8 +13,8 @@ use super::secrets::SecretBox;
 use super::store::Store;
 use crate::cert::Identity;
 use crate::cloud::{
-    BlobTarget, Caller, CloudError, DeploySpec, DeploymentState, HostedKind, InstanceState,
-    InstanceStatus, Provider, ServiceStatus, SubscriptionInfo,
+    BlobTarget, Caller, CloudError, DeploySpec, DeploymentState, GatewayStatus, HostedKind,
+    InstanceState, InstanceStatus, Provider, ServiceStatus, SubscriptionInfo,
 };
 use crate::domain::service::{self as rules, Environment, ServiceState};
 use async_trait::async_trait;
@@ -58,6 +58,8 @@ impl FakeCloud {
                     InstanceState::StoppedRole
                 },
                 address: None,
+                channel: None,
+                fallback: None,
             })
             .collect();
         let status = ServiceStatus {
@@ -180,6 +182,10 @@ impl Provider for FakeCloud {
 
     async fn egress(&self, _: &Caller, _: &str) -> Result<u64, CloudError> {
         Ok(0)
+    }
+
+    async fn gateway(&self, _: &Caller, _: &str) -> Result<Option<GatewayStatus>, CloudError> {
+        Ok(None)
     }
 }
 

@@ -81,6 +81,7 @@ pub fn spec(name: &str, kind: HostedKind, instances: u8, svc: &Service) -> Deplo
         storage_account: Some(format!("{name}store")),
         tls12_only: true,
         access_key: Some(ACCESS_KEY_B64.to_string()),
+        gateway: None,
     }
 }
 

@@ -7,8 +7,8 @@ use super::wire::{
     BlobState, CODE_SHA256_MISMATCH, CODE_UPLOAD_IN_PROGRESS, ErrorBody, StorageUsage, Usage,
 };
 use crate::cloud::{
-    BlobTarget, Caller, CloudError, DeploySpec, Provider, ProxyRoute, ServiceStatus,
-    SubscriptionInfo,
+    BlobTarget, Caller, CloudError, DeploySpec, GatewayStatus, InstanceGateway, Provider,
+    ProxyRoute, ServiceStatus, SubscriptionInfo,
 };
 use async_trait::async_trait;
 use reqwest::{Method, StatusCode, Url};
@@ -502,6 +502,25 @@ impl Provider for LocalProvider {
 
     async fn egress(&self, caller: &Caller, name: &str) -> Result<u64, CloudError> {
         self.usage(caller, name).await.map(|u| u.egress_bytes)
+    }
+
+    async fn gateway(
+        &self,
+        caller: &Caller,
+        name: &str,
+    ) -> Result<Option<GatewayStatus>, CloudError> {
+        // Until the instances carry client traffic, a CMG's gateway is its instances with no
+        // channel and no traffic.
+        Ok(self.status(caller, name).await?.map(|s| GatewayStatus {
+            instances: s
+                .instances
+                .into_iter()
+                .map(|i| InstanceGateway {
+                    id: i.id,
+                    ..InstanceGateway::default()
+                })
+                .collect(),
+        }))
     }
 
     async fn check_subscription(&self, caller: &Caller) -> Result<SubscriptionInfo, CloudError> {

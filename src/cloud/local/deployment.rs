@@ -143,6 +143,8 @@ impl Deployment {
                     }
                     _ => None,
                 },
+                channel: None,
+                fallback: None,
             })
             .collect();
         ServiceStatus {

@@ -132,6 +132,8 @@ fn status(state: DeploymentState, instances: Vec<(InstanceState, bool)>) -> Serv
                 id: format!("CDP_IN_{n}"),
                 state,
                 address: addr.then(|| SocketAddr::from(([127, 0, 0, 1], 4000 + n as u16))),
+                channel: None,
+                fallback: None,
             })
             .collect(),
     }

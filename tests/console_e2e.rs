@@ -2,7 +2,7 @@
 //! network worker, and the app driven by key events only. Creates through the wizard, then
 //! stop, start and delete from the keyboard; a read-only token cannot stop a service.
 
-use cloudsite::cli::connect::SiteArgs;
+use cloudsite::cli::connect::{ConsoleLink, SiteArgs};
 use cloudsite::console::app::{App, Effect, NetMsg, Node};
 use cloudsite::console::keymap::Keymap;
 use cloudsite::domain::service::ServiceState;
@@ -37,7 +37,11 @@ impl Harness {
             ca_file: None,
             data_dir: None,
         };
-        tokio::spawn(cloudsite::console::net::run(site, net_tx, req_rx));
+        tokio::spawn(cloudsite::console::net::run(
+            ConsoleLink::new(site),
+            net_tx,
+            req_rx,
+        ));
         let mut h = Harness {
             app,
             net_rx,

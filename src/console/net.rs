@@ -1,11 +1,12 @@
-//! The console's network worker: connects (starting the embedded site if needed), reads
-//! everything, follows `/v1/events`, reconnects with backoff and resynchronises, and runs the
-//! app's requests. It talks to the UI only through channels, so the UI never waits on it.
+//! The console's network worker: connects through its [`SiteLink`] (which starts the embedded
+//! site when that is its job), reads everything, follows the event stream, reconnects with
+//! backoff and resynchronises, and runs the app's requests. It talks to the UI only through
+//! channels, so the UI never waits on it.
 
+use super::link::SiteLink;
 use super::model::Snapshot;
 use super::msg::{NetMsg, Request};
 use crate::api::client::Client;
-use crate::cli::connect::{Connection, SiteArgs, connect};
 use crate::domain::service::Action;
 use crate::domain::service::HostedKind;
 use std::time::Duration;
@@ -85,27 +86,29 @@ async fn call(client: &Client, req: Request) -> Result<serde_json::Value, String
     }
 }
 
-/// Runs the worker until the UI goes away. Returns the connection so an embedded site can be
-/// shut down cleanly.
-pub async fn run(
-    site: SiteArgs,
+/// Runs the worker until the UI stops sending requests. Returns the link so the caller can
+/// close it (an embedded site stops cleanly).
+pub async fn run<L: SiteLink>(
+    mut link: L,
     tx: mpsc::UnboundedSender<NetMsg>,
     mut requests: mpsc::UnboundedReceiver<(u64, Request)>,
-) -> Option<Connection> {
-    let conn = loop {
-        match connect(&site).await {
+) -> L {
+    let client = loop {
+        match link.connect().await {
             Ok(c) => break c,
-            Err(reason) => {
+            Err(e) => {
                 // Nothing to reconnect to: say why and keep the UI up (the operator can quit).
-                let _ = tx.send(NetMsg::Disconnected { reason, attempt: 1 });
+                let _ = tx.send(NetMsg::Disconnected {
+                    reason: e.reason,
+                    attempt: 1,
+                });
                 tokio::time::sleep(MAX_BACKOFF).await;
                 if tx.is_closed() {
-                    return None;
+                    return link;
                 }
             }
         }
     };
-    let client = conn.client.clone();
     let reloads = {
         let (reload_tx, reload_rx) = mpsc::unbounded_channel::<()>();
         let (tx2, client2) = (tx.clone(), client.clone());
@@ -127,7 +130,7 @@ pub async fn run(
             let _ = tx.send(NetMsg::Reply { id, result });
         });
     }
-    Some(conn)
+    link
 }
 
 /// Keeps the model current: full read, then events; on a drop, backoff and again.

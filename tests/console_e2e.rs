@@ -199,7 +199,7 @@ async fn create_by_api(lab: &Lab, prefix: &str) {
         },
         ..Default::default()
     };
-    let _: cloudsite::api::wire::Accepted = client.post("/v1/cdps", &req).await.unwrap();
+    client.create_cdp(&req).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -507,9 +507,8 @@ async fn the_console_says_when_the_site_is_gone_and_comes_back_by_itself() {
 
 /// Adds a one-file package through the API and distributes it to `fqdn`; returns its id.
 async fn distribute_by_api(lab: &Lab, fqdn: &str) -> String {
-    use cloudsite::api::wire::{
-        ContentTargets, CreatePackage, NewPackageFile, PackageChanged, PackageView,
-    };
+    use cloudsite::api::operations::Distribution;
+    use cloudsite::api::wire::{ContentTargets, CreatePackage, NewPackageFile};
     let client = cloudsite::api::client::Client::new(
         &lab.site.url,
         lab.site.new_admin_token.as_deref().unwrap(),
@@ -526,17 +525,13 @@ async fn distribute_by_api(lab: &Lab, fqdn: &str) -> String {
             size: 300_000,
         }],
     };
-    let created: PackageChanged = client.post("/v1/content", &req).await.unwrap();
-    let id = created.package.id;
-    let _: PackageView = client
-        .put_file(&format!("/v1/content/{id}/files/setup.exe"), &file)
-        .await
-        .unwrap();
+    let id = client.create_package(&req).await.unwrap().package.id;
+    client.upload_file(&id, "setup.exe", &file).await.unwrap();
     let targets = ContentTargets {
         services: vec![fqdn.to_string()],
     };
-    let _: PackageChanged = client
-        .post(&format!("/v1/content/{id}/distribute"), &targets)
+    client
+        .distribution(&id, Distribution::Distribute, &targets)
         .await
         .unwrap();
     id

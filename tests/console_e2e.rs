@@ -5,6 +5,7 @@
 use cloudsite::cli::connect::{ConsoleLink, SiteArgs};
 use cloudsite::console::app::{App, Effect, NetMsg, Node};
 use cloudsite::console::keymap::Keymap;
+use cloudsite::console::link::SiteLink;
 use cloudsite::domain::service::ServiceState;
 use cloudsite::site::manager::Timing;
 use cloudsite::site::service::{self, CloudChoice, SiteHandle, SiteOptions};
@@ -16,6 +17,12 @@ use tokio::sync::mpsc;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cloudsite");
 
+/// The operator's own config must not leak into the tests.
+fn isolate_config() {
+    // SAFETY: every test of this file sets the same value before it reads the environment.
+    unsafe { std::env::set_var("CLOUDSITE_CONFIG", "/nonexistent/cloudsite-test.toml") };
+}
+
 /// A console wired to a real site through its network worker.
 pub struct Harness {
     pub app: App,
@@ -25,9 +32,7 @@ pub struct Harness {
 
 impl Harness {
     pub async fn connect(url: &str, token_file: &Path) -> Harness {
-        // The operator's own config must not leak into the test.
-        // SAFETY: set before any other thread of this test reads the environment.
-        unsafe { std::env::set_var("CLOUDSITE_CONFIG", "/nonexistent/cloudsite-test.toml") };
+        isolate_config();
         let app = App::new(Keymap::default(), "default", 5000);
         let (net_tx, net_rx) = mpsc::unbounded_channel();
         let (req_tx, req_rx) = mpsc::unbounded_channel();
@@ -273,6 +278,37 @@ async fn a_read_only_token_cannot_stop_a_service() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_link_runs_the_embedded_site_until_it_is_closed() {
+    isolate_config();
+    let dir = tempfile::tempdir().unwrap();
+    let mut link = ConsoleLink::new(SiteArgs {
+        site: None,
+        token_file: None,
+        ca_file: None,
+        data_dir: Some(dir.path().join("data")),
+    });
+    let client = link.connect().await.expect("the embedded site starts");
+    client
+        .site()
+        .await
+        .expect("it answers with its bootstrap token");
+    let again = link.connect().await.expect("connect again");
+    assert_eq!(
+        again.base(),
+        client.base(),
+        "a reconnect talks to the site this process runs"
+    );
+    link.close().await;
+    assert!(
+        matches!(
+            client.site().await,
+            Err(cloudsite::api::client::ClientError::Transport { .. })
+        ),
+        "closing the link stops the embedded site"
+    );
+}
+
 fn screen(app: &App) -> String {
     let theme = cloudsite::console::theme::Theme::load("default", None).unwrap();
     let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 40)).unwrap();
@@ -409,6 +445,41 @@ async fn a_wildcard_certificate_asks_for_the_host_part() {
             && s.contains("wildcard certificate: type the host name"),
         "{s}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sites_refusal_of_a_create_names_the_field_and_the_page_that_holds_it() {
+    let lab = lab().await;
+    create_by_api(&lab, "cdp1").await;
+    let mut h = Harness::connect(&lab.site.url, &lab.data().join("admin.token")).await;
+    h.wait("the CDP in the list", |a| !a.model.cdps.is_empty())
+        .await;
+    h.press(KeyCode::Char('c'));
+    general_page(&mut h, &lab).await;
+    // The same certificate, so the same Service FQDN: only the site knows it is taken.
+    for _ in 0..3 {
+        h.press(KeyCode::Tab);
+    }
+    h.type_text(&lab.pfx("cdp1"));
+    h.press(KeyCode::Tab);
+    h.type_text(&lab.s("password"));
+    h.press(KeyCode::Tab);
+    ctrl(&mut h, 'n'); // → Alerts
+    ctrl(&mut h, 'n'); // → Summary
+    ctrl(&mut h, 'n'); // create
+    h.wait("the site's refusal", |a| screen_has(a, "must be unique"))
+        .await;
+    let s = screen(&h.app);
+    assert!(
+        s.contains("Service FQDN: must be unique") && s.contains("on the Settings page"),
+        "{s}"
+    );
+    // Previous, Previous: the rule is under Service FQDN.
+    ctrl(&mut h, 'p');
+    ctrl(&mut h, 'p');
+    let s = screen(&h.app);
+    assert!(s.contains("✗ must be unique"), "{s}");
+    assert_eq!(h.app.model.cdps.len(), 1, "nothing was created");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -308,6 +308,42 @@ fn cmg_vm_change_reports_the_upgrade_and_site_errors_land_under_the_field() {
 }
 
 #[test]
+fn a_refusal_about_a_field_on_another_tab_shows_that_tab_with_the_rule_under_the_field() {
+    let mut app = new_app("full-admin");
+    open(&mut app, Node::Cdps);
+    // Saved from the Settings tab…
+    type_text(&mut app, " and Africa");
+    let (id, _) = enter_until_request(&mut app).expect("save");
+    assert!(!screen(&app, 100, 30).contains("Storage alert threshold (GB)"));
+    // …refused about a field of the Alerts tab. The message need not name it: the site's
+    // structured field does.
+    let refusal = crate::api::client::ClientError::Api {
+        status: 400,
+        detail: crate::api::wire::ErrorDetail {
+            code: "invalid_field".into(),
+            message: "the quota exceeds what the subscription allows".into(),
+            field: Some("Storage alert threshold (GB)".into()),
+            rule: Some("must be at most 2500 for this subscription".into()),
+        },
+    };
+    app.on_net(NetMsg::Reply {
+        id,
+        result: Err(refusal),
+    });
+    assert!(app.form.is_some(), "the form stays open");
+    let text = screen(&app, 100, 30);
+    assert!(
+        text.contains("Storage alert threshold (GB)")
+            && text.contains("⚠ must be at most 2500 for this subscription"),
+        "the Alerts tab, the rule under its field:\n{text}"
+    );
+    assert!(
+        text.contains("not saved: Storage alert threshold (GB): must be at most 2500"),
+        "{text}"
+    );
+}
+
+#[test]
 fn an_invalid_threshold_blocks_save_with_its_message() {
     let mut app = new_app("full-admin");
     open(&mut app, Node::Cdps);

@@ -5,7 +5,6 @@
 use cloudsite::cli::connect::{ConsoleLink, SiteArgs};
 use cloudsite::console::app::{App, Effect, NetMsg, Node};
 use cloudsite::console::keymap::Keymap;
-use cloudsite::console::link::SiteLink;
 use cloudsite::domain::service::ServiceState;
 use cloudsite::site::manager::Timing;
 use cloudsite::site::service::{self, CloudChoice, SiteHandle, SiteOptions};
@@ -17,12 +16,6 @@ use tokio::sync::mpsc;
 
 const BIN: &str = env!("CARGO_BIN_EXE_cloudsite");
 
-/// The operator's own config must not leak into the tests.
-fn isolate_config() {
-    // SAFETY: every test of this file sets the same value before it reads the environment.
-    unsafe { std::env::set_var("CLOUDSITE_CONFIG", "/nonexistent/cloudsite-test.toml") };
-}
-
 /// A console wired to a real site through its network worker.
 pub struct Harness {
     pub app: App,
@@ -32,7 +25,9 @@ pub struct Harness {
 
 impl Harness {
     pub async fn connect(url: &str, token_file: &Path) -> Harness {
-        isolate_config();
+        // The operator's own config must not leak into the test.
+        // SAFETY: set before any other thread of this test reads the environment.
+        unsafe { std::env::set_var("CLOUDSITE_CONFIG", "/nonexistent/cloudsite-test.toml") };
         let app = App::new(Keymap::default(), "default", 5000);
         let (net_tx, net_rx) = mpsc::unbounded_channel();
         let (req_tx, req_rx) = mpsc::unbounded_channel();
@@ -275,37 +270,6 @@ async fn a_read_only_token_cannot_stop_a_service() {
     assert_eq!(
         h.status_of("cdp2.lab.contoso.com"),
         Some(ServiceState::Ready)
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_console_link_runs_the_embedded_site_until_it_is_closed() {
-    isolate_config();
-    let dir = tempfile::tempdir().unwrap();
-    let mut link = ConsoleLink::new(SiteArgs {
-        site: None,
-        token_file: None,
-        ca_file: None,
-        data_dir: Some(dir.path().join("data")),
-    });
-    let client = link.connect().await.expect("the embedded site starts");
-    client
-        .site()
-        .await
-        .expect("it answers with its bootstrap token");
-    let again = link.connect().await.expect("connect again");
-    assert_eq!(
-        again.base(),
-        client.base(),
-        "a reconnect talks to the site this process runs"
-    );
-    link.close().await;
-    assert!(
-        matches!(
-            client.site().await,
-            Err(cloudsite::api::client::ClientError::Transport { .. })
-        ),
-        "closing the link stops the embedded site"
     );
 }
 

@@ -1,7 +1,8 @@
 //! The console's network worker against a real site: every typed request reaches its client
 //! operation and comes back as the matching reply; a refusal keeps the site's structured
-//! field; an unreachable site answers with a transport error the app shows; and the worker
-//! hands its link back for closing when the UI stops sending requests.
+//! field; an unreachable site answers with a transport error the app shows; the worker hands
+//! its link back for closing when the UI stops sending requests; and the CLI's link runs the
+//! embedded site until it is closed.
 
 mod site_support;
 
@@ -10,6 +11,7 @@ use cloudsite::api::operations::{AlertAction, Distribution};
 use cloudsite::api::wire::{
     CloseAlert, ContentTargets, CreatePackage, NewPackageFile, SetProxy, SetService,
 };
+use cloudsite::cli::connect::{ConsoleLink, SiteArgs};
 use cloudsite::console::app::{App, Effect, Modal, NetMsg, Request};
 use cloudsite::console::keymap::Keymap;
 use cloudsite::console::link::{LinkError, SiteLink};
@@ -396,4 +398,34 @@ async fn an_unreachable_site_answers_with_its_transport_error_and_the_app_shows_
         "{text}"
     );
     assert!(w.stop().await, "the link was closed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_link_runs_the_embedded_site_until_it_is_closed() {
+    // The operator's own config must not leak into the test.
+    // SAFETY: set before this test reads the environment; no other test of this file reads it.
+    unsafe { std::env::set_var("CLOUDSITE_CONFIG", "/nonexistent/cloudsite-test.toml") };
+    let dir = tempfile::tempdir().unwrap();
+    let mut link = ConsoleLink::new(SiteArgs {
+        site: None,
+        token_file: None,
+        ca_file: None,
+        data_dir: Some(dir.path().join("data")),
+    });
+    let client = link.connect().await.expect("the embedded site starts");
+    client
+        .site()
+        .await
+        .expect("it answers with its bootstrap token");
+    let again = link.connect().await.expect("connect again");
+    assert_eq!(
+        again.base(),
+        client.base(),
+        "a reconnect talks to the site this process runs"
+    );
+    link.close().await;
+    assert!(
+        matches!(client.site().await, Err(ClientError::Transport { .. })),
+        "closing the link stops the embedded site"
+    );
 }

@@ -2,7 +2,7 @@
 //! network worker, and the app driven by key events only. Creates through the wizard, then
 //! stop, start and delete from the keyboard; a read-only token cannot stop a service.
 
-use cloudsite::cli::connect::SiteArgs;
+use cloudsite::cli::connect::{ConsoleLink, SiteArgs};
 use cloudsite::console::app::{App, Effect, NetMsg, Node};
 use cloudsite::console::keymap::Keymap;
 use cloudsite::domain::service::ServiceState;
@@ -37,7 +37,11 @@ impl Harness {
             ca_file: None,
             data_dir: None,
         };
-        tokio::spawn(cloudsite::console::net::run(site, net_tx, req_rx));
+        tokio::spawn(cloudsite::console::net::run(
+            ConsoleLink::new(site),
+            net_tx,
+            req_rx,
+        ));
         let mut h = Harness {
             app,
             net_rx,
@@ -195,7 +199,7 @@ async fn create_by_api(lab: &Lab, prefix: &str) {
         },
         ..Default::default()
     };
-    let _: cloudsite::api::wire::Accepted = client.post("/v1/cdps", &req).await.unwrap();
+    client.create_cdp(&req).await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -408,6 +412,41 @@ async fn a_wildcard_certificate_asks_for_the_host_part() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sites_refusal_of_a_create_names_the_field_and_the_page_that_holds_it() {
+    let lab = lab().await;
+    create_by_api(&lab, "cdp1").await;
+    let mut h = Harness::connect(&lab.site.url, &lab.data().join("admin.token")).await;
+    h.wait("the CDP in the list", |a| !a.model.cdps.is_empty())
+        .await;
+    h.press(KeyCode::Char('c'));
+    general_page(&mut h, &lab).await;
+    // The same certificate, so the same Service FQDN: only the site knows it is taken.
+    for _ in 0..3 {
+        h.press(KeyCode::Tab);
+    }
+    h.type_text(&lab.pfx("cdp1"));
+    h.press(KeyCode::Tab);
+    h.type_text(&lab.s("password"));
+    h.press(KeyCode::Tab);
+    ctrl(&mut h, 'n'); // → Alerts
+    ctrl(&mut h, 'n'); // → Summary
+    ctrl(&mut h, 'n'); // create
+    h.wait("the site's refusal", |a| screen_has(a, "must be unique"))
+        .await;
+    let s = screen(&h.app);
+    assert!(
+        s.contains("Service FQDN: must be unique") && s.contains("on the Settings page"),
+        "{s}"
+    );
+    // Previous, Previous: the rule is under Service FQDN.
+    ctrl(&mut h, 'p');
+    ctrl(&mut h, 'p');
+    let s = screen(&h.app);
+    assert!(s.contains("✗ must be unique"), "{s}");
+    assert_eq!(h.app.model.cdps.len(), 1, "nothing was created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_create_cmg_wizard_by_keys_until_ready_then_stop_start_delete() {
     let lab = lab().await;
     let mut h = Harness::connect(&lab.site.url, &lab.data().join("admin.token")).await;
@@ -503,9 +542,8 @@ async fn the_console_says_when_the_site_is_gone_and_comes_back_by_itself() {
 
 /// Adds a one-file package through the API and distributes it to `fqdn`; returns its id.
 async fn distribute_by_api(lab: &Lab, fqdn: &str) -> String {
-    use cloudsite::api::wire::{
-        ContentTargets, CreatePackage, NewPackageFile, PackageChanged, PackageView,
-    };
+    use cloudsite::api::operations::Distribution;
+    use cloudsite::api::wire::{ContentTargets, CreatePackage, NewPackageFile};
     let client = cloudsite::api::client::Client::new(
         &lab.site.url,
         lab.site.new_admin_token.as_deref().unwrap(),
@@ -522,17 +560,13 @@ async fn distribute_by_api(lab: &Lab, fqdn: &str) -> String {
             size: 300_000,
         }],
     };
-    let created: PackageChanged = client.post("/v1/content", &req).await.unwrap();
-    let id = created.package.id;
-    let _: PackageView = client
-        .put_file(&format!("/v1/content/{id}/files/setup.exe"), &file)
-        .await
-        .unwrap();
+    let id = client.create_package(&req).await.unwrap().package.id;
+    client.upload_file(&id, "setup.exe", &file).await.unwrap();
     let targets = ContentTargets {
         services: vec![fqdn.to_string()],
     };
-    let _: PackageChanged = client
-        .post(&format!("/v1/content/{id}/distribute"), &targets)
+    client
+        .distribution(&id, Distribution::Distribute, &targets)
         .await
         .unwrap();
     id

@@ -4,6 +4,7 @@
 //! filter box and the palette, ←/→ in a field while the page keys change tabs, and the one
 //! discard question of every form.
 
+use cloudsite::api::operations::AlertAction;
 use cloudsite::api::wire::AlertView;
 use cloudsite::api::wire::{ServiceView, SiteSystemView, SiteView};
 use cloudsite::console::app::{App, Effect, Modal, NetMsg, Node, Request};
@@ -122,20 +123,25 @@ fn at_cursor(app: &App) -> (usize, String) {
 }
 
 /// The request the last key or paste sent.
-fn call(effects: &[Effect]) -> Option<(&'static str, String, Value)> {
+fn call(effects: &[Effect]) -> Option<Request> {
     effects.iter().find_map(|e| match e {
-        Effect::Request(_, Request::Call { method, path, body }) => {
-            Some((*method, path.clone(), body.clone()))
-        }
+        Effect::Request(_, r) => Some(r.clone()),
         _ => None,
     })
 }
 
-/// Saves the open Properties (Enter until the Save button) and returns the body sent.
+/// Saves the open Properties of `c1` (Enter until the Save button) and returns the fields
+/// sent, as JSON without those left alone.
 fn save(app: &mut App) -> Value {
     for _ in 0..20 {
-        if let Some((_, _, body)) = call(&press(app, KeyCode::Enter)) {
-            return body;
+        if let Some(request) = call(&press(app, KeyCode::Enter)) {
+            let Request::SetService { id, set, .. } = request else {
+                panic!("not a Set: {request:?}")
+            };
+            assert_eq!(id, "c1");
+            let mut sent = serde_json::to_value(set).unwrap();
+            sent.as_object_mut().unwrap().retain(|_, v| !v.is_null());
+            return sent;
         }
     }
     panic!("nothing was sent:\n{}", screen(app));
@@ -248,8 +254,11 @@ fn a_choice_still_cycles_with_the_arrows() {
     assert_eq!(draw(&app).1, None, "no text cursor on a choice");
     // Disable needs no date or comment: Enter goes to Apply, and Enter applies.
     press(&mut app, KeyCode::Enter);
-    let (_, path, _) = call(&press(&mut app, KeyCode::Enter)).expect("Enter applies");
-    assert_eq!(path, "/v1/alerts/a1/disable");
+    let request = call(&press(&mut app, KeyCode::Enter)).expect("Enter applies");
+    assert!(
+        matches!(&request, Request::Alert { id, action: AlertAction::Disable } if id == "a1"),
+        "{request:?}"
+    );
 }
 
 #[test]

@@ -3,7 +3,9 @@
 
 mod common;
 
+use cloudsite::api::operations::Distribution;
 use cloudsite::api::wire::AlertView;
+use cloudsite::api::wire::SubscriptionCheck;
 use cloudsite::api::wire::{
     CertificateView, EventView, InstanceView, LogLineView, ServiceView, SiteSystemView, SiteView,
     StatusMessageView,
@@ -15,6 +17,7 @@ use cloudsite::api::wire::{
 use cloudsite::console::app::{App, Effect, Focus, Modal, NetMsg, Node, Request};
 use cloudsite::console::keymap::Keymap;
 use cloudsite::console::model::Snapshot;
+use cloudsite::console::msg::Reply;
 use cloudsite::console::theme::Theme;
 use cloudsite::console::ui;
 use cloudsite::domain::alert::{AlertState, AlertType, Severity};
@@ -501,7 +504,7 @@ fn the_log_buffer_is_bounded() {
     assert_eq!(a.model.logs.back().unwrap().message, "line 249");
 }
 
-fn reply_to_last(a: &mut App, effects: Vec<Effect>, body: serde_json::Value) {
+fn reply_to_last(a: &mut App, effects: Vec<Effect>, reply: Reply) {
     let id = effects.iter().rev().find_map(|e| match e {
         Effect::Request(id, _) => Some(*id),
         _ => None,
@@ -509,7 +512,7 @@ fn reply_to_last(a: &mut App, effects: Vec<Effect>, body: serde_json::Value) {
     if let Some(id) = id {
         a.on_net(NetMsg::Reply {
             id,
-            result: Ok(body),
+            result: Ok(reply),
         });
     }
 }
@@ -560,7 +563,13 @@ fn every_wizard_page_and_form_at_both_sizes() {
     reply_to_last(
         &mut a,
         e,
-        serde_json::json!({"ok": true, "subscription_id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301", "name": "Lab", "regions": ["WestEurope", "EastUS"], "message": "accepted"}),
+        Reply::Checked(SubscriptionCheck {
+            ok: true,
+            subscription_id: "3f2504e0-4f89-11d3-9a0c-0305e82c3301".into(),
+            name: Some("Lab".into()),
+            regions: vec!["WestEurope".into(), "EastUS".into()],
+            message: "accepted".into(),
+        }),
     );
     for _ in 0..3 {
         a.on_key(key(KeyCode::Tab)); // region → resource group → primary site → certificate
@@ -577,7 +586,12 @@ fn every_wizard_page_and_form_at_both_sizes() {
     let e = ctrl_n(&mut a);
     let svc = service("c9", "cdp9.contoso.com", "cdp", ServiceState::Provisioning);
     let task = serde_json::json!({"id": "t9", "service_id": "c9", "kind": "create", "state": "in_progress", "step": "deploy", "error": null, "created": "2026-11-22T10:00:00.000Z", "ended": null});
-    reply_to_last(&mut a, e, serde_json::json!({"service": svc, "task": task}));
+    let accepted = serde_json::json!({"service": svc, "task": task});
+    reply_to_last(
+        &mut a,
+        e,
+        Reply::Accepted(serde_json::from_value(accepted).unwrap()),
+    );
     let line = log(Level::Info, "Starting to Deploy Service");
     a.on_net(NetMsg::Event(ev(
         50,
@@ -671,8 +685,8 @@ fn the_content_tab_at_both_sizes_then_redistribute_and_remove() {
     }
     let e = press(&mut a, "r");
     assert!(
-        matches!(&e[..], [Effect::Request(_, Request::Call { method: "POST", path, body })]
-            if path == "/v1/content/PS100001/redistribute" && body["services"][0] == "c1"),
+        matches!(&e[..], [Effect::Request(_, Request::Distribution { package, what: Distribution::Redistribute, targets })]
+            if package == "PS100001" && targets.services == ["c1"]),
         "{e:?}"
     );
     a.on_key(key(KeyCode::Down));
@@ -683,8 +697,8 @@ fn the_content_tab_at_both_sizes_then_redistribute_and_remove() {
     insta::assert_snapshot!("form_content_confirm_remove_100x30", render(&a, 100, 30));
     let e = a.on_key(key(KeyCode::Enter));
     assert!(
-        matches!(&e[..], [Effect::Request(_, Request::Call { method: "POST", path, .. })]
-            if path == "/v1/content/PS100002/remove"),
+        matches!(&e[..], [Effect::Request(_, Request::Distribution { package, what: Distribution::Remove, .. })]
+            if package == "PS100002"),
         "{e:?}"
     );
 }

@@ -5,6 +5,7 @@
 
 use crate::api::client::Client;
 use crate::config::Config;
+use crate::console::link::{LinkError, SiteLink};
 use crate::paths::Paths;
 use crate::site::service::{self, SiteHandle, SiteOptions};
 use clap::Args;
@@ -41,6 +42,40 @@ impl Connection {
     pub async fn close(self) {
         if let Some(site) = self.embedded {
             site.shutdown().await;
+        }
+    }
+}
+
+/// The console's way to its site: [`connect`] with the command line's arguments, keeping the
+/// connection — and the embedded site it may run — until the console quits.
+pub struct ConsoleLink {
+    args: SiteArgs,
+    conn: Option<Connection>,
+}
+
+impl ConsoleLink {
+    /// A link that connects as `args` and the config say.
+    pub fn new(args: SiteArgs) -> ConsoleLink {
+        ConsoleLink { args, conn: None }
+    }
+}
+
+impl SiteLink for ConsoleLink {
+    async fn connect(&mut self) -> Result<Client, LinkError> {
+        // A site this process runs is still the one to talk to; anything else is found anew
+        // (the config may name another site, or the embedded site's owner may have quit).
+        if let Some(c) = self.conn.as_ref().filter(|c| c.embedded.is_some()) {
+            return Ok(c.client.clone());
+        }
+        let conn = connect(&self.args).await.map_err(LinkError::new)?;
+        let client = conn.client.clone();
+        self.conn = Some(conn);
+        Ok(client)
+    }
+
+    async fn close(self) {
+        if let Some(c) = self.conn {
+            c.close().await;
         }
     }
 }

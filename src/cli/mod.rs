@@ -220,11 +220,12 @@ pub fn run() -> ExitCode {
         Some(Command::Cloud(lab_cmd::CloudCommand::Subscription(
             lab_cmd::SubscriptionCommand::Add(args),
         ))) => lab_cmd::subscription_add(args),
-        None | Some(Command::Console) => {
-            block(Box::pin(
-                async move { crate::console::run::run(site).await },
-            ))
-        }
+        None | Some(Command::Console) => block(Box::pin(async move {
+            match crate::console::run::run(connect::ConsoleLink::new(site)).await {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => output::fail(e),
+            }
+        })),
         Some(Command::Cert(cmd)) => cert_cmd::run(cmd),
         Some(Command::Config(cmd)) => config_cmd::run(cmd),
         Some(Command::Completions { shell }) => {

@@ -4,8 +4,9 @@
 
 use super::keymap::{Action, Keymap};
 use super::model::Model;
-use super::msg::Outcome;
+use super::msg::{Outcome, Reply};
 use super::theme::Theme;
+use crate::api::client::ClientError;
 use crate::api::wire::EventView;
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -23,7 +24,7 @@ pub trait Form: Send {
     fn on_reply(
         &mut self,
         tag: &'static str,
-        result: &Result<serde_json::Value, String>,
+        result: &Result<Reply, ClientError>,
         model: &Model,
     ) -> Outcome;
     /// A live event (progress pages follow tasks and log lines).

@@ -1,13 +1,15 @@
 //! The terminal console: the app state and its update function (`app`), the messages between
-//! app, forms and network worker (`msg`), the network worker (`net`), the terminal loop
-//! (`run`), drawing (`ui`), themes and key bindings, and the forms drawn over the main screen —
-//! one field widget (`field`) and one form shell (`shell`) under the wizards and Properties.
+//! app, forms and network worker (`msg`), the network worker (`net`) and the
+//! [`link::SiteLink`] it reaches the site through, the terminal loop (`run`), drawing (`ui`),
+//! themes and key bindings, and the forms drawn over the main screen — one field widget
+//! (`field`) and one form shell (`shell`) under the wizards and Properties.
 
 pub mod app;
 pub mod field;
 pub mod form;
 pub mod forms;
 pub mod keymap;
+pub mod link;
 pub mod model;
 pub mod msg;
 pub mod net;

@@ -48,9 +48,9 @@ pub struct Snapshot {
     pub logs: Vec<LogLineView>,
     /// Recent tasks.
     pub tasks: Vec<TaskView>,
-    /// Every package on every service (`/v1/distributions`).
+    /// Every package on every service (one distributions read).
     pub distributions: Vec<DistributionView>,
-    /// The content library (`/v1/content`).
+    /// The content library.
     pub packages: Vec<PackageView>,
 }
 

@@ -4,14 +4,25 @@
 //! the app can open forms without a cycle).
 
 use super::model::Snapshot;
-use crate::api::wire::EventView;
+use crate::api::client::ClientError;
+use crate::api::operations::{AlertAction, Distribution};
+use crate::api::wire::{
+    Accepted, AlertView, ContentTargets, CreateCdp, CreateCmg, EventView, PackageChanged, SetProxy,
+    SetService, SubscriptionCheck, SubscriptionInput, Updated,
+};
+use crate::domain::proxy::ProxySettings;
 use crate::domain::service::Action as ServiceAction;
 use crate::domain::service::HostedKind;
 
-/// A request for the network worker; the answer comes back as [`NetMsg::Reply`] with its id.
+/// A request for the network worker, one site operation each; the answer comes back as
+/// [`NetMsg::Reply`] with its id.
+// Each request is moved once through a channel; boxing the create bodies would only add an
+// allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Request {
-    /// Read everything again.
+    /// Read everything again (the answer is [`Reply::Reloading`]; the read arrives as a
+    /// [`NetMsg::Snapshot`]).
     Reload,
     /// Start, stop, delete, sync a service.
     Act {
@@ -22,21 +33,71 @@ pub enum Request {
         /// What to do.
         action: ServiceAction,
     },
-    /// Any other call: method, path and JSON body (forms and wizards use this).
-    Call {
-        /// `POST`, `PUT`, `PATCH`, `GET`.
-        method: &'static str,
-        /// Path under the site, e.g. `/v1/cdps`.
-        path: String,
-        /// Body.
-        body: serde_json::Value,
+    /// "Validate on Next": the wizard's General page.
+    ValidateSubscription(SubscriptionInput),
+    /// Create a cloud distribution point.
+    CreateCdp(CreateCdp),
+    /// Create a cloud management gateway.
+    CreateCmg(CreateCmg),
+    /// Save a service's Properties.
+    SetService {
+        /// CDP or CMG.
+        kind: HostedKind,
+        /// Service id.
+        id: String,
+        /// Only the changed fields.
+        set: SetService,
     },
+    /// Save a site system's Proxy tab.
+    SetProxy {
+        /// Site system (server name).
+        system: String,
+        /// The tab's settings.
+        set: SetProxy,
+    },
+    /// Postpone, close, disable or enable an alert.
+    Alert {
+        /// Alert id.
+        id: String,
+        /// What to do.
+        action: AlertAction,
+    },
+    /// Distribute, redistribute or remove a package.
+    Distribution {
+        /// Package id.
+        package: String,
+        /// What to do with it.
+        what: Distribution,
+        /// The services concerned.
+        targets: ContentTargets,
+    },
+}
+
+/// The site's answer to a [`Request`], as the operation returns it.
+// Moved once through a channel, like the requests.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// A reload is on its way.
+    Reloading,
+    /// A create or an action was accepted: the service and its task.
+    Accepted(Accepted),
+    /// The cloud's verdict on a subscription.
+    Checked(SubscriptionCheck),
+    /// Properties saved: the service, and the upgrade task if one started.
+    Updated(Updated),
+    /// The Proxy tab as saved.
+    Proxy(ProxySettings),
+    /// The alert as it is now.
+    Alert(AlertView),
+    /// A distribution request was accepted: the package, with warnings.
+    Package(PackageChanged),
 }
 
 /// What the network worker reports.
 // Each message is moved once through a channel; boxing the event would only add an allocation.
 #[allow(clippy::large_enum_variant)]
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub enum NetMsg {
     /// Connected; a full read follows.
     Connected,
@@ -55,12 +116,15 @@ pub enum NetMsg {
     Reply {
         /// Request id.
         id: u64,
-        /// JSON answer, or the error message (field: rule).
-        result: Result<serde_json::Value, String>,
+        /// The site's answer, or why there is none (a refusal names its field).
+        result: Result<Reply, ClientError>,
     },
 }
 
 /// Something the event loop must do for the app.
+// Effects live for one turn of the event loop and carry a request on to the worker; boxing it
+// would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Effect {
     /// Send a request.
@@ -99,5 +163,19 @@ impl Outcome {
             notice,
             ..Outcome::default()
         }
+    }
+}
+
+/// A refusal of `field` by `rule`, as the site sends one (for the console's tests).
+#[cfg(test)]
+pub(crate) fn refusal(field: &str, rule: &str) -> ClientError {
+    ClientError::Api {
+        status: 400,
+        detail: crate::api::wire::ErrorDetail {
+            code: "invalid_field".into(),
+            message: format!("{field}: {rule}"),
+            field: Some(field.into()),
+            rule: Some(rule.into()),
+        },
     }
 }

@@ -1,12 +1,12 @@
-//! The console's network worker: connects (starting the embedded site if needed), reads
-//! everything, follows `/v1/events`, reconnects with backoff and resynchronises, and runs the
-//! app's requests. It talks to the UI only through channels, so the UI never waits on it.
+//! The console's network worker: connects through its [`SiteLink`] (which starts the embedded
+//! site when that is its job), reads everything, follows the event stream, reconnects with
+//! backoff and resynchronises, and runs the app's requests. It talks to the UI only through
+//! channels, so the UI never waits on it.
 
+use super::link::SiteLink;
 use super::model::Snapshot;
-use super::msg::{NetMsg, Request};
-use crate::api::client::Client;
-use crate::cli::connect::{Connection, SiteArgs, connect};
-use crate::domain::service::Action;
+use super::msg::{NetMsg, Reply, Request};
+use crate::api::client::{Client, ClientError};
 use crate::domain::service::HostedKind;
 use std::time::Duration;
 use tokio::sync::mpsc;
@@ -14,32 +14,33 @@ use tokio::sync::mpsc;
 /// Longest pause between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
 
+/// Status messages a full read brings.
+const STATUS_READ: u32 = 500;
+/// Tasks a full read brings.
+const TASKS_READ: u32 = 200;
+/// CloudMgr.log lines a full read brings.
+const LOG_READ: usize = 500;
+
 /// Reads everything the views show.
-pub async fn snapshot(client: &Client) -> Result<Snapshot, String> {
-    let e = |x: crate::api::client::ClientError| x.to_string();
-    let (site, cdps, cmgs, systems, alerts, status, logs, tasks, distributions, packages) = tokio::try_join!(
-        async { client.get("/v1/site").await.map_err(e) },
-        async { client.get("/v1/cdps").await.map_err(e) },
-        async { client.get("/v1/cmgs").await.map_err(e) },
-        async { client.get("/v1/site-systems").await.map_err(e) },
-        async { client.get("/v1/alerts").await.map_err(e) },
-        async { client.get("/v1/status-messages?limit=500").await.map_err(e) },
-        async {
-            client
-                .get("/v1/logs/CloudMgr.log?tail=500")
-                .await
-                .map_err(e)
-        },
-        async { client.get("/v1/tasks?limit=200").await.map_err(e) },
+pub async fn snapshot(client: &Client) -> Result<Snapshot, ClientError> {
+    let (site, cdps, cmgs, site_systems, alerts, status, logs, tasks, distributions, packages) = tokio::try_join!(
+        client.site(),
+        client.services(HostedKind::Cdp),
+        client.services(HostedKind::Cmg),
+        client.site_systems(),
+        client.alerts(),
+        client.status_messages(None, Some(STATUS_READ)),
+        client.log("CloudMgr.log", Some(LOG_READ)),
+        client.tasks(None, Some(TASKS_READ)),
         // Every service's packages in one read (the Content tabs and lists), not one per service.
-        async { client.get("/v1/distributions").await.map_err(e) },
-        async { client.get("/v1/content").await.map_err(e) },
+        client.distributions(None),
+        client.packages(),
     )?;
     Ok(Snapshot {
         site: Some(site),
         cdps,
         cmgs,
-        site_systems: systems,
+        site_systems,
         alerts,
         status,
         logs,
@@ -49,63 +50,53 @@ pub async fn snapshot(client: &Client) -> Result<Snapshot, String> {
     })
 }
 
-async fn call(client: &Client, req: Request) -> Result<serde_json::Value, String> {
-    let e = |x: crate::api::client::ClientError| x.to_string();
-    match req {
-        Request::Reload => Ok(serde_json::Value::Null),
-        Request::Act { kind, id, action } => {
-            let base = if kind == HostedKind::Cmg {
-                "cmgs"
-            } else {
-                "cdps"
-            };
-            match action {
-                Action::Delete => client.delete(&format!("/v1/{base}/{id}")).await.map_err(e),
-                Action::Start => client
-                    .post(&format!("/v1/{base}/{id}/start"), &())
-                    .await
-                    .map_err(e),
-                Action::Stop => client
-                    .post(&format!("/v1/{base}/{id}/stop"), &())
-                    .await
-                    .map_err(e),
-                Action::Upgrade => client
-                    .post(&format!("/v1/{base}/{id}/sync"), &())
-                    .await
-                    .map_err(e),
-            }
+/// Runs one request: the client operation it names.
+pub async fn call(client: &Client, req: Request) -> Result<Reply, ClientError> {
+    Ok(match req {
+        // The worker hands reloads to the follower; there is no call to make.
+        Request::Reload => Reply::Reloading,
+        Request::Act { kind, id, action } => Reply::Accepted(client.act(kind, &id, action).await?),
+        Request::ValidateSubscription(input) => {
+            Reply::Checked(client.validate_subscription(&input).await?)
         }
-        Request::Call { method, path, body } => match method {
-            "POST" => client.post(&path, &body).await.map_err(e),
-            "PUT" => client.put(&path, &body).await.map_err(e),
-            "PATCH" => client.patch(&path, &body).await.map_err(e),
-            "DELETE" => client.delete(&path).await.map_err(e),
-            _ => client.get(&path).await.map_err(e),
-        },
-    }
+        Request::CreateCdp(req) => Reply::Accepted(client.create_cdp(&req).await?),
+        Request::CreateCmg(req) => Reply::Accepted(client.create_cmg(&req).await?),
+        Request::SetService { kind, id, set } => {
+            Reply::Updated(client.set_service(kind, &id, &set).await?)
+        }
+        Request::SetProxy { system, set } => Reply::Proxy(client.set_proxy(&system, &set).await?),
+        Request::Alert { id, action } => Reply::Alert(client.alert_action(&id, &action).await?),
+        Request::Distribution {
+            package,
+            what,
+            targets,
+        } => Reply::Package(client.distribution(&package, what, &targets).await?),
+    })
 }
 
-/// Runs the worker until the UI goes away. Returns the connection so an embedded site can be
-/// shut down cleanly.
-pub async fn run(
-    site: SiteArgs,
+/// Runs the worker until the UI stops sending requests. Returns the link so the caller can
+/// close it (an embedded site stops cleanly).
+pub async fn run<L: SiteLink>(
+    mut link: L,
     tx: mpsc::UnboundedSender<NetMsg>,
     mut requests: mpsc::UnboundedReceiver<(u64, Request)>,
-) -> Option<Connection> {
-    let conn = loop {
-        match connect(&site).await {
+) -> L {
+    let client = loop {
+        match link.connect().await {
             Ok(c) => break c,
-            Err(reason) => {
+            Err(e) => {
                 // Nothing to reconnect to: say why and keep the UI up (the operator can quit).
-                let _ = tx.send(NetMsg::Disconnected { reason, attempt: 1 });
+                let _ = tx.send(NetMsg::Disconnected {
+                    reason: e.reason,
+                    attempt: 1,
+                });
                 tokio::time::sleep(MAX_BACKOFF).await;
                 if tx.is_closed() {
-                    return None;
+                    return link;
                 }
             }
         }
     };
-    let client = conn.client.clone();
     let reloads = {
         let (reload_tx, reload_rx) = mpsc::unbounded_channel::<()>();
         let (tx2, client2) = (tx.clone(), client.clone());
@@ -117,7 +108,7 @@ pub async fn run(
             let _ = reloads.send(());
             let _ = tx.send(NetMsg::Reply {
                 id,
-                result: Ok(serde_json::Value::Null),
+                result: Ok(Reply::Reloading),
             });
             continue;
         }
@@ -127,7 +118,7 @@ pub async fn run(
             let _ = tx.send(NetMsg::Reply { id, result });
         });
     }
-    Some(conn)
+    link
 }
 
 /// Keeps the model current: full read, then events; on a drop, backoff and again.
@@ -164,13 +155,13 @@ async fn follow(
                                 if r.is_none() { return; }
                                 match snapshot(&client).await {
                                     Ok(s) => { let _ = tx.send(NetMsg::Snapshot(Box::new(s))); }
-                                    Err(e) => break Err(e),
+                                    Err(e) => break Err(e.to_string()),
                                 }
                             }
                         }
                     }
                 }
-                Err(e) => Err(e),
+                Err(e) => Err(e.to_string()),
             },
             Err(e) => Err(e.to_string()),
         };

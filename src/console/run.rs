@@ -4,10 +4,10 @@
 
 use super::app::App;
 use super::keymap::Keymap;
+use super::link::SiteLink;
 use super::msg::{Effect, NetMsg};
 use super::theme::Theme;
 use super::ui;
-use crate::cli::connect::SiteArgs;
 use crate::config::Config;
 use crossterm::event::{self, DisableBracketedPaste, EnableBracketedPaste, Event, KeyEventKind};
 use crossterm::execute;
@@ -17,9 +17,30 @@ use crossterm::terminal::{
 use ratatui::Terminal;
 use ratatui::backend::CrosstermBackend;
 use std::io::{IsTerminal, stdout};
-use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
+
+/// Why the console could not open (the caller says it and exits non-zero).
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    /// Standard input or output is not a terminal.
+    #[error(
+        "the console needs a terminal; use the scripting commands (cloudsite --help) otherwise"
+    )]
+    NoTerminal,
+    /// The config file is unusable (one problem a line).
+    #[error("{0}")]
+    Config(String),
+    /// The `[keys]` bindings are unusable (one problem a line).
+    #[error("{0}")]
+    Keys(String),
+    /// Raw mode could not be turned on.
+    #[error("cannot put the terminal in raw mode")]
+    RawMode,
+    /// The terminal could not be drawn on.
+    #[error("cannot draw on this terminal: {0}")]
+    Draw(std::io::Error),
+}
 
 fn restore() {
     let _ = disable_raw_mode();
@@ -48,23 +69,22 @@ pub fn theme_for(name: &str, config: &Config) -> Theme {
     }
 }
 
-/// Opens the console.
-pub async fn run(site: SiteArgs) -> ExitCode {
+/// Opens the console on the site `link` reaches, until the operator quits; then closes the
+/// link (an embedded site stops).
+pub async fn run<L: SiteLink>(link: L) -> Result<(), RunError> {
     if !std::io::stdin().is_terminal() || !stdout().is_terminal() {
-        return crate::cli::output::fail(
-            "the console needs a terminal; use the scripting commands (cloudsite --help) otherwise",
-        );
+        return Err(RunError::NoTerminal);
     }
     let paths = crate::paths::Paths::resolve();
     let themes = Some(paths.themes_dir.as_path());
     let rules = |c: &Config| super::settings::config_problems(c, themes);
     let config = match Config::load(&paths, &rules) {
         Ok(c) => c,
-        Err(e) => return crate::cli::output::fail(e.lines().join("\n")),
+        Err(e) => return Err(RunError::Config(e.lines().join("\n"))),
     };
     let keymap = match Keymap::from_config(&config.keys) {
         Ok(k) => k,
-        Err(problems) => return crate::cli::output::fail(problems.join("\n")),
+        Err(problems) => return Err(RunError::Keys(problems.join("\n"))),
     };
     let mut app = App::new(
         keymap,
@@ -79,7 +99,7 @@ pub async fn run(site: SiteArgs) -> ExitCode {
         default_hook(info);
     }));
     if enable_raw_mode().is_err() {
-        return crate::cli::output::fail("cannot put the terminal in raw mode");
+        return Err(RunError::RawMode);
     }
     let _ = execute!(stdout(), EnterAlternateScreen);
     // Bracketed paste: pasted text arrives as one event for the focused field, so a pasted
@@ -92,13 +112,13 @@ pub async fn run(site: SiteArgs) -> ExitCode {
         Ok(t) => t,
         Err(e) => {
             restore();
-            return crate::cli::output::fail(format!("cannot draw on this terminal: {e}"));
+            return Err(RunError::Draw(e));
         }
     };
 
     let (net_tx, mut net_rx) = mpsc::unbounded_channel::<NetMsg>();
     let (req_tx, req_rx) = mpsc::unbounded_channel();
-    let worker = tokio::spawn(super::net::run(site, net_tx, req_rx));
+    let worker = tokio::spawn(super::net::run(link, net_tx, req_rx));
     let (key_tx, mut key_rx) = mpsc::unbounded_channel::<Event>();
     std::thread::spawn(move || {
         while let Ok(ev) = event::read() {
@@ -173,11 +193,10 @@ pub async fn run(site: SiteArgs) -> ExitCode {
     }
     restore();
     drop(req_tx);
-    if let Ok(Some(conn)) = tokio::time::timeout(Duration::from_secs(3), worker)
-        .await
-        .map(|r| r.ok().flatten())
-    {
-        conn.close().await;
+    // The worker ends as soon as the requests stop, unless it is still retrying a failed
+    // connection — and then there is nothing to close.
+    if let Ok(Ok(link)) = tokio::time::timeout(Duration::from_secs(3), worker).await {
+        link.close().await;
     }
-    ExitCode::SUCCESS
+    Ok(())
 }

@@ -1,13 +1,14 @@
 //! The selected alert's actions (Monitoring → Alerts, Enter): postpone until a date
 //! (Suspend-CMAlert -SkipUntil -Comment), close, disable or enable it, with an optional
-//! comment. Sends the matching `POST /v1/alerts/{id}/…`.
+//! comment. Sends the matching alert action.
 
+use crate::api::operations::AlertAction as Verb;
 use crate::api::wire::AlertView;
 use crate::api::wire::{CloseAlert, PostponeAlert};
 use crate::console::field::{Field, FieldId};
 use crate::console::keymap::Keymap;
 use crate::console::model::Model;
-use crate::console::msg::{Outcome, Request};
+use crate::console::msg::{Outcome, Reply, Request};
 use crate::console::shell::{Body, Core, Nav, Page, Shell};
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::of;
@@ -80,28 +81,19 @@ impl AlertForm {
 
     /// The request Apply sends.
     pub fn request(&self, core: &Core) -> Request {
-        let id = &self.alert.id;
         let comment = Some(core.text(Comment)).filter(|c| !c.is_empty());
-        let (verb, body) = match core.text(AlertAction).as_str() {
-            "Postpone" => (
-                "postpone",
-                serde_json::to_value(PostponeAlert {
-                    until: core.text(Until),
-                    comment,
-                })
-                .unwrap_or_default(),
-            ),
-            "Close" => (
-                "close",
-                serde_json::to_value(CloseAlert { comment }).unwrap_or_default(),
-            ),
-            "Disable" => ("disable", serde_json::Value::Null),
-            _ => ("enable", serde_json::Value::Null),
+        let action = match core.text(AlertAction).as_str() {
+            "Postpone" => Verb::Postpone(PostponeAlert {
+                until: core.text(Until),
+                comment,
+            }),
+            "Close" => Verb::Close(CloseAlert { comment }),
+            "Disable" => Verb::Disable,
+            _ => Verb::Enable,
         };
-        Request::Call {
-            method: "POST",
-            path: format!("/v1/alerts/{id}/{verb}"),
-            body,
+        Request::Alert {
+            id: self.alert.id.clone(),
+            action,
         }
     }
 }
@@ -136,12 +128,13 @@ impl Body for AlertForm {
         &mut self,
         _core: &mut Core,
         _tag: &'static str,
-        answer: &serde_json::Value,
+        answer: &Reply,
         _model: &Model,
     ) -> Outcome {
-        let state = serde_json::from_value::<AlertView>(answer.clone())
-            .map(|a| a.state.display_name())
-            .unwrap_or("changed");
+        let state = match answer {
+            Reply::Alert(a) => a.state.display_name(),
+            _ => "changed",
+        };
         Outcome::close(Some(format!(
             "{}: {}",
             self.alert.name,

@@ -1,13 +1,13 @@
 //! The Content tab of a service's Properties (domain.md §7): the packages on this service with
 //! their state (In progress / Success / Failed with the reason / Removing) and size, and keys
-//! to Redistribute or Remove the selected one (`POST /v1/content/{id}/redistribute|remove`
-//! with this service). Remove asks first; read-only tokens see both disabled with the reason.
+//! to Redistribute or Remove the selected one (a distribution request naming this service). Remove asks first; read-only tokens see both disabled with the reason.
 //! The list is read from the model on every frame, so `distribution` events move it live.
 
-use crate::api::wire::{ContentTargets, DistributionState, DistributionView, PackageChanged};
+use crate::api::operations::Distribution;
+use crate::api::wire::{ContentTargets, DistributionState, DistributionView};
 use crate::console::keymap::{Action, Context, Keymap};
 use crate::console::model::Model;
-use crate::console::msg::{Outcome, Request};
+use crate::console::msg::{Outcome, Reply, Request};
 use crate::console::shell::{Anchor, Core, PageView, tab_keys};
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::of;
@@ -92,7 +92,7 @@ impl ContentTab {
         if let Some(id) = self.confirm.take() {
             // Cancel is the default: only the confirm key removes.
             if action == Some(Action::Submit) {
-                return Some(self.send(core, "remove", &id));
+                return Some(self.send(core, Distribution::Remove, &id));
             }
             core.say(Role::Muted, "remove cancelled");
             return Some(Outcome::default());
@@ -116,7 +116,7 @@ impl ContentTab {
                 };
                 let id = d.package_id.clone();
                 if a == Action::Redistribute {
-                    return Some(self.send(core, "redistribute", &id));
+                    return Some(self.send(core, Distribution::Redistribute, &id));
                 }
                 core.say(
                     Role::AlertWarning,
@@ -142,8 +142,8 @@ impl ContentTab {
         }
     }
 
-    fn send(&mut self, core: &mut Core, verb: &'static str, package: &str) -> Outcome {
-        let (what, msg) = if verb == "remove" {
+    fn send(&mut self, core: &mut Core, distribution: Distribution, package: &str) -> Outcome {
+        let (what, msg) = if distribution == Distribution::Remove {
             (
                 format!("remove {package} from {}", self.fqdn),
                 format!("removing {package} from {}…", self.fqdn),
@@ -155,30 +155,27 @@ impl ContentTab {
             )
         };
         core.say(Role::Muted, msg);
-        let body = serde_json::to_value(ContentTargets {
-            services: vec![self.service_id.clone()],
-        })
-        .unwrap_or_default();
+        // The verb is the reply tag: one of `TAGS`.
         core.side_request(
-            verb,
+            distribution.verb(),
             what,
-            Request::Call {
-                method: "POST",
-                path: format!("/v1/content/{package}/{verb}"),
-                body,
+            Request::Distribution {
+                package: package.to_string(),
+                what: distribution,
+                targets: ContentTargets {
+                    services: vec![self.service_id.clone()],
+                },
             },
         )
     }
 
     /// The site accepted a Redistribute or Remove: the form stays open and says so (the new
     /// state arrives as `distribution` events).
-    pub fn accepted(&mut self, core: &mut Core, tag: &str, answer: &serde_json::Value) {
-        let changed = serde_json::from_value::<PackageChanged>(answer.clone()).ok();
-        let id = changed
-            .as_ref()
-            .map(|c| c.package.id.clone())
-            .unwrap_or_default();
-        let warnings = changed.map(|c| c.warnings).unwrap_or_default();
+    pub fn accepted(&mut self, core: &mut Core, tag: &str, answer: &Reply) {
+        let (id, warnings) = match answer {
+            Reply::Package(c) => (c.package.id.as_str(), c.warnings.as_slice()),
+            _ => ("", &[][..]),
+        };
         let done = if tag == "remove" {
             format!("{id}: removal from {} started", self.fqdn)
         } else {

@@ -3,9 +3,11 @@
 //! and `distribution` events move the list while the form is open.
 
 use super::tests::{ctrl, key, new_app, open, screen};
+use crate::api::operations::Distribution;
 use crate::api::wire::EventView;
 use crate::api::wire::{DistributionState, DistributionView};
 use crate::console::app::{App, Effect, NetMsg, Node, Request};
+use crate::console::msg::refusal;
 use crossterm::event::KeyCode;
 use serde_json::{Value, json};
 
@@ -46,11 +48,19 @@ fn content_tab(role: &str, node: Node, service: &str) -> App {
     app
 }
 
-fn call(effects: Vec<Effect>) -> Option<(&'static str, String, Value)> {
+/// The one distribution request sent: package, what, services.
+fn call(effects: Vec<Effect>) -> Option<(String, Distribution, Vec<String>)> {
     match effects.as_slice() {
-        [Effect::Request(_, Request::Call { method, path, body })] => {
-            Some((method, path.clone(), body.clone()))
-        }
+        [
+            Effect::Request(
+                _,
+                Request::Distribution {
+                    package,
+                    what,
+                    targets,
+                },
+            ),
+        ] => Some((package.clone(), *what, targets.services.clone())),
         _ => None,
     }
 }
@@ -64,9 +74,9 @@ fn redistribute_sends_this_service_for_the_selected_package() {
         assert_eq!(
             sent,
             Some((
-                "POST",
-                "/v1/content/PS100002/redistribute".to_string(),
-                json!({"services": [id]})
+                "PS100002".to_string(),
+                Distribution::Redistribute,
+                vec![id.to_string()]
             )),
             "{node:?}"
         );
@@ -99,15 +109,18 @@ fn remove_asks_first_and_cancel_is_the_default() {
     assert_eq!(
         call(effects),
         Some((
-            "POST",
-            "/v1/content/PS100001/remove".to_string(),
-            json!({"services": ["c1"]})
+            "PS100001".to_string(),
+            Distribution::Remove,
+            vec!["c1".to_string()]
         ))
     );
     // The answer stays in the form; the state follows from events.
     app.on_net(NetMsg::Reply {
         id,
-        result: Err("Services: package PS100001 is not distributed to c1.contoso.com".into()),
+        result: Err(refusal(
+            "Services",
+            "package PS100001 is not distributed to c1.contoso.com",
+        )),
     });
     assert!(screen(&app, 100, 30).contains("remove not done: Services: package PS100001"));
     event(

@@ -1,12 +1,12 @@
 //! Site system Properties, Proxy tab (domain.md §8): use a proxy server; server name; port
 //! (default 80); use credentials: account and password. The password is masked, never shown
-//! again, and left empty keeps the stored one. Save sends `PUT /v1/site-systems/{name}/proxy`.
+//! again, and left empty keeps the stored one. Save replaces the site system's proxy.
 
 use crate::api::wire::{SetProxy, SiteSystemView};
 use crate::console::field::{Field, FieldId};
 use crate::console::keymap::Keymap;
 use crate::console::model::Model;
-use crate::console::msg::{Outcome, Request};
+use crate::console::msg::{Outcome, Reply, Request};
 use crate::console::shell::{Body, Core, Nav, Page, Shell};
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::of;
@@ -141,14 +141,12 @@ impl Body for ProxyForm {
         if !core.dirty() {
             return Outcome::close(Some(format!("{}: nothing changed", self.name)));
         }
-        let body = serde_json::to_value(Self::request(core)).unwrap_or_default();
         core.send(
             "save",
             format!("save the proxy of {}", self.name),
-            Request::Call {
-                method: "PUT",
-                path: format!("/v1/site-systems/{}/proxy", self.name),
-                body,
+            Request::SetProxy {
+                system: self.name.clone(),
+                set: Self::request(core),
             },
             (Role::Muted, "saving…"),
         )
@@ -158,7 +156,7 @@ impl Body for ProxyForm {
         &mut self,
         _core: &mut Core,
         _tag: &'static str,
-        _answer: &serde_json::Value,
+        _answer: &Reply,
         _model: &Model,
     ) -> Outcome {
         Outcome::close(Some(format!("{}: proxy saved", self.name)))

@@ -1,11 +1,13 @@
 //! Settings tab: renewing the service certificate, key by key.
 
 use super::tests::{key, new_app, open, screen};
+use crate::api::wire::SetService;
 use crate::console::app::{App, Effect, NetMsg, Node, Request};
+use crate::console::msg::refusal;
 use crate::console::wizard::tests::{PW, pfx};
+use crate::domain::service::HostedKind;
 use base64::Engine;
 use crossterm::event::KeyCode;
-use serde_json::Value;
 
 fn type_text(app: &mut App, text: &str) {
     for c in text.chars() {
@@ -22,12 +24,10 @@ fn renew(app: &mut App, path: &str, password: &str) {
 }
 
 /// Enter until a request leaves (Enter on Save); `None` if a save is refused.
-fn save(app: &mut App) -> Option<(u64, String, Value)> {
+fn save(app: &mut App) -> Option<(u64, Request)> {
     for _ in 0..5 {
-        if let Some(Effect::Request(id, Request::Call { path, body, .. })) =
-            key(app, KeyCode::Enter).into_iter().next()
-        {
-            return Some((id, path, body));
+        if let Some(Effect::Request(id, request)) = key(app, KeyCode::Enter).into_iter().next() {
+            return Some((id, request));
         }
         if screen(app, 100, 30).contains("fix the fields marked") {
             return None;
@@ -51,17 +51,32 @@ fn a_certificate_and_password_are_sent_with_the_save() {
     type_text(&mut app, PW);
     let text = screen(&app, 100, 30);
     assert!(text.contains("••••") && !text.contains(PW), "{text}");
-    let (id, path, body) = save(&mut app).expect("save sends a PATCH");
-    assert_eq!(path, "/v1/cdps/c1");
+    let (id, request) = save(&mut app).expect("save sends a Set");
+    let Request::SetService { kind, id: sid, set } = request else {
+        panic!("not a Set: {request:?}")
+    };
+    assert_eq!((kind, sid.as_str()), (HostedKind::Cdp, "c1"));
     let bytes = std::fs::read(&file).unwrap();
     let b64 = base64::engine::general_purpose::STANDARD.encode(bytes);
-    assert_eq!(body["service_certificate"]["file_base64"], b64.as_str());
-    assert_eq!(body["service_certificate"]["password"], PW);
-    assert_eq!(body.as_object().map(|m| m.len()), Some(1), "{body}");
+    let cert = set.service_certificate.clone().expect("the certificate");
+    assert_eq!(cert.file_base64, b64);
+    assert_eq!(cert.password, PW);
+    let only_cert = SetService {
+        service_certificate: Some(cert),
+        ..SetService::default()
+    };
+    assert_eq!(
+        serde_json::to_value(&set).unwrap(),
+        serde_json::to_value(&only_cert).unwrap(),
+        "nothing else is sent"
+    );
     // The site's refusal lands under "Certificate file", the form stays.
     app.on_net(NetMsg::Reply {
         id,
-        result: Err("Certificate file: the service is Provisioning; try when Ready".into()),
+        result: Err(refusal(
+            "Certificate file",
+            "the service is Provisioning; try when Ready",
+        )),
     });
     let text = screen(&app, 100, 30);
     assert!(app.form.is_some());

@@ -1,15 +1,15 @@
 //! Properties of a cloud distribution point or cloud management gateway (domain.md §7): tabs
 //! Settings / Alerts / Content. Description, thresholds and the CMG settings are editable;
-//! subscription, service name and region are read-only after creation. Save sends
-//! `PATCH /v1/cdps|cmgs/{id}` with only the fields that changed.
+//! subscription, service name and region are read-only after creation. Save sends only the
+//! fields that changed.
 
 use super::content_tab::{self, ContentTab};
 use super::renew::{self, Renewal};
-use crate::api::wire::{ServiceView, SetService, ThresholdInput, Updated};
+use crate::api::wire::{ServiceView, SetService, ThresholdInput};
 use crate::console::field::{Field, FieldId};
 use crate::console::keymap::{Action, Keymap};
 use crate::console::model::Model;
-use crate::console::msg::{Outcome, Request};
+use crate::console::msg::{Outcome, Reply, Request};
 use crate::console::shell::{Body, Core, Nav, Page, PageView, Shell};
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::of;
@@ -299,18 +299,13 @@ impl Body for ServiceForm {
             core.say(Role::InputInvalid, format!("not saved: {e}"));
             return Outcome::default();
         }
-        let mut body = serde_json::to_value(self.changes(core)).unwrap_or_default();
-        if let Some(map) = body.as_object_mut() {
-            map.retain(|_, v| !v.is_null());
-        }
-        let base = if self.cmg { "cmgs" } else { "cdps" };
         core.send(
             "save",
             format!("save {}", self.fqdn),
-            Request::Call {
-                method: "PATCH",
-                path: format!("/v1/{base}/{}", self.id),
-                body,
+            Request::SetService {
+                kind: self.kind(),
+                id: self.id.clone(),
+                set: self.changes(core),
             },
             (Role::Muted, "saving…"),
         )
@@ -320,16 +315,14 @@ impl Body for ServiceForm {
         &mut self,
         core: &mut Core,
         tag: &'static str,
-        answer: &serde_json::Value,
+        answer: &Reply,
         _model: &Model,
     ) -> Outcome {
         if content_tab::TAGS.contains(&tag) {
             self.content.accepted(core, tag, answer);
             return Outcome::default();
         }
-        let upgrade = serde_json::from_value::<Updated>(answer.clone())
-            .ok()
-            .is_some_and(|u| u.task.is_some());
+        let upgrade = matches!(answer, Reply::Updated(u) if u.task.is_some());
         let notice = match (upgrade, Renewal::wanted(core)) {
             (true, true) => format!(
                 "{}: saved; certificate renewal (upgrade) started",

@@ -1,10 +1,14 @@
 //! The Properties forms driven key by key through the app, and rendered with `TestBackend`.
 
+use crate::api::operations::AlertAction;
 use crate::api::wire::AlertView;
-use crate::api::wire::{CertificateView, CmgSettings, ServiceView, SiteSystemView, SiteView};
+use crate::api::wire::{
+    CertificateView, CloseAlert, CmgSettings, ServiceView, SetService, SiteSystemView, SiteView,
+};
 use crate::console::app::{App, Effect, NetMsg, Node, Request};
 use crate::console::keymap::{Action, Keymap};
 use crate::console::model::Snapshot;
+use crate::console::msg::{Reply, refusal};
 use crate::console::theme::Theme;
 use crate::console::ui;
 use crate::domain::alert::{AlertState, AlertType, Severity};
@@ -145,13 +149,11 @@ fn clear(app: &mut App, n: usize) {
 }
 
 /// Presses Enter until the form sends something (Enter on the last field saves).
-fn enter_until_request(app: &mut App) -> Option<(u64, &'static str, String, Value)> {
+fn enter_until_request(app: &mut App) -> Option<(u64, Request)> {
     for _ in 0..20 {
         let effects = key(app, KeyCode::Enter);
-        if let Some(Effect::Request(id, Request::Call { method, path, body })) =
-            effects.into_iter().next()
-        {
-            return Some((id, method, path, body));
+        if let Some(Effect::Request(id, request)) = effects.into_iter().next() {
+            return Some((id, request));
         }
         app.form.as_ref()?;
         // A refused save puts the focus on the first field in error: stop there.
@@ -164,6 +166,38 @@ fn enter_until_request(app: &mut App) -> Option<(u64, &'static str, String, Valu
         }
     }
     None
+}
+
+/// The Set a Properties save sends to `want` (kind, id), as JSON without the fields it leaves
+/// alone.
+fn set_sent(request: Request, want: (HostedKind, &str)) -> Value {
+    let Request::SetService { kind, id, set } = request else {
+        panic!("not a Set: {request:?}")
+    };
+    assert_eq!((kind, id.as_str()), want);
+    let mut sent = serde_json::to_value::<SetService>(set).expect("JSON");
+    if let Some(map) = sent.as_object_mut() {
+        map.retain(|_, v| !v.is_null());
+    }
+    sent
+}
+
+/// The alert action a form sends to alert `a1`.
+fn alert_sent(request: Request) -> AlertAction {
+    let Request::Alert { id, action } = request else {
+        panic!("not an alert action: {request:?}")
+    };
+    assert_eq!(id, "a1");
+    action
+}
+
+/// The Proxy tab a form sends to SITESRV.
+fn proxy_sent(request: Request) -> crate::api::wire::SetProxy {
+    let Request::SetProxy { system, set } = request else {
+        panic!("not a Proxy tab: {request:?}")
+    };
+    assert_eq!(system, "SITESRV");
+    set
 }
 
 pub(super) fn screen(app: &App, w: u16, h: u16) -> String {
@@ -201,21 +235,22 @@ fn service_properties_patch_only_the_changed_fields() {
     ctrl(&mut app, 'n');
     clear(&mut app, 4);
     type_text(&mut app, "3000");
-    let (id, method, path, body) = enter_until_request(&mut app).expect("save sends a PATCH");
-    assert_eq!(method, "PATCH");
-    assert_eq!(path, "/v1/cdps/c1");
+    let (id, request) = enter_until_request(&mut app).expect("save sends a Set");
     assert_eq!(
-        body,
+        set_sent(request, (HostedKind::Cdp, "c1")),
         json!({
             "description": "Europe and Africa",
             "storage": {"quota_gb": 3000, "warning_pct": 50, "critical_pct": 90},
         })
     );
     // The answer closes the form with a notice.
-    let updated = json!({"service": serde_json::to_value(service("c1", "cdp1.contoso.com", "cdp")).unwrap(), "task": null});
+    let updated = crate::api::wire::Updated {
+        service: service("c1", "cdp1.contoso.com", "cdp"),
+        task: None,
+    };
     app.on_net(NetMsg::Reply {
         id,
-        result: Ok(updated),
+        result: Ok(Reply::Updated(updated)),
     });
     assert!(app.form.is_none());
     assert!(
@@ -239,13 +274,15 @@ fn cmg_vm_change_reports_the_upgrade_and_site_errors_land_under_the_field() {
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Tab);
     key(&mut app, KeyCode::Char(' '));
-    let (id, _, path, body) = enter_until_request(&mut app).expect("save");
-    assert_eq!(path, "/v1/cmgs/m1");
-    assert_eq!(body, json!({"vm_instances": 3, "enforce_tls12": false}));
+    let (id, request) = enter_until_request(&mut app).expect("save");
+    assert_eq!(
+        set_sent(request, (HostedKind::Cmg, "m1")),
+        json!({"vm_instances": 3, "enforce_tls12": false})
+    );
     // A refusal naming a field shows under that field, and the form stays.
     app.on_net(NetMsg::Reply {
         id,
-        result: Err("VM Instance: must be from 1 to 16 (got 3)".into()),
+        result: Err(refusal("VM Instance", "must be from 1 to 16 (got 3)")),
     });
     assert!(app.form.is_some());
     let text = screen(&app, 100, 30);
@@ -257,17 +294,52 @@ fn cmg_vm_change_reports_the_upgrade_and_site_errors_land_under_the_field() {
     let task = json!({"id": "t1", "service_id": "m1", "kind": "upgrade", "state": "created",
         "step": null, "error": null, "created": "2026-11-22T10:00:00.000Z", "ended": null});
     let reply = json!({"service": svc, "task": task});
-    // The task must parse as a TaskView for the notice to say so.
-    assert!(serde_json::from_value::<crate::api::wire::Updated>(reply.clone()).is_ok());
+    let reply = serde_json::from_value(reply).expect("an Updated");
     app.on_net(NetMsg::Reply {
         id,
-        result: Ok(reply),
+        result: Ok(Reply::Updated(reply)),
     });
     assert!(app.form.is_none());
     let notice = app.notice.clone().unwrap_or_default();
     assert!(
         notice.contains("saved") && notice.contains("upgrade started"),
         "{notice}"
+    );
+}
+
+#[test]
+fn a_refusal_about_a_field_on_another_tab_shows_that_tab_with_the_rule_under_the_field() {
+    let mut app = new_app("full-admin");
+    open(&mut app, Node::Cdps);
+    // Saved from the Settings tab…
+    type_text(&mut app, " and Africa");
+    let (id, _) = enter_until_request(&mut app).expect("save");
+    assert!(!screen(&app, 100, 30).contains("Storage alert threshold (GB)"));
+    // …refused about a field of the Alerts tab. The message need not name it: the site's
+    // structured field does.
+    let refusal = crate::api::client::ClientError::Api {
+        status: 400,
+        detail: crate::api::wire::ErrorDetail {
+            code: "invalid_field".into(),
+            message: "the quota exceeds what the subscription allows".into(),
+            field: Some("Storage alert threshold (GB)".into()),
+            rule: Some("must be at most 2500 for this subscription".into()),
+        },
+    };
+    app.on_net(NetMsg::Reply {
+        id,
+        result: Err(refusal),
+    });
+    assert!(app.form.is_some(), "the form stays open");
+    let text = screen(&app, 100, 30);
+    assert!(
+        text.contains("Storage alert threshold (GB)")
+            && text.contains("⚠ must be at most 2500 for this subscription"),
+        "the Alerts tab, the rule under its field:\n{text}"
+    );
+    assert!(
+        text.contains("not saved: Storage alert threshold (GB): must be at most 2500"),
+        "{text}"
     );
 }
 
@@ -384,15 +456,12 @@ fn proxy_form_validates_as_typed() {
     assert!(enter_until_request(&mut app).is_none(), "blocked");
     clear(&mut app, 5);
     type_text(&mut app, "8080");
-    let (_, method, path, body) = enter_until_request(&mut app).expect("save");
-    assert_eq!(
-        (method, path.as_str()),
-        ("PUT", "/v1/site-systems/SITESRV/proxy")
-    );
-    assert_eq!(body["enabled"], json!(true));
-    assert_eq!(body["server"], json!("proxy.contoso.com"));
-    assert_eq!(body["port"], json!(8080));
-    assert!(body["account"].is_null() && body["password"].is_null());
+    let (_, request) = enter_until_request(&mut app).expect("save");
+    let set = proxy_sent(request);
+    assert!(set.enabled);
+    assert_eq!(set.server.as_deref(), Some("proxy.contoso.com"));
+    assert_eq!(set.port, Some(8080));
+    assert!(set.account.is_none() && set.password.is_none());
 }
 
 #[test]
@@ -414,12 +483,11 @@ fn proxy_password_is_masked_and_kept_when_left_empty() {
     key(&mut app, KeyCode::Tab); // port
     clear(&mut app, 4);
     type_text(&mut app, "3128");
-    let (_, _, _, body) = enter_until_request(&mut app).expect("save");
-    assert_eq!(body["port"], json!(3128));
-    assert_eq!(body["account"], json!("CONTOSO\\svc"));
-    assert!(body["password"].is_null(), "left empty: {body}");
-    let req: crate::api::wire::SetProxy = serde_json::from_value(body).expect("a SetProxy");
-    assert!(req.password.is_none());
+    let (_, request) = enter_until_request(&mut app).expect("save");
+    let set = proxy_sent(request);
+    assert_eq!(set.port, Some(3128));
+    assert_eq!(set.account.as_deref(), Some("CONTOSO\\svc"));
+    assert!(set.password.is_none(), "left empty: {set:?}");
 
     // A typed password is masked on screen and sent.
     let mut app = app_with("full-admin", stored, true);
@@ -431,8 +499,8 @@ fn proxy_password_is_masked_and_kept_when_left_empty() {
     let text = screen(&app, 100, 30);
     assert!(!text.contains("S3cret!pw"), "the password shows:\n{text}");
     assert!(text.contains("•••••••••"), "{text}");
-    let (_, _, _, body) = enter_until_request(&mut app).expect("save");
-    assert_eq!(body["password"], json!("S3cret!pw"));
+    let (_, request) = enter_until_request(&mut app).expect("save");
+    assert_eq!(proxy_sent(request).password.as_deref(), Some("S3cret!pw"));
 }
 
 #[test]
@@ -445,12 +513,16 @@ fn alert_form_sends_the_chosen_action() {
     key(&mut app, KeyCode::Tab); // until (default: now + 1 day)
     key(&mut app, KeyCode::Tab); // comment
     type_text(&mut app, "proxy team on it");
-    let (_, method, path, body) = enter_until_request(&mut app).expect("postpone");
-    assert_eq!((method, path.as_str()), ("POST", "/v1/alerts/a1/postpone"));
-    assert_eq!(body["comment"], json!("proxy team on it"));
-    let until = body["until"].as_str().expect("until");
-    let t = time::OffsetDateTime::parse(until, &time::format_description::well_known::Rfc3339)
-        .expect("RFC 3339");
+    let (_, request) = enter_until_request(&mut app).expect("postpone");
+    let AlertAction::Postpone(postpone) = alert_sent(request) else {
+        panic!("not a postpone")
+    };
+    assert_eq!(postpone.comment.as_deref(), Some("proxy team on it"));
+    let t = time::OffsetDateTime::parse(
+        &postpone.until,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .expect("RFC 3339");
     assert!(t > time::OffsetDateTime::now_utc() + time::Duration::hours(23));
 
     // A date in the past is refused as typed.
@@ -466,14 +538,16 @@ fn alert_form_sends_the_chosen_action() {
     let mut app = new_app("full-admin");
     open(&mut app, Node::Alerts);
     key(&mut app, KeyCode::Right);
-    let (id, _, path, body) = enter_until_request(&mut app).expect("close");
-    assert_eq!(path, "/v1/alerts/a1/close");
-    assert_eq!(body, json!({"comment": null}));
-    let mut closed = serde_json::to_value(alert(true)).unwrap();
-    closed["state"] = json!("canceled");
+    let (id, request) = enter_until_request(&mut app).expect("close");
+    assert_eq!(
+        alert_sent(request),
+        AlertAction::Close(CloseAlert { comment: None })
+    );
+    let mut closed = alert(true);
+    closed.state = AlertState::Canceled;
     app.on_net(NetMsg::Reply {
         id,
-        result: Ok(closed),
+        result: Ok(Reply::Alert(closed)),
     });
     assert!(app.form.is_none());
     assert!(app.notice.clone().unwrap_or_default().contains("canceled"));
@@ -482,14 +556,14 @@ fn alert_form_sends_the_chosen_action() {
     let mut app = new_app("full-admin");
     open(&mut app, Node::Alerts);
     key(&mut app, KeyCode::Left);
-    let (_, _, path, _) = enter_until_request(&mut app).expect("disable");
-    assert_eq!(path, "/v1/alerts/a1/disable");
+    let (_, request) = enter_until_request(&mut app).expect("disable");
+    assert_eq!(alert_sent(request), AlertAction::Disable);
     let mut app = app_with("full-admin", ProxySettings::default(), false);
     open(&mut app, Node::Alerts);
     key(&mut app, KeyCode::Char(' '));
     key(&mut app, KeyCode::Char(' '));
-    let (_, _, path, _) = enter_until_request(&mut app).expect("enable");
-    assert_eq!(path, "/v1/alerts/a1/enable");
+    let (_, request) = enter_until_request(&mut app).expect("enable");
+    assert_eq!(alert_sent(request), AlertAction::Enable);
 
     // Read-only: nothing is sent.
     let mut app = new_app("read-only");

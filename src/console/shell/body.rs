@@ -6,7 +6,7 @@ use crate::api::wire::EventView;
 use crate::console::field::FieldId;
 use crate::console::keymap::{Action, Keymap};
 use crate::console::model::Model;
-use crate::console::msg::Outcome;
+use crate::console::msg::{Outcome, Reply};
 use crate::console::theme::Theme;
 use crossterm::event::KeyEvent;
 use ratatui::text::Line;
@@ -59,7 +59,7 @@ pub trait Body: Send {
         &mut self,
         core: &mut Core,
         tag: &'static str,
-        answer: &serde_json::Value,
+        answer: &Reply,
         model: &Model,
     ) -> Outcome;
 

@@ -4,12 +4,13 @@
 use super::body::Body;
 use super::state::{Core, Nav};
 use super::{reply, steps_view, tabs_view};
+use crate::api::client::ClientError;
 use crate::api::wire::EventView;
 use crate::console::field::{FieldId, FieldKey, Kind, TabResult};
 use crate::console::form::Form;
 use crate::console::keymap::{Action, Context, Keymap};
 use crate::console::model::Model;
-use crate::console::msg::Outcome;
+use crate::console::msg::{Outcome, Reply};
 use crate::console::theme::{Role, Theme};
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
@@ -211,7 +212,7 @@ impl<B: Body> Form for Shell<B> {
     fn on_reply(
         &mut self,
         tag: &'static str,
-        result: &Result<serde_json::Value, String>,
+        result: &Result<Reply, ClientError>,
         model: &Model,
     ) -> Outcome {
         reply::route(&mut self.core, &mut self.body, tag, result, model)

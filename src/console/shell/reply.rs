@@ -1,14 +1,14 @@
 //! The one place a form's answers arrive. An accepted request goes to the body; a refused one
-//! is placed here for every form: under the field the site names ("VM Instance: must be …" —
-//! by the form's label or the site's name for the field), on that field's tab, or, on a
-//! wizard step, with a word about the page that holds it. When the worker's answers become
-//! typed (`Reply` / `ClientError` with the site's structured `field`), this file is what
-//! changes.
+//! is placed here for every form: under the field the site names in its structured error
+//! (by the form's label or the site's name for the field), on that field's tab, or, on a
+//! wizard step, with a word about the page that holds it. Whatever names no field of the form
+//! (a transport error, a conflict) is said on the message line alone.
 
 use super::body::Body;
 use super::state::{Core, Nav};
+use crate::api::client::ClientError;
 use crate::console::model::Model;
-use crate::console::msg::Outcome;
+use crate::console::msg::{Outcome, Reply};
 use crate::console::theme::Role;
 
 /// The answer to request `tag`.
@@ -16,7 +16,7 @@ pub(super) fn route<B: Body>(
     core: &mut Core,
     body: &mut B,
     tag: &'static str,
-    result: &Result<serde_json::Value, String>,
+    result: &Result<Reply, ClientError>,
     model: &Model,
 ) -> Outcome {
     if !core.answered(tag) {
@@ -32,13 +32,13 @@ pub(super) fn route<B: Body>(
 }
 
 /// A refusal: `lead: error` on the message line, the rule under its field.
-fn refused(core: &mut Core, lead: &str, error: &str) {
+fn refused(core: &mut Core, lead: &str, error: &ClientError) {
     let mut text = if lead.is_empty() {
         error.to_string()
     } else {
         format!("{lead}: {error}")
     };
-    if let Some((label, rule)) = error.split_once(": ")
+    if let Some((label, rule)) = error.field()
         && let Some(id) = core.field_named(label)
     {
         core.set_error(id, Some(rule.to_string()));

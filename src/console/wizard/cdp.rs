@@ -75,9 +75,9 @@ pub fn pages(site_code: Option<&str>) -> [Vec<Field>; 3] {
     [general(), settings, alerts]
 }
 
-/// The `POST /v1/cdps` body.
-pub fn body(v: &Core) -> Result<serde_json::Value, String> {
-    let req = CreateCdp {
+/// What Summary's Next sends to create the CDP.
+pub fn request(v: &Core) -> Result<CreateCdp, String> {
+    Ok(CreateCdp {
         primary_site: check::opt(v, PrimarySite),
         subscription: check::subscription_input(v)?,
         region: v.text(Region),
@@ -87,6 +87,5 @@ pub fn body(v: &Core) -> Result<serde_json::Value, String> {
         description: v.text(Description),
         storage: check::threshold(v, [StorageGb, StorageWarn, StorageCrit]),
         transfer: check::threshold(v, [TransferGb, TransferWarn, TransferCrit]),
-    };
-    serde_json::to_value(req).map_err(|e| e.to_string())
+    })
 }

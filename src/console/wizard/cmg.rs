@@ -67,9 +67,9 @@ pub fn pages() -> [Vec<Field>; 3] {
     [general(), settings, alerts]
 }
 
-/// The `POST /v1/cmgs` body.
-pub fn body(v: &Core) -> Result<serde_json::Value, String> {
-    let req = CreateCmg {
+/// What Summary's Next sends to create the CMG.
+pub fn request(v: &Core) -> Result<CreateCmg, String> {
+    Ok(CreateCmg {
         subscription: check::subscription_input(v)?,
         service_certificate: check::upload(v, CertFile, CertPassword)?,
         service_fqdn: check::opt(v, ServiceFqdn),
@@ -87,6 +87,5 @@ pub fn body(v: &Core) -> Result<serde_json::Value, String> {
         stop_at_critical: Some(v.checked(EgressAlerts) && v.checked(StopAtCritical)),
         storage_alerts: Some(v.checked(StorageAlerts)),
         storage: check::threshold(v, [StorageGb, StorageWarn, StorageCrit]),
-    };
-    serde_json::to_value(req).map_err(|e| e.to_string())
+    })
 }

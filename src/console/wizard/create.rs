@@ -6,11 +6,11 @@ use super::check::{self, CertInfo};
 use super::page::Page;
 use super::progress::Progress;
 use super::{cdp, cmg, render};
-use crate::api::wire::{Accepted, EventView, SubscriptionCheck};
+use crate::api::wire::{EventView, SubscriptionCheck};
 use crate::console::field::FieldId;
 use crate::console::keymap::{Action, Keymap};
 use crate::console::model::Model;
-use crate::console::msg::{Outcome, Request};
+use crate::console::msg::{Outcome, Reply, Request};
 use crate::console::shell::{self, Anchor, Body, Core, Nav, PageView, Shell};
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::of;
@@ -80,30 +80,9 @@ impl Wizard {
         self.scroll = 0;
     }
 
-    fn send(
-        &mut self,
-        core: &mut Core,
-        tag: &'static str,
-        what: String,
-        path: &str,
-        body: serde_json::Value,
-        waiting: &str,
-    ) -> Outcome {
-        core.send(
-            tag,
-            what,
-            Request::Call {
-                method: "POST",
-                path: path.to_string(),
-                body,
-            },
-            (Role::Text, waiting),
-        )
-    }
-
-    fn on_validated(&mut self, core: &mut Core, check: SubscriptionCheck) {
+    fn on_validated(&mut self, core: &mut Core, check: &SubscriptionCheck) {
         if !check.ok {
-            core.say(Role::InputInvalid, check.message);
+            core.say(Role::InputInvalid, check.message.clone());
             return;
         }
         if core.text(FieldId::SubscriptionId).is_empty()
@@ -148,14 +127,11 @@ impl Body for Wizard {
         match Wizard::page(core) {
             Page::General if self.validate_page(core) => match check::subscription_input(core) {
                 Ok(input) => {
-                    let body = serde_json::to_value(input).unwrap_or_default();
-                    return self.send(
-                        core,
+                    return core.send(
                         "validate",
                         "validate the subscription".into(),
-                        "/v1/subscriptions/validate",
-                        body,
-                        "Checking with the cloud…",
+                        Request::ValidateSubscription(input),
+                        (Role::Text, "Checking with the cloud…"),
                     );
                 }
                 Err(e) => core.say(Role::InputInvalid, e),
@@ -163,20 +139,18 @@ impl Body for Wizard {
             Page::Settings if self.validate_page(core) => self.goto(core, Page::Alerts),
             Page::Alerts if self.validate_page(core) => self.goto(core, Page::Summary),
             Page::Summary => {
-                let (body, path) = match self.kind {
-                    HostedKind::Cdp => (cdp::body(core), "/v1/cdps"),
-                    HostedKind::Cmg => (cmg::body(core), "/v1/cmgs"),
+                let request = match self.kind {
+                    HostedKind::Cdp => cdp::request(core).map(Request::CreateCdp),
+                    HostedKind::Cmg => cmg::request(core).map(Request::CreateCmg),
                 };
                 let what = format!("create {}", core.text(FieldId::ServiceFqdn));
-                match body {
-                    Ok(b) => {
-                        return self.send(
-                            core,
+                match request {
+                    Ok(r) => {
+                        return core.send(
                             "create",
                             what,
-                            path,
-                            b,
-                            "Sending the request to the site…",
+                            r,
+                            (Role::Text, "Sending the request to the site…"),
                         );
                     }
                     Err(e) => core.say(Role::InputInvalid, e),
@@ -191,29 +165,23 @@ impl Body for Wizard {
         &mut self,
         core: &mut Core,
         tag: &'static str,
-        answer: &serde_json::Value,
+        answer: &Reply,
         model: &Model,
     ) -> Outcome {
-        match tag {
-            "validate" => match serde_json::from_value::<SubscriptionCheck>(answer.clone()) {
-                Ok(check) => self.on_validated(core, check),
-                Err(e) => core.say(Role::InputInvalid, format!("unexpected answer: {e}")),
-            },
-            "create" => match serde_json::from_value::<Accepted>(answer.clone()) {
-                Ok(acc) => {
-                    let p = Progress::new(acc, model);
-                    let done = p.finished().is_some();
-                    self.progress = Some(p);
-                    let next = if done {
-                        Page::Completion
-                    } else {
-                        Page::Progress
-                    };
-                    self.goto(core, next);
-                }
-                Err(e) => core.say(Role::InputInvalid, format!("unexpected answer: {e}")),
-            },
-            _ => {}
+        match (tag, answer) {
+            ("validate", Reply::Checked(check)) => self.on_validated(core, check),
+            ("create", Reply::Accepted(acc)) => {
+                let p = Progress::new(acc.clone(), model);
+                let done = p.finished().is_some();
+                self.progress = Some(p);
+                let next = if done {
+                    Page::Completion
+                } else {
+                    Page::Progress
+                };
+                self.goto(core, next);
+            }
+            _ => core.say(Role::InputInvalid, format!("unexpected answer to {tag}")),
         }
         Outcome::default()
     }

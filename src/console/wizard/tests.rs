@@ -2,10 +2,11 @@
 
 use super::*;
 use crate::api::wire::EventView;
+use crate::api::wire::ThresholdInput;
 use crate::cert::pkcs12_write::{Attrs, PfxSpec, write as write_pfx};
 use crate::console::field::{Field, FieldId};
 use crate::console::keymap::Action;
-use crate::console::msg::{Outcome, Request};
+use crate::console::msg::{Outcome, Reply, Request, refusal};
 use crate::console::shell::Shell;
 use crate::console::theme::{Role, Theme};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -21,6 +22,11 @@ pub(super) const GUID: &str = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
 
 pub(super) fn model() -> Model {
     Model::new(100)
+}
+
+/// A wire type from its JSON, as the site would send it.
+fn wire<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> T {
+    serde_json::from_value(v).expect("the wire type's JSON")
 }
 
 pub(super) type W = Shell<Wizard>;
@@ -148,7 +154,7 @@ pub(super) fn validate_ok(w: &mut W, regions: &[&str]) {
     let out = press_mod(w, KeyCode::Char('n'), KeyModifiers::CONTROL);
     assert_eq!(out.requests.len(), 1, "{}", message(w));
     let reply = json!({"ok": true, "subscription_id": GUID, "name": "lab", "regions": regions, "message": ""});
-    w.on_reply("validate", &Ok(reply), &model());
+    w.on_reply("validate", &Ok(Reply::Checked(wire(reply))), &model());
     assert_eq!(page(w), Page::Settings, "{}", message(w));
 }
 
@@ -335,15 +341,11 @@ fn general_next_asks_the_site_and_shows_a_refusal() {
     let out = press(&mut w, KeyCode::PageDown);
     let r = &out.requests[0];
     assert_eq!(r.tag, "validate");
-    let Request::Call { method, path, body } = &r.request else {
+    let Request::ValidateSubscription(input) = &r.request else {
         panic!("{:?}", r.request)
     };
-    assert_eq!(
-        (*method, path.as_str()),
-        ("POST", "/v1/subscriptions/validate")
-    );
-    assert_eq!(body["subscription_id"], GUID);
-    assert_eq!(body["management_certificate"]["password"], PW);
+    assert_eq!(input.subscription_id.as_deref(), Some(GUID));
+    assert_eq!(input.management_certificate.password, PW);
     assert!(screen(&w).contains("Checking with the cloud…"));
     assert!(
         press(&mut w, KeyCode::PageDown).requests.is_empty(),
@@ -351,10 +353,10 @@ fn general_next_asks_the_site_and_shows_a_refusal() {
     );
     let refused = json!({"ok": false, "subscription_id": GUID, "name": null, "regions": [],
         "message": "The management certificate is not registered with subscription 3f25"});
-    w.on_reply("validate", &Ok(refused), &model());
+    w.on_reply("validate", &Ok(Reply::Checked(wire(refused))), &model());
     assert_eq!(page(&w), Page::General);
     assert!(screen(&w).contains("is not registered with subscription"));
-    w.on_reply("validate", &Ok(json!({})), &model());
+    w.on_reply("validate", &Ok(Reply::Reloading), &model());
     assert_eq!(
         page(&w),
         Page::General,
@@ -376,29 +378,31 @@ fn summary_sends_the_create_with_defaults_and_no_stray_password() {
     let out = press(&mut w, KeyCode::Enter);
     let r = &out.requests[0];
     assert_eq!(r.tag, "create");
-    let Request::Call { path, body, .. } = &r.request else {
-        panic!()
+    let Request::CreateCdp(req) = &r.request else {
+        panic!("{:?}", r.request)
     };
-    assert_eq!(path, "/v1/cdps");
-    assert_eq!(
-        body["storage"],
-        json!({"quota_gb": 2000, "warning_pct": 50, "critical_pct": 90})
-    );
-    assert_eq!(
-        body["transfer"],
-        json!({"quota_gb": 10000, "warning_pct": 50, "critical_pct": 90})
-    );
-    assert_eq!(body["region"], "WestEurope");
-    assert_eq!(body["service_fqdn"], "cdp1.contoso.com");
-    assert_eq!(body["subscription_id"], GUID);
-    assert_eq!(body["service_certificate"]["password"], PW);
-    assert_eq!(body["management_certificate"]["password"], PW);
-    assert_eq!(body.to_string().matches(PW).count(), 2);
+    let threshold = |gb| ThresholdInput {
+        quota_gb: Some(gb),
+        warning_pct: Some(50),
+        critical_pct: Some(90),
+    };
+    assert_eq!(req.storage, threshold(2000));
+    assert_eq!(req.transfer, threshold(10000));
+    assert_eq!(req.region, "WestEurope");
+    assert_eq!(req.service_fqdn.as_deref(), Some("cdp1.contoso.com"));
+    assert_eq!(req.subscription.subscription_id.as_deref(), Some(GUID));
+    assert_eq!(req.service_certificate.password, PW);
+    assert_eq!(req.subscription.management_certificate.password, PW);
+    let sent = serde_json::to_string(req).unwrap();
+    assert_eq!(sent.matches(PW).count(), 2);
 
     // A 4xx answer: shown on Summary with the page holding the field; Previous works.
     w.on_reply(
         "create",
-        &Err("Service FQDN: must be a name the service certificate holds".into()),
+        &Err(refusal(
+            "Service FQDN",
+            "must be a name the service certificate holds",
+        )),
         &model(),
     );
     assert_eq!(page(&w), Page::Summary);
@@ -429,20 +433,19 @@ fn cmg_create_body() {
     press(&mut w, KeyCode::Char(' '));
     press(&mut w, KeyCode::PageDown);
     let out = press(&mut w, KeyCode::PageDown);
-    let Request::Call { path, body, .. } = &out.requests[0].request else {
-        panic!()
+    let Request::CreateCmg(req) = &out.requests[0].request else {
+        panic!("{:?}", out.requests[0].request)
     };
-    assert_eq!(path, "/v1/cmgs");
-    assert_eq!(body["vm_size"], "Standard_A2_v2");
-    assert_eq!(body["vm_instances"], 1);
-    assert_eq!(body["check_crl"], true);
-    assert_eq!(body["enforce_tls12"], true);
-    assert_eq!(body["serve_content"], true);
-    assert_eq!(body["egress_alerts"], true);
-    assert_eq!(body["stop_at_critical"], false);
-    assert_eq!(body["storage_alerts"], false);
-    assert_eq!(body["egress"]["quota_gb"], 10000);
-    assert_eq!(body["trusted_roots"], json!([]));
+    assert_eq!(req.vm_size.as_deref(), Some("Standard_A2_v2"));
+    assert_eq!(req.vm_instances, Some(1));
+    assert_eq!(req.check_crl, Some(true));
+    assert_eq!(req.enforce_tls12, Some(true));
+    assert_eq!(req.serve_content, Some(true));
+    assert_eq!(req.egress_alerts, Some(true));
+    assert_eq!(req.stop_at_critical, Some(false));
+    assert_eq!(req.storage_alerts, Some(false));
+    assert_eq!(req.egress.quota_gb, Some(10000));
+    assert!(req.trusted_roots.is_empty());
 }
 
 #[test]
@@ -453,7 +456,7 @@ fn progress_follows_the_task_to_completion() {
     press(&mut w, KeyCode::PageDown);
     let accepted =
         json!({"service": service_json("Provisioning"), "task": task_json("created", None, None)});
-    w.on_reply("create", &Ok(accepted), &model());
+    w.on_reply("create", &Ok(Reply::Accepted(wire(accepted))), &model());
     assert_eq!(page(&w), Page::Progress);
     assert_eq!(w.commands(), vec![Action::Back]);
     let m = model();
@@ -500,7 +503,7 @@ fn a_failed_task_says_why() {
         (Role::Text, "waiting"),
     );
     let accepted = json!({"service": service_json("Provisioning"), "task": task_json("in_progress", None, None)});
-    w.on_reply("create", &Ok(accepted), &model());
+    w.on_reply("create", &Ok(Reply::Accepted(wire(accepted))), &model());
     w.on_event(
         &event("task", task_json("failed", None, Some("quota exceeded"))),
         &model(),
@@ -572,8 +575,8 @@ fn the_primary_site_is_this_site_and_is_sent() {
     to_summary(&mut w, dir.path(), "cdp1.contoso.com");
     assert!(screen(&w).contains("Primary site"), "{}", screen(&w));
     let out = press(&mut w, KeyCode::Enter);
-    let Request::Call { body, .. } = &out.requests[0].request else {
-        panic!()
+    let Request::CreateCdp(req) = &out.requests[0].request else {
+        panic!("{:?}", out.requests[0].request)
     };
-    assert_eq!(body["primary_site"], "PS1");
+    assert_eq!(req.primary_site.as_deref(), Some("PS1"));
 }

@@ -4,6 +4,7 @@
 pub mod client;
 mod error;
 mod events;
+pub mod mappings;
 pub mod operations;
 pub mod routes;
 pub mod wire;

@@ -30,11 +30,6 @@ pub const CMG_HEADER: &str = "x-cmg-name";
 /// The client's address as the CMG saw it.
 pub const CLIENT_ADDRESS_HEADER: &str = "x-cmg-client-address";
 
-/// The management point route a client holds open to receive client notifications. Through a
-/// CMG the connection point answers it itself (one subscription to the site feeds every
-/// client), so holding a channel costs the site nothing per client.
-pub const NOTIFICATIONS_PATH: &str = "/v1/mp/notifications";
-
 /// Headers that describe one hop and are not forwarded (RFC 9110 §7.6.1), plus the ones the
 /// CMG sets itself, so a client cannot forge them.
 pub fn is_hop_or_gateway_header(name: &str) -> bool {

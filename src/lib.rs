@@ -14,8 +14,6 @@ pub mod cli;
 pub mod client;
 pub mod cloud;
 pub mod config;
-// The console is being moved to the typed client; its visibility pass follows that.
-#[allow(missing_docs, unreachable_pub)]
 pub mod console;
 pub mod content;
 pub mod domain;

@@ -5,9 +5,9 @@
 //! (`field`) and one form shell (`shell`) under the wizards and Properties.
 
 pub mod app;
-pub mod field;
-pub mod form;
-pub mod forms;
+mod field;
+mod form;
+mod forms;
 pub mod keymap;
 pub mod link;
 pub mod model;
@@ -15,7 +15,7 @@ pub mod msg;
 pub mod net;
 pub mod run;
 pub mod settings;
-pub mod shell;
+mod shell;
 pub mod theme;
 pub mod ui;
-pub mod wizard;
+mod wizard;

@@ -20,7 +20,7 @@ const DIALOG_LABEL_WIDTH: usize = 46;
 
 /// How fields are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Look {
+pub(crate) enum Look {
     /// The create wizards' pages.
     Wizard,
     /// Properties dialogs.
@@ -29,7 +29,7 @@ pub enum Look {
 
 /// A page of fields, drawn.
 #[derive(Debug, Default)]
-pub struct Drawn {
+pub(crate) struct Drawn {
     /// The lines.
     pub lines: Vec<Line<'static>>,
     /// First line of the focused field.
@@ -42,7 +42,7 @@ pub struct Drawn {
 
 /// Draws `fields` in `width` columns with the field at `focus` focused; `editable` is false on
 /// a read-only form (no cursor then).
-pub fn draw(
+pub(crate) fn draw(
     fields: &[Field],
     focus: usize,
     look: Look,

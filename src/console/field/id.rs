@@ -10,7 +10,7 @@
 
 /// A field of a form or wizard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum FieldId {
+pub(crate) enum FieldId {
     /// Azure environment (wizards' General page).
     Environment,
     /// Subscription ID.
@@ -98,7 +98,7 @@ pub enum FieldId {
 impl FieldId {
     /// The field a site error names by `label` ("VM Instance: must be …"), for the names the
     /// site uses that differ from a form's own labels (a form's labels are tried first).
-    pub fn named_by_site(label: &str) -> Option<FieldId> {
+    pub(crate) fn named_by_site(label: &str) -> Option<FieldId> {
         use FieldId::*;
         let id = match label {
             "Subscription ID" => SubscriptionId,

@@ -41,7 +41,7 @@ pub enum PasteError {
 /// Pasted text made fit for a one-line field: line breaks around it go (a copied line
 /// usually ends with one), other control characters (tabs, escapes) are dropped, and text of
 /// several lines is refused rather than joined into something the operator did not copy.
-pub fn clean_paste(raw: &str) -> Result<String, PasteError> {
+pub(crate) fn clean_paste(raw: &str) -> Result<String, PasteError> {
     let text = raw.trim_matches(['\r', '\n']);
     if text.contains(['\r', '\n']) {
         return Err(PasteError::Lines(text.lines().count()));

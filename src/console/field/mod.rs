@@ -4,14 +4,14 @@
 //! with the filter box and the palette (`input`); ids (`id`); path completion (`path`); and
 //! drawing with the terminal cursor in place (`draw`).
 
-pub mod draw;
-pub mod id;
-pub mod input;
-pub mod path;
-pub mod widget;
+pub(super) mod draw;
+pub(super) mod id;
+pub(super) mod input;
+pub(super) mod path;
+pub(super) mod widget;
 
-pub use draw::{Drawn, Look};
-pub use id::FieldId;
-pub use input::{Input, PasteError};
-pub use path::TabResult;
-pub use widget::{Field, FieldKey, Kind, Tone};
+pub(super) use draw::Look;
+pub(super) use id::FieldId;
+pub(super) use input::Input;
+pub(super) use path::TabResult;
+pub(super) use widget::{Field, FieldKey, Kind, Tone};

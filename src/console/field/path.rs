@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 /// What Tab did in a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TabResult {
+pub(crate) enum TabResult {
     /// The path was completed (focus stays).
     Completed,
     /// Several names match: they are listed (focus stays).
@@ -20,7 +20,7 @@ pub enum TabResult {
 
 /// Tab in a file path `segment` (see the module doc): what it did, the completed path (when
 /// completed) and the names to list. `listed`: the names are already listed.
-pub fn tab_path(segment: &str, listed: bool) -> (TabResult, Option<String>, Option<String>) {
+pub(crate) fn tab_path(segment: &str, listed: bool) -> (TabResult, Option<String>, Option<String>) {
     if segment.is_empty() {
         return (TabResult::MoveOn, None, None);
     }
@@ -37,7 +37,7 @@ pub fn tab_path(segment: &str, listed: bool) -> (TabResult, Option<String>, Opti
 }
 
 /// Expands a leading `~/` to the home directory.
-pub fn expand_home(path: &str) -> PathBuf {
+pub(crate) fn expand_home(path: &str) -> PathBuf {
     if let Some(rest) = path.strip_prefix("~/")
         && let Some(home) = std::env::var_os("HOME")
     {
@@ -49,7 +49,7 @@ pub fn expand_home(path: &str) -> PathBuf {
 /// Completes a path: the longest common prefix of the directory entries starting with the
 /// typed name (a lone directory gets its `/`), and the matching names. `None` when nothing
 /// matches or the directory cannot be read. Hidden entries match only a prefix starting with `.`.
-pub fn complete(input: &str) -> Option<(String, Vec<String>)> {
+pub(crate) fn complete(input: &str) -> Option<(String, Vec<String>)> {
     let (dir_typed, prefix) = match input.rfind('/') {
         Some(i) => (&input[..=i], &input[i + 1..]),
         None => ("", input),

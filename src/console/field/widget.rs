@@ -9,7 +9,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 /// What a field holds and how it is edited.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Kind {
+pub(crate) enum Kind {
     /// Free text.
     Text,
     /// Text shown masked (passwords).
@@ -32,7 +32,7 @@ pub enum Kind {
 
 impl Kind {
     /// How the kind is used, for a field that has no hint of its own (wizards show it).
-    pub fn usual_hint(&self) -> Option<&'static str> {
+    pub(crate) fn usual_hint(&self) -> Option<&'static str> {
         match self {
             Kind::File => Some("Tab completes the path (Tab again lists names, then moves on)"),
             Kind::Files => Some("comma-separated paths; Tab completes the last one"),
@@ -45,7 +45,7 @@ impl Kind {
 
 /// How a finding under a field reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Tone {
+pub(crate) enum Tone {
     /// Blocks Next and Save.
     Error,
     /// Worth knowing; does not block.
@@ -56,7 +56,7 @@ pub enum Tone {
 
 impl Tone {
     /// The mark and colour role a finding of this tone is drawn with.
-    pub fn mark(self) -> (&'static str, Role) {
+    pub(crate) fn mark(self) -> (&'static str, Role) {
         match self {
             Tone::Error => ("✗", Role::InputInvalid),
             Tone::Warning => ("!", Role::AlertWarning),
@@ -67,7 +67,7 @@ impl Tone {
 
 /// What a key did to a field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldKey {
+pub(crate) enum FieldKey {
     /// The value changed.
     Changed,
     /// The cursor moved, nothing else.
@@ -80,7 +80,7 @@ pub enum FieldKey {
 
 /// One field.
 #[derive(Debug, Clone)]
-pub struct Field {
+pub(crate) struct Field {
     /// Which field.
     pub id: FieldId,
     /// Label, as the site names the field in its errors where it can.
@@ -142,43 +142,43 @@ impl Field {
     }
 
     /// A text field holding `value`.
-    pub fn text(id: FieldId, label: &str, value: &str) -> Field {
+    pub(crate) fn text(id: FieldId, label: &str, value: &str) -> Field {
         let mut f = Field::new(id, label, Kind::Text);
         f.input.set(value);
         f.opened()
     }
 
     /// A masked field, empty.
-    pub fn secret(id: FieldId, label: &str) -> Field {
+    pub(crate) fn secret(id: FieldId, label: &str) -> Field {
         Field::new(id, label, Kind::Secret)
     }
 
     /// A file path field, empty.
-    pub fn file(id: FieldId, label: &str) -> Field {
+    pub(crate) fn file(id: FieldId, label: &str) -> Field {
         Field::new(id, label, Kind::File)
     }
 
     /// A field of comma-separated file paths, empty.
-    pub fn files(id: FieldId, label: &str) -> Field {
+    pub(crate) fn files(id: FieldId, label: &str) -> Field {
         Field::new(id, label, Kind::Files)
     }
 
     /// A whole number with a default.
-    pub fn number(id: FieldId, label: &str, default: i64) -> Field {
+    pub(crate) fn number(id: FieldId, label: &str, default: i64) -> Field {
         let mut f = Field::new(id, label, Kind::Number);
         f.input.set(&default.to_string());
         f.opened()
     }
 
     /// A checkbox.
-    pub fn check(id: FieldId, label: &str, on: bool) -> Field {
+    pub(crate) fn check(id: FieldId, label: &str, on: bool) -> Field {
         let mut f = Field::new(id, label, Kind::Check);
         f.checked = on;
         f.opened()
     }
 
     /// A choice among `options`, starting at `default` (or the first).
-    pub fn choice(id: FieldId, label: &str, options: &[&str], default: &str) -> Field {
+    pub(crate) fn choice(id: FieldId, label: &str, options: &[&str], default: &str) -> Field {
         let mut f = Field::new(
             id,
             label,
@@ -189,48 +189,48 @@ impl Field {
     }
 
     /// A read-only field showing `value`.
-    pub fn read_only(id: FieldId, label: &str, value: &str) -> Field {
+    pub(crate) fn read_only(id: FieldId, label: &str, value: &str) -> Field {
         let mut f = Field::new(id, label, Kind::ReadOnly);
         f.input.set(value);
         f.opened()
     }
 
     /// A button.
-    pub fn button(id: FieldId, label: &str) -> Field {
+    pub(crate) fn button(id: FieldId, label: &str) -> Field {
         Field::new(id, label, Kind::Button)
     }
 
     /// With a help line.
-    pub fn hint(mut self, hint: &str) -> Field {
+    pub(crate) fn hint(mut self, hint: &str) -> Field {
         self.hint = Some(hint.to_string());
         self
     }
 
     /// May be left empty.
-    pub fn optional(mut self) -> Field {
+    pub(crate) fn optional(mut self) -> Field {
         self.optional = true;
         self
     }
 
     /// Applies only while checkbox `id` is on.
-    pub fn depends(mut self, id: FieldId) -> Field {
+    pub(crate) fn depends(mut self, id: FieldId) -> Field {
         self.depends_on = Some(id);
         self
     }
 
     /// The text of a text kind (untrimmed).
-    pub fn text_value(&self) -> &str {
+    pub(crate) fn text_value(&self) -> &str {
         self.input.text()
     }
 
     /// Replaces the text, cursor at the end.
-    pub fn set_text(&mut self, text: &str) {
+    pub(crate) fn set_text(&mut self, text: &str) {
         self.input.set(text);
         self.candidates = None;
     }
 
     /// The value as text: the text, the chosen option, or `on`/`off`.
-    pub fn value(&self) -> String {
+    pub(crate) fn value(&self) -> String {
         match &self.kind {
             Kind::Choice(_) => self.chosen().to_string(),
             Kind::Check => if self.checked { "on" } else { "off" }.to_string(),
@@ -240,7 +240,7 @@ impl Field {
     }
 
     /// The options of a choice.
-    pub fn options(&self) -> &[String] {
+    pub(crate) fn options(&self) -> &[String] {
         match &self.kind {
             Kind::Choice(o) => o,
             _ => &[],
@@ -248,7 +248,7 @@ impl Field {
     }
 
     /// The chosen option of a choice.
-    pub fn chosen(&self) -> &str {
+    pub(crate) fn chosen(&self) -> &str {
         self.options()
             .get(self.choice)
             .map(String::as_str)
@@ -256,14 +256,14 @@ impl Field {
     }
 
     /// Replaces the options of a choice, keeping the chosen one when it is still offered.
-    pub fn set_options(&mut self, options: Vec<String>) {
+    pub(crate) fn set_options(&mut self, options: Vec<String>) {
         let current = self.value();
         self.choice = options.iter().position(|o| *o == current).unwrap_or(0);
         self.kind = Kind::Choice(options);
     }
 
     /// A whole number typed in the field (thousands separators allowed).
-    pub fn whole_number(&self) -> Result<i64, String> {
+    pub(crate) fn whole_number(&self) -> Result<i64, String> {
         self.input
             .text()
             .trim()
@@ -273,7 +273,7 @@ impl Field {
     }
 
     /// True for the kinds edited as text.
-    pub fn is_textual(&self) -> bool {
+    pub(crate) fn is_textual(&self) -> bool {
         matches!(
             self.kind,
             Kind::Text | Kind::Secret | Kind::File | Kind::Files | Kind::Number
@@ -281,27 +281,27 @@ impl Field {
     }
 
     /// Whether the operator changed it since the form opened.
-    pub fn changed(&self) -> bool {
+    pub(crate) fn changed(&self) -> bool {
         !matches!(self.kind, Kind::ReadOnly | Kind::Button) && self.value() != self.opened
     }
 
     /// Whether focus may rest on it.
-    pub fn focusable(&self) -> bool {
+    pub(crate) fn focusable(&self) -> bool {
         !self.hidden && self.enabled && self.kind != Kind::ReadOnly
     }
 
     /// True if its error or an error finding blocks Next or Save.
-    pub fn blocks(&self) -> bool {
+    pub(crate) fn blocks(&self) -> bool {
         self.error.is_some() || self.notes.iter().any(|(t, _)| *t == Tone::Error)
     }
 
     /// The character passwords are drawn with.
-    pub fn mask(&self) -> Option<char> {
+    pub(crate) fn mask(&self) -> Option<char> {
         (self.kind == Kind::Secret).then_some('•')
     }
 
     /// Applies a key; `editable` is false when the form may not be changed.
-    pub fn on_key(&mut self, key: &KeyEvent, editable: bool) -> FieldKey {
+    pub(crate) fn on_key(&mut self, key: &KeyEvent, editable: bool) -> FieldKey {
         let plain = !key
             .modifiers
             .intersects(KeyModifiers::CONTROL | KeyModifiers::ALT);
@@ -350,7 +350,7 @@ impl Field {
 
     /// Inserts pasted text at the cursor (see [`clean_paste`]); a number field takes digits
     /// only. Returns whether the value changed.
-    pub fn paste(&mut self, raw: &str) -> Result<bool, PasteError> {
+    pub(crate) fn paste(&mut self, raw: &str) -> Result<bool, PasteError> {
         if self.kind == Kind::Number && !clean_paste(raw)?.chars().all(|c| c.is_ascii_digit()) {
             return Err(PasteError::NotDigits);
         }
@@ -362,7 +362,7 @@ impl Field {
     }
 
     /// Tab in this field: completes a file path when it can (see [`super::path`]).
-    pub fn tab(&mut self) -> TabResult {
+    pub(crate) fn tab(&mut self) -> TabResult {
         let text = self.input.text().to_string();
         let (head, segment) = match self.kind {
             Kind::File => (String::new(), text),

@@ -19,12 +19,12 @@ use time::format_description::well_known::Rfc3339;
 use FieldId::{AlertAction, Comment, PostponeUntil as Until};
 
 /// The alert form.
-pub struct AlertForm {
+pub(crate) struct AlertForm {
     alert: AlertView,
 }
 
 /// Now plus one day, RFC 3339 to the second (the default of "Postpone until").
-pub fn tomorrow() -> String {
+pub(crate) fn tomorrow() -> String {
     let t = OffsetDateTime::now_utc() + time::Duration::days(1);
     let t = t.replace_nanosecond(0).unwrap_or(t);
     t.format(&Rfc3339).unwrap_or_default()
@@ -32,7 +32,7 @@ pub fn tomorrow() -> String {
 
 impl AlertForm {
     /// The form for `alert`; `read_only` is the reason changes are refused, if they are.
-    pub fn open(
+    pub(crate) fn open(
         alert: &AlertView,
         read_only: Option<&'static str>,
         keymap: &Keymap,
@@ -80,7 +80,7 @@ impl AlertForm {
     }
 
     /// The request Apply sends.
-    pub fn request(&self, core: &Core) -> Request {
+    pub(crate) fn request(&self, core: &Core) -> Request {
         let comment = Some(core.text(Comment)).filter(|c| !c.is_empty());
         let action = match core.text(AlertAction).as_str() {
             "Postpone" => Verb::Postpone(PostponeAlert {

@@ -16,10 +16,10 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::text::{Line, Span};
 
 /// Reply tags of the tab's requests.
-pub const TAGS: [&str; 2] = ["redistribute", "remove"];
+pub(crate) const TAGS: [&str; 2] = ["redistribute", "remove"];
 
 /// The Content tab of one service.
-pub struct ContentTab {
+pub(crate) struct ContentTab {
     service_id: String,
     fqdn: String,
     selected: usize,
@@ -30,7 +30,7 @@ pub struct ContentTab {
 
 impl ContentTab {
     /// The tab of the service `service_id` (`fqdn` for messages).
-    pub fn new(service_id: &str, fqdn: &str, keymap: &Keymap) -> Self {
+    pub(crate) fn new(service_id: &str, fqdn: &str, keymap: &Keymap) -> Self {
         ContentTab {
             service_id: service_id.to_string(),
             fqdn: fqdn.to_string(),
@@ -50,7 +50,7 @@ impl ContentTab {
     }
 
     /// The commands of the tab, for the footer.
-    pub fn commands() -> Vec<Action> {
+    pub(crate) fn commands() -> Vec<Action> {
         vec![
             Action::Redistribute,
             Action::Remove,
@@ -61,7 +61,7 @@ impl ContentTab {
     }
 
     /// Key hints for the window's last line.
-    pub fn hints(&self) -> &str {
+    pub(crate) fn hints(&self) -> &str {
         &self.hints
     }
 
@@ -81,7 +81,7 @@ impl ContentTab {
 
     /// A key on this tab: `Some` when the tab used it; `None` leaves it to the shell (tabs,
     /// Esc).
-    pub fn on_key(
+    pub(crate) fn on_key(
         &mut self,
         core: &mut Core,
         key: &KeyEvent,
@@ -171,7 +171,7 @@ impl ContentTab {
 
     /// The site accepted a Redistribute or Remove: the form stays open and says so (the new
     /// state arrives as `distribution` events).
-    pub fn accepted(&mut self, core: &mut Core, tag: &str, answer: &Reply) {
+    pub(crate) fn accepted(&mut self, core: &mut Core, tag: &str, answer: &Reply) {
         let (id, warnings) = match answer {
             Reply::Package(c) => (c.package.id.as_str(), c.warnings.as_slice()),
             _ => ("", &[][..]),
@@ -192,7 +192,11 @@ impl ContentTab {
     }
 
     /// The lines above the list.
-    pub fn intro(&self, read_only: Option<&'static str>, theme: &Theme) -> Vec<Line<'static>> {
+    pub(crate) fn intro(
+        &self,
+        read_only: Option<&'static str>,
+        theme: &Theme,
+    ) -> Vec<Line<'static>> {
         let mut intro = vec![Line::from(Span::styled(
             format!(" Packages on {} and their distribution state.", self.fqdn),
             of(theme, Role::Text),
@@ -208,7 +212,7 @@ impl ContentTab {
     }
 
     /// The packages, the selected one highlighted and kept in view.
-    pub fn view(&self, model: &Model, theme: &Theme) -> PageView {
+    pub(crate) fn view(&self, model: &Model, theme: &Theme) -> PageView {
         let muted = of(theme, Role::Muted);
         let rows = self.rows(model);
         if rows.is_empty() {

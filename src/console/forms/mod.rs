@@ -2,11 +2,11 @@
 //! (Settings / Alerts / Content), a site system's Properties (Proxy tab), and the selected
 //! alert's actions (postpone, close, disable/enable).
 
-pub mod alert;
-pub mod content_tab;
-pub mod proxy;
-pub mod renew;
-pub mod service;
+pub(super) mod alert;
+pub(super) mod content_tab;
+pub(super) mod proxy;
+pub(super) mod renew;
+pub(super) mod service;
 
 use super::form::Form;
 use super::keymap::Keymap;
@@ -25,7 +25,7 @@ pub enum Target<'a> {
 }
 
 /// The form for `target`; `read_only` is the reason changes are refused, if they are.
-pub fn open_properties(
+pub(super) fn open_properties(
     target: Target<'_>,
     read_only: Option<&'static str>,
     keymap: &Keymap,

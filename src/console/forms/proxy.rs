@@ -19,14 +19,14 @@ use FieldId::{
 };
 
 /// The Proxy tab of one site system.
-pub struct ProxyForm {
+pub(crate) struct ProxyForm {
     name: String,
     roles: Vec<String>,
 }
 
 impl ProxyForm {
     /// The form for `sys`; `read_only` is the reason changes are refused, if they are.
-    pub fn open(
+    pub(crate) fn open(
         sys: &SiteSystemView,
         read_only: Option<&'static str>,
         keymap: &Keymap,
@@ -106,7 +106,7 @@ impl ProxyForm {
     }
 
     /// What Save sends.
-    pub fn request(core: &Core) -> SetProxy {
+    pub(crate) fn request(core: &Core) -> SetProxy {
         let enabled = core.checked(Enabled);
         let creds = enabled && core.checked(Credentials);
         let password = core.raw(Password);

@@ -14,7 +14,7 @@ use crate::domain::validate;
 use FieldId::{CertFile, CertPassword};
 
 /// The two fields (the file's label is the one the site names in its errors).
-pub fn fields() -> [Field; 2] {
+pub(crate) fn fields() -> [Field; 2] {
     [
         Field::file(CertFile, "Certificate file")
             .hint("renewal .pfx for the same name; Tab completes the path"),
@@ -24,28 +24,28 @@ pub fn fields() -> [Field; 2] {
 
 /// The last inspection's findings: notes for the file, an error for the password.
 #[derive(Debug, Default)]
-pub struct Renewal {
+pub(crate) struct Renewal {
     found: Option<Inspection>,
 }
 
 impl Renewal {
     /// The file or password changed: the findings are stale.
-    pub fn edited(&mut self) {
+    pub(crate) fn edited(&mut self) {
         self.found = None;
     }
 
     /// Whether a renewal file is given.
-    pub fn wanted(core: &Core) -> bool {
+    pub(crate) fn wanted(core: &Core) -> bool {
         !core.text(CertFile).is_empty()
     }
 
     /// Whether both the file and the password are given (time to inspect).
-    pub fn complete(core: &Core) -> bool {
+    pub(crate) fn complete(core: &Core) -> bool {
         Self::wanted(core) && !core.text(CertPassword).is_empty()
     }
 
     /// Inspects the file with its password, and checks it holds `fqdn`.
-    pub fn inspect(&mut self, core: &Core, fqdn: &str, kind: HostedKind) {
+    pub(crate) fn inspect(&mut self, core: &Core, fqdn: &str, kind: HostedKind) {
         let path = core.text(CertFile);
         self.found = inspect_cert(&path, &core.raw(CertPassword), Role::Service).map(|mut i| {
             if let Some(r) = &i.report {
@@ -66,7 +66,7 @@ impl Renewal {
     }
 
     /// Puts the findings (and a missing file) under the fields.
-    pub fn apply(&self, core: &mut Core) {
+    pub(crate) fn apply(&self, core: &mut Core) {
         let path = core.text(CertFile);
         if let Some(f) = core.field_mut(CertFile) {
             f.notes = self
@@ -83,7 +83,7 @@ impl Renewal {
     }
 
     /// The certificate to send: `None` when the file field is empty.
-    pub fn upload(core: &Core) -> Result<Option<CertUpload>, String> {
+    pub(crate) fn upload(core: &Core) -> Result<Option<CertUpload>, String> {
         let path = core.text(CertFile);
         if path.is_empty() {
             return Ok(None);

@@ -38,7 +38,7 @@ const TRANSFER_IDS: [FieldId; 3] = [TransferGb, TransferWarn, TransferCrit];
 const EGRESS_IDS: [FieldId; 3] = [EgressGb, EgressWarn, EgressCrit];
 
 /// The Properties form of one service.
-pub struct ServiceForm {
+pub(crate) struct ServiceForm {
     cmg: bool,
     id: String,
     fqdn: String,
@@ -64,7 +64,7 @@ fn threshold_fields(ids: [FieldId; 3], label: &str, t: Threshold) -> [Field; 3] 
 
 impl ServiceForm {
     /// The form for `s`; `read_only` is the reason changes are refused, if they are.
-    pub fn open(
+    pub(crate) fn open(
         s: &ServiceView,
         read_only: Option<&'static str>,
         keymap: &Keymap,
@@ -227,7 +227,7 @@ impl ServiceForm {
     }
 
     /// The Set with only the changed fields.
-    pub fn changes(&self, core: &Core) -> SetService {
+    pub(crate) fn changes(&self, core: &Core) -> SetService {
         let transfer = Self::threshold(core, self.transfer_ids());
         SetService {
             description: core

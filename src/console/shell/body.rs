@@ -13,7 +13,7 @@ use ratatui::text::Line;
 
 /// How a page the body draws is scrolled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Anchor {
+pub(crate) enum Anchor {
     /// Keep this line (the selection) in view.
     Keep(usize),
     /// Show from this line on (as far as the lines allow).
@@ -22,7 +22,7 @@ pub enum Anchor {
 
 /// A page the body draws itself (no fields).
 #[derive(Debug)]
-pub struct PageView {
+pub(crate) struct PageView {
     /// The lines.
     pub lines: Vec<Line<'static>>,
     /// How they are scrolled.
@@ -39,7 +39,7 @@ impl Default for PageView {
 }
 
 /// A form, as the shell runs it.
-pub trait Body: Send {
+pub(crate) trait Body: Send {
     /// Title of the window.
     fn title(&self) -> String;
 

@@ -17,7 +17,7 @@ use ratatui::Frame;
 use ratatui::layout::Rect;
 
 /// A form: the shell's state and the form's own.
-pub struct Shell<B> {
+pub(crate) struct Shell<B> {
     /// Pages, fields, focus, message.
     pub core: Core,
     /// The form.
@@ -27,7 +27,7 @@ pub struct Shell<B> {
 
 impl<B: Body> Shell<B> {
     /// Runs `body` on `core`; `keymap` names the keys in a dialog's key hints.
-    pub fn new(core: Core, body: B, keymap: &Keymap) -> Self {
+    pub(crate) fn new(core: Core, body: B, keymap: &Keymap) -> Self {
         let tabs = core.nav() == Nav::Tabs && core.pages().len() > 1;
         let hints = tabs_view::field_hints(keymap, tabs, body.submit_verb());
         Shell { core, body, hints }

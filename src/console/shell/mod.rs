@@ -16,7 +16,7 @@ mod tabs_view;
 #[cfg(test)]
 mod tests;
 
-pub use body::{Anchor, Body, PageView};
-pub use dispatch::Shell;
-pub use state::{Core, Nav, Page};
-pub use tabs_view::tab_keys;
+pub(super) use body::{Anchor, Body, PageView};
+pub(super) use dispatch::Shell;
+pub(super) use state::{Core, Nav, Page};
+pub(super) use tabs_view::tab_keys;

@@ -9,7 +9,7 @@ use crate::domain::validate::FieldError;
 
 /// How the operator moves between pages.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Nav {
+pub(crate) enum Nav {
     /// Tabs of a Properties dialog: Ctrl-n/Ctrl-p (PageDown/PageUp) cycle freely and each tab
     /// keeps its focus; a site error moves to the tab of its field.
     Tabs,
@@ -20,7 +20,7 @@ pub enum Nav {
 
 /// One tab or wizard step.
 #[derive(Debug, Clone)]
-pub struct Page {
+pub(crate) struct Page {
     /// Title (tab label, step name); empty for a dialog without tabs.
     pub title: &'static str,
     /// Its fields; none for a page the body draws itself (Content, Summary, Progress).
@@ -31,7 +31,7 @@ pub struct Page {
 
 impl Page {
     /// A page of fields.
-    pub fn new(title: &'static str, fields: Vec<Field>) -> Page {
+    pub(crate) fn new(title: &'static str, fields: Vec<Field>) -> Page {
         Page {
             title,
             fields,
@@ -40,12 +40,12 @@ impl Page {
     }
 
     /// A page the body draws and handles itself.
-    pub fn custom(title: &'static str) -> Page {
+    pub(crate) fn custom(title: &'static str) -> Page {
         Page::new(title, Vec::new())
     }
 
     /// Whether Previous may leave it (steps).
-    pub fn back(mut self, back: bool) -> Page {
+    pub(crate) fn back(mut self, back: bool) -> Page {
         self.back = back;
         self
     }
@@ -53,7 +53,7 @@ impl Page {
 
 /// The shell's state of one form.
 #[derive(Debug)]
-pub struct Core {
+pub(crate) struct Core {
     pages: Vec<Page>,
     page: usize,
     focus: Vec<usize>,
@@ -69,7 +69,7 @@ pub struct Core {
 
 impl Core {
     /// A form of `pages`; `read_only` is the reason changes are refused, if they are.
-    pub fn new(nav: Nav, pages: Vec<Page>, read_only: Option<&'static str>) -> Core {
+    pub(crate) fn new(nav: Nav, pages: Vec<Page>, read_only: Option<&'static str>) -> Core {
         let mut core = Core {
             focus: vec![0; pages.len()],
             pages,
@@ -90,28 +90,28 @@ impl Core {
     }
 
     /// With the question Esc asks when something changed.
-    pub fn discard_prompt(mut self, prompt: &'static str) -> Core {
+    pub(crate) fn discard_prompt(mut self, prompt: &'static str) -> Core {
         self.discard_prompt = prompt;
         self
     }
 
     /// How pages are moved between.
-    pub fn nav(&self) -> Nav {
+    pub(crate) fn nav(&self) -> Nav {
         self.nav
     }
 
     /// The pages.
-    pub fn pages(&self) -> &[Page] {
+    pub(crate) fn pages(&self) -> &[Page] {
         &self.pages
     }
 
     /// Index of the page shown.
-    pub fn page(&self) -> usize {
+    pub(crate) fn page(&self) -> usize {
         self.page
     }
 
     /// The fields of the page shown.
-    pub fn fields(&self) -> &[Field] {
+    pub(crate) fn fields(&self) -> &[Field] {
         self.pages
             .get(self.page)
             .map(|p| p.fields.as_slice())
@@ -119,12 +119,12 @@ impl Core {
     }
 
     /// Index of the focused field on the page shown.
-    pub fn focus(&self) -> usize {
+    pub(crate) fn focus(&self) -> usize {
         self.focus.get(self.page).copied().unwrap_or(0)
     }
 
     /// The focused field, if focus may rest on it.
-    pub fn focused(&self) -> Option<&Field> {
+    pub(crate) fn focused(&self) -> Option<&Field> {
         self.fields().get(self.focus()).filter(|f| f.focusable())
     }
 
@@ -139,22 +139,22 @@ impl Core {
     }
 
     /// The focused field's id.
-    pub fn focused_id(&self) -> Option<FieldId> {
+    pub(crate) fn focused_id(&self) -> Option<FieldId> {
         self.focused().map(|f| f.id)
     }
 
     /// Every field of every page.
-    pub fn all(&self) -> impl Iterator<Item = &Field> {
+    pub(crate) fn all(&self) -> impl Iterator<Item = &Field> {
         self.pages.iter().flat_map(|p| p.fields.iter())
     }
 
     /// Field `id`, on whichever page.
-    pub fn field(&self, id: FieldId) -> Option<&Field> {
+    pub(crate) fn field(&self, id: FieldId) -> Option<&Field> {
         self.all().find(|f| f.id == id)
     }
 
     /// Field `id`, to change.
-    pub fn field_mut(&mut self, id: FieldId) -> Option<&mut Field> {
+    pub(crate) fn field_mut(&mut self, id: FieldId) -> Option<&mut Field> {
         self.pages
             .iter_mut()
             .flat_map(|p| p.fields.iter_mut())
@@ -162,45 +162,45 @@ impl Core {
     }
 
     /// The page holding field `id`.
-    pub fn page_of(&self, id: FieldId) -> Option<usize> {
+    pub(crate) fn page_of(&self, id: FieldId) -> Option<usize> {
         self.pages
             .iter()
             .position(|p| p.fields.iter().any(|f| f.id == id))
     }
 
     /// A field's value as text, trimmed (the chosen option, `on`/`off`).
-    pub fn text(&self, id: FieldId) -> String {
+    pub(crate) fn text(&self, id: FieldId) -> String {
         self.field(id)
             .map(|f| f.value().trim().to_string())
             .unwrap_or_default()
     }
 
     /// A text field's text as typed (passwords are not trimmed).
-    pub fn raw(&self, id: FieldId) -> String {
+    pub(crate) fn raw(&self, id: FieldId) -> String {
         self.field(id)
             .map(|f| f.text_value().to_string())
             .unwrap_or_default()
     }
 
     /// A checkbox's state.
-    pub fn checked(&self, id: FieldId) -> bool {
+    pub(crate) fn checked(&self, id: FieldId) -> bool {
         self.field(id).is_some_and(|f| f.checked)
     }
 
     /// A number field's value.
-    pub fn num(&self, id: FieldId) -> Option<i64> {
+    pub(crate) fn num(&self, id: FieldId) -> Option<i64> {
         self.text(id).parse().ok()
     }
 
     /// Sets (or clears) the error under field `id`.
-    pub fn set_error(&mut self, id: FieldId, error: Option<String>) {
+    pub(crate) fn set_error(&mut self, id: FieldId, error: Option<String>) {
         if let Some(f) = self.field_mut(id) {
             f.error = error;
         }
     }
 
     /// Clears every field's error.
-    pub fn clear_errors(&mut self) {
+    pub(crate) fn clear_errors(&mut self) {
         for f in self.pages.iter_mut().flat_map(|p| p.fields.iter_mut()) {
             f.error = None;
         }
@@ -208,7 +208,7 @@ impl Core {
 
     /// The field a site error or a domain rule names by `label`: the form's own label first,
     /// then the site's names for fields (see [`FieldId::named_by_site`]).
-    pub fn field_named(&self, label: &str) -> Option<FieldId> {
+    pub(crate) fn field_named(&self, label: &str) -> Option<FieldId> {
         self.all()
             .find(|f| f.label == label)
             .map(|f| f.id)
@@ -216,39 +216,39 @@ impl Core {
     }
 
     /// Puts a domain rule's error under the field it names.
-    pub fn put(&mut self, e: &FieldError) {
+    pub(crate) fn put(&mut self, e: &FieldError) {
         if let Some(id) = self.field_named(&e.field) {
             self.set_error(id, Some(e.rule.clone()));
         }
     }
 
     /// The reason changes are refused, if they are.
-    pub fn read_only(&self) -> Option<&'static str> {
+    pub(crate) fn read_only(&self) -> Option<&'static str> {
         self.read_only
     }
 
     /// Whether fields may be changed.
-    pub fn editable(&self) -> bool {
+    pub(crate) fn editable(&self) -> bool {
         self.read_only.is_none()
     }
 
     /// Whether the form waits for the answer to its main request.
-    pub fn busy(&self) -> bool {
+    pub(crate) fn busy(&self) -> bool {
         self.busy.is_some()
     }
 
     /// Whether the operator changed anything since the form opened.
-    pub fn dirty(&self) -> bool {
+    pub(crate) fn dirty(&self) -> bool {
         self.all().any(Field::changed)
     }
 
     /// Sets the message line.
-    pub fn say(&mut self, role: Role, text: impl Into<String>) {
+    pub(crate) fn say(&mut self, role: Role, text: impl Into<String>) {
         self.message = Some((role, text.into()));
     }
 
     /// On a read-only form: says so (`what: why`) and returns true.
-    pub fn refuse_read_only(&mut self, what: &str) -> bool {
+    pub(crate) fn refuse_read_only(&mut self, what: &str) -> bool {
         match self.read_only {
             Some(why) => {
                 self.say(Role::AlertWarning, format!("{what}: {why}"));
@@ -268,7 +268,7 @@ impl Core {
 
     /// Shows `page`: tabs keep their focus, steps start at their first field with a fresh
     /// message line.
-    pub fn goto(&mut self, page: usize) {
+    pub(crate) fn goto(&mut self, page: usize) {
         if page >= self.pages.len() {
             return;
         }
@@ -282,7 +282,7 @@ impl Core {
     }
 
     /// Puts the focus on field `id`: on the page shown, or (tabs) on the page that holds it.
-    pub fn focus_on(&mut self, id: FieldId) {
+    pub(crate) fn focus_on(&mut self, id: FieldId) {
         let page = match self.fields().iter().any(|f| f.id == id) {
             true => Some(self.page),
             false if self.nav == Nav::Tabs => self.page_of(id),
@@ -366,7 +366,7 @@ impl Core {
     /// When a field that applies blocks (an error, an error finding): focuses the first one —
     /// on the page shown for steps, on any tab for tabs — says `message(field)` and returns
     /// true.
-    pub fn blocked(&mut self, message: impl Fn(&Field) -> String) -> bool {
+    pub(crate) fn blocked(&mut self, message: impl Fn(&Field) -> String) -> bool {
         let pages = match self.nav {
             Nav::Tabs => 0..self.pages.len(),
             Nav::Steps => self.page..self.page + 1,
@@ -386,7 +386,7 @@ impl Core {
 
     /// Sends the form's main request (Save, Apply, Next): the form waits for its answer, and
     /// says `waiting` meanwhile.
-    pub fn send(
+    pub(crate) fn send(
         &mut self,
         tag: &'static str,
         what: String,
@@ -399,7 +399,12 @@ impl Core {
     }
 
     /// Sends a request the form does not wait for (the Content tab's actions).
-    pub fn side_request(&mut self, tag: &'static str, what: String, request: Request) -> Outcome {
+    pub(crate) fn side_request(
+        &mut self,
+        tag: &'static str,
+        what: String,
+        request: Request,
+    ) -> Outcome {
         self.sent.push(tag);
         Outcome {
             requests: vec![FormRequest { tag, what, request }],

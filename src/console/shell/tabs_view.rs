@@ -24,7 +24,7 @@ fn first_key(keymap: &Keymap, a: Action) -> String {
 }
 
 /// The keys that change tabs, short: "Ctrl-n/p" (a shared modifier is written once).
-pub fn tab_keys(keymap: &Keymap) -> String {
+pub(crate) fn tab_keys(keymap: &Keymap) -> String {
     let (next, prev) = (
         first_key(keymap, Action::NextPage),
         first_key(keymap, Action::PrevPage),
@@ -41,7 +41,7 @@ pub fn tab_keys(keymap: &Keymap) -> String {
 
 /// The key hints of a page of fields, from the keymap (first key of each action, to fit 80
 /// columns); `tabs` when the dialog has several.
-pub fn field_hints(keymap: &Keymap, tabs: bool, verb: &str) -> String {
+pub(super) fn field_hints(keymap: &Keymap, tabs: bool, verb: &str) -> String {
     let mut parts = vec![format!("{} field", first_key(keymap, Action::NextField))];
     if tabs {
         parts.push(format!("{} tab", tab_keys(keymap)));

@@ -10,7 +10,7 @@ use FieldId::*;
 
 /// General page, shared by both wizards (the classic page: environment, subscription,
 /// management certificate).
-pub fn general() -> Vec<Field> {
+pub(super) fn general() -> Vec<Field> {
     vec![
         Field::choice(
             FieldId::Environment,
@@ -29,7 +29,11 @@ pub fn general() -> Vec<Field> {
 }
 
 /// Threshold fields with their defaults.
-pub fn threshold_fields(ids: [FieldId; 3], labels: [&str; 3], default: Threshold) -> [Field; 3] {
+pub(super) fn threshold_fields(
+    ids: [FieldId; 3],
+    labels: [&str; 3],
+    default: Threshold,
+) -> [Field; 3] {
     [
         Field::number(ids[0], labels[0], i64::from(default.quota_gb)),
         Field::number(ids[1], labels[1], i64::from(default.warning_pct)),
@@ -38,7 +42,7 @@ pub fn threshold_fields(ids: [FieldId; 3], labels: [&str; 3], default: Threshold
 }
 
 /// General, Settings and Alerts; `site_code` is this site's, the only primary site.
-pub fn pages(site_code: Option<&str>) -> [Vec<Field>; 3] {
+pub(super) fn pages(site_code: Option<&str>) -> [Vec<Field>; 3] {
     let sites: Vec<&str> = site_code.into_iter().collect();
     let settings = vec![
         Field::choice(Region, "Region", REGIONS, "WestEurope"),
@@ -76,7 +80,7 @@ pub fn pages(site_code: Option<&str>) -> [Vec<Field>; 3] {
 }
 
 /// What Summary's Next sends to create the CDP.
-pub fn request(v: &Core) -> Result<CreateCdp, String> {
+pub(super) fn request(v: &Core) -> Result<CreateCdp, String> {
     Ok(CreateCdp {
         primary_site: check::opt(v, PrimarySite),
         subscription: check::subscription_input(v)?,

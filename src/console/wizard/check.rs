@@ -15,7 +15,7 @@ use FieldId::*;
 
 /// What the service certificate says about the names it can serve.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct CertInfo {
+pub(crate) struct CertInfo {
     /// Subject CN.
     pub cn: Option<String>,
     /// DNS names.
@@ -28,7 +28,7 @@ pub struct CertInfo {
 
 impl CertInfo {
     /// From an inspection report.
-    pub fn of(report: &Report, kind: HostedKind) -> Self {
+    pub(crate) fn of(report: &Report, kind: HostedKind) -> Self {
         let leaf = report.leaf_cert();
         let dns_names = leaf.map(|c| c.dns_names.clone()).unwrap_or_default();
         let fqdn = match kind {
@@ -49,7 +49,7 @@ impl CertInfo {
 }
 
 /// What the rules need besides the fields.
-pub struct Ctx<'a> {
+pub(super) struct Ctx<'a> {
     /// CDP or CMG.
     pub kind: HostedKind,
     /// The service certificate, once inspected.
@@ -59,7 +59,7 @@ pub struct Ctx<'a> {
 }
 
 /// Threshold groups of the Alerts page: (quota, warning, critical) field ids.
-pub fn groups(kind: HostedKind) -> &'static [[FieldId; 3]] {
+pub(super) fn groups(kind: HostedKind) -> &'static [[FieldId; 3]] {
     match kind {
         HostedKind::Cdp => &[
             [StorageGb, StorageWarn, StorageCrit],
@@ -73,7 +73,7 @@ pub fn groups(kind: HostedKind) -> &'static [[FieldId; 3]] {
 }
 
 /// The group a threshold field belongs to.
-pub fn group_of(kind: HostedKind, id: FieldId) -> Option<[FieldId; 3]> {
+pub(super) fn group_of(kind: HostedKind, id: FieldId) -> Option<[FieldId; 3]> {
     groups(kind).iter().find(|g| g.contains(&id)).copied()
 }
 
@@ -86,7 +86,7 @@ fn required(id: FieldId) -> String {
 }
 
 /// The rule field `f` breaks, if any. `strict` (on Next) also reports empty required fields.
-pub fn rule(v: &Core, f: &Field, ctx: &Ctx<'_>, strict: bool) -> Option<String> {
+pub(super) fn rule(v: &Core, f: &Field, ctx: &Ctx<'_>, strict: bool) -> Option<String> {
     if !f.enabled {
         return None;
     }
@@ -168,7 +168,7 @@ fn fqdn_rule(v: &Core, t: &str, ctx: &Ctx<'_>, strict: bool) -> Option<String> {
 }
 
 /// The paths of a comma-separated list.
-pub fn paths(text: &str) -> Vec<String> {
+pub(super) fn paths(text: &str) -> Vec<String> {
     text.split(',')
         .map(str::trim)
         .filter(|p| !p.is_empty())
@@ -178,7 +178,7 @@ pub fn paths(text: &str) -> Vec<String> {
 
 /// What inspecting a certificate file found.
 #[derive(Debug, Default)]
-pub struct Inspection {
+pub(crate) struct Inspection {
     /// The report, when the file could be read and opened.
     pub report: Option<Report>,
     /// Findings for the file field (errors block).
@@ -190,7 +190,7 @@ pub struct Inspection {
 /// Inspects the certificate file at `path` with `password` for `role`: findings (errors and
 /// warnings) for the file field, a wrong password for the password field. `None` when the
 /// path is empty or names no file.
-pub fn inspect_cert(path: &str, password: &str, role: Role) -> Option<Inspection> {
+pub(crate) fn inspect_cert(path: &str, password: &str, role: Role) -> Option<Inspection> {
     let file = expand_home(path);
     if path.is_empty() || !file.is_file() {
         return None;
@@ -219,7 +219,7 @@ pub fn inspect_cert(path: &str, password: &str, role: Role) -> Option<Inspection
 /// Inspects the certificate in field `file_id` with the password in `pw_id` for `role`, and
 /// puts the findings under the file field (errors block Next) and a wrong password under the
 /// password field. Returns the report when the file could be read.
-pub fn inspect_into(
+pub(super) fn inspect_into(
     core: &mut Core,
     file_id: FieldId,
     pw_id: FieldId,
@@ -239,7 +239,7 @@ pub fn inspect_into(
 }
 
 /// Reads and checks the trusted root / intermediate files of a comma-separated list.
-pub fn trusted_roots(text: &str) -> Result<Vec<TrustedRootUpload>, String> {
+pub(super) fn trusted_roots(text: &str) -> Result<Vec<TrustedRootUpload>, String> {
     let mut out = Vec::new();
     for p in paths(text) {
         let bytes = std::fs::read(expand_home(&p)).map_err(|e| format!("cannot read {p}: {e}"))?;
@@ -262,12 +262,12 @@ pub fn trusted_roots(text: &str) -> Result<Vec<TrustedRootUpload>, String> {
 }
 
 /// A certificate file and its password, for a request.
-pub fn upload(v: &Core, file_id: FieldId, pw_id: FieldId) -> Result<CertUpload, String> {
+pub(super) fn upload(v: &Core, file_id: FieldId, pw_id: FieldId) -> Result<CertUpload, String> {
     upload_file(&v.text(file_id), &v.raw(pw_id))
 }
 
 /// The certificate file at `path` (base64) and its password, for a request.
-pub fn upload_file(path: &str, password: &str) -> Result<CertUpload, String> {
+pub(crate) fn upload_file(path: &str, password: &str) -> Result<CertUpload, String> {
     let bytes = std::fs::read(expand_home(path)).map_err(|e| format!("cannot read {path}: {e}"))?;
     Ok(CertUpload {
         file_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
@@ -276,12 +276,12 @@ pub fn upload_file(path: &str, password: &str) -> Result<CertUpload, String> {
 }
 
 /// The text of an optional field: `None` when empty.
-pub fn opt(v: &Core, id: FieldId) -> Option<String> {
+pub(super) fn opt(v: &Core, id: FieldId) -> Option<String> {
     Some(v.text(id)).filter(|t| !t.is_empty())
 }
 
 /// The General page as the site wants it.
-pub fn subscription_input(v: &Core) -> Result<SubscriptionInput, String> {
+pub(super) fn subscription_input(v: &Core) -> Result<SubscriptionInput, String> {
     Ok(SubscriptionInput {
         subscription_id: opt(v, SubscriptionId),
         environment: if v.text(FieldId::Environment) == "AzureUSGovernmentCloud" {
@@ -294,7 +294,7 @@ pub fn subscription_input(v: &Core) -> Result<SubscriptionInput, String> {
 }
 
 /// A threshold group as sent.
-pub fn threshold(v: &Core, [gb, warn, crit]: [FieldId; 3]) -> ThresholdInput {
+pub(super) fn threshold(v: &Core, [gb, warn, crit]: [FieldId; 3]) -> ThresholdInput {
     ThresholdInput {
         quota_gb: v.num(gb),
         warning_pct: v.num(warn),

@@ -10,7 +10,7 @@ use crate::domain::service::{CMG_EGRESS_DEFAULT, CMG_REGIONS, CMG_STORAGE_DEFAUL
 use FieldId::*;
 
 /// General, Settings and Alerts.
-pub fn pages() -> [Vec<Field>; 3] {
+pub(super) fn pages() -> [Vec<Field>; 3] {
     let settings = vec![
         Field::file(CertFile, "Certificate file (.pfx)"),
         Field::secret(CertPassword, "Password").optional(),
@@ -68,7 +68,7 @@ pub fn pages() -> [Vec<Field>; 3] {
 }
 
 /// What Summary's Next sends to create the CMG.
-pub fn request(v: &Core) -> Result<CreateCmg, String> {
+pub(super) fn request(v: &Core) -> Result<CreateCmg, String> {
     Ok(CreateCmg {
         subscription: check::subscription_input(v)?,
         service_certificate: check::upload(v, CertFile, CertPassword)?,

@@ -19,7 +19,7 @@ use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::text::{Line, Span};
 
 /// A create wizard's own state (the fields are the shell's).
-pub struct Wizard {
+pub(crate) struct Wizard {
     /// CDP or CMG.
     pub(super) kind: HostedKind,
     /// The subscription's name, as the site's validation gave it.
@@ -38,7 +38,7 @@ pub struct Wizard {
 
 impl Wizard {
     /// A wizard on its General page with the defaults.
-    pub fn open(kind: HostedKind, model: &Model, keymap: &Keymap) -> Shell<Wizard> {
+    pub(crate) fn open(kind: HostedKind, model: &Model, keymap: &Keymap) -> Shell<Wizard> {
         let site = model.site.as_ref().map(|s| s.site_code.as_str());
         let [general, settings, alerts] = match kind {
             HostedKind::Cdp => cdp::pages(site),
@@ -70,7 +70,7 @@ impl Wizard {
     }
 
     /// The page shown.
-    pub fn page(core: &Core) -> Page {
+    pub(crate) fn page(core: &Core) -> Page {
         Page::at(core.page())
     }
 

@@ -30,11 +30,12 @@ use super::form::Form;
 use super::keymap::Keymap;
 use super::model::Model;
 use crate::domain::service::HostedKind;
-pub use check::{CertInfo, Inspection, inspect_cert, upload_file};
-pub use create::Wizard;
-pub use page::Page;
+pub(super) use check::{CertInfo, Inspection, inspect_cert, upload_file};
+pub(super) use create::Wizard;
+#[cfg(test)]
+use page::Page;
 
 /// Opens the create wizard of `kind`.
-pub fn open(kind: HostedKind, model: &Model, keymap: &Keymap) -> Box<dyn Form> {
+pub(super) fn open(kind: HostedKind, model: &Model, keymap: &Keymap) -> Box<dyn Form> {
     Box::new(Wizard::open(kind, model, keymap))
 }

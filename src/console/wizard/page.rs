@@ -2,7 +2,7 @@
 
 /// A wizard page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Page {
+pub(crate) enum Page {
     /// Subscription and management certificate.
     General,
     /// Region, certificate, names, options.
@@ -19,7 +19,7 @@ pub enum Page {
 
 impl Page {
     /// Every page in order.
-    pub const ALL: [Page; 6] = [
+    pub(crate) const ALL: [Page; 6] = [
         Page::General,
         Page::Settings,
         Page::Alerts,
@@ -29,7 +29,7 @@ impl Page {
     ];
 
     /// Name as listed.
-    pub fn title(self) -> &'static str {
+    pub(crate) fn title(self) -> &'static str {
         match self {
             Page::General => "General",
             Page::Settings => "Settings",
@@ -41,22 +41,22 @@ impl Page {
     }
 
     /// Its place in the shell's pages.
-    pub fn index(self) -> usize {
+    pub(crate) fn index(self) -> usize {
         self as usize
     }
 
     /// The page at `index` (the last one past the end).
-    pub fn at(index: usize) -> Page {
+    pub(crate) fn at(index: usize) -> Page {
         Page::ALL[index.min(Page::ALL.len() - 1)]
     }
 
     /// Whether it is a page of fields (General, Settings, Alerts).
-    pub fn has_fields(self) -> bool {
+    pub(crate) fn has_fields(self) -> bool {
         self <= Page::Alerts
     }
 
     /// Whether Previous may leave it: not the first page, and not once the create was sent.
-    pub fn back(self) -> bool {
+    pub(crate) fn back(self) -> bool {
         self > Page::General && self <= Page::Summary
     }
 }

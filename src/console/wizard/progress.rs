@@ -9,11 +9,11 @@ use crate::domain::task::TaskState;
 use std::collections::VecDeque;
 
 /// Log lines kept on the Progress page.
-pub const LOG_LINES: usize = 12;
+pub(super) const LOG_LINES: usize = 12;
 
 /// The deployment being followed.
 #[derive(Debug, Clone)]
-pub struct Progress {
+pub(super) struct Progress {
     /// The service as last seen.
     pub service: ServiceView,
     /// The create task as last seen.
@@ -25,7 +25,7 @@ pub struct Progress {
 impl Progress {
     /// Starts following the create the site accepted, catching up with what the model
     /// already holds (events may arrive before the answer).
-    pub fn new(accepted: Accepted, model: &Model) -> Self {
+    pub(super) fn new(accepted: Accepted, model: &Model) -> Self {
         let mut p = Progress {
             service: accepted.service,
             task: accepted.task,
@@ -80,7 +80,7 @@ impl Progress {
     }
 
     /// Applies a live event.
-    pub fn apply(&mut self, ev: &EventView, model: &Model) {
+    pub(super) fn apply(&mut self, ev: &EventView, model: &Model) {
         match &ev.event {
             Event::Task(t) if t.id == self.task.id => self.task = t.clone(),
             Event::Service(s) if s.id == self.service.id => self.service = (**s).clone(),
@@ -90,7 +90,7 @@ impl Progress {
     }
 
     /// `Some(true)` once the task completed, `Some(false)` once it failed.
-    pub fn finished(&self) -> Option<bool> {
+    pub(super) fn finished(&self) -> Option<bool> {
         match self.task.state {
             TaskState::Completed => Some(true),
             TaskState::Failed => Some(false),
@@ -99,7 +99,7 @@ impl Progress {
     }
 
     /// The state shown: the service's status, or Ready/Error once the task ended.
-    pub fn state(&self) -> ServiceState {
+    pub(super) fn state(&self) -> ServiceState {
         match self.finished() {
             Some(true) if self.service.status.is_transitional() => ServiceState::Ready,
             Some(false) => ServiceState::Error,
@@ -108,7 +108,7 @@ impl Progress {
     }
 
     /// Why it failed.
-    pub fn reason(&self) -> String {
+    pub(super) fn reason(&self) -> String {
         self.task
             .error
             .clone()
@@ -117,7 +117,7 @@ impl Progress {
     }
 
     /// The Completion page: a headline, then what to do next.
-    pub fn completion(&self, kind: HostedKind) -> (bool, String, Vec<String>) {
+    pub(super) fn completion(&self, kind: HostedKind) -> (bool, String, Vec<String>) {
         let what = match kind {
             HostedKind::Cdp => "cloud distribution point",
             HostedKind::Cmg => "cloud management gateway",
@@ -165,7 +165,7 @@ impl Progress {
 }
 
 /// A task state as shown.
-pub fn task_state(s: TaskState) -> &'static str {
+pub(super) fn task_state(s: TaskState) -> &'static str {
     match s {
         TaskState::Created => "Created",
         TaskState::InProgress => "In Progress",

@@ -30,7 +30,7 @@ fn note_lines(out: &mut Vec<Line<'static>>, mark: &str, text: &str, style: Style
 
 /// What Summary lists: per page, (label, value) with passwords as `•••`.
 /// `subscription_name` is what the site said the subscription is called.
-pub fn summary_rows(
+pub(super) fn summary_rows(
     kind: HostedKind,
     subscription_name: Option<&str>,
     core: &Core,
@@ -72,7 +72,7 @@ pub fn summary_rows(
 }
 
 /// Summary: [`summary_rows`] under their page names.
-pub fn summary_lines(
+pub(super) fn summary_lines(
     kind: HostedKind,
     subscription_name: Option<&str>,
     core: &Core,
@@ -107,7 +107,7 @@ fn log_role(level: Level) -> Role {
 }
 
 /// Progress: the task as last seen and its log lines.
-pub fn progress_lines(
+pub(super) fn progress_lines(
     progress: Option<&Progress>,
     width: usize,
     theme: &Theme,
@@ -151,7 +151,7 @@ pub fn progress_lines(
 }
 
 /// Completion: what happened and what to do next.
-pub fn completion_lines(
+pub(super) fn completion_lines(
     kind: HostedKind,
     progress: Option<&Progress>,
     width: usize,

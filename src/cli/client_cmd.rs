@@ -3,8 +3,12 @@
 
 use super::connect::{SiteArgs, connect};
 use super::output::{self, fail};
-use crate::client::{FetchError, FetchEvent, FetchReport, FetchRequest, fetch};
+use crate::api::client::Client;
+use crate::client::{
+    ClientIdentity, CmgRoute, FetchError, FetchEvent, FetchReport, FetchRequest, fetch, through_cmg,
+};
 use crate::domain::content::ClientLocation;
+use crate::domain::service::HostedKind;
 use clap::{Args, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,6 +45,29 @@ pub struct FetchArgs {
     /// Print a JSON report (package, files with SHA-256, source used, attempts with errors).
     #[arg(long)]
     pub json: bool,
+    /// Ask the management point through this cloud management gateway (its service FQDN or
+    /// name), as an internet client does; implies --internet.
+    #[command(flatten)]
+    pub cmg: ViaCmg,
+}
+
+/// How a client reaches the management point through a CMG.
+#[derive(Debug, Args, Default)]
+pub struct ViaCmg {
+    /// The CMG to go through (service FQDN or name). Its instance addresses are looked up from
+    /// the site (the local cloud has no DNS) unless --cmg-address is given.
+    #[arg(long, value_name = "NAME")]
+    pub via_cmg: Option<String>,
+    /// A CMG instance address (host:port) to connect to instead of asking the site; repeat for
+    /// several.
+    #[arg(long, value_name = "ADDR", requires = "via_cmg")]
+    pub cmg_address: Vec<std::net::SocketAddr>,
+    /// The client authentication certificate (.pfx) presented to the CMG.
+    #[arg(long, value_name = "FILE.pfx", requires = "via_cmg")]
+    pub client_cert: Option<PathBuf>,
+    /// Environment variable holding the client certificate's password (default: empty).
+    #[arg(long, value_name = "VAR", requires = "client_cert")]
+    pub client_cert_password_env: Option<String>,
 }
 
 /// Runs a `client` subcommand.
@@ -70,7 +97,7 @@ async fn fetch_cmd(site: &SiteArgs, args: FetchArgs) -> ExitCode {
     };
     let req = FetchRequest {
         package: args.package.clone(),
-        location: if args.internet {
+        location: if args.internet || args.cmg.via_cmg.is_some() {
             ClientLocation::Internet
         } else {
             ClientLocation::Intranet
@@ -83,8 +110,15 @@ async fn fetch_cmd(site: &SiteArgs, args: FetchArgs) -> ExitCode {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
+    let mp = match management_point(&conn.client, &args.cmg, &req.trust).await {
+        Ok(mp) => mp,
+        Err(e) => {
+            conn.close().await;
+            return fail(e);
+        }
+    };
     let json = args.json;
-    let result = fetch(&conn.client, &req, |ev| {
+    let result = fetch(&mp, &req, |ev| {
         if !json && let Some(line) = event_line(&ev) {
             println!("{line}");
         }
@@ -107,6 +141,60 @@ async fn fetch_cmd(site: &SiteArgs, args: FetchArgs) -> ExitCode {
             fail(e)
         }
     }
+}
+
+/// The management point to ask: the site itself, or the site's management point through the
+/// CMG named in `cmg`, presenting the client certificate given.
+async fn management_point(
+    site: &Client,
+    cmg: &ViaCmg,
+    trust: &[Vec<u8>],
+) -> Result<Client, String> {
+    let Some(name) = &cmg.via_cmg else {
+        return Ok(site.clone());
+    };
+    let identity = match &cmg.client_cert {
+        Some(file) => {
+            let bytes = std::fs::read(file)
+                .map_err(|e| format!("--client-cert {}: {e}", file.display()))?;
+            let password = match &cmg.client_cert_password_env {
+                Some(var) => std::env::var(var).map_err(|_| {
+                    format!("--client-cert-password-env: the environment variable {var} is not set")
+                })?,
+                None => String::new(),
+            };
+            Some(
+                ClientIdentity::open(&bytes, &password)
+                    .map_err(|e| format!("--client-cert {}: {e}", file.display()))?,
+            )
+        }
+        None => None,
+    };
+    let route = if cmg.cmg_address.is_empty() {
+        // What DNS would answer for the CMG's name: its instances' addresses.
+        let view = site
+            .service(HostedKind::Cmg, name)
+            .await
+            .map_err(|e| format!("--via-cmg {name}: {e}"))?;
+        CmgRoute {
+            fqdn: view.service_fqdn,
+            addresses: view
+                .instances
+                .iter()
+                .filter_map(|i| i.address.as_deref()?.parse().ok())
+                .collect(),
+        }
+    } else {
+        CmgRoute {
+            fqdn: name.clone(),
+            addresses: cmg.cmg_address.clone(),
+        }
+    };
+    let mut roots = Vec::new();
+    for bytes in trust {
+        roots.extend(crate::client::root_ders(bytes).map_err(|e| format!("--trust: {e}"))?);
+    }
+    through_cmg(&route, &roots, identity.as_ref()).map_err(|e| format!("--via-cmg {name}: {e}"))
 }
 
 /// The JSON printed when a fetch fails: the report (when there is one) with an `error` field.

@@ -6,6 +6,7 @@
 //! can order the locations itself.
 
 mod attempt;
+mod cmg;
 mod error;
 mod fetch;
 mod local;
@@ -14,6 +15,7 @@ mod resume;
 mod transport;
 
 pub use attempt::AttemptError;
+pub use cmg::{ClientIdentity, CmgRoute, through_cmg};
 pub use error::FetchError;
 pub use fetch::{FetchRequest, fetch, fetch_from};
 pub use report::{AttemptReport, FetchEvent, FetchReport, FileReport, FileStatus, SourceReport};

@@ -207,6 +207,19 @@ fn log_text(site: &Site, file: &str) -> String {
     std::fs::read_to_string(site.data_dir.join("logs").join(file)).unwrap_or_default()
 }
 
+/// The log once it holds every one of `lines`: the site writes a log line just after it
+/// publishes the event a test waits for, so the line may land a moment later.
+async fn log_with(site: &Site, file: &str, lines: &[&str]) -> String {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let log = log_text(site, file);
+        if lines.iter().all(|l| log.contains(l)) || Instant::now() > deadline {
+            return log;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn usage_is_sampled_logged_and_egress_counted_exactly_with_a_cost() {
     // Instance-hours priced so a few seconds already cost cents.
@@ -349,9 +362,13 @@ async fn transfer_alerts_go_warning_then_critical_and_clear_when_the_quota_is_ra
         let cleared = wait_alert(&mut events, &svc.id, type_id, "canceled").await;
         assert_eq!(cleared.closed_by.as_deref(), Some(CLEARED_BY));
     }
-    let log = log_text(&site, "CloudMgr.log");
-    assert!(log.contains("Alert raised (transfer_critical)"), "{log}");
-    assert!(log.contains("Alert cleared (transfer_warning)"), "{log}");
+    let (raised, cleared) = (
+        "Alert raised (transfer_critical)",
+        "Alert cleared (transfer_warning)",
+    );
+    let log = log_with(&site, "CloudMgr.log", &[raised, cleared]).await;
+    assert!(log.contains(raised), "{log}");
+    assert!(log.contains(cleared), "{log}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -467,7 +484,12 @@ async fn a_cmg_over_its_critical_outbound_level_is_stopped_once() {
         .filter(|t| t.kind == cloudsite::domain::task::TaskKind::Stop)
         .count();
     assert_eq!(stops, 1, "stopped exactly once: {tasks:#?}");
-    assert!(log_text(&site, "CloudMgr.log").contains("stopping the service"));
+    let needle = "stopping the service";
+    assert!(
+        log_with(&site, "CloudMgr.log", &[needle])
+            .await
+            .contains(needle)
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! The API client: the scripting commands and the console talk to a site only through this.
 
-pub use super::error::ClientError;
-pub use super::events::EventStream;
+pub use super::error::{ClientError, cause_chain};
+pub use super::events::{EventStream, KEEP_ALIVE_HEADER};
 use super::wire::{ErrorBody, ErrorDetail};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -79,10 +79,7 @@ impl Client {
         &self,
         req: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
-        let transport = |e: reqwest::Error| ClientError::Transport {
-            url: self.base.clone(),
-            message: e.to_string(),
-        };
+        let transport = |e: reqwest::Error| ClientError::transport(&self.base, &e);
         let resp = self.authorized(req).send().await.map_err(transport)?;
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(transport)?;
@@ -193,10 +190,7 @@ impl Client {
         if let Some(id) = last_id {
             req = req.header("Last-Event-ID", id.to_string());
         }
-        let transport = |e: reqwest::Error| ClientError::Transport {
-            url: self.base.clone(),
-            message: e.to_string(),
-        };
+        let transport = |e: reqwest::Error| ClientError::transport(&self.base, &e);
         let resp = req.send().await.map_err(transport)?;
         if !resp.status().is_success() {
             let status = resp.status().as_u16();
@@ -211,6 +205,6 @@ impl Client {
                 });
             return Err(ClientError::Api { status, detail });
         }
-        Ok(EventStream::new(resp))
+        Ok(EventStream::new(resp, &self.base))
     }
 }

@@ -1,46 +1,71 @@
 //! The client side of `GET /v1/events`: a Server-Sent Events reader.
 
 use super::error::ClientError;
+use super::sse::{SseDecoder, SseMessage};
 use super::wire::{Event, EventView};
+use std::collections::VecDeque;
+use std::time::Duration;
+
+/// How long a stream may stay silent before the link counts as dead: three of the site's
+/// keep-alive periods (it sends one every 15 s unless it says otherwise).
+pub(super) const DEFAULT_IDLE: Duration = Duration::from_secs(45);
+
+/// The response header in which the site announces its keep-alive period, in milliseconds.
+pub const KEEP_ALIVE_HEADER: &str = "x-keep-alive-ms";
 
 /// A Server-Sent Events stream of [`EventView`]s.
 pub struct EventStream {
     resp: reqwest::Response,
-    buf: String,
+    decoder: SseDecoder,
+    ready: VecDeque<SseMessage>,
+    idle: Duration,
+    url: String,
 }
 
 impl EventStream {
-    /// Reads events from an answer to `GET /v1/events`.
-    pub(super) fn new(resp: reqwest::Response) -> EventStream {
+    /// Reads events from an answer to `GET /v1/events`; the link counts as dead after three
+    /// of the keep-alive periods the site announced (or [`DEFAULT_IDLE`]) without a byte.
+    pub(super) fn new(resp: reqwest::Response, url: &str) -> EventStream {
+        let idle = resp
+            .headers()
+            .get(KEEP_ALIVE_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(|ms| Duration::from_millis(ms.saturating_mul(3).max(1)))
+            .unwrap_or(DEFAULT_IDLE);
         EventStream {
             resp,
-            buf: String::new(),
+            decoder: SseDecoder::default(),
+            ready: VecDeque::new(),
+            idle,
+            url: url.to_string(),
         }
     }
 
-    /// The next event; `None` when the site closed the stream.
+    /// How long the stream may be silent before [`EventStream::next`] reports the link down.
+    pub fn idle_timeout(&self) -> Duration {
+        self.idle
+    }
+
+    /// The next event; `None` when the site closed the stream; an error when the link broke
+    /// or went silent for longer than [`EventStream::idle_timeout`] (a dropped link — laptop
+    /// sleep, an SSH hop, a NAT that forgot the flow — sends no FIN, only silence).
     pub async fn next(&mut self) -> Option<Result<EventView, ClientError>> {
         loop {
-            if let Some(end) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..end + 2).collect();
-                let data: String = block
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("data:"))
-                    .map(|d| d.trim_start())
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                if data.is_empty() {
-                    continue; // keep-alive comment
-                }
-                return Some(parse_event(&data));
+            if let Some(m) = self.ready.pop_front() {
+                return Some(parse_event(&m.data));
             }
-            match self.resp.chunk().await {
-                Ok(Some(bytes)) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
-                Ok(None) => return None,
-                Err(e) => {
+            match tokio::time::timeout(self.idle, self.resp.chunk()).await {
+                Ok(Ok(Some(bytes))) => self.ready.extend(self.decoder.push(&bytes)),
+                Ok(Ok(None)) => return None,
+                Ok(Err(e)) => return Some(Err(ClientError::transport(&self.url, &e))),
+                Err(_) => {
                     return Some(Err(ClientError::Transport {
-                        url: String::new(),
-                        message: e.to_string(),
+                        url: self.url.clone(),
+                        message: format!(
+                            "no event or keep-alive for {} s: the link is down",
+                            self.idle.as_secs_f32()
+                        ),
                     }));
                 }
             }

@@ -687,7 +687,7 @@ async fn the_content_and_client_commands_work_from_the_command_line() {
         "boot-image",
     ]))
     .await;
-    assert_eq!(code, Some(1));
+    assert_eq!(code, Some(4), "refused by the site: exit 4");
     assert!(err.contains("Content type") && err.contains("PXE"), "{err}");
     let (code, out, err) = run(s(&[
         "content",

@@ -1,5 +1,6 @@
 //! `cloudsite cert inspect`: local certificate validation (README, `cloudsite cert inspect`).
 
+use super::output;
 use crate::cert::{self, Report, Role, Severity, Verdict};
 use clap::{Args, Subcommand};
 use std::io::{BufRead, IsTerminal, Read, Write};
@@ -78,7 +79,7 @@ fn inspect(args: InspectArgs) -> ExitCode {
         }
     };
     let mut out = std::io::stdout().lock();
-    let written = if args.json {
+    let written = if output::is_json(args.json) {
         serde_json::to_writer_pretty(&mut out, &report)
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(out))

@@ -1,7 +1,7 @@
 //! `cloudsite content …`: the content library and its distribution to cloud services.
 
 use super::connect::{SiteArgs, with_client};
-use super::output::{self, fail, table};
+use super::output::{self, CliError, fail, table};
 use crate::api::client::Client;
 use crate::api::operations::Distribution;
 use crate::api::wire::Event;
@@ -159,7 +159,7 @@ fn report(changed: &PackageChanged, json: bool) {
     for w in &changed.warnings {
         eprintln!("cloudsite: warning: {w}");
     }
-    if json {
+    if output::is_json(json) {
         output::json(changed);
     } else {
         print_package(&changed.package);
@@ -168,10 +168,10 @@ fn report(changed: &PackageChanged, json: bool) {
 
 /// Waits until none of the package's distributions is in progress or removing (following
 /// the event stream); exit 1 if any failed.
-async fn wait_distributions(client: &Client, id: &str, json: bool) -> Result<ExitCode, String> {
+async fn wait_distributions(client: &Client, id: &str, json: bool) -> Result<ExitCode, CliError> {
     loop {
-        let mut events = client.events(None).await.map_err(|e| e.to_string())?;
-        let p = client.package(id).await.map_err(|e| e.to_string())?;
+        let mut events = client.events(None).await?;
+        let p = client.package(id).await?;
         let busy = p.distributions.iter().any(|d| {
             matches!(
                 d.state,
@@ -179,7 +179,7 @@ async fn wait_distributions(client: &Client, id: &str, json: bool) -> Result<Exi
             )
         });
         if !busy {
-            if json {
+            if output::is_json(json) {
                 output::json(&p);
             } else {
                 print_package(&p);
@@ -230,11 +230,10 @@ async fn change(
     services: Vec<String>,
     wait: bool,
     json: bool,
-) -> Result<ExitCode, String> {
+) -> Result<ExitCode, CliError> {
     let changed = client
         .distribution(package, what, &ContentTargets { services })
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     if wait {
         for w in &changed.warnings {
             eprintln!("cloudsite: warning: {w}");
@@ -248,7 +247,7 @@ async fn change(
 /// Runs `content …`.
 pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
     with_client(site, |client| async move {
-        let e = |e: crate::api::client::ClientError| e.to_string();
+        let e = CliError::from;
         match cmd {
             ContentCommand::Add {
                 files,
@@ -258,15 +257,17 @@ pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
             } => {
                 let mut announced = Vec::new();
                 for f in &files {
-                    let meta =
-                        std::fs::metadata(f).map_err(|err| format!("{}: {err}", f.display()))?;
+                    let meta = std::fs::metadata(f)
+                        .map_err(|err| CliError::from(format!("{}: {err}", f.display())))?;
                     if !meta.is_file() {
-                        return Err(format!("{} is not a file", f.display()));
+                        return Err(format!("{} is not a file", f.display()).into());
                     }
                     let file_name = f
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
-                        .ok_or_else(|| format!("{} has no file name", f.display()))?;
+                        .ok_or_else(|| {
+                            CliError::from(format!("{} has no file name", f.display()))
+                        })?;
                     announced.push(NewPackageFile {
                         name: file_name,
                         size: meta.len(),
@@ -284,12 +285,12 @@ pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                 }
                 let mut last = created.package;
                 for (path, f) in files.iter().zip(&announced) {
-                    if !json {
+                    if !output::is_json(json) {
                         eprintln!("Sending {} ({} bytes)…", f.name, f.size);
                     }
                     last = client.upload_file(&id, &f.name, path).await.map_err(e)?;
                 }
-                if json {
+                if output::is_json(json) {
                     output::json(&last);
                 } else {
                     print_package(&last);
@@ -297,7 +298,7 @@ pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
             }
             ContentCommand::List { json } => {
                 let list = client.packages().await.map_err(e)?;
-                if json {
+                if output::is_json(json) {
                     output::json(&list);
                 } else {
                     let rows: Vec<Vec<String>> = list
@@ -326,7 +327,7 @@ pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
             }
             ContentCommand::Show { package, json } => {
                 let p = client.package(&package).await.map_err(e)?;
-                if json {
+                if output::is_json(json) {
                     output::json(&p);
                 } else {
                     print_package(&p);
@@ -386,7 +387,7 @@ pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
             }
             ContentCommand::Status { service, json } => {
                 let list = client.distributions(service.as_deref()).await.map_err(e)?;
-                if json {
+                if output::is_json(json) {
                     output::json(&list);
                 } else {
                     print_distributions(&list);

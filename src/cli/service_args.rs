@@ -123,12 +123,31 @@ pub struct RenewArgs {
 /// Options of commands that start a task.
 #[derive(Debug, Args)]
 pub struct TaskArgs {
-    /// Wait for the task to end; exit 1 if it failed.
-    #[arg(long)]
+    /// Wait for the task to end; exit 1 if it failed. On a terminal, its progress is shown on
+    /// standard error.
+    #[arg(short = 'w', long)]
     pub wait: bool,
-    /// Print JSON.
+    /// With --wait: give up after this long (`90s`, `10m`, `1h`) with exit code 124; the task
+    /// goes on.
+    #[arg(long, value_name = "DURATION", requires = "wait", value_parser = parse_timeout)]
+    pub timeout: Option<std::time::Duration>,
+    /// Print JSON (the same as `-o json`).
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--timeout`'s value: a duration as the config file writes them.
+fn parse_timeout(text: &str) -> Result<std::time::Duration, String> {
+    crate::domain::duration::parse(text)
+        .filter(|d| !d.is_zero())
+        .ok_or_else(|| format!("'{text}' is not a duration (e.g. 90s, 10m, 1h)"))
+}
+
+impl TaskArgs {
+    /// How `--wait` waits.
+    pub fn waiting(&self) -> super::output::Waiting {
+        super::output::Waiting::new(self.timeout)
+    }
 }
 
 /// `cloudsite cdp …`.

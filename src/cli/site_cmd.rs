@@ -149,11 +149,8 @@ pub(super) async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
     with_client(site, |client| async move {
         match cmd {
             ProxyCommand::Show { site_system, json } => {
-                let p = client
-                    .proxy(&site_system)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if json {
+                let p = client.proxy(&site_system).await?;
+                if output::is_json(json) {
                     output::json(&p)
                 } else {
                     print_proxy(&site_system, &p)
@@ -181,11 +178,8 @@ pub(super) async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
                     account,
                     password,
                 };
-                let p = client
-                    .set_proxy(&site_system, &req)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if json {
+                let p = client.set_proxy(&site_system, &req).await?;
+                if output::is_json(json) {
                     output::json(&p)
                 } else {
                     print_proxy(&site_system, &p)
@@ -200,11 +194,11 @@ pub(super) async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
 /// Runs `alerts list`.
 pub(super) async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
     with_client(site, |client| async move {
-        let mut list = client.alerts().await.map_err(|e| e.to_string())?;
+        let mut list = client.alerts().await?;
         if let Some(s) = &args.service {
             list.retain(|a| a.service_id.as_deref() == Some(s.as_str()));
         }
-        if args.json {
+        if output::is_json(args.json) {
             output::json(&list);
         } else {
             let rows: Vec<Vec<String>> = list
@@ -284,11 +278,8 @@ pub(super) async fn alert_action(site: &SiteArgs, cmd: AlertsCommand) -> ExitCod
             A::Disable { id, json } => (id, AlertAction::Disable, json),
             A::Enable { id, json } => (id, AlertAction::Enable, json),
         };
-        let a = client
-            .alert_action(&id, &action)
-            .await
-            .map_err(|e| e.to_string())?;
-        if json {
+        let a = client.alert_action(&id, &action).await?;
+        if output::is_json(json) {
             output::json(&a);
         } else {
             print_alert(&a);
@@ -303,9 +294,8 @@ pub(super) async fn status_messages(site: &SiteArgs, args: ReadArgs) -> ExitCode
     with_client(site, |client| async move {
         let list = client
             .status_messages(args.service.as_deref(), None)
-            .await
-            .map_err(|e| e.to_string())?;
-        if args.json {
+            .await?;
+        if output::is_json(args.json) {
             output::json(&list);
         } else {
             let rows: Vec<Vec<String>> = list
@@ -327,7 +317,7 @@ pub(super) async fn status_messages(site: &SiteArgs, args: ReadArgs) -> ExitCode
 }
 
 fn print_line(l: &LogLineView, json: bool) {
-    if json {
+    if output::is_json(json) {
         println!("{}", serde_json::to_string(l).unwrap_or_default());
     } else {
         println!("{} {:<7} {}", l.time, format!("{:?}", l.level), l.message);
@@ -344,17 +334,14 @@ pub(super) async fn logs(site: &SiteArgs, args: LogsArgs) -> ExitCode {
         };
         // Subscribe first so no line falls between the tail and the stream.
         let mut events = if args.follow {
-            Some(client.events(None).await.map_err(|e| e.to_string())?)
+            Some(client.events(None).await?)
         } else {
             None
         };
-        let lines = client
-            .log(&file, Some(args.tail))
-            .await
-            .map_err(|e| e.to_string())?;
+        let lines = client.log(&file, Some(args.tail)).await?;
         let last_time = lines.last().map(|l| l.time.clone());
         for l in &lines {
-            print_line(l, args.json);
+            print_line(l, output::is_json(args.json));
         }
         if let Some(ev) = events.as_mut() {
             while let Some(Ok(e)) = ev.next().await {
@@ -362,7 +349,7 @@ pub(super) async fn logs(site: &SiteArgs, args: LogsArgs) -> ExitCode {
                     && l.file.eq_ignore_ascii_case(&file)
                     && last_time.as_ref().is_none_or(|t| &l.time >= t)
                 {
-                    print_line(&l, args.json);
+                    print_line(&l, output::is_json(args.json));
                 }
             }
         }
@@ -402,17 +389,18 @@ pub(super) async fn client_settings(site: &SiteArgs, cmd: ClientSettingsCommand)
     with_client(site, |client| async move {
         let s: ClientSettings = match cmd {
             ClientSettingsCommand::Show { json } => {
-                let s = client.client_settings().await.map_err(|e| e.to_string())?;
-                if json {
+                let s = client.client_settings().await?;
+                if output::is_json(json) {
                     output::json(&s);
                     return Ok(ExitCode::SUCCESS);
                 }
                 s
             }
-            ClientSettingsCommand::Set { allow_cloud_dp } => client
-                .set_client_settings(&ClientSettings { allow_cloud_dp })
-                .await
-                .map_err(|e| e.to_string())?,
+            ClientSettingsCommand::Set { allow_cloud_dp } => {
+                client
+                    .set_client_settings(&ClientSettings { allow_cloud_dp })
+                    .await?
+            }
         };
         println!(
             "Allow access to cloud distribution points   {}",

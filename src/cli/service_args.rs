@@ -213,7 +213,7 @@ pub enum CdpCommand {
     Delete {
         service: String,
         /// Do not ask for confirmation.
-        #[arg(long)]
+        #[arg(short = 'y', long)]
         yes: bool,
         #[command(flatten)]
         task: TaskArgs,
@@ -299,7 +299,7 @@ pub enum CmgCommand {
     Delete {
         service: String,
         /// Do not ask for confirmation.
-        #[arg(long)]
+        #[arg(short = 'y', long)]
         yes: bool,
         #[command(flatten)]
         task: TaskArgs,

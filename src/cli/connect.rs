@@ -100,6 +100,7 @@ pub fn data_dir(args: &SiteArgs, config: &Config) -> PathBuf {
 pub async fn connect(args: &SiteArgs) -> Result<Connection, CliError> {
     let config = Config::load(&Paths::resolve(), &crate::config::no_extra_rules)
         .map_err(|e| e.lines().join("\n"))?;
+    crate::display::set_date_format(config.console.date_format);
     let env_token = std::env::var("CLOUDSITE_TOKEN")
         .ok()
         .filter(|t| !t.trim().is_empty());

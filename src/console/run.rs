@@ -79,6 +79,13 @@ pub async fn run<L: SiteLink>(link: L) -> Result<(), RunError> {
     let themes = Some(paths.themes_dir.as_path());
     let rules = |c: &Config| super::settings::config_problems(c, themes);
     let config = match Config::load(&paths, &rules) {
+        Ok(c) => {
+            crate::display::set_date_format(c.console.date_format);
+            Ok(c)
+        }
+        Err(e) => Err(e),
+    };
+    let config = match config {
         Ok(c) => c,
         Err(e) => return Err(RunError::Config(e.lines().join("\n"))),
     };

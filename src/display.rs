@@ -4,6 +4,7 @@
 //! a stored value reaches the screen as itself).
 
 use crate::config::DateFormat;
+use crate::domain::text::forbidden_char;
 use std::borrow::Cow;
 use std::sync::OnceLock;
 use time::format_description::well_known::Rfc3339;
@@ -124,24 +125,17 @@ pub fn size(bytes: u64) -> String {
     format!("{value:.1} {}", UNITS[unit])
 }
 
-/// Whether `c` must not reach a terminal as itself: C0 and C1 controls (ESC starts escape
-/// sequences, OSC can set the title or write the clipboard), DEL, and the BiDi embedding,
-/// override and isolate characters that make text read differently from what it is.
-fn unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}')
-}
-
-/// `text` with every character a terminal would act on shown as an escape (`\u{1b}`), so a
+/// `text` with every character a terminal would act on (the characters the site refuses to
+/// store: controls, DEL, BiDi overrides — older rows and files may still hold them) shown as an escape (`\u{1b}`), so a
 /// stored value cannot clear the screen, move the cursor or hide text. Borrowed when clean.
 pub fn terminal_safe(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(unsafe_char) {
+    if !text.chars().any(forbidden_char) {
         return Cow::Borrowed(text);
     }
     Cow::Owned(
         text.chars()
             .map(|c| {
-                if unsafe_char(c) {
+                if forbidden_char(c) {
                     c.escape_unicode().to_string()
                 } else {
                     c.to_string()

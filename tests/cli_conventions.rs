@@ -62,6 +62,7 @@ fn exit_codes_say_what_kind_of_failure_and_json_errors_are_one_object() {
             "set",
             "SITESERVER",
             "--enable",
+            "yes",
             "--port",
             "0",
         ],

@@ -12,6 +12,7 @@ mod serve_cmd;
 mod service_args;
 mod service_cmd;
 mod site_cmd;
+mod values;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use site_cmd::AlertsCommand;

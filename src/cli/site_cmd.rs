@@ -24,8 +24,8 @@ pub enum ProxyCommand {
     Set {
         /// Site system server name.
         site_system: String,
-        /// Use a proxy server (true/false).
-        #[arg(long)]
+        /// Use a proxy server: yes, or no to turn the proxy off.
+        #[arg(long, value_name = "yes|no", action = clap::ArgAction::Set, value_parser = super::values::yes_no)]
         enable: bool,
         /// Proxy server name (host, FQDN or IP).
         #[arg(long)]
@@ -370,18 +370,9 @@ pub enum ClientSettingsCommand {
     /// Set "Allow access to cloud distribution points".
     Set {
         /// yes or no (also true/false).
-        #[arg(long, value_name = "yes|no", action = clap::ArgAction::Set, value_parser = parse_yes_no)]
+        #[arg(long, value_name = "yes|no", action = clap::ArgAction::Set, value_parser = super::values::yes_no)]
         allow_cloud_dp: bool,
     },
-}
-
-/// `yes`/`no` (or `true`/`false`), as the console's setting reads.
-fn parse_yes_no(text: &str) -> Result<bool, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "yes" | "true" => Ok(true),
-        "no" | "false" => Ok(false),
-        other => Err(format!("'{other}' is not yes or no")),
-    }
 }
 
 /// Runs `client-settings`.

@@ -71,7 +71,7 @@ fn tokens(line: &str) -> Vec<String> {
             && let Some((first, rest)) = t.split_once('/')
             && rest.starts_with('-')
         {
-            let stem = first.rsplitn(2, '-').nth(1).unwrap_or(first);
+            let stem = first.rsplit_once('-').map_or(first, |x| x.0);
             let stem = stem.rsplit_once('-').map_or(stem, |(s, _)| s);
             let value = raw.get(i + 1).filter(|v| !v.starts_with('-'));
             let family = std::iter::once(first.to_string())

@@ -91,7 +91,10 @@ pub async fn run<L: SiteLink>(link: L) -> Result<(), RunError> {
     };
     let keymap = match Keymap::from_config(&config.keys) {
         Ok(k) => k,
-        Err(problems) => return Err(RunError::Keys(problems.join("\n"))),
+        Err(problems) => {
+            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            return Err(RunError::Keys(lines.join("\n")));
+        }
     };
     let mut app = App::new(
         keymap,

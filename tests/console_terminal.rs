@@ -105,12 +105,14 @@ fn sigterm_restores_the_terminal() {
     assert!(shown(b"\x1b[?25h"), "the cursor was not shown again");
     let _ = script.stdin.take().map(|mut s| s.write_all(b""));
     let deadline = Instant::now() + Duration::from_secs(15);
-    while Instant::now() < deadline {
-        if script.try_wait().unwrap().is_some() {
-            return;
-        }
+    let mut exited = false;
+    while Instant::now() < deadline && !exited {
+        exited = script.try_wait().unwrap().is_some();
         std::thread::sleep(Duration::from_millis(50));
     }
-    let _ = script.kill();
-    panic!("the console did not exit after SIGTERM");
+    if !exited {
+        let _ = script.kill();
+    }
+    let _ = script.wait();
+    assert!(exited, "the console did not exit after SIGTERM");
 }

@@ -110,9 +110,32 @@ pub fn zone_label() -> String {
     }
 }
 
-/// Bytes as people read them: `512 B`, `1.2 KiB`, `3.4 GiB` (binary units, one decimal).
+/// Columns [`short_time`] takes: 11 (`12-04 14:03`), 12 with RFC 3339 (`12-04T13:03Z`).
+pub fn short_time_width() -> usize {
+    match FORMAT.get().copied().unwrap_or_default() {
+        DateFormat::Rfc3339 => 12,
+        DateFormat::Local => 11,
+    }
+}
+
+/// The day of a time, for dates that need no hour (a certificate's expiry): `2027-11-23` in
+/// the local zone, or in UTC when RFC 3339 is configured. Text that is not a time is shown as
+/// it is.
+pub fn date(rfc3339: &str) -> String {
+    let Ok(t) = OffsetDateTime::parse(rfc3339, &Rfc3339) else {
+        return rfc3339.to_string();
+    };
+    let d = match FORMAT.get().copied().unwrap_or_default() {
+        DateFormat::Rfc3339 => t.to_offset(UtcOffset::UTC),
+        DateFormat::Local => local(t),
+    };
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}
+
+/// Bytes as people read them, in at most 8 characters so they fit a narrow column: `512 B`,
+/// `1.2 GiB`, `12.1 GiB`, `1023 MiB` (binary units; one decimal below 100, none above).
 pub fn size(bytes: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
     if bytes < 1024 {
         return format!("{bytes} B");
     }
@@ -122,7 +145,12 @@ pub fn size(bytes: u64) -> String {
         value /= 1024.0;
         unit += 1;
     }
-    format!("{value:.1} {}", UNITS[unit])
+    // 99.95 would round up to a fifth character ("100.0"); past it the decimal is noise.
+    if value < 99.95 {
+        format!("{value:.1} {}", UNITS[unit])
+    } else {
+        format!("{value:.0} {}", UNITS[unit])
+    }
 }
 
 /// `text` with every character a terminal would act on (the characters the site refuses to
@@ -168,6 +196,8 @@ mod tests {
         assert_eq!(time("2026-12-04T13:03:05.123Z"), "2026-12-04 13:03:05 UTC");
         assert_eq!(short_time("2026-12-04T13:03:05Z"), "12-04 13:03");
         assert_eq!(time("not a time"), "not a time");
+        assert_eq!(date("2027-11-23T00:00:00Z"), "2027-11-23");
+        assert_eq!(short_time("2026-12-04T13:03:05Z").len(), short_time_width());
         assert_eq!(zone(UtcOffset::from_hms(-3, -30, 0).unwrap()), "-03:30");
         assert_eq!(zone(UtcOffset::from_hms(1, 0, 0).unwrap()), "+01:00");
     }
@@ -178,5 +208,11 @@ mod tests {
         assert_eq!(size(1023), "1023 B");
         assert_eq!(size(1024), "1.0 KiB");
         assert_eq!(size(1_288_490_189), "1.2 GiB");
+        assert_eq!(size(12_400 * 1024 * 1024), "12.1 GiB");
+        assert_eq!(size((1 << 30) - 1), "1024 MiB");
+        assert_eq!(size(2000 << 30), "2.0 TiB");
+        for b in [1u64, 999, 10_239, 102_399, 1 << 40, u64::MAX] {
+            assert!(size(b).chars().count() <= 8, "{}", size(b));
+        }
     }
 }

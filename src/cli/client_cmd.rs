@@ -122,7 +122,7 @@ async fn fetch_cmd(site: &SiteArgs, args: FetchArgs) -> ExitCode {
         if !output::is_json(json)
             && let Some(line) = event_line(&ev)
         {
-            println!("{line}");
+            output::say(line);
         }
     })
     .await;
@@ -132,7 +132,7 @@ async fn fetch_cmd(site: &SiteArgs, args: FetchArgs) -> ExitCode {
             if output::is_json(json) {
                 output::json(&report);
             } else {
-                println!("{}", summary(&report));
+                output::say(summary(&report));
             }
             ExitCode::SUCCESS
         }

@@ -1,7 +1,7 @@
 //! `cloudsite content …`: the content library and its distribution to cloud services.
 
 use super::connect::{SiteArgs, with_client};
-use super::output::{self, CliError, fail, table};
+use super::output::{self, CliError, fail, say, table, zoned};
 use crate::api::client::Client;
 use crate::api::operations::Distribution;
 use crate::api::wire::Event;
@@ -9,6 +9,7 @@ use crate::api::wire::{
     ContentTargets, CreatePackage, DistributionState, DistributionView, NewPackageFile,
     PackageChanged, PackageView,
 };
+use crate::display;
 use crate::domain::content::ContentType;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -127,26 +128,35 @@ fn print_distributions(list: &[DistributionView]) {
                 d.package_name.clone(),
                 d.service_fqdn.clone(),
                 state_label(d.state).into(),
+                display::size(d.size),
+                display::short_time(&d.updated),
                 d.reason.clone().unwrap_or_default(),
             ]
         })
         .collect();
-    table(&["Package", "Name", "Service", "State", "Details"], &rows);
+    let updated = zoned("Updated");
+    table(
+        &[
+            "Package", "Name", "Service", "State", "Size", &updated, "Details",
+        ],
+        &rows,
+    );
 }
 
 fn print_package(p: &PackageView) {
-    println!("Package ID     {}", p.id);
-    println!("Name           {}", p.name);
-    println!("Type           {}", p.content_type.as_str());
-    println!("State          {:?}", p.state);
-    println!("Size           {} bytes", p.size);
+    say(format!("Package ID     {}", p.id));
+    say(format!("Name           {}", p.name));
+    say(format!("Type           {}", p.content_type.as_str()));
+    say(format!("State          {:?}", p.state));
+    say(format!("Size           {}", display::size(p.size)));
+    say(format!("Created        {}", display::time(&p.created)));
     for f in &p.files {
-        println!(
-            "File           {}  {} bytes  sha256 {}",
+        say(format!(
+            "File           {}  {}  sha256 {}",
             f.name,
-            f.size,
+            display::size(f.size),
             f.sha256.as_deref().unwrap_or("(not received)")
-        );
+        ));
     }
     if p.distributions.is_empty() {
         println!("Distributed to (none)");
@@ -157,7 +167,7 @@ fn print_package(p: &PackageView) {
 
 fn report(changed: &PackageChanged, json: bool) {
     for w in &changed.warnings {
-        eprintln!("cloudsite: warning: {w}");
+        output::warn(w);
     }
     if output::is_json(json) {
         output::json(changed);
@@ -236,7 +246,7 @@ async fn change(
         .await?;
     if wait {
         for w in &changed.warnings {
-            eprintln!("cloudsite: warning: {w}");
+            output::warn(w);
         }
         return wait_distributions(client, &changed.package.id, json).await;
     }
@@ -281,12 +291,16 @@ pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                 let created = client.create_package(&req).await.map_err(e)?;
                 let id = created.package.id.clone();
                 for w in &created.warnings {
-                    eprintln!("cloudsite: warning: {w}");
+                    output::warn(w);
                 }
                 let mut last = created.package;
                 for (path, f) in files.iter().zip(&announced) {
                     if !output::is_json(json) {
-                        eprintln!("Sending {} ({} bytes)…", f.name, f.size);
+                        eprintln!(
+                            "Sending {} ({})…",
+                            output::safe(&f.name),
+                            display::size(f.size)
+                        );
                     }
                     last = client.upload_file(&id, &f.name, path).await.map_err(e)?;
                 }
@@ -314,13 +328,23 @@ pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                                 p.name.clone(),
                                 p.content_type.as_str().into(),
                                 format!("{:?}", p.state),
-                                p.size.to_string(),
+                                display::size(p.size),
                                 format!("{ok}/{}", p.distributions.len()),
+                                display::short_time(&p.created),
                             ]
                         })
                         .collect();
+                    let created = zoned("Created");
                     table(
-                        &["Package", "Name", "Type", "State", "Bytes", "Distributed"],
+                        &[
+                            "Package",
+                            "Name",
+                            "Type",
+                            "State",
+                            "Size",
+                            "Distributed",
+                            &created,
+                        ],
                         &rows,
                     );
                 }
@@ -383,7 +407,9 @@ pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
             }
             ContentCommand::Delete { package } => {
                 client.delete_package(&package).await.map_err(e)?;
-                println!("Package {package} deleted from the content library.");
+                say(format!(
+                    "Package {package} deleted from the content library."
+                ));
             }
             ContentCommand::Status { service, json } => {
                 let list = client.distributions(service.as_deref()).await.map_err(e)?;

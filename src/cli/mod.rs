@@ -153,10 +153,10 @@ async fn login(site: &connect::SiteArgs, args: LoginArgs) -> ExitCode {
     match check.await {
         Ok(site_view) => match keyring::store_token(&url, &token) {
             Ok(()) => {
-                println!(
+                output::say(format!(
                     "logged in to site {} on {} as {}",
                     site_view.site_code, site_view.server_name, site_view.role
-                );
+                ));
                 ExitCode::SUCCESS
             }
             Err(e) => output::fail(e),

@@ -1,6 +1,7 @@
-//! How the scripting commands talk back: the output format (`-o json|table|tsv`), tables,
-//! human sizes, errors with their exit codes (one JSON object on stderr in JSON mode), and
-//! waiting for a task with a deadline and a progress line.
+//! How the scripting commands talk back: the output format (`-o json|table|tsv`), tables and
+//! lines for people (every site or file value made safe for a terminal: `display`), errors
+//! with their exit codes (one JSON object on stderr in JSON mode), and waiting for a task with
+//! a deadline and a progress line.
 //!
 //! Exit codes (README, "Exit codes"): 0 done; 1 the command ran and reports a failure (a
 //! task failed, a distribution failed); 2 usage error; 3 not found; 4 refused by the site
@@ -58,22 +59,28 @@ pub fn json<T: Serialize>(value: &T) {
     );
 }
 
-/// Prints rows under headers: aligned columns, or tab-separated with `-o tsv`.
+/// Prints rows under headers: aligned columns, or tab-separated with `-o tsv`. Cells are made
+/// safe for a terminal (a CR or LF shows as `\u{d}` and keeps its row on one line).
 pub fn table(headers: &[&str], rows: &[Vec<String>]) {
-    if FORMAT.get() == Some(&Format::Tsv) {
-        let clean = |c: &str| c.replace(['\t', '\n', '\r'], " ");
-        println!("{}", headers.join("\t"));
-        for row in rows {
-            println!(
-                "{}",
-                row.iter().map(|c| clean(c)).collect::<Vec<_>>().join("\t")
-            );
-        }
-        return;
+    for line in table_lines(headers, rows, FORMAT.get() == Some(&Format::Tsv)) {
+        println!("{line}");
+    }
+}
+
+/// The lines [`table`] prints.
+fn table_lines(headers: &[&str], rows: &[Vec<String>], tsv: bool) -> Vec<String> {
+    let rows: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| r.iter().map(|c| safe(c)).collect())
+        .collect();
+    if tsv {
+        return std::iter::once(headers.join("\t"))
+            .chain(rows.iter().map(|r| r.join("\t")))
+            .collect();
     }
     let width = |s: &str| unicode_width::UnicodeWidthStr::width(s);
     let mut widths: Vec<usize> = headers.iter().map(|h| width(h)).collect();
-    for row in rows {
+    for row in &rows {
         for (i, cell) in row.iter().enumerate() {
             if let Some(w) = widths.get_mut(i) {
                 *w = (*w).max(width(cell));
@@ -89,12 +96,34 @@ pub fn table(headers: &[&str], rows: &[Vec<String>]) {
                 format!("{c}{}", " ".repeat(pad))
             })
             .collect();
-        println!("{}", parts.join("  ").trim_end());
+        parts.join("  ").trim_end().to_string()
     };
-    line(&headers.iter().map(|h| h.to_string()).collect::<Vec<_>>());
-    for row in rows {
-        line(row);
-    }
+    std::iter::once(line(
+        &headers.iter().map(|h| h.to_string()).collect::<Vec<_>>(),
+    ))
+    .chain(rows.iter().map(|r| line(r)))
+    .collect()
+}
+
+/// `text` made safe for a terminal: control characters, escape sequences and BiDi overrides
+/// shown as escapes (`\u{1b}`).
+pub fn safe(text: &str) -> String {
+    crate::display::terminal_safe(text).into_owned()
+}
+
+/// Prints one line for people, made [`safe`] whole (it carries site or file values).
+pub fn say(line: impl AsRef<str>) {
+    println!("{}", safe(line.as_ref()));
+}
+
+/// Prints `cloudsite: warning: …` on stderr, made [`safe`].
+pub fn warn(text: impl AsRef<str>) {
+    eprintln!("cloudsite: warning: {}", safe(text.as_ref()));
+}
+
+/// A column title for short times: `LAST SEEN (+01:00)`, the zone they are in.
+pub fn zoned(title: &str) -> String {
+    format!("{title} ({})", crate::display::zone_label())
 }
 
 /// Why a command failed, and so its exit code.
@@ -208,7 +237,8 @@ pub fn fail(error: impl Into<CliError>) -> ExitCode {
         }});
         eprintln!("{body}");
     } else {
-        eprintln!("cloudsite: {}", e.message);
+        // The message often quotes the site's words.
+        eprintln!("cloudsite: {}", safe(&e.message));
     }
     ExitCode::from(e.kind.code())
 }
@@ -312,6 +342,40 @@ pub fn task_exit(task: &TaskView) -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn table_cells_from_the_site_stay_on_their_row_and_cannot_drive_the_terminal() {
+        let rows = vec![
+            vec![
+                "cdp1".to_string(),
+                "first\r\nsecond \u{1b}[2J\u{202E}".to_string(),
+            ],
+            vec!["cdp2".to_string(), "tab\there".to_string()],
+        ];
+        for tsv in [false, true] {
+            let lines = table_lines(&["NAME", "DESCRIPTION"], &rows, tsv);
+            assert_eq!(lines.len(), 3, "{lines:?}");
+            assert!(
+                lines[1].ends_with("first\\u{d}\\u{a}second \\u{1b}[2J\\u{202e}"),
+                "{lines:?}"
+            );
+            // The TSV separator is the only control character left.
+            let control = |c: char| c.is_control() && c != '\t';
+            assert!(lines.iter().all(|l| !l.chars().any(control)), "{lines:?}");
+            // A tab in a cell cannot split a TSV row.
+            assert_eq!(
+                lines[2].matches('\t').count(),
+                usize::from(tsv),
+                "{lines:?}"
+            );
+        }
+        let aligned = table_lines(
+            &["NAME", "SIZE"],
+            &[vec!["東京".into(), "1 B".into()]],
+            false,
+        );
+        assert_eq!(aligned, ["NAME  SIZE", "東京  1 B"]);
+    }
 
     #[test]
     fn each_kind_of_failure_has_its_exit_code() {

@@ -170,7 +170,7 @@ pub(super) fn token_create(args: TokenArgs) -> ExitCode {
                 "token {} ({}) for {}; it is shown only now:",
                 rec.id,
                 rec.role.display_name(),
-                rec.name
+                super::output::safe(&rec.name)
             );
             println!("{token}");
             ExitCode::SUCCESS

@@ -2,13 +2,14 @@
 //! `*-CMCloudManagementGateway` cmdlets as commands.
 
 use super::connect::{SiteArgs, connect};
-use super::output::{self, CliError, fail, table, wait_task};
+use super::output::{self, CliError, fail, say, table, wait_task};
 pub(super) use super::service_args::*;
 use crate::api::client::Client;
 use crate::api::wire::{
     Accepted, AddConnectionPoint, CertUpload, CreateCdp, CreateCmg, ServiceView, SetService,
     SubscriptionInput, ThresholdInput, TrustedRootUpload,
 };
+use crate::display;
 use crate::domain::service::{Action, Environment, HostedKind, TrustedRootKind};
 use crate::site::prepare::cn_case_warning;
 use base64::Engine;
@@ -169,7 +170,8 @@ fn print_service(s: &ServiceView) {
             "Certificate",
             format!(
                 "{} (expires {})",
-                s.certificate.thumbprint, s.certificate.not_after
+                s.certificate.thumbprint,
+                display::time(&s.certificate.not_after)
             ),
         ),
         ("CNAME", format!("{} -> {}", s.service_fqdn, s.cname_target)),
@@ -188,11 +190,12 @@ fn print_service(s: &ServiceView) {
         ));
     }
     if let Some(u) = &s.usage {
-        use crate::console::ui::usage::{human, money};
-        let quota = |t: crate::domain::service::Threshold| human(t.quota_bytes(u.quota_unit_bytes));
+        use crate::console::ui::usage::money;
+        use display::size;
+        let quota = |t: crate::domain::service::Threshold| size(t.quota_bytes(u.quota_unit_bytes));
         lines.push((
             "Storage used",
-            format!("{} of {}", human(u.storage_bytes), quota(s.storage)),
+            format!("{} of {}", size(u.storage_bytes), quota(s.storage)),
         ));
         lines.push((
             if s.kind == HostedKind::Cmg {
@@ -200,7 +203,7 @@ fn print_service(s: &ServiceView) {
             } else {
                 "Transfer (30 days)"
             },
-            format!("{} of {}", human(u.transfer_bytes), quota(s.transfer)),
+            format!("{} of {}", size(u.transfer_bytes), quota(s.transfer)),
         ));
         lines.push((
             if u.cost.illustrative {
@@ -214,10 +217,12 @@ fn print_service(s: &ServiceView) {
                 money(&u.cost.currency, u.cost.projected_month_cents)
             ),
         ));
-        lines.push(("Usage collected", u.collected.clone()));
+        lines.push(("Usage collected", display::time(&u.collected)));
     }
+    lines.push(("Created", display::time(&s.created)));
+    lines.push(("Last changed", display::time(&s.updated)));
     for (k, v) in lines {
-        println!("{k:<36}{v}");
+        say(format!("{k:<36}{v}"));
     }
 }
 
@@ -226,13 +231,14 @@ async fn finish_task(client: &Client, accepted: Accepted, task: &TaskArgs) -> Ex
         if output::is_json(task.json) {
             output::json(&accepted);
         } else {
-            println!(
-                "{}: {} (task {} {:?})",
+            say(format!(
+                "{}: {} (task {} {:?}, started {})",
                 accepted.service.service_fqdn,
                 accepted.service.status.as_str(),
                 accepted.task.id,
-                accepted.task.kind
-            );
+                accepted.task.kind,
+                display::time(&accepted.task.created)
+            ));
         }
         return ExitCode::SUCCESS;
     }
@@ -242,10 +248,15 @@ async fn finish_task(client: &Client, accepted: Accepted, task: &TaskArgs) -> Ex
             if output::is_json(task.json) {
                 output::json(&t);
             } else {
-                println!(
-                    "{}: task {:?} {:?}",
+                let ended = t
+                    .ended
+                    .as_deref()
+                    .map(|e| format!(" at {}", display::time(e)))
+                    .unwrap_or_default();
+                say(format!(
+                    "{}: task {:?} {:?}{ended}",
                     accepted.service.service_fqdn, t.kind, t.state
-                );
+                ));
             }
             output::task_exit(&t)
         }
@@ -340,7 +351,7 @@ async fn set(
     let u = client.set_service(kind, service, &req).await?;
     let new_cn = u.service.certificate.subject_cn.as_deref();
     if let Some(w) = cn_case_warning(old_cn.as_deref(), new_cn) {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", output::safe(&w));
     }
     Ok(match (&u.task, task.wait) {
         (Some(t), true) => {
@@ -348,7 +359,7 @@ async fn set(
             if output::is_json(task.json) {
                 output::json(&t)
             } else {
-                println!("{}: upgrade {:?}", u.service.service_fqdn, t.state)
+                say(format!("{}: upgrade {:?}", u.service.service_fqdn, t.state))
             }
             output::task_exit(&t)
         }
@@ -580,10 +591,10 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                 if output::is_json(json) {
                     output::json(&cp)
                 } else {
-                    println!(
+                    say(format!(
                         "{} on {} (site {}), region {}",
                         cp.cmg_name, cp.site_system, cp.site_code, cp.region
-                    )
+                    ))
                 }
                 ExitCode::SUCCESS
             }

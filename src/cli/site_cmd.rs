@@ -1,10 +1,11 @@
 //! Site-level commands: `proxy`, `alerts`, `status-messages`, `logs`, `client-settings`.
 
 use super::connect::{SiteArgs, with_client};
-use super::output::{self, table};
+use super::output::{self, say, table, zoned};
 use crate::api::operations::AlertAction;
 use crate::api::wire::{AlertView, Event};
 use crate::api::wire::{ClientSettings, CloseAlert, LogLineView, PostponeAlert, SetProxy};
+use crate::display;
 use crate::domain::proxy::ProxySettings;
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
@@ -121,27 +122,32 @@ pub enum AlertsCommand {
 }
 
 fn print_proxy(name: &str, p: &ProxySettings) {
-    println!("Site system                          {name}");
-    println!(
-        "Use a proxy server                   {}",
-        if p.enabled { "Yes" } else { "No" }
-    );
-    println!(
-        "Proxy server name                    {}",
-        p.server.as_deref().unwrap_or("")
-    );
-    println!("Port                                 {}", p.port);
-    println!(
-        "Use credentials                      {}",
-        p.account
-            .as_deref()
-            .map(|a| format!("Yes ({a})"))
-            .unwrap_or_else(|| "No".into())
-    );
-    println!(
-        "Password stored                      {}",
-        if p.has_password { "Yes" } else { "No" }
-    );
+    let lines = [
+        ("Site system", name.to_string()),
+        ("Use a proxy server", yes_no(p.enabled).into()),
+        ("Proxy server name", p.server.clone().unwrap_or_default()),
+        ("Port", p.port.to_string()),
+        (
+            "Use credentials",
+            p.account
+                .as_deref()
+                .map(|a| format!("Yes ({a})"))
+                .unwrap_or_else(|| "No".into()),
+        ),
+        ("Password stored", yes_no(p.has_password).into()),
+    ];
+    print_fields(&lines);
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "Yes" } else { "No" }
+}
+
+/// Label and value per line, values in one column (made safe: they are the site's).
+fn print_fields(lines: &[(&str, String)]) {
+    for (k, v) in lines {
+        say(format!("{k:<37}{v}"));
+    }
 }
 
 /// Runs `proxy`.
@@ -210,12 +216,16 @@ pub(super) async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
                         a.state.display_name().into(),
                         a.name.clone(),
                         a.occurrences.to_string(),
-                        a.last_seen.clone().unwrap_or_default(),
+                        a.last_seen
+                            .as_deref()
+                            .map(display::short_time)
+                            .unwrap_or_default(),
                     ]
                 })
                 .collect();
+            let last_seen = zoned("LAST SEEN");
             table(
-                &["ID", "SEVERITY", "STATE", "NAME", "COUNT", "LAST SEEN"],
+                &["ID", "SEVERITY", "STATE", "NAME", "COUNT", &last_seen],
                 &rows,
             );
         }
@@ -225,32 +235,34 @@ pub(super) async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
 }
 
 fn print_alert(a: &AlertView) {
-    println!("Alert                                {}", a.id);
-    println!("Name                                 {}", a.name);
-    println!(
-        "Severity                             {}",
-        a.severity.display_name()
-    );
-    println!(
-        "State                                {}",
-        a.state.display_name()
-    );
-    println!(
-        "Enabled                              {}",
-        if a.enabled { "Yes" } else { "No" }
-    );
-    if let Some(u) = &a.skip_until {
-        println!("Postponed until                      {u}");
+    let time = |t: &Option<String>| t.as_deref().map(display::time);
+    let mut lines = vec![
+        ("Alert", a.id.clone()),
+        ("Name", a.name.clone()),
+        ("Severity", a.severity.display_name().into()),
+        ("State", a.state.display_name().into()),
+        ("Enabled", yes_no(a.enabled).into()),
+        ("Occurrences", a.occurrences.to_string()),
+    ];
+    if let Some(t) = time(&a.first_seen) {
+        lines.push(("First seen", t));
+    }
+    if let Some(t) = time(&a.last_seen) {
+        lines.push(("Last seen", t));
+    }
+    if let Some(u) = time(&a.skip_until) {
+        lines.push(("Postponed until", u));
     }
     if let Some(c) = &a.closed_by {
-        println!("Closed by                            {c}");
+        lines.push(("Closed by", c.clone()));
     }
     for c in &a.comments {
-        println!(
-            "Comment                              {} {}: {}",
-            c.time, c.author, c.text
-        );
+        lines.push((
+            "Comment",
+            format!("{} {}: {}", display::time(&c.time), c.author, c.text),
+        ));
     }
+    print_fields(&lines);
 }
 
 /// Runs `alerts postpone|close|disable|enable ID`.
@@ -302,7 +314,7 @@ pub(super) async fn status_messages(site: &SiteArgs, args: ReadArgs) -> ExitCode
                 .iter()
                 .map(|m| {
                     vec![
-                        m.time.clone(),
+                        display::time(&m.time),
                         format!("{:?}", m.severity),
                         m.message_id.to_string(),
                         m.text.clone(),
@@ -320,7 +332,12 @@ fn print_line(l: &LogLineView, json: bool) {
     if output::is_json(json) {
         println!("{}", serde_json::to_string(l).unwrap_or_default());
     } else {
-        println!("{} {:<7} {}", l.time, format!("{:?}", l.level), l.message);
+        say(format!(
+            "{} {:<7} {}",
+            display::time(&l.time),
+            format!("{:?}", l.level),
+            l.message
+        ));
     }
 }
 

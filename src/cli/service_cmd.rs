@@ -10,10 +10,12 @@ use crate::api::wire::{
     SubscriptionInput, ThresholdInput, TrustedRootUpload,
 };
 use crate::display;
-use crate::domain::service::{Action, Environment, HostedKind, TrustedRootKind};
+use crate::domain::service::{
+    Action, Environment, HostedKind, TrustedRootKind, delete_answers, delete_confirmed,
+};
 use crate::site::prepare::cn_case_warning;
 use base64::Engine;
-use std::io::IsTerminal;
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -263,25 +265,54 @@ async fn finish_task(client: &Client, accepted: Accepted, task: &TaskArgs) -> Ex
     }
 }
 
-fn confirm_delete(service: &str, yes: bool) -> Result<(), String> {
+/// Asks on `out` for the service's FQDN or name (the one rule the console's prompt keeps too:
+/// `domain::service::delete_confirmed`) and reads the answer from `input`.
+fn ask_delete(
+    fqdn: &str,
+    name: &str,
+    input: &mut impl BufRead,
+    out: &mut impl Write,
+) -> Result<(), String> {
+    let _ = write!(
+        out,
+        "Delete {} and all its content in the cloud? This cannot be undone.\nType {} to confirm: ",
+        display::terminal_safe(fqdn),
+        display::terminal_safe(&delete_answers(fqdn, name)),
+    );
+    let _ = out.flush();
+    let mut answer = String::new();
+    input
+        .read_line(&mut answer)
+        .map_err(|e| format!("cannot read the confirmation: {e}"))?;
+    if delete_confirmed(&answer, fqdn, name) {
+        Ok(())
+    } else {
+        Err("not confirmed; nothing was deleted".into())
+    }
+}
+
+/// The answer a delete needs before it goes ahead: `--yes`, or the service named at the prompt
+/// (the service is read first, so the prompt can say which names it takes).
+async fn confirm_delete(
+    client: &Client,
+    kind: HostedKind,
+    service: &str,
+    yes: bool,
+) -> Result<(), CliError> {
     if yes {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
         return Err("refusing to delete without --yes when not run from a terminal".into());
     }
-    eprint!(
-        "Delete {service} and all its content in the cloud? Type the service name to confirm: "
-    );
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .map_err(|e| format!("cannot read the confirmation: {e}"))?;
-    if answer.trim().eq_ignore_ascii_case(service) {
-        Ok(())
-    } else {
-        Err("not confirmed; nothing was deleted".into())
-    }
+    let s = client.service(kind, service).await?;
+    ask_delete(
+        &s.service_fqdn,
+        &s.name,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stderr(),
+    )
+    .map_err(CliError::from)
 }
 
 /// The reads and actions CDPs and CMGs share.
@@ -329,7 +360,7 @@ async fn delete(
     yes: bool,
     task: &TaskArgs,
 ) -> Result<ExitCode, CliError> {
-    confirm_delete(service, yes)?;
+    confirm_delete(client, kind, service, yes).await?;
     act(client, kind, service, Action::Delete, task).await
 }
 
@@ -622,4 +653,38 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
     }
     .await;
     result.unwrap_or_else(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(typed: &str) -> (Result<(), String>, String) {
+        let mut out = Vec::new();
+        let result = ask_delete(
+            "cdp1.contoso.com",
+            "cdp1",
+            &mut std::io::Cursor::new(format!("{typed}\n")),
+            &mut out,
+        );
+        (result, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn delete_takes_the_fqdn_or_the_name_and_says_so() {
+        let (ok, prompt) = answer("cdp1");
+        assert_eq!(ok, Ok(()), "the name --json shows is accepted");
+        assert!(
+            prompt.contains("Type cdp1.contoso.com or cdp1 to confirm"),
+            "{prompt}"
+        );
+        assert_eq!(answer("CDP1.contoso.com").0, Ok(()));
+        assert!(
+            answer("cdp2")
+                .0
+                .unwrap_err()
+                .contains("nothing was deleted")
+        );
+        assert!(answer("").0.is_err());
+    }
 }

@@ -310,19 +310,22 @@ fn press(app: &mut App, keys: &str) -> Vec<Effect> {
         .collect()
 }
 
+/// Every node of the workspace that shows a view.
+const VIEWS: [Node; 8] = [
+    Node::Overview,
+    Node::Cdps,
+    Node::Cmgs,
+    Node::SiteSystems,
+    Node::Alerts,
+    Node::StatusMessages,
+    Node::Logs,
+    Node::Content,
+];
+
 #[test]
 fn every_view_at_both_sizes() {
     for (w, h) in [(100, 30), (80, 24)] {
-        for node in [
-            Node::Overview,
-            Node::Cdps,
-            Node::Cmgs,
-            Node::SiteSystems,
-            Node::Alerts,
-            Node::StatusMessages,
-            Node::Logs,
-            Node::Content,
-        ] {
+        for node in VIEWS {
             let mut a = app("full-admin");
             a.node = node;
             insta::assert_snapshot!(format!("{node:?}_{w}x{h}"), render(&a, w, h));
@@ -553,9 +556,10 @@ fn every_wizard_page_and_form_at_both_sizes() {
     let mut a = app("full-admin");
     press(&mut a, "c");
     shots(&a, "1_general");
-    a.on_key(key(KeyCode::Tab));
-    type_in(&mut a, "3f2504e0-4f89-11d3-9a0c-0305e82c3301");
-    a.on_key(key(KeyCode::Tab));
+    // The subscription the site's services use is offered and filled in.
+    a.on_key(key(KeyCode::Tab)); // known subscriptions
+    a.on_key(key(KeyCode::Tab)); // subscription id, filled
+    a.on_key(key(KeyCode::Tab)); // management certificate
     type_in(&mut a, mgmt.to_str().unwrap());
     a.on_key(key(KeyCode::Tab));
     type_in(&mut a, "pw");
@@ -619,7 +623,7 @@ fn every_wizard_page_and_form_at_both_sizes() {
         }
     };
     let mut a = app("full-admin");
-    a.on_key(key(KeyCode::Enter));
+    press(&mut a, "p");
     forms(&a, "properties");
     // Settings: a renewed certificate for another name, inspected on leaving the password.
     let other = dir.join("other.pfx");
@@ -633,11 +637,11 @@ fn every_wizard_page_and_form_at_both_sizes() {
     forms(&a, "properties_renew");
     let mut a = app("full-admin");
     a.node = Node::SiteSystems;
-    a.on_key(key(KeyCode::Enter));
+    press(&mut a, "p");
     forms(&a, "proxy");
     let mut a = app("full-admin");
     a.node = Node::Alerts;
-    a.on_key(key(KeyCode::Enter));
+    press(&mut a, "p");
     forms(&a, "alert");
 }
 
@@ -684,7 +688,7 @@ fn mask_times(text: &str) -> String {
 
 fn content_tab(role: &str) -> App {
     let mut a = app(role);
-    a.on_key(key(KeyCode::Enter));
+    press(&mut a, "p");
     ctrl_n(&mut a);
     ctrl_n(&mut a);
     a
@@ -709,7 +713,7 @@ fn the_content_tab_at_both_sizes_then_redistribute_and_remove() {
         "Remove asks first"
     );
     insta::assert_snapshot!("form_content_confirm_remove_100x30", render(&a, 100, 30));
-    let e = a.on_key(key(KeyCode::Enter));
+    let e = press(&mut a, "y");
     assert!(
         matches!(&e[..], [Effect::Request(_, Request::Distribution { package, what: Distribution::Remove, .. })]
             if package == "PS100002"),
@@ -741,7 +745,8 @@ fn usage_events_fill_the_used_columns() {
         serde_json::json!({"service_id": "c3", "usage": u}),
     )));
     let text = render(&a, 100, 30);
-    assert!(text.contains("1.9 TiB 95%"), "{text}");
+    // Usage in the quota's own unit: 1900 GB of a 2000 GB quota.
+    assert!(text.contains("1900 GB 95%"), "{text}");
     assert!(
         !text.contains('–'),
         "no service is waiting for its first collection:\n{text}"
@@ -749,9 +754,56 @@ fn usage_events_fill_the_used_columns() {
     // Wide enough, the list shows "used / quota".
     let wide = render(&a, 140, 30);
     assert!(
-        wide.contains("Storage used / quota") && wide.contains("1.9 TiB / 2.0 TiB"),
+        wide.contains("Storage used / quota") && wide.contains("1900 GB / 2000 GB"),
         "{wide}"
     );
+}
+
+#[test]
+fn a_quota_reads_in_the_gb_it_was_entered_in_before_and_after_collection() {
+    // cdp3 has never been collected; give it a 100 GB storage quota, as entered.
+    let mut a = app("full-admin");
+    a.model.cdps[2].storage.quota_gb = 100;
+    a.selected.insert(Node::Cdps, 2);
+    let seen = |a: &mut App| {
+        let mut out = String::new();
+        for node in [Node::Cdps, Node::Overview] {
+            a.node = node;
+            out.push_str(&render(a, 140, 30));
+        }
+        a.node = Node::Cdps;
+        press(a, "p");
+        ctrl_n(a);
+        out.push_str(&render(a, 140, 30));
+        a.on_key(key(KeyCode::Esc));
+        out
+    };
+    let before = seen(&mut a);
+    assert!(before.contains("– / 100 GB"), "{before}");
+    assert!(
+        before.contains("quota 100 GB"),
+        "the details pane:\n{before}"
+    );
+    // Collected: 40 GB stored, counted in the site's quota GB (2^30 bytes here).
+    let mut u = a.model.cdps[0].usage.clone().unwrap();
+    u.storage_bytes = 40 * GIB;
+    a.on_net(NetMsg::Event(ev(
+        71,
+        "usage",
+        serde_json::json!({"service_id": "c3", "usage": u}),
+    )));
+    let after = seen(&mut a);
+    for (place, text) in [
+        ("list", "40.0 GB / 100 GB"),
+        ("details", "40.0 GB of 100 GB (40 %)"),
+        ("overview gauge", "40.0 GB / 100 GB (40 %)"),
+        ("Properties", "now: 40.0 GB of 100 GB (40 %)"),
+    ] {
+        assert!(after.contains(text), "{place}: {text}\n{after}");
+    }
+    for text in [&before, &after] {
+        assert!(!text.contains("100 GiB") && !text.contains("TiB"), "{text}");
+    }
 }
 
 /// An event as the site sends it: id, kind and object.
@@ -804,7 +856,7 @@ fn site_text_is_shown_escaped_and_never_reaches_the_terminal_as_itself() {
     assert!(bad.is_empty(), "cells a terminal would obey: {bad:?}");
 
     // Properties: the field edits the real value and draws it escaped.
-    a.on_key(key(KeyCode::Enter));
+    press(&mut a, "p");
     let (text, bad) = screen(&a, 100, 30);
     assert!(text.contains(SHOWN), "{text}");
     assert!(bad.is_empty(), "{bad:?}");
@@ -856,5 +908,130 @@ fn times_fit_at_80x24_with_their_zone_in_the_title() {
     assert!(
         text.contains("usage as of 11-22 10:00 UTC"),
         "the details pane says when usage was read:\n{text}"
+    );
+}
+
+/// What a cell's colour is, as red, green and blue: the theme's colours as xterm draws them,
+/// `Reset` as the terminal's own (`default`).
+fn rgb(c: ratatui::style::Color, default: (u8, u8, u8)) -> (u8, u8, u8) {
+    use cloudsite::console::theme::Color as T;
+    use ratatui::style::Color as R;
+    let t = match c {
+        R::Reset => return default,
+        R::Black => T::Black,
+        R::Red => T::Red,
+        R::Green => T::Green,
+        R::Yellow => T::Yellow,
+        R::Blue => T::Blue,
+        R::Magenta => T::Magenta,
+        R::Cyan => T::Cyan,
+        R::Gray => T::Gray,
+        R::DarkGray => T::DarkGray,
+        R::LightRed => T::LightRed,
+        R::LightGreen => T::LightGreen,
+        R::LightYellow => T::LightYellow,
+        R::LightBlue => T::LightBlue,
+        R::LightMagenta => T::LightMagenta,
+        R::LightCyan => T::LightCyan,
+        R::White => T::White,
+        R::Rgb(r, g, b) => T::Rgb(r, g, b),
+        R::Indexed(i) => T::Indexed(i),
+    };
+    t.rgb().unwrap_or(default)
+}
+
+/// The screens a theme is seen on: every view, the help, the filter and the palette, the
+/// delete prompt, a detail view, Properties, the wizard's first page, read-only and loading.
+fn every_screen() -> Vec<(String, App)> {
+    let mut out = Vec::new();
+    for node in VIEWS {
+        for focus in [Focus::List, Focus::Tree, Focus::Details] {
+            let mut a = app("full-admin");
+            a.node = node;
+            a.focus = focus;
+            out.push((format!("{node:?} {focus:?}"), a));
+        }
+    }
+    let with = |name: &str, keys: &[KeyEvent]| {
+        let mut a = app("full-admin");
+        for k in keys {
+            a.on_key(*k);
+        }
+        (name.to_string(), a)
+    };
+    let c = |ch| key(KeyCode::Char(ch));
+    out.push(with("help", &[c('?')]));
+    out.push(with("filter", &[c('/'), c('c')]));
+    out.push(with("palette", &[c(':'), c('c'), key(KeyCode::Tab)]));
+    out.push(with("delete", &[key(KeyCode::Delete), c('c')]));
+    out.push(with("detail", &[key(KeyCode::Enter)]));
+    out.push(with("properties", &[c('p')]));
+    out.push(with("properties alerts", &[c('p'), key(KeyCode::PageDown)]));
+    out.push(with("wizard", &[c('c')]));
+    out.push(with("notice", &[c('s')]));
+    out.push(("read-only".into(), app("read-only")));
+    out.push((
+        "loading".into(),
+        App::new(Keymap::default(), "default", 100),
+    ));
+    out
+}
+
+#[test]
+fn every_shipped_theme_is_readable_wcag_aa_on_every_screen() {
+    // The terminal each theme is made for: light's on white, the others on black.
+    let dark = ((0xe5, 0xe5, 0xe5), (0x00, 0x00, 0x00));
+    let light = ((0x00, 0x00, 0x00), (0xff, 0xff, 0xff));
+    // "theme: colours (ratio)" → where first seen, and some of the text drawn so.
+    let mut failures = std::collections::BTreeMap::<String, (String, String)>::new();
+    // As written (a terminal with 24-bit colour), and in the 256-colour palette it falls back to.
+    let themes = cloudsite::console::theme::builtin_names()
+        .iter()
+        .flat_map(|name| {
+            let t = Theme::load(name, None).unwrap();
+            [(name.to_string(), t.in_palette()), (name.to_string(), t)]
+        });
+    for (name, theme) in themes {
+        let (tfg, tbg) = if name == "light" { light } else { dark };
+        for (screen, a) in every_screen() {
+            let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+            term.draw(|f| ui::draw(f, &a, &theme)).unwrap();
+            let buf = term.backend().buffer().clone();
+            for cell in buf.content() {
+                let sym = cell.symbol();
+                // Text only: borders, gauges and sparklines are drawn, not read.
+                let text = sym
+                    .chars()
+                    .any(|ch| !ch.is_whitespace() && !matches!(ch, '\u{2500}'..='\u{259F}'));
+                if !text {
+                    continue;
+                }
+                let mut fg = rgb(cell.fg, tfg);
+                let mut bg = rgb(cell.bg, tbg);
+                if cell.modifier.contains(ratatui::style::Modifier::REVERSED) {
+                    std::mem::swap(&mut fg, &mut bg);
+                }
+                let ratio = cloudsite::console::theme::contrast_ratio(fg, bg);
+                if ratio < 4.5 {
+                    let k = format!(
+                        "{name}: #{:02x}{:02x}{:02x} on #{:02x}{:02x}{:02x} ({ratio:.2})",
+                        fg.0, fg.1, fg.2, bg.0, bg.1, bg.2
+                    );
+                    let e = failures.entry(k).or_insert((screen.clone(), String::new()));
+                    if e.1.chars().count() < 30 {
+                        e.1.push_str(sym);
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "text below WCAG AA (4.5:1):\n{}",
+        failures
+            .into_iter()
+            .map(|(k, (screen, text))| format!("{k} on {screen}: {text:?}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

@@ -129,6 +129,8 @@ pub enum NetMsg {
 pub enum Effect {
     /// Send a request.
     Request(u64, Request),
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Copy(String),
     /// Leave.
     Quit,
 }

@@ -15,7 +15,7 @@ use crate::api::wire::{ServiceView, SiteSystemView};
 
 /// What Properties is opened on.
 #[derive(Debug, Clone, Copy)]
-pub enum Target<'a> {
+pub(super) enum Target<'a> {
     /// A CDP or CMG: its Properties.
     Service(&'a ServiceView),
     /// A site system: its Proxy tab.

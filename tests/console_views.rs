@@ -71,6 +71,7 @@ fn service(id: &str, fqdn: &str, kind: &str, status: ServiceState) -> ServiceVie
         created: "2026-11-22T10:00:00.000Z".into(),
         updated: "2026-11-22T10:05:00.000Z".into(),
         usage: None,
+        gateway: None,
     }
 }
 

@@ -42,6 +42,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/cmgs/{id}/connection-points"),
     ("post", "/v1/cmgs/{id}/connection-points"),
     ("get", "/v1/connection-points"),
+    ("get", "/v1/connection-points/{id}/channel"),
+    ("put", "/v1/connection-points/{id}/state"),
+    ("get", "/v1/connection-points/{id}/presence"),
+    ("post", "/v1/client-notifications"),
     ("post", "/v1/subscriptions/validate"),
     ("get", "/v1/site"),
     ("get", "/v1/site-systems"),
@@ -71,6 +75,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/content/{id}/remove"),
     ("get", "/v1/distributions"),
     ("post", "/v1/mp/content-locations"),
+    ("get", "/v1/mp/policy"),
+    ("get", "/v1/mp/notifications"),
+    ("get", "/v1/sup/catalog"),
+];
+
+/// GET routes that need a Full or Infrastructure Administrator token: a connection point's
+/// channel configuration holds its private key, and its presence changes what the site shows.
+const WRITER_GETS: &[&str] = &[
+    "/v1/connection-points/{id}/channel",
+    "/v1/connection-points/{id}/presence",
 ];
 
 /// A well-formed token the site never issued.
@@ -186,11 +200,21 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         .as_str()
         .expect("package id")
         .to_string();
+    // An external connection point: the site service runs none itself, so it makes no token.
+    let point: ConnectionPointView = site
+        .admin
+        .post(
+            &format!("/v1/cmgs/{}/connection-points", cmg.id),
+            &json!({"site_system": "CPSERVER2", "external": true}),
+        )
+        .await
+        .expect("an external connection point");
     let before = snapshot(&site.admin).await;
     assert_eq!((before.cdps.len(), before.cmgs.len()), (1, 1));
 
     // Each mutating route with a body that would succeed for an administrator.
     let (c, m) = (cdp.id.as_str(), cmg.id.as_str());
+    let cp = point.id.as_str();
     let p = pkg.as_str();
     let mutating: Vec<(&str, String, Option<Value>)> = vec![
         (
@@ -224,6 +248,18 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
             "POST",
             format!("/v1/cmgs/{m}/connection-points"),
             Some(json!({"site_system": SERVER_NAME})),
+        ),
+        (
+            "PUT",
+            format!("/v1/connection-points/{cp}/state"),
+            Some(
+                json!({"channels": [{"instance": "CMG_IN_0", "state": "connected", "transport": "tcp_tls"}]}),
+            ),
+        ),
+        (
+            "POST",
+            "/v1/client-notifications".into(),
+            Some(json!({"message": "from a reader"})),
         ),
         (
             "PUT",
@@ -289,6 +325,7 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
             let p = p
                 .replace(c, "{id}")
                 .replace(m, "{id}")
+                .replace(cp, "{id}")
                 .replace(&pkg, "{id}")
                 .replace("a.bin", "{name}")
                 .replace(SERVER_NAME, "{name}");
@@ -306,6 +343,14 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
     assert_eq!(covered, expected, "the test covers every mutating route");
 
     let mut f = Failures::default();
+    let writer_gets: Vec<String> = vec![
+        format!("/v1/connection-points/{cp}/channel"),
+        format!("/v1/connection-points/{cp}/presence"),
+    ];
+    let mutating: Vec<(&str, String, Option<Value>)> = mutating
+        .into_iter()
+        .chain(writer_gets.iter().map(|p| ("GET", p.clone(), None)))
+        .collect();
     for (method, path, body) in &mutating {
         for (who, token, want) in [
             ("no token", None, 401),
@@ -375,6 +420,9 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         "/v1/content".into(),
         format!("/v1/content/{p}"),
         "/v1/distributions".into(),
+        "/v1/mp/policy".into(),
+        "/v1/mp/notifications".into(),
+        "/v1/sup/catalog".into(),
     ];
     let read_routes: BTreeSet<String> = reads
         .iter()
@@ -389,10 +437,24 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         .collect();
     let expected: BTreeSet<String> = ROUTES
         .iter()
-        .filter(|(meth, _)| *meth == "get")
+        .filter(|(meth, p)| *meth == "get" && !WRITER_GETS.contains(p))
         .map(|(_, p)| p.to_string())
         .collect();
     assert_eq!(read_routes, expected, "the test covers every GET route");
+    // The GETs only an administrator may make answer one.
+    let writer_routes: BTreeSet<String> =
+        writer_gets.iter().map(|p| p.replace(cp, "{id}")).collect();
+    let expected: BTreeSet<String> = WRITER_GETS.iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        writer_routes, expected,
+        "the test covers every administrator GET"
+    );
+    for path in &writer_gets {
+        let (status, answer) = site.raw("GET", path, Some(&site.infra_token), None).await;
+        f.check(status == 200, || {
+            format!("GET {path} with infra-admin: {status} {answer}")
+        });
+    }
     for path in &reads {
         for (who, token, want) in [
             ("no token", None, 401),

@@ -1,7 +1,7 @@
 //! The API client: the scripting commands and the console talk to a site only through this.
 
 pub use super::error::ClientError;
-pub use super::events::EventStream;
+pub use super::events::{EventStream, Held, NotificationStream};
 use super::wire::{ErrorBody, ErrorDetail};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -193,6 +193,25 @@ impl Client {
         if let Some(id) = last_id {
             req = req.header("Last-Event-ID", id.to_string());
         }
+        Ok(EventStream::new(self.open(req, "the event stream").await?))
+    }
+
+    /// GETs a held (streaming) route and answers once its head arrived; the body streams on.
+    pub(super) async fn hold(
+        &self,
+        path: &str,
+        what: &str,
+    ) -> Result<reqwest::Response, ClientError> {
+        self.open(self.authorized(self.http.get(self.url(path))), what)
+            .await
+    }
+
+    /// Sends a request whose answer streams; an error status becomes the site's error.
+    async fn open(
+        &self,
+        req: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<reqwest::Response, ClientError> {
         let transport = |e: reqwest::Error| ClientError::Transport {
             url: self.base.clone(),
             message: e.to_string(),
@@ -205,12 +224,44 @@ impl Client {
                 .map(|b| b.error)
                 .unwrap_or(ErrorDetail {
                     code: "http".into(),
-                    message: "cannot open the event stream".into(),
+                    message: format!("cannot open {what}"),
                     field: None,
                     rule: None,
                 });
             return Err(ClientError::Api { status, detail });
         }
-        Ok(EventStream::new(resp))
+        Ok(resp)
+    }
+
+    /// Relays a client's request to one of the routes a CMG carries (its URL mappings) with
+    /// this client's token, as a connection point does: `path_and_query` is the client's, and a
+    /// path outside the mappings is refused here, so a relay can never reach another route.
+    /// The answer comes back as it is, error statuses included, its body streaming.
+    pub async fn relay(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        headers: reqwest::header::HeaderMap,
+        body: reqwest::Body,
+    ) -> Result<reqwest::Response, ClientError> {
+        let path = path_and_query.split('?').next().unwrap_or_default();
+        if super::mappings::UrlMapping::for_path(path).is_none() {
+            return Err(ClientError::Transport {
+                url: self.base.clone(),
+                message: format!("{path} is outside the CMG's URL mappings"),
+            });
+        }
+        let req = self
+            .http
+            .request(method, self.url(path_and_query))
+            .headers(headers)
+            .body(body);
+        self.authorized(req)
+            .send()
+            .await
+            .map_err(|e| ClientError::Transport {
+                url: self.base.clone(),
+                message: e.to_string(),
+            })
     }
 }

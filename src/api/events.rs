@@ -1,25 +1,19 @@
-//! The client side of `GET /v1/events`: a Server-Sent Events reader.
+//! The client side of the held routes: `GET /v1/events` (Server-Sent Events of
+//! [`EventView`]s), a client's notification channel, and a connection point's presence.
 
 use super::error::ClientError;
-use super::wire::{Event, EventView};
+use super::wire::{ClientNotificationView, Event, EventView};
 
-/// A Server-Sent Events stream of [`EventView`]s.
-pub struct EventStream {
+/// Reads the `data:` of each Server-Sent Event of a streaming answer (comments and keep-alives
+/// are skipped).
+struct SseReader {
     resp: reqwest::Response,
     buf: String,
 }
 
-impl EventStream {
-    /// Reads events from an answer to `GET /v1/events`.
-    pub(super) fn new(resp: reqwest::Response) -> EventStream {
-        EventStream {
-            resp,
-            buf: String::new(),
-        }
-    }
-
-    /// The next event; `None` when the site closed the stream.
-    pub async fn next(&mut self) -> Option<Result<EventView, ClientError>> {
+impl SseReader {
+    /// The next event's data; `None` when the site closed the stream.
+    async fn next(&mut self) -> Option<Result<String, ClientError>> {
         loop {
             if let Some(end) = self.buf.find("\n\n") {
                 let block: String = self.buf.drain(..end + 2).collect();
@@ -32,7 +26,7 @@ impl EventStream {
                 if data.is_empty() {
                     continue; // keep-alive comment
                 }
-                return Some(parse_event(&data));
+                return Some(Ok(data));
             }
             match self.resp.chunk().await {
                 Ok(Some(bytes)) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
@@ -43,6 +37,72 @@ impl EventStream {
                         message: e.to_string(),
                     }));
                 }
+            }
+        }
+    }
+}
+
+/// A Server-Sent Events stream of [`EventView`]s.
+pub struct EventStream(SseReader);
+
+impl EventStream {
+    /// Reads events from an answer to `GET /v1/events`.
+    pub(super) fn new(resp: reqwest::Response) -> EventStream {
+        EventStream(SseReader {
+            resp,
+            buf: String::new(),
+        })
+    }
+
+    /// The next event; `None` when the site closed the stream.
+    pub async fn next(&mut self) -> Option<Result<EventView, ClientError>> {
+        Some(self.0.next().await?.and_then(|data| parse_event(&data)))
+    }
+}
+
+/// A client's notification channel: the messages pushed to every client, as they come.
+pub struct NotificationStream(SseReader);
+
+impl NotificationStream {
+    /// Reads notifications from an answer to `GET /v1/mp/notifications`.
+    pub(super) fn new(resp: reqwest::Response) -> NotificationStream {
+        NotificationStream(SseReader {
+            resp,
+            buf: String::new(),
+        })
+    }
+
+    /// The next notification; `None` when the channel closed.
+    pub async fn next(&mut self) -> Option<Result<ClientNotificationView, ClientError>> {
+        Some(self.0.next().await?.and_then(|data| {
+            serde_json::from_str(&data).map_err(|e| ClientError::Transport {
+                url: String::new(),
+                message: format!("bad notification: {e}"),
+            })
+        }))
+    }
+}
+
+/// A held request the site keeps open for as long as the caller lives (a connection point's
+/// presence): it only ends.
+pub struct Held(SseReader);
+
+impl Held {
+    /// Holds an answer to a presence request.
+    pub(super) fn new(resp: reqwest::Response) -> Held {
+        Held(SseReader {
+            resp,
+            buf: String::new(),
+        })
+    }
+
+    /// Waits until the site ends the request (or the connection breaks); says why.
+    pub async fn ended(mut self) -> String {
+        loop {
+            match self.0.next().await {
+                None => return "the site closed it".into(),
+                Some(Err(e)) => return e.to_string(),
+                Some(Ok(_)) => {}
             }
         }
     }

@@ -1,14 +1,16 @@
 //! One typed method per API operation. Nothing outside `api` builds a URL or reads a JSON
 //! value by hand: a caller names the operation and gets the wire type back.
 
-use super::client::{Client, ClientError};
+use super::client::{Client, ClientError, Held, NotificationStream};
 use super::routes;
 use super::wire::{
-    Accepted, AddConnectionPoint, AlertView, ClientSettings, CloseAlert, ConnectionPointView,
-    ContentLocationRequest, ContentLocations, ContentTargets, CreateCdp, CreateCmg, CreatePackage,
-    CreateToken, DistributionView, LogFileView, LogLineView, NewToken, PackageChanged, PackageView,
-    PostponeAlert, ServiceView, SetProxy, SetService, SiteSystemView, SiteView, StatusMessageView,
-    SubscriptionCheck, SubscriptionInput, TaskView, Updated,
+    Accepted, AddConnectionPoint, AlertView, ChannelConfig, ClientNotificationView, ClientPolicy,
+    ClientSettings, CloseAlert, ConnectionPointReport, ConnectionPointView, ContentLocationRequest,
+    ContentLocations, ContentTargets, CreateCdp, CreateCmg, CreatePackage, CreateToken,
+    DistributionView, LogFileView, LogLineView, NewToken, PackageChanged, PackageView,
+    PostponeAlert, SendClientNotification, ServiceView, SetProxy, SetService, SiteSystemView,
+    SiteView, SoftwareUpdateView, StatusMessageView, SubscriptionCheck, SubscriptionInput,
+    TaskView, Updated,
 };
 use crate::domain::proxy::ProxySettings;
 use crate::domain::service::{Action, HostedKind};
@@ -254,5 +256,54 @@ impl Client {
         req: &ContentLocationRequest,
     ) -> Result<ContentLocations> {
         self.post(&routes::content_locations(), req).await
+    }
+
+    /// What connection point `id` needs to open its channels, its certificate and key included
+    /// (Full or Infrastructure Administrator).
+    pub async fn channel_config(&self, id: &str) -> Result<ChannelConfig> {
+        self.get(&routes::channel_config(id)).await
+    }
+
+    /// Reports connection point `id`'s channels; the answer is the connection point as the site
+    /// now shows it.
+    pub async fn report_channels(
+        &self,
+        id: &str,
+        report: &ConnectionPointReport,
+    ) -> Result<ConnectionPointView> {
+        self.put(&routes::connection_point_state(id), report).await
+    }
+
+    /// Opens connection point `id`'s presence: the site shows it as running for as long as the
+    /// request stays open, and Disconnected the moment it ends (the process died).
+    pub async fn presence(&self, id: &str) -> Result<Held> {
+        let path = routes::connection_point_presence(id);
+        Ok(Held::new(self.hold(&path, "the presence").await?))
+    }
+
+    /// Pushes a message to every client holding a notification channel.
+    pub async fn send_client_notification(
+        &self,
+        req: &SendClientNotification,
+    ) -> Result<ClientNotificationView> {
+        self.post(&routes::client_notifications(), req).await
+    }
+
+    /// The management point: the client's policy.
+    pub async fn policy(&self) -> Result<ClientPolicy> {
+        self.get(&routes::policy()).await
+    }
+
+    /// The management point: holds a client notification channel open.
+    pub async fn notifications(&self) -> Result<NotificationStream> {
+        let path = routes::notifications();
+        Ok(NotificationStream::new(
+            self.hold(&path, "the notification channel").await?,
+        ))
+    }
+
+    /// The software update point: the updates it offers.
+    pub async fn software_updates(&self) -> Result<Vec<SoftwareUpdateView>> {
+        self.get(&routes::sup_catalog()).await
     }
 }

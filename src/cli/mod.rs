@@ -5,6 +5,7 @@ mod client_cmd;
 mod config_cmd;
 pub mod connect;
 mod content_cmd;
+mod cp_cmd;
 mod keyring;
 mod lab_cmd;
 pub mod output;
@@ -54,6 +55,9 @@ pub enum Command {
     /// Cloud management gateways (…-CMCloudManagementGateway) and their connection points.
     #[command(subcommand)]
     Cmg(service_cmd::CmgCommand),
+    /// Run a CMG connection point outside the site service (`connection-point run ID`).
+    #[command(subcommand)]
+    ConnectionPoint(cp_cmd::ConnectionPointCommand),
     /// A site system's Proxy tab.
     #[command(subcommand)]
     Proxy(site_cmd::ProxyCommand),
@@ -189,6 +193,9 @@ pub fn run() -> ExitCode {
             block(Box::pin(
                 async move { service_cmd::run_cmg(&site, cmd).await },
             ))
+        }
+        Some(Command::ConnectionPoint(cmd)) => {
+            block(Box::pin(async move { cp_cmd::run(&site, cmd).await }))
         }
         Some(Command::Content(cmd)) => {
             block(Box::pin(async move { content_cmd::run(&site, cmd).await }))

@@ -580,6 +580,7 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
             CmgCommand::ConnectionPoint(ConnectionPointCommand::Add {
                 cmg,
                 site_system,
+                external,
                 json,
             }) => {
                 let site_system = match site_system {
@@ -587,16 +588,28 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                     None => client.site().await.map_err(|e| e.to_string())?.server_name,
                 };
                 let cp = client
-                    .add_connection_point(&cmg, &AddConnectionPoint { site_system })
+                    .add_connection_point(
+                        &cmg,
+                        &AddConnectionPoint {
+                            site_system,
+                            external,
+                        },
+                    )
                     .await
                     .map_err(|e| e.to_string())?;
                 if json {
                     output::json(&cp)
                 } else {
                     println!(
-                        "{} on {} (site {}), region {}",
-                        cp.cmg_name, cp.site_system, cp.site_code, cp.region
-                    )
+                        "{} ({}) for {} on {} (site {}), region {}",
+                        cp.name, cp.id, cp.cmg_name, cp.site_system, cp.site_code, cp.region
+                    );
+                    if cp.external {
+                        println!(
+                            "run it there: cloudsite --site URL --token-file FILE connection-point run {}",
+                            cp.id
+                        );
+                    }
                 }
                 ExitCode::SUCCESS
             }
@@ -612,14 +625,26 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                         .iter()
                         .map(|c| {
                             vec![
+                                c.id.clone(),
                                 c.cmg_name.clone(),
                                 c.site_system.clone(),
-                                c.site_code.clone(),
-                                c.region.clone(),
+                                if c.external { "external" } else { "site service" }.into(),
+                                c.state.display_name().into(),
+                                c.channels
+                                    .iter()
+                                    .map(|ch| {
+                                        let t = ch.transport.map_or("-", |t| t.display_name());
+                                        format!("{} {} {}", ch.instance, ch.state.display_name(), t)
+                                    })
+                                    .collect::<Vec<_>>()
+                                    .join("; "),
                             ]
                         })
                         .collect();
-                    table(&["CMG", "SITE SYSTEM", "SITE", "REGION"], &rows);
+                    table(
+                        &["ID", "CMG", "SITE SYSTEM", "RUN BY", "STATE", "CHANNELS"],
+                        &rows,
+                    );
                 }
                 ExitCode::SUCCESS
             }

@@ -117,6 +117,13 @@ pub mod message {
     pub const TASK_RESUMED: u32 = 9459;
     /// A CMG was stopped because its outbound data reached the critical threshold.
     pub const STOPPED_AT_CRITICAL: u32 = 9460;
+    /// A CMG connection point connected to its CMG (its first channel is up).
+    pub const CONNECTION_POINT_CONNECTED: u32 = 9461;
+    /// A CMG connection point lost its last channel, or stopped reporting.
+    pub const CONNECTION_POINT_DISCONNECTED: u32 = 9462;
+    /// A CMG instance or the proxy refused a connection point's channel (certificate, proxy
+    /// credentials, protocol): an operator must act.
+    pub const CONNECTION_POINT_ERROR: u32 = 9463;
 }
 
 /// Severity of a status message or log line (CMTrace `type`: 1 info, 2 warning, 3 error).

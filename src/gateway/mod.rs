@@ -2,5 +2,6 @@
 //! CMG instance, and the requests that flow back in over it.
 
 pub mod channel;
+pub mod connector;
 pub mod pool;
 pub mod protocol;

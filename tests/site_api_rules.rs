@@ -2107,6 +2107,38 @@ async fn no_secret_rests_in_the_clear() {
     cmg_req.trusted_roots = vec![lab.root_upload()];
     let cmg = site.create_cmg_ready(&cmg_req).await;
     let wc = site.create_cdp_ready(&lab.wildcard_cdp("wc1")).await;
+    // A connection point the site runs: its key (its channel configuration hands it out, to an
+    // administrator) and the token the site runs it with rest sealed only.
+    let point: ConnectionPointView = site
+        .admin
+        .post(
+            &format!("/v1/cmgs/{}/connection-points", cmg.id),
+            &json!({"site_system": SERVER_NAME}),
+        )
+        .await
+        .expect("a connection point");
+    let channel = site
+        .admin
+        .channel_config(&point.id)
+        .await
+        .expect("its channel configuration");
+    let key_der = cloudsite::cert::pem::blocks(channel.key_pem.as_bytes())
+        .expect("pem")
+        .remove(0)
+        .der;
+    let key_body: String = channel
+        .key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    for _ in 0..100 {
+        let cps = site.admin.connection_points(None).await.expect("list");
+        if cps.iter().any(|c| c.id == point.id && c.updated.is_some()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
     let proxy_path = format!("/v1/site-systems/{SERVER_NAME}/proxy");
     let saved: ProxySettings = site
         .admin
@@ -2141,6 +2173,11 @@ async fn no_secret_rests_in_the_clear() {
 
     let mut secrets = secrets_of(&lab);
     secrets.push(("a refused PFX password".into(), b"Wr0ngButSecret".to_vec()));
+    secrets.push(("the connection point's key".into(), key_der));
+    secrets.push((
+        "the connection point's key (PEM)".into(),
+        key_body.as_bytes()[..64].to_vec(),
+    ));
     // API tokens are kept as hashes only.
     let mut at_rest = secrets.clone();
     for (who, t) in [
@@ -2188,6 +2225,29 @@ async fn no_secret_rests_in_the_clear() {
 
     site.shutdown().await;
     let data = site.data_dir.clone();
+    // The token the site's own connection points use, unsealed as the site does.
+    let secret_box = cloudsite::site::secrets::SecretBox::load_or_create(&data).expect("key");
+    let store = cloudsite::site::store::Store::open(&data.join("site.db")).expect("db");
+    let sealed: Vec<u8> = store
+        .with(|c| {
+            c.query_row(
+                "SELECT value FROM site_credentials WHERE name = 'connection point token'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .expect("the site keeps its connection points' token");
+    drop(store);
+    let token = secret_box
+        .open("site_credentials.value", &sealed)
+        .expect("it opens")
+        .as_str()
+        .expect("text")
+        .to_string();
+    at_rest.push((
+        "the site's connection point token".into(),
+        token.into_bytes(),
+    ));
     let mut scanned = Vec::new();
     for name in ["site.db", "site.db-wal"] {
         let p = data.join(name);

@@ -1,496 +1,245 @@
-//! A minimal CMG instance end for the site's connection points to dial (what the cloud's CMG
-//! instances do for them): a TCP-TLS channel listener and an HTTPS fallback listener, both
-//! presenting a service certificate and requiring a client certificate from the site's
-//! connection point CA, the channel opened with `gateway::channel::open`, requests sent over it
-//! as the CMG would send clients' requests. And a provider that places such instances behind
-//! the local cloud's CMGs (their addresses, their gateway figures), so the site hands them to
-//! its connection points.
+//! The CMG data path's test rig: a site whose cloud places CMG instance ends the test runs
+//! ([`instance::TestInstance`], [`cloud::InstanceCloud`]), a Ready CMG, and waits on what the
+//! site shows of its connection points, alerts, logs and status messages.
 #![allow(dead_code)]
 
-use async_trait::async_trait;
-use axum::body::Body;
-use axum::http::{self, Request, Response, StatusCode, header};
-use base64::Engine;
-use cloudsite::cloud::local::LocalProvider;
-use cloudsite::cloud::{
-    BlobTarget, Caller, CloudError, DeploySpec, GatewaySpec, GatewayStatus, InstanceGateway,
-    InstanceState, Provider, ServiceStatus, SubscriptionInfo,
+mod cloud;
+mod instance;
+
+pub use cloud::InstanceCloud;
+pub use instance::{Pem, TestInstance};
+
+use crate::site_support::*;
+use cloudsite::api::wire::{
+    AddConnectionPoint, AlertView, ConnectionPointView, CreatePackage, NewPackageFile,
+    PackageChanged, ServiceView, StatusMessageView,
 };
-use cloudsite::gateway::channel;
-use cloudsite::gateway::pool::ChannelPool;
-use cloudsite::gateway::protocol::{
-    CLIENT_ADDRESS_HEADER, CLIENT_CERT_HEADER, CMG_HEADER, FALLBACK_PATH, INSTANCE_HEADER,
-    UPGRADE_PROTOCOL,
-};
-use hyper_util::rt::TokioIo;
-use rustls::RootCertStore;
-use rustls::server::WebPkiClientVerifier;
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
-use tokio::net::TcpListener;
-use tokio::task::JoinHandle;
-use tokio_rustls::TlsAcceptor;
+use cloudsite::domain::alert::{AlertState, AlertType};
+use cloudsite::domain::cmg::ChannelState;
+use cloudsite::domain::content::ContentType;
+use cloudsite::site::monitor::MonitorOptions;
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
 
-/// A certificate and key as PEM (the service certificate an instance presents).
-#[derive(Clone)]
-pub struct Pem {
-    /// Chain, leaf first.
-    pub chain: String,
-    /// PKCS#8 key.
-    pub key: String,
+/// The CMG every rig has.
+pub const CMG: &str = "cmg1.lab.contoso.com";
+
+/// A site whose cloud places test instances, with a Ready CMG and what its instances need.
+pub struct Rig {
+    pub site: Site,
+    pub cloud: Arc<InstanceCloud>,
+    pub cmg: ServiceView,
+    /// The CMG's service certificate.
+    pub service: Pem,
+    /// The site's connection point CA, as the CMG's deploy spec carries it.
+    pub ca: String,
 }
 
-impl Pem {
-    /// The certificate and key of a `.pfx`.
-    pub fn from_pfx(path: &Path, password: &str) -> Pem {
-        let bytes = std::fs::read(path).expect("the .pfx");
-        let opts = cloudsite::cert::Options::new().password(password);
-        let (_, identity) = cloudsite::cert::inspect_identity(&bytes, &opts);
-        let identity = identity.expect("the .pfx holds a key");
-        Pem {
-            chain: identity.cert_pem(),
-            key: identity.key_pem(),
-        }
+/// A site with a Ready CMG (with a trusted root) whose cloud places test instances.
+pub async fn rig() -> Rig {
+    let slot = Arc::new(OnceLock::new());
+    let site = Site::start_with(SiteConfig {
+        monitor: MonitorOptions {
+            gateway_interval: Duration::from_millis(200),
+            ..Default::default()
+        },
+        provider: Some(InstanceCloud::hook(Arc::clone(&slot))),
+        ..Default::default()
+    })
+    .await;
+    let cloud = slot.get().cloned().expect("the site made its provider");
+    let mut req = site.lab.cmg(CMG);
+    req.trusted_roots = vec![site.lab.root_upload()];
+    let cmg = site.create_cmg_ready(&req).await;
+    // The deploy carried what the instances need: the site's CA, the trusted root, the CRL
+    // setting.
+    let spec = cloud
+        .gateway_spec(&cmg.name)
+        .expect("a CMG's deploy spec carries its gateway");
+    assert!(spec.connection_point_ca_pem.contains("BEGIN CERTIFICATE"));
+    assert_eq!(spec.client_roots_der.len(), 1, "the trusted root");
+    assert!(
+        spec.check_crl,
+        "Verify Client Certificate Revocation is on by default"
+    );
+    let service = Pem::from_pfx(&site.lab.cert(CMG).pfx, &site.lab.password);
+    Rig {
+        ca: spec.connection_point_ca_pem,
+        site,
+        cloud,
+        cmg,
+        service,
     }
-
-    /// The leaf certificate's DER.
-    pub fn leaf_der(&self) -> Vec<u8> {
-        cloudsite::tls::certs_from_pem(&self.chain).expect("pem")[0]
-            .as_ref()
-            .to_vec()
-    }
 }
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|p| p.into_inner())
-}
-
-/// The CN of a certificate.
-fn subject_cn(der: &[u8]) -> String {
-    let (_, cert) = x509_parser::parse_x509_certificate(der).expect("a certificate");
-    cert.subject()
-        .iter_common_name()
-        .next()
-        .and_then(|cn| cn.as_str().ok())
-        .unwrap_or_default()
-        .to_string()
-}
-
-fn server_config(service: &Pem, ca_pem: &str, alpn: &[&[u8]]) -> Arc<rustls::ServerConfig> {
-    let mut roots = RootCertStore::empty();
-    for c in cloudsite::tls::certs_from_pem(ca_pem).expect("the CA") {
-        roots.add(c).expect("a root");
-    }
-    let verifier =
-        WebPkiClientVerifier::builder_with_provider(Arc::new(roots), cloudsite::tls::provider())
-            .build()
-            .expect("verifier");
-    let mut config = rustls::ServerConfig::builder_with_provider(cloudsite::tls::provider())
-        .with_safe_default_protocol_versions()
-        .expect("versions")
-        .with_client_cert_verifier(verifier)
-        .with_single_cert(
-            cloudsite::tls::certs_from_pem(&service.chain).expect("chain"),
-            cloudsite::tls::key_from_pem(&service.key).expect("key"),
+impl Rig {
+    /// Starts an instance end for the CMG's first instance and places it behind the CMG.
+    pub async fn instance(&self, service: &Pem, tcp_tls: bool) -> Arc<TestInstance> {
+        let inst = TestInstance::start(
+            &self.cmg.instances[0].id,
+            CMG,
+            service,
+            &self.ca,
+            None,
+            None,
+            tcp_tls,
         )
-        .expect("server config");
-    config.alpn_protocols = alpn.iter().map(|p| p.to_vec()).collect();
-    Arc::new(config)
-}
-
-/// One CMG instance's end of the channels.
-pub struct TestInstance {
-    /// Instance id (`CMG_IN_0`).
-    pub id: String,
-    /// The CMG's service FQDN.
-    pub cmg: String,
-    /// The TCP-TLS address it advertises (it may not listen there: see [`TestInstance::start`]).
-    pub channel: SocketAddr,
-    /// The HTTPS fallback address.
-    pub fallback: SocketAddr,
-    pool: Arc<ChannelPool>,
-    tasks: Arc<Mutex<Vec<JoinHandle<()>>>>,
-    /// Client requests sent through it.
-    pub requests: AtomicU64,
-    /// Notification channels held through it now.
-    pub held: Arc<AtomicU64>,
-    /// The connection points that ever opened a channel, in order (with the transport).
-    pub opened: Arc<Mutex<Vec<(String, &'static str)>>>,
-}
-
-impl TestInstance {
-    /// Starts an instance presenting `service`, accepting connection points of `ca_pem`. It
-    /// listens for TCP-TLS on `channel` (a free port when none) unless `tcp_tls` is false (the
-    /// address is then one nobody listens on), and for the HTTPS fallback on `fallback`.
-    pub async fn start(
-        id: &str,
-        cmg: &str,
-        service: &Pem,
-        ca_pem: &str,
-        channel: Option<SocketAddr>,
-        fallback: Option<SocketAddr>,
-        tcp_tls: bool,
-    ) -> Arc<TestInstance> {
-        let any: SocketAddr = "127.0.0.1:0".parse().expect("addr");
-        let channel_listener = TcpListener::bind(channel.unwrap_or(any))
-            .await
-            .expect("bind the channel port");
-        let channel_addr = channel_listener.local_addr().expect("addr");
-        let fallback_listener = TcpListener::bind(fallback.unwrap_or(any))
-            .await
-            .expect("bind the fallback port");
-        let fallback_addr = fallback_listener.local_addr().expect("addr");
-        let inst = Arc::new(TestInstance {
-            id: id.to_string(),
-            cmg: cmg.to_string(),
-            channel: channel_addr,
-            fallback: fallback_addr,
-            pool: Arc::new(ChannelPool::new()),
-            tasks: Arc::new(Mutex::new(Vec::new())),
-            requests: AtomicU64::new(0),
-            held: Arc::new(AtomicU64::new(0)),
-            opened: Arc::new(Mutex::new(Vec::new())),
-        });
-        if tcp_tls {
-            let acceptor = TlsAcceptor::from(server_config(service, ca_pem, &[]));
-            let task = tokio::spawn(accept_tcp_tls(
-                Arc::clone(&inst),
-                channel_listener,
-                acceptor,
-            ));
-            lock(&inst.tasks).push(task);
-        } else {
-            // Nobody listens there: TCP-TLS is refused, as behind a firewall that drops it.
-            drop(channel_listener);
-        }
-        let acceptor = TlsAcceptor::from(server_config(service, ca_pem, &[b"http/1.1"]));
-        let task = tokio::spawn(accept_fallback(
-            Arc::clone(&inst),
-            fallback_listener,
-            acceptor,
-        ));
-        lock(&inst.tasks).push(task);
+        .await;
+        self.cloud.place(&self.cmg.name, vec![Arc::clone(&inst)]);
         inst
     }
 
-    /// Stops the instance at once: listeners and every channel close (the VM went away).
-    pub fn kill(&self) {
-        for t in lock(&self.tasks).drain(..) {
-            t.abort();
-        }
-    }
-
-    /// The connection points with a live channel to it.
-    pub fn peers(&self) -> Vec<String> {
-        self.pool.peers()
-    }
-
-    /// Sends a client's request over a channel, as the CMG forwards one: the gateway headers
-    /// name the instance, the CMG, the client's address and (when given) its certificate.
-    pub async fn send(
-        &self,
-        method: http::Method,
-        path: &str,
-        json: Option<&serde_json::Value>,
-        client_cert: Option<&[u8]>,
-    ) -> Result<Response<hyper::body::Incoming>, String> {
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        let body = json.map(|j| serde_json::to_vec(j).expect("json"));
-        let cert = client_cert.map(|c| base64::engine::general_purpose::STANDARD.encode(c));
-        let make = || {
-            let mut req = Request::builder()
-                .method(method.clone())
-                .uri(format!("https://{}{path}", self.cmg))
-                .header(INSTANCE_HEADER, &self.id)
-                .header(CMG_HEADER, &self.cmg)
-                .header(CLIENT_ADDRESS_HEADER, "203.0.113.7");
-            if let Some(c) = &cert {
-                req = req.header(CLIENT_CERT_HEADER, c);
-            }
-            match &body {
-                Some(b) => req
-                    .header(header::CONTENT_TYPE, "application/json")
-                    .body(Body::from(b.clone())),
-                None => req.body(Body::empty()),
-            }
-            .expect("request")
+    /// Adds a connection point for the CMG.
+    pub async fn add_point(&self, site_system: &str, external: bool) -> ConnectionPointView {
+        let req = AddConnectionPoint {
+            site_system: site_system.into(),
+            external,
         };
-        self.pool
-            .forward(make)
+        self.site
+            .admin
+            .add_connection_point(&self.cmg.id, &req)
             .await
-            .map(|(_, resp)| resp)
-            .map_err(|e| e.to_string())
+            .expect("add a connection point")
     }
 
-    /// Like [`TestInstance::send`], reading the whole answer as text.
-    pub async fn request(
+    /// Polls the connection point every 20 ms until `done` holds; answers it and how long it
+    /// took.
+    pub async fn wait_point(
         &self,
-        method: http::Method,
-        path: &str,
-        json: Option<&serde_json::Value>,
-        client_cert: Option<&[u8]>,
-    ) -> (u16, String) {
-        let resp = self
-            .send(method, path, json, client_cert)
-            .await
-            .expect("the request went through a channel");
-        let status = resp.status().as_u16();
-        let bytes = axum::body::to_bytes(Body::new(resp.into_body()), 16 << 20)
-            .await
-            .expect("the answer");
-        (status, String::from_utf8_lossy(&bytes).to_string())
-    }
-}
-
-/// Carries a connection through a task the instance owns, so killing the instance really
-/// closes it: the HTTP/2 connection task hyper spawns for a channel outlives anything else.
-fn pump<S>(inst: &Arc<TestInstance>, mut outer: S) -> tokio::io::DuplexStream
-where
-    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Send + Unpin + 'static,
-{
-    let (near, mut far) = tokio::io::duplex(256 * 1024);
-    let task = tokio::spawn(async move {
-        let _ = tokio::io::copy_bidirectional(&mut outer, &mut far).await;
-    });
-    lock(&inst.tasks).push(task);
-    near
-}
-
-/// Registers a channel a connection point opened and drives it until it closes.
-fn hold(
-    inst: &Arc<TestInstance>,
-    peer: String,
-    transport: &'static str,
-    sender: channel::Sender,
-    drive: impl std::future::Future<Output = ()> + Send + 'static,
-) {
-    lock(&inst.opened).push((peer.clone(), transport));
-    let pool = Arc::clone(&inst.pool);
-    let task = tokio::spawn(async move {
-        let _registered = pool.add(&peer, sender);
-        drive.await;
-    });
-    lock(&inst.tasks).push(task);
-}
-
-async fn accept_tcp_tls(inst: Arc<TestInstance>, listener: TcpListener, acceptor: TlsAcceptor) {
-    while let Ok((tcp, _)) = listener.accept().await {
-        let (inst2, acceptor) = (Arc::clone(&inst), acceptor.clone());
-        let task = tokio::spawn(async move {
-            let Ok(tls) = acceptor.accept(tcp).await else {
-                return;
-            };
-            let Some(peer) = tls
-                .get_ref()
-                .1
-                .peer_certificates()
-                .and_then(|c| c.first())
-                .map(|c| subject_cn(c.as_ref()))
-            else {
-                return;
-            };
-            let near = pump(&inst2, tls);
-            if let Ok((sender, drive)) = channel::open(near).await {
-                hold(&inst2, peer, "tcp_tls", sender, drive);
+        id: &str,
+        limit: Duration,
+        what: &str,
+        done: impl Fn(&ConnectionPointView) -> bool,
+    ) -> (ConnectionPointView, Duration) {
+        let start = Instant::now();
+        loop {
+            let all = self
+                .site
+                .admin
+                .connection_points(None)
+                .await
+                .expect("connection points");
+            let cp = all
+                .into_iter()
+                .find(|c| c.id == id)
+                .expect("the connection point");
+            if done(&cp) {
+                return (cp, start.elapsed());
             }
-        });
-        lock(&inst.tasks).push(task);
-    }
-}
-
-async fn accept_fallback(inst: Arc<TestInstance>, listener: TcpListener, acceptor: TlsAcceptor) {
-    while let Ok((tcp, _)) = listener.accept().await {
-        let (inst2, acceptor) = (Arc::clone(&inst), acceptor.clone());
-        let task = tokio::spawn(async move {
-            let Ok(tls) = acceptor.accept(tcp).await else {
-                return;
-            };
-            let Some(peer) = tls
-                .get_ref()
-                .1
-                .peer_certificates()
-                .and_then(|c| c.first())
-                .map(|c| subject_cn(c.as_ref()))
-            else {
-                return;
-            };
-            let service =
-                hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
-                    let (inst, peer) = (Arc::clone(&inst2), peer.clone());
-                    async move {
-                        let wants = req.uri().path() == FALLBACK_PATH
-                            && req
-                                .headers()
-                                .get(header::UPGRADE)
-                                .and_then(|v| v.to_str().ok())
-                                == Some(UPGRADE_PROTOCOL);
-                        if !wants {
-                            return Ok::<_, std::convert::Infallible>(
-                                Response::builder()
-                                    .status(StatusCode::NOT_FOUND)
-                                    .body(Body::empty())
-                                    .expect("response"),
-                            );
-                        }
-                        let upgrade = hyper::upgrade::on(&mut req);
-                        let inst3 = Arc::clone(&inst);
-                        let task = tokio::spawn(async move {
-                            let Ok(upgraded) = upgrade.await else { return };
-                            let near = pump(&inst3, TokioIo::new(upgraded));
-                            if let Ok((sender, drive)) = channel::open(near).await {
-                                hold(&inst3, peer, "https", sender, drive);
-                            }
-                        });
-                        lock(&inst.tasks).push(task);
-                        Ok(Response::builder()
-                            .status(StatusCode::SWITCHING_PROTOCOLS)
-                            .header(header::CONNECTION, "Upgrade")
-                            .header(header::UPGRADE, UPGRADE_PROTOCOL)
-                            .body(Body::empty())
-                            .expect("response"))
-                    }
-                });
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(TokioIo::new(tls), service)
-                .with_upgrades()
-                .await;
-        });
-        lock(&inst.tasks).push(task);
-    }
-}
-
-/// The local cloud, with test instances placed behind its CMGs: their addresses in the status
-/// of a serving instance, their channels and traffic as the gateway. It keeps every deploy
-/// spec the site sends.
-pub struct InstanceCloud {
-    inner: LocalProvider,
-    placed: Mutex<HashMap<String, Vec<Arc<TestInstance>>>>,
-    specs: Mutex<Vec<DeploySpec>>,
-}
-
-impl InstanceCloud {
-    /// Wraps the local cloud.
-    pub fn new(inner: LocalProvider) -> InstanceCloud {
-        InstanceCloud {
-            inner,
-            placed: Mutex::new(HashMap::new()),
-            specs: Mutex::new(Vec::new()),
+            assert!(
+                start.elapsed() < limit,
+                "{what}: not within {limit:?}: {cp:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
 
-    /// Puts `instances` behind the CMG deployment `name` (replacing any).
-    pub fn place(&self, name: &str, instances: Vec<Arc<TestInstance>>) {
-        lock(&self.placed).insert(name.to_string(), instances);
+    /// The no-channel alert of the CMG, if raised once.
+    pub async fn alert(&self) -> Option<AlertView> {
+        self.site
+            .admin
+            .alerts()
+            .await
+            .expect("alerts")
+            .into_iter()
+            .find(|a| {
+                a.type_id == AlertType::NoConnectionPointChannel
+                    && a.service_id.as_deref() == Some(self.cmg.id.as_str())
+            })
     }
 
-    /// The gateway part of the last spec deployed for `name`.
-    pub fn gateway_spec(&self, name: &str) -> Option<GatewaySpec> {
-        lock(&self.specs)
-            .iter()
-            .rev()
-            .find(|s| s.name == name)
-            .and_then(|s| s.gateway.clone())
+    /// Waits until the no-channel alert is in `want`.
+    pub async fn wait_alert(&self, want: AlertState) -> AlertView {
+        let start = Instant::now();
+        loop {
+            if let Some(a) = self.alert().await
+                && a.state == want
+            {
+                return a;
+            }
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the no-channel alert did not become {want:?}: {:?}",
+                self.alert().await
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
-    /// A hook for `SiteConfig::provider` that wraps the site's cloud and hands the wrapper to
-    /// the test through `slot`.
-    pub fn hook(slot: Arc<OnceLock<Arc<InstanceCloud>>>) -> crate::site_support::ProviderHook {
-        crate::site_support::ProviderHook(Arc::new(move |p| {
-            let cloud = Arc::new(InstanceCloud::new(p));
-            let _ = slot.set(Arc::clone(&cloud));
-            cloud as Arc<dyn Provider>
-        }))
+    /// Whether a line of `file` holds `needle` (waiting up to 5 s for it).
+    pub async fn log_has(&self, file: &str, needle: &str) -> bool {
+        let start = Instant::now();
+        loop {
+            let lines = self
+                .site
+                .admin
+                .log(file, Some(2000))
+                .await
+                .unwrap_or_default();
+            if lines.iter().any(|l| l.message.contains(needle)) {
+                return true;
+            }
+            if start.elapsed() > Duration::from_secs(5) {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// The status messages with id `id`.
+    pub async fn messages(&self, id: u32) -> Vec<StatusMessageView> {
+        self.site
+            .admin
+            .status_messages(None, Some(1000))
+            .await
+            .expect("status messages")
+            .into_iter()
+            .filter(|m| m.message_id == id)
+            .collect()
     }
 }
 
-#[async_trait]
-impl Provider for InstanceCloud {
-    async fn check_subscription(&self, caller: &Caller) -> Result<SubscriptionInfo, CloudError> {
-        self.inner.check_subscription(caller).await
-    }
-    async fn container_exists(&self, c: &Caller, a: &str, n: &str) -> Result<bool, CloudError> {
-        self.inner.container_exists(c, a, n).await
-    }
-    async fn create_container(&self, c: &Caller, a: &str, n: &str) -> Result<(), CloudError> {
-        self.inner.create_container(c, a, n).await
-    }
-    async fn delete_container(&self, c: &Caller, a: &str, n: &str) -> Result<(), CloudError> {
-        self.inner.delete_container(c, a, n).await
-    }
-    async fn deploy(&self, caller: &Caller, spec: &DeploySpec) -> Result<(), CloudError> {
-        lock(&self.specs).push(spec.clone());
-        self.inner.deploy(caller, spec).await
-    }
-    async fn status(
-        &self,
-        caller: &Caller,
-        name: &str,
-    ) -> Result<Option<ServiceStatus>, CloudError> {
-        let mut status = self.inner.status(caller, name).await?;
-        if let (Some(s), Some(placed)) = (status.as_mut(), lock(&self.placed).get(name)) {
-            for (inst, test) in s.instances.iter_mut().zip(placed) {
-                if inst.state == InstanceState::ReadyRole {
-                    inst.channel = Some(test.channel);
-                    inst.fallback = Some(test.fallback);
-                }
-            }
-        }
-        Ok(status)
-    }
-    async fn start(&self, caller: &Caller, name: &str) -> Result<(), CloudError> {
-        self.inner.start(caller, name).await
-    }
-    async fn stop(&self, caller: &Caller, name: &str) -> Result<(), CloudError> {
-        self.inner.stop(caller, name).await
-    }
-    async fn delete(&self, caller: &Caller, name: &str) -> Result<(), CloudError> {
-        self.inner.delete(caller, name).await
-    }
-    async fn update(&self, caller: &Caller, spec: &DeploySpec) -> Result<(), CloudError> {
-        lock(&self.specs).push(spec.clone());
-        self.inner.update(caller, spec).await
-    }
-    async fn put_blob(
-        &self,
-        caller: &Caller,
-        target: &BlobTarget,
-        file: &Path,
-        sha256: &str,
-    ) -> Result<(), CloudError> {
-        self.inner.put_blob(caller, target, file, sha256).await
-    }
-    async fn delete_blobs(&self, c: &Caller, a: &str, n: &str, p: &str) -> Result<(), CloudError> {
-        self.inner.delete_blobs(c, a, n, p).await
-    }
-    async fn storage_used(&self, c: &Caller, a: &str, n: &str) -> Result<u64, CloudError> {
-        self.inner.storage_used(c, a, n).await
-    }
-    async fn egress(&self, caller: &Caller, name: &str) -> Result<u64, CloudError> {
-        self.inner.egress(caller, name).await
-    }
-    async fn gateway(
-        &self,
-        caller: &Caller,
-        name: &str,
-    ) -> Result<Option<GatewayStatus>, CloudError> {
-        let placed = lock(&self.placed).get(name).cloned();
-        let Some(placed) = placed else {
-            return self.inner.gateway(caller, name).await;
-        };
-        Ok(Some(GatewayStatus {
-            instances: placed
-                .iter()
-                .map(|t| InstanceGateway {
-                    id: t.id.clone(),
-                    connection_points: t.peers(),
-                    notification_channels: t.held.load(Ordering::Relaxed),
-                    requests: t.requests.load(Ordering::Relaxed),
-                    refused: 0,
-                })
-                .collect(),
-        }))
-    }
+/// The connection point is Connected.
+pub fn connected(cp: &ConnectionPointView) -> bool {
+    cp.state == ChannelState::Connected
+}
+
+/// The lab's valid client authentication certificate (DER), as a CMG passes it on.
+pub fn client_certificate(site: &Site) -> Vec<u8> {
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(site.lab.dir.join("lab.json")).expect("lab.json"))
+            .expect("json");
+    let pfx = json["client_certs"]
+        .as_array()
+        .expect("client certs")
+        .iter()
+        .find(|c| c["kind"] == "valid")
+        .and_then(|c| c["pfx"].as_str())
+        .expect("a valid client certificate")
+        .to_string();
+    Pem::from_pfx(std::path::Path::new(&pfx), &site.lab.password).leaf_der()
+}
+
+/// A software update package, uploaded (so the catalog lists it).
+pub async fn update_package(site: &Site) -> String {
+    let made: PackageChanged = site
+        .admin
+        .create_package(&CreatePackage {
+            name: "Contoso Reader 2.1 update".into(),
+            content_type: ContentType::ThirdPartyUpdate,
+            files: vec![NewPackageFile {
+                name: "update.msp".into(),
+                size: 5,
+            }],
+        })
+        .await
+        .expect("a package");
+    let file = site.tmp.path().join("update.msp");
+    std::fs::write(&file, b"patch").expect("file");
+    let id = made.package.id.clone();
+    site.admin
+        .upload_file(&id, "update.msp", &file)
+        .await
+        .expect("upload");
+    id
 }

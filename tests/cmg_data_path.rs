@@ -351,7 +351,11 @@ async fn a_standalone_connection_point_is_a_second_one_and_its_death_shows_at_on
     let refused = run(&own.id).output().expect("run");
     assert!(!refused.status.success());
     assert!(String::from_utf8_lossy(&refused.stderr).contains("--external"));
-    let mut child = run(&other.id).spawn().expect("connection-point run");
+    // Its log lines also go to stderr: nobody reads them here, so they must not fill a pipe.
+    let mut child = run(&other.id)
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("connection-point run");
     r.wait_point(
         &own.id,
         Duration::from_secs(15),

@@ -17,7 +17,7 @@ mod site_link;
 pub use shared::{COMPONENT, ConnectorLog, LOG_FILE, Options};
 
 use crate::api::client::Client;
-use crate::api::wire::{ChannelConfig, ChannelView};
+use crate::api::wire::{ChannelConfig, ChannelInstance, ChannelView};
 use crate::domain::cmg::ChannelState;
 use crate::domain::task::Level;
 use dial::Target;
@@ -177,17 +177,14 @@ fn reconcile(
             *cmg = Some((cfg.cmg_id.clone(), String::new()));
         }
     }
-    let pin = Arc::new(pin::Pinned::new(&cfg.service_thumbprint));
-    let tls = pin::client_config(&cfg.certificate_pem, &cfg.key_pem, Arc::clone(&pin), &[])
-        .and_then(|direct| {
-            pin::client_config(
-                &cfg.certificate_pem,
-                &cfg.key_pem,
-                Arc::clone(&pin),
-                &[b"http/1.1"],
-            )
-            .map(|fallback| (direct, fallback))
-        });
+    // Checked once here, so a certificate the site issued that cannot be used is one error for
+    // every instance rather than a failure in every link.
+    let usable = pin::client_config(
+        &cfg.certificate_pem,
+        &cfg.key_pem,
+        Arc::new(pin::Pinned::new(&cfg.service_thumbprint)),
+        &[],
+    );
     let names: Vec<String> = cfg.instances.iter().map(|i| i.id.clone()).collect();
     links.retain(|id, run| {
         let keep = names.contains(id);
@@ -197,25 +194,22 @@ fn reconcile(
         keep
     });
     shared.keep_channels(&names);
-    let (direct, fallback) = match tls {
-        Ok(t) => t,
-        Err(e) => {
-            let why = format!("the certificate the site issued cannot be used: {e}");
-            for (_, run) in links.drain() {
-                run.task.abort();
-            }
-            for i in &cfg.instances {
-                shared.set_channel(ChannelView {
-                    instance: i.id.clone(),
-                    state: ChannelState::Error,
-                    transport: None,
-                    via_proxy: false,
-                    reason: Some(why.clone()),
-                });
-            }
-            return format!("ERROR: {why}");
+    if let Err(e) = usable {
+        let why = format!("the certificate the site issued cannot be used: {e}");
+        for (_, run) in links.drain() {
+            run.task.abort();
         }
-    };
+        for i in &cfg.instances {
+            shared.set_channel(ChannelView {
+                instance: i.id.clone(),
+                state: ChannelState::Error,
+                transport: None,
+                via_proxy: false,
+                reason: Some(why.clone()),
+            });
+        }
+        return format!("ERROR: {why}");
+    }
     let mut serving = 0;
     for i in &cfg.instances {
         if i.channel.is_none() && i.fallback.is_none() {
@@ -261,17 +255,14 @@ fn reconcile(
         if let Some(old) = links.remove(&i.id) {
             old.task.abort();
         }
-        let target = Arc::new(Target {
-            fqdn: cfg.cmg_fqdn.clone(),
-            channel: i.channel.clone(),
-            fallback: i.fallback.clone(),
-            proxy: cfg.proxy.clone(),
-            direct_tls: Arc::clone(&direct),
-            fallback_tls: Arc::clone(&fallback),
-            pin: Arc::clone(&pin),
-            timeout: shared.opts.connect_timeout,
-        });
-        let task = tokio::spawn(link::run(Arc::clone(shared), i.id.clone(), target));
+        let Some(target) = target(shared, cfg, i) else {
+            continue;
+        };
+        let task = tokio::spawn(link::run(
+            Arc::clone(shared),
+            i.id.clone(),
+            Arc::new(target),
+        ));
         links.insert(i.id.clone(), Running { key, task });
     }
     format!(
@@ -285,4 +276,23 @@ fn reconcile(
             .map(|p| format!(", proxy {} for the HTTPS fallback", p.url))
             .unwrap_or_default()
     )
+}
+
+/// How one link reaches its instance. Each link has its own pin, so the certificate one
+/// instance presented is never reported for another.
+fn target(shared: &Shared, cfg: &ChannelConfig, i: &ChannelInstance) -> Option<Target> {
+    let pin = Arc::new(pin::Pinned::new(&cfg.service_thumbprint));
+    let tls = |alpn: &[&[u8]]| {
+        pin::client_config(&cfg.certificate_pem, &cfg.key_pem, Arc::clone(&pin), alpn).ok()
+    };
+    Some(Target {
+        fqdn: cfg.cmg_fqdn.clone(),
+        channel: i.channel.clone(),
+        fallback: i.fallback.clone(),
+        proxy: cfg.proxy.clone(),
+        direct_tls: tls(&[])?,
+        fallback_tls: tls(&[b"http/1.1"])?,
+        pin: Arc::clone(&pin),
+        timeout: shared.opts.connect_timeout,
+    })
 }

@@ -202,6 +202,11 @@ impl Drop for Presence {
         // Drop cannot wait; the announcement is quick and needs the runtime that is dropping us.
         if let Ok(rt) = tokio::runtime::Handle::try_current() {
             rt.spawn(async move {
+                // A connection point whose CMG was deleted meanwhile is forgotten, not shown.
+                if row(&ctx, &cp.id).await.is_err() {
+                    ctx.live().forget(&cp.id);
+                    return;
+                }
                 let text = format!(
                     "CMG connection point {} on {}: its presence request ended",
                     connection_point_name(&cp.id),

@@ -82,7 +82,7 @@ async fn connection_points_attach_over_tcp_tls_or_the_fallback_and_strangers_can
         .await
         .expect_err("no certificate");
     assert!(e.contains("CertificateRequired"), "{e}");
-    let e = cp_fallback(fallback, &stranger, router("x"), FALLBACK_PATH)
+    let e = cp_fallback_tls12(fallback, &stranger, router("x"), FALLBACK_PATH)
         .await
         .expect_err("a stranger on the fallback");
     assert!(e.contains("UnknownCA"), "{e}");

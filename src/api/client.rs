@@ -7,6 +7,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
 
+/// Told the bytes of a file sent so far, as an upload goes (for a progress bar).
+pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
+
 /// A client of one site.
 #[derive(Clone)]
 pub struct Client {
@@ -147,6 +150,7 @@ impl Client {
         &self,
         path: &str,
         file: &std::path::Path,
+        progress: Option<Progress>,
     ) -> Result<T, ClientError> {
         let local = |message: String| ClientError::Transport {
             url: self.base.clone(),
@@ -156,17 +160,24 @@ impl Client {
             .await
             .map_err(|e| local(e.to_string()))?;
         let len = f.metadata().await.map_err(|e| local(e.to_string()))?.len();
-        let stream = futures_util::stream::unfold(Some(f), |f| async move {
-            use tokio::io::AsyncReadExt;
-            let mut f = f?;
-            let mut buf = vec![0u8; 256 * 1024];
-            match f.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    Some((Ok::<_, std::io::Error>(buf), Some(f)))
+        let stream = futures_util::stream::unfold((Some(f), 0u64), move |(f, sent)| {
+            let progress = progress.clone();
+            async move {
+                use tokio::io::AsyncReadExt;
+                let mut f = f?;
+                let mut buf = vec![0u8; 256 * 1024];
+                match f.read(&mut buf).await {
+                    Ok(0) => None,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        let sent = sent + n as u64;
+                        if let Some(p) = &progress {
+                            p(sent);
+                        }
+                        Some((Ok::<_, std::io::Error>(buf), (Some(f), sent)))
+                    }
+                    Err(e) => Some((Err(e), (None, sent))),
                 }
-                Err(e) => Some((Err(e), None)),
             }
         });
         self.send(

@@ -1,7 +1,7 @@
 //! One typed method per API operation. Nothing outside `api` builds a URL or reads a JSON
 //! value by hand: a caller names the operation and gets the wire type back.
 
-use super::client::{Client, ClientError};
+use super::client::{Client, ClientError, Progress};
 use super::routes;
 use super::wire::{
     Accepted, AddConnectionPoint, AlertView, ClientSettings, CloseAlert, ConnectionPointView,
@@ -222,9 +222,16 @@ impl Client {
         self.post(&routes::packages(), req).await
     }
 
-    /// Sends one file of a package, streamed from disk.
-    pub async fn upload_file(&self, id: &str, name: &str, file: &Path) -> Result<PackageView> {
-        self.put_file(&routes::package_file(id, name), file).await
+    /// Sends one file of a package, streamed from disk; `progress` is told the bytes sent.
+    pub async fn upload_file(
+        &self,
+        id: &str,
+        name: &str,
+        file: &Path,
+        progress: Option<Progress>,
+    ) -> Result<PackageView> {
+        self.put_file(&routes::package_file(id, name), file, progress)
+            .await
     }
 
     /// Deletes a package and every copy of it on the services.

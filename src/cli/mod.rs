@@ -8,6 +8,7 @@ mod content_cmd;
 mod keyring;
 mod lab_cmd;
 pub mod output;
+mod progress;
 mod serve_cmd;
 mod service_args;
 mod service_cmd;

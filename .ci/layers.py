@@ -18,15 +18,16 @@ LAYERS = {
     "tls": {"domain", "cert"},
     "content": {"domain", "cert"},
     "config": {"domain", "paths"},
+    "display": {"domain", "config"},
     "api": {"domain", "cert", "tls", "content"},
     "gateway": {"domain", "cert", "tls", "content", "api"},
     "cloud": {"domain", "cert", "tls", "content", "api", "gateway"},
     "site": {"domain", "cert", "tls", "content", "config", "paths", "api", "cloud", "gateway"},
     "client": {"domain", "cert", "tls", "content", "api"},
-    "console": {"domain", "cert", "tls", "content", "config", "paths", "api"},
+    "console": {"domain", "cert", "tls", "content", "config", "paths", "api", "display"},
     "cli": {
         "domain", "cert", "tls", "content", "config", "paths", "api", "gateway", "cloud", "site",
-        "client", "console",
+        "client", "console", "display",
     },
 }
 

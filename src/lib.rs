@@ -16,6 +16,7 @@ pub mod cloud;
 pub mod config;
 pub mod console;
 pub mod content;
+pub mod display;
 pub mod domain;
 pub mod gateway;
 pub mod paths;

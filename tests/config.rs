@@ -370,3 +370,33 @@ fn paths_overrides_apply() {
     }
     assert_eq!(applied.log_dir, base.log_dir);
 }
+
+#[test]
+fn config_check_refuses_the_key_bindings_the_console_refuses() {
+    let unknown = problems("[keys]\nlaunch = [\"l\"]\n");
+    assert!(
+        unknown.iter().any(|p| p.contains("keys.launch")
+            && p.contains("unknown action")
+            && p.contains("config.toml:2:")),
+        "{unknown:?}"
+    );
+    let clash = problems("[keys]\nstop = [\"S\"]\nstart = [\"S\"]\n");
+    assert!(
+        clash
+            .iter()
+            .any(|p| p.contains("is bound to both start and stop")),
+        "{clash:?}"
+    );
+    // The same file through the real `config check`.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("config.toml");
+    fs::write(&file, "[keys]\nlaunch = [\"l\"]\n").expect("write");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cloudsite"))
+        .args(["config", "check"])
+        .arg(&file)
+        .output()
+        .expect("run config check");
+    assert!(!out.status.success(), "config check accepted it");
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("keys.launch"), "{err}");
+}

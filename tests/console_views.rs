@@ -642,7 +642,9 @@ fn every_wizard_page_and_form_at_both_sizes() {
     forms(&a, "alert");
 }
 
-/// Replaces RFC 3339 times (the alert form defaults to "now + 1 day") with a fixed mask.
+/// Replaces the times of "now + 1 day" (the alert form's default) with fixed masks: the RFC
+/// 3339 value in the field (`YYYY-MM-DDTHH:MM:SSZ`) and how it reads in the note under it
+/// ("that is YYYY-MM-DD HH:MM:SS", as `display` writes it).
 fn mask_times(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::new();
@@ -650,17 +652,29 @@ fn mask_times(text: &str) -> String {
     while i < chars.len() {
         let window: String = chars[i..chars.len().min(i + 20)].iter().collect();
         let b = window.as_bytes();
-        let is_time = b.len() == 20
+        let digits = |w: &str| w.chars().filter(|c| c.is_ascii_digit()).count() == 14;
+        let rfc3339 = b.len() == 20
             && b[4] == b'-'
             && b[7] == b'-'
             && b[10] == b'T'
             && b[13] == b':'
             && b[16] == b':'
             && b[19] == b'Z'
-            && window.chars().filter(|c| c.is_ascii_digit()).count() == 14;
-        if is_time {
+            && digits(&window);
+        let shown = out.ends_with("that is ")
+            && b.len() >= 19
+            && b[4] == b'-'
+            && b[7] == b'-'
+            && b[10] == b' '
+            && b[13] == b':'
+            && b[16] == b':'
+            && window.get(..19).is_some_and(digits);
+        if rfc3339 {
             out.push_str("YYYY-MM-DDTHH:MM:SSZ");
             i += 20;
+        } else if shown {
+            out.push_str("YYYY-MM-DD HH:MM:SS");
+            i += 19;
         } else {
             out.push(chars[i]);
             i += 1;
@@ -728,7 +742,7 @@ fn usage_events_fill_the_used_columns() {
         serde_json::json!({"service_id": "c3", "usage": u}),
     )));
     let text = render(&a, 100, 30);
-    assert!(text.contains("1.86 TiB 95%"), "{text}");
+    assert!(text.contains("1.9 TiB 95%"), "{text}");
     assert!(
         !text.contains('–'),
         "no service is waiting for its first collection:\n{text}"
@@ -736,7 +750,7 @@ fn usage_events_fill_the_used_columns() {
     // Wide enough, the list shows "used / quota".
     let wide = render(&a, 140, 30);
     assert!(
-        wide.contains("Storage used / quota") && wide.contains("1.86 TiB / 1.95 TiB"),
+        wide.contains("Storage used / quota") && wide.contains("1.9 TiB / 2.0 TiB"),
         "{wide}"
     );
 }
@@ -745,4 +759,103 @@ fn usage_events_fill_the_used_columns() {
 fn ev(id: u64, kind: &str, data: serde_json::Value) -> EventView {
     serde_json::from_value(serde_json::json!({"id": id, "kind": kind, "data": data}))
         .expect("a well-formed event")
+}
+
+/// Every cell of the screen, as drawn (not trimmed), and whether any holds a character a
+/// terminal would act on.
+fn screen(app: &App, w: u16, h: u16) -> (String, Vec<String>) {
+    let theme = Theme::load("default", None).unwrap();
+    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
+    term.draw(|f| ui::draw(f, app, &theme)).unwrap();
+    let buf = term.backend().buffer().clone();
+    let text = render(app, w, h);
+    let unsafe_cells = buf
+        .content()
+        .iter()
+        .map(|c| c.symbol())
+        .filter(|s| {
+            s.chars().any(|c| {
+                c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+            })
+        })
+        .map(|s| format!("{s:?}"))
+        .collect();
+    (text, unsafe_cells)
+}
+
+/// A description that would clear the screen, set the window title and reverse the text.
+const HOSTILE: &str = "\u{1b}[2J\u{1b}]0;title\u{7}\u{202E}exe";
+/// How it reads once made safe.
+const SHOWN: &str = "\\u{1b}[2J\\u{1b}]0;title\\u{7}\\u{202e}exe";
+
+#[test]
+fn site_text_is_shown_escaped_and_never_reaches_the_terminal_as_itself() {
+    let mut snap = snapshot("full-admin");
+    snap.cdps[0].description = HOSTILE.into();
+    snap.alerts[0].name = format!("Proxy {HOSTILE}");
+    snap.status[0].text = "first line\r\nsecond line".into();
+    snap.logs[0].message = "Starting\r\nto Deploy".into();
+    let mut a = App::new(Keymap::default(), "default", 1000);
+    a.on_net(NetMsg::Connected);
+    a.on_net(NetMsg::Snapshot(Box::new(snap)));
+
+    // The details pane of the selected CDP.
+    let (text, bad) = screen(&a, 100, 30);
+    assert!(text.contains(SHOWN), "{text}");
+    assert!(bad.is_empty(), "cells a terminal would obey: {bad:?}");
+
+    // Properties: the field edits the real value and draws it escaped.
+    a.on_key(key(KeyCode::Enter));
+    let (text, bad) = screen(&a, 100, 30);
+    assert!(text.contains(SHOWN), "{text}");
+    assert!(bad.is_empty(), "{bad:?}");
+    a.on_key(key(KeyCode::Esc));
+
+    // The alert list, the status messages and the logs: a CR LF keeps the row on one line.
+    for (node, one_line, rest) in [
+        (Node::Alerts, "Proxy \\u{1b}[2J", "]0;title"),
+        (
+            Node::StatusMessages,
+            "first line\\u{d}\\u{a}second",
+            "second line",
+        ),
+        (Node::Logs, "Starting\\u{d}\\u{a}to Deploy", "to Deploy"),
+    ] {
+        a.node = node;
+        let (text, bad) = screen(&a, 100, 30);
+        assert!(bad.is_empty(), "{node:?}: {bad:?}");
+        let row = text
+            .lines()
+            .find(|l| l.contains(one_line))
+            .unwrap_or_else(|| panic!("{node:?}: no row with {one_line:?}:\n{text}"));
+        assert!(
+            !text.lines().any(|l| l != row && l.contains(rest)),
+            "{node:?}: the text went on to another line:\n{text}"
+        );
+    }
+}
+
+#[test]
+fn times_fit_at_80x24_with_their_zone_in_the_title() {
+    let a = app("full-admin");
+    for (node, header, time) in [
+        (Node::Alerts, "Last UTC", "11-22 10:04"),
+        (Node::StatusMessages, "Time UTC", "11-22 10:05"),
+        (Node::Logs, "Time UTC", "11-22 10:01"),
+    ] {
+        let mut a = App::new(Keymap::default(), "default", 1000);
+        a.on_net(NetMsg::Snapshot(Box::new(snapshot("full-admin"))));
+        a.node = node;
+        let text = render(&a, 80, 24);
+        assert!(
+            text.contains(header) && text.contains(time),
+            "{node:?}:\n{text}"
+        );
+        assert!(!text.contains("2026-1"), "no time cut short: {text}");
+    }
+    let text = render(&a, 80, 24);
+    assert!(
+        text.contains("usage as of 11-22 10:00 UTC"),
+        "the details pane says when usage was read:\n{text}"
+    );
 }

@@ -257,7 +257,7 @@ async fn every_request_reaches_its_operation_and_comes_back_typed() {
         .package
         .id;
     site.admin
-        .upload_file(&package, "setup.exe", &file)
+        .upload_file(&package, "setup.exe", &file, None)
         .await
         .expect("upload");
     match w
@@ -428,4 +428,68 @@ async fn the_console_link_runs_the_embedded_site_until_it_is_closed() {
         matches!(client.site().await, Err(ClientError::Transport { .. })),
         "closing the link stops the embedded site"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_attached_console_takes_over_when_the_console_that_ran_the_site_quits() {
+    // SAFETY: as above; the same value, so the two tests agree whatever their order.
+    unsafe { std::env::set_var("CLOUDSITE_CONFIG", "/nonexistent/cloudsite-test.toml") };
+    let dir = tempfile::tempdir().unwrap();
+    let args = || SiteArgs {
+        site: None,
+        token_file: None,
+        ca_file: None,
+        data_dir: Some(dir.path().join("data")),
+    };
+    // Console A runs the embedded site.
+    let mut a = ConsoleLink::new(args());
+    let a_client = a.connect().await.expect("A starts the embedded site");
+    // Console B attaches to it (its worker, as the console runs it).
+    let (net_tx, mut rx) = mpsc::unbounded_channel();
+    let (req_tx, req_rx) = mpsc::unbounded_channel::<(u64, Request)>();
+    let worker = tokio::spawn(cloudsite::console::net::run(
+        ConsoleLink::new(args()),
+        net_tx,
+        req_rx,
+    ));
+    loop {
+        if let NetMsg::Snapshot(s) = next_message(&mut rx).await {
+            assert!(s.site.is_some());
+            break;
+        }
+    }
+    // A quits: its site stops. B notices, then starts the site itself and reads everything.
+    a.close().await;
+    assert!(a_client.site().await.is_err(), "A's site is down");
+    let mut disconnected = false;
+    loop {
+        match next_message(&mut rx).await {
+            NetMsg::Disconnected { .. } => disconnected = true,
+            NetMsg::Snapshot(s) if disconnected => {
+                assert!(s.site.is_some(), "B reads the site again");
+                break;
+            }
+            _ => {}
+        }
+    }
+    // B now runs the site: a new console attaches to it, and B stops it when it quits.
+    let mut c = ConsoleLink::new(args());
+    let c_client = c.connect().await.expect("C attaches to B's site");
+    c_client.site().await.expect("B's site answers");
+    drop(req_tx);
+    let b = tokio::time::timeout(Duration::from_secs(10), worker)
+        .await
+        .expect("B's worker ends")
+        .expect("no panic");
+    b.close().await;
+    assert!(c_client.site().await.is_err(), "B's site stopped with B");
+    c.close().await;
+}
+
+/// The next message of a worker, within 30 s.
+async fn next_message(rx: &mut mpsc::UnboundedReceiver<NetMsg>) -> NetMsg {
+    match tokio::time::timeout(Duration::from_secs(30), rx.recv()).await {
+        Ok(Some(m)) => m,
+        _ => panic!("no message from the worker within 30 s"),
+    }
 }

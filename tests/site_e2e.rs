@@ -4,130 +4,15 @@
 //! refusing one.
 
 use serde_json::Value;
-use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::path::Path;
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_cloudsite");
-
-/// A `cloudsite serve` process, killed when dropped.
-struct Serve {
-    child: Child,
-    url: String,
-}
-
-impl Drop for Serve {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn write_config(dir: &Path, provisioning_ms: u64) -> PathBuf {
-    let path = dir.join("config.toml");
-    std::fs::write(
-        &path,
-        format!("[cloud]\nprovisioning_delay_ms = {provisioning_ms}\npoll_interval_ms = 50\ncontainer_retry_ms = 50\n"),
-    )
-    .unwrap();
-    path
-}
-
-fn serve(dir: &Path, provisioning_ms: u64) -> Serve {
-    let config = write_config(dir, provisioning_ms);
-    let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-            "--server-name",
-            "SITESERVER",
-            "--data-dir",
-        ])
-        .arg(dir.join("data"))
-        .arg("--config")
-        .arg(&config)
-        .env_remove("CLOUDSITE_TOKEN")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("spawn serve");
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let url = loop {
-        let line = lines.next().expect("serve printed its URL").unwrap();
-        if let Some(url) = line.strip_prefix("cloudsite site service listening on ") {
-            break url.trim().to_string();
-        }
-    };
-    // Keep draining stdout so the child never blocks on a full pipe.
-    std::thread::spawn(move || for _ in lines {});
-    Serve { child, url }
-}
-
-struct Lab {
-    dir: PathBuf,
-    json: Value,
-}
-
-impl Lab {
-    fn pfx(&self, fqdn_prefix: &str) -> String {
-        self.json["service_certs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["fqdn"].as_str().unwrap().starts_with(fqdn_prefix))
-            .unwrap()["pfx"]
-            .as_str()
-            .unwrap()
-            .to_string()
-    }
-    fn s(&self, key: &str) -> String {
-        self.json[key].as_str().unwrap().to_string()
-    }
-}
-
-fn lab(dir: &Path) -> Lab {
-    let lab_dir = dir.join("lab");
-    let out = Command::new(BIN)
-        .args(["lab", "init"])
-        .arg(&lab_dir)
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let json: Value =
-        serde_json::from_slice(&std::fs::read(lab_dir.join("lab.json")).unwrap()).unwrap();
-    Lab { dir: lab_dir, json }
-}
-
-/// Runs a CLI command against the site; returns (exit ok, stdout, stderr).
-fn cli(site: &Serve, dir: &Path, lab: &Lab, args: &[&str]) -> (bool, String, String) {
-    let token = std::fs::read_to_string(dir.join("data/admin.token")).unwrap();
-    let out = Command::new(BIN)
-        .arg("--site")
-        .arg(&site.url)
-        .args(args)
-        .env("CLOUDSITE_TOKEN", token.trim())
-        .env("PW", lab.s("password"))
-        .current_dir(&lab.dir)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
+mod serve_support;
+use serve_support::*;
 
 fn json(site: &Serve, dir: &Path, lab: &Lab, args: &[&str]) -> Value {
     let (ok, out, err) = cli(site, dir, lab, args);
@@ -498,6 +383,7 @@ fn cloud_calls_go_through_the_site_server_proxy_and_a_refusing_proxy_fails_the_t
             "set",
             "SITESERVER",
             "--enable",
+            "yes",
             "--server",
             "127.0.0.1",
             "--port",
@@ -526,6 +412,7 @@ fn cloud_calls_go_through_the_site_server_proxy_and_a_refusing_proxy_fails_the_t
             "set",
             "SITESERVER",
             "--enable",
+            "yes",
             "--server",
             "127.0.0.1",
             "--port",

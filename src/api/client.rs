@@ -1,11 +1,14 @@
 //! The API client: the scripting commands and the console talk to a site only through this.
 
-pub use super::error::ClientError;
-pub use super::events::{EventStream, Held, NotificationStream};
+pub use super::error::{ClientError, cause_chain};
+pub use super::events::{EventStream, Held, KEEP_ALIVE_HEADER, NotificationStream};
 use super::wire::{ErrorBody, ErrorDetail};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
+
+/// Told the bytes of a file sent so far, as an upload goes (for a progress bar).
+pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
 
 /// A client of one site.
 #[derive(Clone)]
@@ -79,10 +82,7 @@ impl Client {
         &self,
         req: reqwest::RequestBuilder,
     ) -> Result<T, ClientError> {
-        let transport = |e: reqwest::Error| ClientError::Transport {
-            url: self.base.clone(),
-            message: e.to_string(),
-        };
+        let transport = |e: reqwest::Error| ClientError::transport(&self.base, &e);
         let resp = self.authorized(req).send().await.map_err(transport)?;
         let status = resp.status();
         let bytes = resp.bytes().await.map_err(transport)?;
@@ -150,6 +150,7 @@ impl Client {
         &self,
         path: &str,
         file: &std::path::Path,
+        progress: Option<Progress>,
     ) -> Result<T, ClientError> {
         let local = |message: String| ClientError::Transport {
             url: self.base.clone(),
@@ -159,17 +160,24 @@ impl Client {
             .await
             .map_err(|e| local(e.to_string()))?;
         let len = f.metadata().await.map_err(|e| local(e.to_string()))?.len();
-        let stream = futures_util::stream::unfold(Some(f), |f| async move {
-            use tokio::io::AsyncReadExt;
-            let mut f = f?;
-            let mut buf = vec![0u8; 256 * 1024];
-            match f.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    Some((Ok::<_, std::io::Error>(buf), Some(f)))
+        let stream = futures_util::stream::unfold((Some(f), 0u64), move |(f, sent)| {
+            let progress = progress.clone();
+            async move {
+                use tokio::io::AsyncReadExt;
+                let mut f = f?;
+                let mut buf = vec![0u8; 256 * 1024];
+                match f.read(&mut buf).await {
+                    Ok(0) => None,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        let sent = sent + n as u64;
+                        if let Some(p) = &progress {
+                            p(sent);
+                        }
+                        Some((Ok::<_, std::io::Error>(buf), (Some(f), sent)))
+                    }
+                    Err(e) => Some((Err(e), (None, sent))),
                 }
-                Err(e) => Some((Err(e), None)),
             }
         });
         self.send(
@@ -193,7 +201,8 @@ impl Client {
         if let Some(id) = last_id {
             req = req.header("Last-Event-ID", id.to_string());
         }
-        Ok(EventStream::new(self.open(req, "the event stream").await?))
+        let resp = self.open(req, "the event stream").await?;
+        Ok(EventStream::new(resp, &self.base))
     }
 
     /// GETs a held (streaming) route and answers once its head arrived; the body streams on.
@@ -212,10 +221,7 @@ impl Client {
         req: reqwest::RequestBuilder,
         what: &str,
     ) -> Result<reqwest::Response, ClientError> {
-        let transport = |e: reqwest::Error| ClientError::Transport {
-            url: self.base.clone(),
-            message: e.to_string(),
-        };
+        let transport = |e: reqwest::Error| ClientError::transport(&self.base, &e);
         let resp = req.send().await.map_err(transport)?;
         if !resp.status().is_success() {
             let status = resp.status().as_u16();
@@ -259,9 +265,6 @@ impl Client {
         self.authorized(req)
             .send()
             .await
-            .map_err(|e| ClientError::Transport {
-                url: self.base.clone(),
-                message: e.to_string(),
-            })
+            .map_err(|e| ClientError::transport(&self.base, &e))
     }
 }

@@ -2,39 +2,69 @@
 //! [`EventView`]s), a client's notification channel, and a connection point's presence.
 
 use super::error::ClientError;
+use super::sse::{SseDecoder, SseMessage};
 use super::wire::{ClientNotificationView, Event, EventView};
+use std::collections::VecDeque;
+use std::time::Duration;
 
-/// Reads the `data:` of each Server-Sent Event of a streaming answer (comments and keep-alives
-/// are skipped).
+/// How long a stream may stay silent before the link counts as dead: three of the site's
+/// keep-alive periods (it sends one every 15 s unless it says otherwise).
+pub(super) const DEFAULT_IDLE: Duration = Duration::from_secs(45);
+
+/// The response header in which the site announces its keep-alive period, in milliseconds.
+pub const KEEP_ALIVE_HEADER: &str = "x-keep-alive-ms";
+
+/// Reads the events of a streaming answer, and says when the link went silent for longer than
+/// the keep-alives the site announced allow.
 struct SseReader {
     resp: reqwest::Response,
-    buf: String,
+    decoder: SseDecoder,
+    ready: VecDeque<SseMessage>,
+    idle: Option<Duration>,
+    url: String,
 }
 
 impl SseReader {
-    /// The next event's data; `None` when the site closed the stream.
-    async fn next(&mut self) -> Option<Result<String, ClientError>> {
+    /// Reads `resp`; silence counts as a dead link after three of the keep-alive periods the
+    /// answer announced, else after `default` (none: silence is never an error).
+    fn new(resp: reqwest::Response, url: &str, default: Option<Duration>) -> SseReader {
+        let idle = resp
+            .headers()
+            .get(KEEP_ALIVE_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .map(|ms| Duration::from_millis(ms.saturating_mul(3).max(1)))
+            .or(default);
+        SseReader {
+            resp,
+            decoder: SseDecoder::default(),
+            ready: VecDeque::new(),
+            idle,
+            url: url.to_string(),
+        }
+    }
+
+    /// The next event; `None` when the site closed the stream.
+    async fn next(&mut self) -> Option<Result<SseMessage, ClientError>> {
         loop {
-            if let Some(end) = self.buf.find("\n\n") {
-                let block: String = self.buf.drain(..end + 2).collect();
-                let data: String = block
-                    .lines()
-                    .filter_map(|l| l.strip_prefix("data:"))
-                    .map(|d| d.trim_start())
-                    .collect::<Vec<_>>()
-                    .join("\n");
-                if data.is_empty() {
-                    continue; // keep-alive comment
-                }
-                return Some(Ok(data));
+            if let Some(m) = self.ready.pop_front() {
+                return Some(Ok(m));
             }
-            match self.resp.chunk().await {
-                Ok(Some(bytes)) => self.buf.push_str(&String::from_utf8_lossy(&bytes)),
-                Ok(None) => return None,
-                Err(e) => {
+            let chunk = match self.idle {
+                Some(idle) => tokio::time::timeout(idle, self.resp.chunk()).await,
+                None => Ok(self.resp.chunk().await),
+            };
+            match chunk {
+                Ok(Ok(Some(bytes))) => self.ready.extend(self.decoder.push(&bytes)),
+                Ok(Ok(None)) => return None,
+                Ok(Err(e)) => return Some(Err(ClientError::transport(&self.url, &e))),
+                Err(_) => {
                     return Some(Err(ClientError::Transport {
-                        url: String::new(),
-                        message: e.to_string(),
+                        url: self.url.clone(),
+                        message: format!(
+                            "no event or keep-alive for {} s: the link is down",
+                            self.idle.unwrap_or_default().as_secs_f32()
+                        ),
                     }));
                 }
             }
@@ -46,17 +76,22 @@ impl SseReader {
 pub struct EventStream(SseReader);
 
 impl EventStream {
-    /// Reads events from an answer to `GET /v1/events`.
-    pub(super) fn new(resp: reqwest::Response) -> EventStream {
-        EventStream(SseReader {
-            resp,
-            buf: String::new(),
-        })
+    /// Reads events from an answer to `GET /v1/events`; the link counts as dead after three
+    /// of the keep-alive periods the site announced (or [`DEFAULT_IDLE`]) without a byte.
+    pub(super) fn new(resp: reqwest::Response, url: &str) -> EventStream {
+        EventStream(SseReader::new(resp, url, Some(DEFAULT_IDLE)))
     }
 
-    /// The next event; `None` when the site closed the stream.
+    /// How long the stream may be silent before [`EventStream::next`] reports the link down.
+    pub fn idle_timeout(&self) -> Duration {
+        self.0.idle.unwrap_or(DEFAULT_IDLE)
+    }
+
+    /// The next event; `None` when the site closed the stream; an error when the link broke
+    /// or went silent for longer than [`EventStream::idle_timeout`] (a dropped link — laptop
+    /// sleep, an SSH hop, a NAT that forgot the flow — sends no FIN, only silence).
     pub async fn next(&mut self) -> Option<Result<EventView, ClientError>> {
-        Some(self.0.next().await?.and_then(|data| parse_event(&data)))
+        Some(self.0.next().await?.and_then(|m| parse_event(&m.data)))
     }
 }
 
@@ -64,18 +99,16 @@ impl EventStream {
 pub struct NotificationStream(SseReader);
 
 impl NotificationStream {
-    /// Reads notifications from an answer to `GET /v1/mp/notifications`.
-    pub(super) fn new(resp: reqwest::Response) -> NotificationStream {
-        NotificationStream(SseReader {
-            resp,
-            buf: String::new(),
-        })
+    /// Reads notifications from an answer to `GET /v1/mp/notifications` (a connection point
+    /// may send keep-alives rarely: silence is a dead link only when the answer says so).
+    pub(super) fn new(resp: reqwest::Response, url: &str) -> NotificationStream {
+        NotificationStream(SseReader::new(resp, url, None))
     }
 
     /// The next notification; `None` when the channel closed.
     pub async fn next(&mut self) -> Option<Result<ClientNotificationView, ClientError>> {
-        Some(self.0.next().await?.and_then(|data| {
-            serde_json::from_str(&data).map_err(|e| ClientError::Transport {
+        Some(self.0.next().await?.and_then(|m| {
+            serde_json::from_str(&m.data).map_err(|e| ClientError::Transport {
                 url: String::new(),
                 message: format!("bad notification: {e}"),
             })
@@ -89,14 +122,12 @@ pub struct Held(SseReader);
 
 impl Held {
     /// Holds an answer to a presence request.
-    pub(super) fn new(resp: reqwest::Response) -> Held {
-        Held(SseReader {
-            resp,
-            buf: String::new(),
-        })
+    pub(super) fn new(resp: reqwest::Response, url: &str) -> Held {
+        Held(SseReader::new(resp, url, None))
     }
 
-    /// Waits until the site ends the request (or the connection breaks); says why.
+    /// Waits until the site ends the request, the connection breaks, or it goes silent past
+    /// its keep-alives; says why.
     pub async fn ended(mut self) -> String {
         loop {
             match self.0.next().await {

@@ -7,4 +7,5 @@ mod events;
 pub mod mappings;
 pub mod operations;
 pub mod routes;
+mod sse;
 pub mod wire;

@@ -1,7 +1,7 @@
 //! One typed method per API operation. Nothing outside `api` builds a URL or reads a JSON
 //! value by hand: a caller names the operation and gets the wire type back.
 
-use super::client::{Client, ClientError, Held, NotificationStream};
+use super::client::{Client, ClientError, Held, NotificationStream, Progress};
 use super::routes;
 use super::wire::{
     Accepted, AddConnectionPoint, AlertView, ChannelConfig, ClientNotificationView, ClientPolicy,
@@ -224,9 +224,16 @@ impl Client {
         self.post(&routes::packages(), req).await
     }
 
-    /// Sends one file of a package, streamed from disk.
-    pub async fn upload_file(&self, id: &str, name: &str, file: &Path) -> Result<PackageView> {
-        self.put_file(&routes::package_file(id, name), file).await
+    /// Sends one file of a package, streamed from disk; `progress` is told the bytes sent.
+    pub async fn upload_file(
+        &self,
+        id: &str,
+        name: &str,
+        file: &Path,
+        progress: Option<Progress>,
+    ) -> Result<PackageView> {
+        self.put_file(&routes::package_file(id, name), file, progress)
+            .await
     }
 
     /// Deletes a package and every copy of it on the services.
@@ -278,7 +285,10 @@ impl Client {
     /// request stays open, and Disconnected the moment it ends (the process died).
     pub async fn presence(&self, id: &str) -> Result<Held> {
         let path = routes::connection_point_presence(id);
-        Ok(Held::new(self.hold(&path, "the presence").await?))
+        Ok(Held::new(
+            self.hold(&path, "the presence").await?,
+            self.base(),
+        ))
     }
 
     /// Pushes a message to every client holding a notification channel.
@@ -297,9 +307,8 @@ impl Client {
     /// The management point: holds a client notification channel open.
     pub async fn notifications(&self) -> Result<NotificationStream> {
         let path = routes::notifications();
-        Ok(NotificationStream::new(
-            self.hold(&path, "the notification channel").await?,
-        ))
+        let resp = self.hold(&path, "the notification channel").await?;
+        Ok(NotificationStream::new(resp, self.base()))
     }
 
     /// The software update point: the updates it offers.

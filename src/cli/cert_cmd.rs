@@ -1,6 +1,8 @@
 //! `cloudsite cert inspect`: local certificate validation (README, `cloudsite cert inspect`).
 
+use super::output::{self, safe};
 use crate::cert::{self, Report, Role, Severity, Verdict};
+use crate::display;
 use clap::{Args, Subcommand};
 use std::io::{BufRead, IsTerminal, Read, Write};
 use std::path::PathBuf;
@@ -78,7 +80,7 @@ fn inspect(args: InspectArgs) -> ExitCode {
         }
     };
     let mut out = std::io::stdout().lock();
-    let written = if args.json {
+    let written = if output::is_json(args.json) {
         serde_json::to_writer_pretty(&mut out, &report)
             .map_err(std::io::Error::other)
             .and_then(|_| writeln!(out))
@@ -111,7 +113,8 @@ impl Paint {
     }
 }
 
-/// The human report: short, readable, findings coloured by severity.
+/// The human report: short, readable, findings coloured by severity; the file's text (names,
+/// messages quoting them) made safe for the terminal, dates as `display` writes them.
 pub(super) fn render(file: &str, r: &Report, color: bool) -> String {
     let p = Paint(color);
     let mut s = String::new();
@@ -122,7 +125,7 @@ pub(super) fn render(file: &str, r: &Report, color: bool) -> String {
     });
     s.push_str(&format!(
         "{}  ({})\n",
-        p.wrap("1", file),
+        p.wrap("1", &safe(file)),
         r.format.unwrap_or("unknown format")
     ));
     if let Some(e) = &r.error {
@@ -133,7 +136,7 @@ pub(super) fn render(file: &str, r: &Report, color: bool) -> String {
         s.push_str(&format!(
             "  {} {} ({kind})\n",
             p.severity(Severity::Error),
-            e.message
+            safe(&e.message)
         ));
         s.push_str(&format!("  verdict: {}\n", p.wrap("1;31", "unreadable")));
         return s;
@@ -142,8 +145,8 @@ pub(super) fn render(file: &str, r: &Report, color: bool) -> String {
         for sub in subs {
             s.push_str(&format!(
                 "  subscription {}  {}\n",
-                sub.id,
-                sub.name.as_deref().unwrap_or("")
+                safe(&sub.id),
+                safe(sub.name.as_deref().unwrap_or(""))
             ));
         }
     }
@@ -159,34 +162,38 @@ pub(super) fn render(file: &str, r: &Report, color: bool) -> String {
         let marker = if Some(i) == r.leaf { "leaf" } else { "    " };
         s.push_str(&format!(
             "  [{i}] {marker} CN={}  issued by {}\n",
-            c.subject_cn.as_deref().unwrap_or("(none)"),
-            c.issuer_cn.as_deref().unwrap_or("(none)")
+            safe(c.subject_cn.as_deref().unwrap_or("(none)")),
+            safe(c.issuer_cn.as_deref().unwrap_or("(none)"))
         ));
         s.push_str(&format!(
             "            valid {} .. {}  {} {}  {}\n",
-            &c.not_before[..10.min(c.not_before.len())],
-            &c.not_after[..10.min(c.not_after.len())],
+            display::date(&c.not_before),
+            display::date(&c.not_after),
             c.key_algorithm,
             c.key_bits.map(|b| b.to_string()).unwrap_or_default(),
             c.signature_algorithm
         ));
         s.push_str(&format!("            thumbprint {}\n", c.sha1_thumbprint));
         if !c.dns_names.is_empty() {
-            s.push_str(&format!("            DNS {}\n", c.dns_names.join(", ")));
+            s.push_str(&format!(
+                "            DNS {}\n",
+                safe(&c.dns_names.join(", "))
+            ));
         }
     }
     if let Some(fqdn) = &r.service_fqdn {
-        s.push_str(&format!("  service FQDN: {fqdn}\n"));
+        s.push_str(&format!("  service FQDN: {}\n", safe(fqdn)));
     } else if let Some(d) = &r.wildcard_domain {
         s.push_str(&format!(
-            "  service FQDN: <host>.{d} (wildcard: give the host name)\n"
+            "  service FQDN: <host>.{} (wildcard: give the host name)\n",
+            safe(d)
         ));
     }
     for f in &r.findings {
         s.push_str(&format!(
             "  {} {}  [{}]\n",
             p.severity(f.severity),
-            f.message,
+            safe(&f.message),
             f.code
         ));
     }

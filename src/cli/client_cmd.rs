@@ -2,7 +2,7 @@
 //! management point for content locations, download from the cloud sources, verify.
 
 use super::connect::{SiteArgs, connect};
-use super::output::{self, fail};
+use super::output::{self, CliError, Failure, fail};
 use crate::api::client::Client;
 use crate::client::{
     ClientIdentity, CmgRoute, FetchError, FetchEvent, FetchReport, FetchRequest, fetch, through_cmg,
@@ -117,28 +117,47 @@ async fn fetch_cmd(site: &SiteArgs, args: FetchArgs) -> ExitCode {
             return fail(e);
         }
     };
-    let json = args.json;
+    let json = output::is_json(args.json);
+    let bars = super::progress::wanted(output::is_json(json));
+    let mut bar = indicatif::ProgressBar::hidden();
     let result = fetch(&mp, &req, |ev| {
-        if !json && let Some(line) = event_line(&ev) {
-            println!("{line}");
+        match &ev {
+            FetchEvent::FileStarted { file, from, total } => {
+                bar = super::progress::bytes(file, *total, *from, bars);
+            }
+            FetchEvent::Progress { received, .. } => bar.set_position(*received),
+            FetchEvent::FileDone { .. } | FetchEvent::LocationFailed { .. } => {
+                bar.finish_and_clear()
+            }
+            _ => {}
+        }
+        if !output::is_json(json)
+            && let Some(line) = event_line(&ev)
+        {
+            bar.suspend(|| output::say(line));
         }
     })
     .await;
+    bar.finish_and_clear();
     conn.close().await;
     match result {
         Ok(report) => {
-            if json {
+            if output::is_json(json) {
                 output::json(&report);
             } else {
-                println!("{}", summary(&report));
+                output::say(summary(&report));
             }
             ExitCode::SUCCESS
         }
         Err(e) => {
-            if json {
+            if output::is_json(json) {
                 output::json(&failure_json(&e));
             }
-            fail(e)
+            let kind = match &e {
+                FetchError::Site(site) => Failure::of(site),
+                _ => Failure::Failed,
+            };
+            fail(CliError::new(kind, e.to_string()))
         }
     }
 }
@@ -149,7 +168,7 @@ async fn management_point(
     site: &Client,
     cmg: &ViaCmg,
     trust: &[Vec<u8>],
-) -> Result<Client, String> {
+) -> Result<Client, CliError> {
     let Some(name) = &cmg.via_cmg else {
         return Ok(site.clone());
     };
@@ -194,7 +213,8 @@ async fn management_point(
     for bytes in trust {
         roots.extend(crate::client::root_ders(bytes).map_err(|e| format!("--trust: {e}"))?);
     }
-    through_cmg(&route, &roots, identity.as_ref()).map_err(|e| format!("--via-cmg {name}: {e}"))
+    through_cmg(&route, &roots, identity.as_ref())
+        .map_err(|e| CliError::from(format!("--via-cmg {name}: {e}")))
 }
 
 /// The JSON printed when a fetch fails: the report (when there is one) with an `error` field.

@@ -51,8 +51,9 @@ fn check(file: Option<PathBuf>, paths: &Paths) -> ExitCode {
             ExitCode::SUCCESS
         }
         Err(e) => {
+            // The problems quote the file's keys and values.
             for line in e.lines() {
-                eprintln!("{line}");
+                eprintln!("{}", super::output::safe(&line));
             }
             ExitCode::FAILURE
         }

@@ -3,6 +3,7 @@
 //! The token comes from `CLOUDSITE_TOKEN`, `--token-file`, `[site] token_file`, or, for the
 //! embedded site, the data dir's bootstrap token.
 
+use super::output::{CliError, Failure};
 use crate::api::client::Client;
 use crate::config::Config;
 use crate::console::link::{LinkError, SiteLink};
@@ -67,7 +68,9 @@ impl SiteLink for ConsoleLink {
         if let Some(c) = self.conn.as_ref().filter(|c| c.embedded.is_some()) {
             return Ok(c.client.clone());
         }
-        let conn = connect(&self.args).await.map_err(LinkError::new)?;
+        let conn = connect(&self.args)
+            .await
+            .map_err(|e| LinkError::new(e.message))?;
         let client = conn.client.clone();
         self.conn = Some(conn);
         Ok(client)
@@ -94,9 +97,10 @@ pub fn data_dir(args: &SiteArgs, config: &Config) -> PathBuf {
 }
 
 /// Connects as the arguments and the config say.
-pub async fn connect(args: &SiteArgs) -> Result<Connection, String> {
+pub async fn connect(args: &SiteArgs) -> Result<Connection, CliError> {
     let config = Config::load(&Paths::resolve(), &crate::config::no_extra_rules)
         .map_err(|e| e.lines().join("\n"))?;
+    crate::display::set_date_format(config.console.date_format);
     let env_token = std::env::var("CLOUDSITE_TOKEN")
         .ok()
         .filter(|t| !t.trim().is_empty());
@@ -113,14 +117,20 @@ pub async fn connect(args: &SiteArgs) -> Result<Connection, String> {
             (None, Some(f)) => read_token(&f)?,
             (None, None) => match super::keyring::load_token(&url) {
                 Ok(Some(t)) => t,
-                Ok(None) | Err(_) => {
-                    return Err(format!(
+                Ok(None) => {
+                    return Err(CliError::from(format!(
                         "no token for {url}: set CLOUDSITE_TOKEN, give --token-file, or run `cloudsite --site {url} login`"
-                    ));
+                    )));
+                }
+                Err(why) => {
+                    // The keyring's own words: "no keyring", "access denied", … — not "no token".
+                    return Err(CliError::from(format!(
+                        "cannot read the token for {url} from the OS keyring: {why}; set CLOUDSITE_TOKEN or give --token-file instead"
+                    )));
                 }
             },
         };
-        let client = Client::new(&url, &token, ca.as_deref()).map_err(|e| e.to_string())?;
+        let client = Client::new(&url, &token, ca.as_deref())?;
         return Ok(Connection {
             client,
             embedded: None,
@@ -135,14 +145,14 @@ pub async fn connect(args: &SiteArgs) -> Result<Connection, String> {
     let (url, embedded) = match service::start(opts).await {
         Ok(site) => (site.url.clone(), Some(site)),
         Err(service::SiteError::AlreadyRunning { url, .. }) if !url.is_empty() => (url, None),
-        Err(e) => return Err(e.to_string()),
+        Err(e) => return Err(CliError::new(Failure::Internal, e.to_string())),
     };
     let token = match (env_token, token_file) {
         (Some(t), _) => t,
         (None, Some(f)) => read_token(&f)?,
         (None, None) => read_token(&dir.join(service::ADMIN_TOKEN_FILE))?,
     };
-    let client = Client::new(&url, &token, ca.as_deref()).map_err(|e| e.to_string())?;
+    let client = Client::new(&url, &token, ca.as_deref())?;
     Ok(Connection { client, embedded })
 }
 
@@ -150,7 +160,7 @@ pub async fn connect(args: &SiteArgs) -> Result<Connection, String> {
 pub async fn with_client<F, Fut>(site: &SiteArgs, f: F) -> ExitCode
 where
     F: FnOnce(Client) -> Fut,
-    Fut: std::future::Future<Output = Result<ExitCode, String>>,
+    Fut: std::future::Future<Output = Result<ExitCode, super::output::CliError>>,
 {
     let conn = match connect(site).await {
         Ok(c) => c,

@@ -1,7 +1,7 @@
 //! `cloudsite content …`: the content library and its distribution to cloud services.
 
 use super::connect::{SiteArgs, with_client};
-use super::output::{self, fail, table};
+use super::output::{self, CliError, fail, say, table, zoned};
 use crate::api::client::Client;
 use crate::api::operations::Distribution;
 use crate::api::wire::Event;
@@ -9,6 +9,7 @@ use crate::api::wire::{
     ContentTargets, CreatePackage, DistributionState, DistributionView, NewPackageFile,
     PackageChanged, PackageView,
 };
+use crate::display;
 use crate::domain::content::ContentType;
 use clap::Subcommand;
 use std::path::PathBuf;
@@ -127,26 +128,35 @@ fn print_distributions(list: &[DistributionView]) {
                 d.package_name.clone(),
                 d.service_fqdn.clone(),
                 state_label(d.state).into(),
+                display::size(d.size),
+                display::short_time(&d.updated),
                 d.reason.clone().unwrap_or_default(),
             ]
         })
         .collect();
-    table(&["Package", "Name", "Service", "State", "Details"], &rows);
+    let updated = zoned("Updated");
+    table(
+        &[
+            "Package", "Name", "Service", "State", "Size", &updated, "Details",
+        ],
+        &rows,
+    );
 }
 
 fn print_package(p: &PackageView) {
-    println!("Package ID     {}", p.id);
-    println!("Name           {}", p.name);
-    println!("Type           {}", p.content_type.as_str());
-    println!("State          {:?}", p.state);
-    println!("Size           {} bytes", p.size);
+    say(format!("Package ID     {}", p.id));
+    say(format!("Name           {}", p.name));
+    say(format!("Type           {}", p.content_type.as_str()));
+    say(format!("State          {:?}", p.state));
+    say(format!("Size           {}", display::size(p.size)));
+    say(format!("Created        {}", display::time(&p.created)));
     for f in &p.files {
-        println!(
-            "File           {}  {} bytes  sha256 {}",
+        say(format!(
+            "File           {}  {}  sha256 {}",
             f.name,
-            f.size,
+            display::size(f.size),
             f.sha256.as_deref().unwrap_or("(not received)")
-        );
+        ));
     }
     if p.distributions.is_empty() {
         println!("Distributed to (none)");
@@ -157,9 +167,9 @@ fn print_package(p: &PackageView) {
 
 fn report(changed: &PackageChanged, json: bool) {
     for w in &changed.warnings {
-        eprintln!("cloudsite: warning: {w}");
+        output::warn(w);
     }
-    if json {
+    if output::is_json(json) {
         output::json(changed);
     } else {
         print_package(&changed.package);
@@ -168,10 +178,10 @@ fn report(changed: &PackageChanged, json: bool) {
 
 /// Waits until none of the package's distributions is in progress or removing (following
 /// the event stream); exit 1 if any failed.
-async fn wait_distributions(client: &Client, id: &str, json: bool) -> Result<ExitCode, String> {
+async fn wait_distributions(client: &Client, id: &str, json: bool) -> Result<ExitCode, CliError> {
     loop {
-        let mut events = client.events(None).await.map_err(|e| e.to_string())?;
-        let p = client.package(id).await.map_err(|e| e.to_string())?;
+        let mut events = client.events(None).await?;
+        let p = client.package(id).await?;
         let busy = p.distributions.iter().any(|d| {
             matches!(
                 d.state,
@@ -179,7 +189,7 @@ async fn wait_distributions(client: &Client, id: &str, json: bool) -> Result<Exi
             )
         });
         if !busy {
-            if json {
+            if output::is_json(json) {
                 output::json(&p);
             } else {
                 print_package(&p);
@@ -230,14 +240,13 @@ async fn change(
     services: Vec<String>,
     wait: bool,
     json: bool,
-) -> Result<ExitCode, String> {
+) -> Result<ExitCode, CliError> {
     let changed = client
         .distribution(package, what, &ContentTargets { services })
-        .await
-        .map_err(|e| e.to_string())?;
+        .await?;
     if wait {
         for w in &changed.warnings {
-            eprintln!("cloudsite: warning: {w}");
+            output::warn(w);
         }
         return wait_distributions(client, &changed.package.id, json).await;
     }
@@ -248,7 +257,7 @@ async fn change(
 /// Runs `content …`.
 pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
     with_client(site, |client| async move {
-        let e = |e: crate::api::client::ClientError| e.to_string();
+        let e = CliError::from;
         match cmd {
             ContentCommand::Add {
                 files,
@@ -258,15 +267,17 @@ pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
             } => {
                 let mut announced = Vec::new();
                 for f in &files {
-                    let meta =
-                        std::fs::metadata(f).map_err(|err| format!("{}: {err}", f.display()))?;
+                    let meta = std::fs::metadata(f)
+                        .map_err(|err| CliError::from(format!("{}: {err}", f.display())))?;
                     if !meta.is_file() {
-                        return Err(format!("{} is not a file", f.display()));
+                        return Err(format!("{} is not a file", f.display()).into());
                     }
                     let file_name = f
                         .file_name()
                         .map(|n| n.to_string_lossy().into_owned())
-                        .ok_or_else(|| format!("{} has no file name", f.display()))?;
+                        .ok_or_else(|| {
+                            CliError::from(format!("{} has no file name", f.display()))
+                        })?;
                     announced.push(NewPackageFile {
                         name: file_name,
                         size: meta.len(),
@@ -280,16 +291,27 @@ pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                 let created = client.create_package(&req).await.map_err(e)?;
                 let id = created.package.id.clone();
                 for w in &created.warnings {
-                    eprintln!("cloudsite: warning: {w}");
+                    output::warn(w);
                 }
                 let mut last = created.package;
+                let bars = super::progress::wanted(output::is_json(json));
                 for (path, f) in files.iter().zip(&announced) {
-                    if !json {
-                        eprintln!("Sending {} ({} bytes)…", f.name, f.size);
+                    if !output::is_json(json) && !bars {
+                        eprintln!(
+                            "Sending {} ({})…",
+                            output::safe(&f.name),
+                            display::size(f.size)
+                        );
                     }
-                    last = client.upload_file(&id, &f.name, path).await.map_err(e)?;
+                    let bar = super::progress::bytes(&f.name, f.size, 0, bars);
+                    let shown = bar.clone();
+                    let progress: crate::api::client::Progress =
+                        std::sync::Arc::new(move |sent| shown.set_position(sent));
+                    let sent = client.upload_file(&id, &f.name, path, Some(progress)).await;
+                    bar.finish_and_clear();
+                    last = sent.map_err(e)?;
                 }
-                if json {
+                if output::is_json(json) {
                     output::json(&last);
                 } else {
                     print_package(&last);
@@ -297,7 +319,7 @@ pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
             }
             ContentCommand::List { json } => {
                 let list = client.packages().await.map_err(e)?;
-                if json {
+                if output::is_json(json) {
                     output::json(&list);
                 } else {
                     let rows: Vec<Vec<String>> = list
@@ -313,20 +335,30 @@ pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                                 p.name.clone(),
                                 p.content_type.as_str().into(),
                                 format!("{:?}", p.state),
-                                p.size.to_string(),
+                                display::size(p.size),
                                 format!("{ok}/{}", p.distributions.len()),
+                                display::short_time(&p.created),
                             ]
                         })
                         .collect();
+                    let created = zoned("Created");
                     table(
-                        &["Package", "Name", "Type", "State", "Bytes", "Distributed"],
+                        &[
+                            "Package",
+                            "Name",
+                            "Type",
+                            "State",
+                            "Size",
+                            "Distributed",
+                            &created,
+                        ],
                         &rows,
                     );
                 }
             }
             ContentCommand::Show { package, json } => {
                 let p = client.package(&package).await.map_err(e)?;
-                if json {
+                if output::is_json(json) {
                     output::json(&p);
                 } else {
                     print_package(&p);
@@ -382,11 +414,13 @@ pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
             }
             ContentCommand::Delete { package } => {
                 client.delete_package(&package).await.map_err(e)?;
-                println!("Package {package} deleted from the content library.");
+                say(format!(
+                    "Package {package} deleted from the content library."
+                ));
             }
             ContentCommand::Status { service, json } => {
                 let list = client.distributions(service.as_deref()).await.map_err(e)?;
-                if json {
+                if output::is_json(json) {
                     output::json(&list);
                 } else {
                     print_distributions(&list);

@@ -4,7 +4,7 @@
 //! `cmg connection-point add --external` (or on another site system).
 
 use super::connect::{SiteArgs, connect};
-use super::output::fail;
+use super::output::{CliError, Failure, fail, say};
 use crate::config::{Config, no_extra_rules};
 use crate::domain::task::Level;
 use crate::gateway::connector::{COMPONENT, Connector, ConnectorLog, LOG_FILE, Options};
@@ -61,12 +61,19 @@ pub(super) async fn run(site: &SiteArgs, cmd: ConnectionPointCommand) -> ExitCod
     let client = conn.client.clone();
     let config = match client.channel_config(&args.id).await {
         Ok(c) => c,
-        Err(e) => return fail(format!("connection point {}: {e}", args.id)),
+        Err(e) => {
+            let mut err = CliError::from(e);
+            err.message = format!("connection point {}: {}", args.id, err.message);
+            return fail(err);
+        }
     };
     if !config.external {
-        return fail(format!(
-            "the site service runs connection point {} ({}) itself: add one with `cmg connection-point add --external` to run it here",
-            config.name, args.id
+        return fail(CliError::new(
+            Failure::Refused,
+            format!(
+                "the site service runs connection point {} ({}) itself: add one with `cmg connection-point add --external` to run it here",
+                config.name, args.id
+            ),
         ));
     }
     let dir = match &args.log_dir {
@@ -78,14 +85,14 @@ pub(super) async fn run(site: &SiteArgs, cmd: ConnectionPointCommand) -> ExitCod
     };
     let writer = match LogWriter::new(&dir) {
         Ok(w) => w,
-        Err(e) => return fail(e),
+        Err(e) => return fail(e.to_string()),
     };
-    println!(
+    say(format!(
         "connection point {} for {}: running (log {}); Ctrl-C to stop",
         config.name,
         config.cmg_fqdn,
         dir.join(LOG_FILE).display()
-    );
+    ));
     let mut cp = Connector::start(
         client,
         &args.id,
@@ -97,6 +104,9 @@ pub(super) async fn run(site: &SiteArgs, cmd: ConnectionPointCommand) -> ExitCod
             cp.stop().await;
             ExitCode::SUCCESS
         }
-        _ = cp.finished() => fail(format!("the site no longer knows connection point {}", args.id)),
+        _ = cp.finished() => fail(CliError::new(
+            Failure::NotFound,
+            format!("the site no longer knows connection point {}", args.id),
+        )),
     }
 }

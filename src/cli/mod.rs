@@ -9,10 +9,12 @@ mod cp_cmd;
 mod keyring;
 mod lab_cmd;
 pub mod output;
+mod progress;
 mod serve_cmd;
 mod service_args;
 mod service_cmd;
 mod site_cmd;
+mod values;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use site_cmd::AlertsCommand;
@@ -21,11 +23,21 @@ use std::process::ExitCode;
 /// cloudsite: run the cloud services (CDP, CMG, proxy) of a Configuration Manager-style site
 /// from the terminal.
 #[derive(Debug, Parser)]
-#[command(name = "cloudsite", version, about, long_about = None)]
+#[command(
+    name = "cloudsite",
+    version,
+    about,
+    long_about = None,
+    after_help = "Without a command, cloudsite opens the terminal console (and starts an embedded site service when none is configured). `cloudsite man` prints the manual page."
+)]
 pub struct Cli {
-    /// What to do; without one, cloudsite shows this overview.
+    /// What to do; without one, cloudsite opens the terminal console.
     #[command(subcommand)]
     pub command: Option<Command>,
+    /// Output format of the scripting commands: aligned tables for people, JSON, or
+    /// tab-separated values. `--json` on a command is the same as `-o json`.
+    #[arg(short = 'o', long, global = true, value_enum, value_name = "FORMAT")]
+    pub output: Option<output::Format>,
     /// Which site to talk to.
     #[command(flatten)]
     pub site: connect::SiteArgs,
@@ -88,6 +100,8 @@ pub enum Command {
         /// The shell to complete for.
         shell: clap_complete::Shell,
     },
+    /// Print the manual page (roff) to stdout: `cloudsite man > cloudsite.1; man ./cloudsite.1`.
+    Man,
 }
 
 /// Options of `cloudsite login`.
@@ -138,17 +152,16 @@ async fn login(site: &connect::SiteArgs, args: LoginArgs) -> ExitCode {
     };
     // Check the token before keeping it: a typo found now beats a 401 tomorrow.
     let check = async {
-        let client = crate::api::client::Client::new(&url, &token, ca.as_deref())
-            .map_err(|e| e.to_string())?;
-        client.site().await.map_err(|e| e.to_string())
+        let client = crate::api::client::Client::new(&url, &token, ca.as_deref())?;
+        client.site().await
     };
     match check.await {
         Ok(site_view) => match keyring::store_token(&url, &token) {
             Ok(()) => {
-                println!(
+                output::say(format!(
                     "logged in to site {} on {} as {}",
                     site_view.site_code, site_view.server_name, site_view.role
-                );
+                ));
                 ExitCode::SUCCESS
             }
             Err(e) => output::fail(e),
@@ -164,6 +177,19 @@ pub enum TokenCommand {
     Create(serve_cmd::TokenArgs),
 }
 
+/// `cloudsite status-messages | head -1` ends the command silently when `head` closes the pipe,
+/// as every Unix tool does, instead of a panic on the next line printed. (Rust ignores SIGPIPE
+/// so that writes fail instead; the console and the site service keep that, since they write
+/// to sockets and must survive a peer going away.)
+fn exit_quietly_on_a_closed_pipe() {
+    #[cfg(unix)]
+    // SAFETY: restoring the default disposition of one signal at start-up, before any thread
+    // that could be writing to a pipe exists.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
+}
+
 fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -174,6 +200,19 @@ fn runtime() -> Result<tokio::runtime::Runtime, ExitCode> {
 /// Runs cloudsite with the process arguments and returns its exit code.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
+    // `--json` on a command is `-o json`: its errors are JSON on stderr too.
+    let json_flag = std::env::args().skip(1).any(|a| a == "--json");
+    output::set_format(if json_flag {
+        output::Format::Json
+    } else {
+        cli.output.unwrap_or_default()
+    });
+    if !matches!(
+        cli.command,
+        None | Some(Command::Console) | Some(Command::Serve(_))
+    ) {
+        exit_quietly_on_a_closed_pipe();
+    }
     let site = cli.site.clone();
     let block =
         |fut: std::pin::Pin<Box<dyn std::future::Future<Output = ExitCode>>>| match runtime() {
@@ -230,7 +269,7 @@ pub fn run() -> ExitCode {
         None | Some(Command::Console) => block(Box::pin(async move {
             match crate::console::run::run(connect::ConsoleLink::new(site)).await {
                 Ok(()) => ExitCode::SUCCESS,
-                Err(e) => output::fail(e),
+                Err(e) => output::fail_text(e),
             }
         })),
         Some(Command::Cert(cmd)) => cert_cmd::run(cmd),
@@ -243,6 +282,13 @@ pub fn run() -> ExitCode {
                 &mut std::io::stdout(),
             );
             ExitCode::SUCCESS
+        }
+        Some(Command::Man) => {
+            let page = clap_mangen::Man::new(Cli::command());
+            match page.render(&mut std::io::stdout()) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => output::fail_text(format!("cannot write the manual page: {e}")),
+            }
         }
     }
 }

@@ -1,6 +1,6 @@
 //! `cloudsite serve`: the site service as a daemon, and `cloudsite token create`.
 
-use super::output::fail;
+use super::output::{CliError, Failure, fail, fail_text};
 use crate::config::{Config, no_extra_rules};
 use crate::site::manager::Timing;
 use crate::site::service::{self, CloudChoice, SiteOptions, TlsFiles};
@@ -95,7 +95,7 @@ pub(super) async fn serve(args: ServeArgs) -> ExitCode {
     let opts = site_options(&args, &config);
     let mut site = match service::start(opts).await {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return fail(CliError::new(Failure::Internal, e.to_string())),
     };
     let token_file = site.data_dir.join(service::ADMIN_TOKEN_FILE);
     println!("cloudsite site service listening on {}", site.url);
@@ -162,7 +162,7 @@ pub(super) fn token_create(args: TokenArgs) -> ExitCode {
         .unwrap_or_else(|| crate::paths::Paths::resolve().data_dir);
     let store = match Store::open(&data_dir.join("site.db")) {
         Ok(s) => s,
-        Err(e) => return fail(e),
+        Err(e) => return fail(CliError::new(Failure::Internal, e.to_string())),
     };
     match tokens::create(&store, &args.name, args.role) {
         Ok((rec, token)) => {
@@ -170,11 +170,11 @@ pub(super) fn token_create(args: TokenArgs) -> ExitCode {
                 "token {} ({}) for {}; it is shown only now:",
                 rec.id,
                 rec.role.display_name(),
-                rec.name
+                super::output::safe(&rec.name)
             );
             println!("{token}");
             ExitCode::SUCCESS
         }
-        Err(e) => fail(e),
+        Err(e) => fail_text(e),
     }
 }

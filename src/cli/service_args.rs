@@ -72,8 +72,8 @@ pub struct TransferArgs {
 /// Outbound data (CMG, 14 days) flags.
 #[derive(Debug, Args, Default)]
 pub struct EgressArgs {
-    /// Turn on the 14-day threshold and alerts for outbound data.
-    #[arg(long)]
+    /// The 14-day threshold and alerts for outbound data (yes/no).
+    #[arg(long, value_name = "yes|no", action = clap::ArgAction::Set, value_parser = super::values::yes_no)]
     pub egress_alerts: Option<bool>,
     /// Outbound data threshold (GB).
     #[arg(long)]
@@ -84,11 +84,11 @@ pub struct EgressArgs {
     /// Outbound data critical %.
     #[arg(long)]
     pub egress_critical_pct: Option<i64>,
-    /// Stop this service when the critical threshold is exceeded.
-    #[arg(long)]
+    /// Stop this service when the critical threshold is exceeded (yes/no).
+    #[arg(long, value_name = "yes|no", action = clap::ArgAction::Set, value_parser = super::values::yes_no)]
     pub stop_at_critical: Option<bool>,
-    /// Specify storage alert threshold (turn storage alerts on).
-    #[arg(long)]
+    /// Storage alerts (yes/no; "Specify storage alert threshold").
+    #[arg(long, value_name = "yes|no", action = clap::ArgAction::Set, value_parser = super::values::yes_no)]
     pub storage_alerts: Option<bool>,
 }
 
@@ -98,14 +98,14 @@ pub struct CmgOptionArgs {
     /// VM instances, 1–16.
     #[arg(long)]
     pub vm_instances: Option<i64>,
-    /// Verify Client Certificate Revocation.
-    #[arg(long)]
+    /// Verify Client Certificate Revocation (yes/no; default yes).
+    #[arg(long, value_name = "yes|no", action = clap::ArgAction::Set, value_parser = super::values::yes_no)]
     pub check_crl: Option<bool>,
-    /// Enforce TLS 1.2.
-    #[arg(long)]
+    /// Enforce TLS 1.2 (yes/no; default yes).
+    #[arg(long, value_name = "yes|no", action = clap::ArgAction::Set, value_parser = super::values::yes_no)]
     pub enforce_tls12: Option<bool>,
-    /// Allow the CMG to serve content.
-    #[arg(long)]
+    /// Allow the CMG to serve content (yes/no; default yes).
+    #[arg(long, value_name = "yes|no", action = clap::ArgAction::Set, value_parser = super::values::yes_no)]
     pub serve_content: Option<bool>,
 }
 
@@ -123,12 +123,24 @@ pub struct RenewArgs {
 /// Options of commands that start a task.
 #[derive(Debug, Args)]
 pub struct TaskArgs {
-    /// Wait for the task to end; exit 1 if it failed.
-    #[arg(long)]
+    /// Wait for the task to end; exit 1 if it failed. On a terminal, its progress is shown on
+    /// standard error.
+    #[arg(short = 'w', long)]
     pub wait: bool,
-    /// Print JSON.
+    /// With --wait: give up after this long (`90s`, `10m`, `1h`) with exit code 124; the task
+    /// goes on.
+    #[arg(long, value_name = "DURATION", requires = "wait", value_parser = super::values::duration)]
+    pub timeout: Option<std::time::Duration>,
+    /// Print JSON (the same as `-o json`).
     #[arg(long)]
     pub json: bool,
+}
+
+impl TaskArgs {
+    /// How `--wait` waits.
+    pub fn waiting(&self) -> super::output::Waiting {
+        super::output::Waiting::new(self.timeout)
+    }
 }
 
 /// `cloudsite cdp …`.
@@ -194,7 +206,7 @@ pub enum CdpCommand {
     Delete {
         service: String,
         /// Do not ask for confirmation.
-        #[arg(long)]
+        #[arg(short = 'y', long)]
         yes: bool,
         #[command(flatten)]
         task: TaskArgs,
@@ -280,7 +292,7 @@ pub enum CmgCommand {
     Delete {
         service: String,
         /// Do not ask for confirmation.
-        #[arg(long)]
+        #[arg(short = 'y', long)]
         yes: bool,
         #[command(flatten)]
         task: TaskArgs,

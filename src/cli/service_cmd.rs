@@ -2,13 +2,14 @@
 //! `*-CMCloudManagementGateway` cmdlets as commands.
 
 use super::connect::{SiteArgs, connect};
-use super::output::{self, fail, table, wait_task};
+use super::output::{self, CliError, fail, say, table, wait_task};
 pub(super) use super::service_args::*;
 use crate::api::client::Client;
 use crate::api::wire::{
     Accepted, AddConnectionPoint, CertUpload, CreateCdp, CreateCmg, ServiceView, SetService,
     SubscriptionInput, ThresholdInput, TrustedRootUpload,
 };
+use crate::display;
 use crate::domain::service::{Action, Environment, HostedKind, TrustedRootKind};
 use crate::site::prepare::cn_case_warning;
 use base64::Engine;
@@ -169,7 +170,8 @@ fn print_service(s: &ServiceView) {
             "Certificate",
             format!(
                 "{} (expires {})",
-                s.certificate.thumbprint, s.certificate.not_after
+                s.certificate.thumbprint,
+                display::time(&s.certificate.not_after)
             ),
         ),
         ("CNAME", format!("{} -> {}", s.service_fqdn, s.cname_target)),
@@ -188,11 +190,12 @@ fn print_service(s: &ServiceView) {
         ));
     }
     if let Some(u) = &s.usage {
-        use crate::console::ui::usage::{human, money};
-        let quota = |t: crate::domain::service::Threshold| human(t.quota_bytes(u.quota_unit_bytes));
+        use crate::console::ui::usage::money;
+        use display::size;
+        let quota = |t: crate::domain::service::Threshold| size(t.quota_bytes(u.quota_unit_bytes));
         lines.push((
             "Storage used",
-            format!("{} of {}", human(u.storage_bytes), quota(s.storage)),
+            format!("{} of {}", size(u.storage_bytes), quota(s.storage)),
         ));
         lines.push((
             if s.kind == HostedKind::Cmg {
@@ -200,7 +203,7 @@ fn print_service(s: &ServiceView) {
             } else {
                 "Transfer (30 days)"
             },
-            format!("{} of {}", human(u.transfer_bytes), quota(s.transfer)),
+            format!("{} of {}", size(u.transfer_bytes), quota(s.transfer)),
         ));
         lines.push((
             if u.cost.illustrative {
@@ -214,38 +217,46 @@ fn print_service(s: &ServiceView) {
                 money(&u.cost.currency, u.cost.projected_month_cents)
             ),
         ));
-        lines.push(("Usage collected", u.collected.clone()));
+        lines.push(("Usage collected", display::time(&u.collected)));
     }
+    lines.push(("Created", display::time(&s.created)));
+    lines.push(("Last changed", display::time(&s.updated)));
     for (k, v) in lines {
-        println!("{k:<36}{v}");
+        say(format!("{k:<36}{v}"));
     }
 }
 
 async fn finish_task(client: &Client, accepted: Accepted, task: &TaskArgs) -> ExitCode {
     if !task.wait {
-        if task.json {
+        if output::is_json(task.json) {
             output::json(&accepted);
         } else {
-            println!(
-                "{}: {} (task {} {:?})",
+            say(format!(
+                "{}: {} (task {} {:?}, started {})",
                 accepted.service.service_fqdn,
                 accepted.service.status.as_str(),
                 accepted.task.id,
-                accepted.task.kind
-            );
+                accepted.task.kind,
+                display::time(&accepted.task.created)
+            ));
         }
         return ExitCode::SUCCESS;
     }
-    match wait_task(client, &accepted.task.id).await {
+    match wait_task(client, &accepted.task.id, task.waiting()).await {
         Err(e) => fail(e),
         Ok(t) => {
-            if task.json {
+            if output::is_json(task.json) {
                 output::json(&t);
             } else {
-                println!(
-                    "{}: task {:?} {:?}",
+                let ended = t
+                    .ended
+                    .as_deref()
+                    .map(|e| format!(" at {}", display::time(e)))
+                    .unwrap_or_default();
+                say(format!(
+                    "{}: task {:?} {:?}{ended}",
                     accepted.service.service_fqdn, t.kind, t.state
-                );
+                ));
             }
             output::task_exit(&t)
         }
@@ -265,7 +276,7 @@ fn confirm_delete(service: &str, yes: bool) -> Result<(), String> {
     let mut answer = String::new();
     std::io::stdin()
         .read_line(&mut answer)
-        .map_err(|e| e.to_string())?;
+        .map_err(|e| format!("cannot read the confirmation: {e}"))?;
     if answer.trim().eq_ignore_ascii_case(service) {
         Ok(())
     } else {
@@ -274,9 +285,9 @@ fn confirm_delete(service: &str, yes: bool) -> Result<(), String> {
 }
 
 /// The reads and actions CDPs and CMGs share.
-async fn list(client: &Client, kind: HostedKind, json: bool) -> Result<ExitCode, String> {
-    let list = client.services(kind).await.map_err(|e| e.to_string())?;
-    if json {
+async fn list(client: &Client, kind: HostedKind, json: bool) -> Result<ExitCode, CliError> {
+    let list = client.services(kind).await?;
+    if output::is_json(json) {
         output::json(&list)
     } else {
         print_services(&list, kind == HostedKind::Cmg)
@@ -289,12 +300,9 @@ async fn show(
     kind: HostedKind,
     service: &str,
     json: bool,
-) -> Result<ExitCode, String> {
-    let s = client
-        .service(kind, service)
-        .await
-        .map_err(|e| e.to_string())?;
-    if json {
+) -> Result<ExitCode, CliError> {
+    let s = client.service(kind, service).await?;
+    if output::is_json(json) {
         output::json(&s)
     } else {
         print_service(&s)
@@ -309,11 +317,8 @@ async fn act(
     service: &str,
     action: Action,
     task: &TaskArgs,
-) -> Result<ExitCode, String> {
-    let acc = client
-        .act(kind, service, action)
-        .await
-        .map_err(|e| e.to_string())?;
+) -> Result<ExitCode, CliError> {
+    let acc = client.act(kind, service, action).await?;
     Ok(finish_task(client, acc, task).await)
 }
 
@@ -323,7 +328,7 @@ async fn delete(
     service: &str,
     yes: bool,
     task: &TaskArgs,
-) -> Result<ExitCode, String> {
+) -> Result<ExitCode, CliError> {
     confirm_delete(service, yes)?;
     act(client, kind, service, Action::Delete, task).await
 }
@@ -336,36 +341,30 @@ async fn set(
     mut req: SetService,
     renew: &RenewArgs,
     task: &TaskArgs,
-) -> Result<ExitCode, String> {
+) -> Result<ExitCode, CliError> {
     let mut old_cn = None;
     if let Some(file) = &renew.service_cert {
         req.service_certificate = Some(cert_upload(file, &renew.service_cert_password_env)?);
-        let current = client
-            .service(kind, service)
-            .await
-            .map_err(|e| e.to_string())?;
+        let current = client.service(kind, service).await?;
         old_cn = current.certificate.subject_cn;
     }
-    let u = client
-        .set_service(kind, service, &req)
-        .await
-        .map_err(|e| e.to_string())?;
+    let u = client.set_service(kind, service, &req).await?;
     let new_cn = u.service.certificate.subject_cn.as_deref();
     if let Some(w) = cn_case_warning(old_cn.as_deref(), new_cn) {
-        eprintln!("warning: {w}");
+        eprintln!("warning: {}", output::safe(&w));
     }
     Ok(match (&u.task, task.wait) {
         (Some(t), true) => {
-            let t = wait_task(client, &t.id).await?;
-            if task.json {
+            let t = wait_task(client, &t.id, task.waiting()).await?;
+            if output::is_json(task.json) {
                 output::json(&t)
             } else {
-                println!("{}: upgrade {:?}", u.service.service_fqdn, t.state)
+                say(format!("{}: upgrade {:?}", u.service.service_fqdn, t.state))
             }
             output::task_exit(&t)
         }
         _ => {
-            if task.json {
+            if output::is_json(task.json) {
                 output::json(&u)
             } else {
                 print_service(&u.service)
@@ -387,7 +386,7 @@ pub(super) async fn run_cdp(site: &SiteArgs, cmd: CdpCommand) -> ExitCode {
 }
 
 async fn cdp(client: &Client, cmd: CdpCommand) -> ExitCode {
-    let result: Result<ExitCode, String> = async {
+    let result: Result<ExitCode, CliError> = async {
         Ok(match cmd {
             CdpCommand::Create {
                 general,
@@ -415,7 +414,7 @@ async fn cdp(client: &Client, cmd: CdpCommand) -> ExitCode {
                         transfer.transfer_critical_pct,
                     ),
                 };
-                let acc = client.create_cdp(&req).await.map_err(|e| e.to_string())?;
+                let acc = client.create_cdp(&req).await?;
                 finish_task(client, acc, &task).await
             }
             CdpCommand::List { json } => list(client, HostedKind::Cdp, json).await?,
@@ -485,7 +484,7 @@ fn roots(files: &[PathBuf], kind: TrustedRootKind) -> Result<Vec<TrustedRootUplo
 }
 
 async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
-    let result: Result<ExitCode, String> = async {
+    let result: Result<ExitCode, CliError> = async {
         Ok(match cmd {
             CmgCommand::Create {
                 general,
@@ -526,7 +525,7 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                         storage.storage_critical_pct,
                     ),
                 };
-                let acc = client.create_cmg(&req).await.map_err(|e| e.to_string())?;
+                let acc = client.create_cmg(&req).await?;
                 finish_task(client, acc, &task).await
             }
             CmgCommand::List { json } => list(client, HostedKind::Cmg, json).await?,
@@ -585,7 +584,7 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
             }) => {
                 let site_system = match site_system {
                     Some(s) => s,
-                    None => client.site().await.map_err(|e| e.to_string())?.server_name,
+                    None => client.site().await?.server_name,
                 };
                 let cp = client
                     .add_connection_point(
@@ -595,30 +594,26 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                             external,
                         },
                     )
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if json {
+                    .await?;
+                if output::is_json(json) {
                     output::json(&cp)
                 } else {
-                    println!(
+                    say(format!(
                         "{} ({}) for {} on {} (site {}), region {}",
                         cp.name, cp.id, cp.cmg_name, cp.site_system, cp.site_code, cp.region
-                    );
+                    ));
                     if cp.external {
-                        println!(
+                        say(format!(
                             "run it there: cloudsite --site URL --token-file FILE connection-point run {}",
                             cp.id
-                        );
+                        ));
                     }
                 }
                 ExitCode::SUCCESS
             }
             CmgCommand::ConnectionPoint(ConnectionPointCommand::List { json }) => {
-                let list = client
-                    .connection_points(None)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if json {
+                let list = client.connection_points(None).await?;
+                if output::is_json(json) {
                     output::json(&list)
                 } else {
                     let rows: Vec<Vec<String>> = list

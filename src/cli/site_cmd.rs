@@ -1,10 +1,11 @@
 //! Site-level commands: `proxy`, `alerts`, `status-messages`, `logs`, `client-settings`.
 
 use super::connect::{SiteArgs, with_client};
-use super::output::{self, table};
+use super::output::{self, say, table, zoned};
 use crate::api::operations::AlertAction;
 use crate::api::wire::{AlertView, Event};
 use crate::api::wire::{ClientSettings, CloseAlert, LogLineView, PostponeAlert, SetProxy};
+use crate::display;
 use crate::domain::proxy::ProxySettings;
 use clap::{Args, Subcommand};
 use std::process::ExitCode;
@@ -24,8 +25,8 @@ pub enum ProxyCommand {
     Set {
         /// Site system server name.
         site_system: String,
-        /// Use a proxy server (true/false).
-        #[arg(long)]
+        /// Use a proxy server: yes, or no to turn the proxy off.
+        #[arg(long, value_name = "yes|no", action = clap::ArgAction::Set, value_parser = super::values::yes_no)]
         enable: bool,
         /// Proxy server name (host, FQDN or IP).
         #[arg(long)]
@@ -121,27 +122,32 @@ pub enum AlertsCommand {
 }
 
 fn print_proxy(name: &str, p: &ProxySettings) {
-    println!("Site system                          {name}");
-    println!(
-        "Use a proxy server                   {}",
-        if p.enabled { "Yes" } else { "No" }
-    );
-    println!(
-        "Proxy server name                    {}",
-        p.server.as_deref().unwrap_or("")
-    );
-    println!("Port                                 {}", p.port);
-    println!(
-        "Use credentials                      {}",
-        p.account
-            .as_deref()
-            .map(|a| format!("Yes ({a})"))
-            .unwrap_or_else(|| "No".into())
-    );
-    println!(
-        "Password stored                      {}",
-        if p.has_password { "Yes" } else { "No" }
-    );
+    let lines = [
+        ("Site system", name.to_string()),
+        ("Use a proxy server", yes_no(p.enabled).into()),
+        ("Proxy server name", p.server.clone().unwrap_or_default()),
+        ("Port", p.port.to_string()),
+        (
+            "Use credentials",
+            p.account
+                .as_deref()
+                .map(|a| format!("Yes ({a})"))
+                .unwrap_or_else(|| "No".into()),
+        ),
+        ("Password stored", yes_no(p.has_password).into()),
+    ];
+    print_fields(&lines);
+}
+
+fn yes_no(b: bool) -> &'static str {
+    if b { "Yes" } else { "No" }
+}
+
+/// Label and value per line, values in one column (made safe: they are the site's).
+fn print_fields(lines: &[(&str, String)]) {
+    for (k, v) in lines {
+        say(format!("{k:<37}{v}"));
+    }
 }
 
 /// Runs `proxy`.
@@ -149,11 +155,8 @@ pub(super) async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
     with_client(site, |client| async move {
         match cmd {
             ProxyCommand::Show { site_system, json } => {
-                let p = client
-                    .proxy(&site_system)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if json {
+                let p = client.proxy(&site_system).await?;
+                if output::is_json(json) {
                     output::json(&p)
                 } else {
                     print_proxy(&site_system, &p)
@@ -181,11 +184,8 @@ pub(super) async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
                     account,
                     password,
                 };
-                let p = client
-                    .set_proxy(&site_system, &req)
-                    .await
-                    .map_err(|e| e.to_string())?;
-                if json {
+                let p = client.set_proxy(&site_system, &req).await?;
+                if output::is_json(json) {
                     output::json(&p)
                 } else {
                     print_proxy(&site_system, &p)
@@ -200,11 +200,11 @@ pub(super) async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
 /// Runs `alerts list`.
 pub(super) async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
     with_client(site, |client| async move {
-        let mut list = client.alerts().await.map_err(|e| e.to_string())?;
+        let mut list = client.alerts().await?;
         if let Some(s) = &args.service {
             list.retain(|a| a.service_id.as_deref() == Some(s.as_str()));
         }
-        if args.json {
+        if output::is_json(args.json) {
             output::json(&list);
         } else {
             let rows: Vec<Vec<String>> = list
@@ -216,12 +216,16 @@ pub(super) async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
                         a.state.display_name().into(),
                         a.name.clone(),
                         a.occurrences.to_string(),
-                        a.last_seen.clone().unwrap_or_default(),
+                        a.last_seen
+                            .as_deref()
+                            .map(display::short_time)
+                            .unwrap_or_default(),
                     ]
                 })
                 .collect();
+            let last_seen = zoned("LAST SEEN");
             table(
-                &["ID", "SEVERITY", "STATE", "NAME", "COUNT", "LAST SEEN"],
+                &["ID", "SEVERITY", "STATE", "NAME", "COUNT", &last_seen],
                 &rows,
             );
         }
@@ -231,32 +235,34 @@ pub(super) async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
 }
 
 fn print_alert(a: &AlertView) {
-    println!("Alert                                {}", a.id);
-    println!("Name                                 {}", a.name);
-    println!(
-        "Severity                             {}",
-        a.severity.display_name()
-    );
-    println!(
-        "State                                {}",
-        a.state.display_name()
-    );
-    println!(
-        "Enabled                              {}",
-        if a.enabled { "Yes" } else { "No" }
-    );
-    if let Some(u) = &a.skip_until {
-        println!("Postponed until                      {u}");
+    let time = |t: &Option<String>| t.as_deref().map(display::time);
+    let mut lines = vec![
+        ("Alert", a.id.clone()),
+        ("Name", a.name.clone()),
+        ("Severity", a.severity.display_name().into()),
+        ("State", a.state.display_name().into()),
+        ("Enabled", yes_no(a.enabled).into()),
+        ("Occurrences", a.occurrences.to_string()),
+    ];
+    if let Some(t) = time(&a.first_seen) {
+        lines.push(("First seen", t));
+    }
+    if let Some(t) = time(&a.last_seen) {
+        lines.push(("Last seen", t));
+    }
+    if let Some(u) = time(&a.skip_until) {
+        lines.push(("Postponed until", u));
     }
     if let Some(c) = &a.closed_by {
-        println!("Closed by                            {c}");
+        lines.push(("Closed by", c.clone()));
     }
     for c in &a.comments {
-        println!(
-            "Comment                              {} {}: {}",
-            c.time, c.author, c.text
-        );
+        lines.push((
+            "Comment",
+            format!("{} {}: {}", display::time(&c.time), c.author, c.text),
+        ));
     }
+    print_fields(&lines);
 }
 
 /// Runs `alerts postpone|close|disable|enable ID`.
@@ -284,11 +290,8 @@ pub(super) async fn alert_action(site: &SiteArgs, cmd: AlertsCommand) -> ExitCod
             A::Disable { id, json } => (id, AlertAction::Disable, json),
             A::Enable { id, json } => (id, AlertAction::Enable, json),
         };
-        let a = client
-            .alert_action(&id, &action)
-            .await
-            .map_err(|e| e.to_string())?;
-        if json {
+        let a = client.alert_action(&id, &action).await?;
+        if output::is_json(json) {
             output::json(&a);
         } else {
             print_alert(&a);
@@ -303,16 +306,15 @@ pub(super) async fn status_messages(site: &SiteArgs, args: ReadArgs) -> ExitCode
     with_client(site, |client| async move {
         let list = client
             .status_messages(args.service.as_deref(), None)
-            .await
-            .map_err(|e| e.to_string())?;
-        if args.json {
+            .await?;
+        if output::is_json(args.json) {
             output::json(&list);
         } else {
             let rows: Vec<Vec<String>> = list
                 .iter()
                 .map(|m| {
                     vec![
-                        m.time.clone(),
+                        display::time(&m.time),
                         format!("{:?}", m.severity),
                         m.message_id.to_string(),
                         m.text.clone(),
@@ -327,10 +329,15 @@ pub(super) async fn status_messages(site: &SiteArgs, args: ReadArgs) -> ExitCode
 }
 
 fn print_line(l: &LogLineView, json: bool) {
-    if json {
+    if output::is_json(json) {
         println!("{}", serde_json::to_string(l).unwrap_or_default());
     } else {
-        println!("{} {:<7} {}", l.time, format!("{:?}", l.level), l.message);
+        say(format!(
+            "{} {:<7} {}",
+            display::time(&l.time),
+            format!("{:?}", l.level),
+            l.message
+        ));
     }
 }
 
@@ -344,17 +351,14 @@ pub(super) async fn logs(site: &SiteArgs, args: LogsArgs) -> ExitCode {
         };
         // Subscribe first so no line falls between the tail and the stream.
         let mut events = if args.follow {
-            Some(client.events(None).await.map_err(|e| e.to_string())?)
+            Some(client.events(None).await?)
         } else {
             None
         };
-        let lines = client
-            .log(&file, Some(args.tail))
-            .await
-            .map_err(|e| e.to_string())?;
+        let lines = client.log(&file, Some(args.tail)).await?;
         let last_time = lines.last().map(|l| l.time.clone());
         for l in &lines {
-            print_line(l, args.json);
+            print_line(l, output::is_json(args.json));
         }
         if let Some(ev) = events.as_mut() {
             while let Some(Ok(e)) = ev.next().await {
@@ -362,7 +366,7 @@ pub(super) async fn logs(site: &SiteArgs, args: LogsArgs) -> ExitCode {
                     && l.file.eq_ignore_ascii_case(&file)
                     && last_time.as_ref().is_none_or(|t| &l.time >= t)
                 {
-                    print_line(&l, args.json);
+                    print_line(&l, output::is_json(args.json));
                 }
             }
         }
@@ -383,18 +387,9 @@ pub enum ClientSettingsCommand {
     /// Set "Allow access to cloud distribution points".
     Set {
         /// yes or no (also true/false).
-        #[arg(long, value_name = "yes|no", action = clap::ArgAction::Set, value_parser = parse_yes_no)]
+        #[arg(long, value_name = "yes|no", action = clap::ArgAction::Set, value_parser = super::values::yes_no)]
         allow_cloud_dp: bool,
     },
-}
-
-/// `yes`/`no` (or `true`/`false`), as the console's setting reads.
-fn parse_yes_no(text: &str) -> Result<bool, String> {
-    match text.trim().to_ascii_lowercase().as_str() {
-        "yes" | "true" => Ok(true),
-        "no" | "false" => Ok(false),
-        other => Err(format!("'{other}' is not yes or no")),
-    }
 }
 
 /// Runs `client-settings`.
@@ -402,17 +397,18 @@ pub(super) async fn client_settings(site: &SiteArgs, cmd: ClientSettingsCommand)
     with_client(site, |client| async move {
         let s: ClientSettings = match cmd {
             ClientSettingsCommand::Show { json } => {
-                let s = client.client_settings().await.map_err(|e| e.to_string())?;
-                if json {
+                let s = client.client_settings().await?;
+                if output::is_json(json) {
                     output::json(&s);
                     return Ok(ExitCode::SUCCESS);
                 }
                 s
             }
-            ClientSettingsCommand::Set { allow_cloud_dp } => client
-                .set_client_settings(&ClientSettings { allow_cloud_dp })
-                .await
-                .map_err(|e| e.to_string())?,
+            ClientSettingsCommand::Set { allow_cloud_dp } => {
+                client
+                    .set_client_settings(&ClientSettings { allow_cloud_dp })
+                    .await?
+            }
         };
         println!(
             "Allow access to cloud distribution points   {}",

@@ -233,6 +233,21 @@ impl fmt::Display for Key {
     }
 }
 
+/// A problem with the `[keys]` section: the key path it concerns and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyProblem {
+    /// `["keys", action]`.
+    pub key_path: Vec<String>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl std::fmt::Display for KeyProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.key_path.join("."), self.message)
+    }
+}
+
 /// The bindings in force.
 #[derive(Debug, Clone)]
 pub struct Keymap {
@@ -260,28 +275,41 @@ impl Default for Keymap {
 impl Keymap {
     /// The defaults with the config's `[keys]` applied; every unknown action, bad key and
     /// conflict is reported.
-    pub fn from_config(overrides: &BTreeMap<String, Vec<String>>) -> Result<Keymap, Vec<String>> {
+    pub fn from_config(
+        overrides: &BTreeMap<String, Vec<String>>,
+    ) -> Result<Keymap, Vec<KeyProblem>> {
         let mut map = Keymap::default();
         let mut problems = Vec::new();
+        let at = |name: &str| vec!["keys".to_string(), name.to_string()];
         for (name, keys) in overrides {
             let Some(action) = Action::ALL.iter().find(|a| a.name() == name) else {
                 let names: Vec<&str> = Action::ALL.iter().map(|a| a.name()).collect();
-                problems.push(format!(
-                    "keys.{name}: unknown action; expected one of {}",
-                    names.join(", ")
-                ));
+                problems.push(KeyProblem {
+                    key_path: at(name),
+                    message: format!("unknown action; expected one of {}", names.join(", ")),
+                });
                 continue;
             };
             let mut parsed = Vec::new();
             for k in keys {
                 match Key::parse(k) {
                     Ok(key) => parsed.push(key),
-                    Err(e) => problems.push(format!("keys.{name}: {e}")),
+                    Err(e) => problems.push(KeyProblem {
+                        key_path: at(name),
+                        message: e.to_string(),
+                    }),
                 }
             }
             map.keys.insert(*action, parsed);
         }
-        problems.extend(map.conflicts());
+        problems.extend(
+            map.conflicts()
+                .into_iter()
+                .map(|(action, message)| KeyProblem {
+                    key_path: at(action.name()),
+                    message,
+                }),
+        );
         if problems.is_empty() {
             Ok(map)
         } else {
@@ -289,8 +317,8 @@ impl Keymap {
         }
     }
 
-    /// Keys bound to two actions that can apply at the same time.
-    pub fn conflicts(&self) -> Vec<String> {
+    /// Keys bound to two actions that can apply at the same time: the second action and why.
+    pub fn conflicts(&self) -> Vec<(Action, String)> {
         let mut out = Vec::new();
         let entries: Vec<(Action, Key)> = self
             .keys
@@ -303,10 +331,9 @@ impl Keymap {
                     || a.context() == Context::Global
                     || b.context() == Context::Global;
                 if k == k2 && a != b && overlap {
-                    out.push(format!(
-                        "keys: {k} is bound to both {} and {}",
-                        a.name(),
-                        b.name()
+                    out.push((
+                        *b,
+                        format!("{k} is bound to both {} and {}", a.name(), b.name()),
                     ));
                 }
             }
@@ -449,7 +476,11 @@ mod tests {
         o.insert("stop".to_string(), vec!["S".to_string()]);
         o.insert("launch".to_string(), vec!["l".to_string()]);
         o.insert("refresh".to_string(), vec!["hyper+r".to_string()]);
-        let errs = Keymap::from_config(&o).unwrap_err();
+        let errs: Vec<String> = Keymap::from_config(&o)
+            .unwrap_err()
+            .iter()
+            .map(ToString::to_string)
+            .collect();
         assert!(
             errs.iter()
                 .any(|e| e.contains("S is bound to both start and stop")),

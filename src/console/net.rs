@@ -8,8 +8,9 @@ use super::model::Snapshot;
 use super::msg::{NetMsg, Reply, Request};
 use crate::api::client::{Client, ClientError};
 use crate::domain::service::HostedKind;
+use std::sync::Arc;
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{Mutex, RwLock, mpsc};
 
 /// Longest pause between reconnection attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(10);
@@ -74,15 +75,26 @@ pub async fn call(client: &Client, req: Request) -> Result<Reply, ClientError> {
     })
 }
 
+/// The client in use: replaced when the link finds the site anew (another address, a site
+/// this process now runs itself).
+type Current = Arc<RwLock<Client>>;
+
+/// Failed attempts after which the worker asks the link where the site is now, rather than
+/// retrying the same address: the console that ran the embedded site may have quit (its site
+/// went down, or came back on another port).
+const ASK_LINK_AFTER: u32 = 2;
+
 /// Runs the worker until the UI stops sending requests. Returns the link so the caller can
 /// close it (an embedded site stops cleanly).
 pub async fn run<L: SiteLink>(
-    mut link: L,
+    link: L,
     tx: mpsc::UnboundedSender<NetMsg>,
     mut requests: mpsc::UnboundedReceiver<(u64, Request)>,
 ) -> L {
+    let link = Arc::new(Mutex::new(link));
     let client = loop {
-        match link.connect().await {
+        let connected = link.lock().await.connect().await;
+        match connected {
             Ok(c) => break c,
             Err(e) => {
                 // Nothing to reconnect to: say why and keep the UI up (the operator can quit).
@@ -92,38 +104,59 @@ pub async fn run<L: SiteLink>(
                 });
                 tokio::time::sleep(MAX_BACKOFF).await;
                 if tx.is_closed() {
-                    return link;
+                    return unwrap_link(link).await;
                 }
             }
         }
     };
-    let reloads = {
-        let (reload_tx, reload_rx) = mpsc::unbounded_channel::<()>();
-        let (tx2, client2) = (tx.clone(), client.clone());
-        tokio::spawn(follow(client2, tx2, reload_rx));
-        reload_tx
-    };
+    let current: Current = Arc::new(RwLock::new(client));
+    let (reload_tx, reload_rx) = mpsc::unbounded_channel::<()>();
+    let follower = tokio::spawn(follow(
+        Arc::clone(&link),
+        Arc::clone(&current),
+        tx.clone(),
+        reload_rx,
+    ));
     while let Some((id, req)) = requests.recv().await {
         if matches!(req, Request::Reload) {
-            let _ = reloads.send(());
+            let _ = reload_tx.send(());
             let _ = tx.send(NetMsg::Reply {
                 id,
                 result: Ok(Reply::Reloading),
             });
             continue;
         }
-        let (tx, client) = (tx.clone(), client.clone());
+        let (tx, client) = (tx.clone(), current.read().await.clone());
         tokio::spawn(async move {
             let result = call(&client, req).await;
             let _ = tx.send(NetMsg::Reply { id, result });
         });
     }
-    link
+    follower.abort();
+    let _ = follower.await;
+    unwrap_link(link).await
 }
 
-/// Keeps the model current: full read, then events; on a drop, backoff and again.
-async fn follow(
-    client: Client,
+/// The link back from its shared cell once no one else holds it.
+async fn unwrap_link<L: SiteLink>(link: Arc<Mutex<L>>) -> L {
+    let mut link = link;
+    loop {
+        match Arc::try_unwrap(link) {
+            Ok(m) => return m.into_inner(),
+            // A request still running holds no link, only the follower might: wait a moment.
+            Err(again) => {
+                link = again;
+                tokio::task::yield_now().await;
+            }
+        }
+    }
+}
+
+/// Keeps the model current: full read, then events; on a drop, backoff and again — and after
+/// a few failures, asks the link where the site is now.
+async fn follow<L: SiteLink>(
+    link: Arc<Mutex<L>>,
+    current: Current,
     tx: mpsc::UnboundedSender<NetMsg>,
     mut reloads: mpsc::UnboundedReceiver<()>,
 ) {
@@ -133,6 +166,18 @@ async fn follow(
         if tx.is_closed() {
             return;
         }
+        if attempt >= ASK_LINK_AFTER {
+            let found = link.lock().await.connect().await;
+            if let Ok(client) = found {
+                let moved = client.base() != current.read().await.base();
+                *current.write().await = client;
+                if moved {
+                    // Another site run (another port): its event ids mean nothing here.
+                    last_id = None;
+                }
+            }
+        }
+        let client = current.read().await.clone();
         // Subscribe first, then read: nothing between the two is lost.
         let stream = client.events(last_id).await;
         let result: Result<(), String> = match stream {

@@ -1,5 +1,5 @@
 //! The console's terminal and event loop: raw mode, the alternate screen and bracketed paste,
-//! restored on exit, panic and SIGHUP; keys and pastes from a reader thread, network messages
+//! restored on exit, panic, SIGHUP and SIGTERM; keys and pastes from a reader thread, network messages
 //! from the worker; a redraw only when something changed, at most `max_fps` times a second.
 
 use super::app::App;
@@ -79,12 +79,22 @@ pub async fn run<L: SiteLink>(link: L) -> Result<(), RunError> {
     let themes = Some(paths.themes_dir.as_path());
     let rules = |c: &Config| super::settings::config_problems(c, themes);
     let config = match Config::load(&paths, &rules) {
+        Ok(c) => {
+            crate::display::set_date_format(c.console.date_format);
+            Ok(c)
+        }
+        Err(e) => Err(e),
+    };
+    let config = match config {
         Ok(c) => c,
         Err(e) => return Err(RunError::Config(e.lines().join("\n"))),
     };
     let keymap = match Keymap::from_config(&config.keys) {
         Ok(k) => k,
-        Err(problems) => return Err(RunError::Keys(problems.join("\n"))),
+        Err(problems) => {
+            let lines: Vec<String> = problems.iter().map(ToString::to_string).collect();
+            return Err(RunError::Keys(lines.join("\n")));
+        }
     };
     let mut app = App::new(
         keymap,
@@ -127,8 +137,13 @@ pub async fn run<L: SiteLink>(link: L) -> Result<(), RunError> {
             }
         }
     });
+    // The terminal went away (SIGHUP) or someone asked the console to end (SIGTERM, as `kill`
+    // and service managers send): either way leave as `q` does, restoring the terminal.
     #[cfg(unix)]
     let mut hangup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup()).ok();
+    #[cfg(unix)]
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
 
     let frame_gap = Duration::from_millis(1000 / u64::from(config.console.max_fps.max(1)));
     let mut dirty = true;
@@ -158,6 +173,12 @@ pub async fn run<L: SiteLink>(link: L) -> Result<(), RunError> {
             _ = async {
                 #[cfg(unix)]
                 match hangup.as_mut() { Some(h) => { h.recv().await; } None => std::future::pending::<()>().await }
+                #[cfg(not(unix))]
+                std::future::pending::<()>().await
+            } => { app.quit = true; Vec::new() }
+            _ = async {
+                #[cfg(unix)]
+                match terminate.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending::<()>().await }
                 #[cfg(not(unix))]
                 std::future::pending::<()>().await
             } => { app.quit = true; Vec::new() }

@@ -1,6 +1,8 @@
-//! The console's rules for the configuration file: the theme must exist and load. `config
+//! The console's rules for the configuration file: the theme must exist and load, and the
+//! `[keys]` bindings must name real actions with keys that parse and do not clash. `config
 //! check` and the console's start-up both use them, so they accept and refuse the same files.
 
+use super::keymap::Keymap;
 use super::theme::{Theme, available};
 use crate::config::Config;
 use std::path::Path;
@@ -27,6 +29,9 @@ pub fn config_problems(config: &Config, themes_dir: Option<&Path>) -> Vec<(Vec<S
             at("theme"),
             format!("theme '{}' does not load: {e}", c.theme),
         ));
+    }
+    if let Err(problems) = Keymap::from_config(&config.keys) {
+        out.extend(problems.into_iter().map(|p| (p.key_path, p.message)));
     }
     out
 }

@@ -75,6 +75,9 @@ pub enum CryptError {
         /// Plaintext offset of the chunk that failed.
         offset: u64,
     },
+    /// The stream would need more chunks than its counter can number without reusing a nonce.
+    #[error("the package is too large for one encrypted stream (more than 2^32 chunks)")]
+    TooLong,
     /// Reading or writing failed.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -140,7 +143,9 @@ impl<W: Write> Encryptor<W> {
         self.out.write_all(&sealed)?;
         self.written += sealed.len() as u64;
         self.buf.drain(..len);
-        self.index += 1;
+        // A wrapped counter would reuse a nonce: refuse instead (2^32 chunks is far beyond
+        // any package, but a counter that wraps silently is never acceptable).
+        self.index = self.index.checked_add(1).ok_or(CryptError::TooLong)?;
         Ok(())
     }
 
@@ -205,7 +210,7 @@ impl<W: Write> Decryptor<W> {
         self.out.write_all(&plain)?;
         self.plain += plain.len() as u64;
         self.buf.drain(..len);
-        self.index += 1;
+        self.index = self.index.checked_add(1).ok_or(CryptError::TooLong)?;
         Ok(())
     }
 
@@ -346,5 +351,19 @@ mod tests {
         let k = PackageKey::from_base64(&key.to_base64()).expect("b64");
         assert_eq!(k.0, key.0);
         assert!(PackageKey::from_base64("AAAA").is_err());
+    }
+
+    #[test]
+    fn the_chunk_counter_refuses_to_wrap() {
+        let key = PackageKey::generate().expect("key");
+        let mut enc = Encryptor::new(&key, Vec::new()).expect("encryptor");
+        enc.index = u32::MAX - 1;
+        enc.push(&vec![0u8; CHUNK + 1])
+            .expect("chunk u32::MAX - 1 seals");
+        // The next chunk would be number u32::MAX + 1: refused, not a reused nonce.
+        assert!(matches!(
+            enc.push(&vec![0u8; CHUNK]),
+            Err(CryptError::TooLong)
+        ));
     }
 }

@@ -18,9 +18,30 @@ pub fn parse(text: &str) -> Option<Duration> {
     }
 }
 
+/// A duration written the way [`parse`] reads it, in the largest whole unit (`90s`, `6m`).
+pub fn format(d: Duration) -> String {
+    let ms = d.as_millis();
+    if ms.is_multiple_of(3_600_000) && ms > 0 {
+        format!("{}h", ms / 3_600_000)
+    } else if ms.is_multiple_of(60_000) && ms > 0 {
+        format!("{}m", ms / 60_000)
+    } else if ms.is_multiple_of(1000) {
+        format!("{}s", ms / 1000)
+    } else {
+        format!("{ms}ms")
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formatted_durations_parse_back() {
+        for text in ["250ms", "90s", "6m", "1h", "0s"] {
+            assert_eq!(format(parse(text).unwrap()), text);
+        }
+    }
 
     #[test]
     fn units_and_refusals() {

@@ -12,6 +12,7 @@ pub mod proxy;
 pub mod role;
 pub mod service;
 pub mod task;
+pub mod text;
 pub mod validate;
 
 pub use validate::FieldError;

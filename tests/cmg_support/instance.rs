@@ -189,7 +189,7 @@ impl TestInstance {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let body = json.map(|j| serde_json::to_vec(j).expect("json"));
         let cert = client_cert.map(|c| base64::engine::general_purpose::STANDARD.encode(c));
-        let make = || {
+        let req = {
             let mut req = Request::builder()
                 .method(method.clone())
                 .uri(format!("https://{}{path}", self.cmg))
@@ -208,7 +208,7 @@ impl TestInstance {
             .expect("request")
         };
         self.pool
-            .forward(make)
+            .forward(req)
             .await
             .map(|(_, resp)| resp)
             .map_err(|e| e.to_string())

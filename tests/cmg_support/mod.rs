@@ -238,7 +238,7 @@ pub async fn update_package(site: &Site) -> String {
     std::fs::write(&file, b"patch").expect("file");
     let id = made.package.id.clone();
     site.admin
-        .upload_file(&id, "update.msp", &file)
+        .upload_file(&id, "update.msp", &file, None)
         .await
         .expect("upload");
     id

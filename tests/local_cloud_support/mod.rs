@@ -2,6 +2,8 @@
 //! polling, a TLS client for the instances, and a counting CONNECT proxy.
 #![allow(dead_code)]
 
+pub mod gateway;
+
 use crate::common::{KeyKind, Made, Spec, make, root_ca};
 use base64::Engine as _;
 use cloudsite::cert::pem::encode as pem_encode;

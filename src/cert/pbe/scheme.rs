@@ -122,24 +122,12 @@ impl Cipher {
     }
 }
 
-/// RC4 keystream XOR. Written here because the `rc4` crate fixes the key length in the type,
-/// and PKCS#12 uses 5- and 16-byte keys; only legacy files need it.
+/// RC4 keystream XOR (the `rc4` crate, which takes keys of 1 to 256 bytes; PKCS#12 uses 5- and
+/// 16-byte keys). An empty key leaves the bytes as they are, so the MAC check fails cleanly.
 fn rc4_apply(key: &[u8], buf: &mut [u8]) {
-    if key.is_empty() {
-        return;
-    }
-    let mut s: [u8; 256] = std::array::from_fn(|i| i as u8);
-    let mut j: u8 = 0;
-    for i in 0..256 {
-        j = j.wrapping_add(s[i]).wrapping_add(key[i % key.len()]);
-        s.swap(i, usize::from(j));
-    }
-    let (mut i, mut j) = (0u8, 0u8);
-    for b in buf.iter_mut() {
-        i = i.wrapping_add(1);
-        j = j.wrapping_add(s[usize::from(i)]);
-        s.swap(usize::from(i), usize::from(j));
-        *b ^= s[usize::from(s[usize::from(i)].wrapping_add(s[usize::from(j)]))];
+    use rc4::{KeyInit, StreamCipher};
+    if let Ok(mut cipher) = rc4::Rc4::new_from_slice(key) {
+        cipher.apply_keystream(buf);
     }
 }
 

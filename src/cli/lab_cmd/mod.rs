@@ -5,7 +5,7 @@
 mod certs;
 mod crl;
 
-use super::output::fail;
+use super::output::{fail, fail_text};
 use crate::cloud::local as registry;
 use crate::site::service::CLOUD_DIR;
 use certs::{Lab, LabInput, abs};
@@ -112,7 +112,7 @@ pub(super) fn subscription_add(args: SubscriptionAdd) -> ExitCode {
             );
             ExitCode::SUCCESS
         }
-        Err(e) => fail(e),
+        Err(e) => fail_text(e),
     }
 }
 

@@ -9,7 +9,7 @@
 use super::widget::{Field, Kind};
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::of;
-use crate::console::ui::text::wrap;
+use crate::console::ui::text::{safe, wrap};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
 
@@ -192,12 +192,12 @@ fn wizard_field(
             Role::Text
         };
         if !f.enabled {
-            spans.push(Span::styled(f.value(), of(theme, Role::Muted)));
+            spans.push(Span::styled(safe(&f.value()), of(theme, Role::Muted)));
         } else if let Kind::Choice(_) = f.kind {
             let text = if focused {
-                format!("◀ {} ▶", f.chosen())
+                format!("◀ {} ▶", safe(f.chosen()))
             } else {
-                f.chosen().to_string()
+                safe(f.chosen())
             };
             spans.push(Span::styled(text, of(theme, role)));
         } else if f.input.text().is_empty() && !focused {
@@ -268,11 +268,12 @@ fn dialog_field(
                 of(theme, label_role),
             ));
             match kind {
-                Kind::Choice(_) => {
-                    spans.push(Span::styled(format!("‹ {} ›", f.chosen()), value_style))
-                }
+                Kind::Choice(_) => spans.push(Span::styled(
+                    format!("‹ {} ›", safe(f.chosen())),
+                    value_style,
+                )),
                 Kind::ReadOnly => {
-                    spans.push(Span::styled(f.input.text().to_string(), value_style));
+                    spans.push(Span::styled(safe(f.input.text()), value_style));
                     spans.push(Span::styled("  (read-only)", of(theme, Role::Muted)));
                 }
                 _ => {
@@ -292,7 +293,7 @@ fn dialog_field(
     };
     if let Some(e) = &f.error {
         d.lines.push(Line::from(Span::styled(
-            format!("{indent}⚠ {e}"),
+            format!("{indent}⚠ {}", safe(e)),
             of(theme, Role::InputInvalid),
         )));
     }
@@ -309,7 +310,7 @@ fn dialog_field(
     }
     if let Some(c) = f.candidates.as_ref().filter(|_| focused) {
         d.lines.push(Line::from(Span::styled(
-            format!("{indent}» {c}"),
+            format!("{indent}» {}", safe(c)),
             of(theme, Role::Text),
         )));
     }

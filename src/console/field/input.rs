@@ -101,9 +101,12 @@ impl Input {
         self.cursor
     }
 
-    /// Columns before the cursor.
+    /// Columns before the cursor, as the text is drawn.
     pub fn cursor_column(&self) -> usize {
-        self.text[..self.cursor].width()
+        self.text[..self.cursor]
+            .graphemes(true)
+            .map(|g| drawn(g, None).1)
+            .sum()
     }
 
     /// Selects bytes `range` (snapped to the text) with the cursor at its start: the next
@@ -236,15 +239,12 @@ impl Input {
         let mut out = String::new();
         let mut used = 0;
         for g in self.text.graphemes(true) {
-            let w = if mask.is_some() { 1 } else { g.width() };
+            let (piece, w) = drawn(g, mask);
             if used + w > room {
                 break;
             }
             used += w;
-            match mask {
-                Some(m) => out.push(m),
-                None => out.push_str(g),
-            }
+            out.push_str(&piece);
         }
         out
     }
@@ -258,7 +258,7 @@ impl Input {
         let cells: Vec<(usize, usize, usize)> = self
             .text
             .grapheme_indices(true)
-            .map(|(i, g)| (i, i + g.len(), if mask.is_some() { 1 } else { g.width() }))
+            .map(|(i, g)| (i, i + g.len(), drawn(g, mask).1))
             .collect();
         let col_of = |byte: usize| -> usize {
             cells
@@ -293,10 +293,7 @@ impl Input {
                 .selection
                 .as_ref()
                 .is_some_and(|r| r.start <= s && e <= r.end);
-            let piece = match mask {
-                Some(m) => m.to_string(),
-                None => self.text[s..e].to_string(),
-            };
+            let piece = drawn(&self.text[s..e], mask).0;
             match parts.last_mut() {
                 Some((text, sel)) if *sel == selected => text.push_str(&piece),
                 _ => parts.push((piece, selected)),
@@ -305,6 +302,20 @@ impl Input {
         View {
             parts,
             cursor: cursor - start,
+        }
+    }
+}
+
+/// How one grapheme is drawn and its columns: `mask` for a password, else the grapheme made
+/// safe for the terminal (a pasted or loaded ESC shows as `\u{1b}`, whose width it then takes;
+/// the text itself keeps the real character).
+fn drawn(g: &str, mask: Option<char>) -> (String, usize) {
+    match mask {
+        Some(m) => (m.to_string(), 1),
+        None => {
+            let piece = crate::display::terminal_safe(g);
+            let w = piece.width();
+            (piece.into_owned(), w)
         }
     }
 }

@@ -5,6 +5,7 @@
 use crate::api::operations::AlertAction as Verb;
 use crate::api::wire::AlertView;
 use crate::api::wire::{CloseAlert, PostponeAlert};
+use crate::console::field::Tone;
 use crate::console::field::{Field, FieldId};
 use crate::console::keymap::Keymap;
 use crate::console::model::Model;
@@ -12,6 +13,8 @@ use crate::console::msg::{Outcome, Reply, Request};
 use crate::console::shell::{Body, Core, Nav, Page, Shell};
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::of;
+use crate::console::ui::text::safe;
+use crate::display;
 use ratatui::text::{Line, Span};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -69,12 +72,21 @@ impl AlertForm {
             f.hidden = !matches!(action.as_str(), "Postpone" | "Close");
         }
         if action == "Postpone" {
-            let error = match OffsetDateTime::parse(&core.text(Until), &Rfc3339) {
+            let until = core.text(Until);
+            let parsed = OffsetDateTime::parse(&until, &Rfc3339);
+            let error = match parsed {
                 Ok(t) if t <= OffsetDateTime::now_utc() => Some("must be in the future"),
                 Ok(_) => None,
                 Err(_) => Some("must be a date and time in RFC 3339 form"),
             };
             core.set_error(Until, error.map(str::to_string));
+            // The field takes the site's form (RFC 3339); say how it reads where the operator is.
+            if let Some(f) = core.field_mut(Until) {
+                f.notes = match parsed {
+                    Ok(_) => vec![(Tone::Info, format!("that is {}", display::time(&until)))],
+                    Err(_) => Vec::new(),
+                };
+            }
         }
         !core.all().any(|f| f.error.is_some())
     }
@@ -160,23 +172,31 @@ impl Body for AlertForm {
                 format!(
                     "   occurrences {}   last seen {}",
                     a.occurrences,
-                    a.last_seen.as_deref().unwrap_or("never")
+                    a.last_seen.as_deref().map_or("never".into(), display::time)
                 ),
                 muted,
             ),
         ])];
         if let Some(u) = &a.skip_until {
             intro.push(Line::from(Span::styled(
-                format!(" Postponed until {u}"),
+                format!(" Postponed until {}", display::time(u)),
                 muted,
             )));
         }
         if let Some(c) = &a.closed_by {
-            intro.push(Line::from(Span::styled(format!(" Closed by {c}"), muted)));
+            intro.push(Line::from(Span::styled(
+                format!(" Closed by {}", safe(c)),
+                muted,
+            )));
         }
         if let Some(c) = a.comments.last() {
             intro.push(Line::from(Span::styled(
-                format!(" Last comment ({}, {}): {}", c.author, c.time, c.text),
+                format!(
+                    " Last comment ({}, {}): {}",
+                    safe(&c.author),
+                    display::time(&c.time),
+                    safe(&c.text)
+                ),
                 muted,
             )));
         }

@@ -11,7 +11,9 @@ use crate::console::msg::{Outcome, Reply, Request};
 use crate::console::shell::{Anchor, Core, PageView, tab_keys};
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::of;
-use crate::console::ui::usage::{distribution_state, human};
+use crate::console::ui::text::safe;
+use crate::console::ui::usage::distribution_state;
+use crate::display::size;
 use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::text::{Line, Span};
 
@@ -198,7 +200,10 @@ impl ContentTab {
         theme: &Theme,
     ) -> Vec<Line<'static>> {
         let mut intro = vec![Line::from(Span::styled(
-            format!(" Packages on {} and their distribution state.", self.fqdn),
+            format!(
+                " Packages on {} and their distribution state.",
+                safe(&self.fqdn)
+            ),
             of(theme, Role::Text),
         ))];
         if let Some(why) = read_only {
@@ -224,7 +229,7 @@ impl ContentTab {
                 Line::from(Span::styled(
                     format!(
                         " Distribute one with: cloudsite content distribute PACKAGE --to {}",
-                        self.fqdn
+                        safe(&self.fqdn)
                     ),
                     muted,
                 )),
@@ -236,13 +241,13 @@ impl ContentTab {
         }
         let id_w = rows
             .iter()
-            .map(|d| d.package_id.chars().count())
+            .map(|d| safe(&d.package_id).chars().count())
             .max()
             .unwrap_or(0)
             .max(7);
         let name_w = rows
             .iter()
-            .map(|d| d.package_name.chars().count())
+            .map(|d| safe(&d.package_name).chars().count())
             .max()
             .unwrap_or(0)
             .clamp(4, 24);
@@ -257,11 +262,11 @@ impl ContentTab {
         let mut sel_line = 1;
         for (i, d) in rows.iter().enumerate() {
             let (state, role) = distribution_state(d.state);
-            let name: String = d.package_name.chars().take(name_w).collect();
+            let name: String = safe(&d.package_name).chars().take(name_w).collect();
             // `›` marks the selection without colour too (NO_COLOR, screen readers).
             let mark = if i == sel { "›" } else { " " };
-            let row = format!("{mark} {:<id_w$}  {name:<name_w$}  ", d.package_id);
-            let size = format!("  {:>8}", human(d.size));
+            let row = format!("{mark} {:<id_w$}  {name:<name_w$}  ", safe(&d.package_id));
+            let bytes = format!("  {:>8}", size(d.size));
             let state = format!("{state:<11}");
             if i == sel {
                 sel_line = body.len();
@@ -269,13 +274,13 @@ impl ContentTab {
                 body.push(Line::from(vec![
                     Span::styled(row, focus),
                     Span::styled(state, focus),
-                    Span::styled(size, focus),
+                    Span::styled(bytes, focus),
                 ]));
             } else {
                 body.push(Line::from(vec![
                     Span::raw(row),
                     Span::styled(state, of(theme, role)),
-                    Span::raw(size),
+                    Span::raw(bytes),
                 ]));
             }
             // The reason gets a line of its own: a failure must be readable in full.
@@ -286,7 +291,7 @@ impl ContentTab {
                     ("…", muted)
                 };
                 body.push(Line::from(Span::styled(
-                    format!("    {sign} {reason}"),
+                    format!("    {sign} {}", safe(reason)),
                     style,
                 )));
             }
@@ -301,7 +306,7 @@ impl ContentTab {
             body.extend([
                 Line::from(""),
                 Line::from(Span::styled(
-                    format!(" Remove {id} ({name}) from {}?", self.fqdn),
+                    safe(&format!(" Remove {id} ({name}) from {}?", self.fqdn)),
                     warn,
                 )),
                 Line::from(Span::styled(

@@ -10,6 +10,7 @@ use crate::console::msg::{Outcome, Reply, Request};
 use crate::console::shell::{Body, Core, Nav, Page, Shell};
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::of;
+use crate::console::ui::text::safe;
 use crate::domain::proxy;
 use ratatui::text::{Line, Span};
 
@@ -166,7 +167,7 @@ impl Body for ProxyForm {
         let muted = of(theme, Role::Muted);
         vec![
             Line::from(Span::styled(
-                format!(" Roles: {}", self.roles.join(", ")),
+                format!(" Roles: {}", safe(&self.roles.join(", "))),
                 muted,
             )),
             Line::from(Span::styled(

@@ -81,7 +81,7 @@ impl ServiceForm {
                 &format!(
                     "{} · expires {}",
                     s.certificate.subject_cn.as_deref().unwrap_or("(no CN)"),
-                    s.certificate.not_after.get(..10).unwrap_or(""),
+                    crate::display::date(&s.certificate.not_after),
                 ),
             ),
         ];

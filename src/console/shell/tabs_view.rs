@@ -9,6 +9,7 @@ use crate::console::keymap::{Action, Keymap};
 use crate::console::model::Model;
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::{of, pane};
+use crate::console::ui::text::safe;
 use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
@@ -155,7 +156,7 @@ pub(super) fn draw<B: Body>(
     };
     let foot = vec![
         match message {
-            Some((role, m)) => Line::from(Span::styled(format!(" {m}"), of(theme, role))),
+            Some((role, m)) => Line::from(Span::styled(format!(" {}", safe(&m)), of(theme, role))),
             None => Line::from(""),
         },
         Line::from(Span::styled(format!(" {keys}"), of(theme, Role::Key))),

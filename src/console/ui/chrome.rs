@@ -1,6 +1,7 @@
 //! The frame around the views: header, navigation tree, footer, modals.
 
 use super::style::{of, pane};
+use super::text::safe;
 use crate::console::app::{App, Focus, Modal, Node, TREE};
 use crate::console::keymap::Action;
 use crate::console::model::Link;
@@ -14,7 +15,7 @@ use ratatui::widgets::{Clear, List, ListItem, Paragraph, Wrap};
 pub fn header(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let m = &app.model;
     let site = match &m.site {
-        Some(s) => format!("{} · {}", s.site_code, s.server_name),
+        Some(s) => safe(&format!("{} · {}", s.site_code, s.server_name)),
         None => "loading…".to_string(),
     };
     let (link, link_role) = match &m.link {
@@ -101,7 +102,7 @@ pub fn tree(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
 pub fn footer(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     if let Some(n) = &app.notice {
         f.render_widget(
-            Paragraph::new(format!(" {n}")).style(of(theme, Role::Footer)),
+            Paragraph::new(format!(" {}", safe(n))).style(of(theme, Role::Footer)),
             area,
         );
         return;
@@ -265,7 +266,7 @@ pub fn modal(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, m: &Modal)
             f.render_widget(Clear, r);
             let ok = typed.eq_ignore_ascii_case(name);
             let lines = vec![
-                Line::from(format!("Delete {name}?")),
+                Line::from(format!("Delete {}?", safe(name))),
                 Line::from(Span::styled(
                     "Its content in the cloud is deleted too. This cannot be undone.",
                     of(theme, Role::AlertWarning),
@@ -274,7 +275,7 @@ pub fn modal(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, m: &Modal)
                 Line::from(vec![
                     Span::raw("Type the service name to confirm: "),
                     Span::styled(
-                        format!("{typed}▏"),
+                        format!("{}▏", safe(typed)),
                         of(theme, if ok { Role::Input } else { Role::InputInvalid }),
                     ),
                 ]),
@@ -295,7 +296,7 @@ pub fn modal(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, m: &Modal)
             f.render_widget(Clear, r);
             f.render_widget(
                 Paragraph::new(vec![
-                    Line::from(text.as_str()),
+                    Line::from(safe(text)),
                     Line::from(""),
                     Line::from(Span::styled("Enter or Esc closes", of(theme, Role::Muted))),
                 ])

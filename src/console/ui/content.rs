@@ -4,10 +4,12 @@
 use super::lists::{col, fit};
 use super::style::of;
 use super::style::pane;
-use super::usage::{self, human};
+use super::text::safe;
+use super::usage;
 use crate::api::wire::{DistributionState, PackageState, PackageView};
 use crate::console::app::{App, Focus};
 use crate::console::theme::{Role, Theme};
+use crate::display::{self, size};
 use crate::domain::content::ContentType;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -55,8 +57,8 @@ pub fn packages(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let cells = |g: &dyn Fn(&PackageView) -> Cell<'static>| shown.iter().map(g).collect();
     let (header, widths, rows) = fit(
         vec![
-            col("ID", 8, false, cells(&|p| Cell::from(p.id.clone()))),
-            col("Name", 11, true, cells(&|p| Cell::from(p.name.clone()))),
+            col("ID", 8, false, cells(&|p| Cell::from(safe(&p.id)))),
+            col("Name", 11, true, cells(&|p| Cell::from(safe(&p.name)))),
             col(
                 "State",
                 9,
@@ -81,7 +83,7 @@ pub fn packages(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                     Cell::from(Span::styled(d.len().to_string(), of(theme, role)))
                 }),
             ),
-            col("Size", 8, false, cells(&|p| Cell::from(human(p.size)))),
+            col("Size", 8, false, cells(&|p| Cell::from(size(p.size)))),
             col(
                 "Type",
                 11,
@@ -127,7 +129,7 @@ pub fn packages(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     }
 }
 
-/// The selected package: type, size, files, and its state on each service.
+/// The selected package: type, size, files, when it was added, and its state on each service.
 pub fn package_details(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Focus::Details;
     let muted = of(theme, Role::Muted);
@@ -138,7 +140,7 @@ pub fn package_details(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
         lines.extend([
             Line::from(vec![
                 key("Package"),
-                Span::raw(format!("{} {}", p.id, p.name)),
+                Span::raw(safe(&format!("{} {}", p.id, p.name))),
             ]),
             Line::from(vec![
                 key("Type · state"),
@@ -149,11 +151,12 @@ pub fn package_details(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
                 key("Size"),
                 Span::raw(format!(
                     "{} in {} file{}",
-                    human(p.size),
+                    size(p.size),
                     p.files.len(),
                     if p.files.len() == 1 { "" } else { "s" }
                 )),
             ]),
+            Line::from(vec![key("Created"), Span::raw(display::time(&p.created))]),
             Line::from(""),
         ]);
         let dists = app.model.package_distributions(&p.id);
@@ -165,7 +168,7 @@ pub fn package_details(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
         } else {
             let name_w = dists
                 .iter()
-                .map(|d| d.service_fqdn.chars().count())
+                .map(|d| safe(&d.service_fqdn).chars().count())
                 .max()
                 .unwrap_or(0)
                 .clamp(7, 28);
@@ -179,10 +182,10 @@ pub fn package_details(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) 
             for d in dists {
                 let (st, role) = usage::distribution_state(d.state);
                 lines.push(Line::from(vec![
-                    Span::raw(format!("{:<name_w$} ", d.service_fqdn)),
+                    Span::raw(format!("{:<name_w$} ", safe(&d.service_fqdn))),
                     Span::styled(format!("{st:<11}"), of(theme, role)),
-                    Span::raw(format!(" {:>8}  ", human(d.size))),
-                    Span::styled(d.reason.clone().unwrap_or_default(), muted),
+                    Span::raw(format!(" {:>8}  ", size(d.size))),
+                    Span::styled(safe(d.reason.as_deref().unwrap_or_default()), muted),
                 ]));
             }
         }

@@ -2,11 +2,13 @@
 
 use super::style::pane;
 use super::style::{of, state_role};
+use super::text::safe;
 use super::usage::{self, Figure};
 use crate::api::wire::DistributionState;
 use crate::api::wire::ServiceView;
 use crate::console::app::{App, Focus, Node};
 use crate::console::theme::{Role, Theme};
+use crate::display;
 use crate::domain::service::HostedKind;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
@@ -15,32 +17,50 @@ use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 /// A column: header, width, and its cells for each row.
 pub(super) struct Col<'a> {
-    header: &'static str,
+    header: String,
     width: Constraint,
     min: u16,
     cells: Vec<Cell<'a>>,
 }
 
+/// What [`fit`] keeps: the headers, widths and rows of the columns that fit.
+pub(super) type Fitted<'a> = (Vec<String>, Vec<Constraint>, Vec<Row<'a>>);
+
 /// Keeps the columns that fit `width`, in order of importance (the first two always); the
 /// details pane shows whatever is left out.
-pub(super) fn fit(
-    cols: Vec<Col<'_>>,
-    width: u16,
-) -> (Vec<&'static str>, Vec<Constraint>, Vec<Row<'_>>) {
+pub(super) fn fit(cols: Vec<Col<'_>>, width: u16) -> Fitted<'_> {
+    let rank: Vec<usize> = (0..cols.len()).collect();
+    fit_ranked(cols, &rank, width)
+}
+
+/// As [`fit`], with the importance of each column given apart from the order they are shown
+/// in: `rank[i]` is column `i`'s (0 the most important). A narrow terminal then drops, say,
+/// a first-seen time before a last-seen one without moving the columns around.
+pub(super) fn fit_ranked<'a>(cols: Vec<Col<'a>>, rank: &[usize], width: u16) -> Fitted<'a> {
+    let mut order: Vec<usize> = (0..cols.len()).collect();
+    order.sort_by_key(|&i| rank.get(i).copied().unwrap_or(usize::MAX));
     let mut used = 0u16;
-    let mut keep = Vec::new();
-    for (i, c) in cols.into_iter().enumerate() {
-        let need = c.min + 1;
-        if i < 2 || used + need <= width {
+    let mut kept = vec![false; cols.len()];
+    for (n, &i) in order.iter().enumerate() {
+        let need = cols[i].min + 1;
+        if n < 2 || used + need <= width {
             used += need;
-            keep.push(c);
+            kept[i] = true;
         }
     }
+    let keep: Vec<Col<'a>> = cols
+        .into_iter()
+        .zip(kept)
+        .filter_map(|(c, k)| k.then_some(c))
+        .collect();
     let n = keep.first().map(|c| c.cells.len()).unwrap_or(0);
-    let headers = keep.iter().map(|c| c.header).collect();
     let widths = keep.iter().map(|c| c.width).collect();
-    let mut columns: Vec<std::vec::IntoIter<Cell<'_>>> =
-        keep.into_iter().map(|c| c.cells.into_iter()).collect();
+    let mut headers = Vec::new();
+    let mut columns: Vec<std::vec::IntoIter<Cell<'a>>> = Vec::new();
+    for c in keep {
+        headers.push(c.header);
+        columns.push(c.cells.into_iter());
+    }
     let rows = (0..n)
         .map(|_| {
             Row::new(
@@ -55,9 +75,14 @@ pub(super) fn fit(
 }
 
 /// A column of fixed width `min`, or at least `min` wide and filling the rest.
-pub(super) fn col<'a>(header: &'static str, min: u16, fill: bool, cells: Vec<Cell<'a>>) -> Col<'a> {
+pub(super) fn col<'a>(
+    header: impl Into<String>,
+    min: u16,
+    fill: bool,
+    cells: Vec<Cell<'a>>,
+) -> Col<'a> {
     Col {
-        header,
+        header: header.into(),
         width: if fill {
             Constraint::Min(min)
         } else {
@@ -90,7 +115,7 @@ fn service_columns<'a>(
     let text = |g: &dyn Fn(&ServiceView) -> String| {
         services
             .iter()
-            .map(|s| Cell::from(g(s)))
+            .map(|s| Cell::from(safe(&g(s))))
             .collect::<Vec<_>>()
     };
     // Used against the quota, coloured once a threshold is reached.
@@ -187,7 +212,11 @@ pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             let full = fit(service_columns(app.node, &services, false, theme), width);
             let compact = fit(service_columns(app.node, &services, true, theme), width);
             // "used / quota" unless the shorter form fits more usage columns in this width.
-            let shown = |h: &[&str]| h.iter().filter(|h| USAGE_HEADERS.contains(h)).count();
+            let shown = |h: &[String]| {
+                h.iter()
+                    .filter(|h| USAGE_HEADERS.contains(&h.as_str()))
+                    .count()
+            };
             let title = if app.node == Node::Cdps {
                 "Cloud Distribution Points"
             } else {
@@ -207,7 +236,7 @@ pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 .unwrap_or_default();
             let proxy =
                 |s: &crate::api::wire::SiteSystemView| match (&s.proxy.enabled, &s.proxy.server) {
-                    (true, Some(server)) => format!("{server}:{}", s.proxy.port),
+                    (true, Some(server)) => format!("{}:{}", safe(server), s.proxy.port),
                     _ => "none".into(),
                 };
             (
@@ -218,7 +247,7 @@ pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                             "Name",
                             20,
                             false,
-                            systems.iter().map(|s| Cell::from(s.name.clone())).collect(),
+                            systems.iter().map(|s| Cell::from(safe(&s.name))).collect(),
                         ),
                         col(
                             "Proxy",
@@ -232,7 +261,7 @@ pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                             true,
                             systems
                                 .iter()
-                                .map(|s| Cell::from(s.roles.join(", ")))
+                                .map(|s| Cell::from(safe(&s.roles.join(", "))))
                                 .collect(),
                         ),
                     ],
@@ -387,20 +416,20 @@ pub fn details(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let lines: Vec<Line<'_>> = match app.node {
         Node::SiteSystems => match app.model.site_systems.get(app.row()) {
             Some(s) => vec![
-                Line::from(vec![key("Server"), Span::raw(s.name.clone())]),
-                Line::from(vec![key("Roles"), Span::raw(s.roles.join(", "))]),
+                Line::from(vec![key("Server"), Span::raw(safe(&s.name))]),
+                Line::from(vec![key("Roles"), Span::raw(safe(&s.roles.join(", ")))]),
                 Line::from(vec![
                     key("Use a proxy server"),
                     Span::raw(if s.proxy.enabled { "Yes" } else { "No" }),
                 ]),
                 Line::from(vec![
                     key("Proxy server name"),
-                    Span::raw(s.proxy.server.clone().unwrap_or_default()),
+                    Span::raw(safe(s.proxy.server.as_deref().unwrap_or_default())),
                 ]),
                 Line::from(vec![key("Port"), Span::raw(s.proxy.port.to_string())]),
                 Line::from(vec![
                     key("Proxy account"),
-                    Span::raw(s.proxy.account.clone().unwrap_or_else(|| "none".into())),
+                    Span::raw(safe(s.proxy.account.as_deref().unwrap_or("none"))),
                 ]),
             ],
             None => Vec::new(),
@@ -408,7 +437,7 @@ pub fn details(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         _ => match app.selected_service() {
             Some(s) => {
                 let mut v = vec![
-                    Line::from(vec![key("Service FQDN"), Span::raw(s.service_fqdn.clone())]),
+                    Line::from(vec![key("Service FQDN"), Span::raw(safe(&s.service_fqdn))]),
                     Line::from(vec![
                         key("Status"),
                         Span::styled(s.status.as_str(), of(theme, state_role(s.status))),
@@ -417,47 +446,66 @@ pub fn details(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                 if let Some(d) = &s.status_details {
                     v.push(Line::from(vec![
                         key("Status details"),
-                        Span::styled(d.clone(), of(theme, Role::AlertWarning)),
+                        Span::styled(safe(d), of(theme, Role::AlertWarning)),
                     ]));
                 }
                 v.extend(usage_lines(app, s, theme));
                 v.extend([
                     Line::from(vec![
                         key("Subscription ID"),
-                        Span::raw(s.subscription_id.clone()),
+                        Span::raw(safe(&s.subscription_id)),
                     ]),
-                    Line::from(vec![key("Region"), Span::raw(s.region.clone())]),
+                    Line::from(vec![key("Region"), Span::raw(safe(&s.region))]),
                     Line::from(vec![
                         key("Instances"),
-                        Span::raw(
-                            s.instances
+                        Span::raw(safe(
+                            &s.instances
                                 .iter()
                                 .map(|i| format!("{} {}", i.id, i.state))
                                 .collect::<Vec<_>>()
                                 .join(", "),
-                        ),
+                        )),
                     ]),
                     Line::from(vec![
                         key("Certificate"),
                         Span::raw(format!(
                             "{} (expires {})",
-                            s.certificate.thumbprint,
-                            s.certificate.not_after.get(..10).unwrap_or("")
+                            safe(&s.certificate.thumbprint),
+                            display::date(&s.certificate.not_after)
                         )),
                     ]),
                     Line::from(vec![
                         key("DNS CNAME"),
-                        Span::raw(format!("{} → {}", s.service_fqdn, s.cname_target)),
+                        Span::raw(format!(
+                            "{} → {}",
+                            safe(&s.service_fqdn),
+                            safe(&s.cname_target)
+                        )),
                     ]),
-                    Line::from(vec![key("Description"), Span::raw(s.description.clone())]),
+                    Line::from(vec![key("Description"), Span::raw(safe(&s.description))]),
                 ]);
                 v
             }
             None => Vec::new(),
         },
     };
+    // When the usage figures were read: the pane's title, so the lines keep their room.
+    let title = match app.node {
+        Node::SiteSystems => None,
+        _ => app.selected_service().and_then(|s| s.usage.as_ref()),
+    }
+    .map_or_else(
+        || "Details".to_string(),
+        |u| {
+            format!(
+                "Details · usage as of {} {}",
+                display::short_time(&u.collected),
+                display::zone_label()
+            )
+        },
+    );
     f.render_widget(
-        Paragraph::new(lines).block(pane("Details", focused, theme)),
+        Paragraph::new(lines).block(pane(&title, focused, theme)),
         area,
     );
 }

@@ -1,13 +1,17 @@
-//! Monitoring views: alerts, status messages, logs.
+//! Monitoring views: alerts, status messages, logs. Times are short (`12-04 14:03`) with the
+//! zone in the column's title, so they fit at 80×24; the site's text is made safe.
 
+use super::lists::{Col, Fitted, col, fit_ranked};
 use super::style::of;
 use super::style::pane;
+use super::text::safe;
 use crate::console::app::{App, Focus};
 use crate::console::theme::{Role, Theme};
+use crate::display;
 use crate::domain::alert::Severity;
 use crate::domain::task::Level;
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::Span;
 use ratatui::widgets::{Cell, Row, Table, TableState};
 
@@ -19,11 +23,10 @@ fn level_role(l: Level) -> Role {
     }
 }
 
+/// A table of the columns [`fit_ranked`] kept, the selection highlighted while focused.
 fn table<'a>(
-    rows: Vec<Row<'a>>,
-    header: Vec<&'a str>,
-    widths: Vec<Constraint>,
-    title: &'a str,
+    (header, widths, rows): Fitted<'a>,
+    title: &str,
     app: &App,
     theme: &Theme,
 ) -> Table<'a> {
@@ -40,96 +43,167 @@ fn table<'a>(
         .block(pane(title, app.focus == Focus::List, theme))
 }
 
-fn short_time(t: &str) -> String {
-    t.get(..19).unwrap_or(t).replace('T', " ")
+/// A column of short times (`12-04 14:03`): its title carries the zone they are in.
+fn time_col<'a>(name: &str, cells: Vec<Cell<'a>>) -> Col<'a> {
+    let header = format!("{name} {}", display::zone_label());
+    let width = header.chars().count().max(display::short_time_width());
+    col(
+        header,
+        u16::try_from(width).unwrap_or(u16::MAX),
+        false,
+        cells,
+    )
 }
 
-/// Alerts: severity, state, service, first/last seen, occurrences.
+/// A column as wide as its widest cell or its header, at most `most`: names that are short in
+/// practice (a state, a log file) leave the room to the text that needs it.
+fn sized_col<'a>(
+    header: &'static str,
+    texts: &[String],
+    most: usize,
+    cells: Vec<Cell<'a>>,
+) -> Col<'a> {
+    let width = texts
+        .iter()
+        .map(|t| t.chars().count())
+        .chain([header.chars().count()])
+        .max()
+        .unwrap_or(0)
+        .min(most);
+    col(
+        header,
+        u16::try_from(width).unwrap_or(u16::MAX),
+        false,
+        cells,
+    )
+}
+
+fn short(t: Option<&str>) -> Cell<'static> {
+    Cell::from(t.map(display::short_time).unwrap_or_default())
+}
+
+/// Alerts: severity, state, name, service, first/last seen, occurrences. On a narrow terminal
+/// the first time, then the service, give way.
 pub fn alerts(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let rows: Vec<Row<'_>> = app
-        .model
-        .alerts
+    let alerts = &app.model.alerts;
+    let role = |s: Severity| match s {
+        Severity::Critical => Role::AlertCritical,
+        Severity::Warning => Role::AlertWarning,
+        Severity::Informational => Role::AlertInfo,
+    };
+    let sev: Vec<String> = alerts
+        .iter()
+        .map(|a| a.severity.display_name().into())
+        .collect();
+    let state: Vec<String> = alerts
+        .iter()
+        .map(|a| a.state.display_name().into())
+        .collect();
+    let service: Vec<String> = alerts
         .iter()
         .map(|a| {
-            let role = match a.severity {
-                Severity::Critical => Role::AlertCritical,
-                Severity::Warning => Role::AlertWarning,
-                Severity::Informational => Role::AlertInfo,
-            };
-            let (sev, state) = (a.severity.display_name(), a.state.display_name());
-            let service = a
-                .service_id
+            a.service_id
                 .as_deref()
                 .and_then(|id| app.model.service(id))
-                .map(|s| s.service_fqdn.clone())
-                .unwrap_or_default();
-            Row::new(vec![
-                Cell::from(Span::styled(sev, of(theme, role))),
-                Cell::from(state),
-                Cell::from(a.name.clone()),
-                Cell::from(service),
-                Cell::from(a.first_seen.as_deref().map(short_time).unwrap_or_default()),
-                Cell::from(a.last_seen.as_deref().map(short_time).unwrap_or_default()),
-                Cell::from(a.occurrences.to_string()),
-            ])
+                .map(|s| safe(&s.service_fqdn))
+                .unwrap_or_default()
         })
         .collect();
-    let mut st = TableState::default().with_selected((!rows.is_empty()).then(|| app.row()));
-    let t = table(
-        rows,
-        vec![
+    let cols = vec![
+        sized_col(
             "Severity",
+            &sev,
+            13,
+            alerts
+                .iter()
+                .zip(&sev)
+                .map(|(a, t)| Cell::from(Span::styled(t.clone(), of(theme, role(a.severity)))))
+                .collect(),
+        ),
+        sized_col(
             "State",
+            &state,
+            15,
+            state.iter().map(|t| Cell::from(t.clone())).collect(),
+        ),
+        col(
             "Name",
+            12,
+            true,
+            alerts.iter().map(|a| Cell::from(safe(&a.name))).collect(),
+        ),
+        sized_col(
             "Service",
-            "First seen",
-            "Last seen",
+            &service,
+            22,
+            service.iter().map(|t| Cell::from(t.clone())).collect(),
+        ),
+        time_col(
+            "First",
+            alerts
+                .iter()
+                .map(|a| short(a.first_seen.as_deref()))
+                .collect(),
+        ),
+        time_col(
+            "Last",
+            alerts
+                .iter()
+                .map(|a| short(a.last_seen.as_deref()))
+                .collect(),
+        ),
+        col(
             "Count",
-        ],
-        vec![
-            Constraint::Length(13),
-            Constraint::Length(15),
-            Constraint::Min(20),
-            Constraint::Length(22),
-            Constraint::Length(19),
-            Constraint::Length(19),
-            Constraint::Length(6),
-        ],
-        "Alerts",
-        app,
-        theme,
-    );
-    f.render_stateful_widget(t, area, &mut st);
+            5,
+            false,
+            alerts
+                .iter()
+                .map(|a| Cell::from(a.occurrences.to_string()))
+                .collect(),
+        ),
+    ];
+    // Severity, name and when it was last seen first; the service and first time last.
+    let fitted = fit_ranked(cols, &[0, 3, 1, 5, 6, 2, 4], area.width.saturating_sub(2));
+    let mut st = TableState::default().with_selected((!alerts.is_empty()).then(|| app.row()));
+    f.render_stateful_widget(table(fitted, "Alerts", app, theme), area, &mut st);
 }
 
 /// Status messages, newest first.
 pub fn status(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let rows: Vec<Row<'_>> = app
-        .model
-        .status
-        .iter()
-        .map(|m| {
-            Row::new(vec![
-                Cell::from(short_time(&m.time)),
-                Cell::from(Span::styled(
-                    format!("{:?}", m.severity),
-                    of(theme, level_role(m.severity)),
-                )),
-                Cell::from(m.message_id.to_string()),
-                Cell::from(m.text.clone()),
-            ])
-        })
-        .collect();
-    let mut st = TableState::default().with_selected((!rows.is_empty()).then(|| app.row()));
+    let msgs = &app.model.status;
+    let sev: Vec<String> = msgs.iter().map(|m| format!("{:?}", m.severity)).collect();
+    let cols = vec![
+        time_col("Time", msgs.iter().map(|m| short(Some(&m.time))).collect()),
+        sized_col(
+            "Severity",
+            &sev,
+            8,
+            msgs.iter()
+                .zip(&sev)
+                .map(|(m, t)| {
+                    Cell::from(Span::styled(t.clone(), of(theme, level_role(m.severity))))
+                })
+                .collect(),
+        ),
+        col(
+            "ID",
+            5,
+            false,
+            msgs.iter()
+                .map(|m| Cell::from(m.message_id.to_string()))
+                .collect(),
+        ),
+        col(
+            "Description",
+            20,
+            true,
+            msgs.iter().map(|m| Cell::from(safe(&m.text))).collect(),
+        ),
+    ];
+    let fitted = fit_ranked(cols, &[0, 2, 3, 1], area.width.saturating_sub(2));
+    let mut st = TableState::default().with_selected((!msgs.is_empty()).then(|| app.row()));
     let t = table(
-        rows,
-        vec!["Time", "Severity", "ID", "Description"],
-        vec![
-            Constraint::Length(19),
-            Constraint::Length(8),
-            Constraint::Length(5),
-            Constraint::Min(30),
-        ],
+        fitted,
         "Status Messages (SMS_CLOUD_SERVICES_MANAGER)",
         app,
         theme,
@@ -146,25 +220,37 @@ pub fn logs(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .iter()
         .filter(|l| filter.is_empty() || l.message.to_ascii_lowercase().contains(&filter))
         .collect();
-    let rows: Vec<Row<'_>> = lines
-        .iter()
-        .map(|l| {
-            Row::new(vec![
-                Cell::from(short_time(&l.time)),
-                Cell::from(l.file.clone()),
-                Cell::from(Span::styled(
-                    l.message.clone(),
-                    of(theme, level_role(l.level)),
-                )),
-            ])
-        })
-        .collect();
+    let files: Vec<String> = lines.iter().map(|l| safe(&l.file)).collect();
+    let cols = vec![
+        time_col("Time", lines.iter().map(|l| short(Some(&l.time))).collect()),
+        sized_col(
+            "Log",
+            &files,
+            14,
+            files.iter().map(|t| Cell::from(t.clone())).collect(),
+        ),
+        col(
+            "Message",
+            20,
+            true,
+            lines
+                .iter()
+                .map(|l| {
+                    Cell::from(Span::styled(
+                        safe(&l.message),
+                        of(theme, level_role(l.level)),
+                    ))
+                })
+                .collect(),
+        ),
+    ];
+    let fitted = fit_ranked(cols, &[0, 2, 1], area.width.saturating_sub(2));
     let selected = if app.follow_logs {
-        rows.len().saturating_sub(1)
+        lines.len().saturating_sub(1)
     } else {
-        app.row().min(rows.len().saturating_sub(1))
+        app.row().min(lines.len().saturating_sub(1))
     };
-    let mut st = TableState::default().with_selected((!rows.is_empty()).then_some(selected));
+    let mut st = TableState::default().with_selected((!lines.is_empty()).then_some(selected));
     let title = format!(
         "Logs {}{}",
         if app.follow_logs {
@@ -178,18 +264,5 @@ pub fn logs(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             format!(" — filter: {}", app.filter)
         }
     );
-    let t = table(
-        rows,
-        vec!["Time", "Log", "Message"],
-        vec![
-            Constraint::Length(19),
-            Constraint::Length(14),
-            Constraint::Min(30),
-        ],
-        "Logs",
-        app,
-        theme,
-    )
-    .block(pane(&title, app.focus == Focus::List, theme));
-    f.render_stateful_widget(t, area, &mut st);
+    f.render_stateful_widget(table(fitted, &title, app, theme), area, &mut st);
 }

@@ -3,11 +3,13 @@
 
 use super::style::pane;
 use super::style::{of, state_role};
-use super::usage::{self, human};
+use super::text::safe;
+use super::usage;
 use crate::api::wire::DistributionState;
 use crate::api::wire::ServiceView;
 use crate::console::app::App;
 use crate::console::theme::{Role, Theme};
+use crate::display::size;
 use crate::domain::service::{ServiceState, Threshold};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
@@ -185,14 +187,14 @@ fn fitting(n: usize, lines: u16) -> usize {
 /// Width of the name column: the longest deployment name, within bounds.
 fn name_width(all: &[&ServiceView]) -> usize {
     all.iter()
-        .map(|s| s.name.chars().count())
+        .map(|s| safe(&s.name).chars().count())
         .max()
         .unwrap_or(0)
         .clamp(4, 14)
 }
 
 fn name_cell<'a>(s: &ServiceView, w: usize, theme: &Theme) -> Span<'a> {
-    let name: String = s.name.chars().take(w).collect();
+    let name: String = safe(&s.name).chars().take(w).collect();
     Span::styled(format!("{name:<w$} "), of(theme, Role::Text))
 }
 
@@ -244,8 +246,8 @@ fn storage(f: &mut Frame<'_>, area: Rect, all: &[&ServiceView], theme: &Theme) {
             let u = s.usage.as_ref()?;
             let r = usage::ratio(u.storage_bytes, s.storage, u.quota_unit_bytes);
             let pct = format!("{:.0} %", r * 100.0);
-            let used = human(u.storage_bytes);
-            let quota = human(s.storage.quota_bytes(u.quota_unit_bytes));
+            let used = size(u.storage_bytes);
+            let quota = size(s.storage.quota_bytes(u.quota_unit_bytes));
             Some(Row {
                 bars: gauge(
                     r,
@@ -377,7 +379,7 @@ fn transfer(f: &mut Frame<'_>, area: Rect, all: &[&ServiceView], theme: &Theme) 
             let pace = |pct: u8| quota as f64 * f64::from(pct) / 100.0 / f64::from(window);
             let r = usage::ratio(u.transfer_bytes, t, u.quota_unit_bytes);
             let pct = format!("{:.0} %", r * 100.0);
-            let used = human(u.transfer_bytes);
+            let used = size(u.transfer_bytes);
             Some(Row {
                 bars: sparkline(
                     &u.daily_transfer,
@@ -386,7 +388,7 @@ fn transfer(f: &mut Frame<'_>, area: Rect, all: &[&ServiceView], theme: &Theme) 
                     theme,
                 ),
                 texts: vec![
-                    format!("{used} / {} in {window} d ({pct})", human(quota)),
+                    format!("{used} / {} in {window} d ({pct})", size(quota)),
                     format!("{used} ({pct})"),
                     pct,
                 ],

@@ -68,8 +68,10 @@ pub fn state_role(state: ServiceState) -> Role {
     }
 }
 
-/// A bordered block whose border shows focus.
-pub fn pane<'a>(title: &'a str, focused: bool, theme: &Theme) -> Block<'a> {
+/// A bordered block whose border shows focus. The title is made safe: it often carries a
+/// name or a filter.
+pub fn pane<'a>(title: &str, focused: bool, theme: &Theme) -> Block<'a> {
+    let title = crate::display::terminal_safe(title);
     Block::default()
         .borders(Borders::ALL)
         .border_style(of(

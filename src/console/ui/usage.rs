@@ -1,31 +1,11 @@
-//! Usage and content figures as the views show them: bytes in human units, used against a
-//! quota and its warning/critical thresholds, money, distribution states.
+//! Usage and content figures as the views show them: bytes in human units (`display::size`),
+//! used against a quota and its warning/critical thresholds, money, distribution states.
 
 use crate::api::wire::DistributionState;
 use crate::api::wire::ServiceView;
 use crate::console::theme::Role;
+use crate::display::size;
 use crate::domain::service::{Threshold, UsageLevel};
-
-/// Bytes in binary units, at most 8 characters ("1023 MiB", "12.4 GiB", "1.95 TiB").
-pub fn human(bytes: u64) -> String {
-    const UNITS: [&str; 7] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB", "EiB"];
-    let mut v = bytes as f64;
-    let mut unit = 0;
-    // Step up before 1024 would need a fifth digit.
-    while v >= 1024.0 && unit + 1 < UNITS.len() {
-        v /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else if v < 9.995 {
-        format!("{v:.2} {}", UNITS[unit])
-    } else if v < 99.95 {
-        format!("{v:.1} {}", UNITS[unit])
-    } else {
-        format!("{v:.0} {}", UNITS[unit])
-    }
-}
 
 /// `used` as a share of the quota (0 when the quota is 0).
 pub fn ratio(used: u64, t: Threshold, unit: u64) -> f64 {
@@ -69,8 +49,8 @@ pub fn used_of_quota(s: &ServiceView, which: Figure) -> (String, Role) {
         (Some(used), Some(u)) => (
             format!(
                 "{} / {}",
-                human(used),
-                human(t.quota_bytes(u.quota_unit_bytes))
+                size(used),
+                size(t.quota_bytes(u.quota_unit_bytes))
             ),
             level(used, t, u.quota_unit_bytes, Role::Text),
         ),
@@ -85,7 +65,7 @@ pub fn used_compact(s: &ServiceView, which: Figure) -> (String, Role) {
         (Some(used), Some(u)) => {
             let r = ratio(used, t, u.quota_unit_bytes);
             (
-                format!("{} {:.0}%", human(used), r * 100.0),
+                format!("{} {:.0}%", size(used), r * 100.0),
                 level(used, t, u.quota_unit_bytes, Role::Text),
             )
         }
@@ -102,8 +82,8 @@ pub fn used_detail(s: &ServiceView, which: Figure) -> (String, Role) {
             (
                 format!(
                     "{} of {} ({:.0} %)",
-                    human(used),
-                    human(t.quota_bytes(u.quota_unit_bytes)),
+                    size(used),
+                    size(t.quota_bytes(u.quota_unit_bytes)),
                     r * 100.0
                 ),
                 level(used, t, u.quota_unit_bytes, Role::Text),
@@ -116,10 +96,11 @@ pub fn used_detail(s: &ServiceView, which: Figure) -> (String, Role) {
     }
 }
 
-/// Money from hundredths: "USD 12.34".
+/// Money from hundredths: "USD 12.34" (the currency is the site's text, made safe).
 pub fn money(currency: &str, cents: i64) -> String {
     let sign = if cents < 0 { "-" } else { "" };
     let c = cents.unsigned_abs();
+    let currency = crate::display::terminal_safe(currency);
     format!("{currency} {sign}{}.{:02}", c / 100, c % 100)
 }
 
@@ -136,19 +117,6 @@ pub fn distribution_state(s: DistributionState) -> (&'static str, Role) {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn human_units_stay_within_eight_characters() {
-        assert_eq!(human(0), "0 B");
-        assert_eq!(human(1023), "1023 B");
-        assert_eq!(human(1536), "1.50 KiB");
-        assert_eq!(human(12_400 * 1024 * 1024), "12.1 GiB");
-        assert_eq!(human(2000 << 30), "1.95 TiB");
-        assert_eq!(human((1 << 30) - 1), "1024 MiB");
-        for b in [1u64, 999, 10_239, 102_399, 1 << 40, u64::MAX] {
-            assert!(human(b).chars().count() <= 8, "{}", human(b));
-        }
-    }
 
     #[test]
     fn levels_follow_the_thresholds() {

@@ -8,7 +8,8 @@ use crate::console::field::{FieldId, Kind};
 use crate::console::shell::Core;
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::{of, state_role};
-use crate::console::ui::text::wrap;
+use crate::console::ui::text::{safe, wrap};
+use crate::display;
 use crate::domain::service::HostedKind;
 use crate::domain::task::Level;
 use ratatui::style::Style;
@@ -91,7 +92,7 @@ pub(super) fn summary_lines(
             };
             out.push(Line::from(vec![
                 Span::styled(format!("  {label:<label_w$} "), of(theme, Role::Muted)),
-                Span::styled(value, of(theme, Role::Text)),
+                Span::styled(safe(&value), of(theme, Role::Text)),
             ]));
         }
     }
@@ -117,10 +118,10 @@ pub(super) fn progress_lines(
     };
     let state = p.state();
     let mut out = vec![
-        Line::from(format!(
+        Line::from(safe(&format!(
             "Creating {} (deployment {})",
             p.service.service_fqdn, p.service.name
-        )),
+        ))),
         Line::from(vec![
             Span::raw("State: "),
             Span::styled(state.as_str(), of(theme, state_role(state))),
@@ -135,13 +136,15 @@ pub(super) fn progress_lines(
         )),
         Line::from(""),
         Line::from(Span::styled(
-            format!("CloudMgr.log (last {LOG_LINES} lines)"),
+            format!(
+                "CloudMgr.log (last {LOG_LINES} lines, times {})",
+                display::zone_label()
+            ),
             of(theme, Role::Header),
         )),
     ];
     for l in &p.lines {
-        let time = l.time.get(11..19).unwrap_or(&l.time).to_string();
-        let text: String = format!("{time} {}", l.message)
+        let text: String = format!("{} {}", display::short_time(&l.time), safe(&l.message))
             .chars()
             .take(width)
             .collect();

@@ -33,7 +33,7 @@ pub fn raise_alert(
         .ok_or_else(|| RepoError::Sql(rusqlite::Error::QueryReturnedNoRows))
 }
 
-/// Every alert, newest first.
+/// Every alert, the most recently raised first.
 pub fn list_alerts(conn: &Connection) -> Result<Vec<AlertView>> {
     let mut stmt = conn.prepare(
         "SELECT id, type_id, service_id, name, severity, state, occurrences, first_seen, last_seen, parameters, \
@@ -61,7 +61,7 @@ pub fn list_alerts(conn: &Connection) -> Result<Vec<AlertView>> {
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
-/// One alert.
+/// One alert by id; `None` when there is none.
 pub fn get_alert(conn: &Connection, id: &str) -> Result<Option<AlertView>> {
     Ok(list_alerts(conn)?.into_iter().find(|a| a.id == id))
 }

@@ -2,7 +2,7 @@
 //! `*-CMCloudManagementGateway` cmdlets as commands.
 
 use super::connect::{SiteArgs, connect};
-use super::output::{self, CliError, fail, say, table, wait_task};
+use super::output::{self, CliError, Failure, fail, say, table, wait_task};
 pub(super) use super::service_args::*;
 use crate::api::client::Client;
 use crate::api::wire::{
@@ -231,10 +231,15 @@ async fn finish_task(client: &Client, accepted: Accepted, task: &TaskArgs) -> Ex
         if output::is_json(task.json) {
             output::json(&accepted);
         } else {
+            // The service's state in the answer is the one before the task began: say where
+            // the task takes it instead.
+            let (during, after) = accepted.task.kind.course();
+            let after = after.map_or("deleted", |s| s.as_str());
             say(format!(
-                "{}: {} (task {} {:?}, started {})",
+                "{}: {} -> {} (task {} {:?}, started {}; --wait follows it)",
                 accepted.service.service_fqdn,
-                accepted.service.status.as_str(),
+                during.as_str(),
+                after,
                 accepted.task.id,
                 accepted.task.kind,
                 display::time(&accepted.task.created)
@@ -318,8 +323,30 @@ async fn act(
     action: Action,
     task: &TaskArgs,
 ) -> Result<ExitCode, CliError> {
-    let acc = client.act(kind, service, action).await?;
-    Ok(finish_task(client, acc, task).await)
+    let refusal = match client.act(kind, service, action).await {
+        Ok(acc) => return Ok(finish_task(client, acc, task).await),
+        Err(e) => CliError::from(e),
+    };
+    // Asking for a state the service is already in is a success with nothing to do; the
+    // service is read again because the refusal alone does not say why.
+    if refusal.kind == Failure::Refused
+        && let Some(done) = action.already_done_in()
+    {
+        let s = client.service(kind, service).await?;
+        if s.status == done {
+            if output::is_json(task.json) {
+                output::json(&s);
+            } else {
+                say(format!(
+                    "{}: already {}, nothing to do",
+                    s.service_fqdn,
+                    s.status.as_str()
+                ));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    Err(refusal)
 }
 
 async fn delete(

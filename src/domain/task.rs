@@ -1,5 +1,6 @@
 //! Durable tasks (`SMS_AzureServicesTask`) and status messages (`SMS_CLOUD_SERVICES_MANAGER`).
 
+use crate::domain::service::ServiceState;
 use serde::{Deserialize, Serialize};
 
 /// What a task does (`TaskTypeId`).
@@ -19,6 +20,19 @@ pub enum TaskKind {
 }
 
 impl TaskKind {
+    /// The state a service is in while the task runs, and the one it heads to (`None`: the
+    /// service is gone), so a command that does not wait can say where the service is going.
+    pub fn course(self) -> (ServiceState, Option<ServiceState>) {
+        use ServiceState as S;
+        match self {
+            TaskKind::Create => (S::Provisioning, Some(S::Ready)),
+            TaskKind::Upgrade => (S::Upgrading, Some(S::Ready)),
+            TaskKind::Delete => (S::Deleting, None),
+            TaskKind::Stop => (S::Stopping, Some(S::Stopped)),
+            TaskKind::Start => (S::Starting, Some(S::Ready)),
+        }
+    }
+
     /// `TaskTypeId`.
     pub fn code(self) -> i32 {
         match self {

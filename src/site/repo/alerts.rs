@@ -147,8 +147,9 @@ pub fn close_alert(
     get_alert(conn, id)
 }
 
-/// Disables (state 4, not evaluated) or enables (state 5 Never Triggered until raised again)
-/// an alert.
+/// Disables (state 4, not evaluated) or enables an alert. An enabled alert that was raised
+/// before is Canceled until raised again (its count stays: "Never triggered" would contradict
+/// it); one that never was is Never Triggered.
 pub fn set_alert_enabled(conn: &Connection, id: &str, enabled: bool) -> Result<Option<AlertView>> {
     if !exists(conn, id)? {
         return Ok(None);
@@ -156,7 +157,9 @@ pub fn set_alert_enabled(conn: &Connection, id: &str, enabled: bool) -> Result<O
     if enabled {
         // Enabling an alert that is already on changes nothing.
         conn.execute(
-            "UPDATE alerts SET enabled = 1, state = CASE WHEN enabled = 0 THEN 5 ELSE state END WHERE id = ?1",
+            "UPDATE alerts SET enabled = 1, \
+               state = CASE WHEN enabled = 1 THEN state WHEN occurrences > 0 THEN 2 ELSE 5 END \
+             WHERE id = ?1",
             params![id],
         )?;
     } else {

@@ -53,6 +53,7 @@ fn service(i: usize) -> ServiceView {
         created: String::new(),
         updated: String::new(),
         usage: None,
+        gateway: None,
     }
 }
 

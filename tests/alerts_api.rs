@@ -205,13 +205,15 @@ async fn alerts_are_postponed_closed_disabled_and_enabled() {
         AlertState::Disabled
     );
 
-    // Enable: Never Triggered until raised again.
+    // Enable: an alert raised before is Canceled until raised again; "Never triggered" would
+    // contradict its count.
     let e: AlertView = site
         .operator
         .post(&format!("/v1/alerts/{}/enable", a.id), &())
         .await
         .expect("enable");
-    assert_eq!((e.state, e.enabled), (AlertState::NeverTriggered, true));
+    assert_eq!((e.state, e.enabled), (AlertState::Canceled, true));
+    assert!(e.occurrences >= 1, "the count is kept: {e:?}");
     assert_eq!(next_alert_event(&mut events, &a.id).await, e);
     assert_eq!(
         site.raise(
@@ -352,7 +354,7 @@ async fn the_alerts_commands() {
     let [list, postpone, past, close, disable, enable, unknown] = outputs;
     assert!(list.0, "{}", list.1);
     assert!(
-        list.1.contains("ID") && list.1.contains(&a.id),
+        list.1.contains("ID") && list.1.contains(&a.id) && list.1.contains("(site)"),
         "the list shows the id:\n{}",
         list.1
     );
@@ -368,7 +370,7 @@ async fn the_alerts_commands() {
     assert!(closed.closed_by.is_some());
     assert!(disable.0 && disable.1.contains("Disabled"), "{}", disable.1);
     assert!(
-        enable.0 && enable.1.contains("Never triggered"),
+        enable.0 && enable.1.contains("Canceled") && !enable.1.contains("Never triggered"),
         "{}",
         enable.1
     );

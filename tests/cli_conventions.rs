@@ -184,3 +184,140 @@ fn man_page_help_text_and_a_closed_pipe() {
     assert!(err.is_empty(), "nothing said on a closed pipe: {err}");
     assert_ne!(status.code(), Some(101), "not a panic exit");
 }
+
+#[test]
+fn stop_says_where_the_service_is_going_and_a_second_stop_is_a_success_with_nothing_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = lab(dir.path());
+    let site = serve(dir.path(), 100);
+    let mgmt = lab.json["management"]["pfx"].as_str().unwrap().to_string();
+    let sub = lab.s("subscription_id");
+    let cert = lab.pfx("cdp1");
+    let created = cli_output(
+        &site,
+        dir.path(),
+        &lab,
+        &[
+            "cdp",
+            "create",
+            "--subscription-id",
+            &sub,
+            "--management-cert",
+            &mgmt,
+            "--management-cert-password-env",
+            "PW",
+            "--region",
+            "WestEurope",
+            "--service-cert",
+            &cert,
+            "--service-cert-password-env",
+            "PW",
+            "-w",
+            "--json",
+        ],
+    );
+    assert_eq!(code(&created), 0, "{}", text(&created.stderr));
+    let out = cli_output(&site, dir.path(), &lab, &["cdp", "list", "--json"]);
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let fqdn = list[0]["service_fqdn"].as_str().unwrap().to_string();
+
+    // Without --wait: the task and the state it heads to, not the state before it began.
+    let out = cli_output(&site, dir.path(), &lab, &["cdp", "stop", &fqdn]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let said = text(&out.stdout);
+    assert!(said.contains("Stopping -> Stopped (task "), "{said}");
+    assert!(!said.contains("Ready"), "{said}");
+
+    let out = cli_output(&site, dir.path(), &lab, &["cdp", "stop", &fqdn, "-w"]);
+    // Either the first stop is still running (refused: a task runs) or it ended; wait for it.
+    if code(&out) != 0 {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+        loop {
+            let out = cli_output(&site, dir.path(), &lab, &["cdp", "show", &fqdn, "--json"]);
+            let s: Value = serde_json::from_slice(&out.stdout).unwrap();
+            if s["status"] == "Stopped" {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "never stopped: {s}");
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    // Stopping a stopped service: success, nothing to do (as kubectl/az), in text and JSON.
+    let out = cli_output(&site, dir.path(), &lab, &["cdp", "stop", &fqdn]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("already Stopped, nothing to do"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = cli_output(&site, dir.path(), &lab, &["cdp", "stop", &fqdn, "--json"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let s: Value = serde_json::from_slice(&out.stdout).expect("the service as JSON");
+    assert_eq!(s["status"], "Stopped");
+
+    // A start of a stopped service is not "nothing to do"; a delete is never idempotent here.
+    let out = cli_output(&site, dir.path(), &lab, &["cdp", "start", &fqdn, "-w"]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let out = cli_output(&site, dir.path(), &lab, &["cdp", "start", &fqdn]);
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    assert!(
+        text(&out.stdout).contains("already Ready"),
+        "{}",
+        text(&out.stdout)
+    );
+}
+
+#[test]
+fn cmg_show_lists_every_trusted_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = lab(dir.path());
+    let site = serve(dir.path(), 100);
+    let mgmt = lab.json["management"]["pfx"].as_str().unwrap().to_string();
+    let root = lab.s("root_ca");
+    let (sub, cert) = (lab.s("subscription_id"), lab.pfx("cmg1"));
+    let out = cli_output(
+        &site,
+        dir.path(),
+        &lab,
+        &[
+            "cmg",
+            "create",
+            "--subscription-id",
+            &sub,
+            "--management-cert",
+            &mgmt,
+            "--management-cert-password-env",
+            "PW",
+            "--region",
+            "WestEurope",
+            "--service-cert",
+            &cert,
+            "--service-cert-password-env",
+            "PW",
+            "--trusted-root",
+            &root,
+            "-w",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let out = cli_output(
+        &site,
+        dir.path(),
+        &lab,
+        &["cmg", "show", "cmg1.lab.contoso.com"],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    let line = shown
+        .lines()
+        .find(|l| l.starts_with("Trusted root"))
+        .unwrap_or_else(|| panic!("no trusted root line:\n{shown}"));
+    // The root's name and its thumbprint (40 hex digits).
+    assert!(line.contains("cloudsite Lab Root CA"), "{line}");
+    assert!(
+        line.split(['(', ')'])
+            .any(|p| p.len() == 40 && p.chars().all(|c| c.is_ascii_hexdigit())),
+        "{line}"
+    );
+}

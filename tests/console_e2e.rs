@@ -571,7 +571,10 @@ async fn distribute_by_api(lab: &Lab, fqdn: &str) -> String {
         }],
     };
     let id = client.create_package(&req).await.unwrap().package.id;
-    client.upload_file(&id, "setup.exe", &file).await.unwrap();
+    client
+        .upload_file(&id, "setup.exe", &file, None)
+        .await
+        .unwrap();
     let targets = ContentTargets {
         services: vec![fqdn.to_string()],
     };

@@ -71,6 +71,7 @@ fn service(id: &str, fqdn: &str, kind: &str, status: ServiceState) -> ServiceVie
         created: "2026-11-22T10:00:00.000Z".into(),
         updated: "2026-11-22T10:05:00.000Z".into(),
         usage: None,
+        gateway: None,
     }
 }
 
@@ -225,6 +226,7 @@ fn snapshot(role: &str) -> Snapshot {
             },
         }],
         alerts: vec![AlertView {
+            service_fqdn: None,
             id: "a1".into(),
             type_id: AlertType::ProxyFailure,
             service_id: Some("c3".into()),

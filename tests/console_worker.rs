@@ -257,7 +257,7 @@ async fn every_request_reaches_its_operation_and_comes_back_typed() {
         .package
         .id;
     site.admin
-        .upload_file(&package, "setup.exe", &file)
+        .upload_file(&package, "setup.exe", &file, None)
         .await
         .expect("upload");
     match w

@@ -69,7 +69,7 @@ async fn add_package(c: &Client, dir: &Path, name: &str, files: &[(&str, Vec<u8>
         let path = dir.join(format!("src-{name}-{n}"));
         std::fs::write(&path, b).expect("write source");
         last = c
-            .put_file(&format!("/v1/content/{}/files/{n}", last.id), &path)
+            .put_file(&format!("/v1/content/{}/files/{n}", last.id), &path, None)
             .await
             .expect("send file");
     }
@@ -546,6 +546,7 @@ async fn content_types_a_cloud_dp_does_not_take_are_refused_or_warned() {
         .put_file::<PackageView>(
             &format!("/v1/content/{}/files/kb.cab", warned.package.id),
             &path,
+            None,
         )
         .await
         .expect_err("wrong size");
@@ -817,5 +818,37 @@ async fn a_distribution_waiting_when_the_site_stops_finishes_after_the_restart()
         .await
         .expect("fetch");
     assert_eq!(std::fs::read(out.join("l.bin")).expect("file"), bytes);
+    site.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_distribution_reads_the_services_storage_again_without_waiting_for_the_hourly_collection()
+{
+    // The default collection is hourly: only the distribution itself can bring a new figure.
+    let mut site = Site::start().await;
+    site.create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com"))
+        .await;
+    let tmp = site.tmp.path().to_path_buf();
+    let bytes = data(200_000, 9);
+    let pkg = add_package(&site.admin, &tmp, "Fresh", &[("fresh.bin", bytes.clone())]).await;
+    distribute(&site.admin, &pkg.id, &["cdp1.lab.contoso.com"]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let s: ServiceView = site
+            .admin
+            .get("/v1/cdps/cdp1.lab.contoso.com")
+            .await
+            .expect("service");
+        let stored = s.usage.as_ref().map_or(0, |u| u.storage_bytes);
+        // The stored blob is the ciphertext: at least as large as the plaintext.
+        if stored >= bytes.len() as u64 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the storage figure stayed at {stored} bytes after the distribution"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     site.shutdown().await;
 }

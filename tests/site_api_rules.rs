@@ -42,6 +42,10 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/cmgs/{id}/connection-points"),
     ("post", "/v1/cmgs/{id}/connection-points"),
     ("get", "/v1/connection-points"),
+    ("get", "/v1/connection-points/{id}/channel"),
+    ("put", "/v1/connection-points/{id}/state"),
+    ("get", "/v1/connection-points/{id}/presence"),
+    ("post", "/v1/client-notifications"),
     ("post", "/v1/subscriptions/validate"),
     ("get", "/v1/site"),
     ("get", "/v1/site-systems"),
@@ -71,6 +75,16 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/content/{id}/remove"),
     ("get", "/v1/distributions"),
     ("post", "/v1/mp/content-locations"),
+    ("get", "/v1/mp/policy"),
+    ("get", "/v1/mp/notifications"),
+    ("get", "/v1/sup/catalog"),
+];
+
+/// GET routes that need a Full or Infrastructure Administrator token: a connection point's
+/// channel configuration holds its private key, and its presence changes what the site shows.
+const WRITER_GETS: &[&str] = &[
+    "/v1/connection-points/{id}/channel",
+    "/v1/connection-points/{id}/presence",
 ];
 
 /// A well-formed token the site never issued.
@@ -186,11 +200,21 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         .as_str()
         .expect("package id")
         .to_string();
+    // An external connection point: the site service runs none itself, so it makes no token.
+    let point: ConnectionPointView = site
+        .admin
+        .post(
+            &format!("/v1/cmgs/{}/connection-points", cmg.id),
+            &json!({"site_system": "CPSERVER2", "external": true}),
+        )
+        .await
+        .expect("an external connection point");
     let before = snapshot(&site.admin).await;
     assert_eq!((before.cdps.len(), before.cmgs.len()), (1, 1));
 
     // Each mutating route with a body that would succeed for an administrator.
     let (c, m) = (cdp.id.as_str(), cmg.id.as_str());
+    let cp = point.id.as_str();
     let p = pkg.as_str();
     let mutating: Vec<(&str, String, Option<Value>)> = vec![
         (
@@ -224,6 +248,18 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
             "POST",
             format!("/v1/cmgs/{m}/connection-points"),
             Some(json!({"site_system": SERVER_NAME})),
+        ),
+        (
+            "PUT",
+            format!("/v1/connection-points/{cp}/state"),
+            Some(
+                json!({"channels": [{"instance": "CMG_IN_0", "state": "connected", "transport": "tcp_tls"}]}),
+            ),
+        ),
+        (
+            "POST",
+            "/v1/client-notifications".into(),
+            Some(json!({"message": "from a reader"})),
         ),
         (
             "PUT",
@@ -289,6 +325,7 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
             let p = p
                 .replace(c, "{id}")
                 .replace(m, "{id}")
+                .replace(cp, "{id}")
                 .replace(&pkg, "{id}")
                 .replace("a.bin", "{name}")
                 .replace(SERVER_NAME, "{name}");
@@ -306,6 +343,14 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
     assert_eq!(covered, expected, "the test covers every mutating route");
 
     let mut f = Failures::default();
+    let writer_gets: Vec<String> = vec![
+        format!("/v1/connection-points/{cp}/channel"),
+        format!("/v1/connection-points/{cp}/presence"),
+    ];
+    let mutating: Vec<(&str, String, Option<Value>)> = mutating
+        .into_iter()
+        .chain(writer_gets.iter().map(|p| ("GET", p.clone(), None)))
+        .collect();
     for (method, path, body) in &mutating {
         for (who, token, want) in [
             ("no token", None, 401),
@@ -375,6 +420,9 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         "/v1/content".into(),
         format!("/v1/content/{p}"),
         "/v1/distributions".into(),
+        "/v1/mp/policy".into(),
+        "/v1/mp/notifications".into(),
+        "/v1/sup/catalog".into(),
     ];
     let read_routes: BTreeSet<String> = reads
         .iter()
@@ -389,10 +437,24 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         .collect();
     let expected: BTreeSet<String> = ROUTES
         .iter()
-        .filter(|(meth, _)| *meth == "get")
+        .filter(|(meth, p)| *meth == "get" && !WRITER_GETS.contains(p))
         .map(|(_, p)| p.to_string())
         .collect();
     assert_eq!(read_routes, expected, "the test covers every GET route");
+    // The GETs only an administrator may make answer one.
+    let writer_routes: BTreeSet<String> =
+        writer_gets.iter().map(|p| p.replace(cp, "{id}")).collect();
+    let expected: BTreeSet<String> = WRITER_GETS.iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        writer_routes, expected,
+        "the test covers every administrator GET"
+    );
+    for path in &writer_gets {
+        let (status, answer) = site.raw("GET", path, Some(&site.infra_token), None).await;
+        f.check(status == 200, || {
+            format!("GET {path} with infra-admin: {status} {answer}")
+        });
+    }
     for path in &reads {
         for (who, token, want) in [
             ("no token", None, 401),
@@ -2045,6 +2107,38 @@ async fn no_secret_rests_in_the_clear() {
     cmg_req.trusted_roots = vec![lab.root_upload()];
     let cmg = site.create_cmg_ready(&cmg_req).await;
     let wc = site.create_cdp_ready(&lab.wildcard_cdp("wc1")).await;
+    // A connection point the site runs: its key (its channel configuration hands it out, to an
+    // administrator) and the token the site runs it with rest sealed only.
+    let point: ConnectionPointView = site
+        .admin
+        .post(
+            &format!("/v1/cmgs/{}/connection-points", cmg.id),
+            &json!({"site_system": SERVER_NAME}),
+        )
+        .await
+        .expect("a connection point");
+    let channel = site
+        .admin
+        .channel_config(&point.id)
+        .await
+        .expect("its channel configuration");
+    let key_der = cloudsite::cert::pem::blocks(channel.key_pem.as_bytes())
+        .expect("pem")
+        .remove(0)
+        .der;
+    let key_body: String = channel
+        .key_pem
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    for _ in 0..100 {
+        let cps = site.admin.connection_points(None).await.expect("list");
+        if cps.iter().any(|c| c.id == point.id && c.updated.is_some()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
     let proxy_path = format!("/v1/site-systems/{SERVER_NAME}/proxy");
     let saved: ProxySettings = site
         .admin
@@ -2079,6 +2173,11 @@ async fn no_secret_rests_in_the_clear() {
 
     let mut secrets = secrets_of(&lab);
     secrets.push(("a refused PFX password".into(), b"Wr0ngButSecret".to_vec()));
+    secrets.push(("the connection point's key".into(), key_der));
+    secrets.push((
+        "the connection point's key (PEM)".into(),
+        key_body.as_bytes()[..64].to_vec(),
+    ));
     // API tokens are kept as hashes only.
     let mut at_rest = secrets.clone();
     for (who, t) in [
@@ -2126,6 +2225,29 @@ async fn no_secret_rests_in_the_clear() {
 
     site.shutdown().await;
     let data = site.data_dir.clone();
+    // The token the site's own connection points use, unsealed as the site does.
+    let secret_box = cloudsite::site::secrets::SecretBox::load_or_create(&data).expect("key");
+    let store = cloudsite::site::store::Store::open(&data.join("site.db")).expect("db");
+    let sealed: Vec<u8> = store
+        .with(|c| {
+            c.query_row(
+                "SELECT value FROM site_credentials WHERE name = 'connection point token'",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .expect("the site keeps its connection points' token");
+    drop(store);
+    let token = secret_box
+        .open("site_credentials.value", &sealed)
+        .expect("it opens")
+        .as_str()
+        .expect("text")
+        .to_string();
+    at_rest.push((
+        "the site's connection point token".into(),
+        token.into_bytes(),
+    ));
     let mut scanned = Vec::new();
     for name in ["site.db", "site.db-wal"] {
         let p = data.join(name);

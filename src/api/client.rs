@@ -1,11 +1,14 @@
 //! The API client: the scripting commands and the console talk to a site only through this.
 
 pub use super::error::{ClientError, cause_chain};
-pub use super::events::{EventStream, KEEP_ALIVE_HEADER};
+pub use super::events::{EventStream, Held, KEEP_ALIVE_HEADER, NotificationStream};
 use super::wire::{ErrorBody, ErrorDetail};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use std::time::Duration;
+
+/// Told the bytes of a file sent so far, as an upload goes (for a progress bar).
+pub type Progress = std::sync::Arc<dyn Fn(u64) + Send + Sync>;
 
 /// A client of one site.
 #[derive(Clone)]
@@ -147,6 +150,7 @@ impl Client {
         &self,
         path: &str,
         file: &std::path::Path,
+        progress: Option<Progress>,
     ) -> Result<T, ClientError> {
         let local = |message: String| ClientError::Transport {
             url: self.base.clone(),
@@ -156,17 +160,24 @@ impl Client {
             .await
             .map_err(|e| local(e.to_string()))?;
         let len = f.metadata().await.map_err(|e| local(e.to_string()))?.len();
-        let stream = futures_util::stream::unfold(Some(f), |f| async move {
-            use tokio::io::AsyncReadExt;
-            let mut f = f?;
-            let mut buf = vec![0u8; 256 * 1024];
-            match f.read(&mut buf).await {
-                Ok(0) => None,
-                Ok(n) => {
-                    buf.truncate(n);
-                    Some((Ok::<_, std::io::Error>(buf), Some(f)))
+        let stream = futures_util::stream::unfold((Some(f), 0u64), move |(f, sent)| {
+            let progress = progress.clone();
+            async move {
+                use tokio::io::AsyncReadExt;
+                let mut f = f?;
+                let mut buf = vec![0u8; 256 * 1024];
+                match f.read(&mut buf).await {
+                    Ok(0) => None,
+                    Ok(n) => {
+                        buf.truncate(n);
+                        let sent = sent + n as u64;
+                        if let Some(p) = &progress {
+                            p(sent);
+                        }
+                        Some((Ok::<_, std::io::Error>(buf), (Some(f), sent)))
+                    }
+                    Err(e) => Some((Err(e), (None, sent))),
                 }
-                Err(e) => Some((Err(e), None)),
             }
         });
         self.send(
@@ -190,6 +201,26 @@ impl Client {
         if let Some(id) = last_id {
             req = req.header("Last-Event-ID", id.to_string());
         }
+        let resp = self.open(req, "the event stream").await?;
+        Ok(EventStream::new(resp, &self.base))
+    }
+
+    /// GETs a held (streaming) route and answers once its head arrived; the body streams on.
+    pub(super) async fn hold(
+        &self,
+        path: &str,
+        what: &str,
+    ) -> Result<reqwest::Response, ClientError> {
+        self.open(self.authorized(self.http.get(self.url(path))), what)
+            .await
+    }
+
+    /// Sends a request whose answer streams; an error status becomes the site's error.
+    async fn open(
+        &self,
+        req: reqwest::RequestBuilder,
+        what: &str,
+    ) -> Result<reqwest::Response, ClientError> {
         let transport = |e: reqwest::Error| ClientError::transport(&self.base, &e);
         let resp = req.send().await.map_err(transport)?;
         if !resp.status().is_success() {
@@ -199,12 +230,41 @@ impl Client {
                 .map(|b| b.error)
                 .unwrap_or(ErrorDetail {
                     code: "http".into(),
-                    message: "cannot open the event stream".into(),
+                    message: format!("cannot open {what}"),
                     field: None,
                     rule: None,
                 });
             return Err(ClientError::Api { status, detail });
         }
-        Ok(EventStream::new(resp, &self.base))
+        Ok(resp)
+    }
+
+    /// Relays a client's request to one of the routes a CMG carries (its URL mappings) with
+    /// this client's token, as a connection point does: `path_and_query` is the client's, and a
+    /// path outside the mappings is refused here, so a relay can never reach another route.
+    /// The answer comes back as it is, error statuses included, its body streaming.
+    pub async fn relay(
+        &self,
+        method: reqwest::Method,
+        path_and_query: &str,
+        headers: reqwest::header::HeaderMap,
+        body: reqwest::Body,
+    ) -> Result<reqwest::Response, ClientError> {
+        let path = path_and_query.split('?').next().unwrap_or_default();
+        if super::mappings::UrlMapping::for_path(path).is_none() {
+            return Err(ClientError::Transport {
+                url: self.base.clone(),
+                message: format!("{path} is outside the CMG's URL mappings"),
+            });
+        }
+        let req = self
+            .http
+            .request(method, self.url(path_and_query))
+            .headers(headers)
+            .body(body);
+        self.authorized(req)
+            .send()
+            .await
+            .map_err(|e| ClientError::transport(&self.base, &e))
     }
 }

@@ -52,6 +52,10 @@ impl UrlMapping {
 /// client), so holding a channel costs the site nothing per client.
 pub const NOTIFICATIONS_PATH: &str = "/v1/mp/notifications";
 
+/// The Server-Sent Events name of a notification on [`NOTIFICATIONS_PATH`]; its data is an
+/// `api::wire::ClientNotificationView`. The site and a connection point send the same.
+pub const NOTIFICATION_EVENT: &str = "client_notification";
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,14 +1,16 @@
 //! One typed method per API operation. Nothing outside `api` builds a URL or reads a JSON
 //! value by hand: a caller names the operation and gets the wire type back.
 
-use super::client::{Client, ClientError};
+use super::client::{Client, ClientError, Held, NotificationStream, Progress};
 use super::routes;
 use super::wire::{
-    Accepted, AddConnectionPoint, AlertView, ClientSettings, CloseAlert, ConnectionPointView,
-    ContentLocationRequest, ContentLocations, ContentTargets, CreateCdp, CreateCmg, CreatePackage,
-    CreateToken, DistributionView, LogFileView, LogLineView, NewToken, PackageChanged, PackageView,
-    PostponeAlert, ServiceView, SetProxy, SetService, SiteSystemView, SiteView, StatusMessageView,
-    SubscriptionCheck, SubscriptionInput, TaskView, Updated,
+    Accepted, AddConnectionPoint, AlertView, ChannelConfig, ClientNotificationView, ClientPolicy,
+    ClientSettings, CloseAlert, ConnectionPointReport, ConnectionPointView, ContentLocationRequest,
+    ContentLocations, ContentTargets, CreateCdp, CreateCmg, CreatePackage, CreateToken,
+    DistributionView, LogFileView, LogLineView, NewToken, PackageChanged, PackageView,
+    PostponeAlert, SendClientNotification, ServiceView, SetProxy, SetService, SiteSystemView,
+    SiteView, SoftwareUpdateView, StatusMessageView, SubscriptionCheck, SubscriptionInput,
+    TaskView, Updated,
 };
 use crate::domain::proxy::ProxySettings;
 use crate::domain::service::{Action, HostedKind};
@@ -222,9 +224,16 @@ impl Client {
         self.post(&routes::packages(), req).await
     }
 
-    /// Sends one file of a package, streamed from disk.
-    pub async fn upload_file(&self, id: &str, name: &str, file: &Path) -> Result<PackageView> {
-        self.put_file(&routes::package_file(id, name), file).await
+    /// Sends one file of a package, streamed from disk; `progress` is told the bytes sent.
+    pub async fn upload_file(
+        &self,
+        id: &str,
+        name: &str,
+        file: &Path,
+        progress: Option<Progress>,
+    ) -> Result<PackageView> {
+        self.put_file(&routes::package_file(id, name), file, progress)
+            .await
     }
 
     /// Deletes a package and every copy of it on the services.
@@ -254,5 +263,56 @@ impl Client {
         req: &ContentLocationRequest,
     ) -> Result<ContentLocations> {
         self.post(&routes::content_locations(), req).await
+    }
+
+    /// What connection point `id` needs to open its channels, its certificate and key included
+    /// (Full or Infrastructure Administrator).
+    pub async fn channel_config(&self, id: &str) -> Result<ChannelConfig> {
+        self.get(&routes::channel_config(id)).await
+    }
+
+    /// Reports connection point `id`'s channels; the answer is the connection point as the site
+    /// now shows it.
+    pub async fn report_channels(
+        &self,
+        id: &str,
+        report: &ConnectionPointReport,
+    ) -> Result<ConnectionPointView> {
+        self.put(&routes::connection_point_state(id), report).await
+    }
+
+    /// Opens connection point `id`'s presence: the site shows it as running for as long as the
+    /// request stays open, and Disconnected the moment it ends (the process died).
+    pub async fn presence(&self, id: &str) -> Result<Held> {
+        let path = routes::connection_point_presence(id);
+        Ok(Held::new(
+            self.hold(&path, "the presence").await?,
+            self.base(),
+        ))
+    }
+
+    /// Pushes a message to every client holding a notification channel.
+    pub async fn send_client_notification(
+        &self,
+        req: &SendClientNotification,
+    ) -> Result<ClientNotificationView> {
+        self.post(&routes::client_notifications(), req).await
+    }
+
+    /// The management point: the client's policy.
+    pub async fn policy(&self) -> Result<ClientPolicy> {
+        self.get(&routes::policy()).await
+    }
+
+    /// The management point: holds a client notification channel open.
+    pub async fn notifications(&self) -> Result<NotificationStream> {
+        let path = routes::notifications();
+        let resp = self.hold(&path, "the notification channel").await?;
+        Ok(NotificationStream::new(resp, self.base()))
+    }
+
+    /// The software update point: the updates it offers.
+    pub async fn software_updates(&self) -> Result<Vec<SoftwareUpdateView>> {
+        self.get(&routes::sup_catalog()).await
     }
 }

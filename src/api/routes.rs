@@ -22,6 +22,10 @@ pub const TEMPLATES: &[&str] = &[
     "/v1/cmgs/{id}/sync",
     "/v1/cmgs/{id}/connection-points",
     "/v1/connection-points",
+    "/v1/connection-points/{id}/channel",
+    "/v1/connection-points/{id}/state",
+    "/v1/connection-points/{id}/presence",
+    "/v1/client-notifications",
     "/v1/subscriptions/validate",
     "/v1/tasks",
     "/v1/tasks/{id}",
@@ -42,6 +46,9 @@ pub const TEMPLATES: &[&str] = &[
     "/v1/content/{id}/remove",
     "/v1/distributions",
     "/v1/mp/content-locations",
+    "/v1/mp/policy",
+    "/v1/mp/notifications",
+    "/v1/sup/catalog",
 ];
 
 /// Characters kept as they are in a path segment (RFC 3986 unreserved); everything else is
@@ -117,6 +124,26 @@ pub fn cmg_connection_points(cmg: &str) -> String {
 /// Every CMG connection point.
 pub fn connection_points() -> String {
     "/v1/connection-points".into()
+}
+
+/// What a connection point needs to open its channels.
+pub fn channel_config(id: &str) -> String {
+    format!("/v1/connection-points/{}/channel", seg(id))
+}
+
+/// Where a connection point reports its channels.
+pub fn connection_point_state(id: &str) -> String {
+    format!("/v1/connection-points/{}/state", seg(id))
+}
+
+/// The request a connection point holds open while it runs.
+pub fn connection_point_presence(id: &str) -> String {
+    format!("/v1/connection-points/{}/presence", seg(id))
+}
+
+/// Client notifications (push a message to every held client).
+pub fn client_notifications() -> String {
+    "/v1/client-notifications".into()
 }
 
 /// "Validate on Next".
@@ -215,6 +242,21 @@ pub fn content_locations() -> String {
     "/v1/mp/content-locations".into()
 }
 
+/// The management point's client policy.
+pub fn policy() -> String {
+    "/v1/mp/policy".into()
+}
+
+/// The management point's notification channel a client holds open.
+pub fn notifications() -> String {
+    super::mappings::NOTIFICATIONS_PATH.into()
+}
+
+/// The software update point's catalog.
+pub fn sup_catalog() -> String {
+    "/v1/sup/catalog".into()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -257,6 +299,13 @@ mod tests {
             package_action("Tools", "remove"),
             distributions(Some("cdp1")),
             content_locations(),
+            channel_config("c p"),
+            connection_point_state("cp"),
+            connection_point_presence("cp"),
+            client_notifications(),
+            policy(),
+            notifications(),
+            sup_catalog(),
         ];
         for path in &built {
             assert!(

@@ -33,7 +33,7 @@ pub enum Severity {
 /// One finding.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// Severity.
+    /// How bad it is; one `error` makes the file unusable for the role.
     pub severity: Severity,
     /// Stable identifier (see the table in the README).
     pub code: &'static str,
@@ -54,7 +54,8 @@ pub(crate) const MIN_RSA_BITS: u32 = 2048;
 pub(crate) struct Subject<'a> {
     /// Every certificate in the file.
     pub certs: &'a [CertFacts],
-    /// Index of the leaf.
+    /// Index into `certs` of the leaf (the one matching the key, else the first); `None` when
+    /// there is no certificate.
     pub leaf: Option<usize>,
     /// The file holds a private key.
     pub has_key: bool,

@@ -1,6 +1,7 @@
 //! Certificate files: read `.pfx`/`.p12`, `.cer`/`.crt`/`.pem` (DER or PEM, bundles, PKCS#7) and
 //! `.publishsettings`; report facts and the findings for a role (README, `cloudsite cert
-//! inspect`). Pure: no I/O beyond reading the file, never panics on any bytes.
+//! inspect`); write PKCS#12 files in memory ([`pkcs12_write`], for lab certificates and tests).
+//! Pure: no I/O beyond reading the file, never panics on any bytes.
 
 pub mod ber;
 mod contents;

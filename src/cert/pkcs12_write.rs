@@ -12,7 +12,7 @@ use super::pbe::{self, HashAlg, Password, PasswordForm, WriteScheme};
 pub struct Attrs {
     /// friendlyName, written as a BMPString.
     pub friendly_name: Option<String>,
-    /// localKeyId.
+    /// localKeyId: the same bytes on a certificate and its key pair them up.
     pub local_key_id: Option<Vec<u8>>,
 }
 
@@ -30,7 +30,7 @@ pub enum MacChoice {
 /// What to write and how to protect it.
 #[derive(Debug, Clone)]
 pub struct PfxSpec {
-    /// The password.
+    /// The password for the encryption and the MAC (may be empty; see `password_form`).
     pub password: String,
     /// How an empty password is encoded for MAC and encryption (`Given` = "", `Null` = no bytes).
     pub password_form: PasswordForm,
@@ -38,7 +38,7 @@ pub struct PfxSpec {
     pub cert_scheme: WriteScheme,
     /// Encryption of the key (None writes a plain key bag).
     pub key_scheme: WriteScheme,
-    /// MAC.
+    /// The MAC over the contents, keyed from the password.
     pub mac: MacChoice,
     /// Iterations for key derivation and MAC.
     pub iterations: u32,

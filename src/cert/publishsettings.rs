@@ -6,11 +6,13 @@ use serde::Serialize;
 /// A subscription listed in the file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Subscription {
-    /// Subscription ID (a GUID).
+    /// Subscription ID as the file gives it (`Id`; empty when missing). Should be a GUID: the
+    /// inspection warns when it is not.
     pub id: String,
-    /// Display name.
+    /// Display name (`Name`), when the file gives one.
     pub name: Option<String>,
-    /// Service management endpoint.
+    /// Service management endpoint: the subscription's `ServiceManagementUrl`, else the
+    /// profile's `Url`.
     pub service_management_url: Option<String>,
 }
 

@@ -22,7 +22,7 @@ pub enum ErrorKind {
 /// The `error` object of the report.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct InspectError {
-    /// Category.
+    /// The category, a stable name for scripts (`wrong_password`, `malformed`, …).
     pub kind: ErrorKind,
     /// What went wrong, for the operator.
     pub message: String,
@@ -47,7 +47,7 @@ pub enum Verdict {
     UsableWithWarnings,
     /// Read, but not fit for the role.
     Unusable,
-    /// Not read.
+    /// Not read; the report's `error` says why.
     Unreadable,
 }
 
@@ -65,11 +65,11 @@ impl Verdict {
 /// Facts about the private key (never the key itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct KeySummary {
-    /// Algorithm.
+    /// `RSA`, `RSA-PSS`, `EC`, `Ed25519`, `Ed448`, `DSA`, … or the dotted OID.
     pub algorithm: String,
-    /// Size in bits.
+    /// Size in bits as OpenSSL reports it (253 for Ed25519), when known.
     pub bits: Option<u32>,
-    /// Curve of an EC key.
+    /// Named curve of an EC key, e.g. `P-256`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub curve: Option<String>,
 }
@@ -77,7 +77,7 @@ pub struct KeySummary {
 /// The inspection report (the `--json` object).
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
-    /// The file was read.
+    /// The file was read; `false` exactly when `error` is set.
     pub ok: bool,
     /// Why it was not, else `null`.
     pub error: Option<InspectError>,
@@ -87,7 +87,7 @@ pub struct Report {
     pub role: Option<Role>,
     /// The file holds a private key.
     pub has_private_key: bool,
-    /// Facts of the private key.
+    /// Facts of the file's first private key; `null` when it holds none.
     pub private_key: Option<KeySummary>,
     /// Every certificate, in file order.
     pub certificates: Vec<x509::CertFacts>,
@@ -105,7 +105,8 @@ pub struct Report {
     pub protection: Option<pkcs12::Protection>,
     /// Findings, errors first.
     pub findings: Vec<Finding>,
-    /// Overall verdict.
+    /// Overall verdict: any error finding makes it `unusable`, any warning
+    /// `usable_with_warnings`.
     pub verdict: Verdict,
 }
 

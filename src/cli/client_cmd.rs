@@ -118,14 +118,27 @@ async fn fetch_cmd(site: &SiteArgs, args: FetchArgs) -> ExitCode {
         }
     };
     let json = output::is_json(args.json);
+    let bars = super::progress::wanted(output::is_json(json));
+    let mut bar = indicatif::ProgressBar::hidden();
     let result = fetch(&mp, &req, |ev| {
+        match &ev {
+            FetchEvent::FileStarted { file, from, total } => {
+                bar = super::progress::bytes(file, *total, *from, bars);
+            }
+            FetchEvent::Progress { received, .. } => bar.set_position(*received),
+            FetchEvent::FileDone { .. } | FetchEvent::LocationFailed { .. } => {
+                bar.finish_and_clear()
+            }
+            _ => {}
+        }
         if !output::is_json(json)
             && let Some(line) = event_line(&ev)
         {
-            output::say(line);
+            bar.suspend(|| output::say(line));
         }
     })
     .await;
+    bar.finish_and_clear();
     conn.close().await;
     match result {
         Ok(report) => {

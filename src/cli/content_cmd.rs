@@ -294,15 +294,22 @@ pub(super) async fn run(site: &SiteArgs, cmd: ContentCommand) -> ExitCode {
                     output::warn(w);
                 }
                 let mut last = created.package;
+                let bars = super::progress::wanted(output::is_json(json));
                 for (path, f) in files.iter().zip(&announced) {
-                    if !output::is_json(json) {
+                    if !output::is_json(json) && !bars {
                         eprintln!(
                             "Sending {} ({})…",
                             output::safe(&f.name),
                             display::size(f.size)
                         );
                     }
-                    last = client.upload_file(&id, &f.name, path).await.map_err(e)?;
+                    let bar = super::progress::bytes(&f.name, f.size, 0, bars);
+                    let shown = bar.clone();
+                    let progress: crate::api::client::Progress =
+                        std::sync::Arc::new(move |sent| shown.set_position(sent));
+                    let sent = client.upload_file(&id, &f.name, path, Some(progress)).await;
+                    bar.finish_and_clear();
+                    last = sent.map_err(e)?;
                 }
                 if output::is_json(json) {
                     output::json(&last);

@@ -5,9 +5,11 @@ mod client_cmd;
 mod config_cmd;
 pub mod connect;
 mod content_cmd;
+mod cp_cmd;
 mod keyring;
 mod lab_cmd;
 pub mod output;
+mod progress;
 mod serve_cmd;
 mod service_args;
 mod service_cmd;
@@ -65,6 +67,9 @@ pub enum Command {
     /// Cloud management gateways (…-CMCloudManagementGateway) and their connection points.
     #[command(subcommand)]
     Cmg(service_cmd::CmgCommand),
+    /// Run a CMG connection point outside the site service (`connection-point run ID`).
+    #[command(subcommand)]
+    ConnectionPoint(cp_cmd::ConnectionPointCommand),
     /// A site system's Proxy tab.
     #[command(subcommand)]
     Proxy(site_cmd::ProxyCommand),
@@ -227,6 +232,9 @@ pub fn run() -> ExitCode {
             block(Box::pin(
                 async move { service_cmd::run_cmg(&site, cmd).await },
             ))
+        }
+        Some(Command::ConnectionPoint(cmd)) => {
+            block(Box::pin(async move { cp_cmd::run(&site, cmd).await }))
         }
         Some(Command::Content(cmd)) => {
             block(Box::pin(async move { content_cmd::run(&site, cmd).await }))

@@ -312,6 +312,10 @@ pub enum ConnectionPointCommand {
         /// Site system server (default: the site server).
         #[arg(long)]
         site_system: Option<String>,
+        /// Run it elsewhere (`cloudsite connection-point run ID` on that server), not in the
+        /// site service; a new server name becomes a site system. Always so off the site server.
+        #[arg(long)]
+        external: bool,
         /// Print JSON.
         #[arg(long)]
         json: bool,

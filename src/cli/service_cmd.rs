@@ -2,7 +2,7 @@
 //! `*-CMCloudManagementGateway` cmdlets as commands.
 
 use super::connect::{SiteArgs, connect};
-use super::output::{self, CliError, fail, say, table, wait_task};
+use super::output::{self, CliError, Failure, fail, say, table, wait_task};
 pub(super) use super::service_args::*;
 use crate::api::client::Client;
 use crate::api::wire::{
@@ -190,6 +190,23 @@ fn print_service(s: &ServiceView) {
                 c.check_crl, c.enforce_tls12, c.serve_content, c.stop_at_critical
             ),
         ));
+        // Which clients the gateway lets in depends on these: show every one, not a count.
+        if c.trusted_roots.is_empty() {
+            lines.push(("Trusted roots", "none (no client certificate asked)".into()));
+        }
+        for r in &c.trusted_roots {
+            lines.push((
+                match r.kind {
+                    TrustedRootKind::Root => "Trusted root",
+                    TrustedRootKind::Intermediate => "Intermediate",
+                },
+                format!(
+                    "{} ({})",
+                    r.subject_cn.as_deref().unwrap_or("(no CN)"),
+                    r.thumbprint
+                ),
+            ));
+        }
     }
     if let Some(u) = &s.usage {
         use crate::console::ui::usage::money;
@@ -233,10 +250,15 @@ async fn finish_task(client: &Client, accepted: Accepted, task: &TaskArgs) -> Ex
         if output::is_json(task.json) {
             output::json(&accepted);
         } else {
+            // The service's state in the answer is the one before the task began: say where
+            // the task takes it instead.
+            let (during, after) = accepted.task.kind.course();
+            let after = after.map_or("deleted", |s| s.as_str());
             say(format!(
-                "{}: {} (task {} {:?}, started {})",
+                "{}: {} -> {} (task {} {:?}, started {}; --wait follows it)",
                 accepted.service.service_fqdn,
-                accepted.service.status.as_str(),
+                during.as_str(),
+                after,
                 accepted.task.id,
                 accepted.task.kind,
                 display::time(&accepted.task.created)
@@ -349,8 +371,30 @@ async fn act(
     action: Action,
     task: &TaskArgs,
 ) -> Result<ExitCode, CliError> {
-    let acc = client.act(kind, service, action).await?;
-    Ok(finish_task(client, acc, task).await)
+    let refusal = match client.act(kind, service, action).await {
+        Ok(acc) => return Ok(finish_task(client, acc, task).await),
+        Err(e) => CliError::from(e),
+    };
+    // Asking for a state the service is already in is a success with nothing to do; the
+    // service is read again because the refusal alone does not say why.
+    if refusal.kind == Failure::Refused
+        && let Some(done) = action.already_done_in()
+    {
+        let s = client.service(kind, service).await?;
+        if s.status == done {
+            if output::is_json(task.json) {
+                output::json(&s);
+            } else {
+                say(format!(
+                    "{}: already {}, nothing to do",
+                    s.service_fqdn,
+                    s.status.as_str()
+                ));
+            }
+            return Ok(ExitCode::SUCCESS);
+        }
+    }
+    Err(refusal)
 }
 
 async fn delete(
@@ -610,6 +654,7 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
             CmgCommand::ConnectionPoint(ConnectionPointCommand::Add {
                 cmg,
                 site_system,
+                external,
                 json,
             }) => {
                 let site_system = match site_system {
@@ -617,15 +662,27 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                     None => client.site().await?.server_name,
                 };
                 let cp = client
-                    .add_connection_point(&cmg, &AddConnectionPoint { site_system })
+                    .add_connection_point(
+                        &cmg,
+                        &AddConnectionPoint {
+                            site_system,
+                            external,
+                        },
+                    )
                     .await?;
                 if output::is_json(json) {
                     output::json(&cp)
                 } else {
                     say(format!(
-                        "{} on {} (site {}), region {}",
-                        cp.cmg_name, cp.site_system, cp.site_code, cp.region
-                    ))
+                        "{} ({}) for {} on {} (site {}), region {}",
+                        cp.name, cp.id, cp.cmg_name, cp.site_system, cp.site_code, cp.region
+                    ));
+                    if cp.external {
+                        say(format!(
+                            "run it there: cloudsite --site URL --token-file FILE connection-point run {}",
+                            cp.id
+                        ));
+                    }
                 }
                 ExitCode::SUCCESS
             }
@@ -638,14 +695,26 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                         .iter()
                         .map(|c| {
                             vec![
+                                c.id.clone(),
                                 c.cmg_name.clone(),
                                 c.site_system.clone(),
-                                c.site_code.clone(),
-                                c.region.clone(),
+                                if c.external { "external" } else { "site service" }.into(),
+                                c.state.display_name().into(),
+                                c.channels
+                                    .iter()
+                                    .map(|ch| {
+                                        let t = ch.transport.map_or("-", |t| t.display_name());
+                                        format!("{} {} {}", ch.instance, ch.state.display_name(), t)
+                                    })
+                                    .collect::<Vec<_>>()
+                                    .join("; "),
                             ]
                         })
                         .collect();
-                    table(&["CMG", "SITE SYSTEM", "SITE", "REGION"], &rows);
+                    table(
+                        &["ID", "CMG", "SITE SYSTEM", "RUN BY", "STATE", "CHANNELS"],
+                        &rows,
+                    );
                 }
                 ExitCode::SUCCESS
             }

@@ -34,7 +34,7 @@ pub enum ProxyCommand {
         /// Port (default 80).
         #[arg(long)]
         port: Option<i64>,
-        /// Account for the proxy.
+        /// Account for the proxy: `DOMAIN\user` or `user`, not a UPN.
         #[arg(long)]
         account: Option<String>,
         /// Environment variable holding the account's password.
@@ -51,7 +51,7 @@ pub enum ProxyCommand {
 pub struct LogsArgs {
     /// Log name: CloudMgr, CMGSetup, CloudDP-<name> (with or without .log).
     pub component: String,
-    /// Lines from the end.
+    /// How many of the last lines to print first.
     #[arg(long, default_value_t = 50)]
     pub tail: usize,
     /// Keep printing new lines as they are written.
@@ -65,7 +65,7 @@ pub struct LogsArgs {
 /// A read command with `--json`.
 #[derive(Debug, Args)]
 pub struct ReadArgs {
-    /// Only this service (id, FQDN).
+    /// Only this service, given by its id (an FQDN matches nothing).
     #[arg(long)]
     pub service: Option<String>,
     /// Print JSON.
@@ -94,7 +94,7 @@ pub enum AlertsCommand {
     },
     /// Close an alert (state Canceled, closed by this token's name).
     Close {
-        /// Alert id.
+        /// Alert id (the ID column of `alerts list`).
         id: String,
         /// A comment kept with the alert.
         #[arg(long)]
@@ -105,7 +105,7 @@ pub enum AlertsCommand {
     },
     /// Disable an alert: its condition is not evaluated (Disable-CMAlert).
     Disable {
-        /// Alert id.
+        /// Alert id (the ID column of `alerts list`).
         id: String,
         /// Print JSON.
         #[arg(long)]
@@ -113,7 +113,7 @@ pub enum AlertsCommand {
     },
     /// Enable an alert again (Enable-CMAlert).
     Enable {
-        /// Alert id.
+        /// Alert id (the ID column of `alerts list`).
         id: String,
         /// Print JSON.
         #[arg(long)]
@@ -214,6 +214,7 @@ pub(super) async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
                         a.id.clone(),
                         a.severity.display_name().into(),
                         a.state.display_name().into(),
+                        a.service_fqdn.clone().unwrap_or_else(|| "(site)".into()),
                         a.name.clone(),
                         a.occurrences.to_string(),
                         a.last_seen
@@ -225,7 +226,9 @@ pub(super) async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
                 .collect();
             let last_seen = zoned("LAST SEEN");
             table(
-                &["ID", "SEVERITY", "STATE", "NAME", "COUNT", &last_seen],
+                &[
+                    "ID", "SEVERITY", "STATE", "SERVICE", "NAME", "COUNT", &last_seen,
+                ],
                 &rows,
             );
         }
@@ -239,6 +242,10 @@ fn print_alert(a: &AlertView) {
     let mut lines = vec![
         ("Alert", a.id.clone()),
         ("Name", a.name.clone()),
+        (
+            "Service",
+            a.service_fqdn.clone().unwrap_or_else(|| "(site)".into()),
+        ),
         ("Severity", a.severity.display_name().into()),
         ("State", a.state.display_name().into()),
         ("Enabled", yes_no(a.enabled).into()),

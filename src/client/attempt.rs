@@ -20,7 +20,7 @@ pub enum AttemptError {
     Unreachable {
         /// Service FQDN.
         fqdn: String,
-        /// The addresses tried.
+        /// The instance addresses tried (`ip:port`), in the order tried.
         addresses: Vec<String>,
         /// The last cause, e.g. `Connection refused (os error 111)`.
         detail: String,
@@ -30,7 +30,7 @@ pub enum AttemptError {
     NoAnswer {
         /// Service FQDN.
         fqdn: String,
-        /// The instance address.
+        /// The instance address (`ip:port`).
         address: String,
         /// The cause.
         detail: String,
@@ -68,7 +68,7 @@ pub enum AttemptError {
     Unauthorized {
         /// Service FQDN.
         fqdn: String,
-        /// The instance's reason.
+        /// The instance's reason from the body, on one line, at most 300 characters.
         body: String,
     },
     /// 403: the token is for another package or service (the body says which).
@@ -76,7 +76,7 @@ pub enum AttemptError {
     Forbidden {
         /// Service FQDN.
         fqdn: String,
-        /// The instance's reason.
+        /// The instance's reason from the body, on one line, at most 300 characters.
         body: String,
     },
     /// 404: the service does not hold the file.
@@ -89,16 +89,16 @@ pub enum AttemptError {
         /// File name.
         file: String,
     },
-    /// Any other status.
+    /// Any other status the instance refused the file with (not 401, 403 or 404).
     #[error("{fqdn} answered {status} for {file}: {body}")]
     Http {
         /// Service FQDN.
         fqdn: String,
         /// File name.
         file: String,
-        /// HTTP status.
+        /// The HTTP status code.
         status: u16,
-        /// The instance's body (shortened).
+        /// The instance's body, on one line, at most 300 characters.
         body: String,
     },
     /// The body broke off on every instance; what arrived is kept for resuming.

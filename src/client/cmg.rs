@@ -50,7 +50,7 @@ impl ClientIdentity {
         })
     }
 
-    /// The certificate's subject CN.
+    /// The certificate's subject CN; `None` when its subject has none.
     pub fn subject(&self) -> Option<&str> {
         self.subject.as_deref()
     }
@@ -62,7 +62,7 @@ impl ClientIdentity {
 pub struct CmgRoute {
     /// The CMG's service FQDN: the name connected to and checked against its certificate.
     pub fqdn: String,
-    /// Its instances' addresses.
+    /// Its instances' addresses; [`through_cmg`] refuses an empty list.
     pub addresses: Vec<SocketAddr>,
 }
 

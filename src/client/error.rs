@@ -16,9 +16,9 @@ pub enum FetchError {
     /// The management point offers no source (its note says why).
     #[error("the management point offers no cloud source for {package}: {}", .note.as_deref().unwrap_or("no reason given"))]
     NoSource {
-        /// Package id.
+        /// The package's id as the management point answered (e.g. `PS100001`).
         package: String,
-        /// The management point's note.
+        /// The management point's reason (e.g. the client setting forbids cloud sources).
         note: Option<String>,
     },
     /// Every location failed; the report lists each attempt and why.

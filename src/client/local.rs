@@ -90,9 +90,9 @@ pub(super) enum VerifyError {
     Crypt(CryptError),
     /// It decrypts to other bytes than announced.
     Mismatch {
-        /// SHA-256 of the plaintext.
+        /// SHA-256 of the decrypted bytes (lower-case hex).
         sha256: String,
-        /// Plaintext size.
+        /// Size in bytes of the decrypted bytes.
         size: u64,
     },
     /// Reading or writing the folder failed.

@@ -1,9 +1,11 @@
 //! A Configuration Manager client's view of cloud content: ask the management point where a
-//! package is, download it from the cloud sources offered (resuming interrupted downloads),
-//! decrypt it with the package key and verify every file against the announced SHA-256.
+//! package is (directly, or through a cloud management gateway as an internet client does),
+//! download it from the cloud sources offered (resuming interrupted downloads), decrypt it with
+//! the package key and verify every file against the announced SHA-256.
 //!
 //! [`fetch()`] asks the site; [`fetch_from`] takes a management point answer as it is, so a test
-//! can order the locations itself.
+//! can order the locations itself; [`through_cmg`] gives the API client that reaches the
+//! management point through a CMG.
 
 mod attempt;
 mod cmg;

@@ -10,9 +10,9 @@ pub enum FetchEvent {
     Trying {
         /// 1-based position in the management point's list.
         index: usize,
-        /// Locations offered.
+        /// How many locations the management point offered; always ≥ 1.
         total: usize,
-        /// Service FQDN.
+        /// The location's service FQDN.
         service_fqdn: String,
         /// CDP or CMG.
         kind: crate::domain::service::HostedKind,
@@ -21,56 +21,57 @@ pub enum FetchEvent {
     },
     /// An instance failed (refused, broke off); the service's next address is tried.
     AddressFailed {
-        /// 1-based location index.
+        /// 1-based location index, as in [`FetchEvent::Trying`].
         index: usize,
-        /// The address that failed.
+        /// The instance address that failed (`ip:port`).
         address: String,
-        /// The address tried next.
+        /// The instance address tried next (`ip:port`); the download resumes from what arrived.
         next: String,
         /// Why it failed.
         error: AttemptError,
     },
     /// A file is already complete and verified in the folder: not downloaded again.
     FileSkipped {
-        /// File name.
+        /// The package file's name.
         file: String,
-        /// Plaintext size.
+        /// Plaintext size in bytes.
         size: u64,
     },
     /// A file's download starts; `from` > 0 resumes a part left by an earlier run.
     FileStarted {
-        /// File name.
+        /// The package file's name.
         file: String,
-        /// Bytes already in the part.
+        /// Encrypted bytes already in the part (0 for a fresh download).
         from: u64,
-        /// Encrypted size expected.
+        /// Encrypted size expected, in bytes.
         total: u64,
     },
     /// Encrypted bytes of a file received so far (every few MiB, and at the end).
     Progress {
-        /// File name.
+        /// The package file's name.
         file: String,
-        /// Bytes in the part.
+        /// Encrypted bytes in the part so far, including any it resumed from.
         received: u64,
-        /// Encrypted size expected.
+        /// Encrypted size expected, in bytes.
         total: u64,
     },
     /// A file was decrypted, verified and put in place.
     FileDone {
-        /// File name.
+        /// The package file's name.
         file: String,
-        /// Plaintext size.
+        /// Plaintext size in bytes.
         size: u64,
-        /// SHA-256 of the plaintext (hex).
+        /// SHA-256 of the plaintext (lower-case hex).
         sha256: String,
     },
     /// A location failed; the next one is tried.
     LocationFailed {
-        /// 1-based location index.
+        /// 1-based location index, as in [`FetchEvent::Trying`].
         index: usize,
-        /// Service FQDN.
+        /// The location's service FQDN.
         service_fqdn: String,
-        /// Why.
+        /// Why the location failed; when every instance failed, the last one's reason (or, when
+        /// none could be reached, one `unreachable` naming them all).
         error: AttemptError,
     },
 }
@@ -79,9 +80,9 @@ pub enum FetchEvent {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum FileStatus {
-    /// Downloaded whole in this run.
+    /// Downloaded in one response in this run; no earlier part was used.
     Downloaded,
-    /// Completed from a part an earlier run (or an earlier location) left.
+    /// Completed from a part an earlier run, location or instance left.
     Resumed,
     /// Already complete and verified: not downloaded.
     AlreadyPresent,
@@ -90,34 +91,34 @@ pub enum FileStatus {
 /// A file of the package, complete and verified.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FileReport {
-    /// File name.
+    /// The package file's name.
     pub name: String,
-    /// Plaintext size.
+    /// Plaintext size in bytes.
     pub size: u64,
     /// SHA-256 of the plaintext (hex, lower case).
     pub sha256: String,
-    /// Where it is.
+    /// Its path: the output folder joined with `name`.
     pub path: String,
-    /// How it got there.
+    /// Downloaded, resumed or already present.
     pub status: FileStatus,
     /// FQDN of the service it came from (`None` when it was already present).
     pub source: Option<String>,
 }
 
-/// One location tried.
+/// One location tried, with what it delivered before it failed (or finished).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AttemptReport {
-    /// Service id.
+    /// The service's id at the site (32 hex digits).
     pub service_id: String,
     /// `cdp` or `cmg`.
     pub kind: crate::domain::service::HostedKind,
-    /// Service FQDN.
+    /// The service's FQDN.
     pub service_fqdn: String,
     /// The instance address used last (`None` when there was none to use).
     pub address: Option<String>,
-    /// Files it delivered.
+    /// How many files it completed (verified and put in place).
     pub files: usize,
-    /// Encrypted bytes received from it.
+    /// Encrypted bytes received from it in this run, including bytes of files it did not finish.
     pub downloaded_bytes: u64,
     /// Why it failed (`None`: it delivered every remaining file).
     pub error: Option<AttemptError>,
@@ -126,22 +127,22 @@ pub struct AttemptReport {
 /// The service a fetch finished with.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct SourceReport {
-    /// Service id.
+    /// The service's id at the site (32 hex digits).
     pub service_id: String,
     /// `cdp` or `cmg`.
     pub kind: crate::domain::service::HostedKind,
-    /// Service FQDN.
+    /// The service's FQDN.
     pub service_fqdn: String,
-    /// The instance address used.
+    /// The instance address (`ip:port`) that delivered the last file.
     pub address: Option<String>,
 }
 
 /// The result of a fetch (also inside [`super::FetchError::AllFailed`]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FetchReport {
-    /// Package id.
+    /// Package id (e.g. `PS100001`), as the management point answered.
     pub package_id: String,
-    /// Package name.
+    /// The package's name.
     pub package_name: String,
     /// The folder the files are in.
     pub out_dir: String,
@@ -149,13 +150,14 @@ pub struct FetchReport {
     pub files: Vec<FileReport>,
     /// The location that delivered the last files (`None` if nothing had to be downloaded).
     pub source: Option<SourceReport>,
-    /// Each location tried, in order.
+    /// Each location tried, in order; the last one is `source` on success.
     pub attempts: Vec<AttemptReport>,
     /// Encrypted bytes received over the network in this run.
     pub downloaded_bytes: u64,
-    /// Plaintext bytes of the package.
+    /// Plaintext bytes of the whole package (every file, whether fetched in this run or not).
     pub total_bytes: u64,
-    /// Wall time, seconds.
+    /// Wall time, seconds, from when the locations were in hand (the management point request
+    /// is not counted).
     pub elapsed_secs: f64,
     /// `downloaded_bytes` per second, in MB (10^6 bytes).
     pub mb_per_sec: f64,

@@ -8,7 +8,7 @@ pub(super) enum PartPlan {
     Fresh,
     /// Ask for the rest with `Range: bytes=<from>-`.
     Resume {
-        /// Bytes already in the part.
+        /// Bytes already in the part: more than 0, fewer than the blob's size.
         from: u64,
     },
     /// The part holds every expected byte already: verify it without a request.

@@ -78,7 +78,9 @@ pub struct DeploySpec {
     pub service_key_pem: String,
     /// Storage account holding the content container, when the service serves content.
     pub storage_account: Option<String>,
-    /// Refuse TLS below 1.2 on the instances.
+    /// "Enforce TLS 1.2": the instances refuse TLS 1.0 and 1.1 (ConfigMgr turns them off on
+    /// the VMs; TLS 1.2 and later stay on). The local cloud's rustls never speaks below 1.2, so
+    /// its instances behave so whether this is set or not.
     pub tls12_only: bool,
     /// The service's content access key (base64, 32 bytes): instances serve content only to
     /// clients presenting a token signed with it ([`crate::content::token`]). `None`: no
@@ -146,11 +148,13 @@ pub struct InstanceGateway {
     pub id: String,
     /// The connection points holding a channel to it (the names their certificates carry).
     pub connection_points: Vec<String>,
-    /// Client notification channels held open through it now.
+    /// Client notification requests held open through it now.
     pub notification_channels: u64,
-    /// Client requests carried since the instance started.
+    /// Client requests a connection point answered since the instance started.
     pub requests: u64,
-    /// Client requests refused (outside the URL mappings, no or bad certificate, no channel).
+    /// Client requests the instance answered itself with a refusal (outside the URL mappings,
+    /// no or bad client certificate, revoked or unverifiable, no channel, a connection point
+    /// that failed to answer).
     pub refused: u64,
 }
 
@@ -290,7 +294,8 @@ pub trait Provider: Send + Sync {
         account: &str,
         container: &str,
     ) -> Result<u64, CloudError>;
-    /// Bytes of content the hosted service's instances have sent since it was created.
+    /// Outbound data of the hosted service's instances since it was created: a CDP's content
+    /// bytes; every byte a CMG with a gateway sends, to clients and over its channels to the site.
     async fn egress(&self, caller: &Caller, name: &str) -> Result<u64, CloudError>;
 
     /// A CMG's channels and client traffic; `None` when the deployment does not exist.

@@ -155,6 +155,7 @@ fn monitoring_problems(m: &MonitoringConfig) -> Vec<(Vec<String>, String)> {
         ("usage_interval", &m.usage_interval),
         ("cmg_stop_check", &m.cmg_stop_check),
         ("health_interval", &m.health_interval),
+        ("gateway_interval", &m.gateway_interval),
         ("token_lifetime", &m.token_lifetime),
     ];
     for (key, text) in durations {

@@ -38,6 +38,8 @@ pub struct MonitoringConfig {
     pub cmg_stop_check: String,
     /// Between two health checks.
     pub health_interval: String,
+    /// Between two samples of each CMG's gateway (channels, client traffic).
+    pub gateway_interval: String,
     /// Bytes per quota "GB" (1 GiB; demos shrink it so a few downloads cross a threshold).
     pub quota_unit_bytes: u64,
     /// Warn this many days before a certificate expires.
@@ -52,6 +54,7 @@ impl Default for MonitoringConfig {
             usage_interval: "1h".into(),
             cmg_stop_check: "6m".into(),
             health_interval: "5m".into(),
+            gateway_interval: "5s".into(),
             quota_unit_bytes: 1 << 30,
             expiry_warning_days: 30,
             token_lifetime: "24h".into(),

@@ -57,7 +57,7 @@ pub enum Modal {
     Palette(Input),
     /// Delete confirmation: the service and what has been typed.
     ConfirmDelete {
-        /// Service id.
+        /// The service's id, for the delete request.
         id: String,
         /// Its Service FQDN (one answer).
         fqdn: String,
@@ -65,7 +65,7 @@ pub enum Modal {
         name: String,
         /// CDP or CMG.
         kind: HostedKind,
-        /// Typed so far.
+        /// What the operator typed so far.
         typed: Input,
     },
     /// A message to acknowledge.
@@ -74,31 +74,35 @@ pub enum Modal {
     Detail(Detail),
 }
 
-/// The console.
+/// The console's whole state: [`App::on_key`] and [`App::on_net`] change it and return the
+/// effects for the event loop.
 pub struct App {
     /// The site as the console knows it.
     pub model: Model,
-    /// Bindings.
+    /// Key bindings in force (the defaults with the config's `[keys]` applied).
     pub keymap: Keymap,
-    /// Selected tree node.
+    /// The tree node whose list is shown (Cloud Distribution Points at start).
     pub node: Node,
     /// Focused pane.
     pub focus: Focus,
-    /// Selected row per node, among the rows shown.
+    /// Selected row per node, among the rows shown; a node missing here is at row 0, and
+    /// [`App::row`] reads a row past the end of the list as its last.
     pub selected: HashMap<Node, usize>,
     /// Each list's filter (case-insensitive, over every column).
     pub filters: HashMap<Node, String>,
     /// The service Logs and Alerts are narrowed to, per node (none: every line or alert).
     pub scopes: HashMap<Node, Scope>,
-    /// Modal, if any.
+    /// The modal over the main screen, if any; it takes the keys (an open form comes first).
     pub modal: Option<Modal>,
-    /// Theme name in use.
+    /// The theme asked for (config, then `:theme NAME`); the event loop loads it, and puts the
+    /// name in use back here when it does not load.
     pub theme: String,
     /// The themes `:theme` offers (built-ins and the operator's own).
     pub theme_names: Vec<String>,
     /// One-line notice in the footer (last action's result).
     pub notice: Option<String>,
-    /// Logs view: follow new lines.
+    /// Logs view: keep the newest line selected as lines arrive; on at start, off once the
+    /// selection moves off the last line.
     pub follow_logs: bool,
     /// The workspace tree is hidden: the list has the whole width.
     pub tree_hidden: bool,
@@ -368,7 +372,7 @@ impl App {
     }
 
     /// Text pasted into the terminal: into the open form's focused field, or the filter box,
-    /// the palette or the delete prompt being typed in (see [`Input::paste`] for what is
+    /// the palette or the delete prompt being typed in (see `Input::paste` for what is
     /// refused). Elsewhere it is ignored: the main screen's keys are single keys, not text.
     pub fn on_paste(&mut self, text: &str) -> Vec<Effect> {
         if let Some(mut form) = self.form.take() {

@@ -1,4 +1,4 @@
-//! Keys → actions. Defaults follow the table; every action can be remapped in the
+//! Keys → actions, with the default bindings below; every action can be remapped in the
 //! config's `[keys]` section (`start = ["s"]`), and a key bound to two actions of the same
 //! context is reported at load. The README's keyboard reference is checked against this table.
 
@@ -15,7 +15,8 @@ pub enum Context {
     Detail,
     /// Wizard pages and forms.
     Form,
-    /// Everywhere.
+    /// Everywhere; a context's own binding wins over a global one, and a key may not be bound
+    /// to a global action and any other.
     Global,
 }
 
@@ -38,7 +39,7 @@ macro_rules! actions {
             pub fn context(self) -> Context { match self { $(Action::$variant => Context::$ctx),* } }
             /// What it does, for the footer and help.
             pub fn label(self) -> &'static str { match self { $(Action::$variant => $label),* } }
-            /// Default keys.
+            /// Default keys, as written in the config (`ctrl+d`, `pagedown`).
             pub fn default_keys(self) -> &'static [&'static str] { match self { $(Action::$variant => &[$($key),*]),* } }
         }
     };
@@ -79,20 +80,21 @@ actions! {
 /// A key with modifiers, as written in the config (`ctrl+d`, `shift+tab`, `pagedown`, `s`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Key {
-    /// The key.
+    /// The key. Shift has no flag: it is in the code (`shift+tab` is `BackTab`, `shift+s` is
+    /// `Char('S')`).
     pub code: KeyCodeOrd,
     /// Ctrl held.
     pub ctrl: bool,
-    /// Alt held.
+    /// Alt (or Meta) held.
     pub alt: bool,
 }
 
 /// `KeyCode` subset that orders and hashes (for the tables).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum KeyCodeOrd {
-    /// A character.
+    /// A character, case kept (`S` and `s` differ); `space` is `Char(' ')`.
     Char(char),
-    /// Named keys.
+    /// Up arrow.
     Up,
     /// Down arrow.
     Down,
@@ -120,7 +122,7 @@ pub enum KeyCodeOrd {
     PageUp,
     /// Page Down.
     PageDown,
-    /// F1–F12.
+    /// A function key; the config accepts F1–F12.
     F(u8),
 }
 
@@ -246,7 +248,7 @@ impl fmt::Display for Key {
 /// A problem with the `[keys]` section: the key path it concerns and what is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyProblem {
-    /// `["keys", action]`.
+    /// Path in the config: `["keys", action]`, the action as the operator wrote it.
     pub key_path: Vec<String>,
     /// What is wrong.
     pub message: String,

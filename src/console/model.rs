@@ -207,7 +207,8 @@ impl Model {
                 Some(x) => *x = s.clone(),
                 None => self.site_systems.push(s.clone()),
             },
-            Event::ClientSettings(_) | Event::ConnectionPoint(_) => {}
+            Event::ClientSettings(_) | Event::ConnectionPoint(_) | Event::ClientNotification(_) => {
+            }
         }
         true
     }

@@ -26,9 +26,9 @@ pub enum Request {
     Reload,
     /// Start, stop, delete, sync a service.
     Act {
-        /// CDP or CMG.
+        /// CDP or CMG: picks the route the action goes to.
         kind: HostedKind,
-        /// Service id.
+        /// The service's id (32 hex digits).
         id: String,
         /// What to do.
         action: ServiceAction,
@@ -41,9 +41,9 @@ pub enum Request {
     CreateCmg(CreateCmg),
     /// Save a service's Properties.
     SetService {
-        /// CDP or CMG.
+        /// CDP or CMG: picks the route the change goes to.
         kind: HostedKind,
-        /// Service id.
+        /// The service's id (32 hex digits).
         id: String,
         /// Only the changed fields.
         set: SetService,
@@ -52,19 +52,19 @@ pub enum Request {
     SetProxy {
         /// Site system (server name).
         system: String,
-        /// The tab's settings.
+        /// The tab's settings; a `None` password keeps the stored one.
         set: SetProxy,
     },
     /// Postpone, close, disable or enable an alert.
     Alert {
-        /// Alert id.
+        /// The alert's id (32 hex digits).
         id: String,
         /// What to do.
         action: AlertAction,
     },
     /// Distribute, redistribute or remove a package.
     Distribution {
-        /// Package id.
+        /// The package's id (e.g. `PS100001`) or name.
         package: String,
         /// What to do with it.
         what: Distribution,
@@ -101,20 +101,22 @@ pub enum Reply {
 pub enum NetMsg {
     /// Connected; a full read follows.
     Connected,
-    /// A full read.
+    /// A full read of everything the views show, replacing the model's lists (also sent after
+    /// a reload).
     Snapshot(Box<Snapshot>),
-    /// One event.
+    /// One event from the site's stream; events come after the full read they follow.
     Event(EventView),
     /// The connection dropped; it will retry.
     Disconnected {
-        /// Why.
+        /// Why, for the status line.
         reason: String,
-        /// Attempts so far.
+        /// Failed attempts in a row, from 1 (always 1 until the first connection); a successful
+        /// full read starts the count again.
         attempt: u32,
     },
     /// The answer to a request.
     Reply {
-        /// Request id.
+        /// The id it was sent with in [`Effect::Request`].
         id: u64,
         /// The site's answer, or why there is none (a refusal names its field).
         result: Result<Reply, ClientError>,
@@ -127,11 +129,12 @@ pub enum NetMsg {
 #[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum Effect {
-    /// Send a request.
+    /// Send a request under an id unique for the app's life; the answer comes back as
+    /// [`NetMsg::Reply`] with that id.
     Request(u64, Request),
     /// Put this text on the terminal's clipboard (OSC 52).
     Copy(String),
-    /// Leave.
+    /// Leave: restore the terminal and stop.
     Quit,
 }
 
@@ -142,18 +145,18 @@ pub struct FormRequest {
     pub tag: &'static str,
     /// What the operator is waiting for, for messages ("create cdp1.contoso.com").
     pub what: String,
-    /// The request.
+    /// The request; its answer goes back to the form with `tag`.
     pub request: Request,
 }
 
 /// What a key press (or a paste, an answer) did to the form.
 #[derive(Debug, Clone, Default)]
 pub struct Outcome {
-    /// Requests to send.
+    /// Requests to send, in order.
     pub requests: Vec<FormRequest>,
     /// The form is done (finished or cancelled): close it.
     pub close: bool,
-    /// A line for the footer.
+    /// A line for the footer; `None` leaves the current one.
     pub notice: Option<String>,
 }
 

@@ -13,9 +13,9 @@ use std::io::{Read, Write};
 
 /// Header magic and format version.
 pub const MAGIC: &[u8; 6] = b"CSPKG\x01";
-/// Header length.
+/// Header length in bytes: magic (6), nonce prefix (7), chunk size (4).
 pub const HEADER_LEN: usize = 6 + 7 + 4;
-/// Tag length per chunk.
+/// Bytes of GCM tag after each chunk's ciphertext.
 pub const TAG_LEN: usize = 16;
 /// Plaintext bytes per chunk.
 pub const CHUNK: usize = 64 * 1024;
@@ -48,7 +48,7 @@ impl PackageKey {
         Ok(PackageKey(key))
     }
 
-    /// As base64.
+    /// As standard base64 with padding (what the management point sends).
     pub fn to_base64(&self) -> String {
         use base64::Engine;
         base64::engine::general_purpose::STANDARD.encode(self.0)

@@ -16,11 +16,11 @@ use sha2::Sha256;
 pub struct Claims {
     /// Deployment name of the service it is valid on (lower case).
     pub svc: String,
-    /// Package id it opens.
+    /// Package id it opens (e.g. `PS100001`; compared ignoring ASCII case).
     pub pkg: String,
     /// Issued at, unix seconds.
     pub iat: i64,
-    /// Expires at, unix seconds.
+    /// Expires at, unix seconds: refused from this second on.
     pub exp: i64,
 }
 

@@ -145,11 +145,14 @@ pub enum AlertType {
     OutboundWarning,
     /// A CMG's 14-day outbound data reached the critical level.
     OutboundCritical,
+    /// A Ready CMG lost every channel to its connection points: internet clients cannot reach
+    /// the site through it.
+    NoConnectionPointChannel,
 }
 
 impl AlertType {
     /// Every type.
-    pub const ALL: [AlertType; 12] = [
+    pub const ALL: [AlertType; 13] = [
         AlertType::ProxyFailure,
         AlertType::NotServing,
         AlertType::CertificateExpired,
@@ -162,6 +165,7 @@ impl AlertType {
         AlertType::TransferCritical,
         AlertType::OutboundWarning,
         AlertType::OutboundCritical,
+        AlertType::NoConnectionPointChannel,
     ];
 
     /// The stored and wire name (`proxy_failure`, …).
@@ -179,6 +183,7 @@ impl AlertType {
             AlertType::TransferCritical => "transfer_critical",
             AlertType::OutboundWarning => "outbound_warning",
             AlertType::OutboundCritical => "outbound_critical",
+            AlertType::NoConnectionPointChannel => "no_connection_point_channel",
         }
     }
 
@@ -196,7 +201,8 @@ impl AlertType {
             | AlertType::SubscriptionRefused
             | AlertType::StorageCritical
             | AlertType::TransferCritical
-            | AlertType::OutboundCritical => Severity::Critical,
+            | AlertType::OutboundCritical
+            | AlertType::NoConnectionPointChannel => Severity::Critical,
             AlertType::CertificateExpiring
             | AlertType::CloudUnreachable
             | AlertType::StorageWarning

@@ -216,6 +216,16 @@ impl Action {
         }
     }
 
+    /// The state in which asking for the action again has nothing left to do (a stop of a
+    /// Stopped service succeeds at once, as `kubectl`/`az` do), if any.
+    pub fn already_done_in(self) -> Option<ServiceState> {
+        match self {
+            Action::Start => Some(ServiceState::Ready),
+            Action::Stop => Some(ServiceState::Stopped),
+            Action::Delete | Action::Upgrade => None,
+        }
+    }
+
     /// Verb for messages.
     pub fn verb(self) -> &'static str {
         match self {

@@ -1,5 +1,6 @@
 //! Durable tasks (`SMS_AzureServicesTask`) and status messages (`SMS_CLOUD_SERVICES_MANAGER`).
 
+use crate::domain::service::ServiceState;
 use serde::{Deserialize, Serialize};
 
 /// What a task does (`TaskTypeId`).
@@ -19,6 +20,19 @@ pub enum TaskKind {
 }
 
 impl TaskKind {
+    /// The state a service is in while the task runs, and the one it heads to (`None`: the
+    /// service is gone), so a command that does not wait can say where the service is going.
+    pub fn course(self) -> (ServiceState, Option<ServiceState>) {
+        use ServiceState as S;
+        match self {
+            TaskKind::Create => (S::Provisioning, Some(S::Ready)),
+            TaskKind::Upgrade => (S::Upgrading, Some(S::Ready)),
+            TaskKind::Delete => (S::Deleting, None),
+            TaskKind::Stop => (S::Stopping, Some(S::Stopped)),
+            TaskKind::Start => (S::Starting, Some(S::Ready)),
+        }
+    }
+
     /// `TaskTypeId`.
     pub fn code(self) -> i32 {
         match self {
@@ -117,6 +131,13 @@ pub mod message {
     pub const TASK_RESUMED: u32 = 9459;
     /// A CMG was stopped because its outbound data reached the critical threshold.
     pub const STOPPED_AT_CRITICAL: u32 = 9460;
+    /// A CMG connection point connected to its CMG (its first channel is up).
+    pub const CONNECTION_POINT_CONNECTED: u32 = 9461;
+    /// A CMG connection point lost its last channel, or stopped reporting.
+    pub const CONNECTION_POINT_DISCONNECTED: u32 = 9462;
+    /// A CMG instance or the proxy refused a connection point's channel (certificate, proxy
+    /// credentials, protocol): an operator must act.
+    pub const CONNECTION_POINT_ERROR: u32 = 9463;
 }
 
 /// Severity of a status message or log line (CMTrace `type`: 1 info, 2 warning, 3 error).

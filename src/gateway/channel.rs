@@ -44,6 +44,22 @@ impl Sender {
         self.send.send_request(req).await
     }
 
+    /// Sends one request; when the channel turns out to be gone before the request could
+    /// start, the error gives the request back, so it can go to another channel whole.
+    pub async fn try_send(
+        &mut self,
+        req: http::Request<Body>,
+    ) -> Result<http::Response<hyper::body::Incoming>, (hyper::Error, Option<http::Request<Body>>)>
+    {
+        if let Err(e) = self.send.ready().await {
+            return Err((e, Some(req)));
+        }
+        self.send.try_send_request(req).await.map_err(|mut e| {
+            let req = e.take_message();
+            (e.into_error(), req)
+        })
+    }
+
     /// The channel is gone (its connection closed or failed).
     pub fn is_closed(&self) -> bool {
         self.send.is_closed()

@@ -18,13 +18,13 @@ struct Entry {
 /// Why a request could not be forwarded.
 #[derive(Debug, thiserror::Error)]
 pub enum ForwardError {
-    /// No connection point holds a channel to this instance.
+    /// No connection point holds a live channel to this instance.
     #[error("no CMG connection point is connected to this instance")]
     NoChannel,
-    /// Every channel failed on this request; the last failure is given.
+    /// The connection point the request went to failed to answer it.
     #[error("the connection point {peer} did not answer: {cause}")]
     Failed {
-        /// The connection point tried last.
+        /// The connection point.
         peer: String,
         /// What went wrong.
         cause: String,
@@ -102,32 +102,30 @@ impl ChannelPool {
             .collect()
     }
 
-    /// Forwards a request to the next connection point. When a channel fails before the
-    /// request could start (its peer is gone), the next one is tried with a fresh request from
-    /// `make`; a request that reached a connection point is never sent twice.
+    /// Forwards a request to the next connection point. When a channel turns out to be gone
+    /// before the request could start (its peer left), hyper hands the request back and it
+    /// goes to the next channel whole, body and all; a request that reached a connection
+    /// point is never sent twice.
     pub async fn forward(
         &self,
-        make: impl Fn() -> http::Request<Body>,
+        req: http::Request<Body>,
     ) -> Result<(String, http::Response<hyper::body::Incoming>), ForwardError> {
-        let mut last = None;
+        let mut req = req;
         for (peer, mut sender) in self.rotation() {
-            match sender.send(make()).await {
+            match sender.try_send(req).await {
                 Ok(resp) => return Ok((peer, resp)),
-                Err(e) => {
-                    // Only a channel that was already dead is worth trying past: the peer did
-                    // not see the request. Anything else (it broke mid-answer) is its answer.
-                    let retry = e.is_canceled() || sender.is_closed();
-                    last = Some((peer, e.to_string()));
-                    if !retry {
-                        break;
-                    }
+                Err((_, Some(back))) => req = back,
+                // The peer saw the request (it broke mid-answer): that is its answer.
+                Err((e, None)) => {
+                    return Err(ForwardError::Failed {
+                        peer,
+                        cause: e.to_string(),
+                    });
                 }
             }
         }
-        Err(match last {
-            None => ForwardError::NoChannel,
-            Some((peer, cause)) => ForwardError::Failed { peer, cause },
-        })
+        // Every channel was gone: as good as none.
+        Err(ForwardError::NoChannel)
     }
 }
 
@@ -161,7 +159,7 @@ mod tests {
     }
 
     async fn answer(pool: &ChannelPool) -> String {
-        let (peer, resp) = pool.forward(who).await.expect("forwarded");
+        let (peer, resp) = pool.forward(who()).await.expect("forwarded");
         let body = axum::body::to_bytes(Body::new(resp.into_body()), 1024)
             .await
             .expect("body");
@@ -177,7 +175,7 @@ mod tests {
     async fn requests_alternate_between_connection_points_and_survive_one_leaving() {
         let pool = ChannelPool::new();
         assert!(matches!(
-            pool.forward(who).await,
+            pool.forward(who()).await,
             Err(ForwardError::NoChannel)
         ));
         let (a, cp_a, drive_a) = connect("cp-a").await;

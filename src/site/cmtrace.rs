@@ -31,6 +31,9 @@ pub const DEFAULT_MAX_SIZE: u64 = 5 * 1024 * 1024;
 pub const CLOUD_MGR_LOG: &str = "CloudMgr.log";
 /// CMG setup log (synced from the instances in ConfigMgr; written here as steps happen).
 pub const CMG_SETUP_LOG: &str = "CMGSetup.log";
+/// CMG service log (synced from the instances in ConfigMgr; written here from the gateway
+/// samples: channels opened and closed).
+pub const CMG_SERVICE_LOG: &str = "CMGService.log";
 /// Replaces every secret in a written line.
 pub const REDACTED: &str = "[redacted]";
 

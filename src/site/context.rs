@@ -8,14 +8,16 @@
 
 use super::cmtrace::{CLOUD_MGR_LOG, LogWriter, redact};
 use super::events::EventBus;
+use super::live::Live;
 use super::manager::timing::Timing;
 use super::monitor::options::MonitorOptions;
+use super::repo::RepoError;
 use super::repo::service_view;
 use super::repo::services::ServiceRecord;
 use super::repo::status_messages;
 use super::secrets::SecretBox;
 use super::store::{Store, millis_to_rfc3339, now_millis};
-use crate::api::wire::{Event, LogLineView};
+use crate::api::wire::{Event, LogLineView, ServiceView};
 use crate::cloud::Provider;
 use crate::domain::task::{COMPONENT, Level};
 use std::sync::Arc;
@@ -43,6 +45,7 @@ pub struct SiteParts {
 pub struct SiteContext {
     parts: SiteParts,
     queue: mpsc::UnboundedSender<String>,
+    live: Live,
 }
 
 /// The receiving end of the task queue: the ids of tasks to run, in the order they were queued.
@@ -52,7 +55,11 @@ impl SiteContext {
     /// The context of a site, and the inbox its task runner reads.
     pub fn new(parts: SiteParts) -> (Arc<SiteContext>, TaskInbox) {
         let (queue, inbox) = mpsc::unbounded_channel();
-        (Arc::new(SiteContext { parts, queue }), TaskInbox(inbox))
+        let live = Live::default();
+        (
+            Arc::new(SiteContext { parts, queue, live }),
+            TaskInbox(inbox),
+        )
     }
 
     /// The site database.
@@ -90,19 +97,30 @@ impl SiteContext {
         &self.parts.monitor
     }
 
+    /// What the site knows only while it runs: connection point channels, gateway figures.
+    pub(crate) fn live(&self) -> &Live {
+        &self.live
+    }
+
     /// Hands a recorded task to the task runner. A task queued while the runner is gone (the
     /// site is stopping) stays recorded and resumes at the next start.
     pub fn run_task(&self, task_id: &str) {
         let _ = self.queue.send(task_id.to_string());
     }
 
-    /// Writes a CMTrace line and publishes it.
+    /// Writes a CMTrace line of the services manager and publishes it.
     pub async fn log(&self, file: &str, level: Level, text: &str) {
-        if self.logs().write(file, COMPONENT, level, text).is_ok() {
+        self.log_as(file, COMPONENT, level, text);
+    }
+
+    /// Writes a CMTrace line of `component` and publishes it (not async: a connection point
+    /// the site runs logs through this from its own tasks).
+    pub fn log_as(&self, file: &str, component: &str, level: Level, text: &str) {
+        if self.logs().write(file, component, level, text).is_ok() {
             self.bus().publish(Event::Log(LogLineView {
                 file: file.to_string(),
                 time: millis_to_rfc3339(now_millis()),
-                component: COMPONENT.into(),
+                component: component.into(),
                 level,
                 message: redact(text),
             }));
@@ -124,10 +142,20 @@ impl SiteContext {
             .await;
     }
 
+    /// The API view of a service: its row, with the gateway figures last sampled.
+    pub async fn service_view(&self, rec: &ServiceRecord) -> Result<ServiceView, RepoError> {
+        let r = rec.clone();
+        let mut view = self
+            .store()
+            .call(move |c| service_view::view(c, &r))
+            .await?;
+        view.gateway = self.live.gateway(&rec.id);
+        Ok(view)
+    }
+
     /// Publishes the current view of a service.
     pub async fn publish_service(&self, rec: &ServiceRecord) {
-        let r = rec.clone();
-        if let Ok(view) = self.store().call(move |c| service_view::view(c, &r)).await {
+        if let Ok(view) = self.service_view(rec).await {
             self.bus().publish(Event::Service(Box::new(view)));
         }
     }

@@ -3,12 +3,14 @@
 //! [`DeploySpec`]), and the key its instances check content access tokens with.
 
 use super::context::SiteContext;
+use super::cp_certs::{self, CertError};
 use super::repo::RepoError;
 use super::repo::services::{MANAGEMENT_KEY_LABEL, SERVICE_KEY_LABEL, ServiceRecord};
 use super::repo::site::site_server_proxy;
 use super::secrets::SecretBox;
 use crate::cert::pem;
-use crate::cloud::{Caller, DeploySpec, ProxyRoute, Subscription};
+use crate::cloud::{Caller, DeploySpec, GatewaySpec, ProxyRoute, Subscription};
+use crate::domain::service::HostedKind;
 use base64::Engine;
 use std::sync::Arc;
 
@@ -35,7 +37,52 @@ pub(crate) async fn caller(ctx: &SiteContext, rec: &ServiceRecord) -> Result<Cal
     })
 }
 
-/// The deployment the cloud should run for a service.
+/// The deployment the cloud should run for a service, with what a CMG's instances need to carry
+/// client traffic (see [`gateway_spec`]).
+pub(crate) async fn full_deploy_spec(
+    ctx: &SiteContext,
+    rec: &ServiceRecord,
+) -> Result<DeploySpec, CertError> {
+    let mut spec = deploy_spec(ctx.secrets(), rec)?;
+    spec.gateway = gateway_spec(ctx, rec).await?;
+    Ok(spec)
+}
+
+/// What a CMG's instances need to carry client traffic: the site's connection point CA (made now
+/// if the site has none yet), the CMG's trusted roots for client certificates and its CRL
+/// setting. None for a CDP.
+pub(crate) async fn gateway_spec(
+    ctx: &SiteContext,
+    rec: &ServiceRecord,
+) -> Result<Option<GatewaySpec>, CertError> {
+    if rec.kind != HostedKind::Cmg {
+        return Ok(None);
+    }
+    let (secrets, id) = (Arc::clone(ctx.secrets()), rec.id.clone());
+    let check_crl = rec.settings.cmg.as_ref().is_none_or(|c| c.check_crl);
+    let spec = ctx
+        .store()
+        .call_transaction(move |tx| {
+            let ca = cp_certs::ensure_ca(tx, &secrets)?;
+            Ok::<_, CertError>(GatewaySpec {
+                connection_point_ca_pem: ca.cert_pem,
+                client_roots_der: super::repo::services::trusted_root_ders(tx, &id)?,
+                check_crl,
+            })
+        })
+        .await?;
+    Ok(Some(spec))
+}
+
+/// SHA-1 thumbprint of the (first) certificate of a PEM text, to record which CA a CMG trusts.
+pub(crate) fn pem_thumbprint(pem_text: &str) -> Option<String> {
+    crate::tls::certs_from_pem(pem_text)
+        .ok()?
+        .first()
+        .map(|c| crate::tls::sha1_thumbprint(c.as_ref()))
+}
+
+/// The deployment the cloud should run for a service (no gateway: see [`full_deploy_spec`]).
 pub(crate) fn deploy_spec(
     secrets: &SecretBox,
     rec: &ServiceRecord,

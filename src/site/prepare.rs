@@ -14,43 +14,45 @@ use time::OffsetDateTime;
 pub struct TrustedRoot {
     /// Root or intermediate.
     pub kind: TrustedRootKind,
-    /// The certificate.
+    /// The certificate, DER.
     pub der: Vec<u8>,
-    /// SHA-1 thumbprint.
+    /// SHA-1 thumbprint of the DER, upper-case hex; no two roots of a service share one.
     pub thumbprint: String,
-    /// Subject CN.
+    /// Subject CN, when the subject has one.
     pub subject_cn: Option<String>,
 }
 
 /// CMG options as validated (and as stored).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct CmgOptions {
-    /// VM size.
+    /// VM size, spelled as in `service::VM_SIZES` (`Standard_A2_v2` unless given).
     pub vm_size: String,
-    /// CRL check.
+    /// Verify client certificate revocation (on unless turned off).
     pub check_crl: bool,
-    /// TLS 1.2 only.
+    /// Enforce TLS 1.2 (on unless turned off).
     pub enforce_tls12: bool,
-    /// Serve content.
+    /// Serve content from cloud storage: the service then has a storage account (on unless
+    /// turned off).
     pub serve_content: bool,
-    /// Outbound data alerts on.
+    /// Outbound data threshold and alerts on (off unless turned on).
     pub egress_alerts: bool,
-    /// Stop at critical.
+    /// Stop the CMG when outbound data passes the critical level; acts only with
+    /// `egress_alerts` on.
     pub stop_at_critical: bool,
-    /// Storage alerts on.
+    /// Storage threshold and alerts on (off unless turned on).
     pub storage_alerts: bool,
 }
 
 /// The service certificate as validated.
 #[derive(Debug, Clone)]
 pub struct ServiceCert {
-    /// Chain and key.
+    /// The chain, leaf first, and the leaf's private key.
     pub identity: Identity,
-    /// SHA-1 thumbprint of the leaf.
+    /// SHA-1 thumbprint of the leaf, upper-case hex.
     pub thumbprint: String,
     /// CN of the leaf.
     pub subject_cn: Option<String>,
-    /// Expiry, RFC 3339.
+    /// The leaf's expiry, RFC 3339 UTC.
     pub not_after: String,
     /// A wildcard certificate (may be shared by several services).
     pub wildcard: bool,
@@ -61,35 +63,35 @@ pub struct ServiceCert {
 pub struct Prepared {
     /// CDP or CMG.
     pub kind: HostedKind,
-    /// Service FQDN.
+    /// Service FQDN: as given, else from the certificate (a CMG prefers its first DNS name).
     pub service_fqdn: String,
     /// Deployment name: the FQDN's host part.
     pub deployment_name: String,
-    /// Description.
+    /// Description, trimmed; may be empty.
     pub description: String,
     /// Subscription GUID (lower case).
     pub subscription_id: String,
-    /// Environment.
+    /// The subscription's Azure environment.
     pub environment: Environment,
-    /// Region.
+    /// Region, spelled as in the CDP or the CMG region list (matched ignoring case).
     pub region: String,
-    /// Resource group.
+    /// Resource group, trimmed; `None` when not given or blank.
     pub resource_group: Option<String>,
-    /// Instances.
+    /// VM instances: 1–16 for a CMG, always `service::CDP_INSTANCES` for a CDP.
     pub instances: u8,
     /// Storage account for content, when the service serves content.
     pub storage_account: Option<String>,
-    /// Storage threshold.
+    /// Storage threshold, the kind's defaults where not given.
     pub storage: Threshold,
     /// Transfer (CDP) or outbound data (CMG) threshold.
     pub transfer: Threshold,
-    /// CMG options.
+    /// CMG options; `None` for a CDP.
     pub cmg: Option<CmgOptions>,
-    /// CMG trusted roots.
+    /// CMG trusted roots and intermediates, in the order given; empty for a CDP.
     pub trusted_roots: Vec<TrustedRoot>,
-    /// Service certificate.
+    /// The service certificate, checked for the service role and against `service_fqdn`.
     pub service_cert: ServiceCert,
-    /// Management certificate.
+    /// The management certificate's chain and key (from its `.pfx` or `.publishsettings`).
     pub management: Identity,
 }
 

@@ -27,7 +27,7 @@ pub enum SecretError {
     /// The key file (or its directory) could not be read or written.
     #[error("secret key file {path}: {source}")]
     Io {
-        /// The file.
+        /// The key file, the temporary file a new key is written to first, or the data dir.
         path: PathBuf,
         /// The cause.
         source: std::io::Error,
@@ -37,9 +37,9 @@ pub enum SecretError {
         "secret key file {path} is readable by group or others (mode {mode:o}); run `chmod 600 {path}` and start again"
     )]
     Permissions {
-        /// The file.
+        /// The key file.
         path: PathBuf,
-        /// Its permission bits.
+        /// Its permission bits (`mode & 0o777`; shown in octal).
         mode: u32,
     },
     /// The key file does not hold exactly 32 bytes.
@@ -47,9 +47,9 @@ pub enum SecretError {
         "secret key file {path} holds {len} bytes, not {KEY_LEN}; it is damaged (restore it from a backup: without it the stored secrets cannot be read)"
     )]
     BadKey {
-        /// The file.
+        /// The key file.
         path: PathBuf,
-        /// What it holds.
+        /// Its length in bytes.
         len: usize,
     },
     /// The operating system's random number generator failed.
@@ -74,7 +74,7 @@ pub enum SecretError {
     /// The plaintext is too large to seal.
     #[error("secret '{label}' is too large to seal")]
     TooLarge {
-        /// The label.
+        /// The label it was to be sealed under.
         label: String,
     },
     /// The opened secret is not UTF-8 text.

@@ -5,6 +5,7 @@ use super::cmtrace::CLOUD_MGR_LOG;
 use super::cmtrace::LogWriter;
 use super::content::distributor::ContentHub;
 use super::context::{SiteContext, SiteParts};
+use super::cp_host::CpHost;
 use super::events::EventBus;
 use super::manager::{RunnerHandle, TaskRunner, Timing};
 use super::monitor::{Monitor, MonitorOptions};
@@ -71,7 +72,7 @@ fn io(what: impl Into<String>) -> impl FnOnce(std::io::Error) -> SiteError {
 }
 
 /// Which cloud the site uses.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub enum CloudChoice {
     /// The local cloud, in-process, in `data_dir/cloud`.
     Embedded {
@@ -87,6 +88,28 @@ pub enum CloudChoice {
         /// CA certificate (PEM) of its management API.
         ca_pem: String,
     },
+    /// A provider the caller made (embedding the site with another cloud, or wrapping one).
+    Provider(Arc<dyn Provider>),
+}
+
+impl std::fmt::Debug for CloudChoice {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CloudChoice::Embedded {
+                provisioning_delay,
+                faults,
+            } => f
+                .debug_struct("Embedded")
+                .field("provisioning_delay", provisioning_delay)
+                .field("faults", faults)
+                .finish(),
+            CloudChoice::Remote { url, .. } => f
+                .debug_struct("Remote")
+                .field("url", url)
+                .finish_non_exhaustive(),
+            CloudChoice::Provider(_) => f.write_str("Provider(..)"),
+        }
+    }
 }
 
 /// TLS for the API.
@@ -166,6 +189,10 @@ pub struct SiteHandle {
     monitor: Option<Monitor>,
     runner: Option<RunnerHandle>,
     distributor: Option<tokio::task::JoinHandle<()>>,
+    cp_host: Option<CpHost>,
+    /// A plain-HTTP loopback listener for the site's own connection points, when the API
+    /// itself is served over TLS.
+    loopback: Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>,
     _lock: File,
 }
 
@@ -178,7 +205,12 @@ impl SiteHandle {
     /// Stops the API and the embedded cloud. Tasks in flight stay recorded and resume at the
     /// next start.
     pub async fn shutdown(mut self) {
-        // The monitor goes first: it would only log errors from a cloud being shut down.
+        // The site's own connection points go first, while the API can still hear them say
+        // their channels closed.
+        if let Some(host) = self.cp_host.take() {
+            host.stop().await;
+        }
+        // The monitor goes next: it would only log errors from a cloud being shut down.
         if let Some(monitor) = self.monitor.take() {
             monitor.stop().await;
         }
@@ -193,6 +225,11 @@ impl SiteHandle {
         self.bus.close();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
+        }
+        if let Some((tx, task)) = self.loopback.take() {
+            let _ = tx.send(());
+            task.abort();
+            let _ = task.await;
         }
         if let Some(mut server) = self.server.take() {
             // Open event streams never end by themselves; give requests in flight a moment,
@@ -297,6 +334,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
                 .map_err(|e| SiteError::Other(e.to_string()))?;
             (None, Arc::new(provider))
         }
+        CloudChoice::Provider(p) => (None, Arc::clone(p)),
     };
 
     // Ids continue from the clock so a client's Last-Event-ID from an earlier run reads as old.
@@ -329,7 +367,10 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
     let content = ContentHub::new(Arc::clone(&ctx), &data_dir.join(LIBRARY_DIR));
     let distributor = tokio::spawn(Arc::clone(&content).run());
 
-    let app = router(AppState { ctx, content });
+    let app = router(AppState {
+        ctx: Arc::clone(&ctx),
+        content,
+    });
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
         .map_err(io(format!("cannot listen on {}", opts.listen)))?;
@@ -337,6 +378,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         .local_addr()
         .map_err(io("cannot read the listening address"))?;
     let (tx, rx) = oneshot::channel::<()>();
+    let loopback_app = app.clone();
     let (url, server) = match &opts.tls {
         None => {
             let server = tokio::spawn(async move {
@@ -361,6 +403,24 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
     };
     write_private(&data_dir.join(URL_FILE), url.as_bytes())
         .map_err(io("cannot write the site URL file"))?;
+    // The site's own connection points use its API like any other, on loopback.
+    let (cp_url, loopback) = if opts.tls.is_none() {
+        (url.clone(), None)
+    } else {
+        let (url, stop, task) = serve_loopback(loopback_app).await?;
+        (url, Some((stop, task)))
+    };
+    let cp_host = super::cp_host::start(Arc::clone(&ctx), cp_url);
+    let sync_ctx = Arc::clone(&ctx);
+    tokio::spawn(async move {
+        if let Err(e) = super::ops::services::sync_stale_gateways(&sync_ctx).await {
+            let text =
+                format!("Cannot synchronize the CMGs deployed before the connection point CA: {e}");
+            sync_ctx
+                .log(CLOUD_MGR_LOG, crate::domain::task::Level::Error, &text)
+                .await;
+        }
+    });
     Ok(SiteHandle {
         url,
         new_admin_token,
@@ -372,8 +432,34 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         monitor: Some(monitor),
         runner: Some(runner),
         distributor: Some(distributor),
+        cp_host: Some(cp_host),
+        loopback,
         _lock: lock,
     })
+}
+
+/// Serves the API in plain HTTP on a loopback port of its own, for the site's own connection
+/// points when the API itself is served over TLS (to a name loopback does not carry).
+async fn serve_loopback(
+    app: axum::Router,
+) -> Result<(String, oneshot::Sender<()>, tokio::task::JoinHandle<()>), SiteError> {
+    let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
+        .await
+        .map_err(io(
+            "cannot listen on loopback for the site's connection points",
+        ))?;
+    let addr = listener
+        .local_addr()
+        .map_err(io("cannot read the loopback address"))?;
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        let _ = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = rx.await;
+            })
+            .await;
+    });
+    Ok((format!("http://{addr}"), tx, task))
 }
 
 fn url_host(addr: SocketAddr) -> String {

@@ -28,7 +28,7 @@ pub enum StoreError {
     /// The data directory could not be created.
     #[error("cannot create the database directory {path}: {source}")]
     CreateDir {
-        /// The directory.
+        /// The database file's directory (created with mode 0700).
         path: PathBuf,
         /// The cause.
         source: std::io::Error,
@@ -36,7 +36,7 @@ pub enum StoreError {
     /// The database file could not be created or its permissions set.
     #[error("cannot create the database file {path} with mode 0600: {source}")]
     CreateFile {
-        /// The file.
+        /// The database file.
         path: PathBuf,
         /// The cause.
         source: std::io::Error,
@@ -44,7 +44,7 @@ pub enum StoreError {
     /// SQLite could not open the file.
     #[error("cannot open the site database {path}: {source}")]
     Open {
-        /// The file.
+        /// The database file.
         path: PathBuf,
         /// The cause.
         source: rusqlite::Error,
@@ -52,9 +52,9 @@ pub enum StoreError {
     /// A connection setting could not be applied.
     #[error("cannot set PRAGMA {pragma} on the site database {path}: {source}")]
     Pragma {
-        /// The file.
+        /// The database file.
         path: PathBuf,
-        /// The pragma.
+        /// The pragma's name (`busy_timeout`, `journal_mode`, `synchronous`, `foreign_keys`).
         pragma: &'static str,
         /// The cause.
         source: rusqlite::Error,
@@ -64,7 +64,7 @@ pub enum StoreError {
         "the site database {path} cannot use write-ahead logging (journal_mode is {mode}); put the data dir on a local file system"
     )]
     NoWal {
-        /// The file.
+        /// The database file.
         path: PathBuf,
         /// The journal mode SQLite kept.
         mode: String,
@@ -74,7 +74,7 @@ pub enum StoreError {
         "the site database {path} has schema version {found}, but this cloudsite only knows versions up to {supported}; run a newer cloudsite (or restore a backup made by this one)"
     )]
     TooNew {
-        /// The file.
+        /// The database file.
         path: PathBuf,
         /// `PRAGMA user_version` in the file.
         found: i64,
@@ -84,9 +84,9 @@ pub enum StoreError {
     /// A migration failed; the database stays at the previous version.
     #[error("migrating the site database {path} to schema version {version} failed: {source}")]
     Migration {
-        /// The file.
+        /// The database file.
         path: PathBuf,
-        /// The version being applied.
+        /// The version being applied: migration N (from 1) brings the file to version N.
         version: i64,
         /// The cause.
         source: rusqlite::Error,

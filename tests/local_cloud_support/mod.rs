@@ -2,6 +2,8 @@
 //! polling, a TLS client for the instances, and a counting CONNECT proxy.
 #![allow(dead_code)]
 
+pub mod gateway;
+
 use crate::common::{KeyKind, Made, Spec, make, root_ca};
 use base64::Engine as _;
 use cloudsite::cert::pem::encode as pem_encode;
@@ -171,10 +173,12 @@ pub async fn refused(addr: SocketAddr) -> bool {
     TcpStream::connect(addr).await.is_err()
 }
 
-/// A CONNECT proxy that counts tunnels and wants `credentials` when given.
+/// A CONNECT proxy that counts tunnels, records where each went, and wants `credentials` when
+/// given.
 pub struct TestProxy {
     pub url: String,
     pub connects: Arc<AtomicUsize>,
+    pub targets: Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 pub async fn start_proxy(credentials: Option<(&str, &str)>) -> TestProxy {
@@ -188,9 +192,12 @@ pub async fn start_proxy(credentials: Option<(&str, &str)>) -> TestProxy {
         )
     });
     let counter = connects.clone();
+    let targets = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = targets.clone();
     tokio::spawn(async move {
         while let Ok((mut client, _)) = listener.accept().await {
             let counter = counter.clone();
+            let seen = seen.clone();
             let expected = expected.clone();
             tokio::spawn(async move {
                 let mut head = Vec::new();
@@ -212,6 +219,9 @@ pub async fn start_proxy(credentials: Option<(&str, &str)>) -> TestProxy {
                     return;
                 };
                 counter.fetch_add(1, Ordering::SeqCst);
+                seen.lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(target.to_string());
                 if let Some(expected) = expected {
                     let given = lines
                         .filter_map(|l| l.split_once(':'))
@@ -238,7 +248,11 @@ pub async fn start_proxy(credentials: Option<(&str, &str)>) -> TestProxy {
             });
         }
     });
-    TestProxy { url, connects }
+    TestProxy {
+        url,
+        connects,
+        targets,
+    }
 }
 
 /// A content access token for package `pkg` on service `svc`, signed with the test deployments'

@@ -9,7 +9,10 @@ use cloudsite::api::wire::{
     CertUpload, CreateCdp, CreateCmg, CreateToken, ErrorDetail, NewToken, ServiceView,
     SubscriptionInput, TaskView, TrustedRootUpload,
 };
-use cloudsite::cloud::local::Faults;
+use cloudsite::cloud::Provider;
+use cloudsite::cloud::local::{
+    Faults, LocalCloud, LocalCloudConfig, LocalCloudHandle, LocalProvider,
+};
 use cloudsite::domain::service::ServiceState;
 use cloudsite::domain::task::TaskState;
 use cloudsite::site::manager::Timing;
@@ -17,6 +20,7 @@ use cloudsite::site::service::{self, CloudChoice, SiteHandle, SiteOptions};
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 /// The site server's name (the site system the Proxy tab belongs to).
@@ -203,6 +207,17 @@ pub fn b64(bytes: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
+/// Wraps the site's local cloud in a provider of the test's own (e.g. one that places CMG
+/// instances the test runs).
+#[derive(Clone)]
+pub struct ProviderHook(pub Arc<dyn Fn(LocalProvider) -> Arc<dyn Provider> + Send + Sync>);
+
+impl std::fmt::Debug for ProviderHook {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ProviderHook(..)")
+    }
+}
+
 /// How to start a test site.
 #[derive(Debug, Clone)]
 pub struct SiteConfig {
@@ -212,6 +227,8 @@ pub struct SiteConfig {
     pub faults: Faults,
     /// Monitoring intervals, quota unit, token lifetime, prices.
     pub monitor: cloudsite::site::monitor::MonitorOptions,
+    /// The local cloud runs beside the site and the site uses this wrapping of it.
+    pub provider: Option<ProviderHook>,
 }
 
 impl Default for SiteConfig {
@@ -220,6 +237,7 @@ impl Default for SiteConfig {
             provisioning_delay: Duration::from_millis(50),
             faults: Faults::default(),
             monitor: cloudsite::site::monitor::MonitorOptions::default(),
+            provider: None,
         }
     }
 }
@@ -250,6 +268,8 @@ pub struct Site {
     pub reader: Client,
     /// The options it was started with (for [`Site::restart`]).
     pub opts: SiteOptions,
+    /// The local cloud, when the test runs it beside the site ([`SiteConfig::provider`]).
+    pub cloud: Option<LocalCloudHandle>,
 }
 
 impl Site {
@@ -271,9 +291,25 @@ impl Site {
         };
         let mut opts = SiteOptions::new(&data_dir);
         opts.server_name = SERVER_NAME.into();
-        opts.cloud = CloudChoice::Embedded {
-            provisioning_delay: config.provisioning_delay,
-            faults: config.faults,
+        let mut cloud = None;
+        opts.cloud = match &config.provider {
+            None => CloudChoice::Embedded {
+                provisioning_delay: config.provisioning_delay,
+                faults: config.faults,
+            },
+            Some(hook) => {
+                let handle = LocalCloud::start(LocalCloudConfig {
+                    data_dir: data_dir.join(service::CLOUD_DIR),
+                    provisioning_delay: config.provisioning_delay,
+                    faults: config.faults,
+                    ..LocalCloudConfig::default()
+                })
+                .await
+                .expect("the local cloud starts");
+                let provider = handle.provider().expect("the local cloud's provider");
+                cloud = Some(handle);
+                CloudChoice::Provider((hook.0)(provider))
+            }
         };
         opts.timing = Timing {
             poll: Duration::from_millis(50),
@@ -303,6 +339,7 @@ impl Site {
             read_token,
             tmp,
             opts,
+            cloud,
         }
     }
 

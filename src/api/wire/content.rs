@@ -18,13 +18,14 @@ pub enum PackageState {
 /// One file of a package.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct PackageFileView {
-    /// File name.
+    /// One path segment, unique in the package ignoring case; clients append it to the content
+    /// URL.
     pub name: String,
-    /// Size in bytes (plaintext).
+    /// Size in bytes (plaintext), as announced when the package was created.
     pub size: u64,
-    /// SHA-256 of the plaintext (hex), once received.
+    /// SHA-256 of the plaintext (lower-case hex); `None` until the file is received.
     pub sha256: Option<String>,
-    /// Size of the encrypted blob, once received.
+    /// Size in bytes of the encrypted blob; `None` until the file is received.
     pub encrypted_size: Option<u64>,
 }
 
@@ -33,19 +34,19 @@ pub struct PackageFileView {
 pub struct PackageView {
     /// Package id, e.g. `PS100001`.
     pub id: String,
-    /// Name.
+    /// Unique in the library ignoring case; at most 100 characters.
     pub name: String,
-    /// Type.
+    /// What it holds, which decides whether a cloud service takes it.
     pub content_type: ContentType,
-    /// State.
+    /// `uploading` until every announced file is received, then `ready`.
     pub state: PackageState,
-    /// Files.
+    /// The files announced at creation, by name.
     pub files: Vec<PackageFileView>,
     /// Total plaintext bytes.
     pub size: u64,
-    /// Where it is distributed.
+    /// One entry per service it was sent to, in whatever state (by service FQDN).
     pub distributions: Vec<DistributionView>,
-    /// Created, RFC 3339.
+    /// When it was created, RFC 3339 UTC with milliseconds.
     pub created: String,
 }
 
@@ -66,41 +67,43 @@ pub enum DistributionState {
 /// A package on a service.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct DistributionView {
-    /// Package id.
+    /// Package id: the site code and five hex digits (e.g. `PS100001`).
     pub package_id: String,
-    /// Package name.
+    /// The package's name (unique in the library).
     pub package_name: String,
-    /// Service id.
+    /// The service's id (32 hex digits).
     pub service_id: String,
-    /// Service FQDN.
+    /// The service's FQDN.
     pub service_fqdn: String,
-    /// State.
+    /// How far the distribution got.
     pub state: DistributionState,
     /// Why it failed, or what it waits for.
     pub reason: Option<String>,
-    /// Encrypted bytes the package takes on the service.
+    /// Encrypted bytes the package takes on the service (its received files' encrypted sizes).
     pub size: u64,
-    /// Last change, RFC 3339.
+    /// Last state change, RFC 3339 UTC with milliseconds.
     pub updated: String,
 }
 
 /// A file announced when a package is created.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct NewPackageFile {
-    /// File name (one path segment).
+    /// File name: one path segment of at most 255 bytes, not starting with `.`, without `/`,
+    /// `\` or control characters.
     pub name: String,
-    /// Size in bytes.
+    /// Size in bytes; the upload must be exactly this long.
     pub size: u64,
 }
 
 /// `POST /v1/content`: create a package; then `PUT /v1/content/{id}/files/{name}` each file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreatePackage {
-    /// Name (unique in the library).
+    /// Name: unique in the library ignoring case, at most 100 characters, no control characters.
     pub name: String,
-    /// Type.
+    /// What it holds; a type cloud services do not take is refused, Microsoft software updates
+    /// are taken with a warning.
     pub content_type: ContentType,
-    /// Files it will hold.
+    /// Files it will hold: at least one, names unique ignoring case.
     pub files: Vec<NewPackageFile>,
 }
 
@@ -117,7 +120,7 @@ pub struct PackageChanged {
 /// (ids, FQDNs or names). Empty for `redistribute` means every service that has the package.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ContentTargets {
-    /// Services.
+    /// Each a service's id, FQDN or name; may be empty only for `redistribute`.
     #[serde(default)]
     pub services: Vec<String>,
 }
@@ -137,7 +140,7 @@ pub struct ContentLocationRequest {
 /// One place a client can download a package from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ContentLocation {
-    /// Service id.
+    /// The service's id (32 hex digits).
     pub service_id: String,
     /// CDP or CMG.
     pub kind: HostedKind,
@@ -150,22 +153,25 @@ pub struct ContentLocation {
     pub url: String,
     /// Access token for this service and package (send `Authorization: Bearer <token>`).
     pub token: String,
-    /// When the token expires, RFC 3339.
+    /// When the token expires, RFC 3339 UTC: the site's content token lifetime (24 hours unless
+    /// configured) after the request.
     pub token_expires: String,
 }
 
 /// The management point's answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ContentLocations {
-    /// Package id.
+    /// The package's id (e.g. `PS100001`), also when the request named it by name.
     pub package_id: String,
-    /// Package name.
+    /// The package's name.
     pub package_name: String,
     /// Files (with plaintext size and SHA-256 to verify against).
     pub files: Vec<PackageFileView>,
     /// The package key (base64, AES-256) to decrypt the files.
     pub key: String,
-    /// Sources, in the order to try them.
+    /// Cloud sources, in the order to try them: every service the package was distributed to
+    /// successfully that is not provisioning or being deleted, shuffled so clients spread across
+    /// them. Empty when the client settings do not allow cloud distribution points.
     pub locations: Vec<ContentLocation>,
     /// Why no cloud source is offered, when none is.
     pub note: Option<String>,
@@ -188,7 +194,7 @@ pub struct CostView {
 /// A service's usage as last collected.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UsageView {
-    /// When collected, RFC 3339.
+    /// When it was collected, RFC 3339 UTC with milliseconds.
     pub collected: String,
     /// Bytes stored in the service's storage.
     pub storage_bytes: u64,
@@ -200,15 +206,15 @@ pub struct UsageView {
     pub daily_transfer: Vec<u64>,
     /// Bytes per quota GB (1 GiB unless configured smaller for demos and tests).
     pub quota_unit_bytes: u64,
-    /// Cost.
+    /// What the service costs this month, from the site's price table.
     pub cost: CostView,
 }
 
 /// `usage` event: a service's new usage.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct UsageEvent {
-    /// Service id.
+    /// The service's id (32 hex digits).
     pub service_id: String,
-    /// Usage.
+    /// Its usage as just collected.
     pub usage: UsageView,
 }

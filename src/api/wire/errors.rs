@@ -6,7 +6,7 @@ use utoipa::ToSchema;
 /// The error body of every 4xx/5xx answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ErrorBody {
-    /// The error.
+    /// What went wrong; the body is `{"error": {…}}` and nothing else.
     pub error: ErrorDetail,
 }
 

@@ -2,7 +2,8 @@
 
 use super::alerts::AlertView;
 use super::content::{DistributionView, PackageView, UsageEvent};
-use super::services::{ConnectionPointView, ServiceView, TaskView};
+use super::gateway::{ClientNotificationView, ConnectionPointView};
+use super::services::{ServiceView, TaskView};
 use super::site::{ClientSettings, LogLineView, SiteSystemView, StatusMessageView};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -47,8 +48,11 @@ pub enum Event {
     SiteSystem(SiteSystemView),
     /// The client settings changed.
     ClientSettings(ClientSettings),
-    /// A CMG connection point was added.
+    /// A CMG connection point was added, or its state or channels changed.
     ConnectionPoint(ConnectionPointView),
+    /// A message for every client holding a notification channel (connection points relay it
+    /// to the clients they hold through a CMG).
+    ClientNotification(ClientNotificationView),
     /// Events were lost (the client's id is too old, or it fell behind): read everything again.
     Resync,
 }
@@ -71,6 +75,7 @@ impl Event {
             Event::SiteSystem(_) => "site_system",
             Event::ClientSettings(_) => "client_settings",
             Event::ConnectionPoint(_) => "connection_point",
+            Event::ClientNotification(_) => "client_notification",
             Event::Resync => "resync",
         }
     }

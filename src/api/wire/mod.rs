@@ -5,6 +5,7 @@ mod alerts;
 mod content;
 mod errors;
 mod events;
+mod gateway;
 mod services;
 mod site;
 
@@ -12,5 +13,6 @@ pub use alerts::*;
 pub use content::*;
 pub use errors::*;
 pub use events::*;
+pub use gateway::*;
 pub use services::*;
 pub use site::*;

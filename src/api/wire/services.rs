@@ -4,6 +4,7 @@
 //! Files (certificates) travel as base64 of their bytes: the server never reads a client's paths.
 
 use super::content::UsageView;
+use super::gateway::GatewayView;
 use crate::domain::service::{
     Environment, HostedKind, InstanceState, ServiceState, Threshold, TrustedRootKind,
 };
@@ -305,6 +306,10 @@ pub struct ServiceView {
     /// Usage as last collected (none before the first collection).
     #[serde(default)]
     pub usage: Option<UsageView>,
+    /// CMG: the gateway's channels and client traffic as last sampled (none before the first
+    /// sample, and for a CDP).
+    #[serde(default)]
+    pub gateway: Option<GatewayView>,
 }
 
 /// A durable task.
@@ -350,30 +355,6 @@ pub struct SubscriptionCheck {
     pub regions: Vec<String>,
     /// The cloud's or the certificate's complaint.
     pub message: String,
-}
-
-/// Add a CMG connection point.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
-pub struct AddConnectionPoint {
-    /// Site system server name.
-    pub site_system: String,
-}
-
-/// A CMG connection point.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
-pub struct ConnectionPointView {
-    /// Id.
-    pub id: String,
-    /// CMG id.
-    pub cmg_id: String,
-    /// CMG name (its service FQDN).
-    pub cmg_name: String,
-    /// Region of the CMG (the wizard shows it).
-    pub region: String,
-    /// Site system server.
-    pub site_system: String,
-    /// Site code.
-    pub site_code: String,
 }
 
 /// Answer to a Set: the service, and the task started when the change needs the cloud

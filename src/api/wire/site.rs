@@ -5,33 +5,35 @@ use crate::domain::task::Level;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// A status message.
+/// A status message the site recorded (component `SMS_CLOUD_SERVICES_MANAGER`); each is also
+/// written to `CloudMgr.log` as a `STATMSG:` line.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct StatusMessageView {
-    /// Sequence number.
+    /// Row id in the site database; a higher id is a newer message (lists are newest first).
     pub id: i64,
     /// Message ID (9409, 9425, …).
     pub message_id: u32,
-    /// Severity.
+    /// Info, warning or error.
     pub severity: Level,
     /// Component (`SMS_CLOUD_SERVICES_MANAGER`).
     pub component: String,
-    /// Service concerned.
+    /// Id of the hosted service the message is about (32 hex digits); `None` for a message
+    /// about the site itself.
     pub service_id: Option<String>,
-    /// Text.
+    /// The message text, without the `STATMSG: ID=…` prefix the log line carries.
     pub text: String,
-    /// Time, RFC 3339.
+    /// When it was recorded, RFC 3339 UTC with milliseconds (e.g. `2024-05-03T12:34:56.789Z`).
     pub time: String,
 }
 
-/// The site.
+/// The site as `GET /v1/site` describes it to the caller.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SiteView {
     /// Site code, e.g. `PS1`.
     pub site_code: String,
-    /// Site server name.
+    /// The site server's name, as given when the site was set up.
     pub server_name: String,
-    /// Version of the service.
+    /// The cloudsite version the site runs (the crate version, e.g. `0.1.0`).
     pub version: String,
     /// Role of the caller's token.
     pub role: Role,
@@ -40,11 +42,12 @@ pub struct SiteView {
 /// A site system with its Proxy tab.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct SiteSystemView {
-    /// Server name.
+    /// The server's name; the key of `/v1/site-systems/{name}/proxy`.
     pub name: String,
-    /// Roles it holds.
+    /// Its site system roles as the console names them (e.g. `Site server`, `Service connection
+    /// point`); not API token roles.
     pub roles: Vec<String>,
-    /// Proxy tab.
+    /// Its Proxy tab; tells whether a password is stored, never the password.
     pub proxy: crate::domain::proxy::ProxySettings,
 }
 
@@ -55,16 +58,18 @@ pub struct SiteSystemView {
 pub struct SetProxy {
     /// Use a proxy server.
     pub enabled: bool,
-    /// Server name.
+    /// The proxy server: host name, FQDN or IP address. Required when `enabled`, refused
+    /// otherwise; blank counts as absent.
     #[serde(default)]
     pub server: Option<String>,
-    /// Port (default 80).
+    /// Port, 1–65535 (default 80).
     #[serde(default)]
     pub port: Option<i64>,
-    /// Account name.
+    /// Account for the proxy, `DOMAIN\user` or `user` (not a UPN); only with `enabled`. Without
+    /// one, any stored password is cleared.
     #[serde(default)]
     pub account: Option<String>,
-    /// Account password.
+    /// The account's password: omit to keep the stored one, `""` to clear it. Needs `account`.
     #[serde(default)]
     pub password: Option<String>,
 }
@@ -85,30 +90,31 @@ impl std::fmt::Debug for SetProxy {
 pub struct LogLineView {
     /// Log file, e.g. `CloudMgr.log`.
     pub file: String,
-    /// Time, RFC 3339.
+    /// When, RFC 3339 UTC with milliseconds (a line read back from the file: its local time
+    /// and bias, converted).
     pub time: String,
-    /// Component.
+    /// The writing component (e.g. `SMS_CLOUD_SERVICES_MANAGER`).
     pub component: String,
-    /// Severity.
+    /// Info, warning or error (CMTrace `type` 1, 2, 3).
     pub level: Level,
-    /// Message.
+    /// The record's text (what the site writes has its secrets redacted).
     pub message: String,
 }
 
 /// A new API token (the secret is shown once).
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct NewToken {
-    /// Token id.
+    /// The token's record id (32 hex digits); not the secret.
     pub id: String,
-    /// Name.
+    /// The requested name, trimmed.
     pub name: String,
-    /// Role.
+    /// What the token may do.
     pub role: Role,
     /// The token. Store it now; it is not shown again.
     pub token: String,
 }
 
-/// Client settings.
+/// The site's client settings: for now, only whether clients may use cloud distribution points.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ClientSettings {
     /// "Allow access to cloud distribution points" (default No).

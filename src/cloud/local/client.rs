@@ -7,8 +7,8 @@ use super::wire::{
     BlobState, CODE_SHA256_MISMATCH, CODE_UPLOAD_IN_PROGRESS, ErrorBody, StorageUsage, Usage,
 };
 use crate::cloud::{
-    BlobTarget, Caller, CloudError, DeploySpec, GatewayStatus, InstanceGateway, Provider,
-    ProxyRoute, ServiceStatus, SubscriptionInfo,
+    BlobTarget, Caller, CloudError, DeploySpec, GatewayStatus, Provider, ProxyRoute, ServiceStatus,
+    SubscriptionInfo,
 };
 use async_trait::async_trait;
 use reqwest::{Method, StatusCode, Url};
@@ -509,18 +509,19 @@ impl Provider for LocalProvider {
         caller: &Caller,
         name: &str,
     ) -> Result<Option<GatewayStatus>, CloudError> {
-        // Until the instances carry client traffic, a CMG's gateway is its instances with no
-        // channel and no traffic.
-        Ok(self.status(caller, name).await?.map(|s| GatewayStatus {
-            instances: s
-                .instances
-                .into_iter()
-                .map(|i| InstanceGateway {
-                    id: i.id,
-                    ..InstanceGateway::default()
-                })
-                .collect(),
-        }))
+        match self
+            .send(
+                caller,
+                Method::GET,
+                &["services", HS, name, "gateway"],
+                None,
+            )
+            .await
+        {
+            Ok(response) => Self::json(response).await.map(Some),
+            Err(CloudError::NotFound(_)) => Ok(None),
+            Err(e) => Err(e),
+        }
     }
 
     async fn check_subscription(&self, caller: &Caller) -> Result<SubscriptionInfo, CloudError> {

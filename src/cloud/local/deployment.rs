@@ -1,12 +1,15 @@
 //! One hosted service: its persisted record (`deployments/<name>/deployment.json`), its running
-//! instance listeners, and the steps that bring instances up or take them down.
+//! instance listeners (a CMG's channel and fallback listeners with them), and the steps that
+//! bring instances up or take them down.
 
+use super::cmg::{Attach, GatewayCfg};
 use super::files::write_atomic;
-use super::instances::{self, ContentCfg, InstanceCtx, SharedContent};
+use super::instances::{self, ContentCfg, InstanceCtx, Serving, SharedContent};
 use super::net::Server;
 use super::storage;
 use crate::cloud::{
-    DeploySpec, DeploymentState, HostedKind, InstanceState, InstanceStatus, ServiceStatus,
+    DeploySpec, DeploymentState, GatewayStatus, HostedKind, InstanceGateway, InstanceState,
+    InstanceStatus, ServiceStatus,
 };
 use crate::tls::server_config;
 use serde::{Deserialize, Serialize};
@@ -41,12 +44,28 @@ pub(super) struct InstanceRecord {
     pub state: InstanceState,
     /// The port it listens (or last listened) on; a restart tries to get it back.
     pub port: Option<u16>,
+    /// CMG: its channel port, remembered the same way.
+    #[serde(default)]
+    pub channel_port: Option<u16>,
+    /// CMG: its HTTPS fallback port, remembered the same way.
+    #[serde(default)]
+    pub fallback_port: Option<u16>,
 }
 
-/// A listener and the TLS settings it was started with.
+/// An instance's listeners and the settings they were started with.
 pub(super) struct Live {
     server: Server,
+    attach: Option<Attach>,
     fingerprint: String,
+}
+
+impl Live {
+    async fn shutdown(self) {
+        self.server.shutdown().await;
+        if let Some(attach) = self.attach {
+            attach.shutdown().await;
+        }
+    }
 }
 
 /// The mutable part of a deployment, behind its lock.
@@ -94,6 +113,9 @@ fn fingerprint(spec: &DeploySpec) -> String {
     h.update([0]);
     h.update(spec.service_key_pem.as_bytes());
     h.update([u8::from(spec.tls12_only)]);
+    // A new connection point CA, client trust or revocation setting restarts the listeners:
+    // channels reconnect under the new rules.
+    h.update(serde_json::to_vec(&spec.gateway).unwrap_or_default());
     hex::encode(h.finalize())
 }
 
@@ -134,17 +156,20 @@ impl Deployment {
             .record
             .instances
             .iter()
-            .map(|i| InstanceStatus {
-                id: i.id.clone(),
-                state: i.state,
-                address: match i.state {
-                    InstanceState::ReadyRole => {
-                        i.port.map(|p| SocketAddr::from((Ipv4Addr::LOCALHOST, p)))
-                    }
-                    _ => None,
-                },
-                channel: None,
-                fallback: None,
+            .map(|i| {
+                let serving = i.state == InstanceState::ReadyRole;
+                let at = |port: Option<u16>| {
+                    port.filter(|_| serving)
+                        .map(|p| SocketAddr::from((Ipv4Addr::LOCALHOST, p)))
+                };
+                let gateway = inner.record.spec.gateway.is_some();
+                InstanceStatus {
+                    id: i.id.clone(),
+                    state: i.state,
+                    address: at(i.port),
+                    channel: at(i.channel_port.filter(|_| gateway)),
+                    fallback: at(i.fallback_port.filter(|_| gateway)),
+                }
             })
             .collect();
         ServiceStatus {
@@ -152,6 +177,33 @@ impl Deployment {
             state: inner.record.state,
             instances,
         }
+    }
+
+    /// Each instance's channels and client traffic; a stopped instance has none.
+    pub(super) fn gateway_status(&self, inner: &Inner) -> GatewayStatus {
+        let instances = inner
+            .record
+            .instances
+            .iter()
+            .enumerate()
+            .map(|(n, i)| {
+                let stats = inner
+                    .live
+                    .get(n)
+                    .and_then(Option::as_ref)
+                    .and_then(|live| live.attach.as_ref())
+                    .map(|a| a.gate.stats())
+                    .unwrap_or_default();
+                InstanceGateway {
+                    id: i.id.clone(),
+                    connection_points: stats.connection_points,
+                    notification_channels: stats.notification_channels,
+                    requests: stats.requests,
+                    refused: stats.refused,
+                }
+            })
+            .collect();
+        GatewayStatus { instances }
     }
 
     /// Makes the instance list as long as the spec asks, new instances in `state`; the extra
@@ -165,6 +217,8 @@ impl Deployment {
                 id: instance_id(kind, n),
                 state,
                 port: None,
+                channel_port: None,
+                fallback_port: None,
             });
         }
     }
@@ -172,7 +226,7 @@ impl Deployment {
     /// Closes every listener and returns once they are closed; the record is left as it is.
     pub(super) async fn close_listeners(&self, inner: &mut Inner) {
         for live in inner.live.drain(..).flatten() {
-            live.server.shutdown().await;
+            live.shutdown().await;
         }
     }
 
@@ -190,12 +244,16 @@ impl Deployment {
     /// `ReadyRole`. Listeners whose certificate is unchanged keep serving throughout.
     pub(super) async fn bring_up(&self, data_dir: &Path, inner: &mut Inner) -> Result<(), String> {
         let spec = inner.record.spec.clone();
-        let tls = instance_tls(&spec)?;
+        let gateway = GatewayCfg::from_spec(&spec)?;
+        let tls = match &gateway {
+            Some(g) => g.public_tls.clone(),
+            None => instance_tls(&spec)?,
+        };
         let fp = fingerprint(&spec);
         let want = usize::from(spec.instances);
         while inner.live.len() > want {
             if let Some(live) = inner.live.pop().flatten() {
-                live.server.shutdown().await;
+                live.shutdown().await;
             }
         }
         inner.live.resize_with(want, || None);
@@ -234,27 +292,49 @@ impl Deployment {
                 inner.record.instances[n].state = InstanceState::ReadyRole;
                 continue;
             }
-            let mut port = inner.record.instances[n].port;
             if let Some(old) = inner.live[n].take() {
-                port = Some(old.server.addr().port());
-                old.server.shutdown().await;
+                old.shutdown().await;
             }
+            let record = &mut inner.record.instances[n];
+            let id = record.id.clone();
+            let cannot_listen = |e: std::io::Error| format!("instance {id} cannot listen: {e}");
+            // A CMG with a gateway meters its sockets; a CDP counts the content it serves.
+            let gate = gateway.as_ref().map(|g| g.gate(&id));
+            let meter = gateway.as_ref().map(|_| self.egress.clone());
             let ctx = InstanceCtx {
                 name: self.name.clone(),
-                id: inner.record.instances[n].id.clone(),
+                id: id.clone(),
                 content: self.content.clone(),
-                egress: self.egress.clone(),
+                body_egress: meter.is_none().then(|| self.egress.clone()),
             };
-            let server = instances::start(port, tls.clone(), ctx).map_err(|e| {
-                format!(
-                    "instance {} cannot listen: {e}",
-                    inner.record.instances[n].id
-                )
-            })?;
-            inner.record.instances[n].port = Some(server.addr().port());
-            inner.record.instances[n].state = InstanceState::ReadyRole;
+            let serving = Serving {
+                tls: tls.clone(),
+                meter: meter.clone(),
+                rest: gate.clone().map(super::cmg::client_path),
+            };
+            let server = instances::start(record.port, serving, ctx).map_err(cannot_listen)?;
+            let attach = match (&gateway, gate) {
+                (Some(cfg), Some(gate)) => Some(
+                    Attach::start(
+                        cfg,
+                        gate,
+                        record.channel_port,
+                        record.fallback_port,
+                        self.egress.clone(),
+                    )
+                    .map_err(cannot_listen)?,
+                ),
+                _ => None,
+            };
+            record.port = Some(server.addr().port());
+            if let Some(a) = &attach {
+                record.channel_port = Some(a.channel_addr().port());
+                record.fallback_port = Some(a.fallback_addr().port());
+            }
+            record.state = InstanceState::ReadyRole;
             inner.live[n] = Some(Live {
                 server,
+                attach,
                 fingerprint: fp.clone(),
             });
         }

@@ -3,13 +3,16 @@
 //! supersedes an unfinished step (each step carries the generation it was started for).
 
 use super::blobs::Uploads;
+use super::cmg::GatewayCfg;
 use super::config::Faults;
 use super::deployment::{Deployment, Inner, Record, instance_tls, record_path};
 use super::files::name_problem;
 use super::instances::access_key;
 use super::storage;
 use super::wire::{ApiError, Usage};
-use crate::cloud::{DeploySpec, DeploymentState, InstanceState, ServiceStatus};
+use crate::cloud::{
+    DeploySpec, DeploymentState, GatewayStatus, HostedKind, InstanceState, ServiceStatus,
+};
 use crate::domain::service::{CMG_REGIONS, REGIONS};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -131,6 +134,13 @@ impl Engine {
             spec.storage_account = Some(account);
         }
         instance_tls(spec).map_err(ApiError::bad_request)?;
+        if spec.gateway.is_some() && spec.kind != HostedKind::Cmg {
+            return Err(ApiError::bad_request(
+                "only a CMG carries client traffic: a CDP's spec has no gateway",
+            ));
+        }
+        GatewayCfg::from_spec(spec)
+            .map_err(|e| ApiError::bad_request(format!("the CMG's gateway: {e}")))?;
         if let Some(key) = &spec.access_key {
             access_key(key).map_err(ApiError::bad_request)?;
         }
@@ -292,6 +302,17 @@ impl Engine {
             name: dep.name.clone(),
             egress_bytes: dep.egress.load(Ordering::Relaxed),
         })
+    }
+
+    /// The channels and client traffic of `name`'s instances.
+    pub(super) async fn gateway(
+        &self,
+        subscription: &str,
+        name: &str,
+    ) -> Result<GatewayStatus, ApiError> {
+        let dep = self.lookup(subscription, name).await?;
+        let inner = Self::lock_owned(&dep, subscription).await?;
+        Ok(dep.gateway_status(&inner))
     }
 
     fn deleting(name: &str) -> ApiError {

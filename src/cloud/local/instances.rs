@@ -1,11 +1,13 @@
 //! One instance of a hosted service: an HTTPS listener on loopback, served with the service
 //! certificate, answering `GET /` and `GET`/`HEAD /content/<package>/<file>`: a blob of the
 //! deployment's storage container, for a client holding an access token for that package
-//! (`Authorization: Bearer <token>`, see [`crate::content::token`]), whole or one byte range,
-//! with every body byte sent counted as the deployment's egress.
+//! (`Authorization: Bearer <token>`, see [`crate::content::token`]), whole or one byte range.
+//! A CDP counts every body byte sent as the deployment's egress; a CMG with a gateway counts
+//! every byte its sockets send instead (`meter`), and hands what it does not answer itself to
+//! its client path (`cmg`).
 
 use super::blobs::{self, ByteRange};
-use super::net::Server;
+use super::net::{Server, listen};
 use crate::content::token::{self, TokenError};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -15,13 +17,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
 use std::io::{Read, Seek, SeekFrom};
-use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use time::OffsetDateTime;
 use time::macros::format_description;
-use tokio::net::TcpSocket;
 
 /// Bytes read from disk per body chunk: large enough that many concurrent downloads cost few
 /// disk reads and task hops.
@@ -76,33 +76,37 @@ pub(super) struct InstanceCtx {
     pub id: String,
     /// Content folder and access key, shared with the deployment.
     pub content: SharedContent,
-    /// The deployment's egress counter, shared by its instances.
-    pub egress: Arc<AtomicU64>,
+    /// The deployment's egress counter when content body bytes are what it counts (a CDP);
+    /// `None` when the instance's sockets count every byte it sends (a CMG with a gateway).
+    pub body_egress: Option<Arc<AtomicU64>>,
 }
 
-/// Binds 127.0.0.1:`port` (any port when `None` or when that one is taken) and serves there.
+/// How an instance's public listener serves.
+pub(super) struct Serving {
+    /// Its TLS configuration.
+    pub tls: Arc<rustls::ServerConfig>,
+    /// Counts every byte sent, when the sockets are metered.
+    pub meter: Option<Arc<AtomicU64>>,
+    /// Takes the requests the instance does not answer itself (a CMG's client path).
+    pub rest: Option<Router>,
+}
+
+/// Listens on 127.0.0.1:`port` (any port when `None` or when that one is taken) and serves there.
 pub(super) fn start(
     port: Option<u16>,
-    tls: Arc<rustls::ServerConfig>,
+    serving: Serving,
     ctx: InstanceCtx,
 ) -> std::io::Result<Server> {
-    let listener = match port {
-        Some(port) => bind(port).or_else(|_| bind(0))?,
-        None => bind(0)?,
-    };
+    let listener = listen(port)?;
     let router = Router::new()
         .route("/", get(ready))
         .route("/content/{*path}", get(content))
         .with_state(Arc::new(ctx));
-    Server::start(listener, tls, router)
-}
-
-fn bind(port: u16) -> std::io::Result<tokio::net::TcpListener> {
-    let socket = TcpSocket::new_v4()?;
-    // A restarted instance wants its old port back even while old connections sit in TIME_WAIT.
-    socket.set_reuseaddr(true)?;
-    socket.bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))?;
-    socket.listen(1024)
+    let router = match serving.rest {
+        Some(rest) => router.fallback_service(rest),
+        None => router,
+    };
+    Server::https(listener, serving.tls, serving.meter, router)
 }
 
 async fn ready(State(ctx): State<Arc<InstanceCtx>>) -> String {
@@ -264,15 +268,17 @@ async fn content(
             Some(bytes) if bytes.len() as u64 == len => {
                 // Counted when the connection takes the body, as for streamed files.
                 let (egress, body) = (
-                    ctx.egress.clone(),
+                    ctx.body_egress.clone(),
                     bytes.slice(start as usize..(start + count) as usize),
                 );
                 Body::from_stream(futures_util::stream::once(async move {
-                    egress.fetch_add(body.len() as u64, Ordering::Relaxed);
+                    if let Some(egress) = egress {
+                        egress.fetch_add(body.len() as u64, Ordering::Relaxed);
+                    }
                     Ok::<_, std::io::Error>(body)
                 }))
             }
-            _ => Body::from_stream(file_stream(file, start, count, ctx.egress.clone())),
+            _ => Body::from_stream(file_stream(file, start, count, ctx.body_egress.clone())),
         }
     });
     *response.status_mut() = status;
@@ -302,7 +308,7 @@ fn file_stream(
     file: std::fs::File,
     start: u64,
     count: u64,
-    egress: Arc<AtomicU64>,
+    egress: Option<Arc<AtomicU64>>,
 ) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send {
     futures_util::stream::unfold(Some((file, start, count)), move |state| {
         let egress = egress.clone();
@@ -332,7 +338,9 @@ fn file_stream(
                 )),
                 Ok((file, buf)) => {
                     let n = buf.len() as u64;
-                    egress.fetch_add(n, Ordering::Relaxed);
+                    if let Some(egress) = &egress {
+                        egress.fetch_add(n, Ordering::Relaxed);
+                    }
                     Some((Ok(Bytes::from(buf)), Some((file, pos + n, left - n))))
                 }
                 Err(e) => Some((Err(e), None)),

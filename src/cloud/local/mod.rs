@@ -24,6 +24,7 @@
 //! | POST | `/{sub}/services/hostedservices/{name}/stop` | stop → 202 `ServiceStatus` |
 //! | POST | `/{sub}/services/hostedservices/{name}/config` | update (`DeploySpec`) → 202 `ServiceStatus` |
 //! | GET | `/{sub}/services/hostedservices/{name}/usage` | egress counter → [`wire::Usage`] |
+//! | GET | `/{sub}/services/hostedservices/{name}/gateway` | channels and client traffic per instance → `GatewayStatus` |
 //! | GET | `/{sub}/services/storageservices/{account}/containers/{container}` | exists → 200 / 404 |
 //! | PUT | same | create → 201 (200 if it existed) |
 //! | DELETE | same | delete (with every blob) → 200 |
@@ -40,14 +41,22 @@
 //! signed with the deployment's access key for that package and service: 401/403 with the
 //! reason as plain text otherwise, 403 if the service has no access key. One `Range` is
 //! honoured (206, or 416 with `Content-Range: bytes */LEN`); body bytes sent count as egress.
+//!
+//! A CMG whose spec has a gateway does more (module `cmg`): each instance also listens on a
+//! channel port and an HTTPS fallback port where connection points attach; its public
+//! listener passes every other request to the client path ([`crate::gateway::forward`]:
+//! URL mappings, client certificates, forwarding over the channels); and its egress is every
+//! byte its instances' sockets send, to clients and to the site alike.
 
 mod blobs;
 mod client;
+mod cmg;
 mod config;
 mod deployment;
 mod engine;
 mod files;
 mod instances;
+mod meter;
 mod net;
 mod pki;
 mod registry;

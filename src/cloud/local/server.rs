@@ -3,11 +3,11 @@
 
 use super::blobs::{self, Piece};
 use super::engine::Engine;
-use super::net::{PeerCert, Server};
+use super::net::{Peer, Server};
 use super::registry::{self, SubscriptionRecord};
 use super::storage;
 use super::wire::{ApiError, BlobState, ContainerInfo, StorageUsage, Usage};
-use crate::cloud::{DeploySpec, ServiceStatus, SubscriptionInfo};
+use crate::cloud::{DeploySpec, GatewayStatus, ServiceStatus, SubscriptionInfo};
 use crate::domain::service::REGIONS;
 use crate::tls::{AnyClientCert, server_config, sha1_thumbprint};
 use axum::body::Body;
@@ -37,8 +37,8 @@ impl FromRequestParts<Shared> for Authed {
             .next()
             .unwrap_or_default()
             .to_string();
-        let peer = parts.extensions.get::<PeerCert>().and_then(|p| p.0.clone());
-        let result = authorize(engine, &sub, peer.as_deref().map(Vec::as_slice));
+        let peer = parts.extensions.get::<Peer>().cloned();
+        let result = authorize(engine, &sub, peer.as_ref().and_then(Peer::leaf));
         // Refusals are slowed too, so a slow cloud looks slow whatever the certificate.
         engine.slow().await;
         result.map(Authed)
@@ -104,6 +104,7 @@ fn router(engine: Shared) -> Router {
         .route(&format!("{svc}/stop"), post(stop_service))
         .route(&format!("{svc}/config"), post(update))
         .route(&format!("{svc}/usage"), get(usage))
+        .route(&format!("{svc}/gateway"), get(gateway))
         .route(
             container,
             get(container_exists)
@@ -221,6 +222,14 @@ async fn usage(
     Path((_, name)): Path<(String, String)>,
 ) -> Reply<Json<Usage>> {
     Ok(Json(engine.usage(&sub.id, &name).await?))
+}
+
+async fn gateway(
+    State(engine): State<Shared>,
+    Authed(sub): Authed,
+    Path((_, name)): Path<(String, String)>,
+) -> Reply<Json<GatewayStatus>> {
+    Ok(Json(engine.gateway(&sub.id, &name).await?))
 }
 
 type ContainerPath = Path<(String, String, String)>;

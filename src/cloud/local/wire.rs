@@ -27,7 +27,8 @@ pub struct ContainerInfo {
 pub struct Usage {
     /// Deployment name.
     pub name: String,
-    /// Bytes of content served by all instances since the deployment was created.
+    /// Outbound data of all instances since the deployment was created: a CDP's content bytes
+    /// served; for a CMG with a gateway, every byte its sockets sent, to clients and to the site.
     pub egress_bytes: u64,
 }
 

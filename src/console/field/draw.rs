@@ -21,16 +21,16 @@ const DIALOG_LABEL_WIDTH: usize = 46;
 /// How fields are laid out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Look {
-    /// The create wizards' pages.
+    /// The create wizards' pages (a label column of at most 30 columns).
     Wizard,
-    /// Properties dialogs.
+    /// Properties dialogs (a label column of at most 46 columns).
     Dialog,
 }
 
 /// A page of fields, drawn.
 #[derive(Debug, Default)]
 pub(crate) struct Drawn {
-    /// The lines.
+    /// Every line of the page, top to bottom; `start`, `end` and `cursor` index into it.
     pub lines: Vec<Line<'static>>,
     /// First line of the focused field.
     pub start: usize,

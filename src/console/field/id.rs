@@ -15,15 +15,15 @@ pub(crate) enum FieldId {
     Environment,
     /// The subscriptions the site's services use, as a pick list (wizards' General page).
     KnownSubscription,
-    /// Subscription ID.
+    /// Subscription ID, a GUID (filled from a `.publishsettings` file).
     SubscriptionId,
-    /// Management certificate file.
+    /// Management certificate file: a `.pfx` or a `.publishsettings`.
     MgmtFile,
-    /// Management certificate password.
+    /// Management certificate password (optional).
     MgmtPassword,
-    /// Region.
+    /// Region: a choice from the CDP or the CMG region list.
     Region,
-    /// Resource group.
+    /// Resource group (optional).
     ResourceGroup,
     /// Primary site (CDP).
     PrimarySite,
@@ -31,15 +31,15 @@ pub(crate) enum FieldId {
     CertFile,
     /// Service certificate password.
     CertPassword,
-    /// Service FQDN / Service name.
+    /// Service FQDN (CDP) / Service name (CMG); blank takes the name from the certificate.
     ServiceFqdn,
-    /// Description.
+    /// Description (optional, free text).
     Description,
     /// The service certificate as installed (read-only in Properties).
     Certificate,
     /// VM size (CMG).
     VmSize,
-    /// VM instances (CMG).
+    /// VM instances (CMG), 1 to 16.
     VmInstances,
     /// Trusted root and intermediate certificate files (CMG).
     TrustedRoots,
@@ -51,27 +51,27 @@ pub(crate) enum FieldId {
     ServeContent,
     /// Outbound data alerts on (CMG).
     EgressAlerts,
-    /// Outbound data threshold, GB.
+    /// Outbound data threshold, GB over 14 days (CMG; enabled by `EgressAlerts`).
     EgressGb,
-    /// Outbound data warning %.
+    /// Outbound data warning, % of the threshold.
     EgressWarn,
-    /// Outbound data critical %.
+    /// Outbound data critical, % of the threshold.
     EgressCrit,
     /// Stop the service at the critical threshold (CMG).
     StopAtCritical,
     /// Storage alerts on (CMG).
     StorageAlerts,
-    /// Storage threshold, GB.
+    /// Storage threshold, GB (in a CMG, enabled by `StorageAlerts`).
     StorageGb,
-    /// Storage warning %.
+    /// Storage warning, % of the threshold.
     StorageWarn,
-    /// Storage critical %.
+    /// Storage critical, % of the threshold.
     StorageCrit,
-    /// Transfer threshold, GB (CDP).
+    /// Transfer threshold, GB over 30 days (CDP).
     TransferGb,
-    /// Transfer warning % (CDP).
+    /// Transfer warning, % of the threshold (CDP).
     TransferWarn,
-    /// Transfer critical % (CDP).
+    /// Transfer critical, % of the threshold (CDP).
     TransferCrit,
     /// Use a proxy server.
     ProxyEnabled,

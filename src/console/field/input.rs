@@ -120,7 +120,7 @@ impl Input {
         }
     }
 
-    /// The selected bytes, if any.
+    /// The selected byte range, if any; the next typed or pasted text replaces it.
     pub fn selection(&self) -> Option<Range<usize>> {
         self.selection.clone()
     }

@@ -69,11 +69,13 @@ fn service(id: &str, fqdn: &str, kind: &str) -> ServiceView {
         created: "2026-11-22T10:00:00.000Z".into(),
         updated: "2026-11-22T10:05:00.000Z".into(),
         usage: None,
+        gateway: None,
     }
 }
 
 fn alert(enabled: bool) -> AlertView {
     AlertView {
+        service_fqdn: None,
         id: "a1".into(),
         type_id: AlertType::ProxyFailure,
         service_id: Some("c1".into()),

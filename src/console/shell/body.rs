@@ -23,7 +23,7 @@ pub(crate) enum Anchor {
 /// A page the body draws itself (no fields).
 #[derive(Debug)]
 pub(crate) struct PageView {
-    /// The lines.
+    /// Every line of the page; `anchor` picks which of them show.
     pub lines: Vec<Line<'static>>,
     /// How they are scrolled.
     pub anchor: Anchor,

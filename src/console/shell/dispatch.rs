@@ -21,7 +21,7 @@ use ratatui::layout::Rect;
 pub(crate) struct Shell<B> {
     /// Pages, fields, focus, message.
     pub core: Core,
-    /// The form.
+    /// The form's own part: its checks, its requests and the pages it draws.
     pub body: B,
     hints: String,
 }

@@ -25,7 +25,7 @@ pub enum ThemeError {
     /// A user theme file exists but cannot be read.
     #[error("cannot read theme file {}: {source}", path.display())]
     Read {
-        /// The file.
+        /// The user theme file, `NAME.toml` in the themes directory.
         path: PathBuf,
         /// The I/O error.
         #[source]
@@ -40,7 +40,7 @@ pub enum ThemeError {
     /// A theme without a parent leaves roles unset.
     #[error("{file}: the theme has no parent, so it must set every role; missing: {}", missing.join(", "))]
     MissingRoles {
-        /// The theme file.
+        /// The theme file: its path, or `themes/NAME.toml` for a built-in.
         file: String,
         /// The roles it does not set.
         missing: Vec<String>,

@@ -17,7 +17,7 @@ const STYLE_FIELDS: [&str; 7] = ["fg", "bg", "bold", "italic", "underline", "rev
 /// What one theme file says, before inheritance.
 #[derive(Debug, Clone)]
 pub(crate) struct ThemeFile {
-    /// The `name` key, if given.
+    /// The `name` key, if given: the loaded theme's name instead of the file's.
     pub name: Option<String>,
     /// The `parent` key and the byte offset of its value, if given.
     pub parent: Option<(String, usize)>,

@@ -6,9 +6,9 @@ use super::color::Color;
 /// How one role is drawn: colours (unset means the terminal's own) and modifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct Style {
-    /// Foreground colour.
+    /// Foreground colour; `None` is the terminal's own.
     pub fg: Option<Color>,
-    /// Background colour.
+    /// Background colour; `None` is the terminal's own.
     pub bg: Option<Color>,
     /// Bold text.
     pub bold: bool,

@@ -10,9 +10,9 @@ use std::path::{Path, PathBuf};
 /// What a received file turned into.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Received {
-    /// SHA-256 of the plaintext (hex).
+    /// SHA-256 of the plaintext (lower-case hex).
     pub sha256: String,
-    /// Encrypted size.
+    /// Size in bytes of the encrypted file in the library.
     pub encrypted_size: u64,
     /// SHA-256 of the encrypted file (hex): what the cloud checks on upload.
     pub encrypted_sha256: String,
@@ -26,11 +26,11 @@ pub(crate) enum LibraryError {
         "the file '{file}' was announced as {announced} bytes but {received} arrived; nothing was kept"
     )]
     SizeMismatch {
-        /// File name.
+        /// The package file's name.
         file: String,
-        /// Announced size.
+        /// Size in bytes announced at creation.
         announced: u64,
-        /// Bytes received.
+        /// Bytes received; a body longer than announced is cut off as soon as it passes.
         received: u64,
     },
     /// The upload stopped before the end.

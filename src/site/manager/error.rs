@@ -1,6 +1,7 @@
 //! Why a task step failed.
 
 use crate::cloud::CloudError;
+use crate::site::cp_certs::CertError;
 use crate::site::repo::RepoError;
 
 /// Why a task step failed; its text becomes the task's error and the service's details.
@@ -12,6 +13,9 @@ pub(super) enum StepError {
     /// The site database or secrets failed.
     #[error(transparent)]
     Repo(#[from] RepoError),
+    /// The connection point CA could not be made or read.
+    #[error(transparent)]
+    Certificates(#[from] CertError),
     /// The cloud did not get there in time.
     #[error("{0}")]
     Timeout(String),

@@ -3,12 +3,13 @@
 
 use super::error::StepError;
 use super::waits;
+use crate::cloud::DeploySpec;
 use crate::cloud::{CONTENT_CONTAINER, Caller, DeploymentState, HostedKind};
 use crate::domain::service::ServiceState;
 use crate::domain::task::{Level, Step, TaskKind, message};
 use crate::site::cmtrace::{CLOUD_MGR_LOG, CMG_SETUP_LOG};
 use crate::site::context::SiteContext;
-use crate::site::credentials::deploy_spec;
+use crate::site::credentials::{full_deploy_spec, pem_thumbprint};
 use crate::site::repo::services::{self, ServiceRecord};
 use crate::site::repo::tasks::TaskRecord;
 
@@ -139,8 +140,9 @@ async fn storage(run: &StepRun<'_>) -> Result<(), StepError> {
 async fn deploy(run: &StepRun<'_>) -> Result<(), StepError> {
     let rec = run.rec;
     run.log(CLOUD_MGR_LOG, "Starting to Deploy Service").await;
-    let spec = deploy_spec(run.ctx.secrets(), rec)?;
+    let spec = full_deploy_spec(run.ctx, rec).await?;
     run.ctx.provider().deploy(run.caller, &spec).await?;
+    record_gateway(run, &spec).await?;
     if rec.kind == HostedKind::Cmg {
         let text = format!(
             "Setting up CMG {} with {} VM instance(s)",
@@ -204,8 +206,26 @@ async fn update(run: &StepRun<'_>) -> Result<(), StepError> {
         rec.deployment_name, rec.instances
     );
     run.log(CLOUD_MGR_LOG, &text).await;
-    let spec = deploy_spec(run.ctx.secrets(), rec)?;
+    let spec = full_deploy_spec(run.ctx, rec).await?;
     run.ctx.provider().update(run.caller, &spec).await?;
+    record_gateway(run, &spec).await
+}
+
+/// Records which connection point CA the cloud now has for a CMG, so a CMG deployed before the
+/// site had one is found and synchronised (`site::service` does at start).
+async fn record_gateway(run: &StepRun<'_>, spec: &DeploySpec) -> Result<(), StepError> {
+    let Some(thumbprint) = spec
+        .gateway
+        .as_ref()
+        .and_then(|g| pem_thumbprint(&g.connection_point_ca_pem))
+    else {
+        return Ok(());
+    };
+    let id = run.rec.id.clone();
+    run.ctx
+        .store()
+        .call(move |c| services::set_gateway_ca(c, &id, &thumbprint))
+        .await?;
     Ok(())
 }
 

@@ -178,7 +178,8 @@ pub(super) fn newly_expired(prev: Option<&AlertView>, expired: &[CertDate]) -> V
         .collect()
 }
 
-type Known = HashMap<(AlertType, Option<String>), AlertView>;
+/// The alerts as read at the start of a round, by type and service.
+pub(super) type Known = HashMap<(AlertType, Option<String>), AlertView>;
 
 async fn check_certificates(ctx: &SiteContext, known: &Known, rec: &ServiceRecord) {
     let now = OffsetDateTime::now_utc();
@@ -330,9 +331,12 @@ pub(super) fn status_problems(status: Option<&ServiceStatus>) -> Vec<Problem> {
 
 /// What [`apply`] did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Change {
+pub(super) enum Change {
+    /// The alert was raised (again).
     Raised,
+    /// The alert was cleared.
     Cleared,
+    /// Nothing changed.
     Unchanged,
 }
 
@@ -359,7 +363,7 @@ pub(super) fn should_raise(prev: Option<&AlertView>, details: &Value, now: Offse
 
 /// Raises (`condition`: details and a one-line summary) or clears one alert, respecting a
 /// disabled alert; publishes and logs what changed.
-async fn apply(
+pub(super) async fn apply(
     ctx: &SiteContext,
     known: &Known,
     kind: AlertKind,

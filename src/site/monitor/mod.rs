@@ -1,7 +1,8 @@
 //! Monitoring: the usage collector, threshold alerts, the CMG stop-at-critical check, health
-//! checks and cost projection. Everything runs as background loops of the site service.
+//! checks, gateway sampling and cost projection. Everything runs as background loops of the site service.
 
 mod cmg_stop;
+mod gateway;
 mod health;
 pub(crate) mod options;
 mod thresholds;
@@ -41,13 +42,14 @@ impl Drop for Monitor {
 }
 
 /// Starts the usage collector (which evaluates the thresholds after each collection), the
-/// CMG stop-at-critical check and the health checks.
+/// CMG stop-at-critical check, the health checks and the gateway sampling.
 pub fn spawn(ctx: &Arc<SiteContext>) -> Monitor {
     Monitor {
         tasks: vec![
             tokio::spawn(usage::run(Arc::clone(ctx))),
             tokio::spawn(cmg_stop::run(Arc::clone(ctx))),
             tokio::spawn(health::run(Arc::clone(ctx))),
+            tokio::spawn(gateway::run(Arc::clone(ctx))),
         ],
     }
 }

@@ -15,6 +15,8 @@ pub struct MonitorOptions {
     pub cmg_stop_check: Duration,
     /// Between two health checks.
     pub health_interval: Duration,
+    /// Between two samples of each CMG's gateway (channels, client traffic).
+    pub gateway_interval: Duration,
     /// Bytes per quota "GB": 1 GiB; demos and tests shrink it so a few downloads cross a
     /// threshold.
     pub quota_unit_bytes: u64,
@@ -32,6 +34,7 @@ impl Default for MonitorOptions {
             usage_interval: Duration::from_secs(60 * 60),
             cmg_stop_check: Duration::from_secs(6 * 60),
             health_interval: Duration::from_secs(5 * 60),
+            gateway_interval: Duration::from_secs(5),
             quota_unit_bytes: 1 << 30,
             expiry_warning_days: 30,
             token_lifetime: Duration::from_secs(TOKEN_LIFETIME_SECS.unsigned_abs()),
@@ -55,6 +58,7 @@ impl MonitorOptions {
             usage_interval: dur(&m.usage_interval, d.usage_interval),
             cmg_stop_check: dur(&m.cmg_stop_check, d.cmg_stop_check),
             health_interval: dur(&m.health_interval, d.health_interval),
+            gateway_interval: dur(&m.gateway_interval, d.gateway_interval),
             quota_unit_bytes: m.quota_unit_bytes.max(1),
             expiry_warning_days: m.expiry_warning_days,
             token_lifetime: dur(&m.token_lifetime, d.token_lifetime),

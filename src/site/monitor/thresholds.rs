@@ -25,17 +25,17 @@ pub(super) struct Usage<'a> {
     pub kind: HostedKind,
     /// Service FQDN (for alert names).
     pub fqdn: &'a str,
-    /// Storage threshold.
+    /// Storage threshold; a CMG's is evaluated only with its storage alerts on.
     pub storage: Threshold,
     /// Transfer (CDP) or outbound data (CMG) threshold.
     pub transfer: Threshold,
     /// CMG options (alert toggles); `None` for a CDP.
     pub cmg: Option<&'a CmgOptions>,
-    /// Bytes stored.
+    /// Bytes in the service's storage at the latest sample.
     pub storage_bytes: u64,
-    /// Bytes sent over the window.
+    /// Bytes sent over the kind's window (CDP 30 days, CMG 14 days).
     pub transfer_bytes: u64,
-    /// Bytes per quota GB.
+    /// Bytes per quota GB: 1 GiB unless configured smaller (demos, tests).
     pub quota_unit_bytes: u64,
 }
 

@@ -5,6 +5,7 @@ use super::error::{OpError, OpResult};
 use crate::api::wire::{CreateToken, NewToken};
 use crate::domain::role::Role;
 use crate::site::context::SiteContext;
+use crate::site::repo::connection_points::{CREDENTIAL_LABEL, credential, set_credential};
 use crate::site::tokens::{self, TokenError, TokenRecord};
 
 /// The record of `token` if it is a current token of this site (its last use is refreshed).
@@ -58,4 +59,45 @@ pub(crate) async fn create_token(ctx: &SiteContext, req: CreateToken) -> OpResul
         role: rec.role,
         token,
     })
+}
+
+/// The credential under which the site keeps its own connection points' token.
+const SERVICE_TOKEN: &str = "connection point token";
+/// That token's name in the token list.
+const SERVICE_TOKEN_NAME: &str = "connection points run by the site service";
+
+/// The token the connection points the site service runs use over its own API (they take the
+/// same path as any other): made the first time one runs, kept sealed, made again if someone
+/// revoked it. An Infrastructure Administrator token, as every connection point needs.
+pub(crate) async fn service_token(ctx: &SiteContext) -> OpResult<String> {
+    let (store, secrets) = (ctx.store().clone(), ctx.secrets().clone());
+    let token = tokio::task::spawn_blocking(move || {
+        let sealed = store.with(|c| credential(c, SERVICE_TOKEN))?;
+        if let Some(sealed) = sealed {
+            let token = secrets
+                .open(CREDENTIAL_LABEL, &sealed)?
+                .as_str()?
+                .to_string();
+            if tokens::verify(&store, &token)
+                .map_err(|e| OpError::internal("checking the site's own token", e))?
+                .is_some()
+            {
+                return Ok::<_, OpError>(token);
+            }
+        }
+        let (_, token) = tokens::create(
+            &store,
+            SERVICE_TOKEN_NAME,
+            Role::InfrastructureAdministrator,
+        )
+        .map_err(|e| OpError::internal("making the site's own token", e))?;
+        let sealed = secrets
+            .seal(CREDENTIAL_LABEL, token.as_bytes())
+            .map_err(|e| OpError::internal("sealing the site's own token", e))?;
+        store.with(|c| set_credential(c, SERVICE_TOKEN, &sealed))?;
+        Ok(token)
+    })
+    .await??;
+    ctx.logs().register_secret(&token);
+    Ok(token)
 }

@@ -3,6 +3,7 @@
 
 use super::content::package;
 use super::error::OpResult;
+use super::management_point::Hop;
 use crate::api::wire::{ContentLocation, ContentLocationRequest, ContentLocations};
 use crate::content::token::{self, Claims};
 use crate::domain::service::ServiceState;
@@ -31,6 +32,7 @@ fn shuffle<T>(items: &mut [T]) {
 pub(crate) async fn locations(
     ctx: &SiteContext,
     req: ContentLocationRequest,
+    hop: Option<&Hop>,
 ) -> OpResult<ContentLocations> {
     let pkg = package(ctx, &req.package).await?;
     let store = ctx.store();
@@ -99,8 +101,9 @@ pub(crate) async fn locations(
     };
     let client = req.client.as_deref().unwrap_or("(unnamed client)");
     let text = format!(
-        "Content location request from {client} ({:?}) for {}: {} cloud source(s){}",
+        "Content location request from {client} ({:?}){} for {}: {} cloud source(s){}",
         req.location,
+        Hop::describe(hop),
         pkg.id,
         locations.len(),
         if allow {

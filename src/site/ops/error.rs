@@ -103,6 +103,12 @@ impl From<RepoError> for OpError {
     }
 }
 
+impl From<crate::site::secrets::SecretError> for OpError {
+    fn from(e: crate::site::secrets::SecretError) -> Self {
+        OpError::internal("the site's secrets failed", e)
+    }
+}
+
 impl From<StoreError> for OpError {
     fn from(e: StoreError) -> Self {
         OpError::internal("the site database failed", e)

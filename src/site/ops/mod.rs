@@ -4,11 +4,13 @@
 
 pub(crate) mod access;
 pub(crate) mod alerts;
+pub(crate) mod channels;
 pub(crate) mod connection_points;
 pub(crate) mod content;
 pub(crate) mod content_locations;
 pub(crate) mod critical_stop;
 mod error;
+pub(crate) mod management_point;
 pub(crate) mod monitoring;
 mod offload;
 pub(crate) mod properties;

@@ -33,23 +33,24 @@ pub(crate) async fn find(
 
 /// The API view of a service record.
 pub(super) async fn view(ctx: &SiteContext, rec: ServiceRecord) -> OpResult<ServiceView> {
-    Ok(ctx
-        .store()
-        .call(move |c| service_view::view(c, &rec))
-        .await?)
+    Ok(ctx.service_view(&rec).await?)
 }
 
 /// Every service of `kind`.
 pub(crate) async fn list(ctx: &SiteContext, kind: HostedKind) -> OpResult<Vec<ServiceView>> {
-    Ok(ctx
+    let mut list: Vec<ServiceView> = ctx
         .store()
         .call(move |c| {
             services::list_services(c, Some(kind))?
                 .iter()
                 .map(|r| service_view::view(c, r))
-                .collect()
+                .collect::<Result<Vec<_>, _>>()
         })
-        .await?)
+        .await?;
+    for v in &mut list {
+        v.gateway = ctx.live().gateway(&v.id);
+    }
+    Ok(list)
 }
 
 /// One service of `kind`.
@@ -139,6 +140,47 @@ pub(crate) async fn sync(ctx: &SiteContext, key: &str) -> OpResult<Accepted> {
         TaskPayload::default(),
     )
     .await
+}
+
+/// At start: every Ready CMG whose deployment does not trust the site's current connection
+/// point CA (it was deployed before the site had one) is synchronised, so its instances accept
+/// the site's connection points. A sync is an upgrade task like `cmg sync`; it happens once per
+/// CMG, since the deploy records the CA it sent. Answers how many were started.
+pub(crate) async fn sync_stale_gateways(ctx: &SiteContext) -> OpResult<usize> {
+    let (cmgs, ca) = ctx
+        .store()
+        .call(|c| {
+            let cmgs = services::list_services(c, Some(HostedKind::Cmg))?;
+            let ca = crate::site::repo::connection_points::ca(c)?;
+            Ok::<_, OpError>((cmgs, ca))
+        })
+        .await?;
+    let current = ca.and_then(|c| crate::site::credentials::pem_thumbprint(&c.cert_pem));
+    let mut started = 0;
+    for rec in cmgs {
+        if rec.state != crate::domain::service::ServiceState::Ready
+            || (current.is_some() && rec.settings.gateway_ca == current)
+        {
+            continue;
+        }
+        let text = format!(
+            "The CMG {} was deployed without the site's connection point CA: synchronizing it so its instances accept the site's connection points",
+            rec.service_fqdn
+        );
+        ctx.log(
+            crate::site::cmtrace::CLOUD_MGR_LOG,
+            crate::domain::task::Level::Info,
+            &text,
+        )
+        .await;
+        match sync(ctx, &rec.id).await {
+            Ok(_) => started += 1,
+            // Another task runs on it: the site will try again at its next start.
+            Err(OpError::Conflict(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(started)
 }
 
 /// Stop Service (the content is kept): the one way a service is stopped, whether an

@@ -6,16 +6,16 @@ use crate::site::store::StoreError;
 /// A database or secrets failure.
 #[derive(Debug, thiserror::Error)]
 pub enum RepoError {
-    /// SQLite.
+    /// A statement failed in SQLite.
     #[error("site database: {0}")]
     Sql(#[from] rusqlite::Error),
-    /// Store.
+    /// The store failed around the statements: a random id, a cancelled call, opening.
     #[error(transparent)]
     Store(#[from] StoreError),
-    /// Secrets.
+    /// A sealed column did not open, or a secret could not be sealed.
     #[error("site secrets: {0}")]
     Secret(#[from] SecretError),
-    /// Stored JSON.
+    /// A JSON column did not parse, or a value did not serialise.
     #[error("site database holds malformed data: {0}")]
     Json(#[from] serde_json::Error),
 }

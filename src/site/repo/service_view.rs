@@ -70,6 +70,8 @@ pub(crate) fn view(conn: &Connection, rec: &ServiceRecord) -> Result<ServiceView
         created: millis_to_rfc3339(rec.created),
         updated: millis_to_rfc3339(rec.updated),
         usage: latest_usage(conn, &rec.id)?,
+        // Live figures, not stored: the caller adds them (`SiteContext::service_view`).
+        gateway: None,
     })
 }
 

@@ -29,6 +29,10 @@ pub struct Settings {
     /// Service certificate expiry (RFC 3339).
     #[serde(default)]
     pub cert_not_after: String,
+    /// CMG: SHA-1 thumbprint of the connection point CA its deployment trusts, recorded when
+    /// a deploy or upgrade sent it; none for a CMG deployed before the site had one.
+    #[serde(default)]
+    pub gateway_ca: Option<String>,
 }
 
 /// A service row (secrets still sealed).
@@ -131,6 +135,7 @@ pub(crate) fn insert_service(
         instances: Vec::new(),
         cert_cn: p.service_cert.subject_cn.clone(),
         cert_not_after: p.service_cert.not_after.clone(),
+        gateway_ca: None,
     };
     let service_key = secrets.seal(SERVICE_KEY_LABEL, &p.service_cert.identity.key_pkcs8)?;
     let management_key = secrets.seal(MANAGEMENT_KEY_LABEL, &p.management.key_pkcs8)?;
@@ -332,6 +337,26 @@ pub(crate) fn set_instances(
         )?;
     }
     Ok(())
+}
+
+/// Records the connection point CA a CMG's deployment now trusts.
+pub(crate) fn set_gateway_ca(conn: &Connection, id: &str, thumbprint: &str) -> Result<()> {
+    if let Some(mut rec) = get_service(conn, id)? {
+        rec.settings.gateway_ca = Some(thumbprint.to_string());
+        conn.execute(
+            "UPDATE services SET settings = ?2 WHERE id = ?1",
+            params![id, serde_json::to_string(&rec.settings)?],
+        )?;
+    }
+    Ok(())
+}
+
+/// The trusted root and intermediate certificates (DER) of a CMG, in the order added.
+pub(crate) fn trusted_root_ders(conn: &Connection, service_id: &str) -> Result<Vec<Vec<u8>>> {
+    let mut stmt =
+        conn.prepare("SELECT der FROM trusted_roots WHERE service_id = ?1 ORDER BY id")?;
+    let rows = stmt.query_map(params![service_id], |r| r.get(0))?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// Removes a service (its trusted roots and connection points go with it).

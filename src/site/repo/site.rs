@@ -35,6 +35,17 @@ pub(crate) fn create_site(conn: &Connection, site_code: &str, server_name: &str)
     Ok(())
 }
 
+/// Adds a site system server with the "Site system" role (a server that will run a connection
+/// point of its own); nothing happens if it exists.
+pub(crate) fn add_site_system(conn: &Connection, name: &str) -> Result<()> {
+    let roles = serde_json::json!(["Site system"]).to_string();
+    conn.execute(
+        "INSERT OR IGNORE INTO site_systems (name, roles, updated) VALUES (?1, ?2, ?3)",
+        params![name, roles, now_millis()],
+    )?;
+    Ok(())
+}
+
 /// Every site system with its Proxy tab.
 pub(crate) fn site_systems(conn: &Connection) -> Result<Vec<SiteSystemView>> {
     let mut stmt = conn.prepare(
@@ -119,11 +130,21 @@ pub(crate) fn site_server_proxy(
     let Some((_, server)) = site(conn)? else {
         return Ok(None);
     };
+    system_proxy(conn, secrets, &server)
+}
+
+/// The proxy route of site system `name` (one proxy per server, shared by all its roles), with
+/// the password unsealed; none when its Proxy tab has none.
+pub(crate) fn system_proxy(
+    conn: &Connection,
+    secrets: &SecretBox,
+    name: &str,
+) -> Result<Option<ProxyRoute>> {
     type ProxyRow = (i64, Option<String>, i64, Option<String>, Option<Vec<u8>>);
     let row: Option<ProxyRow> = conn
         .query_row(
             "SELECT proxy_enabled, proxy_server, proxy_port, proxy_account, proxy_password FROM site_systems WHERE name = ?1 COLLATE NOCASE",
-            params![server],
+            params![name],
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
         )
         .optional()?;

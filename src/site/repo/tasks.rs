@@ -37,28 +37,28 @@ impl TaskPayload {
 /// A task row.
 #[derive(Debug, Clone)]
 pub(crate) struct TaskRecord {
-    /// Id.
+    /// 32 hex digits.
     pub id: String,
-    /// Service.
+    /// Id of the service it acts on.
     pub service_id: String,
-    /// Kind.
+    /// Create, upgrade, delete, stop or start.
     pub kind: TaskKind,
-    /// State.
+    /// Created, in progress, completed or failed; only one task per service is unfinished.
     pub state: TaskState,
     /// Step reached (none before the first).
     pub step: Option<Step>,
     /// What the task carries besides its kind.
     pub payload: TaskPayload,
-    /// Failure.
+    /// Why it failed, for the operator; only a failed task has one (not every failed task).
     pub error: Option<String>,
-    /// Created (ms).
+    /// When it was created, unix ms.
     pub created: i64,
-    /// Ended (ms).
+    /// When it completed or failed, unix ms; `None` while it is unfinished.
     pub ended: Option<i64>,
 }
 
 impl TaskRecord {
-    /// API view.
+    /// The task as the API shows it (times as RFC 3339 UTC).
     pub(crate) fn view(&self) -> TaskView {
         TaskView {
             id: self.id.clone(),

@@ -9,9 +9,9 @@ use axum::response::{IntoResponse, Response};
 /// An error answer.
 #[derive(Debug)]
 pub(super) struct ApiError {
-    /// HTTP status.
+    /// HTTP status (4xx or 5xx).
     pub status: StatusCode,
-    /// Body.
+    /// What goes in the body's `error` object.
     pub detail: ErrorDetail,
 }
 

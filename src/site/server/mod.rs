@@ -3,8 +3,10 @@
 
 mod auth;
 mod error;
+mod hop;
 mod routes;
 mod routes_content;
+mod routes_gateway;
 mod routes_site;
 pub(crate) mod state;
 
@@ -39,6 +41,13 @@ pub(crate) fn router(state: state::AppState) -> axum::Router {
             routes::add_connection_point
         ))
         .routes(routes!(routes::list_connection_points))
+        .routes(routes!(routes_gateway::channel_config))
+        .routes(routes!(routes_gateway::report_state))
+        .routes(routes!(routes_gateway::presence))
+        .routes(routes!(routes_gateway::send_client_notification))
+        .routes(routes!(routes_gateway::policy))
+        .routes(routes!(routes_gateway::notifications))
+        .routes(routes!(routes_gateway::sup_catalog))
         .routes(routes!(routes::validate_subscription))
         .routes(routes!(routes_site::get_site))
         .routes(routes!(routes_site::list_site_systems))

@@ -192,7 +192,7 @@ pub(super) async fn add_connection_point(
     Path(id): Path<String>,
     Json(req): Json<AddConnectionPoint>,
 ) -> ApiResult<(StatusCode, Json<ConnectionPointView>)> {
-    let view = connection_points::add(&s.ctx, &id, &req.site_system).await?;
+    let view = connection_points::add(&s.ctx, &id, req).await?;
     Ok((StatusCode::CREATED, Json(view)))
 }
 

@@ -3,6 +3,7 @@
 
 use super::auth::{Reader, Writer};
 use super::error::ApiResult;
+use super::hop::Via;
 use super::state::AppState;
 use crate::api::wire::ErrorBody;
 use crate::api::wire::{
@@ -145,7 +146,9 @@ pub(super) async fn list_distributions(
 pub(super) async fn content_locations(
     State(s): State<AppState>,
     _: Reader,
+    Via(hop): Via,
     Json(req): Json<ContentLocationRequest>,
 ) -> ApiResult<Json<ContentLocations>> {
-    Ok(Json(content_locations::locations(&s.ctx, req).await?))
+    let answer = content_locations::locations(&s.ctx, req, hop.as_ref());
+    Ok(Json(answer.await?))
 }

@@ -57,7 +57,7 @@ pub(super) async fn set_proxy(
     Ok(Json(site::set_proxy(&s.ctx, &name, req).await?))
 }
 
-/// Client settings.
+/// The client settings ("Allow access to cloud distribution points").
 #[utoipa::path(get, path = "/v1/client-settings", tag = "site", responses((status = 200, body = ClientSettings)))]
 pub(super) async fn get_client_settings(
     State(s): State<AppState>,
@@ -92,13 +92,13 @@ pub(super) async fn create_token(
 /// Query of list routes.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub(super) struct ListQuery {
-    /// Only this service (id).
+    /// Only this service, by its id (32 hex digits); an FQDN matches nothing.
     pub service: Option<String>,
-    /// At most this many (default 200).
+    /// At most this many, newest first (default 200, capped at 10,000).
     pub limit: Option<u32>,
 }
 
-/// Recent tasks.
+/// Recent tasks, newest first, optionally of one service.
 #[utoipa::path(get, path = "/v1/tasks", tag = "monitoring", params(ListQuery), responses((status = 200, body = Vec<TaskView>)))]
 pub(super) async fn list_tasks(
     State(s): State<AppState>,
@@ -108,7 +108,7 @@ pub(super) async fn list_tasks(
     Ok(Json(monitoring::tasks(&s.ctx, q.service, q.limit).await?))
 }
 
-/// One task.
+/// One task, by id.
 #[utoipa::path(get, path = "/v1/tasks/{id}", tag = "monitoring", params(("id" = String, Path)), responses((status = 200, body = TaskView), (status = 404, body = ErrorBody)))]
 pub(super) async fn get_task(
     State(s): State<AppState>,
@@ -129,7 +129,7 @@ pub(super) async fn list_status_messages(
     Ok(Json(list.await?))
 }
 
-/// Alerts.
+/// Every alert, the most recently raised first.
 #[utoipa::path(get, path = "/v1/alerts", tag = "monitoring", responses((status = 200, body = Vec<AlertView>)))]
 pub(super) async fn list_alerts(
     State(s): State<AppState>,
@@ -184,7 +184,7 @@ pub(super) async fn enable_alert(
     Ok(Json(alerts::set_enabled(&s.ctx, &id, true).await?))
 }
 
-/// Log files.
+/// The log files in the site's log dir, with size and last write.
 #[utoipa::path(get, path = "/v1/logs", tag = "monitoring", responses((status = 200, body = Vec<LogFileView>)))]
 pub(super) async fn list_logs(
     State(s): State<AppState>,
@@ -196,7 +196,7 @@ pub(super) async fn list_logs(
 /// Query of the log route.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
 pub(super) struct TailQuery {
-    /// Lines from the end (default 200).
+    /// Lines from the end (default 200, capped at 100,000).
     pub tail: Option<usize>,
 }
 

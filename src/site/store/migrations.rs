@@ -13,7 +13,7 @@
 //! Add a new entry instead.
 
 /// Migration `n` (1-based) is `MIGRATIONS[n - 1]`; `PRAGMA user_version` records how many ran.
-pub const MIGRATIONS: &[&str] = &[V1, V2];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
 
 const V1: &str = r#"
 CREATE TABLE site (
@@ -201,5 +201,27 @@ CREATE INDEX usage_samples_by_service ON usage_samples (service_id, time);
 CREATE TABLE service_usage (
     service_id TEXT PRIMARY KEY REFERENCES services (id) ON DELETE CASCADE,
     view       TEXT NOT NULL
+);
+"#;
+
+/// The CMG data path: the site's connection point CA, each connection point's certificate and
+/// whether the site service runs it, and credentials the site keeps for its own use.
+const V3: &str = r#"
+CREATE TABLE connection_point_ca (
+    id       INTEGER PRIMARY KEY CHECK (id = 1),
+    subject  TEXT    NOT NULL,
+    cert_pem TEXT    NOT NULL,
+    key      BLOB    NOT NULL,
+    created  INTEGER NOT NULL
+);
+
+ALTER TABLE connection_points ADD COLUMN external INTEGER NOT NULL DEFAULT 0 CHECK (external IN (0, 1));
+ALTER TABLE connection_points ADD COLUMN cert_pem TEXT;
+ALTER TABLE connection_points ADD COLUMN key BLOB;
+
+-- Secrets the site uses itself (the token of the connection points it runs), sealed.
+CREATE TABLE site_credentials (
+    name  TEXT PRIMARY KEY,
+    value BLOB NOT NULL
 );
 "#;

@@ -274,6 +274,10 @@ fn service(model: &Model, s: &ServiceView) -> Doc {
             &format!("{} {}", i.state, i.address.as_deref().unwrap_or("")),
         );
     }
+    // Usage is sampled, not live: say when, so no figure is read as now.
+    if let Some(u) = &s.usage {
+        d.field("Usage as of", &display::time(&u.collected));
+    }
     d.field("Created", &display::time(&s.created));
     d.field("Changed", &display::time(&s.updated));
     let mut tasks: Vec<_> = model
@@ -408,7 +412,7 @@ fn alert(model: &Model, a: &AlertView) -> Doc {
     );
     d.field("State", a.state.display_name());
     d.field("Type", a.type_id.as_str());
-    let fqdn = super::rows::service_fqdn(model, a.service_id.as_deref());
+    let fqdn = super::rows::alert_service(model, a);
     d.field(
         "Service",
         if fqdn.is_empty() { "(the site)" } else { &fqdn },

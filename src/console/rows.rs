@@ -92,6 +92,14 @@ pub fn proxy_text(s: &crate::api::wire::SiteSystemView) -> String {
     }
 }
 
+/// The service an alert is about: the FQDN the site sends with it, else the one the model
+/// knows by its id (an alert outlives a deleted service; the site still names it).
+pub fn alert_service(model: &Model, a: &AlertView) -> String {
+    a.service_fqdn
+        .clone()
+        .unwrap_or_else(|| service_fqdn(model, a.service_id.as_deref()))
+}
+
 /// The service an alert or status message is about, by its FQDN.
 pub fn service_fqdn(model: &Model, id: Option<&str>) -> String {
     id.and_then(|id| model.service(id))
@@ -137,7 +145,7 @@ pub fn texts(model: &Model, node: Node, i: usize) -> Vec<String> {
                     a.severity.display_name().to_string(),
                     a.state.display_name().to_string(),
                     a.name.clone(),
-                    service_fqdn(model, a.service_id.as_deref()),
+                    alert_service(model, a),
                     short(a.first_seen.as_deref()),
                     short(a.last_seen.as_deref()),
                     a.occurrences.to_string(),

@@ -106,7 +106,7 @@ pub fn alerts(f: &mut Frame<'_>, area: Rect, app: &App, shown: &[usize], theme: 
         .collect();
     let service: Vec<String> = alerts
         .iter()
-        .map(|a| safe(&rows::service_fqdn(&app.model, a.service_id.as_deref())))
+        .map(|a| safe(&rows::alert_service(&app.model, a)))
         .collect();
     let cols = vec![
         sized_col(

@@ -123,6 +123,11 @@ fn enter_opens_every_row_whole_wrapped_and_scrollable() {
             .collect::<Vec<_>>()
             .join(" ");
         assert!(flat.contains(whole), "{node:?}: {whole:?} whole in\n{text}");
+        let copied = press(&mut a, "c");
+        assert!(
+            matches!(&copied[..], [Effect::Copy(t)] if t.contains(whole)),
+            "c copies the whole text: {copied:?}"
+        );
         a.on_key(key(KeyCode::Esc));
         assert!(a.modal.is_none(), "Esc closes it");
     }
@@ -392,4 +397,18 @@ fn an_alert_names_its_service_even_after_the_service_is_gone() {
     press(&mut a, "/");
     press(&mut a, "cdp3");
     assert_eq!(a.row_count(), 1, "and the filter finds it by that name");
+}
+
+#[test]
+fn the_alert_form_says_what_the_alert_is_about() {
+    let mut a = on(Node::Alerts);
+    a.model.alerts[0].service_fqdn = Some("cdp3.contoso.com".into());
+    a.model.alerts[0].details = serde_json::json!({"error": "proxy refused the CONNECT: 407"});
+    press(&mut a, "p");
+    let text = render(&a, 100, 30);
+    assert!(
+        text.contains("Service: cdp3.contoso.com")
+            && text.contains("error: proxy refused the CONNECT: 407"),
+        "{text}"
+    );
 }

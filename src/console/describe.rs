@@ -383,8 +383,9 @@ fn level_role(l: Level) -> Role {
     }
 }
 
-/// The details of an alert's last occurrence, one `key: value` a line (nested values as JSON).
-fn details(value: &serde_json::Value) -> Vec<(String, String)> {
+/// The details of an alert's last occurrence, one `key: value` a line (nested values as JSON);
+/// the detail view and the alert's form both show them.
+pub(crate) fn details(value: &serde_json::Value) -> Vec<(String, String)> {
     match value {
         serde_json::Value::Null => Vec::new(),
         serde_json::Value::Object(map) => map

@@ -1,6 +1,6 @@
-//! Properties forms opened with Enter on the selected row: a CDP's or CMG's Properties
-//! (Settings / Alerts / Content), a site system's Properties (Proxy tab), and the selected
-//! alert's actions (postpone, close, disable/enable).
+//! Properties forms opened with `p` on the selected row (or in its detail view): a CDP's or
+//! CMG's Properties (Settings / Alerts / Content), a site system's Properties (Proxy tab), and
+//! the selected alert's actions (postpone, close, disable/enable).
 
 pub(super) mod alert;
 pub(super) mod content_tab;

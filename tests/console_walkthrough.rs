@@ -412,3 +412,38 @@ fn the_alert_form_says_what_the_alert_is_about() {
         "{text}"
     );
 }
+
+/// The line of `a` drawn at 100×30 that holds `label`.
+fn line_of(a: &App, label: &str) -> String {
+    render(a, 100, 30)
+        .lines()
+        .find(|l| l.contains(label))
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[test]
+fn the_wizard_offers_the_subscriptions_the_site_already_uses() {
+    let (first, other) = (
+        "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+        "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d",
+    );
+    let mut a = app("full-admin");
+    a.model.cmgs[0].subscription_id = other.to_ascii_uppercase();
+    press(&mut a, "c");
+    assert!(line_of(&a, "Known subscriptions").contains(first));
+    assert!(
+        line_of(&a, "Subscription ID").contains(first),
+        "the first is filled in"
+    );
+    a.on_key(key(KeyCode::Tab));
+    a.on_key(key(KeyCode::Right));
+    assert!(
+        line_of(&a, "Subscription ID").contains(other),
+        "choosing another fills it in (one spelling: lower case)"
+    );
+    a.on_key(key(KeyCode::Right));
+    assert!(line_of(&a, "Known subscriptions").contains("another subscription"));
+    let id = line_of(&a, "Subscription ID");
+    assert!(!id.contains(first) && !id.contains(other), "{id}");
+}

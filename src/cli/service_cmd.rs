@@ -124,6 +124,13 @@ fn print_services(list: &[ServiceView], cmg: bool) {
 }
 
 fn print_service(s: &ServiceView) {
+    for (k, v) in service_lines(s) {
+        say(format!("{k:<36}{v}"));
+    }
+}
+
+/// What `cdp|cmg show` prints, label and value a line.
+fn service_lines(s: &ServiceView) -> Vec<(&'static str, String)> {
     let mut lines = vec![
         ("Service FQDN", s.service_fqdn.clone()),
         ("Status", s.status.as_str().to_string()),
@@ -209,20 +216,16 @@ fn print_service(s: &ServiceView) {
         }
     }
     if let Some(u) = &s.usage {
-        use crate::console::ui::usage::money;
-        use display::size;
-        let quota = |t: crate::domain::service::Threshold| size(t.quota_bytes(u.quota_unit_bytes));
-        lines.push((
-            "Storage used",
-            format!("{} of {}", size(u.storage_bytes), quota(s.storage)),
-        ));
+        // In the quota's own GB, as the console shows it (README, "Usage and quotas").
+        use crate::console::ui::usage::{Figure, money, used_detail};
+        lines.push(("Storage used", used_detail(s, Figure::Storage).0));
         lines.push((
             if s.kind == HostedKind::Cmg {
                 "Outbound data (14 days)"
             } else {
                 "Transfer (30 days)"
             },
-            format!("{} of {}", size(u.transfer_bytes), quota(s.transfer)),
+            used_detail(s, Figure::Transfer).0,
         ));
         lines.push((
             if u.cost.illustrative {
@@ -240,9 +243,7 @@ fn print_service(s: &ServiceView) {
     }
     lines.push(("Created", display::time(&s.created)));
     lines.push(("Last changed", display::time(&s.updated)));
-    for (k, v) in lines {
-        say(format!("{k:<36}{v}"));
-    }
+    lines
 }
 
 async fn finish_task(client: &Client, accepted: Accepted, task: &TaskArgs) -> ExitCode {
@@ -755,5 +756,47 @@ mod tests {
                 .contains("nothing was deleted")
         );
         assert!(answer("").0.is_err());
+    }
+}
+
+#[cfg(test)]
+mod show_tests {
+    use super::*;
+
+    #[test]
+    fn show_gives_usage_in_the_quotas_gb() {
+        const GIB: u64 = 1 << 30;
+        let s: ServiceView = serde_json::from_value(serde_json::json!({
+            "id": "c1", "kind": "cdp", "service_fqdn": "cdp1.contoso.com", "name": "cdp1",
+            "status": "Ready", "status_details": null,
+            "subscription_id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+            "environment": "AzurePublicCloud", "region": "WestEurope", "resource_group": null,
+            "description": "", "vm_instances": 1, "instances": [],
+            "storage": {"quota_gb": 100, "warning_pct": 50, "critical_pct": 90},
+            "transfer": {"quota_gb": 2000, "warning_pct": 50, "critical_pct": 90},
+            "cmg": null,
+            "certificate": {"thumbprint": "AB", "subject_cn": null,
+                            "not_after": "2027-11-23T00:00:00Z", "wildcard": false},
+            "cname_target": "cdp1.cloudapp.net",
+            "created": "2026-11-22T10:00:00Z", "updated": "2026-11-22T10:00:00Z",
+            "usage": {"collected": "2026-11-22T10:00:00Z", "storage_bytes": 40 * GIB,
+                      "transfer_bytes": 0, "window_days": 30, "daily_transfer": [],
+                      "quota_unit_bytes": GIB,
+                      "cost": {"currency": "USD", "month_to_date_cents": 0,
+                               "projected_month_cents": 0, "illustrative": true}},
+            "gateway": null
+        }))
+        .expect("a service");
+        let lines = service_lines(&s);
+        let value = |k: &str| lines.iter().find(|(l, _)| *l == k).map(|(_, v)| v.clone());
+        assert_eq!(
+            value("Storage used").as_deref(),
+            Some("40.0 GB of 100 GB (40 %)"),
+            "the unit the quota was entered in, as the console shows it"
+        );
+        assert_eq!(
+            value("Transfer (30 days)").as_deref(),
+            Some("0 GB of 2000 GB (0 %)")
+        );
     }
 }

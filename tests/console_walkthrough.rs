@@ -447,3 +447,22 @@ fn the_wizard_offers_the_subscriptions_the_site_already_uses() {
     let id = line_of(&a, "Subscription ID");
     assert!(!id.contains(first) && !id.contains(other), "{id}");
 }
+
+#[test]
+fn the_details_pane_wraps_status_details_and_ids_at_80x24() {
+    let mut a = on(Node::Cdps);
+    a.on_key(key(KeyCode::Down));
+    a.on_key(key(KeyCode::Down));
+    let text = render(&a, 80, 24);
+    // The pane is right of the tree: its text is what follows the pane's left border.
+    let pane: Vec<&str> = text
+        .lines()
+        .filter_map(|l| l.split("││").nth(1))
+        .map(|l| l.trim_end_matches('│').trim())
+        .collect();
+    let flat = pane.join(" ");
+    assert!(
+        flat.contains("the operation failed in the cloud: injected fault"),
+        "status details whole:\n{text}"
+    );
+}

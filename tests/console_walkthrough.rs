@@ -466,3 +466,34 @@ fn the_details_pane_wraps_status_details_and_ids_at_80x24() {
         "status details whole:\n{text}"
     );
 }
+
+#[test]
+fn while_typing_the_footer_gives_the_keys_of_the_box_and_the_palette_its_commands() {
+    let footer = |a: &App, w| {
+        render(a, w, 30)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string()
+    };
+    let mut a = app("full-admin");
+    press(&mut a, ":");
+    let f = footer(&a, 200);
+    assert!(
+        f.contains("Tab completes") && !f.contains("c Create"),
+        "{f}"
+    );
+    for c in [
+        ":overview",
+        ":content",
+        ":status",
+        ":create cdp|cmg",
+        ":theme NAME",
+    ] {
+        assert!(f.contains(c), "{c} in {f}");
+    }
+    a.on_key(key(KeyCode::Esc));
+    press(&mut a, "/");
+    let f = footer(&a, 100);
+    assert!(f.contains("Esc clears") && f.contains("Ctrl-u"), "{f}");
+}

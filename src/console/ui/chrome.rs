@@ -134,6 +134,10 @@ pub fn footer(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     }
+    if let Some(hint) = typing_hint(app) {
+        f.render_widget(Paragraph::new(hint).style(of(theme, Role::Footer)), area);
+        return;
+    }
     let blocked = app.write_blocked();
     let detail = matches!(app.modal, Some(Modal::Detail(_)));
     // (keys, label, rank, disabled), in the order shown.
@@ -183,6 +187,22 @@ pub fn footer(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         Paragraph::new(Line::from(spans)).style(of(theme, Role::Footer)),
         area,
     );
+}
+
+/// What the footer says while the filter box or the palette takes the keys: the main
+/// screen's keys would only be typed there, so the box's own keys, and the palette's commands.
+fn typing_hint(app: &App) -> Option<String> {
+    let back = app.keymap.first_key_text(Action::Back);
+    match app.modal {
+        Some(Modal::Palette(_)) => Some(format!(
+            " Tab completes · Enter runs · {back} cancels · {}",
+            palette::summary()
+        )),
+        Some(Modal::Filter(_)) => Some(format!(
+            " Type to filter · Enter keeps the filter · {back} clears it · Ctrl-u erases before the cursor"
+        )),
+        _ => None,
+    }
 }
 
 /// Whether an action changes the site (shown disabled to read-only tokens).

@@ -497,3 +497,30 @@ fn while_typing_the_footer_gives_the_keys_of_the_box_and_the_palette_its_command
     let f = footer(&a, 100);
     assert!(f.contains("Esc clears") && f.contains("Ctrl-u"), "{f}");
 }
+
+#[test]
+fn the_header_keeps_the_alert_counts_at_80_columns() {
+    let mut a = app("full-admin");
+    let top = |a: &App, w| {
+        render(a, w, 24)
+            .lines()
+            .next()
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert!(
+        top(&a, 80).ends_with("alerts: 1 critical 0 warning"),
+        "{}",
+        top(&a, 80)
+    );
+    assert!(top(&a, 120).contains("cloudsite") && top(&a, 120).contains("role: full-admin"));
+    a.on_net(NetMsg::Disconnected {
+        reason: "refused".into(),
+        attempt: 8,
+    });
+    let t = top(&a, 80);
+    assert!(
+        t.contains("reconnecting (8)") && t.ends_with("1 crit 0 warn"),
+        "{t}"
+    );
+}

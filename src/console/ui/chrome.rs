@@ -13,8 +13,26 @@ use ratatui::layout::{Constraint, Direction, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, List, ListItem, Paragraph, Wrap};
 
-/// The top bar: site, connection, role, active alerts.
+/// The top bar: site, connection, role, active alerts. When the whole bar does not fit, it
+/// says the same more briefly (without the product name and labels, then with short words)
+/// rather than losing the alert counts at the edge.
 pub fn header(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let width = |spans: &[Span<'_>]| spans.iter().map(|s| s.width()).sum::<usize>();
+    let mut spans = header_spans(app, theme, 0);
+    for brevity in 1..=2 {
+        if width(&spans) <= usize::from(area.width) {
+            break;
+        }
+        spans = header_spans(app, theme, brevity);
+    }
+    f.render_widget(
+        Paragraph::new(Line::from(spans)).style(of(theme, Role::Header)),
+        area,
+    );
+}
+
+/// The header's spans, `brevity` 0 (everything said in full) to 2 (the shortest).
+fn header_spans(app: &App, theme: &Theme, brevity: u8) -> Vec<Span<'static>> {
     let m = &app.model;
     let site = match &m.site {
         Some(s) => safe(&format!("{} · {}", s.site_code, s.server_name)),
@@ -23,6 +41,9 @@ pub fn header(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let (link, link_role) = match &m.link {
         Link::Connecting => ("● connecting".to_string(), Role::StatusProvisioning),
         Link::Connected => ("● connected".to_string(), Role::StatusReady),
+        Link::Disconnected { attempt, .. } if brevity >= 2 => {
+            (format!("● reconnecting ({attempt})"), Role::StatusError)
+        }
         Link::Disconnected { attempt, .. } => (
             format!("● disconnected, reconnecting (attempt {attempt})"),
             Role::StatusError,
@@ -33,14 +54,20 @@ pub fn header(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     // Everything on the bar is drawn on its background: plain text in the bar's own style
     // (muted grey would fade into it), colour only where it says something.
     let bar = of(theme, Role::Header);
-    let mut spans = vec![
-        Span::styled(" cloudsite ", of(theme, Role::Title)),
+    let mut spans = Vec::new();
+    if brevity == 0 {
+        spans.push(Span::styled(" cloudsite ", of(theme, Role::Title)));
+    } else {
+        spans.push(Span::raw(" "));
+    }
+    spans.extend([
         Span::styled(site, bar),
         Span::raw("  "),
         Span::styled(link, of(theme, link_role)),
-    ];
+    ]);
     if let Some(role) = role {
-        spans.push(Span::styled(format!("  role: {role}"), bar));
+        let label = if brevity == 0 { "role: " } else { "" };
+        spans.push(Span::styled(format!("  {label}{role}"), bar));
     }
     spans.push(Span::styled("  alerts: ", bar));
     let count = |n: usize, what: &str, role: Role| {
@@ -49,13 +76,15 @@ pub fn header(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             if n > 0 { of(theme, role) } else { bar },
         )
     };
-    spans.push(count(crit, "critical", Role::AlertCritical));
+    let (c, w) = if brevity >= 2 {
+        ("crit", "warn")
+    } else {
+        ("critical", "warning")
+    };
+    spans.push(count(crit, c, Role::AlertCritical));
     spans.push(Span::raw(" "));
-    spans.push(count(warn, "warning", Role::AlertWarning));
-    f.render_widget(
-        Paragraph::new(Line::from(spans)).style(of(theme, Role::Header)),
-        area,
-    );
+    spans.push(count(warn, w, Role::AlertWarning));
+    spans
 }
 
 /// The navigation tree.

@@ -524,3 +524,16 @@ fn the_header_keeps_the_alert_counts_at_80_columns() {
         "{t}"
     );
 }
+
+#[test]
+fn a_value_too_wide_for_its_label_column_goes_under_it_whole_at_80x24() {
+    let mut a = app("full-admin");
+    press(&mut a, "c");
+    let text = render(&a, 80, 24);
+    let guid = "3f2504e0-4f89-11d3-9a0c-0305e82c3301";
+    assert_eq!(
+        text.matches(guid).count(),
+        2,
+        "the pick list and the Subscription ID, each whole:\n{text}"
+    );
+}

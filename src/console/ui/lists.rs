@@ -202,7 +202,7 @@ pub(super) fn list_title(base: &str, app: &App, extra: &str) -> String {
         title.push_str(&format!(" {extra}"));
     }
     if !app.filter().is_empty() {
-        title.push_str(&format!(" · filter: {}", app.filter()));
+        title.push_str(&format!(" · filter: {}", safe(app.filter())));
     }
     title
 }

@@ -556,6 +556,7 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                 finish_task(client, acc, &task).await
             }
             CmgCommand::List { json } => list(client, HostedKind::Cmg, json).await?,
+            CmgCommand::Analyze(args) => super::analyze_cmd::run(client, args).await?,
             CmgCommand::Show { service, json } => {
                 show(client, HostedKind::Cmg, &service, json).await?
             }

@@ -69,6 +69,30 @@ async fn the_policy_through_the_cmg_is_the_policy_asked_directly() {
             .any(|l| l.message.contains(&format!("through CMG {CMG}"))),
         "{log:?}"
     );
+    // cmg show names the connection point, its state and instances, and the client traffic;
+    // --json carries the connection points beside the service.
+    let out = g
+        .cli()
+        .args(["cmg", "show", CMG])
+        .output()
+        .expect("cmg show");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let line = text
+        .lines()
+        .find(|l| l.starts_with("Connection points"))
+        .unwrap_or_default();
+    assert!(line.contains("Connected to CMG_IN_0"), "{text}");
+    assert!(text.contains("Client traffic"), "{text}");
+    let out = g
+        .cli()
+        .args(["cmg", "show", CMG, "--json"])
+        .output()
+        .expect("cmg show --json");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).expect("json");
+    assert_eq!(json["connection_points"][0]["state"], "connected", "{json}");
+    assert_eq!(json["service_fqdn"], CMG);
+
     // A client without a certificate is refused by this CMG, with the reason.
     let out = g
         .cli()

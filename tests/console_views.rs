@@ -264,6 +264,7 @@ fn snapshot(role: &str) -> Snapshot {
         tasks: Vec::new(),
         distributions,
         packages,
+        connection_points: Vec::new(),
     }
 }
 

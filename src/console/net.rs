@@ -24,7 +24,19 @@ const LOG_READ: usize = 500;
 
 /// Reads everything the views show.
 pub async fn snapshot(client: &Client) -> Result<Snapshot, ClientError> {
-    let (site, cdps, cmgs, site_systems, alerts, status, logs, tasks, distributions, packages) = tokio::try_join!(
+    let (
+        site,
+        cdps,
+        cmgs,
+        site_systems,
+        alerts,
+        status,
+        logs,
+        tasks,
+        distributions,
+        packages,
+        connection_points,
+    ) = tokio::try_join!(
         client.site(),
         client.services(HostedKind::Cdp),
         client.services(HostedKind::Cmg),
@@ -36,6 +48,7 @@ pub async fn snapshot(client: &Client) -> Result<Snapshot, ClientError> {
         // Every service's packages in one read (the Content tabs and lists), not one per service.
         client.distributions(None),
         client.packages(),
+        client.connection_points(None),
     )?;
     Ok(Snapshot {
         site: Some(site),
@@ -48,6 +61,7 @@ pub async fn snapshot(client: &Client) -> Result<Snapshot, ClientError> {
         tasks,
         distributions,
         packages,
+        connection_points,
     })
 }
 

@@ -449,6 +449,7 @@ pub fn details(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                         Span::styled(safe(d), of(theme, Role::AlertWarning)),
                     ]));
                 }
+                v.extend(super::gateway::lines(app, s, theme, KEY_WIDTH));
                 v.extend(usage_lines(app, s, theme));
                 v.extend([
                     Line::from(vec![

@@ -3,6 +3,7 @@
 
 pub mod chrome;
 pub mod content;
+pub mod gateway;
 pub mod lists;
 pub mod monitor;
 pub mod overview;

@@ -1,21 +1,25 @@
 //! The console's CMG details pane with the gateway live: per connection point its state
 //! (Connected, Disconnected with the reason) and the instances it is connected to, and the
-//! client traffic; a connection point event changes it at once. TestBackend at 80×24 and
-//! 100×30 (insta snapshots).
+//! client traffic; a connection point event changes it at once. The connection analyzer (`z` on
+//! a CMG) shows each check as it runs and concludes. TestBackend at 80×24 and 100×30 (insta
+//! snapshots).
 
 use cloudsite::api::wire::{
-    CertificateView, ChannelView, ConnectionPointView, EventView, GatewayView, InstanceView,
-    ServiceView, SiteView,
+    AnalyzerEvent, CertificateView, ChannelView, CheckResult, ConnectionPointView, EventView,
+    GatewayView, InstanceView, ServiceView, SiteView,
 };
-use cloudsite::console::app::{App, NetMsg, Node};
+use cloudsite::console::app::{App, Effect, NetMsg, Node, Request};
 use cloudsite::console::keymap::Keymap;
 use cloudsite::console::model::Snapshot;
+use cloudsite::console::msg::Reply;
 use cloudsite::console::theme::Theme;
 use cloudsite::console::ui;
+use cloudsite::domain::analyzer::{AnalyzerCheck, CheckOutcome};
 use cloudsite::domain::cmg::{ChannelState, Transport};
 use cloudsite::domain::service::{
     CDP_STORAGE_DEFAULT, CDP_TRANSFER_DEFAULT, Environment, HostedKind, InstanceState, ServiceState,
 };
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
@@ -191,4 +195,126 @@ fn a_connection_point_event_changes_the_details_at_once() {
     let text = render(&a, 100, 30);
     assert!(text.contains("Connected on CPSERVER2 (cmgcp-2)"), "{text}");
     assert!(!text.contains("stopped running"), "{text}");
+}
+
+fn finished(check: AnalyzerCheck, outcome: CheckOutcome, detail: &str) -> AnalyzerEvent {
+    AnalyzerEvent::Finished {
+        result: CheckResult {
+            check,
+            name: check.display_name().into(),
+            outcome,
+            detail: detail.into(),
+            action: (outcome == CheckOutcome::Failed).then(|| {
+                "Make sure cmgcp-2 runs on CPSERVER2 (cloudsite connection-point run 2).".into()
+            }),
+        },
+    }
+}
+
+fn running(check: AnalyzerCheck) -> AnalyzerEvent {
+    AnalyzerEvent::Running {
+        check,
+        name: check.display_name().into(),
+    }
+}
+
+#[test]
+fn z_runs_the_connection_analyzer_and_shows_each_check_as_it_runs() {
+    let mut a = app();
+    let effects = a.on_key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE));
+    let id = match effects.as_slice() {
+        [Effect::Request(id, Request::Analyze { id: cmg })] => {
+            assert_eq!(cmg, "m1", "the selected CMG");
+            *id
+        }
+        other => panic!("z asks the site to analyze the CMG: {other:?}"),
+    };
+    let reply = |a: &mut App, e: AnalyzerEvent| {
+        a.on_net(NetMsg::Reply {
+            id,
+            result: Ok(Reply::Analyzer(e)),
+        })
+    };
+    use AnalyzerCheck as C;
+    reply(&mut a, running(C::ServiceRunning));
+    reply(
+        &mut a,
+        finished(C::ServiceRunning, CheckOutcome::Passed, "The CMG is Ready."),
+    );
+    reply(&mut a, running(C::DnsCertificate));
+    reply(
+        &mut a,
+        finished(
+            C::DnsCertificate,
+            CheckOutcome::Passed,
+            "Every instance presents it.",
+        ),
+    );
+    reply(&mut a, running(C::ConnectionPoints));
+    reply(
+        &mut a,
+        finished(
+            C::ConnectionPoints,
+            CheckOutcome::Failed,
+            "Not connected: cmgcp-2 on CPSERVER2 is Disconnected to CMG_IN_0.",
+        ),
+    );
+    reply(&mut a, running(C::ManagementPoint));
+    for (w, h) in [(100, 30), (80, 24)] {
+        let text = render(&a, w, h);
+        assert!(
+            text.contains("Running Management point reachable"),
+            "{text}"
+        );
+        assert!(text.contains("Failed  Connection points"), "{text}");
+        assert!(text.contains("Analyzing…"), "{text}");
+        insta::assert_snapshot!(format!("cmg_analyzer_running_{w}x{h}"), text);
+    }
+    for c in [C::ManagementPoint, C::ClientCertificate, C::TlsVersion] {
+        reply(&mut a, running(c));
+        reply(&mut a, finished(c, CheckOutcome::Passed, "ok."));
+    }
+    reply(
+        &mut a,
+        AnalyzerEvent::Done {
+            cmg: "cmg1.contoso.com".into(),
+            failed: 1,
+        },
+    );
+    let text = render(&a, 100, 30);
+    assert!(text.contains("1 check(s) failed."), "{text}");
+    assert!(!text.contains("Running"), "{text}");
+    // Esc closes it; z elsewhere than on a CMG says what to select.
+    a.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
+    assert!(a.form.is_none());
+    a.node = Node::Cdps;
+    assert!(
+        a.on_key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE))
+            .is_empty()
+    );
+    assert!(
+        a.notice
+            .as_deref()
+            .unwrap_or_default()
+            .contains("select a cloud management gateway")
+    );
+}
+
+#[test]
+fn a_failed_analysis_says_why() {
+    let mut a = app();
+    let effects = a.on_key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE));
+    let Some(Effect::Request(id, _)) = effects.first() else {
+        panic!("a request");
+    };
+    a.on_net(NetMsg::Reply {
+        id: *id,
+        result: Err(cloudsite::api::client::ClientError::Transport {
+            url: "http://127.0.0.1:1".into(),
+            message: "connection refused".into(),
+        }),
+    });
+    let text = render(&a, 100, 30);
+    assert!(text.contains("The analysis stopped"), "{text}");
+    assert!(text.contains("connection refused"), "{text}");
 }

@@ -6,7 +6,7 @@ use super::form::Form;
 use super::forms::{self, Target};
 use super::keymap::{Action, Context, Keymap};
 use super::model::{Link, Model};
-use super::msg::Outcome;
+use super::msg::{Outcome, Reply};
 // Still named through the app by the benches and the tests written before `msg` existed.
 pub use super::msg::{Effect, NetMsg, Request};
 use super::wizard;
@@ -248,6 +248,9 @@ impl App {
             }
             Node::Overview | Node::Content => v.push(Action::Refresh),
         }
+        if self.node == Node::Cmgs {
+            v.push(Action::Analyze);
+        }
         v.extend([Action::Palette, Action::Help, Action::Quit]);
         v
     }
@@ -274,9 +277,13 @@ impl App {
     /// Applies a network message.
     pub fn on_net(&mut self, msg: NetMsg) -> Vec<Effect> {
         if let NetMsg::Reply { id, result } = &msg
-            && let Some(tag) = self.pending_form.remove(id)
+            && let Some(tag) = self.pending_form.get(id).copied()
         {
-            self.pending.remove(id);
+            // An analysis answers several times under one id; its last reply ends the request.
+            if !result.as_ref().is_ok_and(Reply::more_follow) {
+                self.pending_form.remove(id);
+                self.pending.remove(id);
+            }
             let Some(mut form) = self.form.take() else {
                 return Vec::new();
             };
@@ -468,6 +475,16 @@ impl App {
                 self.node = Node::Alerts;
                 self.filter.clear();
             }
+            Action::Analyze => match self.selected_service().filter(|_| self.node == Node::Cmgs) {
+                Some(cmg) => {
+                    let (form, out) = super::analyzer::open(cmg);
+                    self.form = Some(form);
+                    return self.form_outcome(out);
+                }
+                None => {
+                    self.notice = Some("analyze: select a cloud management gateway first".into())
+                }
+            },
             Action::Filter => self.modal = Some(Modal::Filter(Input::new(&self.filter))),
             Action::Palette => self.modal = Some(Modal::Palette(Input::default())),
             Action::Help => self.modal = Some(Modal::Help),

@@ -52,6 +52,7 @@ actions! {
     Refresh = "refresh", Main, "Refresh", ["r"];
     Logs = "logs", Main, "Logs", ["l"];
     Alerts = "alerts", Main, "Alerts", ["a"];
+    Analyze = "analyze", Main, "Connection analyzer (CMG)", ["z"];
     Filter = "filter", Main, "Filter", ["/"];
     Palette = "palette", Main, "Command palette", [":"];
     Help = "help", Main, "Help", ["?"];

@@ -4,6 +4,7 @@
 //! themes and key bindings, and the forms drawn over the main screen — one field widget
 //! (`field`) and one form shell (`shell`) under the wizards and Properties.
 
+pub mod analyzer;
 pub mod app;
 mod field;
 mod form;

@@ -11,25 +11,15 @@ use crate::console::theme::{Role, Theme};
 use crate::domain::cmg::ChannelState;
 use ratatui::text::{Line, Span};
 
-/// One connection point: name and server, state, the instances it is connected to, and why
-/// not when it is not.
+/// One connection point: name and server, state, and what follows it (the instances it is
+/// connected to, or why not).
 pub fn point_text(p: &ConnectionPointView) -> String {
-    let connected: Vec<&str> = p
-        .channels
-        .iter()
-        .filter(|c| c.state == ChannelState::Connected)
-        .map(|c| c.instance.as_str())
-        .collect();
-    let mut text = format!("{} ({}) {}", p.name, p.site_system, p.state.display_name());
-    if !connected.is_empty() {
-        text.push_str(&format!(" to {}", connected.join(", ")));
+    let head = format!("{} ({}) {}", p.name, p.site_system, p.state.display_name());
+    match point_detail(p) {
+        Some(d) if p.state == ChannelState::Connected => format!("{head} {d}"),
+        Some(d) => format!("{head}: {d}"),
+        None => head,
     }
-    if p.state != ChannelState::Connected
-        && let Some(reason) = &p.reason
-    {
-        text.push_str(&format!(": {reason}"));
-    }
-    text
 }
 
 /// The client traffic through a CMG.

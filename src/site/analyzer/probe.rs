@@ -2,16 +2,16 @@
 //! the instance presents (judged afterwards, so a wrong one is reported, not just refused), an
 //! HTTP request over it, and a TLS 1.0 ClientHello to see whether older versions are refused.
 
+use crate::tls::AnyServerCert;
 use axum::body::Body;
 use axum::http::{Request, header};
 use hyper_util::rt::TokioIo;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::WebPkiSupportedAlgorithms;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme, SupportedProtocolVersion};
+use rustls::client::danger::ServerCertVerifier;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
+use rustls::{ClientConfig, SupportedProtocolVersion};
 use std::future::Future;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -38,50 +38,6 @@ impl std::fmt::Debug for ClientKey {
         f.debug_struct("ClientKey")
             .field("chain", &self.chain.len())
             .finish_non_exhaustive()
-    }
-}
-
-/// Accepts whatever certificate the instance presents (whose signature over the handshake
-/// still has to verify) and keeps it: the analyzer judges it afterwards and says what is wrong.
-#[derive(Debug)]
-struct Recorder {
-    seen: Mutex<Option<Vec<u8>>>,
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for Recorder {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Some(end_entity.to_vec());
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
     }
 }
 
@@ -129,10 +85,9 @@ pub(super) async fn connect(
     versions: &[&'static SupportedProtocolVersion],
     client: Option<&ClientKey>,
 ) -> Result<Connected, String> {
-    let recorder = Arc::new(Recorder {
-        seen: Mutex::new(None),
-        algorithms: crate::tls::provider().signature_verification_algorithms,
-    });
+    // Any certificate is accepted (its handshake signature still has to verify) and kept: the
+    // analyzer judges it afterwards and says what is wrong, where a pin would only refuse.
+    let recorder = Arc::new(AnyServerCert::new());
     let builder = ClientConfig::builder_with_provider(crate::tls::provider());
     let builder = if versions.is_empty() {
         builder.with_safe_default_protocol_versions()
@@ -166,10 +121,7 @@ pub(super) async fn connect(
     })
     .await?;
     let presented = recorder
-        .seen
-        .lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .take()
+        .take_presented()
         .ok_or("the instance presented no certificate")?;
     let version = tls
         .get_ref()

@@ -283,6 +283,7 @@ fn z_runs_the_connection_analyzer_and_shows_each_check_as_it_runs() {
     );
     let text = render(&a, 100, 30);
     assert!(text.contains("1 check(s) failed."), "{text}");
+    assert!(text.contains("--client-cert FILE.pfx"), "{text}");
     assert!(!text.contains("Running"), "{text}");
     // Esc closes it; z elsewhere than on a CMG says what to select.
     a.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));

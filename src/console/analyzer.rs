@@ -124,6 +124,14 @@ impl AnalyzerView {
             (None, None) => Span::styled("Analyzing…", of(theme, Role::Muted)),
         };
         v.push(Line::from(last));
+        // The console has no client certificate to present: say how to analyze with one.
+        v.push(Line::from(Span::styled(
+            format!(
+                "Analyzed as a client without a certificate; with one: cloudsite cmg analyze {} --client-cert FILE.pfx",
+                safe(&self.cmg)
+            ),
+            of(theme, Role::Muted),
+        )));
         v
     }
 }

@@ -224,3 +224,89 @@ async fn a_stopped_connection_point_a_stopped_service_and_no_trusted_roots_are_n
         expect(&r, check, Skipped, "not running");
     }
 }
+
+/// A link to the test site.
+struct FixedLink(cloudsite::api::client::Client);
+
+impl cloudsite::console::link::SiteLink for FixedLink {
+    async fn connect(
+        &mut self,
+    ) -> Result<cloudsite::api::client::Client, cloudsite::console::link::LinkError> {
+        Ok(self.0.clone())
+    }
+
+    async fn close(self) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_console_shows_each_check_of_a_real_analysis_as_it_arrives() {
+    use cloudsite::console::app::{App, Effect, NetMsg, Node};
+    use cloudsite::console::keymap::Keymap;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    let g = gateway(false).await;
+    let cp = g.add_point(SERVER_NAME, false).await;
+    g.wait_point(&cp.id, ChannelState::Connected).await;
+    // The console's own worker, against the site, as the console runs it.
+    let (net_tx, mut net_rx) = tokio::sync::mpsc::unbounded_channel();
+    let (req_tx, req_rx) = tokio::sync::mpsc::unbounded_channel();
+    let worker = tokio::spawn(cloudsite::console::net::run(
+        FixedLink(g.site.infra.clone()),
+        net_tx,
+        req_rx,
+    ));
+    let mut app = App::new(Keymap::default(), "default", 100);
+    let recv = async |rx: &mut tokio::sync::mpsc::UnboundedReceiver<NetMsg>| {
+        tokio::time::timeout(std::time::Duration::from_secs(20), rx.recv())
+            .await
+            .expect("a message within 20 s")
+            .expect("the worker runs")
+    };
+    while !app.model.loaded {
+        app.on_net(recv(&mut net_rx).await);
+    }
+    app.node = Node::Cmgs;
+    let effects = app.on_key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE));
+    let [Effect::Request(id, req)] = effects.as_slice() else {
+        panic!("z sends one request: {effects:?}");
+    };
+    req_tx
+        .send((*id, req.clone()))
+        .expect("the worker takes it");
+    let theme = cloudsite::console::theme::Theme::load("default", None).expect("theme");
+    let screen = |app: &App| {
+        let mut term = Terminal::new(TestBackend::new(100, 30)).expect("terminal");
+        term.draw(|f| cloudsite::console::ui::draw(f, app, &theme))
+            .expect("draw");
+        let buf = term.backend().buffer().clone();
+        (0..30)
+            .map(|y| (0..100).map(|x| buf[(x, y)].symbol()).collect::<String>())
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    // Each answer shows at once: a check is seen running before the end.
+    let mut seen_running = false;
+    let text = loop {
+        app.on_net(recv(&mut net_rx).await);
+        let text = screen(&app);
+        seen_running |= text.contains("Running ");
+        if text.contains("check(s) failed.") || text.contains("Every check passed.") {
+            break text;
+        }
+    };
+    assert!(seen_running, "a check showed running before the end");
+    assert!(
+        text.contains("Passed  Connection points connected"),
+        "{text}"
+    );
+    // The console analyzes without a certificate: this CMG requires one.
+    assert!(
+        text.contains("Failed  Client certificate trusted"),
+        "{text}"
+    );
+    assert!(text.contains("2 check(s) failed."), "{text}");
+    drop(req_tx);
+    let _ = worker.await;
+}

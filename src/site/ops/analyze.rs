@@ -66,7 +66,7 @@ pub(crate) async fn start(
         .call(move |c| crate::site::repo::services::trusted_root_ders(c, &id))
         .await?;
     let points = connection_points::list(ctx, Some(&rec.id)).await?;
-    let direct_policy = management_point::policy(ctx, None).await?;
+    let direct_policy = management_point::current_policy(ctx).await?;
     let subject = Subject {
         view,
         cert_pem: rec.cert_pem.clone(),

@@ -354,7 +354,7 @@ async fn the_alerts_commands() {
     let [list, postpone, past, close, disable, enable, unknown] = outputs;
     assert!(list.0, "{}", list.1);
     assert!(
-        list.1.contains("ID") && list.1.contains(&a.id),
+        list.1.contains("ID") && list.1.contains(&a.id) && list.1.contains("(site)"),
         "the list shows the id:\n{}",
         list.1
     );

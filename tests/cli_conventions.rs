@@ -267,3 +267,57 @@ fn stop_says_where_the_service_is_going_and_a_second_stop_is_a_success_with_noth
         text(&out.stdout)
     );
 }
+
+#[test]
+fn cmg_show_lists_every_trusted_root() {
+    let dir = tempfile::tempdir().unwrap();
+    let lab = lab(dir.path());
+    let site = serve(dir.path(), 100);
+    let mgmt = lab.json["management"]["pfx"].as_str().unwrap().to_string();
+    let root = lab.s("root_ca");
+    let (sub, cert) = (lab.s("subscription_id"), lab.pfx("cmg1"));
+    let out = cli_output(
+        &site,
+        dir.path(),
+        &lab,
+        &[
+            "cmg",
+            "create",
+            "--subscription-id",
+            &sub,
+            "--management-cert",
+            &mgmt,
+            "--management-cert-password-env",
+            "PW",
+            "--region",
+            "WestEurope",
+            "--service-cert",
+            &cert,
+            "--service-cert-password-env",
+            "PW",
+            "--trusted-root",
+            &root,
+            "-w",
+        ],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let out = cli_output(
+        &site,
+        dir.path(),
+        &lab,
+        &["cmg", "show", "cmg1.lab.contoso.com"],
+    );
+    assert_eq!(code(&out), 0, "{}", text(&out.stderr));
+    let shown = text(&out.stdout);
+    let line = shown
+        .lines()
+        .find(|l| l.starts_with("Trusted root"))
+        .unwrap_or_else(|| panic!("no trusted root line:\n{shown}"));
+    // The root's name and its thumbprint (40 hex digits).
+    assert!(line.contains("cloudsite Lab Root CA"), "{line}");
+    assert!(
+        line.split(['(', ')'])
+            .any(|p| p.len() == 40 && p.chars().all(|c| c.is_ascii_hexdigit())),
+        "{line}"
+    );
+}

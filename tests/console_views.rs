@@ -226,6 +226,7 @@ fn snapshot(role: &str) -> Snapshot {
             },
         }],
         alerts: vec![AlertView {
+            service_fqdn: None,
             id: "a1".into(),
             type_id: AlertType::ProxyFailure,
             service_id: Some("c3".into()),

@@ -820,3 +820,35 @@ async fn a_distribution_waiting_when_the_site_stops_finishes_after_the_restart()
     assert_eq!(std::fs::read(out.join("l.bin")).expect("file"), bytes);
     site.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_distribution_reads_the_services_storage_again_without_waiting_for_the_hourly_collection()
+{
+    // The default collection is hourly: only the distribution itself can bring a new figure.
+    let mut site = Site::start().await;
+    site.create_cdp_ready(&site.lab.cdp("cdp1.lab.contoso.com"))
+        .await;
+    let tmp = site.tmp.path().to_path_buf();
+    let bytes = data(200_000, 9);
+    let pkg = add_package(&site.admin, &tmp, "Fresh", &[("fresh.bin", bytes.clone())]).await;
+    distribute(&site.admin, &pkg.id, &["cdp1.lab.contoso.com"]).await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let s: ServiceView = site
+            .admin
+            .get("/v1/cdps/cdp1.lab.contoso.com")
+            .await
+            .expect("service");
+        let stored = s.usage.as_ref().map_or(0, |u| u.storage_bytes);
+        // The stored blob is the ciphertext: at least as large as the plaintext.
+        if stored >= bytes.len() as u64 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the storage figure stayed at {stored} bytes after the distribution"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    site.shutdown().await;
+}

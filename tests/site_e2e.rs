@@ -450,8 +450,18 @@ fn cloud_calls_go_through_the_site_server_proxy_and_a_refusing_proxy_fails_the_t
             .as_array()
             .unwrap()
             .iter()
-            .any(|a| a["type_id"] == "proxy_failure" && a["state"] == "active"),
+            .any(|a| a["type_id"] == "proxy_failure"
+                && a["state"] == "active"
+                && a["service_fqdn"] == "cdp2.lab.contoso.com"),
         "{alerts}"
+    );
+    // For people, the list names the service each alert is about.
+    let (ok, table, err) = cli(&site, dir.path(), &lab, &["alerts", "list"]);
+    assert!(ok, "{err}");
+    assert!(
+        table.lines().next().is_some_and(|h| h.contains("SERVICE"))
+            && table.contains("cdp2.lab.contoso.com"),
+        "{table}"
     );
     let msgs = json(&site, dir.path(), &lab, &["status-messages", "--json"]);
     assert!(
@@ -459,5 +469,42 @@ fn cloud_calls_go_through_the_site_server_proxy_and_a_refusing_proxy_fails_the_t
             .unwrap()
             .iter()
             .any(|m| m["message_id"] == 9458)
+    );
+
+    // The proxy works again: the next task that reaches the cloud clears the proxy alert.
+    let p = port.to_string();
+    let (ok, _, err) = cli(
+        &site,
+        dir.path(),
+        &lab,
+        &[
+            "proxy",
+            "set",
+            "SITESERVER",
+            "--enable",
+            "yes",
+            "--server",
+            "127.0.0.1",
+            "--port",
+            &p,
+        ],
+    );
+    assert!(ok, "{err}");
+    // (Any certificate the lab made for a service will do for a third one.)
+    let cert = lab.pfx("cmg2");
+    let mut args = create_args(&lab, "cdp", &sub, &mgmt, &cert);
+    args.push("--wait");
+    let task = json(&site, dir.path(), &lab, &args);
+    assert_eq!(task["state"], "completed", "{task}");
+    let alerts = json(&site, dir.path(), &lab, &["alerts", "list", "--json"]);
+    let proxy: Vec<_> = alerts
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["type_id"] == "proxy_failure")
+        .collect();
+    assert!(
+        !proxy.is_empty() && proxy.iter().all(|a| a["state"] == "canceled"),
+        "the proxy alert clears once the proxy works: {alerts}"
     );
 }

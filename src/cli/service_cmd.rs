@@ -188,6 +188,23 @@ fn print_service(s: &ServiceView) {
                 c.check_crl, c.enforce_tls12, c.serve_content, c.stop_at_critical
             ),
         ));
+        // Which clients the gateway lets in depends on these: show every one, not a count.
+        if c.trusted_roots.is_empty() {
+            lines.push(("Trusted roots", "none (no client certificate asked)".into()));
+        }
+        for r in &c.trusted_roots {
+            lines.push((
+                match r.kind {
+                    TrustedRootKind::Root => "Trusted root",
+                    TrustedRootKind::Intermediate => "Intermediate",
+                },
+                format!(
+                    "{} ({})",
+                    r.subject_cn.as_deref().unwrap_or("(no CN)"),
+                    r.thumbprint
+                ),
+            ));
+        }
     }
     if let Some(u) = &s.usage {
         use crate::console::ui::usage::money;

@@ -214,6 +214,7 @@ pub(super) async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
                         a.id.clone(),
                         a.severity.display_name().into(),
                         a.state.display_name().into(),
+                        a.service_fqdn.clone().unwrap_or_else(|| "(site)".into()),
                         a.name.clone(),
                         a.occurrences.to_string(),
                         a.last_seen
@@ -225,7 +226,9 @@ pub(super) async fn alerts(site: &SiteArgs, args: ReadArgs) -> ExitCode {
                 .collect();
             let last_seen = zoned("LAST SEEN");
             table(
-                &["ID", "SEVERITY", "STATE", "NAME", "COUNT", &last_seen],
+                &[
+                    "ID", "SEVERITY", "STATE", "SERVICE", "NAME", "COUNT", &last_seen,
+                ],
                 &rows,
             );
         }
@@ -239,6 +242,10 @@ fn print_alert(a: &AlertView) {
     let mut lines = vec![
         ("Alert", a.id.clone()),
         ("Name", a.name.clone()),
+        (
+            "Service",
+            a.service_fqdn.clone().unwrap_or_else(|| "(site)".into()),
+        ),
         ("Severity", a.severity.display_name().into()),
         ("State", a.state.display_name().into()),
         ("Enabled", yes_no(a.enabled).into()),

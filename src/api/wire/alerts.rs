@@ -13,6 +13,10 @@ pub struct AlertView {
     pub type_id: AlertType,
     /// Id of the service concerned (32 hex digits); `None` for a site-wide alert.
     pub service_id: Option<String>,
+    /// The Service FQDN of that service, for people (the id is for programs); `None` for a
+    /// site-wide alert.
+    #[serde(default)]
+    pub service_fqdn: Option<String>,
     /// The title the last raise gave it (e.g. `Proxy refused the connection to the cloud`).
     pub name: String,
     /// How grave: critical, warning or informational, fixed by the alert type.

@@ -75,6 +75,7 @@ fn service(id: &str, fqdn: &str, kind: &str) -> ServiceView {
 
 fn alert(enabled: bool) -> AlertView {
     AlertView {
+        service_fqdn: None,
         id: "a1".into(),
         type_id: AlertType::ProxyFailure,
         service_id: Some("c1".into()),

@@ -170,6 +170,7 @@ async fn finish(
     task: &TaskRecord,
     rec: &ServiceRecord,
 ) -> Result<(), StepError> {
+    clear_proxy_alerts(ctx).await;
     match steps::outcome(task.kind, rec) {
         Some((state, msg, text)) => {
             set_state(ctx, &rec.id, state, "").await?;
@@ -191,6 +192,26 @@ async fn finish(
         }
     }
     Ok(())
+}
+
+/// A task that ended well reached the cloud (through the site server's proxy, when one is
+/// set), so a proxy failure raised before no longer holds: its alerts clear.
+async fn clear_proxy_alerts(ctx: &SiteContext) {
+    match ctx
+        .store()
+        .call(|c| alerts::clear_alerts_of_type(c, AlertType::ProxyFailure))
+        .await
+    {
+        Ok(cleared) => {
+            for alert in cleared {
+                ctx.bus().publish(Event::Alert(alert));
+            }
+        }
+        Err(e) => {
+            let text = format!("Cannot clear the proxy failure alerts: {e}");
+            ctx.log(CLOUD_MGR_LOG, Level::Error, &text).await;
+        }
+    }
 }
 
 /// Fails the task at the step it reached and puts the service in Error, saying why; a proxy

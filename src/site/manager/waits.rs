@@ -8,6 +8,18 @@ use crate::domain::task::Level;
 use crate::site::cmtrace::CLOUD_MGR_LOG;
 use crate::site::context::SiteContext;
 use crate::site::repo::services::{self, ServiceRecord};
+use std::time::Duration;
+
+/// The first wait for a new storage account's container; each next wait doubles, up to
+/// `Timing::container_retry`.
+const FIRST_CONTAINER_RETRY: Duration = Duration::from_millis(250);
+
+/// How long to wait before looking for the container again after `attempt` looks (0-based).
+fn container_wait(attempt: u32, retry: Duration) -> Duration {
+    FIRST_CONTAINER_RETRY
+        .saturating_mul(1u32 << attempt.min(16))
+        .min(retry)
+}
 
 /// An instance as the API shows it.
 fn instance_view(i: &InstanceStatus) -> InstanceView {
@@ -26,6 +38,9 @@ pub(super) async fn container(
 ) -> Result<(), StepError> {
     let timing = ctx.timing();
     let start = tokio::time::Instant::now();
+    // A new account's container usually appears within a second or two: look again soon at
+    // first, then back off to the configured retry (ConfigMgr's 10 s) for a slow cloud.
+    let mut attempt = 0;
     while !ctx
         .provider()
         .container_exists(caller, account, CONTENT_CONTAINER)
@@ -36,14 +51,16 @@ pub(super) async fn container(
                 "the storage container of {account} did not appear in time"
             )));
         }
-        let secs = timing.container_retry.as_secs().max(1);
+        let wait = container_wait(attempt, timing.container_retry);
+        attempt += 1;
+        let secs = wait.as_secs_f64().ceil().max(1.0);
         ctx.log(
             CLOUD_MGR_LOG,
             Level::Info,
             &format!("Waiting for check if container exists. Will check again in {secs} seconds"),
         )
         .await;
-        tokio::time::sleep(timing.container_retry).await;
+        tokio::time::sleep(wait).await;
     }
     Ok(())
 }
@@ -106,5 +123,24 @@ pub(super) async fn deployment(
             )));
         }
         tokio::time::sleep(timing.poll).await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_container_is_looked_for_soon_at_first_then_at_the_configured_retry() {
+        let retry = Duration::from_secs(10);
+        let waits: Vec<u128> = (0..8)
+            .map(|a| container_wait(a, retry).as_millis())
+            .collect();
+        assert_eq!(waits, [250, 500, 1000, 2000, 4000, 8000, 10000, 10000]);
+        // Far into a slow cloud's wait the doubling neither overflows nor passes the retry.
+        assert_eq!(container_wait(u32::MAX, retry), retry);
+        // A retry shorter than the first wait wins.
+        let short = Duration::from_millis(1);
+        assert_eq!(container_wait(0, short), short);
     }
 }

@@ -5,7 +5,7 @@
 
 use super::thresholds::{self, Usage};
 use crate::api::wire::{CostView, UsageEvent, UsageView};
-use crate::api::wire::{Event, EventView};
+use crate::api::wire::{DistributionState, Event, EventView};
 use crate::cloud::CONTENT_CONTAINER;
 use crate::domain::cost::{CDP_VM_SIZE, CostInput};
 use crate::domain::service::HostedKind;
@@ -44,6 +44,16 @@ pub(super) async fn run(ctx: Arc<SiteContext>) {
                 {
                     collect_new(&ctx).await;
                 }
+                // Content landed on (or left) a service: its storage changed now, so it is read
+                // now rather than showing the old figure until the next hourly collection.
+                Ok(EventView { event: Event::Distribution(d), .. })
+                    if d.state == DistributionState::Success =>
+                {
+                    collect_service(&ctx, &d.service_id).await;
+                }
+                Ok(EventView { event: Event::DistributionRemoved(d), .. }) => {
+                    collect_service(&ctx, &d.service_id).await;
+                }
                 Err(tokio::sync::broadcast::error::RecvError::Closed) => {
                     events = ctx.bus().subscribe(None).live;
                     ticks.tick().await;
@@ -74,6 +84,20 @@ async fn collect_new(ctx: &SiteContext) {
     for rec in &services {
         // A failure is retried at the next look; the full collection logs it.
         let _ = collect_one(ctx, rec).await;
+    }
+}
+
+/// A fresh sample of one service (after its content changed); a failure waits for the next
+/// collection, which logs it.
+async fn collect_service(ctx: &SiteContext, id: &str) {
+    let id = id.to_string();
+    if let Ok(Some(rec)) = ctx
+        .store()
+        .call(move |c| services::get_service(c, &id))
+        .await
+        && collected_in(rec.state)
+    {
+        let _ = collect_one(ctx, &rec).await;
     }
 }
 

@@ -36,9 +36,9 @@ pub fn raise_alert(
 /// Every alert, the most recently raised first.
 pub fn list_alerts(conn: &Connection) -> Result<Vec<AlertView>> {
     let mut stmt = conn.prepare(
-        "SELECT id, type_id, service_id, name, severity, state, occurrences, first_seen, last_seen, parameters, \
-         skip_until, comments, closed_by, enabled \
-         FROM alerts ORDER BY last_seen DESC",
+        "SELECT a.id, a.type_id, a.service_id, a.name, a.severity, a.state, a.occurrences, a.first_seen, \
+         a.last_seen, a.parameters, a.skip_until, a.comments, a.closed_by, a.enabled, s.service_fqdn \
+         FROM alerts a LEFT JOIN services s ON s.id = a.service_id ORDER BY a.last_seen DESC",
     )?;
     let rows = stmt.query_map([], |r| {
         Ok(AlertView {
@@ -56,6 +56,7 @@ pub fn list_alerts(conn: &Connection) -> Result<Vec<AlertView>> {
             comments: super::sql::json(r, 11)?,
             closed_by: r.get(12)?,
             enabled: r.get::<_, i64>(13)? != 0,
+            service_fqdn: r.get(14)?,
         })
     })?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
@@ -193,6 +194,23 @@ pub fn clear_alert(
     Ok(list_alerts(conn)?
         .into_iter()
         .find(|a| a.type_id == type_id && a.service_id.as_deref() == service_id))
+}
+
+/// Clears every alert of `type_id` whatever its service (as [`clear_alert`] does for one):
+/// for a condition of the site rather than of one service, such as its proxy refusing.
+pub fn clear_alerts_of_type(conn: &Connection, type_id: AlertType) -> Result<Vec<AlertView>> {
+    let changed = conn.execute(
+        "UPDATE alerts SET state = 2, closed_by = ?2, skip_until = NULL \
+         WHERE type_id = ?1 AND enabled = 1 AND state IN (0, 1)",
+        params![type_id, CLEARED_BY],
+    )?;
+    if changed == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(list_alerts(conn)?
+        .into_iter()
+        .filter(|a| a.type_id == type_id && a.closed_by.as_deref() == Some(CLEARED_BY))
+        .collect())
 }
 
 /// Is this alert evaluated? (Disable-CMAlert turns evaluation off; an alert never raised is.)

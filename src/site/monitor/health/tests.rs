@@ -18,6 +18,7 @@ fn cert(which: &'static str, days: i64) -> CertDate {
 
 fn alert(state: AlertState, enabled: bool, details: Value, skip_until: Option<&str>) -> AlertView {
     AlertView {
+        service_fqdn: None,
         id: "a".into(),
         type_id: CERTIFICATE_EXPIRED.type_id,
         service_id: Some("s".into()),

@@ -41,6 +41,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/cmgs/{id}/sync"),
     ("get", "/v1/cmgs/{id}/connection-points"),
     ("post", "/v1/cmgs/{id}/connection-points"),
+    ("post", "/v1/cmgs/{id}/analyze"),
     ("get", "/v1/connection-points"),
     ("get", "/v1/connection-points/{id}/channel"),
     ("put", "/v1/connection-points/{id}/state"),
@@ -244,6 +245,7 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         ("POST", format!("/v1/cmgs/{m}/start"), None),
         ("POST", format!("/v1/cmgs/{m}/stop"), None),
         ("POST", format!("/v1/cmgs/{m}/sync"), None),
+        ("POST", format!("/v1/cmgs/{m}/analyze"), Some(json!({}))),
         (
             "POST",
             format!("/v1/cmgs/{m}/connection-points"),

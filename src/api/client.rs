@@ -1,7 +1,7 @@
 //! The API client: the scripting commands and the console talk to a site only through this.
 
 pub use super::error::{ClientError, cause_chain};
-pub use super::events::{EventStream, Held, KEEP_ALIVE_HEADER, NotificationStream};
+pub use super::events::{AnalyzerStream, EventStream, Held, KEEP_ALIVE_HEADER, NotificationStream};
 use super::wire::{ErrorBody, ErrorDetail};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -213,6 +213,17 @@ impl Client {
     ) -> Result<reqwest::Response, ClientError> {
         self.open(self.authorized(self.http.get(self.url(path))), what)
             .await
+    }
+
+    /// POSTs `body` to a route whose answer streams, and answers once its head arrived.
+    pub(super) async fn hold_post<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+        what: &str,
+    ) -> Result<reqwest::Response, ClientError> {
+        let req = self.http.post(self.url(path)).json(body);
+        self.open(self.authorized(req), what).await
     }
 
     /// Sends a request whose answer streams; an error status becomes the site's error.

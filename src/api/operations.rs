@@ -1,13 +1,13 @@
 //! One typed method per API operation. Nothing outside `api` builds a URL or reads a JSON
 //! value by hand: a caller names the operation and gets the wire type back.
 
-use super::client::{Client, ClientError, Held, NotificationStream, Progress};
+use super::client::{AnalyzerStream, Client, ClientError, Held, NotificationStream, Progress};
 use super::routes;
 use super::wire::{
-    Accepted, AddConnectionPoint, AlertView, ChannelConfig, ClientNotificationView, ClientPolicy,
-    ClientSettings, CloseAlert, ConnectionPointReport, ConnectionPointView, ContentLocationRequest,
-    ContentLocations, ContentTargets, CreateCdp, CreateCmg, CreatePackage, CreateToken,
-    DistributionView, LogFileView, LogLineView, NewToken, PackageChanged, PackageView,
+    Accepted, AddConnectionPoint, AlertView, AnalyzeCmg, ChannelConfig, ClientNotificationView,
+    ClientPolicy, ClientSettings, CloseAlert, ConnectionPointReport, ConnectionPointView,
+    ContentLocationRequest, ContentLocations, ContentTargets, CreateCdp, CreateCmg, CreatePackage,
+    CreateToken, DistributionView, LogFileView, LogLineView, NewToken, PackageChanged, PackageView,
     PostponeAlert, SendClientNotification, ServiceView, SetProxy, SetService, SiteSystemView,
     SiteView, SoftwareUpdateView, StatusMessageView, SubscriptionCheck, SubscriptionInput,
     TaskView, Updated,
@@ -289,6 +289,14 @@ impl Client {
             self.hold(&path, "the presence").await?,
             self.base(),
         ))
+    }
+
+    /// Runs the connection analyzer on CMG `key`: its checks stream back as they run.
+    pub async fn analyze_cmg(&self, key: &str, req: &AnalyzeCmg) -> Result<AnalyzerStream> {
+        let resp = self
+            .hold_post(&routes::cmg_analyze(key), req, "the connection analyzer")
+            .await?;
+        Ok(AnalyzerStream::new(resp, self.base()))
     }
 
     /// Pushes a message to every client holding a notification channel.

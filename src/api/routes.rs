@@ -21,6 +21,7 @@ pub const TEMPLATES: &[&str] = &[
     "/v1/cmgs/{id}/stop",
     "/v1/cmgs/{id}/sync",
     "/v1/cmgs/{id}/connection-points",
+    "/v1/cmgs/{id}/analyze",
     "/v1/connection-points",
     "/v1/connection-points/{id}/channel",
     "/v1/connection-points/{id}/state",
@@ -119,6 +120,11 @@ pub fn service_action(kind: HostedKind, key: &str, verb: &str) -> String {
 /// A CMG's connection points.
 pub fn cmg_connection_points(cmg: &str) -> String {
     format!("{}/connection-points", service(HostedKind::Cmg, cmg))
+}
+
+/// The connection analyzer of a CMG.
+pub fn cmg_analyze(cmg: &str) -> String {
+    format!("{}/analyze", service(HostedKind::Cmg, cmg))
 }
 
 /// Every CMG connection point.
@@ -283,6 +289,7 @@ mod tests {
             service(HostedKind::Cmg, "cmg1.contoso.com"),
             service_action(HostedKind::Cmg, "c", "sync"),
             cmg_connection_points("c"),
+            cmg_analyze("c"),
             connection_points(),
             validate_subscription(),
             tasks(Some("s 1"), Some(5)),

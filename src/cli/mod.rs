@@ -1,7 +1,9 @@
 //! Command-line entry: parses arguments with clap and hands each subcommand to its module.
 
+mod analyze_cmd;
 mod cert_cmd;
 mod client_cmd;
+mod client_mp_cmd;
 mod config_cmd;
 pub mod connect;
 mod content_cmd;
@@ -15,6 +17,7 @@ mod service_args;
 mod service_cmd;
 mod site_cmd;
 mod values;
+mod via_cmg;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use site_cmd::AlertsCommand;
@@ -86,6 +89,9 @@ pub enum Command {
     /// Client settings ("Allow access to cloud distribution points").
     #[command(subcommand)]
     ClientSettings(site_cmd::ClientSettingsCommand),
+    /// Client notifications: push a message to every client holding a channel.
+    #[command(subcommand)]
+    ClientNotifications(client_mp_cmd::NotificationsCommand),
     /// A lab to try cloudsite with: certificates and a registered subscription.
     #[command(subcommand)]
     Lab(lab_cmd::LabCommand),
@@ -258,6 +264,9 @@ pub fn run() -> ExitCode {
         }
         Some(Command::ClientSettings(cmd)) => block(Box::pin(async move {
             site_cmd::client_settings(&site, cmd).await
+        })),
+        Some(Command::ClientNotifications(cmd)) => block(Box::pin(async move {
+            client_mp_cmd::run_notifications(&site, cmd).await
         })),
         Some(Command::Client(cmd)) => {
             block(Box::pin(async move { client_cmd::run(&site, cmd).await }))

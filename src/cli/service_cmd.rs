@@ -246,6 +246,24 @@ fn service_lines(s: &ServiceView) -> Vec<(&'static str, String)> {
     lines
 }
 
+/// A CMG's connection points (state, instances, reason) and client traffic, as the console's
+/// details pane shows them.
+fn print_gateway(s: &ServiceView, points: &[crate::api::wire::ConnectionPointView]) {
+    use crate::console::ui::gateway::{point_text, traffic_text};
+    if points.is_empty() {
+        say(format!("{:<36}none", "Connection points"));
+    }
+    for (n, p) in points.iter().enumerate() {
+        let key = if n == 0 { "Connection points" } else { "" };
+        say(format!("{key:<36}{}", point_text(p)));
+    }
+    let traffic = s
+        .gateway
+        .as_ref()
+        .map_or_else(|| "not sampled yet".to_string(), traffic_text);
+    say(format!("{:<36}{traffic}", "Client traffic"));
+}
+
 async fn finish_task(client: &Client, accepted: Accepted, task: &TaskArgs) -> ExitCode {
     if !task.wait {
         if output::is_json(task.json) {
@@ -356,10 +374,25 @@ async fn show(
     json: bool,
 ) -> Result<ExitCode, CliError> {
     let s = client.service(kind, service).await?;
+    // A CMG shows its connection points too: their live state is not part of the service.
+    let points = match kind {
+        HostedKind::Cmg => Some(client.connection_points(Some(&s.id)).await?),
+        HostedKind::Cdp => None,
+    };
     if output::is_json(json) {
-        output::json(&s)
+        let mut value = serde_json::to_value(&s).unwrap_or_default();
+        if let (Some(map), Some(points)) = (value.as_object_mut(), &points) {
+            map.insert(
+                "connection_points".into(),
+                serde_json::to_value(points).unwrap_or_default(),
+            );
+        }
+        output::json(&value)
     } else {
-        print_service(&s)
+        print_service(&s);
+        if let Some(points) = &points {
+            print_gateway(&s, points);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -605,6 +638,7 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                 finish_task(client, acc, &task).await
             }
             CmgCommand::List { json } => list(client, HostedKind::Cmg, json).await?,
+            CmgCommand::Analyze(args) => super::analyze_cmd::run(client, args).await?,
             CmgCommand::Show { service, json } => {
                 show(client, HostedKind::Cmg, &service, json).await?
             }

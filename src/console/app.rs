@@ -8,7 +8,7 @@ use super::form::Form;
 use super::forms::{self, Target as FormTarget};
 use super::keymap::{Action, Context, Keymap};
 use super::model::{Link, Model};
-use super::msg::Outcome;
+use super::msg::{Outcome, Reply};
 use super::rows;
 use super::scroll::Scroll;
 use super::wizard;
@@ -269,6 +269,9 @@ impl App {
         if services {
             v.extend([Action::Logs, Action::Alerts]);
         }
+        if self.node == Node::Cmgs {
+            v.push(Action::Analyze);
+        }
         if self.node.is_list() {
             v.push(Action::Filter);
         }
@@ -304,9 +307,13 @@ impl App {
     /// Applies a network message.
     pub fn on_net(&mut self, msg: NetMsg) -> Vec<Effect> {
         if let NetMsg::Reply { id, result } = &msg
-            && let Some(tag) = self.pending_form.remove(id)
+            && let Some(tag) = self.pending_form.get(id).copied()
         {
-            self.pending.remove(id);
+            // An analysis answers several times under one id; its last reply ends the request.
+            if !result.as_ref().is_ok_and(Reply::more_follow) {
+                self.pending_form.remove(id);
+                self.pending.remove(id);
+            }
             let Some(mut form) = self.form.take() else {
                 return Vec::new();
             };
@@ -554,6 +561,16 @@ impl App {
                     self.focus = Focus::List;
                 }
             }
+            Action::Analyze => match self.selected_service().filter(|_| self.node == Node::Cmgs) {
+                Some(cmg) => {
+                    let (form, out) = super::analyzer::open(cmg);
+                    self.form = Some(form);
+                    return self.form_outcome(out);
+                }
+                None => {
+                    self.notice = Some("analyze: select a cloud management gateway first".into())
+                }
+            },
             Action::Palette => self.modal = Some(Modal::Palette(Input::default())),
             Action::Help => self.modal = Some(Modal::Help),
             Action::Quit | Action::ForceQuit => {

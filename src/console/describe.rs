@@ -8,6 +8,7 @@
 use super::model::Model;
 use super::node::Node;
 use super::theme::Role;
+use super::ui::gateway as gw;
 use super::ui::style::state_role;
 use super::ui::usage::{self, Figure};
 use crate::api::wire::{
@@ -67,6 +68,8 @@ pub struct DocLine {
     pub key: String,
     /// The text in runs, each with the role it is drawn in.
     pub spans: Vec<(String, Role)>,
+    /// A line that goes on the value above it (no label): drawn under the value column.
+    pub under_value: bool,
 }
 
 /// The whole text of one row.
@@ -92,6 +95,7 @@ impl Doc {
 
     fn styled(&mut self, key: &str, value: &str, role: Role) {
         self.lines.push(DocLine {
+            under_value: false,
             key: safe(key),
             spans: vec![(safe(value), role)],
         });
@@ -108,6 +112,7 @@ impl Doc {
 
     fn blank(&mut self) {
         self.lines.push(DocLine {
+            under_value: false,
             key: String::new(),
             spans: Vec::new(),
         });
@@ -119,6 +124,7 @@ impl Doc {
         for l in &self.lines {
             let text: String = l.spans.iter().map(|(t, _)| t.as_str()).collect();
             match l.key.as_str() {
+                "" if l.under_value => out.push_str(&format!("  {text}")),
                 "" => out.push_str(&text),
                 key => out.push_str(&format!("{key}: {text}")),
             }
@@ -164,6 +170,50 @@ pub fn describe(model: &Model, target: &Target) -> Option<Doc> {
     }
 }
 
+/// A CMG's connection points (state and server; instances or why not, on a line of its own so
+/// it fits 80 columns) and its client traffic.
+fn gateway(model: &Model, s: &ServiceView, d: &mut Doc) {
+    let points = model.points_of(&s.id);
+    for (n, p) in points.iter().enumerate() {
+        d.lines.push(DocLine {
+            under_value: n > 0,
+            key: if n == 0 {
+                "Connection points".into()
+            } else {
+                String::new()
+            },
+            // State and server first: a long name is what the pane cuts at 80 columns.
+            spans: vec![
+                (p.state.display_name().into(), gw::point_role(p.state)),
+                (
+                    safe(&format!(" on {} ({})", p.site_system, p.name)),
+                    Role::Text,
+                ),
+            ],
+        });
+        if let Some(detail) = gw::point_detail(p) {
+            d.lines.push(DocLine {
+                under_value: true,
+                key: String::new(),
+                spans: vec![(safe(&detail), Role::Muted)],
+            });
+        }
+    }
+    if let Some(g) = &s.gateway {
+        if points.is_empty() {
+            d.styled("Connection points", "none", Role::AlertWarning);
+        }
+        d.field("Client channels", &g.notification_channels.to_string());
+        d.field(
+            "Requests/min",
+            &format!(
+                "{} ({} total, {} refused)",
+                g.requests_per_minute, g.requests, g.refused
+            ),
+        );
+    }
+}
+
 fn service(model: &Model, s: &ServiceView) -> Doc {
     let cmg = s.kind == HostedKind::Cmg;
     let what = if cmg {
@@ -176,6 +226,9 @@ fn service(model: &Model, s: &ServiceView) -> Doc {
     d.styled("Status", s.status.as_str(), state_role(s.status));
     if let Some(why) = &s.status_details {
         d.styled("Status details", why, Role::AlertWarning);
+    }
+    if cmg {
+        gateway(model, s, &mut d);
     }
     let (text, role) = usage::used_detail(s, Figure::Storage);
     d.styled("Storage used", &text, role);
@@ -486,6 +539,7 @@ fn package(model: &Model, id: &str) -> Option<Doc> {
         PackageState::Ready => ("Ready", Role::StatusReady),
     };
     d.lines.push(DocLine {
+        under_value: false,
         key: "Type · state".into(),
         spans: vec![
             (
@@ -513,6 +567,7 @@ fn package(model: &Model, id: &str) -> Option<Doc> {
     for x in dists {
         let (st, role) = usage::distribution_state(x.state);
         d.lines.push(DocLine {
+            under_value: false,
             key: safe(&x.service_fqdn),
             spans: vec![
                 (st.into(), role),

@@ -7,6 +7,7 @@
 //! commands (`palette`), the workspace (`node`), scrolling (`scroll`) and the confirmation
 //! convention (`confirm`) are apart from the app, which uses them.
 
+pub mod analyzer;
 pub mod app;
 mod confirm;
 pub mod describe;

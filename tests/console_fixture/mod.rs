@@ -263,6 +263,7 @@ pub fn snapshot(role: &str) -> Snapshot {
         tasks: Vec::new(),
         distributions,
         packages,
+        connection_points: Vec::new(),
     }
 }
 

@@ -227,5 +227,18 @@ fn print_hints(dir: &Path, lab: &Lab) {
             "  cloudsite client fetch PACKAGE --via-cmg {} --client-cert {} --client-cert-password-env PW --trust {} --out ./out",
             cmg.fqdn, client.pfx, lab.root_ca
         );
+        println!(
+            "  cloudsite cmg analyze {} --client-cert {} --client-cert-password-env PW",
+            cmg.fqdn, client.pfx
+        );
+        println!(
+            "  cloudsite client policy --via-cmg {} --client-cert {} --client-cert-password-env PW --trust {}",
+            cmg.fqdn, client.pfx, lab.root_ca
+        );
+        println!(
+            "  cloudsite client notify --via-cmg {} --client-cert {} --client-cert-password-env PW --trust {} --hold &",
+            cmg.fqdn, client.pfx, lab.root_ca
+        );
+        println!("  cloudsite client-notifications send \"evaluate machine policy now\"");
     }
 }

@@ -33,7 +33,7 @@ pub fn doc_lines(doc: &Doc, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     for l in &doc.lines {
         let runs: Vec<(String, Role)> = l.spans.clone();
-        if l.key.is_empty() {
+        if l.key.is_empty() && !l.under_value {
             for line in wrap_runs(&runs, width) {
                 out.push(Line::from(spans(line, theme)));
             }

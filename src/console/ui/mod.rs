@@ -4,6 +4,7 @@
 pub mod chrome;
 pub mod content;
 pub mod detail;
+pub mod gateway;
 pub mod lists;
 pub mod monitor;
 pub mod overview;

@@ -40,6 +40,7 @@ pub(crate) fn router(state: state::AppState) -> axum::Router {
             routes::list_cmg_connection_points,
             routes::add_connection_point
         ))
+        .routes(routes!(routes_gateway::analyze_cmg))
         .routes(routes!(routes::list_connection_points))
         .routes(routes!(routes_gateway::channel_config))
         .routes(routes!(routes_gateway::report_state))

@@ -6,6 +6,7 @@
 
 mod cmg_support;
 mod common;
+mod local_cloud_support;
 mod site_support;
 
 use cloudsite::api::client::ClientError;

@@ -4,7 +4,7 @@
 //! serve`, and clients that reach the management point through the CMG as `client fetch
 //! --via-cmg` does.
 
-use super::{CMG, add_point, connected, lab_client_pfx, wait_point};
+use super::{CMG, Edge, InstanceCloud, add_point, connected, lab_client_pfx, wait_point};
 use crate::site_support::*;
 use cloudsite::api::client::Client;
 use cloudsite::api::wire::{ConnectionPointView, GatewayView, ServiceView};
@@ -13,6 +13,7 @@ use cloudsite::domain::service::HostedKind;
 use cloudsite::site::monitor::MonitorOptions;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 use tokio::process::{Child, Command};
 
@@ -27,14 +28,46 @@ impl E2e {
     /// A site (gateway sampled every 200 ms) with a Ready CMG; with `trusted_root` the CMG
     /// trusts the lab root, so clients need a certificate from it (and revocation is checked).
     pub async fn start(trusted_root: bool) -> E2e {
-        let site = Site::start_with(SiteConfig {
+        E2e::start_on(trusted_root, SiteConfig::default()).await
+    }
+
+    /// [`E2e::start`] with tunnels in front of the CMG's instances (see [`Edge`]) and usage
+    /// collected every 200 ms.
+    pub async fn start_behind_edge(trusted_root: bool) -> (E2e, Arc<Edge>) {
+        let slot = Arc::new(OnceLock::new());
+        let config = SiteConfig {
+            provider: Some(InstanceCloud::hook(Arc::clone(&slot))),
             monitor: MonitorOptions {
-                gateway_interval: Duration::from_millis(200),
+                usage_interval: Duration::from_millis(200),
                 ..Default::default()
             },
             ..Default::default()
+        };
+        let edge = Arc::new(OnceLock::new());
+        let (site_slot, edge_slot) = (Arc::clone(&slot), Arc::clone(&edge));
+        let e = E2e::start_on_with(trusted_root, config, move || {
+            let cloud: &Arc<InstanceCloud> = site_slot.get().expect("the site made its provider");
+            let _ = edge_slot.set(cloud.edge());
         })
         .await;
+        let edge = edge.get().cloned().expect("the edge");
+        (e, edge)
+    }
+
+    async fn start_on(trusted_root: bool, config: SiteConfig) -> E2e {
+        E2e::start_on_with(trusted_root, config, || {}).await
+    }
+
+    /// Starts the site with `config` (gateway sampled every 200 ms), runs `before_cmg`, then
+    /// creates the CMG.
+    async fn start_on_with(
+        trusted_root: bool,
+        mut config: SiteConfig,
+        before_cmg: impl FnOnce(),
+    ) -> E2e {
+        config.monitor.gateway_interval = Duration::from_millis(200);
+        let site = Site::start_with(config).await;
+        before_cmg();
         let mut req = site.lab.cmg(CMG);
         if trusted_root {
             req.trusted_roots = vec![site.lab.root_upload()];

@@ -5,12 +5,14 @@
 
 mod cloud;
 mod e2e;
+mod edge;
 mod instance;
 mod tunnel;
 
 pub use cloud::InstanceCloud;
 #[allow(unused_imports)]
 pub use e2e::*;
+pub use edge::Edge;
 pub use instance::{Pem, TestInstance};
 #[allow(unused_imports)]
 pub use tunnel::SniffTunnel;
@@ -223,6 +225,32 @@ pub async fn wait_point(
         );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+}
+
+/// Starts a proxy (basic credentials `CONTOSO\\svc`) and sets it on the site server's Proxy
+/// tab.
+pub async fn site_proxy(site: &Site) -> crate::local_cloud_support::TestProxy {
+    let proxy = crate::local_cloud_support::start_proxy(Some(("CONTOSO\\svc", "Pr0xy!Pass"))).await;
+    let port: i64 = proxy
+        .url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    site.admin
+        .set_proxy(
+            SERVER_NAME,
+            &cloudsite::api::wire::SetProxy {
+                enabled: true,
+                server: Some("127.0.0.1".into()),
+                port: Some(port),
+                account: Some("CONTOSO\\svc".into()),
+                password: Some("Pr0xy!Pass".into()),
+            },
+        )
+        .await
+        .expect("proxy tab");
+    proxy
 }
 
 /// The connection point is Connected.

@@ -318,6 +318,12 @@ pub fn url(addr: SocketAddr, path: &str) -> String {
 pub async fn counting_tunnel(target: SocketAddr) -> (SocketAddr, Arc<AtomicU64>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
+    (addr, count_through(listener, target))
+}
+
+/// Tunnels every connection to `listener` on to `target`, as [`counting_tunnel`] does;
+/// answers the count.
+pub fn count_through(listener: TcpListener, target: SocketAddr) -> Arc<AtomicU64> {
     let count = Arc::new(AtomicU64::new(0));
     let counter = count.clone();
     tokio::spawn(async move {
@@ -354,7 +360,7 @@ pub async fn counting_tunnel(target: SocketAddr) -> (SocketAddr, Arc<AtomicU64>)
             });
         }
     });
-    (addr, count)
+    count
 }
 
 /// Publishes `crl` at `http://127.0.0.1:<port>/root.crl` on `listener`.

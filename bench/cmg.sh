@@ -62,8 +62,8 @@ ARGS=(--lab "$WORK/lab" --site "$SITE" --token-file "$WORK/data/admin.token")
 
 OUT=$WORK/results.jsonl
 "$LOAD" setup "${ARGS[@]}" | tee -a "$OUT"
-"$LOAD" rate "${ARGS[@]}" --concurrency "$CONC" --secs "$SECS" | tee -a "$OUT"
-"$LOAD" rate "${ARGS[@]}" --concurrency "$CONC" --secs "$SECS" --via-cmg | tee -a "$OUT"
+"$LOAD" rate "${ARGS[@]}" --concurrency "$CONC" --secs "$SECS" --pid "$SERVE" | tee -a "$OUT"
+"$LOAD" rate "${ARGS[@]}" --concurrency "$CONC" --secs "$SECS" --pid "$SERVE" --via-cmg | tee -a "$OUT"
 "$LOAD" hold "${ARGS[@]}" --count "$HOLD" --sources "$SOURCES" --pid "$SERVE" | tee -a "$OUT"
 echo "machine: $(nproc) cores, $(uptime | sed 's/.*load/load/')"
 [ -n "${BENCH_OUT:-}" ] && cp "$OUT" "$BENCH_OUT"

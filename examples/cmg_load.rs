@@ -73,6 +73,10 @@ struct RateArgs {
     /// Seconds measured (after one second of warm-up).
     #[arg(long, default_value_t = 10)]
     secs: u64,
+    /// The serving process: its CPU time per request is reported too (a figure that a
+    /// shared machine's other load disturbs less than requests/s).
+    #[arg(long)]
+    pid: Option<u32>,
 }
 
 #[derive(Args)]
@@ -307,10 +311,19 @@ async fn rate(args: RateArgs) {
             )),
         });
     }
+    let pid = args.pid;
+    let cpu_from = tokio::spawn(async move {
+        tokio::time::sleep(Duration::from_secs(1)).await;
+        pid.map(cpu_secs)
+    });
     let mut all = Vec::new();
     for t in tasks {
         all.extend(t.await.expect("client"));
     }
+    let cpu = match (cpu_from.await.expect("cpu"), args.pid) {
+        (Some(from), Some(pid)) => Some(cpu_secs(pid) - from),
+        _ => None,
+    };
     all.sort_unstable();
     println!(
         "{}",
@@ -321,8 +334,26 @@ async fn rate(args: RateArgs) {
             "rps": all.len() as f64 / args.secs as f64,
             "p50_ms": percentile(&all, 0.50),
             "p99_ms": percentile(&all, 0.99),
+            "server_cpu_us_per_request": cpu.map(|c| (c * 1e6 / all.len().max(1) as f64).round()),
         })
     );
+}
+
+/// The CPU time (user + system) process `pid` used so far, in seconds.
+fn cpu_secs(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("/proc stat");
+    // The fields after the command name, which is in parentheses and may hold spaces.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<f64>().ok())
+            .unwrap_or(0.0)
+    };
+    // utime and stime are fields 14 and 15 of the line: 11 and 12 after the name; the kernel
+    // counts them in USER_HZ, 100 per second on Linux.
+    (ticks(11) + ticks(12)) / 100.0
 }
 
 /// The resident set of process `pid`, in bytes.

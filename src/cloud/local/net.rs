@@ -27,6 +27,8 @@ pub(super) struct Peer {
     pub address: SocketAddr,
     /// The certificates it presented, leaf first (DER); empty when none.
     pub chain: Arc<Vec<Vec<u8>>>,
+    /// When a CMG last accepted that certificate on this connection.
+    pub accepted: Arc<crate::gateway::forward::Accepted>,
 }
 
 impl Peer {
@@ -174,6 +176,7 @@ async fn serve_http(tls: Tls, address: SocketAddr, router: Router) {
     let peer = Peer {
         address,
         chain: Arc::new(presented(&tls)),
+        accepted: Arc::default(),
     };
     let service = TowerToHyperService::new(router.layer(Extension(peer)));
     let _ = hyper::server::conn::http1::Builder::new()

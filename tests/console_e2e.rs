@@ -424,13 +424,13 @@ async fn a_wildcard_certificate_asks_for_the_host_part() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sites_refusal_of_a_create_names_the_field_and_the_page_that_holds_it() {
     let lab = lab().await;
-    create_by_api(&lab, "cdp1").await;
     let mut h = Harness::connect(&lab.site.url, &lab.data().join("admin.token")).await;
-    h.wait("the CDP in the list", |a| !a.model.cdps.is_empty())
-        .await;
     h.press(KeyCode::Char('c'));
     general_page(&mut h, &lab).await;
-    // The same certificate, so the same Service FQDN: only the site knows it is taken.
+    // Someone else creates cdp1 after this wizard opened: only the site knows it is taken.
+    create_by_api(&lab, "cdp1").await;
+    h.wait("the CDP in the list", |a| !a.model.cdps.is_empty())
+        .await;
     for _ in 0..3 {
         h.press(KeyCode::Tab);
     }
@@ -453,6 +453,33 @@ async fn the_sites_refusal_of_a_create_names_the_field_and_the_page_that_holds_i
     ctrl(&mut h, 'p');
     let s = screen(&h.app);
     assert!(s.contains("✗ must be unique"), "{s}");
+    assert_eq!(h.app.model.cdps.len(), 1, "nothing was created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_fqdn_the_site_has_is_refused_on_settings_not_at_summary() {
+    let lab = lab().await;
+    create_by_api(&lab, "cdp1").await;
+    let mut h = Harness::connect(&lab.site.url, &lab.data().join("admin.token")).await;
+    h.wait("the CDP in the list", |a| !a.model.cdps.is_empty())
+        .await;
+    h.press(KeyCode::Char('c'));
+    general_page(&mut h, &lab).await;
+    for _ in 0..3 {
+        h.press(KeyCode::Tab);
+    }
+    h.type_text(&lab.pfx("cdp1"));
+    h.press(KeyCode::Tab);
+    h.type_text(&lab.s("password"));
+    h.press(KeyCode::Tab);
+    let s = screen(&h.app);
+    assert!(
+        s.contains("must be unique: cdp1.lab.contoso.com already uses this name"),
+        "{s}"
+    );
+    ctrl(&mut h, 'n');
+    let s = screen(&h.app);
+    assert!(s.contains("▸ Settings"), "Next stays on Settings:\n{s}");
     assert_eq!(h.app.model.cdps.len(), 1, "nothing was created");
 }
 

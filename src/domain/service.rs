@@ -482,6 +482,27 @@ pub fn storage_account_name(prefix: &str) -> Result<String, FieldError> {
     }
 }
 
+/// The Service FQDN rule "unique on the site": `fqdn` (or its host part, the deployment name)
+/// against the services the site has, as `(fqdn, deployment name)`; the refusal names the
+/// service that has it. The site checks it in the database too (a race loses there).
+pub fn name_taken<'a>(
+    fqdn: &str,
+    existing: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Option<String> {
+    let host = fqdn.split('.').next().unwrap_or(fqdn);
+    existing
+        .into_iter()
+        .find(|(other, deployment)| {
+            other.eq_ignore_ascii_case(fqdn) || deployment.eq_ignore_ascii_case(host)
+        })
+        .map(|(other, _)| taken_rule(other, host))
+}
+
+/// The words of [`name_taken`]'s refusal: `other` already has the name (or its host part).
+pub fn taken_rule(other: &str, host: &str) -> String {
+    format!("must be unique: {other} already uses this name (or its host part {host})")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

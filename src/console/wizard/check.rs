@@ -56,6 +56,8 @@ pub(super) struct Ctx<'a> {
     pub cert: Option<&'a CertInfo>,
     /// The `host.<domain>` placeholder prefilled for a wildcard certificate.
     pub placeholder: Option<&'a str>,
+    /// The site's services as `(Service FQDN, deployment name)`.
+    pub taken: &'a [(String, String)],
 }
 
 /// Threshold groups of the Alerts page: (quota, warning, critical) field ids.
@@ -154,6 +156,11 @@ fn fqdn_rule(v: &Core, t: &str, ctx: &Ctx<'_>, strict: bool) -> Option<String> {
             cert.cn.as_deref(),
             &cert.dns_names,
         )
+    {
+        return Some(rule);
+    }
+    if let Some(rule) =
+        service::name_taken(t, ctx.taken.iter().map(|(f, d)| (f.as_str(), d.as_str())))
     {
         return Some(rule);
     }

@@ -34,6 +34,9 @@ pub(crate) struct Wizard {
     pub(super) progress: Option<Progress>,
     /// First line shown on Summary (↑/↓ scroll it).
     pub(super) scroll: u16,
+    /// The site's services as `(Service FQDN, deployment name)`: a Service FQDN one of them
+    /// has is refused on Settings, not first at Summary.
+    pub(super) taken: Vec<(String, String)>,
 }
 
 impl Wizard {
@@ -72,6 +75,12 @@ impl Wizard {
             placeholder: None,
             progress: None,
             scroll: 0,
+            taken: model
+                .cdps
+                .iter()
+                .chain(model.cmgs.iter())
+                .map(|s| (s.service_fqdn.clone(), s.name.clone()))
+                .collect(),
         };
         Shell::new(core, wizard, keymap)
     }

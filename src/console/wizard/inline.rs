@@ -17,6 +17,7 @@ impl Wizard {
             kind: self.kind,
             cert: self.cert.as_ref(),
             placeholder: self.placeholder.as_deref(),
+            taken: &self.taken,
         };
         let Some(f) = core.field(id) else {
             return;

@@ -25,5 +25,4 @@ pub mod service;
 pub mod store;
 #[cfg(test)]
 pub(crate) mod testing;
-pub(crate) mod tls_serve;
 pub mod tokens;

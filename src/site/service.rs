@@ -17,6 +17,7 @@ use super::store::Store;
 use super::tokens;
 use crate::cloud::Provider;
 use crate::cloud::local::{Faults, LocalCloud, LocalCloudConfig, LocalCloudHandle};
+use crate::tls::listen::{self, Limits};
 use std::fs::File;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -142,6 +143,8 @@ pub struct SiteOptions {
     pub timing: Timing,
     /// Monitoring (usage, alerts, health, cost) and content token settings.
     pub monitor: MonitorOptions,
+    /// What the API's listener allows each connection (handshake and header deadlines, a cap).
+    pub connections: Limits,
 }
 
 impl SiteOptions {
@@ -160,6 +163,7 @@ impl SiteOptions {
             },
             timing: Timing::default(),
             monitor: MonitorOptions::default(),
+            connections: Limits::DEFAULT,
         }
     }
 }
@@ -378,16 +382,14 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         .local_addr()
         .map_err(io("cannot read the listening address"))?;
     let (tx, rx) = oneshot::channel::<()>();
+    let limits = opts.connections;
     let loopback_app = app.clone();
     let (url, server) = match &opts.tls {
         None => {
-            let server = tokio::spawn(async move {
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.await;
-                    })
-                    .await;
-            });
+            let stop = async move {
+                let _ = rx.await;
+            };
+            let server = tokio::spawn(listen::serve_plain(listener, limits, app, stop));
             (format!("http://{addr}"), server)
         }
         Some(tls) => {
@@ -397,7 +399,11 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
                 .map_err(io(format!("cannot read {}", tls.key.display())))?;
             let config = crate::tls::server_config(&cert, &key, None)
                 .map_err(|e| SiteError::Other(format!("--tls-cert/--tls-key: {e}")))?;
-            let server = tokio::spawn(super::tls_serve::serve(listener, Arc::new(config), app, rx));
+            let stop = async move {
+                let _ = rx.await;
+            };
+            let config = Arc::new(config);
+            let server = tokio::spawn(listen::serve_tls(listener, limits, config, app, stop));
             (format!("https://{}", url_host(addr)), server)
         }
     };
@@ -407,7 +413,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
     let (cp_url, loopback) = if opts.tls.is_none() {
         (url.clone(), None)
     } else {
-        let (url, stop, task) = serve_loopback(loopback_app).await?;
+        let (url, stop, task) = serve_loopback(loopback_app, limits).await?;
         (url, Some((stop, task)))
     };
     let cp_host = super::cp_host::start(Arc::clone(&ctx), cp_url);
@@ -442,6 +448,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
 /// points when the API itself is served over TLS (to a name loopback does not carry).
 async fn serve_loopback(
     app: axum::Router,
+    limits: Limits,
 ) -> Result<(String, oneshot::Sender<()>, tokio::task::JoinHandle<()>), SiteError> {
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
@@ -452,13 +459,10 @@ async fn serve_loopback(
         .local_addr()
         .map_err(io("cannot read the loopback address"))?;
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await;
-    });
+    let stop = async move {
+        let _ = rx.await;
+    };
+    let task = tokio::spawn(listen::serve_plain(listener, limits, app, stop));
     Ok((format!("http://{addr}"), tx, task))
 }
 

@@ -4,6 +4,7 @@
 mod auth;
 mod error;
 mod hop;
+mod refusals;
 mod routes;
 mod routes_content;
 mod routes_gateway;
@@ -87,6 +88,7 @@ pub(crate) fn router(state: state::AppState) -> axum::Router {
     api.info.title = "cloudsite site service".into();
     api.info.version = env!("CARGO_PKG_VERSION").into();
     api.info.description = Some("Cloud distribution points, cloud management gateways and the site system proxy. Every route needs `Authorization: Bearer <token>`; changes need a Full or Infrastructure Administrator token.".into());
+    refusals::document_refusals(&mut api);
     let doc = Arc::new(api);
     router
         .route(
@@ -97,4 +99,5 @@ pub(crate) fn router(state: state::AppState) -> axum::Router {
             }),
         )
         .route("/v1/health", get(|| async { "ok" }))
+        .layer(axum::middleware::map_response(refusals::json_refusals))
 }

@@ -94,7 +94,8 @@ pub(super) async fn create_token(
 pub(super) struct ListQuery {
     /// Only this service, by its id (32 hex digits); an FQDN matches nothing.
     pub service: Option<String>,
-    /// At most this many, newest first (default 200, capped at 10,000).
+    /// At most this many, newest first (default 200; 1 to 10,000, more is refused).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<u32>,
 }
 

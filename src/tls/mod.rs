@@ -2,6 +2,8 @@
 //! PEM ↔ rustls conversions, thumbprints, and the client-certificate verifier that accepts any
 //! certificate (the cloud decides per request whether it is registered).
 
+pub mod listen;
+
 use crate::cert::pem;
 use rustls::DistinguishedName;
 use rustls::client::danger::HandshakeSignatureValid;

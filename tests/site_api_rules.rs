@@ -509,7 +509,7 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
     f.check(now.allow_cloud_dp, || "infra-admin change not kept".into());
     f.assert_none();
 
-    // No token was made by any refused request: only bootstrap, infra and analyst exist.
+    // No token was made by any refused request: only those the test site starts with exist.
     site.shutdown().await;
     let store = cloudsite::site::store::Store::open(&site.data_dir.join("site.db")).expect("db");
     let names: BTreeSet<String> = cloudsite::site::tokens::list(&store)
@@ -517,7 +517,7 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         .into_iter()
         .map(|t| t.name)
         .collect();
-    let want: BTreeSet<String> = ["bootstrap administrator", "infra", "analyst"]
+    let want: BTreeSet<String> = ["bootstrap administrator", "infra", "analyst", "clients"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -2328,7 +2328,7 @@ async fn openapi_document_shows_the_wire_enums() {
     assert_eq!(names(&schemas["HostedKind"]), want(&["cdp", "cmg"]));
     assert_eq!(
         names(&schemas["Role"]),
-        want(&["full-admin", "infra-admin", "read-only"])
+        want(&["full-admin", "infra-admin", "read-only", "client"])
     );
     assert_eq!(
         names(&schemas["AlertState"]),

@@ -62,7 +62,7 @@ fn code(status: StatusCode) -> &'static str {
 /// Adds the refusals every operation can answer to the document, where its own declaration
 /// does not already list them: 401 and 403 everywhere (a token, a role), 400 where it reads a
 /// path, query or body, 404 where a path names an object, and 413/415/422 where it reads a
-/// JSON body.
+/// JSON body (a file upload streams, with no size limit but the file's announced size).
 pub(super) fn document_refusals(api: &mut OpenApi) {
     for (path, item) in api.paths.paths.iter_mut() {
         let names_object = path.contains('{');
@@ -83,6 +83,11 @@ pub(super) fn document_refusals(api: &mut OpenApi) {
 
 fn add_refusals(op: &mut Operation, names_object: bool) {
     let has_body = op.request_body.is_some();
+    let json_body = op.request_body.as_ref().is_some_and(|b| match b {
+        RefOr::T(body) => body.content.contains_key("application/json"),
+        // A shared body declared elsewhere: assume JSON, as every shared one is.
+        RefOr::Ref(_) => true,
+    });
     let reads_input = has_body || op.parameters.as_ref().is_some_and(|p| !p.is_empty());
     let mut add = |status: u16, description: &str| {
         op.responses
@@ -98,7 +103,7 @@ fn add_refusals(op: &mut Operation, names_object: bool) {
     if names_object {
         add(404, "No such object");
     }
-    if has_body {
+    if json_body {
         add(413, "The body is larger than the site accepts");
         add(415, "The body is not `application/json`");
         add(422, "The body is JSON but not of the expected shape");

@@ -8,6 +8,7 @@ mod content_cmd;
 mod cp_cmd;
 mod keyring;
 mod lab_cmd;
+mod logging;
 pub mod output;
 mod progress;
 mod serve_cmd;
@@ -38,6 +39,10 @@ pub struct Cli {
     /// tab-separated values. `--json` on a command is the same as `-o json`.
     #[arg(short = 'o', long, global = true, value_enum, value_name = "FORMAT")]
     pub output: Option<output::Format>,
+    /// Debug detail on stderr (each API request, the site's log lines); `RUST_LOG` overrides
+    /// it with a filter of its own. Without it the scripting commands say only their errors.
+    #[arg(long, global = true)]
+    pub debug: bool,
     /// Which site to talk to.
     #[command(flatten)]
     pub site: connect::SiteArgs,
@@ -213,6 +218,11 @@ pub fn run() -> ExitCode {
     ) {
         exit_quietly_on_a_closed_pipe();
     }
+    let console = matches!(cli.command, None | Some(Command::Console));
+    let debug = cli.debug;
+    if !matches!(cli.command, Some(Command::Serve(_))) {
+        logging::init(debug, false, console, crate::config::LogLevel::Info);
+    }
     let site = cli.site.clone();
     let block =
         |fut: std::pin::Pin<Box<dyn std::future::Future<Output = ExitCode>>>| match runtime() {
@@ -221,7 +231,7 @@ pub fn run() -> ExitCode {
         };
     match cli.command {
         Some(Command::Login(args)) => block(Box::pin(async move { login(&site, args).await })),
-        Some(Command::Serve(args)) => block(Box::pin(serve_cmd::serve(args))),
+        Some(Command::Serve(args)) => block(Box::pin(serve_cmd::serve(args, debug))),
         Some(Command::Token(TokenCommand::Create(args))) => serve_cmd::token_create(args),
         Some(Command::Cdp(cmd)) => {
             block(Box::pin(

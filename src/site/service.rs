@@ -17,6 +17,7 @@ use super::store::Store;
 use super::tokens;
 use crate::cloud::Provider;
 use crate::cloud::local::{Faults, LocalCloud, LocalCloudConfig, LocalCloudHandle};
+use crate::domain::task::Level;
 use crate::tls::listen::{self, Limits};
 use std::fs::File;
 use std::net::SocketAddr;
@@ -145,6 +146,8 @@ pub struct SiteOptions {
     pub monitor: MonitorOptions,
     /// What the API's listener allows each connection (handshake and header deadlines, a cap).
     pub connections: Limits,
+    /// The least severe CMTrace record written (`[logging] level`).
+    pub log_level: Level,
 }
 
 impl SiteOptions {
@@ -164,6 +167,7 @@ impl SiteOptions {
             timing: Timing::default(),
             monitor: MonitorOptions::default(),
             connections: Limits::DEFAULT,
+            log_level: Level::Info,
         }
     }
 }
@@ -310,7 +314,8 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         .log_dir
         .clone()
         .unwrap_or_else(|| data_dir.join("logs"));
-    let logs = Arc::new(LogWriter::new(&log_dir).map_err(|e| SiteError::Other(e.to_string()))?);
+    let logs = LogWriter::new(&log_dir).map_err(|e| SiteError::Other(e.to_string()))?;
+    let logs = Arc::new(logs.with_min_level(opts.log_level));
 
     let new_admin_token = bootstrap(&store, &opts, &data_dir)?;
 

@@ -2,6 +2,7 @@
 //! from the same route list, so it always matches.
 
 mod auth;
+mod deadline;
 mod error;
 mod hop;
 mod refusals;
@@ -99,5 +100,8 @@ pub(crate) fn router(state: state::AppState) -> axum::Router {
             }),
         )
         .route("/v1/health", get(|| async { "ok" }))
+        .layer(axum::middleware::from_fn(deadline::within_deadline))
         .layer(axum::middleware::map_response(refusals::json_refusals))
+        // A span per request (debug level): method, path, status and time with `--debug`.
+        .layer(tower_http::trace::TraceLayer::new_for_http())
 }

@@ -13,8 +13,9 @@ use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
 /// Longest plain-text rejection kept as the message (axum's are one line).
 const MAX_MESSAGE: usize = 1024;
 
-/// Middleware: a 4xx answered in anything but JSON becomes the JSON error shape, keeping the
-/// status and the text as the message.
+/// Middleware: a 4xx or 5xx answered in anything but JSON (axum's rejections, the request
+/// deadline's 503) becomes the JSON error shape, keeping the status and the text as the
+/// message.
 pub(super) async fn json_refusals(response: Response) -> Response {
     let status = response.status();
     let is_json = response
@@ -22,7 +23,8 @@ pub(super) async fn json_refusals(response: Response) -> Response {
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
-    if !status.is_client_error() || is_json {
+    let refused = status.is_client_error() || status.is_server_error();
+    if !refused || is_json {
         return response;
     }
     let (_, body) = response.into_parts();
@@ -55,6 +57,7 @@ fn code(status: StatusCode) -> &'static str {
         StatusCode::PAYLOAD_TOO_LARGE => "too_large",
         StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
         StatusCode::UNPROCESSABLE_ENTITY => "invalid_body",
+        StatusCode::SERVICE_UNAVAILABLE => "unavailable",
         _ => "refused",
     }
 }

@@ -61,3 +61,70 @@ fn debug_shows_requests_and_site_lines_rust_log_overrides_and_the_config_level_f
         "info is written at info"
     );
 }
+
+mod serve_support;
+
+#[test]
+fn lab_init_with_a_site_registers_the_subscription_through_that_sites_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let site = serve_support::serve(dir.path(), 100);
+    let home = dir.path().join("home");
+    let lab = dir.path().join("lab");
+    let token = dir.path().join("data").join("admin.token");
+    let out = Command::new(BIN)
+        .args(["lab", "init"])
+        .arg(&lab)
+        .args(["--site", &site.url, "--token-file"])
+        .arg(&token)
+        .env_remove("CLOUDSITE_DATA_DIR")
+        .env_remove("CLOUDSITE_TOKEN")
+        .env("HOME", &home)
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("CLOUDSITE_CONFIG", dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lab.join("lab.json")).unwrap()).unwrap();
+    let id = json["subscription_id"].as_str().unwrap_or_default();
+    let registered = dir
+        .path()
+        .join("data")
+        .join("cloud")
+        .join("subscriptions")
+        .join(format!("{id}.json"));
+    assert!(registered.exists(), "the site's own cloud knows {id}");
+    assert!(
+        !home.exists(),
+        "nothing was written to the default data dir"
+    );
+
+    // Without a Full Administrator token the site refuses, and says so.
+    let reader = dir.path().join("reader.token");
+    std::fs::write(
+        &reader,
+        "cs_0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .args(["lab", "init"])
+        .arg(dir.path().join("lab2"))
+        .args(["--site", &site.url, "--token-file"])
+        .arg(&reader)
+        .env_remove("CLOUDSITE_DATA_DIR")
+        .env("HOME", &home)
+        .env("CLOUDSITE_CONFIG", dir.path().join("none.toml"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("not valid"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

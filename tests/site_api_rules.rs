@@ -47,6 +47,7 @@ const ROUTES: &[(&str, &str)] = &[
     ("get", "/v1/connection-points/{id}/presence"),
     ("post", "/v1/client-notifications"),
     ("post", "/v1/subscriptions/validate"),
+    ("post", "/v1/lab/subscriptions"),
     ("get", "/v1/site"),
     ("get", "/v1/site-systems"),
     ("get", "/v1/site-systems/{name}/proxy"),
@@ -276,6 +277,13 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
             "/v1/tokens".into(),
             Some(json!({"name": "intruder", "role": "full-admin"})),
         ),
+        (
+            "POST",
+            "/v1/lab/subscriptions".into(),
+            Some(
+                json!({"subscription_id": "6b8b6f3e-0000-4000-8000-000000000001", "management_certificate_base64": ""}),
+            ),
+        ),
         // Alerts: the role is checked before the id is looked up.
         (
             "POST",
@@ -390,6 +398,18 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         .await;
     f.check(status == 403, || {
         format!("POST /v1/tokens with infra-admin: {status} {answer}")
+    });
+    // Nor register lab subscriptions with the site's cloud.
+    let (status, answer) = site
+        .raw(
+            "POST",
+            "/v1/lab/subscriptions",
+            Some(&site.infra_token),
+            Some(&json!({"subscription_id": "6b8b6f3e-0000-4000-8000-000000000001", "management_certificate_base64": ""})),
+        )
+        .await;
+    f.check(status == 403, || {
+        format!("POST /v1/lab/subscriptions with infra-admin: {status} {answer}")
     });
     // Give any wrongly accepted task a moment to show.
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -272,7 +272,7 @@ pub fn run() -> ExitCode {
         Some(Command::Client(cmd)) => {
             block(Box::pin(async move { client_cmd::run(&site, cmd).await }))
         }
-        Some(Command::Lab(cmd)) => lab_cmd::run(cmd),
+        Some(Command::Lab(cmd)) => lab_cmd::run(&site, cmd),
         Some(Command::Cloud(lab_cmd::CloudCommand::Subscription(
             lab_cmd::SubscriptionCommand::Add(args),
         ))) => lab_cmd::subscription_add(args),

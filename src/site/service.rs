@@ -379,6 +379,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
     let app = router(AppState {
         ctx: Arc::clone(&ctx),
         content,
+        lab_cloud: cloud.as_ref().map(|c| c.data_dir().to_path_buf()),
     });
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await

@@ -55,6 +55,30 @@ pub struct SubscriptionInput {
     pub management_certificate: CertUpload,
 }
 
+/// `POST /v1/lab/subscriptions`: a subscription of the site's own local cloud, for a lab
+/// (`cloudsite lab init --site URL`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegisterSubscription {
+    /// Subscription ID (GUID).
+    pub subscription_id: String,
+    /// A management certificate it accepts: the `.cer` file (DER), base64.
+    pub management_certificate_base64: String,
+    /// The subscription's name (kept when absent).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The answer to [`RegisterSubscription`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SubscriptionRegistered {
+    /// Subscription ID, lower-case.
+    pub subscription_id: String,
+    /// Its name.
+    pub name: String,
+    /// How many management certificates it accepts.
+    pub certificates: usize,
+}
+
 /// Create Cloud Distribution Point (wizard pages General, Settings, Alerts).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct CreateCdp {

@@ -51,6 +51,7 @@ pub(crate) fn router(state: state::AppState) -> axum::Router {
         .routes(routes!(routes_gateway::notifications))
         .routes(routes!(routes_gateway::sup_catalog))
         .routes(routes!(routes::validate_subscription))
+        .routes(routes!(routes::register_lab_subscription))
         .routes(routes!(routes_site::get_site))
         .routes(routes!(routes_site::list_site_systems))
         .routes(routes!(routes_site::get_proxy, routes_site::set_proxy))

@@ -202,6 +202,11 @@ async fn every_refusal_is_the_json_error_shape_and_the_document_lists_them() {
         .find(|p| p["name"] == "limit")
         .expect("limit parameter");
     assert_eq!(limit["schema"]["maximum"], 10000, "{limit}");
+    // Fields a PATCH refuses by name are not offered as patchable.
+    let set = &doc["components"]["schemas"]["SetService"]["properties"];
+    for field in ["subscription_id", "region", "service_fqdn", "name"] {
+        assert_eq!(set[field]["readOnly"], true, "SetService.{field}: {set}");
+    }
 }
 
 /// Creates a package of one announced file through the API; answers its id.

@@ -214,17 +214,22 @@ pub struct SetService {
     /// Certificate file: a renewed service certificate for the same FQDN (starts an upgrade).
     #[serde(default)]
     pub service_certificate: Option<CertUpload>,
-    /// Read-only after creation: present only so the server can refuse it by name.
+    /// Read-only after creation: present only so the server can refuse it by name (the
+    /// document marks it `readOnly`: a client must not send it).
     #[serde(default)]
+    #[schema(value_type = Option<String>, read_only)]
     pub subscription_id: Option<serde_json::Value>,
     /// Read-only after creation.
     #[serde(default)]
+    #[schema(value_type = Option<String>, read_only)]
     pub region: Option<serde_json::Value>,
     /// Read-only after creation.
     #[serde(default)]
+    #[schema(value_type = Option<String>, read_only)]
     pub service_fqdn: Option<serde_json::Value>,
     /// Read-only after creation.
     #[serde(default)]
+    #[schema(value_type = Option<String>, read_only)]
     pub name: Option<serde_json::Value>,
 }
 

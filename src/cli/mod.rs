@@ -63,7 +63,7 @@ pub enum Command {
     Login(LoginArgs),
     /// Run the site service (API, services manager, local cloud) until stopped.
     Serve(serve_cmd::ServeArgs),
-    /// API tokens: `token create --role full-admin|infra-admin|read-only`.
+    /// API tokens: `token create --role full-admin|infra-admin|read-only|client`.
     #[command(subcommand)]
     Token(TokenCommand),
     /// Cloud distribution points (New-/Get-/Set-/Start-/Stop-/Remove-CMCloudDistributionPoint).

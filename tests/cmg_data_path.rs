@@ -65,7 +65,7 @@ async fn a_connection_point_carries_requests_and_notifications_and_reconnects() 
         location: ClientLocation::Internet,
         client: Some("client-valid".into()),
     };
-    let direct = r.site.reader.content_locations(&ask).await.expect("direct");
+    let direct = r.site.mp.content_locations(&ask).await.expect("direct");
     let (status, text) = inst
         .request(
             Method::POST,

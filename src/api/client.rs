@@ -39,9 +39,12 @@ impl Client {
         };
         // The site is reached directly: a proxy in the environment is for the site's own calls
         // to the cloud, not for operators talking to their site.
+        // Idle pooled connections are dropped before the site's listener closes them (it
+        // allows 30 s between requests, tls::listen): a request never races that close.
         let mut builder = reqwest::Client::builder()
             .no_proxy()
-            .connect_timeout(Duration::from_secs(10));
+            .connect_timeout(Duration::from_secs(10))
+            .pool_idle_timeout(Duration::from_secs(20));
         if let Some(pem) = ca_pem {
             let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
                 .map_err(|e| transport(e.to_string()))?;

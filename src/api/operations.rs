@@ -8,9 +8,9 @@ use super::wire::{
     ClientPolicy, ClientSettings, CloseAlert, ConnectionPointReport, ConnectionPointView,
     ContentLocationRequest, ContentLocations, ContentTargets, CreateCdp, CreateCmg, CreatePackage,
     CreateToken, DistributionView, LogFileView, LogLineView, NewToken, PackageChanged, PackageView,
-    PostponeAlert, SendClientNotification, ServiceView, SetProxy, SetService, SiteSystemView,
-    SiteView, SoftwareUpdateView, StatusMessageView, SubscriptionCheck, SubscriptionInput,
-    TaskView, Updated,
+    PostponeAlert, RegisterSubscription, SendClientNotification, ServiceView, SetProxy, SetService,
+    SiteSystemView, SiteView, SoftwareUpdateView, StatusMessageView, SubscriptionCheck,
+    SubscriptionInput, SubscriptionRegistered, TaskView, Updated,
 };
 use crate::domain::proxy::ProxySettings;
 use crate::domain::service::{Action, HostedKind};
@@ -144,6 +144,14 @@ impl Client {
         req: &SubscriptionInput,
     ) -> Result<SubscriptionCheck> {
         self.post(&routes::validate_subscription(), req).await
+    }
+
+    /// Registers a lab subscription with the site's own local cloud (Full Administrator).
+    pub async fn register_lab_subscription(
+        &self,
+        req: &RegisterSubscription,
+    ) -> Result<SubscriptionRegistered> {
+        self.post(&routes::lab_subscriptions(), req).await
     }
 
     /// Connection points: of one CMG, or every one.

@@ -28,6 +28,7 @@ pub const TEMPLATES: &[&str] = &[
     "/v1/connection-points/{id}/presence",
     "/v1/client-notifications",
     "/v1/subscriptions/validate",
+    "/v1/lab/subscriptions",
     "/v1/tasks",
     "/v1/tasks/{id}",
     "/v1/status-messages",
@@ -155,6 +156,11 @@ pub fn client_notifications() -> String {
 /// "Validate on Next".
 pub fn validate_subscription() -> String {
     "/v1/subscriptions/validate".into()
+}
+
+/// A lab subscription registered with the site's own local cloud.
+pub fn lab_subscriptions() -> String {
+    "/v1/lab/subscriptions".into()
 }
 
 /// Tasks, optionally of one service, at most `limit`.
@@ -292,6 +298,7 @@ mod tests {
             cmg_analyze("c"),
             connection_points(),
             validate_subscription(),
+            lab_subscriptions(),
             tasks(Some("s 1"), Some(5)),
             task("t"),
             status_messages(None, Some(500)),

@@ -26,5 +26,4 @@ pub mod service;
 pub mod store;
 #[cfg(test)]
 pub(crate) mod testing;
-pub(crate) mod tls_serve;
 pub mod tokens;

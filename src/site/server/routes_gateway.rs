@@ -3,7 +3,7 @@
 //! directly or through a CMG. Thin: the work is in `ops::channels` and
 //! `ops::management_point`.
 
-use super::auth::{Reader, Writer};
+use super::auth::{MpCaller, Writer};
 use super::error::ApiResult;
 use super::hop::Via;
 use super::state::AppState;
@@ -87,7 +87,7 @@ pub(super) async fn send_client_notification(
 #[utoipa::path(get, path = "/v1/mp/policy", tag = "content", responses((status = 200, body = ClientPolicy), (status = 401, body = ErrorBody)))]
 pub(super) async fn policy(
     State(s): State<AppState>,
-    _: Reader,
+    _: MpCaller,
     Via(hop): Via,
 ) -> ApiResult<Json<ClientPolicy>> {
     Ok(Json(management_point::policy(&s.ctx, hop.as_ref()).await?))
@@ -99,7 +99,7 @@ pub(super) async fn policy(
     responses((status = 200, description = "text/event-stream of client_notification events", body = ClientNotificationView), (status = 401, body = ErrorBody)))]
 pub(super) async fn notifications(
     State(s): State<AppState>,
-    _: Reader,
+    _: MpCaller,
     Via(hop): Via,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let channel = management_point::notification_channel(&s.ctx, hop.as_ref()).await;
@@ -117,7 +117,7 @@ pub(super) async fn notifications(
 #[utoipa::path(get, path = "/v1/sup/catalog", tag = "content", responses((status = 200, body = Vec<SoftwareUpdateView>), (status = 401, body = ErrorBody)))]
 pub(super) async fn sup_catalog(
     State(s): State<AppState>,
-    _: Reader,
+    _: MpCaller,
     Via(hop): Via,
 ) -> ApiResult<Json<Vec<SoftwareUpdateView>>> {
     Ok(Json(

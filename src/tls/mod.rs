@@ -3,6 +3,8 @@
 //! certificate (the cloud decides per request whether it is registered), and the
 //! server-certificate verifier of probes that judge the certificate themselves.
 
+pub mod listen;
+
 use crate::cert::pem;
 use rustls::DistinguishedName;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};

@@ -54,7 +54,7 @@ async fn a_client_through_the_cmg_gets_what_a_direct_request_gets_and_strangers_
         location: ClientLocation::Internet,
         client: Some("client-valid".into()),
     };
-    let direct: ContentLocations = e.site.reader.content_locations(&ask).await.expect("mp");
+    let direct: ContentLocations = e.site.mp.content_locations(&ask).await.expect("mp");
     let via = valid
         .content_locations(&ask)
         .await

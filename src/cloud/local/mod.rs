@@ -62,6 +62,7 @@ mod pki;
 mod registry;
 mod server;
 mod storage;
+mod store;
 pub mod wire;
 
 pub use crate::cloud::CONTENT_CONTAINER;
@@ -70,6 +71,7 @@ pub use config::{Faults, LocalCloudConfig};
 pub use registry::{
     RegistryError, SubscriptionRecord, register_subscription, subscription, subscriptions,
 };
+pub use store::{AzureStorage, StorageConfig};
 
 use engine::Engine;
 use std::net::Ipv4Addr;
@@ -87,6 +89,9 @@ pub enum LocalCloudError {
         /// What went wrong.
         message: String,
     },
+    /// The blob store (`[cloud.storage]`) is unusable.
+    #[error("local cloud storage: {0}")]
+    Storage(String),
     /// The management API could not start.
     #[error("local cloud management API: {0}")]
     Management(String),
@@ -105,7 +110,15 @@ impl LocalCloud {
         };
         std::fs::create_dir_all(&cfg.data_dir).map_err(|e| data_err(e.to_string()))?;
         let pki = pki::load_or_create(&cfg.data_dir).map_err(data_err)?;
-        let engine = Engine::new(&cfg.data_dir, cfg.provisioning_delay, cfg.faults.clone());
+        let store = store::open(&cfg.storage, &cfg.data_dir)
+            .await
+            .map_err(LocalCloudError::Storage)?;
+        let engine = Engine::new(
+            &cfg.data_dir,
+            store,
+            cfg.provisioning_delay,
+            cfg.faults.clone(),
+        );
         engine.restore().await.map_err(data_err)?;
         let server =
             match server::start(cfg.listen, &pki.chain_pem, &pki.key_pem, engine.clone()).await {

@@ -142,6 +142,8 @@ pub struct SiteOptions {
     pub timing: Timing,
     /// Monitoring (usage, alerts, health, cost) and content token settings.
     pub monitor: MonitorOptions,
+    /// Where the embedded local cloud keeps content blobs (its data directory by default).
+    pub storage: crate::cloud::local::StorageConfig,
 }
 
 impl SiteOptions {
@@ -160,6 +162,7 @@ impl SiteOptions {
             },
             timing: Timing::default(),
             monitor: MonitorOptions::default(),
+            storage: crate::cloud::local::StorageConfig::default(),
         }
     }
 }
@@ -319,6 +322,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
                 data_dir: data_dir.join(CLOUD_DIR),
                 provisioning_delay: *provisioning_delay,
                 faults: faults.clone(),
+                storage: opts.storage.clone(),
                 ..LocalCloudConfig::default()
             };
             let handle = LocalCloud::start(cfg)

@@ -502,6 +502,63 @@ async fn an_interrupted_upload_resumes_where_it_stopped(store: &Store) {
     cloud.shutdown().await;
 }
 
+/// An upload whose connection dies mid-body keeps at most what arrived, never more, and the
+/// next upload completes the blob with the right bytes.
+async fn a_killed_upload_leaves_a_resumable_blob(store: &Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = tempfile::tempdir().expect("tempdir");
+    let (cloud, p, c, addrs, _) = running(dir.path(), Faults::default(), store).await;
+    let len = 6 * 1024 * 1024 + 11;
+    let (path, data, sha) = make_file(files.path(), "killed.bin", len, 8);
+    let raw = management_client(&cloud, &c);
+    let url = blob_url(&cloud, "blobs/PK/killed.bin");
+    let sent = 3 * 1024 * 1024;
+    let pieces: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+        Ok(data[..sent / 2].to_vec()),
+        Ok(data[sent / 2..sent].to_vec()),
+        Err(std::io::Error::other("the uploader was killed")),
+    ];
+    let result = raw
+        .put(format!("{url}?offset=0"))
+        .header("x-blob-length", len)
+        .header("x-blob-sha256", &sha)
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            pieces,
+        )))
+        .send()
+        .await;
+    assert!(result.is_err(), "the upload should have broken off");
+    // The cloud is done with the broken request once an empty piece where the partial copy
+    // ends is accepted (409 UploadInProgress until then).
+    let mut held = 0;
+    for _ in 0..500 {
+        held = blob_state(&raw, &url).await["partial_size"]
+            .as_u64()
+            .expect("partial size");
+        let (status, _) = raw_put(&raw, &format!("{url}?offset={held}"), len, &sha, vec![]).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert_eq!(status, StatusCode::CONFLICT);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(held <= sent as u64, "{held} bytes held of the {sent} sent");
+    assert_eq!(p.storage_used(&c, ACCOUNT, CONTENT_CONTAINER).await, Ok(0));
+    p.put_blob(&c, &target("PK/killed.bin"), &path, &sha)
+        .await
+        .expect("upload after the kill");
+    let token = content_token(SVC, "PK", 60);
+    let (status, _, body) = fetch(addrs[0], "PK/killed.bin", Some(&token), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body == data, "the blob differs from the file");
+    let names = store.names(dir.path(), ACCOUNT).await;
+    assert!(
+        names.iter().all(|n| !n.contains(".killed.bin.part")),
+        "pieces left behind: {names:?}"
+    );
+    cloud.shutdown().await;
+}
+
 async fn bad_hashes_names_and_lengths_leave_nothing_behind(store: &Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let files = tempfile::tempdir().expect("tempdir");
@@ -735,6 +792,7 @@ on_both_stores!(
     uploaded_content_is_served_in_ranges_and_metered_exactly,
     only_valid_tokens_for_the_package_and_service_open_content,
     an_interrupted_upload_resumes_where_it_stopped,
+    a_killed_upload_leaves_a_resumable_blob,
     bad_hashes_names_and_lengths_leave_nothing_behind,
     deleting_packages_and_stopping_the_service,
 );

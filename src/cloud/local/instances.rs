@@ -244,10 +244,10 @@ async fn content(
         // No body for a HEAD, so nothing read and nothing counted.
         ReadBody::Empty => Body::empty(),
         // Counted when the connection takes each piece.
-        ReadBody::Whole(bytes) => Body::from_stream(counted(
-            futures_util::stream::once(async move { Ok(bytes) }),
+        ReadBody::Whole(bytes) => Body::new(Once {
+            bytes: Some(bytes),
             egress,
-        )),
+        }),
         ReadBody::Stream(stream) => Body::from_stream(counted(stream, egress)),
     };
     let mut response = Response::new(body);
@@ -270,6 +270,38 @@ async fn content(
         );
     }
     response
+}
+
+/// A body in memory, sent in one piece and counted as egress when the connection takes it.
+/// Unlike a one-item stream, it tells the connection its exact size and that nothing
+/// follows, so headers and body leave in one write and no further poll is made.
+struct Once {
+    bytes: Option<Bytes>,
+    egress: Option<Arc<AtomicU64>>,
+}
+
+impl axum::body::HttpBody for Once {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        let taken = self.bytes.take();
+        if let (Some(egress), Some(bytes)) = (&self.egress, &taken) {
+            egress.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        }
+        std::task::Poll::Ready(taken.map(|bytes| Ok(hyper::body::Frame::data(bytes))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.bytes.is_none()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.bytes.as_ref().map_or(0, |b| b.len() as u64))
+    }
 }
 
 /// Counts every piece of a body as egress when the connection takes it.

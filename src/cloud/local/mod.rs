@@ -2,7 +2,8 @@
 //!
 //! Server side, [`LocalCloud::start`] runs an HTTPS management API on loopback that wants the
 //! subscription's management certificate as the TLS client certificate. Every hosted service it deploys is a set of real HTTPS listeners on loopback served
-//! with the service certificate; storage containers are folders in the data directory.
+//! with the service certificate; the blobs of storage containers live in a `store` (folders in the
+//! data directory by default, or Azure Blob Storage: [`StorageConfig`]).
 //! Client side, [`LocalProvider`] implements [`crate::cloud::Provider`] over that API.
 //!
 //! Data directory layout: `tls/` (the management CA and server certificate), `subscriptions/
@@ -33,9 +34,9 @@
 //! | PUT | same `?offset=N`, headers `x-blob-length`, `x-blob-sha256`, streamed body | append a piece → `BlobState`; 409 if N is not where the partial copy ends (`OffsetMismatch`) or another upload runs (`UploadInProgress`); 400 `Sha256Mismatch` (partial copy discarded) |
 //! | DELETE | `…/blobs/{package}` or `…/blobs/{package}/{file}` | delete (no-op if absent) → 200 |
 //!
-//! Blobs live in `storage/<account>/<container>/<package>/<file>`; an upload grows the hidden
-//! `.<file>.partial` and becomes the blob only with the declared length and SHA-256 (see
-//! `blobs`). Instances answer `GET /` with `<name> <instance id> ready` and `GET`/`HEAD
+//! With the folder store, blobs live in `storage/<account>/<container>/<package>/<file>`; an
+//! upload grows the hidden `.<file>.partial` and becomes the blob only with the declared length
+//! and SHA-256 (the `store` module says how the Azure store keeps the same rules). Instances answer `GET /` with `<name> <instance id> ready` and `GET`/`HEAD
 //! /content/<package>/<file>` with a blob of the `content` container of the service's storage
 //! account, to clients sending `Authorization: Bearer <token>` (see [`crate::content::token`])
 //! signed with the deployment's access key for that package and service: 401/403 with the

@@ -72,7 +72,7 @@ impl AzureStorage {
         }
         std::env::var(&self.key_env).map_err(|_| {
             format!(
-                "the Azure storage account '{}' needs its key: set the environment variable {} (or key in [cloud.storage])",
+                "the Azure storage account '{}' needs its shared key: set the environment variable {} (named by key_env in [cloud.storage])",
                 self.account, self.key_env
             )
         })

@@ -5,7 +5,8 @@
 #
 # Settings (environment): LARGE_CONC (8) LARGE_SECS (20) SMALL_CONC (64) SMALL_SECS (10)
 # LARGE_MIB (100) SMALL_BYTES (4096) CLIENT_THREADS (1) NGINX (nginx on PATH) KEEP (keep the
-# work directory when 1) BENCH_OUT (also write the markdown table to this file).
+# work directory when 1) BENCH_OUT (also write the markdown table to this file) STORAGE (folder,
+# or azure: the CDP's blobs in an Azurite started here from .ci/azurite; nginx is skipped).
 set -euo pipefail
 
 LARGE_CONC=${LARGE_CONC:-8}
@@ -17,6 +18,7 @@ SMALL_BYTES=${SMALL_BYTES:-4096}
 CLIENT_THREADS=${CLIENT_THREADS:-1}
 NGINX=${NGINX:-$(command -v nginx || true)}
 KEEP=${KEEP:-0}
+STORAGE=${STORAGE:-folder}
 
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -24,9 +26,10 @@ cd "$root"
 work=$(mktemp -d "${TMPDIR:-/tmp}/cdp-bench.XXXXXX")
 serve_pid=""
 nginx_pid=""
+azurite_pid=""
 cleanup() {
     local pid
-    for pid in "$nginx_pid" "$serve_pid"; do
+    for pid in "$nginx_pid" "$serve_pid" "$azurite_pid"; do
         if [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null; then
             kill -TERM "$pid" 2>/dev/null || true
             wait "$pid" 2>/dev/null || true
@@ -46,8 +49,43 @@ echo "== building (release)" >&2
 cargo build --release --example cdp_load >&2
 bin="${CARGO_TARGET_DIR:-$root/target}/release/examples/cdp_load"
 
-echo "== starting the local cloud and its CDP in $work" >&2
-"$bin" serve --dir "$work" --large-mib "$LARGE_MIB" --small-bytes "$SMALL_BYTES" \
+# A free loopback port: nothing answers a connect there.
+free_port() {
+    local p
+    for _ in $(seq 1 50); do
+        p=$((20000 + RANDOM % 40000))
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
+            echo "$p"
+            return 0
+        fi
+    done
+    echo "no free port" >&2
+    return 1
+}
+
+storage_args=()
+label="CDP"
+if [[ "$STORAGE" == azure ]]; then
+    azurite="$root/.ci/azurite/node_modules/.bin/azurite-blob"
+    [[ -x "$azurite" ]] || { echo "STORAGE=azure needs Azurite: npm ci --prefix .ci/azurite" >&2; exit 1; }
+    azurite_port=$(free_port)
+    mkdir -p "$work/azurite"
+    "$azurite" --blobHost 127.0.0.1 --blobPort "$azurite_port" --location "$work/azurite" \
+        --disableTelemetry --skipApiVersionCheck >"$work/azurite.log" 2>&1 &
+    azurite_pid=$!
+    for _ in $(seq 1 300); do
+        (exec 3<>"/dev/tcp/127.0.0.1/$azurite_port") 2>/dev/null && break
+        sleep 0.1
+    done
+    storage_args=(--azurite "http://127.0.0.1:$azurite_port")
+    label="CDP-azure"
+    # nginx would serve the (empty) container folder: it only makes sense with the folder store.
+    NGINX=""
+    nginx_skip_note="STORAGE=azure: nginx skipped"
+fi
+
+echo "== starting the local cloud and its CDP ($STORAGE store) in $work" >&2
+"$bin" serve --dir "$work" --large-mib "$LARGE_MIB" --small-bytes "$SMALL_BYTES" "${storage_args[@]}" \
     >"$work/serve.out" 2>"$work/serve.log" &
 serve_pid=$!
 for _ in $(seq 1 600); do
@@ -84,24 +122,15 @@ run_load() {
 }
 
 port0=${instances[0]##*:}
-run_load "CDP large" "$port0" "$LARGE_PATH" "$LARGE_TOKEN" "$LARGE_CONC" "$LARGE_SECS" "${instances[@]}"
-run_load "CDP small" "$port0" "$SMALL_PATH" "$SMALL_TOKEN" "$SMALL_CONC" "$SMALL_SECS" "${instances[@]}"
+run_load "$label large" "$port0" "$LARGE_PATH" "$LARGE_TOKEN" "$LARGE_CONC" "$LARGE_SECS" "${instances[@]}"
+run_load "$label small" "$port0" "$SMALL_PATH" "$SMALL_TOKEN" "$SMALL_CONC" "$SMALL_SECS" "${instances[@]}"
 
 nginx_note=""
 if [[ -z "$NGINX" ]]; then
-    nginx_note="nginx not installed: skipped"
+    nginx_note=${nginx_skip_note:-"nginx not installed: skipped"}
     echo "$nginx_note" >&2
 else
-    # A free loopback port: nothing answers a connect there.
-    nginx_port=""
-    for _ in $(seq 1 50); do
-        p=$((20000 + RANDOM % 40000))
-        if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
-            nginx_port=$p
-            break
-        fi
-    done
-    [[ -n "$nginx_port" ]] || { echo "no free port for nginx" >&2; exit 1; }
+    nginx_port=$(free_port)
     ng="$work/nginx"
     mkdir -p "$ng/tmp"
     # Same certificate and key, same encrypted blob files at the same URL paths. nginx checks no
@@ -157,7 +186,7 @@ fi
 
 # The command as given: the settings that differ from the defaults, then the script.
 command_line="bash bench/run.sh"
-for pair in LARGE_CONC=8 LARGE_SECS=20 SMALL_CONC=64 SMALL_SECS=10 LARGE_MIB=100 SMALL_BYTES=4096 CLIENT_THREADS=1; do
+for pair in STORAGE=folder LARGE_CONC=8 LARGE_SECS=20 SMALL_CONC=64 SMALL_SECS=10 LARGE_MIB=100 SMALL_BYTES=4096 CLIENT_THREADS=1; do
     name=${pair%%=*}
     if [[ "${!name}" != "${pair#*=}" ]]; then
         command_line="$name=${!name} $command_line"

@@ -12,7 +12,8 @@
 
 use clap::{Args, Parser, Subcommand};
 use cloudsite::cloud::local::{
-    CONTENT_CONTAINER, LocalCloud, LocalCloudConfig, LocalProvider, register_subscription,
+    AzureStorage, CONTENT_CONTAINER, LocalCloud, LocalCloudConfig, LocalProvider, StorageConfig,
+    register_subscription,
 };
 use cloudsite::cloud::{
     BlobTarget, Caller, DeploySpec, DeploymentState, HostedKind, Provider, ServiceStatus,
@@ -82,6 +83,10 @@ struct ServeArgs {
     /// Worker threads of the server's runtime (default: one per core).
     #[arg(long)]
     threads: Option<usize>,
+    /// Keep the blobs in Azurite at this Blob service URL (`http://127.0.0.1:PORT`) instead
+    /// of the cloud's data directory.
+    #[arg(long)]
+    azurite: Option<String>,
 }
 
 #[derive(Args)]
@@ -318,6 +323,10 @@ async fn serve(a: ServeArgs) -> Result<(), String> {
     let cloud = LocalCloud::start(LocalCloudConfig {
         data_dir: data_dir.clone(),
         provisioning_delay: Duration::from_millis(100),
+        storage: match &a.azurite {
+            Some(url) => StorageConfig::Azure(AzureStorage::azurite(url, "bench")),
+            None => StorageConfig::Folder,
+        },
         ..LocalCloudConfig::default()
     })
     .await

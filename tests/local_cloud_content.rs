@@ -1,11 +1,16 @@
 //! Content in the local cloud: resumable, verified blob uploads through the management API,
 //! storage usage, and instances serving blobs over HTTPS to token holders, with byte ranges and
-//! exact egress metering.
+//! exact egress metering. Every test runs against both stores: `folder::…` against the data
+//! directory, `azure::…` against a throwaway Azurite (skipped, with one line, without it).
 
+mod azurite_support;
 mod common;
 mod local_cloud_support;
 
-use cloudsite::cloud::local::{CONTENT_CONTAINER, Faults, LocalCloudHandle};
+use azurite_support::Azurite;
+use cloudsite::cloud::local::{
+    CONTENT_CONTAINER, Faults, LocalCloud, LocalCloudConfig, LocalCloudHandle, StorageConfig,
+};
 use cloudsite::cloud::{
     BlobTarget, Caller, CloudError, DeploymentState, HostedKind, Provider, ProxyRoute,
 };
@@ -52,6 +57,7 @@ fn target(blob: &str) -> BlobTarget {
 async fn running(
     dir: &Path,
     faults: Faults,
+    store: &Store,
 ) -> (
     LocalCloudHandle,
     cloudsite::cloud::local::LocalProvider,
@@ -59,7 +65,20 @@ async fn running(
     Vec<SocketAddr>,
     Service,
 ) {
-    let (cloud, p, c) = setup(dir, faults).await;
+    let cloud = LocalCloud::start(LocalCloudConfig {
+        data_dir: dir.to_path_buf(),
+        provisioning_delay: DELAY,
+        faults,
+        storage: store.config(),
+        ..LocalCloudConfig::default()
+    })
+    .await
+    .expect("cloud starts");
+    let mgmt = management_cert("mgmt-a");
+    cloudsite::cloud::local::register_subscription(dir, SUB_A, &mgmt.cert, Some("Lab A"))
+        .expect("register");
+    let p = cloud.provider().expect("provider");
+    let c = caller(SUB_A, &mgmt);
     let svc = service_cert();
     p.deploy(&c, &spec(SVC, HostedKind::Cdp, 2, &svc))
         .await
@@ -120,11 +139,10 @@ async fn fetch(
     (status, headers, body)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn uploaded_content_is_served_in_ranges_and_metered_exactly() {
+async fn uploaded_content_is_served_in_ranges_and_metered_exactly(store: &Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let files = tempfile::tempdir().expect("tempdir");
-    let (cloud, p, c, addrs, _) = running(dir.path(), Faults::default()).await;
+    let (cloud, p, c, addrs, _) = running(dir.path(), Faults::default(), store).await;
     let len = 3 * 1024 * 1024 + 12_345;
     let (path, data, sha) = make_file(files.path(), "setup.bin", len, 1);
     p.put_blob(&c, &target("PS100001/setup.bin"), &path, &sha)
@@ -148,6 +166,18 @@ async fn uploaded_content_is_served_in_ranges_and_metered_exactly() {
         Ok(len as u64)
     );
     assert_eq!(p.egress(&c, SVC).await, Ok(0));
+    // The blob is where the store keeps blobs, and only there.
+    let names = store.names(dir.path(), ACCOUNT).await;
+    assert!(
+        names.iter().any(|n| n.ends_with("PS100001/setup.bin")),
+        "{names:?}"
+    );
+    if let Store::Azure(_) = store {
+        let files = Store::Folder
+            .names(dir.path(), &format!("{ACCOUNT}/{CONTENT_CONTAINER}"))
+            .await;
+        assert!(files.is_empty(), "{files:?}");
+    }
 
     let token = content_token(SVC, "PS100001", 3600);
     let blob = "PS100001/setup.bin";
@@ -252,11 +282,10 @@ async fn uploaded_content_is_served_in_ranges_and_metered_exactly() {
     cloud.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn only_valid_tokens_for_the_package_and_service_open_content() {
+async fn only_valid_tokens_for_the_package_and_service_open_content(store: &Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let files = tempfile::tempdir().expect("tempdir");
-    let (cloud, p, c, addrs, svc) = running(dir.path(), Faults::default()).await;
+    let (cloud, p, c, addrs, svc) = running(dir.path(), Faults::default(), store).await;
     let (path, _, sha) = make_file(files.path(), "a.bin", 1000, 2);
     p.put_blob(&c, &target("PKG1/a.bin"), &path, &sha)
         .await
@@ -386,11 +415,10 @@ async fn only_valid_tokens_for_the_package_and_service_open_content() {
     cloud.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_interrupted_upload_resumes_where_it_stopped() {
+async fn an_interrupted_upload_resumes_where_it_stopped(store: &Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let files = tempfile::tempdir().expect("tempdir");
-    let (cloud, p, c, addrs, _) = running(dir.path(), Faults::default()).await;
+    let (cloud, p, c, addrs, _) = running(dir.path(), Faults::default(), store).await;
     let len = 4 * 1024 * 1024 + 7;
     let (path, data, sha) = make_file(files.path(), "big.bin", len, 3);
     let raw = management_client(&cloud, &c);
@@ -474,11 +502,67 @@ async fn an_interrupted_upload_resumes_where_it_stopped() {
     cloud.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bad_hashes_names_and_lengths_leave_nothing_behind() {
+/// An upload whose connection dies mid-body keeps at most what arrived, never more, and the
+/// next upload completes the blob with the right bytes.
+async fn a_killed_upload_leaves_a_resumable_blob(store: &Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let files = tempfile::tempdir().expect("tempdir");
-    let (cloud, p, c, _, _) = running(dir.path(), Faults::default()).await;
+    let (cloud, p, c, addrs, _) = running(dir.path(), Faults::default(), store).await;
+    let len = 6 * 1024 * 1024 + 11;
+    let (path, data, sha) = make_file(files.path(), "killed.bin", len, 8);
+    let raw = management_client(&cloud, &c);
+    let url = blob_url(&cloud, "blobs/PK/killed.bin");
+    let sent = 3 * 1024 * 1024;
+    let pieces: Vec<Result<Vec<u8>, std::io::Error>> = vec![
+        Ok(data[..sent / 2].to_vec()),
+        Ok(data[sent / 2..sent].to_vec()),
+        Err(std::io::Error::other("the uploader was killed")),
+    ];
+    let result = raw
+        .put(format!("{url}?offset=0"))
+        .header("x-blob-length", len)
+        .header("x-blob-sha256", &sha)
+        .body(reqwest::Body::wrap_stream(futures_util::stream::iter(
+            pieces,
+        )))
+        .send()
+        .await;
+    assert!(result.is_err(), "the upload should have broken off");
+    // The cloud is done with the broken request once an empty piece where the partial copy
+    // ends is accepted (409 UploadInProgress until then).
+    let mut held = 0;
+    for _ in 0..500 {
+        held = blob_state(&raw, &url).await["partial_size"]
+            .as_u64()
+            .expect("partial size");
+        let (status, _) = raw_put(&raw, &format!("{url}?offset={held}"), len, &sha, vec![]).await;
+        if status == StatusCode::OK {
+            break;
+        }
+        assert_eq!(status, StatusCode::CONFLICT);
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(held <= sent as u64, "{held} bytes held of the {sent} sent");
+    assert_eq!(p.storage_used(&c, ACCOUNT, CONTENT_CONTAINER).await, Ok(0));
+    p.put_blob(&c, &target("PK/killed.bin"), &path, &sha)
+        .await
+        .expect("upload after the kill");
+    let token = content_token(SVC, "PK", 60);
+    let (status, _, body) = fetch(addrs[0], "PK/killed.bin", Some(&token), &[]).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body == data, "the blob differs from the file");
+    let names = store.names(dir.path(), ACCOUNT).await;
+    assert!(
+        names.iter().all(|n| !n.contains(".killed.bin.part")),
+        "pieces left behind: {names:?}"
+    );
+    cloud.shutdown().await;
+}
+
+async fn bad_hashes_names_and_lengths_leave_nothing_behind(store: &Store) {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let files = tempfile::tempdir().expect("tempdir");
+    let (cloud, p, c, _, _) = running(dir.path(), Faults::default(), store).await;
     let (path, data, sha) = make_file(files.path(), "a.bin", 300_000, 5);
     let wrong = hex::encode(Sha256::digest(b"something else"));
     match p.put_blob(&c, &target("PKG/a.bin"), &path, &wrong).await {
@@ -492,16 +576,9 @@ async fn bad_hashes_names_and_lengths_leave_nothing_behind() {
         blob_state(&raw, &url).await,
         serde_json::json!({"complete_size": null, "complete_sha256": null, "partial_size": 0})
     );
-    let content = dir
-        .path()
-        .join("storage")
-        .join(ACCOUNT)
-        .join(CONTENT_CONTAINER)
-        .join("PKG");
-    let left: Vec<_> = std::fs::read_dir(&content)
-        .expect("package dir")
-        .flatten()
-        .collect();
+    let left = store
+        .names(dir.path(), &format!("{ACCOUNT}/{CONTENT_CONTAINER}/PKG"))
+        .await;
     assert!(left.is_empty(), "{left:?}");
 
     for (blob, rule) in [
@@ -565,11 +642,10 @@ async fn bad_hashes_names_and_lengths_leave_nothing_behind() {
     cloud.shutdown().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deleting_packages_and_stopping_the_service() {
+async fn deleting_packages_and_stopping_the_service(store: &Store) {
     let dir = tempfile::tempdir().expect("tempdir");
     let files = tempfile::tempdir().expect("tempdir");
-    let (cloud, p, c, addrs, _) = running(dir.path(), Faults::default()).await;
+    let (cloud, p, c, addrs, _) = running(dir.path(), Faults::default(), store).await;
     let (a, _, sha_a) = make_file(files.path(), "a.bin", 200_000, 6);
     let (b, data_b, sha_b) = make_file(files.path(), "b.bin", 50_000, 7);
     // An injected fault fails the upload; the next try goes through.
@@ -640,5 +716,83 @@ async fn deleting_packages_and_stopping_the_service() {
         Err(CloudError::NotFound(_))
     ));
     assert!(!dir.path().join("storage").join(ACCOUNT).exists());
+    let left = store.names(dir.path(), ACCOUNT).await;
+    assert!(left.is_empty(), "{left:?}");
     cloud.shutdown().await;
 }
+
+/// The blob container the cloud uses in Azurite.
+const BLOBS: &str = "cloudsite";
+
+/// The store a run of the suite uses.
+enum Store {
+    /// Blobs in the cloud's data directory.
+    Folder,
+    /// Blobs in Azurite.
+    Azure(Azurite),
+}
+
+impl Store {
+    fn config(&self) -> StorageConfig {
+        match self {
+            Store::Folder => StorageConfig::Folder,
+            Store::Azure(azurite) => azurite.storage(BLOBS),
+        }
+    }
+
+    /// Every blob name, hidden ones included, under `prefix` (`account/container/…`).
+    async fn names(&self, data_dir: &Path, prefix: &str) -> Vec<String> {
+        match self {
+            Store::Folder => {
+                let mut names = Vec::new();
+                let mut dirs = vec![data_dir.join("storage").join(prefix)];
+                while let Some(dir) = dirs.pop() {
+                    for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                        if entry.path().is_dir() {
+                            dirs.push(entry.path());
+                        } else {
+                            names.push(entry.path().display().to_string());
+                        }
+                    }
+                }
+                names
+            }
+            Store::Azure(azurite) => azurite.names(BLOBS, prefix).await,
+        }
+    }
+}
+
+/// Each test, once per store.
+macro_rules! on_both_stores {
+    ($($name:ident),* $(,)?) => {
+        mod folder {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(&super::Store::Folder).await
+                }
+            )*
+        }
+        mod azure {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let Some(azurite) = super::Azurite::start(concat!("azure::", stringify!($name)))
+                    else {
+                        return;
+                    };
+                    super::$name(&super::Store::Azure(azurite)).await
+                }
+            )*
+        }
+    };
+}
+
+on_both_stores!(
+    uploaded_content_is_served_in_ranges_and_metered_exactly,
+    only_valid_tokens_for_the_package_and_service_open_content,
+    an_interrupted_upload_resumes_where_it_stopped,
+    a_killed_upload_leaves_a_resumable_blob,
+    bad_hashes_names_and_lengths_leave_nothing_behind,
+    deleting_packages_and_stopping_the_service,
+);

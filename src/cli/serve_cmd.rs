@@ -46,6 +46,21 @@ fn load_config(file: &Option<PathBuf>) -> Result<Config, String> {
     }
 }
 
+/// The local cloud's blob store from `[cloud.storage]` (the key stays in the environment).
+fn storage_config(s: &crate::config::StorageSection) -> crate::cloud::local::StorageConfig {
+    use crate::cloud::local::{AzureStorage, StorageConfig};
+    match s.kind {
+        crate::config::StorageKind::Folder => StorageConfig::Folder,
+        crate::config::StorageKind::Azure => StorageConfig::Azure(AzureStorage {
+            account: s.account.clone().unwrap_or_default(),
+            key: None,
+            key_env: s.key_env.clone(),
+            endpoint: s.endpoint.clone(),
+            container: s.container.clone(),
+        }),
+    }
+}
+
 /// The site options the config and the arguments give.
 pub(super) fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
     let paths = config.apply_paths(&crate::paths::Paths::resolve());
@@ -78,6 +93,7 @@ pub(super) fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
         },
         monitor: crate::site::monitor::MonitorOptions::from_config(config),
         log_level: super::logging::cmtrace_level(config.logging.level),
+        storage: storage_config(&cl.storage),
         log_dir: config
             .paths
             .log_dir

@@ -9,7 +9,7 @@ use toml::de::Deserializer;
 
 use super::error::ConfigError;
 use super::located::{Problem, join_path, key_path_at, parse_toml, remove_path, span_of};
-use super::schema::{Config, MonitoringConfig};
+use super::schema::{Config, MonitoringConfig, StorageKind, StorageSection};
 use crate::domain::cost::PriceTable;
 use crate::domain::duration::parse as parse_duration;
 use std::time::Duration;
@@ -114,6 +114,7 @@ fn rule_problems(config: &Config) -> Vec<(Vec<String>, String)> {
             ),
         ));
     }
+    out.extend(storage_problems(&cl.storage));
     if cl.provisioning_delay_ms > 3_600_000 {
         out.push((
             path(&["cloud", "provisioning_delay_ms"]),
@@ -138,6 +139,44 @@ fn rule_problems(config: &Config) -> Vec<(Vec<String>, String)> {
     }
     out.extend(monitoring_problems(&config.monitoring));
     out.extend(price_problems(&config.prices));
+    out
+}
+
+/// `[cloud.storage]`: Azure needs an account; names and URLs must be usable.
+fn storage_problems(s: &StorageSection) -> Vec<(Vec<String>, String)> {
+    let mut out = Vec::new();
+    let at = |key: &str| path(&["cloud", "storage", key]);
+    if s.kind == StorageKind::Azure && s.account.as_deref().is_none_or(str::is_empty) {
+        out.push((
+            at("account"),
+            "kind = \"azure\" needs the storage account name".to_string(),
+        ));
+    }
+    if let Some(problem) = s.endpoint.as_deref().and_then(url_problem) {
+        out.push((at("endpoint"), problem));
+    }
+    let container_ok = (3..=63).contains(&s.container.len())
+        && s.container
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !s.container.starts_with('-')
+        && !s.container.ends_with('-')
+        && !s.container.contains("--");
+    if !container_ok {
+        out.push((
+            at("container"),
+            format!(
+                "must be 3-63 lower-case letters, digits and single hyphens, as Azure names containers (got {:?})",
+                s.container
+            ),
+        ));
+    }
+    if s.key_env.is_empty() {
+        out.push((
+            at("key_env"),
+            "must name the environment variable holding the key".to_string(),
+        ));
+    }
     out
 }
 
@@ -322,6 +361,37 @@ mod tests {
         assert!(url_problem("https://host:99999").is_some());
         assert!(url_problem("https://user:pw@host").is_some());
         assert!(url_problem("https://ho st").is_some());
+    }
+
+    #[test]
+    fn storage_rules() {
+        let ok = StorageSection::default();
+        assert!(storage_problems(&ok).is_empty());
+        let azure = StorageSection {
+            kind: StorageKind::Azure,
+            endpoint: Some("http://127.0.0.1:10000/devstoreaccount1".into()),
+            ..StorageSection::default()
+        };
+        let problems = storage_problems(&azure);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].0, ["cloud", "storage", "account"]);
+        let bad = StorageSection {
+            account: Some("contoso".into()),
+            endpoint: Some("blob.core.windows.net".into()),
+            container: "Bad--Name".into(),
+            key_env: String::new(),
+            ..azure
+        };
+        let keys: Vec<_> = storage_problems(&bad)
+            .into_iter()
+            .map(|(p, _)| p[2].clone())
+            .collect();
+        assert_eq!(keys, ["endpoint", "container", "key_env"]);
+        let parsed: Config =
+            toml::from_str("[cloud.storage]\nkind = \"azure\"\naccount = \"contoso\"\n")
+                .expect("parse");
+        assert_eq!(parsed.cloud.storage.kind, StorageKind::Azure);
+        assert_eq!(parsed.cloud.storage.container, "cloudsite");
     }
 
     #[test]

@@ -79,6 +79,50 @@ pub struct CloudConfig {
     pub poll_interval_ms: u64,
     /// How often it checks for a storage container that does not exist yet, in ms.
     pub container_retry_ms: u64,
+    /// Where the local cloud keeps the blobs of its storage containers.
+    pub storage: StorageSection,
+}
+
+/// `[cloud.storage]`: where the local cloud keeps content blobs, its data directory (`folder`,
+/// the default) or an Azure storage account (`azure`, also Azurite). The key is never written
+/// in the file: it comes from the environment variable `key_env`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StorageSection {
+    /// `folder` or `azure`.
+    pub kind: StorageKind,
+    /// The Azure storage account name (`azure` only).
+    pub account: Option<String>,
+    /// The Blob service URL; default `https://<account>.blob.core.windows.net`
+    /// (Azurite: `http://127.0.0.1:10000/devstoreaccount1`).
+    pub endpoint: Option<String>,
+    /// The environment variable holding the account's shared key.
+    pub key_env: String,
+    /// The blob container that holds every local-cloud container, created when missing.
+    pub container: String,
+}
+
+impl Default for StorageSection {
+    fn default() -> Self {
+        StorageSection {
+            kind: StorageKind::Folder,
+            account: None,
+            endpoint: None,
+            key_env: "AZURE_STORAGE_KEY".into(),
+            container: "cloudsite".into(),
+        }
+    }
+}
+
+/// The kinds of content store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StorageKind {
+    /// Files in the local cloud's data directory.
+    #[default]
+    Folder,
+    /// Azure Blob Storage (or Azurite).
+    Azure,
 }
 
 impl Default for CloudConfig {
@@ -90,6 +134,7 @@ impl Default for CloudConfig {
             reserved_names: Vec::new(),
             poll_interval_ms: 500,
             container_retry_ms: 10_000,
+            storage: StorageSection::default(),
         }
     }
 }

@@ -148,6 +148,8 @@ pub struct SiteOptions {
     pub connections: Limits,
     /// The least severe CMTrace record written (`[logging] level`).
     pub log_level: Level,
+    /// Where the embedded local cloud keeps content blobs (its data directory by default).
+    pub storage: crate::cloud::local::StorageConfig,
 }
 
 impl SiteOptions {
@@ -168,6 +170,7 @@ impl SiteOptions {
             monitor: MonitorOptions::default(),
             connections: Limits::DEFAULT,
             log_level: Level::Info,
+            storage: crate::cloud::local::StorageConfig::default(),
         }
     }
 }
@@ -328,6 +331,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
                 data_dir: data_dir.join(CLOUD_DIR),
                 provisioning_delay: *provisioning_delay,
                 faults: faults.clone(),
+                storage: opts.storage.clone(),
                 ..LocalCloudConfig::default()
             };
             let handle = LocalCloud::start(cfg)

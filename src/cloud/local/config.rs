@@ -19,6 +19,8 @@ pub struct LocalCloudConfig {
     pub provisioning_delay: Duration,
     /// Faults to inject, for tests.
     pub faults: Faults,
+    /// Where the blobs of storage containers live (the data directory by default).
+    pub storage: super::store::StorageConfig,
 }
 
 impl Default for LocalCloudConfig {
@@ -29,6 +31,7 @@ impl Default for LocalCloudConfig {
             // Seconds, so a person watching the console sees Provisioning go by.
             provisioning_delay: Duration::from_secs(3),
             faults: Faults::default(),
+            storage: super::store::StorageConfig::default(),
         }
     }
 }

@@ -7,6 +7,7 @@ use super::files::write_atomic;
 use super::instances::{self, ContentCfg, InstanceCtx, Serving, SharedContent};
 use super::net::Server;
 use super::storage;
+use super::store::{BlobStore, ContainerRef};
 use crate::cloud::{
     DeploySpec, DeploymentState, GatewayStatus, HostedKind, InstanceGateway, InstanceState,
     InstanceStatus, ServiceStatus,
@@ -88,7 +89,7 @@ pub(super) struct Deployment {
     pub dir: PathBuf,
     /// Content bytes served, shared with the instances.
     pub egress: Arc<AtomicU64>,
-    /// Content folder and access key, shared with the instances and replaced by `bring_up`.
+    /// Content container and access key, shared with the instances and replaced by `bring_up`.
     pub content: SharedContent,
     /// Everything that changes.
     pub inner: tokio::sync::Mutex<Inner>,
@@ -242,7 +243,12 @@ impl Deployment {
 
     /// Reconciles the listeners with the spec (count, certificate) and marks every instance
     /// `ReadyRole`. Listeners whose certificate is unchanged keep serving throughout.
-    pub(super) async fn bring_up(&self, data_dir: &Path, inner: &mut Inner) -> Result<(), String> {
+    pub(super) async fn bring_up(
+        &self,
+        data_dir: &Path,
+        store: &Arc<dyn BlobStore>,
+        inner: &mut Inner,
+    ) -> Result<(), String> {
         let spec = inner.record.spec.clone();
         let gateway = GatewayCfg::from_spec(&spec)?;
         let tls = match &gateway {
@@ -259,7 +265,7 @@ impl Deployment {
         inner.live.resize_with(want, || None);
         inner.record.instances.truncate(want);
         Self::grow_instances(inner, InstanceState::BusyRole);
-        let content_dir = match &spec.storage_account {
+        let source = match &spec.storage_account {
             Some(account) => {
                 // Provisioning waits for the container: make sure it is there.
                 storage::create_container(
@@ -270,10 +276,11 @@ impl Deployment {
                     std::time::Duration::ZERO,
                 )
                 .map_err(|e| e.body.message)?;
-                Some(storage::content_dir(
-                    data_dir,
-                    &account.to_ascii_lowercase(),
-                ))
+                let container = ContainerRef {
+                    account: account.to_ascii_lowercase(),
+                    container: storage::CONTENT_CONTAINER.to_string(),
+                };
+                Some((Arc::clone(store), container))
             }
             None => None,
         };
@@ -283,10 +290,8 @@ impl Deployment {
         };
         // Shared, not part of the listener fingerprint: a new key or container reaches the
         // running listeners without dropping their connections.
-        *self.content.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(ContentCfg {
-            dir: content_dir,
-            key,
-        });
+        *self.content.write().unwrap_or_else(|p| p.into_inner()) =
+            Arc::new(ContentCfg { source, key });
         for n in 0..want {
             if matches!(&inner.live[n], Some(live) if live.fingerprint == fp) {
                 inner.record.instances[n].state = InstanceState::ReadyRole;

@@ -2,13 +2,13 @@
 //! background step finishes the transition after the provisioning delay. A later operation
 //! supersedes an unfinished step (each step carries the generation it was started for).
 
-use super::blobs::Uploads;
 use super::cmg::GatewayCfg;
 use super::config::Faults;
 use super::deployment::{Deployment, Inner, Record, instance_tls, record_path};
 use super::files::name_problem;
 use super::instances::access_key;
 use super::storage;
+use super::store::BlobStore;
 use super::wire::{ApiError, Usage};
 use crate::cloud::{
     DeploySpec, DeploymentState, GatewayStatus, HostedKind, InstanceState, ServiceStatus,
@@ -31,7 +31,7 @@ pub(super) struct Engine {
     delay: Duration,
     faults: std::sync::Mutex<Faults>,
     deployments: tokio::sync::Mutex<HashMap<String, Arc<Deployment>>>,
-    uploads: Uploads,
+    store: Arc<dyn BlobStore>,
     closed: AtomicBool,
 }
 
@@ -53,13 +53,18 @@ fn save_error(e: std::io::Error) -> ApiError {
 
 impl Engine {
     /// An engine over `data_dir` with nothing loaded yet.
-    pub(super) fn new(data_dir: &Path, delay: Duration, faults: Faults) -> Arc<Engine> {
+    pub(super) fn new(
+        data_dir: &Path,
+        store: Arc<dyn BlobStore>,
+        delay: Duration,
+        faults: Faults,
+    ) -> Arc<Engine> {
         Arc::new(Engine {
             data_dir: data_dir.to_path_buf(),
             delay,
             faults: std::sync::Mutex::new(faults),
             deployments: tokio::sync::Mutex::new(HashMap::new()),
-            uploads: Uploads::default(),
+            store,
             closed: AtomicBool::new(false),
         })
     }
@@ -74,9 +79,9 @@ impl Engine {
         &self.data_dir
     }
 
-    /// The blob uploads in progress.
-    pub(super) fn uploads(&self) -> &Uploads {
-        &self.uploads
+    /// Where the blobs of storage containers live.
+    pub(super) fn store(&self) -> &Arc<dyn BlobStore> {
+        &self.store
     }
 
     fn deployments_dir(&self) -> PathBuf {
@@ -175,7 +180,7 @@ impl Engine {
         }
         match inner.record.state {
             S::Provisioning | S::Starting | S::Updating => {
-                match dep.bring_up(&self.data_dir, &mut inner).await {
+                match dep.bring_up(&self.data_dir, &self.store, &mut inner).await {
                     Ok(()) => inner.record.state = S::Running,
                     // No error state in the contract: the service ends stopped, not stuck.
                     Err(_) => {
@@ -468,7 +473,11 @@ impl Engine {
                     inner.record.state = S::Stopped;
                 }
                 S::Running => {
-                    if dep.bring_up(&self.data_dir, &mut inner).await.is_err() {
+                    if dep
+                        .bring_up(&self.data_dir, &self.store, &mut inner)
+                        .await
+                        .is_err()
+                    {
                         dep.take_down(&mut inner).await;
                         inner.record.state = S::Stopped;
                     }

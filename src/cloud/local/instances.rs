@@ -8,6 +8,7 @@
 
 use super::blobs::{self, ByteRange};
 use super::net::{Server, listen};
+use super::store::{BlobMeta, BlobStore, ContainerRef, ReadBody, Want};
 use crate::content::token::{self, TokenError};
 use axum::Router;
 use axum::body::{Body, Bytes};
@@ -16,26 +17,19 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use base64::Engine as _;
-use std::io::{Read, Seek, SeekFrom};
-use std::path::PathBuf;
+use futures_util::StreamExt;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-/// Bytes read from disk per body chunk: large enough that many concurrent downloads cost few
-/// disk reads and task hops.
-const CHUNK: usize = 256 * 1024;
-
-/// Files up to this size are read whole with the open and sent in one piece.
-const SMALL_FILE: u64 = 64 * 1024;
-
 /// Where content comes from and the key tokens must be signed with; the deployment replaces
 /// it when it applies a new spec, so running listeners pick up a rotated key at once.
 #[derive(Default)]
 pub(super) struct ContentCfg {
-    /// The storage container folder, when the service has a storage account.
-    pub dir: Option<PathBuf>,
+    /// The storage container and the store holding its blobs, when the service has a
+    /// storage account.
+    pub source: Option<(Arc<dyn BlobStore>, ContainerRef)>,
     /// The access key; `None`: the service serves no content.
     pub key: Option<Vec<u8>>,
 }
@@ -44,7 +38,10 @@ impl std::fmt::Debug for ContentCfg {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the key.
         f.debug_struct("ContentCfg")
-            .field("dir", &self.dir)
+            .field(
+                "source",
+                &self.source.as_ref().map(|(store, c)| (store.kind(), c)),
+            )
             .field("key", &self.key.as_ref().map(|_| ".."))
             .finish()
     }
@@ -164,20 +161,12 @@ fn refusal(name: &str, key: &[u8], headers: &HeaderMap, package: &str) -> Option
     }
 }
 
-/// The validators of a file: a strong ETag (size and modification time, as nginx makes it; a
-/// blob is replaced by a rename, never rewritten in place) and `Last-Modified`.
-fn validators(meta: &std::fs::Metadata) -> (String, String) {
-    let modified = meta
-        .modified()
-        .map(OffsetDateTime::from)
-        .unwrap_or(OffsetDateTime::UNIX_EPOCH);
-    let nanos = modified.unix_timestamp_nanos();
-    let etag = format!("\"{:x}-{nanos:x}\"", meta.len());
-    let http_date = format_description!(
+/// `Last-Modified` of a blob (IMF-fixdate).
+fn http_date(modified: OffsetDateTime) -> String {
+    let format = format_description!(
         "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
     );
-    let last_modified = modified.format(&http_date).unwrap_or_default();
-    (etag, last_modified)
+    modified.format(&format).unwrap_or_default()
 }
 
 /// Does `If-Range` (if any) still match the file, so a `Range` may be honoured?
@@ -214,38 +203,28 @@ async fn content(
     if let Some(refusal) = refusal(&ctx.name, key, &headers, package) {
         return refusal;
     }
-    let Some(dir) = &cfg.dir else {
+    let Some((store, container)) = &cfg.source else {
         return not_found();
     };
-    let full = dir.join(package).join(file);
-    // Small files are read whole in the same trip to the blocking pool as the open: one hop
-    // instead of two per request, which is most of a small download's cost.
-    let opened = tokio::task::spawn_blocking(move || {
-        let mut file = std::fs::File::open(full)?;
-        let meta = file.metadata()?;
-        let whole = if meta.is_file() && meta.len() <= SMALL_FILE {
-            let mut buf = Vec::with_capacity(meta.len() as usize);
-            file.read_to_end(&mut buf)?;
-            Some(Bytes::from(buf))
-        } else {
-            None
-        };
-        Ok::<_, std::io::Error>((file, meta, whole))
-    })
-    .await;
-    let (file, meta, whole) = match opened {
-        Ok(Ok((file, meta, whole))) if meta.is_file() => (file, meta, whole),
-        _ => return not_found(),
-    };
-    let len = meta.len();
-    let (etag, last_modified) = validators(&meta);
-    let range = match headers.get(header::RANGE).map(HeaderValue::to_str) {
-        Some(Ok(value)) if if_range_holds(&headers, &etag, &last_modified) => {
-            blobs::parse_range(value, len)
+    let range_header = headers.get(header::RANGE).map(HeaderValue::to_str);
+    let pick = |meta: &BlobMeta| match &range_header {
+        Some(Ok(value)) if if_range_holds(&headers, &meta.etag, &http_date(meta.modified)) => {
+            blobs::parse_range(value, meta.len)
         }
         _ => ByteRange::Full,
     };
-    let (status, start, count) = match range {
+    let want = Want {
+        range: range_header.is_some().then_some(&pick as _),
+        head_only: method == Method::HEAD,
+    };
+    let fetched = match store.get(container, package, file, want).await {
+        Ok(Some(fetched)) => fetched,
+        Ok(None) => return not_found(),
+        Err(e) => return text(StatusCode::INTERNAL_SERVER_ERROR, e.body.message),
+    };
+    let (meta, last_modified) = (&fetched.meta, http_date(fetched.meta.modified));
+    let len = meta.len;
+    let (status, start, count) = match fetched.range {
         ByteRange::Full => (StatusCode::OK, 0, len),
         ByteRange::Part { start, end } => (StatusCode::PARTIAL_CONTENT, start, end - start + 1),
         ByteRange::Unsatisfiable => {
@@ -254,33 +233,24 @@ async fn content(
                 [
                     (header::CONTENT_RANGE, format!("bytes */{len}")),
                     (header::ACCEPT_RANGES, "bytes".to_string()),
-                    (header::ETAG, etag),
+                    (header::ETAG, meta.etag.clone()),
                 ],
             )
                 .into_response();
         }
     };
-    let mut response = Response::new(if method == Method::HEAD {
-        // No body, so nothing read and nothing counted.
-        Body::empty()
-    } else {
-        match whole {
-            Some(bytes) if bytes.len() as u64 == len => {
-                // Counted when the connection takes the body, as for streamed files.
-                let (egress, body) = (
-                    ctx.body_egress.clone(),
-                    bytes.slice(start as usize..(start + count) as usize),
-                );
-                Body::from_stream(futures_util::stream::once(async move {
-                    if let Some(egress) = egress {
-                        egress.fetch_add(body.len() as u64, Ordering::Relaxed);
-                    }
-                    Ok::<_, std::io::Error>(body)
-                }))
-            }
-            _ => Body::from_stream(file_stream(file, start, count, ctx.body_egress.clone())),
-        }
-    });
+    let egress = ctx.body_egress.clone();
+    let body = match fetched.body {
+        // No body for a HEAD, so nothing read and nothing counted.
+        ReadBody::Empty => Body::empty(),
+        // Counted when the connection takes each piece.
+        ReadBody::Whole(bytes) => Body::new(Once {
+            bytes: Some(bytes),
+            egress,
+        }),
+        ReadBody::Stream(stream) => Body::from_stream(counted(stream, egress)),
+    };
+    let mut response = Response::new(body);
     *response.status_mut() = status;
     let h = response.headers_mut();
     let mut set = |name, value: String| {
@@ -291,7 +261,7 @@ async fn content(
     set(header::CONTENT_TYPE, "application/octet-stream".into());
     set(header::CONTENT_LENGTH, count.to_string());
     set(header::ACCEPT_RANGES, "bytes".into());
-    set(header::ETAG, etag);
+    set(header::ETAG, fetched.meta.etag.clone());
     set(header::LAST_MODIFIED, last_modified);
     if status == StatusCode::PARTIAL_CONTENT {
         set(
@@ -302,49 +272,46 @@ async fn content(
     response
 }
 
-/// `count` bytes of `file` from `start`, in chunks read on the blocking pool straight into the
-/// buffers handed to the connection; each chunk is counted as egress as it is handed over.
-fn file_stream(
-    file: std::fs::File,
-    start: u64,
-    count: u64,
+/// A body in memory, sent in one piece and counted as egress when the connection takes it.
+/// Unlike a one-item stream, it tells the connection its exact size and that nothing
+/// follows, so headers and body leave in one write and no further poll is made.
+struct Once {
+    bytes: Option<Bytes>,
     egress: Option<Arc<AtomicU64>>,
-) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send {
-    futures_util::stream::unfold(Some((file, start, count)), move |state| {
-        let egress = egress.clone();
-        async move {
-            let (mut file, pos, left) = state?;
-            if left == 0 {
-                return None;
-            }
-            let want = usize::try_from(left.min(CHUNK as u64)).unwrap_or(CHUNK);
-            let read = tokio::task::spawn_blocking(move || {
-                let mut buf = vec![0u8; want];
-                file.seek(SeekFrom::Start(pos))?;
-                let n = file.read(&mut buf)?;
-                buf.truncate(n);
-                Ok::<_, std::io::Error>((file, buf))
-            })
-            .await
-            .map_err(std::io::Error::other)
-            .and_then(|r| r);
-            match read {
-                Ok((_, buf)) if buf.is_empty() => Some((
-                    Err(std::io::Error::new(
-                        std::io::ErrorKind::UnexpectedEof,
-                        "the file got shorter while being sent",
-                    )),
-                    None,
-                )),
-                Ok((file, buf)) => {
-                    let n = buf.len() as u64;
-                    if let Some(egress) = &egress {
-                        egress.fetch_add(n, Ordering::Relaxed);
-                    }
-                    Some((Ok(Bytes::from(buf)), Some((file, pos + n, left - n))))
-                }
-                Err(e) => Some((Err(e), None)),
-            }
+}
+
+impl axum::body::HttpBody for Once {
+    type Data = Bytes;
+    type Error = std::convert::Infallible;
+
+    fn poll_frame(
+        mut self: std::pin::Pin<&mut Self>,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Option<Result<hyper::body::Frame<Bytes>, Self::Error>>> {
+        let taken = self.bytes.take();
+        if let (Some(egress), Some(bytes)) = (&self.egress, &taken) {
+            egress.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+        }
+        std::task::Poll::Ready(taken.map(|bytes| Ok(hyper::body::Frame::data(bytes))))
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.bytes.is_none()
+    }
+
+    fn size_hint(&self) -> hyper::body::SizeHint {
+        hyper::body::SizeHint::with_exact(self.bytes.as_ref().map_or(0, |b| b.len() as u64))
+    }
+}
+
+/// Counts every piece of a body as egress when the connection takes it.
+fn counted(
+    stream: impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static,
+    egress: Option<Arc<AtomicU64>>,
+) -> impl futures_util::Stream<Item = std::io::Result<Bytes>> + Send + 'static {
+    stream.inspect(move |piece| {
+        if let (Some(egress), Ok(bytes)) = (&egress, piece) {
+            egress.fetch_add(bytes.len() as u64, Ordering::Relaxed);
         }
     })
 }

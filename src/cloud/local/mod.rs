@@ -2,7 +2,8 @@
 //!
 //! Server side, [`LocalCloud::start`] runs an HTTPS management API on loopback that wants the
 //! subscription's management certificate as the TLS client certificate. Every hosted service it deploys is a set of real HTTPS listeners on loopback served
-//! with the service certificate; storage containers are folders in the data directory.
+//! with the service certificate; the blobs of storage containers live in a `store` (folders in the
+//! data directory by default, or Azure Blob Storage: [`StorageConfig`]).
 //! Client side, [`LocalProvider`] implements [`crate::cloud::Provider`] over that API.
 //!
 //! Data directory layout: `tls/` (the management CA and server certificate), `subscriptions/
@@ -33,9 +34,9 @@
 //! | PUT | same `?offset=N`, headers `x-blob-length`, `x-blob-sha256`, streamed body | append a piece → `BlobState`; 409 if N is not where the partial copy ends (`OffsetMismatch`) or another upload runs (`UploadInProgress`); 400 `Sha256Mismatch` (partial copy discarded) |
 //! | DELETE | `…/blobs/{package}` or `…/blobs/{package}/{file}` | delete (no-op if absent) → 200 |
 //!
-//! Blobs live in `storage/<account>/<container>/<package>/<file>`; an upload grows the hidden
-//! `.<file>.partial` and becomes the blob only with the declared length and SHA-256 (see
-//! `blobs`). Instances answer `GET /` with `<name> <instance id> ready` and `GET`/`HEAD
+//! With the folder store, blobs live in `storage/<account>/<container>/<package>/<file>`; an
+//! upload grows the hidden `.<file>.partial` and becomes the blob only with the declared length
+//! and SHA-256 (the `store` module says how the Azure store keeps the same rules). Instances answer `GET /` with `<name> <instance id> ready` and `GET`/`HEAD
 //! /content/<package>/<file>` with a blob of the `content` container of the service's storage
 //! account, to clients sending `Authorization: Bearer <token>` (see [`crate::content::token`])
 //! signed with the deployment's access key for that package and service: 401/403 with the
@@ -62,6 +63,7 @@ mod pki;
 mod registry;
 mod server;
 mod storage;
+mod store;
 pub mod wire;
 
 pub use crate::cloud::CONTENT_CONTAINER;
@@ -70,6 +72,7 @@ pub use config::{Faults, LocalCloudConfig};
 pub use registry::{
     RegistryError, SubscriptionRecord, register_subscription, subscription, subscriptions,
 };
+pub use store::{AzureStorage, StorageConfig};
 
 use engine::Engine;
 use std::net::Ipv4Addr;
@@ -87,6 +90,9 @@ pub enum LocalCloudError {
         /// What went wrong.
         message: String,
     },
+    /// The blob store (`[cloud.storage]`) is unusable.
+    #[error("local cloud storage: {0}")]
+    Storage(String),
     /// The management API could not start.
     #[error("local cloud management API: {0}")]
     Management(String),
@@ -105,7 +111,15 @@ impl LocalCloud {
         };
         std::fs::create_dir_all(&cfg.data_dir).map_err(|e| data_err(e.to_string()))?;
         let pki = pki::load_or_create(&cfg.data_dir).map_err(data_err)?;
-        let engine = Engine::new(&cfg.data_dir, cfg.provisioning_delay, cfg.faults.clone());
+        let store = store::open(&cfg.storage, &cfg.data_dir)
+            .await
+            .map_err(LocalCloudError::Storage)?;
+        let engine = Engine::new(
+            &cfg.data_dir,
+            store,
+            cfg.provisioning_delay,
+            cfg.faults.clone(),
+        );
         engine.restore().await.map_err(data_err)?;
         let server =
             match server::start(cfg.listen, &pki.chain_pem, &pki.key_pem, engine.clone()).await {

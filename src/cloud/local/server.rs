@@ -277,6 +277,9 @@ async fn delete_container(
     Path((_, account, container)): ContainerPath,
 ) -> Reply<StatusCode> {
     engine.take_fault()?;
+    if let Some(c) = storage::owned_container(engine.data_dir(), &sub.id, &account, &container)? {
+        engine.store().delete_container(&c).await?;
+    }
     storage::delete_container(engine.data_dir(), &sub.id, &account, &container)?;
     Ok(StatusCode::OK)
 }
@@ -286,8 +289,8 @@ async fn container_usage(
     Authed(sub): Authed,
     Path((_, account, container)): ContainerPath,
 ) -> Reply<Json<StorageUsage>> {
-    let dir = storage::container_dir(engine.data_dir(), &sub.id, &account, &container)?;
-    let stored_bytes = blobs::stored_bytes(&dir)?;
+    let c = storage::container_ref(engine.data_dir(), &sub.id, &account, &container)?;
+    let stored_bytes = engine.store().stored_bytes(&c).await?;
     Ok(Json(StorageUsage { stored_bytes }))
 }
 
@@ -299,8 +302,8 @@ async fn blob_state(
     Path((_, account, container, blob)): BlobPath,
 ) -> Reply<Json<BlobState>> {
     let (package, file) = blobs::split_blob(&blob).map_err(ApiError::bad_request)?;
-    let dir = storage::container_dir(engine.data_dir(), &sub.id, &account, &container)?;
-    Ok(Json(blobs::state(&dir, package, file)?))
+    let c = storage::container_ref(engine.data_dir(), &sub.id, &account, &container)?;
+    Ok(Json(engine.store().head(&c, package, file).await?))
 }
 
 /// A header that must be there, as text.
@@ -364,8 +367,12 @@ async fn put_blob(
         engine.take_fault()?;
         let (package, file) = blobs::split_blob(&blob).map_err(ApiError::bad_request)?;
         let piece = piece(query.as_deref(), &headers)?;
-        let dir = storage::container_dir(engine.data_dir(), &sub.id, &account, &container)?;
-        blobs::append(engine.uploads(), &dir, package, file, &piece, &mut body).await
+        let c = storage::container_ref(engine.data_dir(), &sub.id, &account, &container)?;
+        let mut pieces = (&mut body).map(|chunk| chunk.map_err(|e| e.to_string()));
+        engine
+            .store()
+            .put(&c, package, file, &piece, &mut pieces)
+            .await
     }
     .await;
     if result.is_err() {
@@ -401,8 +408,8 @@ async fn delete_blobs(
             None => (blob.as_str(), None),
         },
     };
-    match storage::container_dir(engine.data_dir(), &sub.id, &account, &container) {
-        Ok(dir) => blobs::delete(&dir, package, file)?,
+    match storage::container_ref(engine.data_dir(), &sub.id, &account, &container) {
+        Ok(c) => engine.store().delete(&c, package, file).await?,
         Err(e) if e.status == StatusCode::NOT_FOUND => {}
         Err(e) => return Err(e),
     }

@@ -3,6 +3,7 @@
 //! `account.json`); account names are globally unique, as in Azure.
 
 use super::files::{name_problem, write_atomic};
+use super::store::ContainerRef;
 use super::wire::ApiError;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -43,11 +44,6 @@ pub(super) fn account_dir(data_dir: &Path, account: &str) -> PathBuf {
     data_dir.join("storage").join(account)
 }
 
-/// The folder a hosted service using `account` serves content from.
-pub(super) fn content_dir(data_dir: &Path, account: &str) -> PathBuf {
-    account_dir(data_dir, account).join(CONTENT_CONTAINER)
-}
-
 fn owner(data_dir: &Path, account: &str) -> Option<String> {
     let bytes = std::fs::read(account_dir(data_dir, account).join("account.json")).ok()?;
     serde_json::from_slice::<AccountFile>(&bytes)
@@ -83,20 +79,23 @@ pub(super) fn container_exists(
         && account_dir(data_dir, &account).join(container).is_dir())
 }
 
-/// The folder of a container the subscription has, or 404 as for any container it lacks
-/// (another subscription's containers do not exist for it).
-pub(super) fn container_dir(
+/// A container the subscription has, or 404 as for any container it lacks (another
+/// subscription's containers do not exist for it).
+pub(super) fn container_ref(
     data_dir: &Path,
     subscription: &str,
     account: &str,
     container: &str,
-) -> Result<PathBuf, ApiError> {
+) -> Result<ContainerRef, ApiError> {
     if !container_exists(data_dir, subscription, account, container)? {
         return Err(ApiError::not_found(format!(
             "the storage account '{account}' of subscription {subscription} has no container '{container}'"
         )));
     }
-    Ok(account_dir(data_dir, &account.to_ascii_lowercase()).join(container.to_ascii_lowercase()))
+    Ok(ContainerRef {
+        account: account.to_ascii_lowercase(),
+        container: container.to_ascii_lowercase(),
+    })
 }
 
 /// Creates the container (and its account, which takes `account_delay` to become usable);
@@ -127,8 +126,23 @@ pub(super) fn create_container(
     Ok(!existed)
 }
 
-/// Deletes the container and its content, and the account once it holds no container; absent
-/// (or another subscription's) containers are left alone.
+/// The container if its account is the subscription's (whether or not the container exists):
+/// what `delete_container` will delete.
+pub(super) fn owned_container(
+    data_dir: &Path,
+    subscription: &str,
+    account: &str,
+    container: &str,
+) -> Result<Option<ContainerRef>, ApiError> {
+    let account = normalize("storage account", account)?;
+    let container = normalize("container", container)?;
+    Ok((owner(data_dir, &account).as_deref() == Some(subscription))
+        .then_some(ContainerRef { account, container }))
+}
+
+/// Deletes the container from the registry (with the folder store's blobs, which live in its
+/// folder), and the account once it holds no container; absent (or another subscription's)
+/// containers are left alone. Other stores' blobs go first, with `BlobStore::delete_container`.
 pub(super) fn delete_container(
     data_dir: &Path,
     subscription: &str,

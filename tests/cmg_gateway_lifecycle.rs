@@ -227,7 +227,7 @@ async fn a_cmg_deployed_before_the_connection_point_ca_is_synchronised_at_start(
         .with(|c| {
             c.execute(
                 "UPDATE services SET settings = json_remove(settings, '$.gateway_ca')",
-                [],
+                cloudsite::site::db::params![],
             )
         })
         .expect("forget the CA");

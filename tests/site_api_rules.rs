@@ -2232,7 +2232,7 @@ async fn no_secret_rests_in_the_clear() {
         .with(|c| {
             c.query_row(
                 "SELECT value FROM site_credentials WHERE name = 'connection point token'",
-                [],
+                cloudsite::site::db::params![],
                 |r| r.get(0),
             )
         })

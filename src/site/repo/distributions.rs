@@ -3,8 +3,8 @@
 use super::error::Result;
 use super::services::get_service;
 use crate::api::wire::{DistributionState, DistributionView};
+use crate::site::db::{Connection, params};
 use crate::site::store::{millis_to_rfc3339, now_millis};
-use rusqlite::{Connection, params};
 
 fn state_str(s: DistributionState) -> &'static str {
     match s {
@@ -49,7 +49,7 @@ pub(crate) fn distributions(
             size: r.get::<_, i64>(7)?.max(0) as u64,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::site::db::Result<_>>()?)
 }
 
 /// One distribution.
@@ -109,7 +109,7 @@ pub(crate) fn services_with(conn: &Connection, package: &str) -> Result<Vec<Stri
             "SELECT service_id FROM distributions WHERE package_id = ?1 AND state = 'success' ORDER BY service_id",
         )?
         .query_map(params![package], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::site::db::Result<_>>()?;
     let mut out = Vec::new();
     for id in ids {
         if get_service(conn, &id)?.is_some() {

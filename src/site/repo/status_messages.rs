@@ -3,8 +3,8 @@
 use super::error::Result;
 use crate::api::wire::StatusMessageView;
 use crate::domain::task::{COMPONENT, Level};
+use crate::site::db::{Connection, params};
 use crate::site::store::{millis_to_rfc3339, now_millis};
-use rusqlite::{Connection, params};
 
 /// Records a status message; returns it.
 pub(crate) fn insert_status(
@@ -25,7 +25,7 @@ pub(crate) fn insert_status(
         params![message_id, severity, COMPONENT, service_id, text, now],
     )?;
     Ok(StatusMessageView {
-        id: conn.last_insert_rowid(),
+        id: conn.last_insert_rowid()?,
         message_id,
         severity: level,
         component: COMPONENT.into(),
@@ -61,5 +61,5 @@ pub(crate) fn list_status(
             time: millis_to_rfc3339(r.get(6)?),
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    Ok(rows.collect::<crate::site::db::Result<Vec<_>>>()?)
 }

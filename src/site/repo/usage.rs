@@ -3,7 +3,7 @@
 
 use super::error::Result;
 use crate::api::wire::UsageView;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::site::db::{Connection, OptionalExtension, params};
 
 /// One day, in milliseconds.
 pub(crate) const DAY_MS: i64 = 86_400_000;
@@ -166,7 +166,7 @@ mod tests {
                     "INSERT INTO services (id, kind, deployment_name, service_fqdn, subscription_id, environment, region, state, \
                      instances, service_cert_thumbprint, service_cert_pem, created, updated) \
                      VALUES ('s1', 'cdp', 'cdp1', 'cdp1.contoso.com', 'sub', 'AzurePublicCloud', 'WestEurope', 'Ready', 2, 'T', '', 0, 0)",
-                    [],
+                    params![],
                 )
             })
             .expect("service row");

@@ -142,6 +142,9 @@ pub struct SiteOptions {
     pub timing: Timing,
     /// Monitoring (usage, alerts, health, cost) and content token settings.
     pub monitor: MonitorOptions,
+    /// The site database on PostgreSQL (`postgres://…`); `None` keeps the SQLite file in the
+    /// data dir.
+    pub database: Option<String>,
 }
 
 impl SiteOptions {
@@ -160,6 +163,7 @@ impl SiteOptions {
             },
             timing: Timing::default(),
             monitor: MonitorOptions::default(),
+            database: None,
         }
     }
 }
@@ -297,8 +301,21 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         return Err(SiteError::AlreadyRunning { data_dir, url });
     }
 
-    let store =
-        Store::open(&data_dir.join("site.db")).map_err(|e| SiteError::Other(e.to_string()))?;
+    // Both engines block (PostgreSQL's driver runs its own runtime): off the async workers.
+    let (store, new_admin_token) = {
+        let (opts, data_dir) = (opts.clone(), data_dir.clone());
+        tokio::task::spawn_blocking(move || {
+            let store = match &opts.database {
+                Some(url) => Store::open_postgres(url),
+                None => Store::open(&data_dir.join("site.db")),
+            }
+            .map_err(|e| SiteError::Other(e.to_string()))?;
+            let token = bootstrap(&store, &opts, &data_dir)?;
+            Ok::<_, SiteError>((store, token))
+        })
+        .await
+        .map_err(|e| SiteError::Other(format!("opening the site database: {e}")))??
+    };
     let secrets = Arc::new(
         SecretBox::load_or_create(&data_dir).map_err(|e| SiteError::Other(e.to_string()))?,
     );
@@ -307,8 +324,6 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         .clone()
         .unwrap_or_else(|| data_dir.join("logs"));
     let logs = Arc::new(LogWriter::new(&log_dir).map_err(|e| SiteError::Other(e.to_string()))?);
-
-    let new_admin_token = bootstrap(&store, &opts, &data_dir)?;
 
     let (cloud, provider): (Option<LocalCloudHandle>, Arc<dyn Provider>) = match &opts.cloud {
         CloudChoice::Embedded {

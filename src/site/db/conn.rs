@@ -1,9 +1,9 @@
 //! A connection to either engine, the statements run on it, and the rows they return.
 
 use super::error::{Error, Result};
-use super::value::{FromValue, Value};
 use super::params::Params;
 use super::value::ToValue;
+use super::value::{FromValue, Value};
 use super::{postgres, sqlite};
 use std::cell::{Cell, RefCell};
 use std::marker::PhantomData;
@@ -29,8 +29,35 @@ pub struct Connection {
 enum Inner {
     Sqlite(rusqlite::Connection),
     // The driver wants `&mut` for every call; the store hands out `&Connection` (as rusqlite
-    // does), and one thread uses a connection at a time, so a RefCell is enough.
-    Postgres(RefCell<::postgres::Client>),
+    // does), and one thread uses a connection at a time, so a RefCell is enough. The Option
+    // lets Drop move the session to a thread of its own (see there).
+    Postgres(RefCell<Option<::postgres::Client>>),
+}
+
+impl Drop for Connection {
+    fn drop(&mut self) {
+        // Closing a session blocks on the driver's own runtime, which panics inside an async
+        // worker (where the last clone of a store may be dropped): close it on a plain thread.
+        if let Inner::Postgres(cell) = &mut self.inner
+            && let Some(client) = cell.get_mut().take()
+        {
+            let _ = std::thread::Builder::new()
+                .name("site-db-close".into())
+                .spawn(move || drop(client));
+        }
+    }
+}
+
+/// Runs `f` on the PostgreSQL session of `cell`.
+fn with_pg<T>(
+    cell: &RefCell<Option<::postgres::Client>>,
+    f: impl FnOnce(&mut ::postgres::Client) -> Result<T>,
+) -> Result<T> {
+    match cell.borrow_mut().as_mut() {
+        Some(client) => f(client),
+        // Only Drop takes the session, and nothing runs after Drop.
+        None => Err(Error::Parameter("the database session is closed".into())),
+    }
 }
 
 impl std::fmt::Debug for Connection {
@@ -53,7 +80,7 @@ impl Connection {
     /// Wraps an open PostgreSQL session.
     pub fn from_postgres(client: ::postgres::Client) -> Connection {
         Connection {
-            inner: Inner::Postgres(RefCell::new(client)),
+            inner: Inner::Postgres(RefCell::new(Some(client))),
             in_transaction: Cell::new(false),
         }
     }
@@ -79,7 +106,7 @@ impl Connection {
         let values = params.values()?;
         match &self.inner {
             Inner::Sqlite(c) => sqlite::execute(c, sql, &values),
-            Inner::Postgres(c) => postgres::execute(&mut c.borrow_mut(), sql, &values),
+            Inner::Postgres(c) => with_pg(c, |c| postgres::execute(c, sql, &values)),
         }
     }
 
@@ -87,7 +114,7 @@ impl Connection {
     pub fn execute_batch(&self, sql: &str) -> Result<()> {
         match &self.inner {
             Inner::Sqlite(c) => Ok(c.execute_batch(sql)?),
-            Inner::Postgres(c) => Ok(c.borrow_mut().batch_execute(sql)?),
+            Inner::Postgres(c) => with_pg(c, |c| Ok(c.batch_execute(sql)?)),
         }
     }
 
@@ -96,7 +123,7 @@ impl Connection {
         let values = params.values()?;
         let rows = match &self.inner {
             Inner::Sqlite(c) => sqlite::query(c, sql, &values)?,
-            Inner::Postgres(c) => postgres::query(&mut c.borrow_mut(), sql, &values)?,
+            Inner::Postgres(c) => with_pg(c, |c| postgres::query(c, sql, &values))?,
         };
         Ok(rows.into_iter().map(Row::new).collect())
     }

@@ -9,6 +9,15 @@ pub enum Error {
     /// PostgreSQL refused or failed (the server's message and SQLSTATE are in it).
     #[error("{}", postgres_message(.0))]
     Postgres(#[from] ::postgres::Error),
+    /// PostgreSQL refused a statement: its message, and the statement (never its parameters,
+    /// which may be secrets).
+    #[error("{} (in: {sql})", postgres_message(source))]
+    PostgresStatement {
+        /// The statement as sent.
+        sql: String,
+        /// The driver's error.
+        source: ::postgres::Error,
+    },
     /// A query that must return a row returned none.
     #[error("the query returned no rows")]
     QueryReturnedNoRows,
@@ -34,7 +43,9 @@ impl Error {
                 e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_UNIQUE
                     || e.extended_code == rusqlite::ffi::SQLITE_CONSTRAINT_PRIMARYKEY
             }
-            Error::Postgres(e) => e.code() == Some(&::postgres::error::SqlState::UNIQUE_VIOLATION),
+            Error::Postgres(e) | Error::PostgresStatement { source: e, .. } => {
+                e.code() == Some(&::postgres::error::SqlState::UNIQUE_VIOLATION)
+            }
             _ => false,
         }
     }

@@ -85,7 +85,10 @@ pub(super) fn execute(
     sql: &str,
     values: &[Value],
 ) -> Result<usize> {
-    let n = client.execute(translate(sql).as_str(), &bind(values))?;
+    let sql = translate(sql);
+    let n = client
+        .execute(sql.as_str(), &bind(values))
+        .map_err(|source| Error::PostgresStatement { sql, source })?;
     Ok(usize::try_from(n).unwrap_or(usize::MAX))
 }
 
@@ -95,7 +98,10 @@ pub(super) fn query(
     sql: &str,
     values: &[Value],
 ) -> Result<Vec<Vec<Value>>> {
-    let rows = client.query(translate(sql).as_str(), &bind(values))?;
+    let sql = translate(sql);
+    let rows = client
+        .query(sql.as_str(), &bind(values))
+        .map_err(|source| Error::PostgresStatement { sql, source })?;
     rows.iter().map(read_row).collect()
 }
 

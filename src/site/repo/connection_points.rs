@@ -114,7 +114,7 @@ pub(crate) fn connection_points(
 ) -> Result<Vec<ConnectionPointRow>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM connection_points c JOIN services s ON s.id = c.cmg_id \
-         WHERE ?1 IS NULL OR c.cmg_id = ?1 ORDER BY c.created, c.id"
+         WHERE CAST(?1 AS TEXT) IS NULL OR c.cmg_id = ?1 ORDER BY c.created, c.id"
     ))?;
     let rows = stmt.query_map(params![cmg_id], from_row)?;
     Ok(rows.collect::<crate::site::db::Result<Vec<_>>>()?)

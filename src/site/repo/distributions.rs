@@ -34,7 +34,7 @@ pub(crate) fn distributions(
         "SELECT d.package_id, p.name, d.service_id, s.service_fqdn, d.state, d.reason, d.updated, \
            (SELECT ifnull(sum(encrypted_size), 0) FROM package_files f WHERE f.package_id = d.package_id) \
          FROM distributions d JOIN packages p ON p.id = d.package_id JOIN services s ON s.id = d.service_id \
-         WHERE (?1 IS NULL OR d.package_id = ?1) AND (?2 IS NULL OR d.service_id = ?2) \
+         WHERE (CAST(?1 AS TEXT) IS NULL OR d.package_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR d.service_id = ?2) \
          ORDER BY p.serial, s.service_fqdn",
     )?;
     let rows = stmt.query_map(params![package, service], |r| {

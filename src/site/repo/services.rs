@@ -200,7 +200,7 @@ pub(crate) fn list_services(
     kind: Option<HostedKind>,
 ) -> Result<Vec<ServiceRecord>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {SERVICE_COLUMNS} FROM services WHERE ?1 IS NULL OR kind = ?1 ORDER BY service_fqdn COLLATE NOCASE"
+        "SELECT {SERVICE_COLUMNS} FROM services WHERE CAST(?1 AS TEXT) IS NULL OR kind = ?1 ORDER BY service_fqdn COLLATE NOCASE"
     ))?;
     let rows = stmt.query_map(params![kind], service_from_row)?;
     Ok(rows.collect::<crate::site::db::Result<Vec<_>>>()?)

@@ -43,7 +43,7 @@ pub(crate) fn list_status(
 ) -> Result<Vec<StatusMessageView>> {
     let mut stmt = conn.prepare(
         "SELECT id, message_id, severity, component, service_id, text, time FROM status_messages \
-         WHERE ?1 IS NULL OR service_id = ?1 ORDER BY id DESC LIMIT ?2",
+         WHERE CAST(?1 AS TEXT) IS NULL OR service_id = ?1 ORDER BY id DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![service_id, limit], |r| {
         let sev: String = r.get(2)?;

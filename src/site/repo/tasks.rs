@@ -127,8 +127,8 @@ pub(crate) fn update_task(
     let now = now_millis();
     conn.execute(
         "UPDATE tasks SET state = ?2, step = ?3, error = ?4, \
-         started = CASE WHEN started IS NULL AND ?2 >= 2 THEN ?5 ELSE started END, \
-         ended = CASE WHEN ?2 >= 3 THEN ?5 ELSE NULL END WHERE id = ?1",
+         started = CASE WHEN started IS NULL AND CAST(?2 AS BIGINT) >= 2 THEN ?5 ELSE started END, \
+         ended = CASE WHEN CAST(?2 AS BIGINT) >= 3 THEN CAST(?5 AS BIGINT) ELSE NULL END WHERE id = ?1",
         params![id, state, StepColumn(step), error, now],
     )?;
     get_task(conn, id)
@@ -161,7 +161,7 @@ pub(crate) fn list_tasks(
     limit: u32,
 ) -> Result<Vec<TaskRecord>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {TASK_COLUMNS} FROM tasks WHERE ?1 IS NULL OR service_id = ?1 ORDER BY created DESC LIMIT ?2"
+        "SELECT {TASK_COLUMNS} FROM tasks WHERE CAST(?1 AS TEXT) IS NULL OR service_id = ?1 ORDER BY created DESC LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![service_id, limit], task_from_row)?;
     Ok(rows.collect::<crate::site::db::Result<Vec<_>>>()?)

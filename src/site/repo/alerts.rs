@@ -21,10 +21,10 @@ pub fn raise_alert(
         "INSERT INTO alerts (id, type_id, service_id, name, severity, state, first_seen, last_seen, occurrences, parameters) \
          VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6, 1, ?7) \
          ON CONFLICT (type_id, ifnull(service_id, '')) DO UPDATE SET \
-           state = CASE WHEN enabled = 0 THEN 4 WHEN state = 1 AND skip_until > ?6 THEN 1 ELSE 0 END, \
-           closed_by = CASE WHEN enabled = 1 AND NOT (state = 1 AND skip_until > ?6) THEN NULL ELSE closed_by END, \
-           last_seen = ?6, occurrences = occurrences + 1, \
-           severity = ?5, name = ?4, parameters = ?7, first_seen = ifnull(first_seen, ?6)",
+           state = CASE WHEN alerts.enabled = 0 THEN 4 WHEN alerts.state = 1 AND alerts.skip_until > ?6 THEN 1 ELSE 0 END, \
+           closed_by = CASE WHEN alerts.enabled = 1 AND NOT (alerts.state = 1 AND alerts.skip_until > ?6) THEN NULL ELSE alerts.closed_by END, \
+           last_seen = ?6, occurrences = alerts.occurrences + 1, \
+           severity = ?5, name = ?4, parameters = ?7, first_seen = ifnull(alerts.first_seen, ?6)",
         params![new_id()?, type_id, service_id, name, severity, now, details.to_string()],
     )?;
     list_alerts(conn)?

@@ -32,7 +32,7 @@ pub(crate) fn distributions(
 ) -> Result<Vec<DistributionView>> {
     let mut stmt = conn.prepare(
         "SELECT d.package_id, p.name, d.service_id, s.service_fqdn, d.state, d.reason, d.updated, \
-           (SELECT ifnull(sum(encrypted_size), 0) FROM package_files f WHERE f.package_id = d.package_id) \
+           (SELECT CAST(ifnull(sum(encrypted_size), 0) AS BIGINT) FROM package_files f WHERE f.package_id = d.package_id) \
          FROM distributions d JOIN packages p ON p.id = d.package_id JOIN services s ON s.id = d.service_id \
          WHERE (CAST(?1 AS TEXT) IS NULL OR d.package_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR d.service_id = ?2) \
          ORDER BY p.serial, s.service_fqdn",
@@ -74,7 +74,7 @@ pub(crate) fn set_distribution(
     conn.execute(
         "INSERT INTO distributions (package_id, service_id, state, reason, updated) VALUES (?1, ?2, ?3, ?4, ?5) \
          ON CONFLICT (package_id, service_id) DO UPDATE SET state = ?3, reason = ?4, updated = ?5, \
-           attempts = CASE WHEN ?3 = 'failed' THEN attempts + 1 ELSE attempts END",
+           attempts = CASE WHEN ?3 = 'failed' THEN distributions.attempts + 1 ELSE distributions.attempts END",
         params![package, service, state_str(state), reason, now_millis()],
     )?;
     distribution(conn, package, service)

@@ -85,7 +85,7 @@ pub(crate) fn insert_sample(
 /// Bytes sent after `since` (unix ms, exclusive) up to now.
 pub(crate) fn egress_since(conn: &Connection, service_id: &str, since: i64) -> Result<u64> {
     let sum: i64 = conn.query_row(
-        "SELECT ifnull(sum(egress_delta), 0) FROM usage_samples WHERE service_id = ?1 AND time > ?2",
+        "SELECT CAST(ifnull(sum(egress_delta), 0) AS BIGINT) FROM usage_samples WHERE service_id = ?1 AND time > ?2",
         params![service_id, since],
         |r| r.get(0),
     )?;

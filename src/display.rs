@@ -4,7 +4,6 @@
 //! a stored value reaches the screen as itself).
 
 use crate::config::DateFormat;
-use crate::domain::text::forbidden_char;
 use std::borrow::Cow;
 use std::sync::OnceLock;
 use time::format_description::well_known::Rfc3339;
@@ -157,20 +156,7 @@ pub fn size(bytes: u64) -> String {
 /// store: controls, DEL, BiDi overrides — older rows and files may still hold them) shown as an escape (`\u{1b}`), so a
 /// stored value cannot clear the screen, move the cursor or hide text. Borrowed when clean.
 pub fn terminal_safe(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(forbidden_char) {
-        return Cow::Borrowed(text);
-    }
-    Cow::Owned(
-        text.chars()
-            .map(|c| {
-                if forbidden_char(c) {
-                    c.escape_unicode().to_string()
-                } else {
-                    c.to_string()
-                }
-            })
-            .collect(),
-    )
+    crate::domain::text::escaped(text)
 }
 
 #[cfg(test)]

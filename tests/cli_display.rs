@@ -36,6 +36,14 @@ fn run(site: &Serve, dir: &Path, lab: &Lab, config: &Path, args: &[&str]) -> (Ve
     (out.stdout, stderr)
 }
 
+/// Writes `value` into a stored row as an older release could have (the site now refuses
+/// such text), so what reads it back must still make it safe.
+fn plant(dir: &Path, sql: &str, value: &str) {
+    let db = rusqlite::Connection::open(dir.join("data/site.db")).unwrap();
+    db.busy_timeout(std::time::Duration::from_secs(30)).unwrap();
+    assert_eq!(db.execute(sql, [value]).unwrap(), 1, "{sql}");
+}
+
 fn text(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).expect("UTF-8 output")
 }
@@ -96,9 +104,27 @@ fn site_text_times_and_sizes_as_people_read_them_json_raw() {
         ],
     );
 
-    // The description as the site stores it: shown escaped, on one line, by every command.
-    let (out, _) = run(&local, &["cdp", "set", fqdn, "--description", HOSTILE]);
-    assert_inert("cdp set", &out);
+    // The site refuses the description by field; one stored before that rule is shown
+    // escaped, on one line, by every command.
+    let token = std::fs::read_to_string(dir.path().join("data/admin.token")).unwrap();
+    let refused = Command::new(BIN)
+        .args([
+            "--site",
+            &site.url,
+            "cdp",
+            "set",
+            fqdn,
+            "--description",
+            HOSTILE,
+        ])
+        .env("CLOUDSITE_TOKEN", token.trim())
+        .env("CLOUDSITE_CONFIG", &local)
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(4));
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("Description"));
+    assert_inert("cdp set (refused)", &refused.stderr);
+    plant(dir.path(), "UPDATE services SET description = ?1", HOSTILE);
     let (out, _) = run(&local, &["cdp", "show", fqdn]);
     assert_inert("cdp show", &out);
     let show = text(&out);
@@ -162,11 +188,12 @@ fn site_text_times_and_sizes_as_people_read_them_json_raw() {
     // Sizes: binary units for people, bytes in JSON.
     let file = dir.path().join("tool.bin");
     std::fs::write(&file, vec![7u8; 3 * 1024 + 512]).unwrap();
-    // The site refuses control characters in a package name; a BiDi override gets through.
+    // The site refuses control characters and BiDi overrides in a package name; one stored
+    // before that rule is shown escaped.
     let name = "Tool \u{202E}exe.txt";
     let (out, _) = run(
         &local,
-        &["content", "add", file.to_str().unwrap(), "--name", name],
+        &["content", "add", file.to_str().unwrap(), "--name", "Tool"],
     );
     assert_inert("content add", &out);
     assert!(
@@ -174,6 +201,7 @@ fn site_text_times_and_sizes_as_people_read_them_json_raw() {
         "{}",
         text(&out)
     );
+    plant(dir.path(), "UPDATE packages SET name = ?1", name);
     let (out, _) = run(&local, &["content", "list"]);
     assert_inert("content list", &out);
     let list = text(&out);

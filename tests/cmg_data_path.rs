@@ -16,7 +16,7 @@ use axum::http::Method;
 use cloudsite::api::mappings::NOTIFICATIONS_PATH;
 use cloudsite::api::wire::{
     ChannelView, ClientPolicy, ContentLocationRequest, ContentLocations, SendClientNotification,
-    SetProxy, SoftwareUpdateView,
+    SoftwareUpdateView,
 };
 use cloudsite::domain::alert::AlertState;
 use cloudsite::domain::cmg::{ChannelState, Transport};
@@ -65,7 +65,7 @@ async fn a_connection_point_carries_requests_and_notifications_and_reconnects() 
         location: ClientLocation::Internet,
         client: Some("client-valid".into()),
     };
-    let direct = r.site.reader.content_locations(&ask).await.expect("direct");
+    let direct = r.site.mp.content_locations(&ask).await.expect("direct");
     let (status, text) = inst
         .request(
             Method::POST,
@@ -264,27 +264,7 @@ async fn a_stranger_service_certificate_is_refused_by_the_pin() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_https_fallback_goes_through_the_proxy_and_tcp_tls_never_does() {
     let r = rig().await;
-    let proxy = local_cloud_support::start_proxy(Some(("CONTOSO\\svc", "Pr0xy!Pass"))).await;
-    let port: i64 = proxy
-        .url
-        .rsplit(':')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port");
-    r.site
-        .admin
-        .set_proxy(
-            SERVER_NAME,
-            &SetProxy {
-                enabled: true,
-                server: Some("127.0.0.1".into()),
-                port: Some(port),
-                account: Some("CONTOSO\\svc".into()),
-                password: Some("Pr0xy!Pass".into()),
-            },
-        )
-        .await
-        .expect("proxy tab");
+    let proxy = site_proxy(&r.site).await;
     // TCP-TLS cannot be reached (as behind a firewall); the HTTPS fallback can.
     let inst = r.instance(&r.service, false).await;
     let cp = r.add_point(SERVER_NAME, false).await;

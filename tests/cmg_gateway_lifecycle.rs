@@ -5,6 +5,7 @@
 
 mod cmg_support;
 mod common;
+mod local_cloud_support;
 mod site_support;
 
 use axum::http::Method;

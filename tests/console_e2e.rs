@@ -297,8 +297,18 @@ fn ctrl(h: &mut Harness, c: char) {
 /// and the site's "validate on Next".
 async fn general_page(h: &mut Harness, lab: &Lab) {
     h.press(KeyCode::Tab);
-    h.type_text(&lab.s("subscription_id"));
-    h.press(KeyCode::Tab);
+    if screen_has(&h.app, "Known subscriptions") {
+        // A service already uses the lab's subscription: the pick list filled it in.
+        h.press(KeyCode::Tab);
+        assert!(screen_has(
+            &h.app,
+            &lab.s("subscription_id").to_ascii_lowercase()
+        ));
+        h.press(KeyCode::Tab);
+    } else {
+        h.type_text(&lab.s("subscription_id"));
+        h.press(KeyCode::Tab);
+    }
     h.type_text(lab.json["management"]["pfx"].as_str().unwrap());
     h.press(KeyCode::Tab);
     h.type_text(&lab.s("password"));
@@ -414,13 +424,13 @@ async fn a_wildcard_certificate_asks_for_the_host_part() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_sites_refusal_of_a_create_names_the_field_and_the_page_that_holds_it() {
     let lab = lab().await;
-    create_by_api(&lab, "cdp1").await;
     let mut h = Harness::connect(&lab.site.url, &lab.data().join("admin.token")).await;
-    h.wait("the CDP in the list", |a| !a.model.cdps.is_empty())
-        .await;
     h.press(KeyCode::Char('c'));
     general_page(&mut h, &lab).await;
-    // The same certificate, so the same Service FQDN: only the site knows it is taken.
+    // Someone else creates cdp1 after this wizard opened: only the site knows it is taken.
+    create_by_api(&lab, "cdp1").await;
+    h.wait("the CDP in the list", |a| !a.model.cdps.is_empty())
+        .await;
     for _ in 0..3 {
         h.press(KeyCode::Tab);
     }
@@ -443,6 +453,33 @@ async fn the_sites_refusal_of_a_create_names_the_field_and_the_page_that_holds_i
     ctrl(&mut h, 'p');
     let s = screen(&h.app);
     assert!(s.contains("✗ must be unique"), "{s}");
+    assert_eq!(h.app.model.cdps.len(), 1, "nothing was created");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_service_fqdn_the_site_has_is_refused_on_settings_not_at_summary() {
+    let lab = lab().await;
+    create_by_api(&lab, "cdp1").await;
+    let mut h = Harness::connect(&lab.site.url, &lab.data().join("admin.token")).await;
+    h.wait("the CDP in the list", |a| !a.model.cdps.is_empty())
+        .await;
+    h.press(KeyCode::Char('c'));
+    general_page(&mut h, &lab).await;
+    for _ in 0..3 {
+        h.press(KeyCode::Tab);
+    }
+    h.type_text(&lab.pfx("cdp1"));
+    h.press(KeyCode::Tab);
+    h.type_text(&lab.s("password"));
+    h.press(KeyCode::Tab);
+    let s = screen(&h.app);
+    assert!(
+        s.contains("must be unique: cdp1.lab.contoso.com already uses this name"),
+        "{s}"
+    );
+    ctrl(&mut h, 'n');
+    let s = screen(&h.app);
+    assert!(s.contains("▸ Settings"), "Next stays on Settings:\n{s}");
     assert_eq!(h.app.model.cdps.len(), 1, "nothing was created");
 }
 
@@ -599,7 +636,7 @@ async fn usage_and_the_content_tab_follow_the_site_live() {
     })
     .await;
     // Properties → Content: the package, then Redistribute and Remove by keys.
-    h.press(KeyCode::Enter);
+    h.press(KeyCode::Char('p'));
     ctrl(&mut h, 'n');
     ctrl(&mut h, 'n');
     assert!(
@@ -618,7 +655,7 @@ async fn usage_and_the_content_tab_follow_the_site_live() {
     })
     .await;
     h.press(KeyCode::Delete);
-    h.press(KeyCode::Enter);
+    h.press(KeyCode::Char('y'));
     h.wait("the package to leave the service", move |a| {
         state(a).is_none()
     })

@@ -149,8 +149,8 @@ fn save(app: &mut App) -> Value {
 
 fn open(app: &mut App, node: Node) {
     app.node = node;
-    press(app, KeyCode::Enter);
-    assert!(app.form.is_some(), "Enter opens a form on {node:?}");
+    press(app, KeyCode::Char('p'));
+    assert!(app.form.is_some(), "p opens the Properties on {node:?}");
 }
 
 #[test]
@@ -281,8 +281,10 @@ fn paste_goes_to_the_focused_field_at_the_cursor_without_its_newline() {
         json!({"description": "Western cdp for Europe"})
     );
 
-    // A wizard field: the Subscription ID checked as typed, and the password masked.
+    // A wizard field: the Subscription ID checked as typed, and the password masked (no
+    // service yet, so no pick list of known subscriptions before it).
     let mut app = self::app();
+    app.model.cdps.clear();
     press(&mut app, KeyCode::Char('c'));
     press(&mut app, KeyCode::Tab);
     app.on_paste(&format!("{GUID}\n"));
@@ -311,14 +313,14 @@ fn paste_into_the_filter_box_and_the_palette() {
     let mut app = app();
     press(&mut app, KeyCode::Char('/'));
     app.on_paste("cdp1\n");
-    assert_eq!(app.filter, "cdp1");
+    assert_eq!(app.filter(), "cdp1");
     let (_, before) = at_cursor(&app);
     assert!(before.ends_with("/cdp1"), "{before:?}");
     press(&mut app, KeyCode::Home);
     app.on_paste("x");
-    assert_eq!(app.filter, "xcdp1", "at the cursor");
+    assert_eq!(app.filter(), "xcdp1", "at the cursor");
     press(&mut app, KeyCode::Esc);
-    assert_eq!(app.filter, "");
+    assert_eq!(app.filter(), "");
     press(&mut app, KeyCode::Char(':'));
     app.on_paste("alerts\n");
     assert!(matches!(&app.modal, Some(Modal::Palette(t)) if t.text() == "alerts"));
@@ -329,12 +331,12 @@ fn paste_into_the_filter_box_and_the_palette() {
     assert!(!app.quit && app.modal.is_none());
 }
 
-/// Changes something on the open form, then Esc: it asks; any other key keeps editing;
-/// Esc twice discards.
+/// Changes something on the open form, then Esc: it asks; any other key — Esc and Enter
+/// included — keeps editing; only y discards (the one destructive-confirmation convention).
 fn asks_then_discards(app: &mut App, change: impl Fn(&mut App), question: &str) {
     press(app, KeyCode::Esc);
     assert!(app.form.is_none(), "nothing changed: Esc closes at once");
-    app.on_action(cloudsite::console::keymap::Action::Open);
+    app.on_action(cloudsite::console::keymap::Action::Properties);
     assert!(app.form.is_some());
     change(app);
     press(app, KeyCode::Esc);
@@ -342,9 +344,15 @@ fn asks_then_discards(app: &mut App, change: impl Fn(&mut App), question: &str) 
     assert!(screen(app).contains(question), "{}", screen(app));
     press(app, KeyCode::Char('x'));
     assert!(app.form.is_some() && !screen(app).contains(question));
+    for no in [KeyCode::Esc, KeyCode::Enter] {
+        press(app, KeyCode::Esc);
+        assert!(screen(app).contains(question), "{}", screen(app));
+        press(app, no);
+        assert!(app.form.is_some(), "{no:?} does not discard");
+    }
     press(app, KeyCode::Esc);
-    press(app, KeyCode::Esc);
-    assert!(app.form.is_none(), "the second Esc discards");
+    press(app, KeyCode::Char('y'));
+    assert!(app.form.is_none(), "y discards");
     assert_eq!(app.notice.as_deref(), Some("changes discarded"));
 }
 
@@ -381,11 +389,12 @@ fn esc_on_a_changed_form_asks_and_esc_again_discards_on_every_form() {
     assert!(a.form.is_none());
     // The wizard asks with its own words, and takes y too.
     let mut a = app();
+    a.model.cdps.clear();
     press(&mut a, KeyCode::Char('c'));
     press(&mut a, KeyCode::Tab);
     type_text(&mut a, "x");
     press(&mut a, KeyCode::Esc);
-    assert!(screen(&a).contains("Discard the wizard? y/N"));
-    press(&mut a, KeyCode::Esc);
+    assert!(screen(&a).contains("Discard the wizard? y discards"));
+    press(&mut a, KeyCode::Char('y'));
     assert!(a.form.is_none());
 }

@@ -2,329 +2,39 @@
 //! and the app driven key by key: navigation, filter, palette, delete confirmation, read-only.
 
 mod common;
+mod console_fixture;
+
+use console_fixture::*;
 
 use cloudsite::api::operations::Distribution;
-use cloudsite::api::wire::AlertView;
 use cloudsite::api::wire::SubscriptionCheck;
-use cloudsite::api::wire::{
-    CertificateView, EventView, InstanceView, LogLineView, ServiceView, SiteSystemView, SiteView,
-    StatusMessageView,
-};
-use cloudsite::api::wire::{
-    CostView, DistributionState, DistributionView, PackageFileView, PackageState, PackageView,
-    UsageView,
-};
 use cloudsite::console::app::{App, Effect, Focus, Modal, NetMsg, Node, Request};
 use cloudsite::console::keymap::Keymap;
-use cloudsite::console::model::Snapshot;
 use cloudsite::console::msg::Reply;
 use cloudsite::console::theme::Theme;
 use cloudsite::console::ui;
-use cloudsite::domain::alert::{AlertState, AlertType, Severity};
-use cloudsite::domain::content::ContentType;
-use cloudsite::domain::proxy::ProxySettings;
-use cloudsite::domain::service::{
-    CDP_STORAGE_DEFAULT, CDP_TRANSFER_DEFAULT, Environment, ServiceState,
-};
+use cloudsite::domain::service::ServiceState;
 use cloudsite::domain::task::Level;
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-fn service(id: &str, fqdn: &str, kind: &str, status: ServiceState) -> ServiceView {
-    ServiceView {
-        id: id.into(),
-        kind: cloudsite::domain::service::HostedKind::parse(kind).expect("cdp or cmg"),
-        service_fqdn: fqdn.into(),
-        name: fqdn.split('.').next().unwrap().into(),
-        status,
-        status_details: (status == ServiceState::Error)
-            .then(|| "the operation failed in the cloud: injected fault".into()),
-        subscription_id: "3f2504e0-4f89-11d3-9a0c-0305e82c3301".into(),
-        environment: Environment::AzurePublicCloud,
-        region: "WestEurope".into(),
-        resource_group: None,
-        description: format!("{kind} for Europe"),
-        vm_instances: 2,
-        instances: vec![
-            InstanceView {
-                id: "IN_0".into(),
-                state: cloudsite::domain::service::InstanceState::ReadyRole,
-                address: Some("127.0.0.1:40001".into()),
-            },
-            InstanceView {
-                id: "IN_1".into(),
-                state: cloudsite::domain::service::InstanceState::ReadyRole,
-                address: Some("127.0.0.1:40002".into()),
-            },
-        ],
-        storage: CDP_STORAGE_DEFAULT,
-        transfer: CDP_TRANSFER_DEFAULT,
-        cmg: None,
-        certificate: CertificateView {
-            thumbprint: "9CEA69D045BED5A64921981958CAF0AE6CEF9786".into(),
-            subject_cn: Some(fqdn.into()),
-            not_after: "2027-11-23T00:00:00Z".into(),
-            wildcard: false,
-        },
-        cname_target: format!("{}.cloudapp.net", fqdn.split('.').next().unwrap()),
-        created: "2026-11-22T10:00:00.000Z".into(),
-        updated: "2026-11-22T10:05:00.000Z".into(),
-        usage: None,
-        gateway: None,
-    }
-}
-
-const GIB: u64 = 1 << 30;
-
-/// Fixed usage: `storage_gib` stored, `daily` GiB per day (oldest first), over `window` days.
-fn usage(storage_gib: u64, daily: impl Fn(u64) -> u64, window: u32, cents: i64) -> UsageView {
-    let daily_transfer: Vec<u64> = (0..30).map(|d| daily(d) * GIB).collect();
-    let skip = 30 - window as usize;
-    UsageView {
-        collected: "2026-11-22T10:00:00.000Z".into(),
-        storage_bytes: storage_gib * GIB + 400 * (1 << 20),
-        transfer_bytes: daily_transfer[skip..].iter().sum(),
-        window_days: window,
-        daily_transfer,
-        quota_unit_bytes: GIB,
-        cost: CostView {
-            currency: "USD".into(),
-            month_to_date_cents: cents,
-            projected_month_cents: cents * 3,
-            illustrative: true,
-        },
-    }
-}
-
-/// The library and where it is: cdp1 has a success and a failure, cmg1 one in progress.
-fn content() -> (Vec<PackageView>, Vec<DistributionView>) {
-    use ContentType::{Application, OsUpgrade, Package};
-    use DistributionState::{Failed, InProgress, Success};
-    let packages: Vec<PackageView> = [
-        (
-            "PS100001",
-            "Contoso VPN client",
-            Application,
-            PackageState::Ready,
-            84,
-        ),
-        (
-            "PS100002",
-            "Windows 11 24H2 upgrade",
-            OsUpgrade,
-            PackageState::Ready,
-            4812,
-        ),
-        (
-            "PS100003",
-            "Printer drivers",
-            Package,
-            PackageState::Uploading,
-            12,
-        ),
-    ]
-    .into_iter()
-    .map(|(id, name, content_type, state, mib)| PackageView {
-        id: id.into(),
-        name: name.into(),
-        content_type,
-        state,
-        files: vec![PackageFileView {
-            name: "setup.exe".into(),
-            size: mib << 20,
-            sha256: None,
-            encrypted_size: None,
-        }],
-        size: mib << 20,
-        distributions: Vec::new(),
-        created: "2026-11-22T09:00:00.000Z".into(),
-    })
-    .collect();
-    let failed = "upload to the service's storage failed: injected fault";
-    let distributions = [
-        (0, "c1", "cdp1", Success, None),
-        (1, "c1", "cdp1", Failed, Some(failed)),
-        (0, "c2", "cdp2", Success, None),
-        (
-            0,
-            "m1",
-            "cmg1",
-            InProgress,
-            Some("waiting for the service's storage"),
-        ),
-    ]
-    .into_iter()
-    .map(|(p, id, host, state, reason)| DistributionView {
-        package_id: packages[p].id.clone(),
-        package_name: packages[p].name.clone(),
-        service_id: id.into(),
-        service_fqdn: format!("{host}.contoso.com"),
-        state,
-        reason: reason.map(Into::into),
-        size: packages[p].size + 4096,
-        updated: "2026-11-22T10:06:00.000Z".into(),
-    })
-    .collect();
-    (packages, distributions)
-}
-
-fn snapshot(role: &str) -> Snapshot {
-    let mut cmg = service("m1", "cmg1.contoso.com", "cmg", ServiceState::Provisioning);
-    cmg.cmg = Some(cloudsite::api::wire::CmgSettings {
-        vm_size: "Standard_A2_v2".into(),
-        check_crl: true,
-        enforce_tls12: true,
-        serve_content: true,
-        egress_alerts: false,
-        stop_at_critical: false,
-        storage_alerts: false,
-        trusted_roots: Vec::new(),
-    });
-    // cmg1: storage past critical, outbound data over 14 days.
-    cmg.usage = Some(usage(
-        1850,
-        |d| if d < 16 { 0 } else { 150 + d * 10 },
-        14,
-        30012,
-    ));
-    let (packages, distributions) = content();
-    Snapshot {
-        site: Some(SiteView {
-            site_code: "PS1".into(),
-            server_name: "SITESRV".into(),
-            version: "0.1.0".into(),
-            role: cloudsite::domain::role::Role::parse(role).expect("a role"),
-        }),
-        cdps: vec![
-            // cdp1 is quiet, cdp2 past the storage warning with hot days; cdp3 never collected.
-            ServiceView {
-                usage: Some(usage(120, |d| 20 + d % 7 * 10, 30, 1234)),
-                ..service("c1", "cdp1.contoso.com", "cdp", ServiceState::Ready)
-            },
-            ServiceView {
-                usage: Some(usage(
-                    1100,
-                    |d| if d % 9 == 4 { 320 } else { 60 + d * 4 },
-                    30,
-                    8950,
-                )),
-                ..service("c2", "cdp2.contoso.com", "cdp", ServiceState::Stopped)
-            },
-            service("c3", "cdp3.contoso.com", "cdp", ServiceState::Error),
-        ],
-        cmgs: vec![cmg],
-        site_systems: vec![SiteSystemView {
-            name: "SITESRV".into(),
-            roles: vec!["Site server".into(), "Site system".into()],
-            proxy: ProxySettings {
-                enabled: true,
-                server: Some("proxy.contoso.com".into()),
-                port: 8080,
-                account: None,
-                has_password: false,
-            },
-        }],
-        alerts: vec![AlertView {
-            service_fqdn: None,
-            id: "a1".into(),
-            type_id: AlertType::ProxyFailure,
-            service_id: Some("c3".into()),
-            name: "Proxy refused the connection to the cloud".into(),
-            severity: Severity::Critical,
-            state: AlertState::Active,
-            occurrences: 2,
-            first_seen: Some("2026-11-22T10:00:00.000Z".into()),
-            last_seen: Some("2026-11-22T10:04:00.000Z".into()),
-            details: serde_json::Value::Null,
-            skip_until: None,
-            comments: Vec::new(),
-            closed_by: None,
-            enabled: true,
-        }],
-        status: vec![StatusMessageView {
-            id: 1,
-            message_id: 9409,
-            severity: Level::Info,
-            component: "SMS_CLOUD_SERVICES_MANAGER".into(),
-            service_id: Some("c1".into()),
-            text: "The cloud distribution point cdp1.contoso.com is provisioned and ready.".into(),
-            time: "2026-11-22T10:05:00.000Z".into(),
-        }],
-        logs: vec![
-            log(Level::Info, "Starting to Deploy Service"),
-            log(
-                Level::Warning,
-                "Waiting for check if container exists. Will check again in 10 seconds",
-            ),
-            log(
-                Level::Error,
-                "Create task for service cdp3 failed: injected fault",
-            ),
-        ],
-        tasks: Vec::new(),
-        distributions,
-        packages,
-    }
-}
-
-fn log(level: Level, message: &str) -> LogLineView {
-    LogLineView {
-        file: "CloudMgr.log".into(),
-        time: "2026-11-22T10:01:00.000Z".into(),
-        component: "SMS_CLOUD_SERVICES_MANAGER".into(),
-        level,
-        message: message.into(),
-    }
-}
-
-fn app(role: &str) -> App {
-    let mut app = App::new(Keymap::default(), "default", 1000);
-    app.on_net(NetMsg::Connected);
-    app.on_net(NetMsg::Snapshot(Box::new(snapshot(role))));
-    app
-}
-
-fn render(app: &App, w: u16, h: u16) -> String {
-    let theme = Theme::load("default", None).unwrap();
-    let mut term = Terminal::new(TestBackend::new(w, h)).unwrap();
-    term.draw(|f| ui::draw(f, app, &theme)).unwrap();
-    let buf = term.backend().buffer().clone();
-    (0..h)
-        .map(|y| {
-            (0..w)
-                .map(|x| buf[(x, y)].symbol().to_string())
-                .collect::<String>()
-                .trim_end()
-                .to_string()
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn key(code: KeyCode) -> KeyEvent {
-    KeyEvent::new(code, KeyModifiers::NONE)
-}
-
-fn press(app: &mut App, keys: &str) -> Vec<Effect> {
-    keys.chars()
-        .flat_map(|c| app.on_key(key(KeyCode::Char(c))))
-        .collect()
-}
+/// Every node of the workspace that shows a view.
+const VIEWS: [Node; 8] = [
+    Node::Overview,
+    Node::Cdps,
+    Node::Cmgs,
+    Node::SiteSystems,
+    Node::Alerts,
+    Node::StatusMessages,
+    Node::Logs,
+    Node::Content,
+];
 
 #[test]
 fn every_view_at_both_sizes() {
     for (w, h) in [(100, 30), (80, 24)] {
-        for node in [
-            Node::Overview,
-            Node::Cdps,
-            Node::Cmgs,
-            Node::SiteSystems,
-            Node::Alerts,
-            Node::StatusMessages,
-            Node::Logs,
-            Node::Content,
-        ] {
+        for node in VIEWS {
             let mut a = app("full-admin");
             a.node = node;
             insta::assert_snapshot!(format!("{node:?}_{w}x{h}"), render(&a, w, h));
@@ -555,9 +265,10 @@ fn every_wizard_page_and_form_at_both_sizes() {
     let mut a = app("full-admin");
     press(&mut a, "c");
     shots(&a, "1_general");
-    a.on_key(key(KeyCode::Tab));
-    type_in(&mut a, "3f2504e0-4f89-11d3-9a0c-0305e82c3301");
-    a.on_key(key(KeyCode::Tab));
+    // The subscription the site's services use is offered and filled in.
+    a.on_key(key(KeyCode::Tab)); // known subscriptions
+    a.on_key(key(KeyCode::Tab)); // subscription id, filled
+    a.on_key(key(KeyCode::Tab)); // management certificate
     type_in(&mut a, mgmt.to_str().unwrap());
     a.on_key(key(KeyCode::Tab));
     type_in(&mut a, "pw");
@@ -621,7 +332,7 @@ fn every_wizard_page_and_form_at_both_sizes() {
         }
     };
     let mut a = app("full-admin");
-    a.on_key(key(KeyCode::Enter));
+    press(&mut a, "p");
     forms(&a, "properties");
     // Settings: a renewed certificate for another name, inspected on leaving the password.
     let other = dir.join("other.pfx");
@@ -635,11 +346,11 @@ fn every_wizard_page_and_form_at_both_sizes() {
     forms(&a, "properties_renew");
     let mut a = app("full-admin");
     a.node = Node::SiteSystems;
-    a.on_key(key(KeyCode::Enter));
+    press(&mut a, "p");
     forms(&a, "proxy");
     let mut a = app("full-admin");
     a.node = Node::Alerts;
-    a.on_key(key(KeyCode::Enter));
+    press(&mut a, "p");
     forms(&a, "alert");
 }
 
@@ -686,7 +397,7 @@ fn mask_times(text: &str) -> String {
 
 fn content_tab(role: &str) -> App {
     let mut a = app(role);
-    a.on_key(key(KeyCode::Enter));
+    press(&mut a, "p");
     ctrl_n(&mut a);
     ctrl_n(&mut a);
     a
@@ -711,7 +422,7 @@ fn the_content_tab_at_both_sizes_then_redistribute_and_remove() {
         "Remove asks first"
     );
     insta::assert_snapshot!("form_content_confirm_remove_100x30", render(&a, 100, 30));
-    let e = a.on_key(key(KeyCode::Enter));
+    let e = press(&mut a, "y");
     assert!(
         matches!(&e[..], [Effect::Request(_, Request::Distribution { package, what: Distribution::Remove, .. })]
             if package == "PS100002"),
@@ -743,7 +454,8 @@ fn usage_events_fill_the_used_columns() {
         serde_json::json!({"service_id": "c3", "usage": u}),
     )));
     let text = render(&a, 100, 30);
-    assert!(text.contains("1.9 TiB 95%"), "{text}");
+    // Usage in the quota's own unit: 1900 GB of a 2000 GB quota.
+    assert!(text.contains("1900 GB 95%"), "{text}");
     assert!(
         !text.contains('–'),
         "no service is waiting for its first collection:\n{text}"
@@ -751,15 +463,56 @@ fn usage_events_fill_the_used_columns() {
     // Wide enough, the list shows "used / quota".
     let wide = render(&a, 140, 30);
     assert!(
-        wide.contains("Storage used / quota") && wide.contains("1.9 TiB / 2.0 TiB"),
+        wide.contains("Storage used / quota") && wide.contains("1900 GB / 2000 GB"),
         "{wide}"
     );
 }
 
-/// An event as the site sends it: id, kind and object.
-fn ev(id: u64, kind: &str, data: serde_json::Value) -> EventView {
-    serde_json::from_value(serde_json::json!({"id": id, "kind": kind, "data": data}))
-        .expect("a well-formed event")
+#[test]
+fn a_quota_reads_in_the_gb_it_was_entered_in_before_and_after_collection() {
+    // cdp3 has never been collected; give it a 100 GB storage quota, as entered.
+    let mut a = app("full-admin");
+    a.model.cdps[2].storage.quota_gb = 100;
+    a.selected.insert(Node::Cdps, 2);
+    let seen = |a: &mut App| {
+        let mut out = String::new();
+        for node in [Node::Cdps, Node::Overview] {
+            a.node = node;
+            out.push_str(&render(a, 140, 30));
+        }
+        a.node = Node::Cdps;
+        press(a, "p");
+        ctrl_n(a);
+        out.push_str(&render(a, 140, 30));
+        a.on_key(key(KeyCode::Esc));
+        out
+    };
+    let before = seen(&mut a);
+    assert!(before.contains("– / 100 GB"), "{before}");
+    assert!(
+        before.contains("quota 100 GB"),
+        "the details pane:\n{before}"
+    );
+    // Collected: 40 GB stored, counted in the site's quota GB (2^30 bytes here).
+    let mut u = a.model.cdps[0].usage.clone().unwrap();
+    u.storage_bytes = 40 * GIB;
+    a.on_net(NetMsg::Event(ev(
+        71,
+        "usage",
+        serde_json::json!({"service_id": "c3", "usage": u}),
+    )));
+    let after = seen(&mut a);
+    for (place, text) in [
+        ("list", "40.0 GB / 100 GB"),
+        ("details", "40.0 GB of 100 GB (40 %)"),
+        ("overview gauge", "40.0 GB / 100 GB (40 %)"),
+        ("Properties", "now: 40.0 GB of 100 GB (40 %)"),
+    ] {
+        assert!(after.contains(text), "{place}: {text}\n{after}");
+    }
+    for text in [&before, &after] {
+        assert!(!text.contains("100 GiB") && !text.contains("TiB"), "{text}");
+    }
 }
 
 /// Every cell of the screen, as drawn (not trimmed), and whether any holds a character a
@@ -806,7 +559,7 @@ fn site_text_is_shown_escaped_and_never_reaches_the_terminal_as_itself() {
     assert!(bad.is_empty(), "cells a terminal would obey: {bad:?}");
 
     // Properties: the field edits the real value and draws it escaped.
-    a.on_key(key(KeyCode::Enter));
+    press(&mut a, "p");
     let (text, bad) = screen(&a, 100, 30);
     assert!(text.contains(SHOWN), "{text}");
     assert!(bad.is_empty(), "{bad:?}");
@@ -858,5 +611,130 @@ fn times_fit_at_80x24_with_their_zone_in_the_title() {
     assert!(
         text.contains("usage as of 11-22 10:00 UTC"),
         "the details pane says when usage was read:\n{text}"
+    );
+}
+
+/// What a cell's colour is, as red, green and blue: the theme's colours as xterm draws them,
+/// `Reset` as the terminal's own (`default`).
+fn rgb(c: ratatui::style::Color, default: (u8, u8, u8)) -> (u8, u8, u8) {
+    use cloudsite::console::theme::Color as T;
+    use ratatui::style::Color as R;
+    let t = match c {
+        R::Reset => return default,
+        R::Black => T::Black,
+        R::Red => T::Red,
+        R::Green => T::Green,
+        R::Yellow => T::Yellow,
+        R::Blue => T::Blue,
+        R::Magenta => T::Magenta,
+        R::Cyan => T::Cyan,
+        R::Gray => T::Gray,
+        R::DarkGray => T::DarkGray,
+        R::LightRed => T::LightRed,
+        R::LightGreen => T::LightGreen,
+        R::LightYellow => T::LightYellow,
+        R::LightBlue => T::LightBlue,
+        R::LightMagenta => T::LightMagenta,
+        R::LightCyan => T::LightCyan,
+        R::White => T::White,
+        R::Rgb(r, g, b) => T::Rgb(r, g, b),
+        R::Indexed(i) => T::Indexed(i),
+    };
+    t.rgb().unwrap_or(default)
+}
+
+/// The screens a theme is seen on: every view, the help, the filter and the palette, the
+/// delete prompt, a detail view, Properties, the wizard's first page, read-only and loading.
+fn every_screen() -> Vec<(String, App)> {
+    let mut out = Vec::new();
+    for node in VIEWS {
+        for focus in [Focus::List, Focus::Tree, Focus::Details] {
+            let mut a = app("full-admin");
+            a.node = node;
+            a.focus = focus;
+            out.push((format!("{node:?} {focus:?}"), a));
+        }
+    }
+    let with = |name: &str, keys: &[KeyEvent]| {
+        let mut a = app("full-admin");
+        for k in keys {
+            a.on_key(*k);
+        }
+        (name.to_string(), a)
+    };
+    let c = |ch| key(KeyCode::Char(ch));
+    out.push(with("help", &[c('?')]));
+    out.push(with("filter", &[c('/'), c('c')]));
+    out.push(with("palette", &[c(':'), c('c'), key(KeyCode::Tab)]));
+    out.push(with("delete", &[key(KeyCode::Delete), c('c')]));
+    out.push(with("detail", &[key(KeyCode::Enter)]));
+    out.push(with("properties", &[c('p')]));
+    out.push(with("properties alerts", &[c('p'), key(KeyCode::PageDown)]));
+    out.push(with("wizard", &[c('c')]));
+    out.push(with("notice", &[c('s')]));
+    out.push(("read-only".into(), app("read-only")));
+    out.push((
+        "loading".into(),
+        App::new(Keymap::default(), "default", 100),
+    ));
+    out
+}
+
+#[test]
+fn every_shipped_theme_is_readable_wcag_aa_on_every_screen() {
+    // The terminal each theme is made for: light's on white, the others on black.
+    let dark = ((0xe5, 0xe5, 0xe5), (0x00, 0x00, 0x00));
+    let light = ((0x00, 0x00, 0x00), (0xff, 0xff, 0xff));
+    // "theme: colours (ratio)" → where first seen, and some of the text drawn so.
+    let mut failures = std::collections::BTreeMap::<String, (String, String)>::new();
+    // As written (a terminal with 24-bit colour), and in the 256-colour palette it falls back to.
+    let themes = cloudsite::console::theme::builtin_names()
+        .iter()
+        .flat_map(|name| {
+            let t = Theme::load(name, None).unwrap();
+            [(name.to_string(), t.in_palette()), (name.to_string(), t)]
+        });
+    for (name, theme) in themes {
+        let (tfg, tbg) = if name == "light" { light } else { dark };
+        for (screen, a) in every_screen() {
+            let mut term = Terminal::new(TestBackend::new(100, 30)).unwrap();
+            term.draw(|f| ui::draw(f, &a, &theme)).unwrap();
+            let buf = term.backend().buffer().clone();
+            for cell in buf.content() {
+                let sym = cell.symbol();
+                // Text only: borders, gauges and sparklines are drawn, not read.
+                let text = sym
+                    .chars()
+                    .any(|ch| !ch.is_whitespace() && !matches!(ch, '\u{2500}'..='\u{259F}'));
+                if !text {
+                    continue;
+                }
+                let mut fg = rgb(cell.fg, tfg);
+                let mut bg = rgb(cell.bg, tbg);
+                if cell.modifier.contains(ratatui::style::Modifier::REVERSED) {
+                    std::mem::swap(&mut fg, &mut bg);
+                }
+                let ratio = cloudsite::console::theme::contrast_ratio(fg, bg);
+                if ratio < 4.5 {
+                    let k = format!(
+                        "{name}: #{:02x}{:02x}{:02x} on #{:02x}{:02x}{:02x} ({ratio:.2})",
+                        fg.0, fg.1, fg.2, bg.0, bg.1, bg.2
+                    );
+                    let e = failures.entry(k).or_insert((screen.clone(), String::new()));
+                    if e.1.chars().count() < 30 {
+                        e.1.push_str(sym);
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "text below WCAG AA (4.5:1):\n{}",
+        failures
+            .into_iter()
+            .map(|(k, (screen, text))| format!("{k} on {screen}: {text:?}"))
+            .collect::<Vec<_>>()
+            .join("\n")
     );
 }

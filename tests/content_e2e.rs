@@ -134,7 +134,7 @@ fn request(site: &Site, pkg: &str, out: PathBuf) -> FetchRequest {
 }
 
 async fn locations(site: &Site, pkg: &str, location: ClientLocation) -> ContentLocations {
-    site.reader
+    site.mp
         .post(
             "/v1/mp/content-locations",
             &ContentLocationRequest {
@@ -252,7 +252,7 @@ async fn distribute_then_fetch_gives_identical_bytes_and_the_cloud_holds_only_ci
     }
 
     let out = tmp.join("client");
-    let report = fetch(&site.reader, &request(&site, &pkg.id, out.clone()), |_| {})
+    let report = fetch(&site.mp, &request(&site, &pkg.id, out.clone()), |_| {})
         .await
         .expect("fetch");
     assert_eq!(std::fs::read(out.join("app.msi")).expect("fetched"), big);
@@ -266,7 +266,7 @@ async fn distribute_then_fetch_gives_identical_bytes_and_the_cloud_holds_only_ci
     );
     assert!(report.attempts.iter().all(|a| a.error.is_none()));
     // A second run finds both files complete and downloads nothing.
-    let again = fetch(&site.reader, &request(&site, &pkg.id, out.clone()), |_| {})
+    let again = fetch(&site.mp, &request(&site, &pkg.id, out.clone()), |_| {})
         .await
         .expect("fetch again");
     assert_eq!(again.downloaded_bytes, 0);
@@ -376,20 +376,16 @@ async fn a_stopped_service_fails_and_the_client_takes_the_next_location() {
         .expect("offered");
     assert!(stopped.addresses.is_empty());
     let out = tmp.join("fresh");
-    fetch(&site.reader, &request(&site, &pkg.id, out.clone()), |_| {})
+    fetch(&site.mp, &request(&site, &pkg.id, out.clone()), |_| {})
         .await
         .expect("fetch");
     assert_eq!(std::fs::read(out.join("f.bin")).expect("file"), bytes);
 
     // With both stopped every location fails, each with its reason.
     stop(&site, &two).await;
-    let err = fetch(
-        &site.reader,
-        &request(&site, &pkg.id, tmp.join("none")),
-        |_| {},
-    )
-    .await
-    .expect_err("nothing serves");
+    let err = fetch(&site.mp, &request(&site, &pkg.id, tmp.join("none")), |_| {})
+        .await
+        .expect_err("nothing serves");
     match &err {
         FetchError::AllFailed { report } => assert_eq!(report.attempts.len(), 2),
         other => panic!("unexpected {other:?}"),
@@ -425,13 +421,9 @@ async fn expired_forged_and_untrusted_are_refused_and_client_settings_gate_cloud
             .unwrap_or_default()
             .contains("Allow access to cloud distribution points")
     );
-    let err = fetch(
-        &site.reader,
-        &request(&site, &pkg.id, tmp.join("no")),
-        |_| {},
-    )
-    .await
-    .expect_err("no source");
+    let err = fetch(&site.mp, &request(&site, &pkg.id, tmp.join("no")), |_| {})
+        .await
+        .expect_err("no source");
     assert!(matches!(err, FetchError::NoSource { .. }), "{err:?}");
     allow_cloud_dp(&site, true).await;
 
@@ -487,7 +479,7 @@ async fn expired_forged_and_untrusted_are_refused_and_client_settings_gate_cloud
     assert!(err.to_string().contains("expired"), "{err}");
     // A fresh answer works.
     let out = tmp.join("ok");
-    fetch(&site.reader, &request(&site, &pkg.id, out.clone()), |_| {})
+    fetch(&site.mp, &request(&site, &pkg.id, out.clone()), |_| {})
         .await
         .expect("fresh token");
     assert_eq!(std::fs::read(out.join("g.bin")).expect("file"), bytes);
@@ -814,7 +806,7 @@ async fn a_distribution_waiting_when_the_site_stops_finishes_after_the_restart()
     )
     .await;
     let out = tmp.join("after-restart");
-    fetch(&site.reader, &request(&site, &pkg.id, out.clone()), |_| {})
+    fetch(&site.mp, &request(&site, &pkg.id, out.clone()), |_| {})
         .await
         .expect("fetch");
     assert_eq!(std::fs::read(out.join("l.bin")).expect("file"), bytes);

@@ -14,30 +14,7 @@ use local_cloud_support::gateway::*;
 use local_cloud_support::*;
 use std::collections::BTreeMap;
 use std::sync::Arc;
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Notify;
-
-/// Sends a TLS 1.0 ClientHello and returns the alert description the instance answers with.
-/// It carries `signature_algorithms` so that the version is what is judged (a client that
-/// omits it, as TLS 1.0 stacks do, is refused with `handshake_failure` even earlier).
-async fn tls10_alert(addr: std::net::SocketAddr) -> u8 {
-    let mut hello = vec![0x03, 0x01];
-    hello.extend([0x11; 32]);
-    // No session id; one suite (TLS_RSA_WITH_AES_128_CBC_SHA); null compression.
-    hello.extend([0x00, 0x00, 0x02, 0x00, 0x2f, 0x01, 0x00]);
-    // Extensions: signature_algorithms = [rsa_pkcs1_sha256].
-    hello.extend([0x00, 0x08, 0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x04, 0x01]);
-    let mut handshake = vec![0x01, 0x00, 0x00, hello.len() as u8];
-    handshake.extend(hello);
-    let mut record = vec![0x16, 0x03, 0x01, 0x00, handshake.len() as u8];
-    record.extend(handshake);
-    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
-    tcp.write_all(&record).await.expect("hello");
-    let mut answer = [0u8; 7];
-    tcp.read_exact(&mut answer).await.expect("an alert");
-    assert_eq!(answer[0], 0x15, "an alert record: {answer:?}");
-    answer[6]
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn connection_points_attach_over_tcp_tls_or_the_fallback_and_strangers_cannot() {
@@ -99,7 +76,7 @@ async fn connection_points_attach_over_tcp_tls_or_the_fallback_and_strangers_can
     // "Enforce TLS 1.2": nothing older is spoken on any port (alert 70, protocol_version);
     // TLS 1.2 itself works.
     for addr in [public, channel, fallback] {
-        assert_eq!(tls10_alert(addr).await, 70, "{addr}");
+        assert_eq!(legacy_hello_alert(addr, 0x01).await, 70, "{addr}");
     }
     let mut roots = rustls::RootCertStore::empty();
     roots.add(common::root_ca().cert.into()).expect("root");

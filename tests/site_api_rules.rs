@@ -41,12 +41,14 @@ const ROUTES: &[(&str, &str)] = &[
     ("post", "/v1/cmgs/{id}/sync"),
     ("get", "/v1/cmgs/{id}/connection-points"),
     ("post", "/v1/cmgs/{id}/connection-points"),
+    ("post", "/v1/cmgs/{id}/analyze"),
     ("get", "/v1/connection-points"),
     ("get", "/v1/connection-points/{id}/channel"),
     ("put", "/v1/connection-points/{id}/state"),
     ("get", "/v1/connection-points/{id}/presence"),
     ("post", "/v1/client-notifications"),
     ("post", "/v1/subscriptions/validate"),
+    ("post", "/v1/lab/subscriptions"),
     ("get", "/v1/site"),
     ("get", "/v1/site-systems"),
     ("get", "/v1/site-systems/{name}/proxy"),
@@ -244,6 +246,7 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         ("POST", format!("/v1/cmgs/{m}/start"), None),
         ("POST", format!("/v1/cmgs/{m}/stop"), None),
         ("POST", format!("/v1/cmgs/{m}/sync"), None),
+        ("POST", format!("/v1/cmgs/{m}/analyze"), Some(json!({}))),
         (
             "POST",
             format!("/v1/cmgs/{m}/connection-points"),
@@ -275,6 +278,13 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
             "POST",
             "/v1/tokens".into(),
             Some(json!({"name": "intruder", "role": "full-admin"})),
+        ),
+        (
+            "POST",
+            "/v1/lab/subscriptions".into(),
+            Some(
+                json!({"subscription_id": "6b8b6f3e-0000-4000-8000-000000000001", "management_certificate_base64": ""}),
+            ),
         ),
         // Alerts: the role is checked before the id is looked up.
         (
@@ -390,6 +400,18 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         .await;
     f.check(status == 403, || {
         format!("POST /v1/tokens with infra-admin: {status} {answer}")
+    });
+    // Nor register lab subscriptions with the site's cloud.
+    let (status, answer) = site
+        .raw(
+            "POST",
+            "/v1/lab/subscriptions",
+            Some(&site.infra_token),
+            Some(&json!({"subscription_id": "6b8b6f3e-0000-4000-8000-000000000001", "management_certificate_base64": ""})),
+        )
+        .await;
+    f.check(status == 403, || {
+        format!("POST /v1/lab/subscriptions with infra-admin: {status} {answer}")
     });
     // Give any wrongly accepted task a moment to show.
     tokio::time::sleep(Duration::from_millis(200)).await;
@@ -509,7 +531,7 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
     f.check(now.allow_cloud_dp, || "infra-admin change not kept".into());
     f.assert_none();
 
-    // No token was made by any refused request: only bootstrap, infra and analyst exist.
+    // No token was made by any refused request: only those the test site starts with exist.
     site.shutdown().await;
     let names: BTreeSet<String> = site
         .with_store(|store| cloudsite::site::tokens::list(store).expect("tokens"))
@@ -517,7 +539,7 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
         .into_iter()
         .map(|t| t.name)
         .collect();
-    let want: BTreeSet<String> = ["bootstrap administrator", "infra", "analyst"]
+    let want: BTreeSet<String> = ["bootstrap administrator", "infra", "analyst", "clients"]
         .iter()
         .map(|s| s.to_string())
         .collect();
@@ -2324,7 +2346,7 @@ async fn openapi_document_shows_the_wire_enums() {
     assert_eq!(names(&schemas["HostedKind"]), want(&["cdp", "cmg"]));
     assert_eq!(
         names(&schemas["Role"]),
-        want(&["full-admin", "infra-admin", "read-only"])
+        want(&["full-admin", "infra-admin", "read-only", "client"])
     );
     assert_eq!(
         names(&schemas["AlertState"]),

@@ -30,6 +30,9 @@ fn serve(args: &[&str]) -> Serve {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
+    // `serve` logs to stderr: read it, or a full pipe would stop the service.
+    let mut err = child.stderr.take().unwrap();
+    std::thread::spawn(move || std::io::copy(&mut err, &mut std::io::sink()));
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let url = loop {
         let line = lines.next().expect("serve printed its URL").unwrap();

@@ -1,7 +1,7 @@
 //! The API client: the scripting commands and the console talk to a site only through this.
 
 pub use super::error::{ClientError, cause_chain};
-pub use super::events::{EventStream, Held, KEEP_ALIVE_HEADER, NotificationStream};
+pub use super::events::{AnalyzerStream, EventStream, Held, KEEP_ALIVE_HEADER, NotificationStream};
 use super::wire::{ErrorBody, ErrorDetail};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -39,9 +39,12 @@ impl Client {
         };
         // The site is reached directly: a proxy in the environment is for the site's own calls
         // to the cloud, not for operators talking to their site.
+        // Idle pooled connections are dropped before the site's listener closes them (it
+        // allows 30 s between requests, tls::listen): a request never races that close.
         let mut builder = reqwest::Client::builder()
             .no_proxy()
-            .connect_timeout(Duration::from_secs(10));
+            .connect_timeout(Duration::from_secs(10))
+            .pool_idle_timeout(Duration::from_secs(20));
         if let Some(pem) = ca_pem {
             let certs = reqwest::Certificate::from_pem_bundle(pem.as_bytes())
                 .map_err(|e| transport(e.to_string()))?;
@@ -213,6 +216,17 @@ impl Client {
     ) -> Result<reqwest::Response, ClientError> {
         self.open(self.authorized(self.http.get(self.url(path))), what)
             .await
+    }
+
+    /// POSTs `body` to a route whose answer streams, and answers once its head arrived.
+    pub(super) async fn hold_post<B: Serialize + ?Sized>(
+        &self,
+        path: &str,
+        body: &B,
+        what: &str,
+    ) -> Result<reqwest::Response, ClientError> {
+        let req = self.http.post(self.url(path)).json(body);
+        self.open(self.authorized(req), what).await
     }
 
     /// Sends a request whose answer streams; an error status becomes the site's error.

@@ -3,7 +3,7 @@
 
 use super::error::ClientError;
 use super::sse::{SseDecoder, SseMessage};
-use super::wire::{ClientNotificationView, Event, EventView};
+use super::wire::{AnalyzerEvent, ClientNotificationView, Event, EventView};
 use std::collections::VecDeque;
 use std::time::Duration;
 
@@ -111,6 +111,26 @@ impl NotificationStream {
             serde_json::from_str(&m.data).map_err(|e| ClientError::Transport {
                 url: String::new(),
                 message: format!("bad notification: {e}"),
+            })
+        }))
+    }
+}
+
+/// The events of a connection analyzer run, as the site streams them.
+pub struct AnalyzerStream(SseReader);
+
+impl AnalyzerStream {
+    /// Reads an answer to `POST /v1/cmgs/{id}/analyze` (keep-alives as the answer announces).
+    pub(super) fn new(resp: reqwest::Response, url: &str) -> AnalyzerStream {
+        AnalyzerStream(SseReader::new(resp, url, Some(DEFAULT_IDLE)))
+    }
+
+    /// The next event; `None` when the analysis ended.
+    pub async fn next(&mut self) -> Option<Result<AnalyzerEvent, ClientError>> {
+        Some(self.0.next().await?.and_then(|m| {
+            serde_json::from_str(&m.data).map_err(|e| ClientError::Transport {
+                url: String::new(),
+                message: format!("bad analyzer event: {e}"),
             })
         }))
     }

@@ -1,16 +1,16 @@
 //! One typed method per API operation. Nothing outside `api` builds a URL or reads a JSON
 //! value by hand: a caller names the operation and gets the wire type back.
 
-use super::client::{Client, ClientError, Held, NotificationStream, Progress};
+use super::client::{AnalyzerStream, Client, ClientError, Held, NotificationStream, Progress};
 use super::routes;
 use super::wire::{
-    Accepted, AddConnectionPoint, AlertView, ChannelConfig, ClientNotificationView, ClientPolicy,
-    ClientSettings, CloseAlert, ConnectionPointReport, ConnectionPointView, ContentLocationRequest,
-    ContentLocations, ContentTargets, CreateCdp, CreateCmg, CreatePackage, CreateToken,
-    DistributionView, LogFileView, LogLineView, NewToken, PackageChanged, PackageView,
-    PostponeAlert, SendClientNotification, ServiceView, SetProxy, SetService, SiteSystemView,
-    SiteView, SoftwareUpdateView, StatusMessageView, SubscriptionCheck, SubscriptionInput,
-    TaskView, Updated,
+    Accepted, AddConnectionPoint, AlertView, AnalyzeCmg, ChannelConfig, ClientNotificationView,
+    ClientPolicy, ClientSettings, CloseAlert, ConnectionPointReport, ConnectionPointView,
+    ContentLocationRequest, ContentLocations, ContentTargets, CreateCdp, CreateCmg, CreatePackage,
+    CreateToken, DistributionView, LogFileView, LogLineView, NewToken, PackageChanged, PackageView,
+    PostponeAlert, RegisterSubscription, SendClientNotification, ServiceView, SetProxy, SetService,
+    SiteSystemView, SiteView, SoftwareUpdateView, StatusMessageView, SubscriptionCheck,
+    SubscriptionInput, SubscriptionRegistered, TaskView, Updated,
 };
 use crate::domain::proxy::ProxySettings;
 use crate::domain::service::{Action, HostedKind};
@@ -144,6 +144,14 @@ impl Client {
         req: &SubscriptionInput,
     ) -> Result<SubscriptionCheck> {
         self.post(&routes::validate_subscription(), req).await
+    }
+
+    /// Registers a lab subscription with the site's own local cloud (Full Administrator).
+    pub async fn register_lab_subscription(
+        &self,
+        req: &RegisterSubscription,
+    ) -> Result<SubscriptionRegistered> {
+        self.post(&routes::lab_subscriptions(), req).await
     }
 
     /// Connection points: of one CMG, or every one.
@@ -289,6 +297,14 @@ impl Client {
             self.hold(&path, "the presence").await?,
             self.base(),
         ))
+    }
+
+    /// Runs the connection analyzer on CMG `key`: its checks stream back as they run.
+    pub async fn analyze_cmg(&self, key: &str, req: &AnalyzeCmg) -> Result<AnalyzerStream> {
+        let resp = self
+            .hold_post(&routes::cmg_analyze(key), req, "the connection analyzer")
+            .await?;
+        Ok(AnalyzerStream::new(resp, self.base()))
     }
 
     /// Pushes a message to every client holding a notification channel.

@@ -21,12 +21,14 @@ pub const TEMPLATES: &[&str] = &[
     "/v1/cmgs/{id}/stop",
     "/v1/cmgs/{id}/sync",
     "/v1/cmgs/{id}/connection-points",
+    "/v1/cmgs/{id}/analyze",
     "/v1/connection-points",
     "/v1/connection-points/{id}/channel",
     "/v1/connection-points/{id}/state",
     "/v1/connection-points/{id}/presence",
     "/v1/client-notifications",
     "/v1/subscriptions/validate",
+    "/v1/lab/subscriptions",
     "/v1/tasks",
     "/v1/tasks/{id}",
     "/v1/status-messages",
@@ -121,6 +123,11 @@ pub fn cmg_connection_points(cmg: &str) -> String {
     format!("{}/connection-points", service(HostedKind::Cmg, cmg))
 }
 
+/// The connection analyzer of a CMG.
+pub fn cmg_analyze(cmg: &str) -> String {
+    format!("{}/analyze", service(HostedKind::Cmg, cmg))
+}
+
 /// Every CMG connection point.
 pub fn connection_points() -> String {
     "/v1/connection-points".into()
@@ -149,6 +156,11 @@ pub fn client_notifications() -> String {
 /// "Validate on Next".
 pub fn validate_subscription() -> String {
     "/v1/subscriptions/validate".into()
+}
+
+/// A lab subscription registered with the site's own local cloud.
+pub fn lab_subscriptions() -> String {
+    "/v1/lab/subscriptions".into()
 }
 
 /// Tasks, optionally of one service, at most `limit`.
@@ -283,8 +295,10 @@ mod tests {
             service(HostedKind::Cmg, "cmg1.contoso.com"),
             service_action(HostedKind::Cmg, "c", "sync"),
             cmg_connection_points("c"),
+            cmg_analyze("c"),
             connection_points(),
             validate_subscription(),
+            lab_subscriptions(),
             tasks(Some("s 1"), Some(5)),
             task("t"),
             status_messages(None, Some(500)),

@@ -74,12 +74,15 @@ impl PfxSpec {
     }
 }
 
-fn random<const N: usize>() -> [u8; N] {
+/// The OS random source failed: no file is written with all-zero salts and IVs.
+#[derive(Debug, thiserror::Error)]
+#[error("the operating system's random source failed: {0}")]
+pub struct RandomError(String);
+
+fn random<const N: usize>() -> Result<[u8; N], RandomError> {
     let mut b = [0u8; N];
-    // A failing OS RNG leaves zeros; salts and IVs stay unique enough for test and lab files,
-    // and the alternative (panicking while writing a file) helps nobody.
-    let _ = getrandom::fill(&mut b);
-    b
+    getrandom::fill(&mut b).map_err(|e| RandomError(e.to_string()))?;
+    Ok(b)
 }
 
 fn attributes(a: &Attrs) -> Vec<u8> {
@@ -111,8 +114,18 @@ fn data_content_info(inner: &[u8]) -> Vec<u8> {
     w::seq(&[&w::oid(oid::DATA), &w::explicit(0, &w::octets(inner))])
 }
 
-/// Writes the PFX described by `spec`.
+/// Writes the PFX described by `spec`, for tests and fixtures (which have no use for a random
+/// source failure).
+///
+/// # Panics
+/// When the OS random source fails; [`try_write`] says so instead.
 pub fn write(spec: &PfxSpec) -> Vec<u8> {
+    try_write(spec).expect("the OS random source works")
+}
+
+/// Writes the PFX described by `spec`; fails when the OS random source does (salts and IVs
+/// are never left zero).
+pub fn try_write(spec: &PfxSpec) -> Result<Vec<u8>, RandomError> {
     let pw = Password {
         text: &spec.password,
         form: spec.password_form,
@@ -136,9 +149,9 @@ pub fn write(spec: &PfxSpec) -> Vec<u8> {
         match pbe::encrypt(
             spec.cert_scheme,
             &pw,
-            &random::<8>(),
+            &random::<8>()?,
             spec.iterations,
-            &random::<16>(),
+            &random::<16>()?,
             &safe,
         ) {
             None => content_infos.push(data_content_info(&safe)),
@@ -158,9 +171,9 @@ pub fn write(spec: &PfxSpec) -> Vec<u8> {
         let key_bag = match pbe::encrypt(
             spec.key_scheme,
             &pw,
-            &random::<8>(),
+            &random::<8>()?,
             spec.iterations,
-            &random::<16>(),
+            &random::<16>()?,
             pkcs8,
         ) {
             None => bag(oid::KEY_BAG, pkcs8, a),
@@ -179,7 +192,7 @@ pub fn write(spec: &PfxSpec) -> Vec<u8> {
             } else {
                 (HashAlg::Sha256, oid::SHA256)
             };
-            let salt = random::<8>();
+            let salt = random::<8>()?;
             let key = pbe::pkcs12_kdf(
                 hash,
                 &pw,
@@ -200,5 +213,9 @@ pub fn write(spec: &PfxSpec) -> Vec<u8> {
             ])
         }
     };
-    w::seq(&[&w::uint(3), &data_content_info(&auth_safe), &mac_data])
+    Ok(w::seq(&[
+        &w::uint(3),
+        &data_content_info(&auth_safe),
+        &mac_data,
+    ]))
 }

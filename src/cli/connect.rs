@@ -140,6 +140,7 @@ pub async fn connect(args: &SiteArgs) -> Result<Connection, CliError> {
     let opts = SiteOptions {
         log_dir: config.paths.log_dir.clone(),
         monitor: crate::site::monitor::MonitorOptions::from_config(&config),
+        log_level: super::logging::cmtrace_level(config.logging.level),
         ..SiteOptions::new(&dir)
     };
     let (url, embedded) = match service::start(opts).await {

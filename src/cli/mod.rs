@@ -1,13 +1,16 @@
 //! Command-line entry: parses arguments with clap and hands each subcommand to its module.
 
+mod analyze_cmd;
 mod cert_cmd;
 mod client_cmd;
+mod client_mp_cmd;
 mod config_cmd;
 pub mod connect;
 mod content_cmd;
 mod cp_cmd;
 mod keyring;
 mod lab_cmd;
+mod logging;
 pub mod output;
 mod progress;
 mod serve_cmd;
@@ -15,6 +18,7 @@ mod service_args;
 mod service_cmd;
 mod site_cmd;
 mod values;
+mod via_cmg;
 
 use clap::{CommandFactory, Parser, Subcommand};
 use site_cmd::AlertsCommand;
@@ -38,6 +42,10 @@ pub struct Cli {
     /// tab-separated values. `--json` on a command is the same as `-o json`.
     #[arg(short = 'o', long, global = true, value_enum, value_name = "FORMAT")]
     pub output: Option<output::Format>,
+    /// Debug detail on stderr (each API request, the site's log lines); `RUST_LOG` overrides
+    /// it with a filter of its own. Without it the scripting commands say only their errors.
+    #[arg(long, global = true)]
+    pub debug: bool,
     /// Which site to talk to.
     #[command(flatten)]
     pub site: connect::SiteArgs,
@@ -58,7 +66,7 @@ pub enum Command {
     Login(LoginArgs),
     /// Run the site service (API, services manager, local cloud) until stopped.
     Serve(serve_cmd::ServeArgs),
-    /// API tokens: `token create --role full-admin|infra-admin|read-only`.
+    /// API tokens: `token create --role full-admin|infra-admin|read-only|client`.
     #[command(subcommand)]
     Token(TokenCommand),
     /// Cloud distribution points (New-/Get-/Set-/Start-/Stop-/Remove-CMCloudDistributionPoint).
@@ -86,6 +94,9 @@ pub enum Command {
     /// Client settings ("Allow access to cloud distribution points").
     #[command(subcommand)]
     ClientSettings(site_cmd::ClientSettingsCommand),
+    /// Client notifications: push a message to every client holding a channel.
+    #[command(subcommand)]
+    ClientNotifications(client_mp_cmd::NotificationsCommand),
     /// A lab to try cloudsite with: certificates and a registered subscription.
     #[command(subcommand)]
     Lab(lab_cmd::LabCommand),
@@ -213,6 +224,11 @@ pub fn run() -> ExitCode {
     ) {
         exit_quietly_on_a_closed_pipe();
     }
+    let console = matches!(cli.command, None | Some(Command::Console));
+    let debug = cli.debug;
+    if !matches!(cli.command, Some(Command::Serve(_))) {
+        logging::init(debug, false, console, crate::config::LogLevel::Info);
+    }
     let site = cli.site.clone();
     let block =
         |fut: std::pin::Pin<Box<dyn std::future::Future<Output = ExitCode>>>| match runtime() {
@@ -221,7 +237,7 @@ pub fn run() -> ExitCode {
         };
     match cli.command {
         Some(Command::Login(args)) => block(Box::pin(async move { login(&site, args).await })),
-        Some(Command::Serve(args)) => block(Box::pin(serve_cmd::serve(args))),
+        Some(Command::Serve(args)) => block(Box::pin(serve_cmd::serve(args, debug))),
         Some(Command::Token(TokenCommand::Create(args))) => serve_cmd::token_create(args),
         Some(Command::Cdp(cmd)) => {
             block(Box::pin(
@@ -259,10 +275,13 @@ pub fn run() -> ExitCode {
         Some(Command::ClientSettings(cmd)) => block(Box::pin(async move {
             site_cmd::client_settings(&site, cmd).await
         })),
+        Some(Command::ClientNotifications(cmd)) => block(Box::pin(async move {
+            client_mp_cmd::run_notifications(&site, cmd).await
+        })),
         Some(Command::Client(cmd)) => {
             block(Box::pin(async move { client_cmd::run(&site, cmd).await }))
         }
-        Some(Command::Lab(cmd)) => lab_cmd::run(cmd),
+        Some(Command::Lab(cmd)) => lab_cmd::run(&site, cmd),
         Some(Command::Cloud(lab_cmd::CloudCommand::Subscription(
             lab_cmd::SubscriptionCommand::Add(args),
         ))) => lab_cmd::subscription_add(args),

@@ -344,6 +344,20 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_cell_wider_than_a_format_width_is_padded_not_a_panic() {
+        // A description of 65,536 characters or more, stored before the site's limit, once made
+        // `{:width$}` panic ("Formatting argument out of range") for every `cdp list`.
+        let long = "d".repeat(70_000);
+        let rows = vec![
+            vec!["cdp1".to_string(), long.clone()],
+            vec!["cdp2".to_string(), "x".to_string()],
+        ];
+        let lines = table_lines(&["NAME", "DESCRIPTION"], &rows, false);
+        assert_eq!(lines.len(), 3);
+        assert!(lines[1].ends_with(&long));
+    }
+
+    #[test]
     fn table_cells_from_the_site_stay_on_their_row_and_cannot_drive_the_terminal() {
         let rows = vec![
             vec![

@@ -90,6 +90,7 @@ pub(super) fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
             .database
             .clone()
             .or_else(|| config.site.database.clone()),
+        log_level: super::logging::cmtrace_level(config.logging.level),
         log_dir: config
             .paths
             .log_dir
@@ -100,11 +101,12 @@ pub(super) fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
 }
 
 /// Runs the site service until SIGINT or SIGTERM.
-pub(super) async fn serve(args: ServeArgs) -> ExitCode {
+pub(super) async fn serve(args: ServeArgs, debug: bool) -> ExitCode {
     let config = match load_config(&args.config) {
         Ok(c) => c,
         Err(e) => return fail(e),
     };
+    super::logging::init(debug, true, false, config.logging.level);
     let opts = site_options(&args, &config);
     let mut site = match service::start(opts).await {
         Ok(s) => s,

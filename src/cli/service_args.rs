@@ -297,6 +297,10 @@ pub enum CmgCommand {
         #[command(flatten)]
         task: TaskArgs,
     },
+    /// Run the CMG connection analyzer: service running, DNS name and certificate, connection
+    /// points, a management point request through the CMG, the client certificate, TLS
+    /// version. Each check is printed as it concludes; exit 1 when one fails.
+    Analyze(super::analyze_cmd::AnalyzeArgs),
     /// CMG connection points.
     #[command(subcommand)]
     ConnectionPoint(ConnectionPointCommand),

@@ -10,10 +10,12 @@ use crate::api::wire::{
     SubscriptionInput, ThresholdInput, TrustedRootUpload,
 };
 use crate::display;
-use crate::domain::service::{Action, Environment, HostedKind, TrustedRootKind};
+use crate::domain::service::{
+    Action, Environment, HostedKind, TrustedRootKind, delete_answers, delete_confirmed,
+};
 use crate::site::prepare::cn_case_warning;
 use base64::Engine;
-use std::io::IsTerminal;
+use std::io::{BufRead, IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -122,6 +124,13 @@ fn print_services(list: &[ServiceView], cmg: bool) {
 }
 
 fn print_service(s: &ServiceView) {
+    for (k, v) in service_lines(s) {
+        say(format!("{k:<36}{v}"));
+    }
+}
+
+/// What `cdp|cmg show` prints, label and value a line.
+fn service_lines(s: &ServiceView) -> Vec<(&'static str, String)> {
     let mut lines = vec![
         ("Service FQDN", s.service_fqdn.clone()),
         ("Status", s.status.as_str().to_string()),
@@ -207,20 +216,16 @@ fn print_service(s: &ServiceView) {
         }
     }
     if let Some(u) = &s.usage {
-        use crate::console::ui::usage::money;
-        use display::size;
-        let quota = |t: crate::domain::service::Threshold| size(t.quota_bytes(u.quota_unit_bytes));
-        lines.push((
-            "Storage used",
-            format!("{} of {}", size(u.storage_bytes), quota(s.storage)),
-        ));
+        // In the quota's own GB, as the console shows it (README, "Usage and quotas").
+        use crate::console::ui::usage::{Figure, money, used_detail};
+        lines.push(("Storage used", used_detail(s, Figure::Storage).0));
         lines.push((
             if s.kind == HostedKind::Cmg {
                 "Outbound data (14 days)"
             } else {
                 "Transfer (30 days)"
             },
-            format!("{} of {}", size(u.transfer_bytes), quota(s.transfer)),
+            used_detail(s, Figure::Transfer).0,
         ));
         lines.push((
             if u.cost.illustrative {
@@ -238,9 +243,25 @@ fn print_service(s: &ServiceView) {
     }
     lines.push(("Created", display::time(&s.created)));
     lines.push(("Last changed", display::time(&s.updated)));
-    for (k, v) in lines {
-        say(format!("{k:<36}{v}"));
+    lines
+}
+
+/// A CMG's connection points (state, instances, reason) and client traffic, as the console's
+/// details pane shows them.
+fn print_gateway(s: &ServiceView, points: &[crate::api::wire::ConnectionPointView]) {
+    use crate::console::ui::gateway::{point_text, traffic_text};
+    if points.is_empty() {
+        say(format!("{:<36}none", "Connection points"));
     }
+    for (n, p) in points.iter().enumerate() {
+        let key = if n == 0 { "Connection points" } else { "" };
+        say(format!("{key:<36}{}", point_text(p)));
+    }
+    let traffic = s
+        .gateway
+        .as_ref()
+        .map_or_else(|| "not sampled yet".to_string(), traffic_text);
+    say(format!("{:<36}{traffic}", "Client traffic"));
 }
 
 async fn finish_task(client: &Client, accepted: Accepted, task: &TaskArgs) -> ExitCode {
@@ -285,25 +306,54 @@ async fn finish_task(client: &Client, accepted: Accepted, task: &TaskArgs) -> Ex
     }
 }
 
-fn confirm_delete(service: &str, yes: bool) -> Result<(), String> {
+/// Asks on `out` for the service's FQDN or name (the one rule the console's prompt keeps too:
+/// `domain::service::delete_confirmed`) and reads the answer from `input`.
+fn ask_delete(
+    fqdn: &str,
+    name: &str,
+    input: &mut impl BufRead,
+    out: &mut impl Write,
+) -> Result<(), String> {
+    let _ = write!(
+        out,
+        "Delete {} and all its content in the cloud? This cannot be undone.\nType {} to confirm: ",
+        display::terminal_safe(fqdn),
+        display::terminal_safe(&delete_answers(fqdn, name)),
+    );
+    let _ = out.flush();
+    let mut answer = String::new();
+    input
+        .read_line(&mut answer)
+        .map_err(|e| format!("cannot read the confirmation: {e}"))?;
+    if delete_confirmed(&answer, fqdn, name) {
+        Ok(())
+    } else {
+        Err("not confirmed; nothing was deleted".into())
+    }
+}
+
+/// The answer a delete needs before it goes ahead: `--yes`, or the service named at the prompt
+/// (the service is read first, so the prompt can say which names it takes).
+async fn confirm_delete(
+    client: &Client,
+    kind: HostedKind,
+    service: &str,
+    yes: bool,
+) -> Result<(), CliError> {
     if yes {
         return Ok(());
     }
     if !std::io::stdin().is_terminal() {
         return Err("refusing to delete without --yes when not run from a terminal".into());
     }
-    eprint!(
-        "Delete {service} and all its content in the cloud? Type the service name to confirm: "
-    );
-    let mut answer = String::new();
-    std::io::stdin()
-        .read_line(&mut answer)
-        .map_err(|e| format!("cannot read the confirmation: {e}"))?;
-    if answer.trim().eq_ignore_ascii_case(service) {
-        Ok(())
-    } else {
-        Err("not confirmed; nothing was deleted".into())
-    }
+    let s = client.service(kind, service).await?;
+    ask_delete(
+        &s.service_fqdn,
+        &s.name,
+        &mut std::io::stdin().lock(),
+        &mut std::io::stderr(),
+    )
+    .map_err(CliError::from)
 }
 
 /// The reads and actions CDPs and CMGs share.
@@ -324,10 +374,25 @@ async fn show(
     json: bool,
 ) -> Result<ExitCode, CliError> {
     let s = client.service(kind, service).await?;
+    // A CMG shows its connection points too: their live state is not part of the service.
+    let points = match kind {
+        HostedKind::Cmg => Some(client.connection_points(Some(&s.id)).await?),
+        HostedKind::Cdp => None,
+    };
     if output::is_json(json) {
-        output::json(&s)
+        let mut value = serde_json::to_value(&s).unwrap_or_default();
+        if let (Some(map), Some(points)) = (value.as_object_mut(), &points) {
+            map.insert(
+                "connection_points".into(),
+                serde_json::to_value(points).unwrap_or_default(),
+            );
+        }
+        output::json(&value)
     } else {
-        print_service(&s)
+        print_service(&s);
+        if let Some(points) = &points {
+            print_gateway(&s, points);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -373,7 +438,7 @@ async fn delete(
     yes: bool,
     task: &TaskArgs,
 ) -> Result<ExitCode, CliError> {
-    confirm_delete(service, yes)?;
+    confirm_delete(client, kind, service, yes).await?;
     act(client, kind, service, Action::Delete, task).await
 }
 
@@ -573,6 +638,7 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
                 finish_task(client, acc, &task).await
             }
             CmgCommand::List { json } => list(client, HostedKind::Cmg, json).await?,
+            CmgCommand::Analyze(args) => super::analyze_cmd::run(client, args).await?,
             CmgCommand::Show { service, json } => {
                 show(client, HostedKind::Cmg, &service, json).await?
             }
@@ -691,4 +757,80 @@ async fn cmg(client: &Client, cmd: CmgCommand) -> ExitCode {
     }
     .await;
     result.unwrap_or_else(fail)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(typed: &str) -> (Result<(), String>, String) {
+        let mut out = Vec::new();
+        let result = ask_delete(
+            "cdp1.contoso.com",
+            "cdp1",
+            &mut std::io::Cursor::new(format!("{typed}\n")),
+            &mut out,
+        );
+        (result, String::from_utf8(out).unwrap())
+    }
+
+    #[test]
+    fn delete_takes_the_fqdn_or_the_name_and_says_so() {
+        let (ok, prompt) = answer("cdp1");
+        assert_eq!(ok, Ok(()), "the name --json shows is accepted");
+        assert!(
+            prompt.contains("Type cdp1.contoso.com or cdp1 to confirm"),
+            "{prompt}"
+        );
+        assert_eq!(answer("CDP1.contoso.com").0, Ok(()));
+        assert!(
+            answer("cdp2")
+                .0
+                .unwrap_err()
+                .contains("nothing was deleted")
+        );
+        assert!(answer("").0.is_err());
+    }
+}
+
+#[cfg(test)]
+mod show_tests {
+    use super::*;
+
+    #[test]
+    fn show_gives_usage_in_the_quotas_gb() {
+        const GIB: u64 = 1 << 30;
+        let s: ServiceView = serde_json::from_value(serde_json::json!({
+            "id": "c1", "kind": "cdp", "service_fqdn": "cdp1.contoso.com", "name": "cdp1",
+            "status": "Ready", "status_details": null,
+            "subscription_id": "3f2504e0-4f89-11d3-9a0c-0305e82c3301",
+            "environment": "AzurePublicCloud", "region": "WestEurope", "resource_group": null,
+            "description": "", "vm_instances": 1, "instances": [],
+            "storage": {"quota_gb": 100, "warning_pct": 50, "critical_pct": 90},
+            "transfer": {"quota_gb": 2000, "warning_pct": 50, "critical_pct": 90},
+            "cmg": null,
+            "certificate": {"thumbprint": "AB", "subject_cn": null,
+                            "not_after": "2027-11-23T00:00:00Z", "wildcard": false},
+            "cname_target": "cdp1.cloudapp.net",
+            "created": "2026-11-22T10:00:00Z", "updated": "2026-11-22T10:00:00Z",
+            "usage": {"collected": "2026-11-22T10:00:00Z", "storage_bytes": 40 * GIB,
+                      "transfer_bytes": 0, "window_days": 30, "daily_transfer": [],
+                      "quota_unit_bytes": GIB,
+                      "cost": {"currency": "USD", "month_to_date_cents": 0,
+                               "projected_month_cents": 0, "illustrative": true}},
+            "gateway": null
+        }))
+        .expect("a service");
+        let lines = service_lines(&s);
+        let value = |k: &str| lines.iter().find(|(l, _)| *l == k).map(|(_, v)| v.clone());
+        assert_eq!(
+            value("Storage used").as_deref(),
+            Some("40.0 GB of 100 GB (40 %)"),
+            "the unit the quota was entered in, as the console shows it"
+        );
+        assert_eq!(
+            value("Transfer (30 days)").as_deref(),
+            Some("0 GB of 2000 GB (0 %)")
+        );
+    }
 }

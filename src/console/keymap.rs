@@ -6,17 +6,23 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use std::collections::BTreeMap;
 use std::fmt;
 
-/// Where an action applies: the main screen, or inside a wizard/form.
+/// Where an action applies: the main screen, a detail view, or inside a wizard/form.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Context {
     /// Lists, tree and details.
     Main,
+    /// The detail view of one row (Enter).
+    Detail,
     /// Wizard pages and forms.
     Form,
     /// Everywhere; a context's own binding wins over a global one, and a key may not be bound
     /// to a global action and any other.
     Global,
 }
+
+/// Main-screen actions that also work in a detail view (moving through the text, opening
+/// the Properties of what it shows): a key of theirs may not be a detail view key too.
+pub const IN_DETAIL: [Action; 3] = [Action::Up, Action::Down, Action::Properties];
 
 macro_rules! actions {
     ($( $variant:ident = $name:literal, $ctx:ident, $label:literal, [$($key:literal),*] ;)*) => {
@@ -44,7 +50,8 @@ actions! {
     Down = "down", Main, "Move down", ["down", "j"];
     FocusNext = "focus_next", Main, "Next pane", ["tab"];
     FocusPrev = "focus_prev", Main, "Previous pane", ["shift+tab"];
-    Open = "open", Main, "Open / Properties", ["enter"];
+    Open = "open", Main, "Details (the whole text of the row)", ["enter"];
+    Properties = "properties", Main, "Properties", ["p"];
     Create = "create", Main, "Create", ["c"];
     Start = "start", Main, "Start Service", ["s"];
     Stop = "stop", Main, "Stop Service", ["x"];
@@ -52,12 +59,16 @@ actions! {
     Refresh = "refresh", Main, "Refresh", ["r"];
     Logs = "logs", Main, "Logs", ["l"];
     Alerts = "alerts", Main, "Alerts", ["a"];
+    Analyze = "analyze", Main, "Connection analyzer (CMG)", ["z"];
     Filter = "filter", Main, "Filter", ["/"];
+    Tree = "tree", Main, "Show or hide the workspace tree", ["t"];
     Palette = "palette", Main, "Command palette", [":"];
     Help = "help", Main, "Help", ["?"];
     Quit = "quit", Main, "Quit", ["q"];
     Back = "back", Global, "Back / cancel", ["esc"];
     ForceQuit = "force_quit", Global, "Quit anywhere", ["ctrl+c"];
+    Copy = "copy", Detail, "Copy the text to the clipboard (OSC 52)", ["c"];
+    Plain = "plain", Detail, "Plain text for mouse selection (no frame)", ["v"];
     NextField = "next_field", Form, "Next field", ["tab"];
     PrevField = "prev_field", Form, "Previous field", ["shift+tab"];
     NextPage = "next_page", Form, "Next page or tab", ["ctrl+n", "pagedown"];
@@ -329,9 +340,14 @@ impl Keymap {
             .collect();
         for (i, (a, k)) in entries.iter().enumerate() {
             for (b, k2) in &entries[i + 1..] {
+                let in_detail = |x: &Action, y: &Action| {
+                    x.context() == Context::Detail && IN_DETAIL.contains(y)
+                };
                 let overlap = a.context() == b.context()
                     || a.context() == Context::Global
-                    || b.context() == Context::Global;
+                    || b.context() == Context::Global
+                    || in_detail(a, b)
+                    || in_detail(b, a);
                 if k == k2 && a != b && overlap {
                     out.push((
                         *b,
@@ -357,6 +373,15 @@ impl Keymap {
                     .copied()
                     .find(|a| a.context() == Context::Global && matches(a))
             })
+    }
+
+    /// The first key of an action, as shown ("Delete" for "Delete/Ctrl-d"; "/" for Filter).
+    pub fn first_key_text(&self, action: Action) -> String {
+        self.keys
+            .get(&action)
+            .and_then(|ks| ks.first())
+            .map(|k| k.to_string())
+            .unwrap_or_default()
     }
 
     /// Keys of an action, as shown ("s", "Delete/Ctrl-d").
@@ -387,6 +412,7 @@ pub fn reference_markdown() -> String {
             .unwrap_or_default();
         let place = match a.context() {
             Context::Main => "main screen",
+            Context::Detail => "detail view",
             Context::Form => "wizards and forms",
             Context::Global => "everywhere",
         };

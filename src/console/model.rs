@@ -2,7 +2,7 @@
 //! views render only from this; nothing in here touches the network.
 
 use crate::api::wire::{AlertView, Event};
-use crate::api::wire::{DistributionView, PackageView};
+use crate::api::wire::{ConnectionPointView, DistributionView, PackageView};
 use crate::api::wire::{
     EventView, LogLineView, ServiceView, SiteSystemView, SiteView, StatusMessageView, TaskView,
 };
@@ -52,6 +52,8 @@ pub struct Snapshot {
     pub distributions: Vec<DistributionView>,
     /// The content library.
     pub packages: Vec<PackageView>,
+    /// Every CMG connection point, with its live state.
+    pub connection_points: Vec<ConnectionPointView>,
 }
 
 /// The console's model.
@@ -85,6 +87,8 @@ pub struct Model {
     pub distributions: HashMap<String, Vec<DistributionView>>,
     /// The content library, by package id.
     pub packages: Vec<PackageView>,
+    /// CMG connection points, kept live by `connection_point` events.
+    pub connection_points: Vec<ConnectionPointView>,
     log_capacity: usize,
 }
 
@@ -105,6 +109,7 @@ impl Model {
             loaded: false,
             distributions: HashMap::new(),
             packages: Vec::new(),
+            connection_points: Vec::new(),
             log_capacity: log_capacity.max(1),
         }
     }
@@ -128,6 +133,7 @@ impl Model {
         }
         self.packages = s.packages;
         self.packages.sort_by(|a, b| a.id.cmp(&b.id));
+        self.connection_points = s.connection_points;
         self.loaded = true;
     }
 
@@ -155,6 +161,7 @@ impl Model {
                 self.cdps.retain(|s| s.id != d.id);
                 self.cmgs.retain(|s| s.id != d.id);
                 self.distributions.remove(&d.id);
+                self.connection_points.retain(|p| p.cmg_id != d.id);
             }
             Event::Usage(u) => {
                 if let Some(s) = self
@@ -207,8 +214,13 @@ impl Model {
                 Some(x) => *x = s.clone(),
                 None => self.site_systems.push(s.clone()),
             },
-            Event::ClientSettings(_) | Event::ConnectionPoint(_) | Event::ClientNotification(_) => {
+            Event::ConnectionPoint(p) => {
+                match self.connection_points.iter_mut().find(|x| x.id == p.id) {
+                    Some(x) => *x = p.clone(),
+                    None => self.connection_points.push(p.clone()),
+                }
             }
+            Event::ClientSettings(_) | Event::ClientNotification(_) => {}
         }
         true
     }
@@ -261,6 +273,17 @@ impl Model {
             })
             .collect();
         v.sort_by(|a, b| a.service_fqdn.cmp(&b.service_fqdn));
+        v
+    }
+
+    /// The connection points of CMG `cmg_id`, in name order.
+    pub fn points_of(&self, cmg_id: &str) -> Vec<&ConnectionPointView> {
+        let mut v: Vec<&ConnectionPointView> = self
+            .connection_points
+            .iter()
+            .filter(|p| p.cmg_id == cmg_id)
+            .collect();
+        v.sort_by(|a, b| a.name.cmp(&b.name));
         v
     }
 

@@ -7,8 +7,8 @@ use super::model::Snapshot;
 use crate::api::client::ClientError;
 use crate::api::operations::{AlertAction, Distribution};
 use crate::api::wire::{
-    Accepted, AlertView, ContentTargets, CreateCdp, CreateCmg, EventView, PackageChanged, SetProxy,
-    SetService, SubscriptionCheck, SubscriptionInput, Updated,
+    Accepted, AlertView, AnalyzerEvent, ContentTargets, CreateCdp, CreateCmg, EventView,
+    PackageChanged, SetProxy, SetService, SubscriptionCheck, SubscriptionInput, Updated,
 };
 use crate::domain::proxy::ProxySettings;
 use crate::domain::service::Action as ServiceAction;
@@ -62,6 +62,12 @@ pub enum Request {
         /// What to do.
         action: AlertAction,
     },
+    /// Run the connection analyzer on a CMG: each event comes back as its own
+    /// [`Reply::Analyzer`] under the request's id, `Done` (or an error) last.
+    Analyze {
+        /// The CMG's id.
+        id: String,
+    },
     /// Distribute, redistribute or remove a package.
     Distribution {
         /// The package's id (e.g. `PS100001`) or name.
@@ -92,6 +98,15 @@ pub enum Reply {
     Alert(AlertView),
     /// A distribution request was accepted: the package, with warnings.
     Package(PackageChanged),
+    /// One event of a connection analyzer run.
+    Analyzer(AnalyzerEvent),
+}
+
+impl Reply {
+    /// More replies follow under the same id (an analysis still running).
+    pub fn more_follow(&self) -> bool {
+        matches!(self, Reply::Analyzer(e) if !matches!(e, AnalyzerEvent::Done { .. }))
+    }
 }
 
 /// What the network worker reports.
@@ -132,6 +147,8 @@ pub enum Effect {
     /// Send a request under an id unique for the app's life; the answer comes back as
     /// [`NetMsg::Reply`] with that id.
     Request(u64, Request),
+    /// Put this text on the terminal's clipboard (OSC 52).
+    Copy(String),
     /// Leave: restore the terminal and stop.
     Quit,
 }

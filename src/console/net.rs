@@ -7,6 +7,7 @@ use super::link::SiteLink;
 use super::model::Snapshot;
 use super::msg::{NetMsg, Reply, Request};
 use crate::api::client::{Client, ClientError};
+use crate::api::wire::{AnalyzeCmg, AnalyzerEvent};
 use crate::domain::service::HostedKind;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +25,19 @@ const LOG_READ: usize = 500;
 
 /// Reads everything the views show.
 pub async fn snapshot(client: &Client) -> Result<Snapshot, ClientError> {
-    let (site, cdps, cmgs, site_systems, alerts, status, logs, tasks, distributions, packages) = tokio::try_join!(
+    let (
+        site,
+        cdps,
+        cmgs,
+        site_systems,
+        alerts,
+        status,
+        logs,
+        tasks,
+        distributions,
+        packages,
+        connection_points,
+    ) = tokio::try_join!(
         client.site(),
         client.services(HostedKind::Cdp),
         client.services(HostedKind::Cmg),
@@ -36,6 +49,7 @@ pub async fn snapshot(client: &Client) -> Result<Snapshot, ClientError> {
         // Every service's packages in one read (the Content tabs and lists), not one per service.
         client.distributions(None),
         client.packages(),
+        client.connection_points(None),
     )?;
     Ok(Snapshot {
         site: Some(site),
@@ -48,6 +62,7 @@ pub async fn snapshot(client: &Client) -> Result<Snapshot, ClientError> {
         tasks,
         distributions,
         packages,
+        connection_points,
     })
 }
 
@@ -72,7 +87,53 @@ pub async fn call(client: &Client, req: Request) -> Result<Reply, ClientError> {
             what,
             targets,
         } => Reply::Package(client.distribution(&package, what, &targets).await?),
+        // Called alone, an analysis answers its conclusion; the worker streams every event
+        // instead (`answer`).
+        Request::Analyze { id } => {
+            let mut stream = client.analyze_cmg(&id, &AnalyzeCmg::default()).await?;
+            let mut last = None;
+            while let Some(event) = stream.next().await {
+                last = Some(event?);
+            }
+            Reply::Analyzer(last.ok_or_else(|| analysis_ended(client))?)
+        }
     })
+}
+
+/// An analysis stream that ended before `Done`.
+fn analysis_ended(client: &Client) -> ClientError {
+    ClientError::Transport {
+        url: client.base().to_string(),
+        message: "the analysis ended before its last check".into(),
+    }
+}
+
+/// Answers one request on the worker's channel: every event of an analysis as it comes (the
+/// console shows each check as it runs), one reply for the rest.
+async fn answer(client: &Client, id: u64, req: Request, tx: &mpsc::UnboundedSender<NetMsg>) {
+    let Request::Analyze { id: cmg } = req else {
+        let result = call(client, req).await;
+        let _ = tx.send(NetMsg::Reply { id, result });
+        return;
+    };
+    let mut stream = match client.analyze_cmg(&cmg, &AnalyzeCmg::default()).await {
+        Ok(s) => s,
+        Err(e) => {
+            let _ = tx.send(NetMsg::Reply { id, result: Err(e) });
+            return;
+        }
+    };
+    while let Some(event) = stream.next().await {
+        let done = matches!(event, Ok(AnalyzerEvent::Done { .. }) | Err(_));
+        let result = event.map(Reply::Analyzer);
+        if tx.send(NetMsg::Reply { id, result }).is_err() || done {
+            return;
+        }
+    }
+    let _ = tx.send(NetMsg::Reply {
+        id,
+        result: Err(analysis_ended(client)),
+    });
 }
 
 /// The client in use: replaced when the link finds the site anew (another address, a site
@@ -127,10 +188,7 @@ pub async fn run<L: SiteLink>(
             continue;
         }
         let (tx, client) = (tx.clone(), current.read().await.clone());
-        tokio::spawn(async move {
-            let result = call(&client, req).await;
-            let _ = tx.send(NetMsg::Reply { id, result });
-        });
+        tokio::spawn(async move { answer(&client, id, req, &tx).await });
     }
     follower.abort();
     let _ = follower.await;

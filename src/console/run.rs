@@ -55,18 +55,24 @@ fn restore() {
     let _ = execute!(stdout(), DisableBracketedPaste);
 }
 
-/// The theme to draw with: the named one, or colourless when `NO_COLOR` is set.
+/// The theme to draw with: the named one as this terminal can show it (`NO_COLOR`,
+/// `COLORTERM`: see [`Theme::for_terminal`]).
 pub fn theme_for(name: &str, config: &Config) -> Theme {
     let user_dir = config
         .apply_paths(&crate::paths::Paths::resolve())
         .themes_dir;
     let theme = Theme::load(name, Some(&user_dir))
         .unwrap_or_else(|_| Theme::load("default", None).unwrap_or_else(|_| Theme::monochrome()));
-    if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) {
-        theme.without_colors()
-    } else {
-        theme
-    }
+    let env = |k| std::env::var(k).ok();
+    theme.for_terminal(env("NO_COLOR").as_deref(), env("COLORTERM").as_deref())
+}
+
+/// OSC 52: asks the terminal to put `text` on the clipboard (terminals that do not allow it
+/// ignore the sequence).
+fn osc52(text: &str) -> String {
+    use base64::Engine;
+    let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+    format!("\x1b]52;c;{b64}\x07")
 }
 
 /// Opens the console on the site `link` reaches, until the operator quits; then closes the
@@ -102,6 +108,11 @@ pub async fn run<L: SiteLink>(link: L) -> Result<(), RunError> {
         config.console.log_buffer_lines as usize,
     );
     let mut theme = theme_for(&app.theme, &config);
+    app.theme_names = super::theme::available(Some(
+        &config
+            .apply_paths(&crate::paths::Paths::resolve())
+            .themes_dir,
+    ));
 
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -186,6 +197,12 @@ pub async fn run<L: SiteLink>(link: L) -> Result<(), RunError> {
         for e in effects {
             match e {
                 Effect::Quit => app.quit = true,
+                Effect::Copy(text) => {
+                    use std::io::Write;
+                    let mut out = stdout();
+                    let _ = out.write_all(osc52(&text).as_bytes());
+                    let _ = out.flush();
+                }
                 Effect::Request(id, r) => {
                     let _ = req_tx.send((id, r));
                 }
@@ -220,4 +237,12 @@ pub async fn run<L: SiteLink>(link: L) -> Result<(), RunError> {
         link.close().await;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn osc52_carries_the_text_in_base64() {
+        assert_eq!(super::osc52("cdp1"), "\x1b]52;c;Y2RwMQ==\x07");
+    }
 }

@@ -13,7 +13,7 @@ mod style;
 
 use std::path::Path;
 
-pub use color::Color;
+pub use color::{Color, contrast_ratio};
 pub use error::ThemeError;
 pub use role::Role;
 pub use style::Style;
@@ -224,11 +224,50 @@ impl Theme {
         self.styles[role.index()]
     }
 
-    /// The same theme with every colour removed, keeping bold, reverse and the other modifiers.
+    /// The same theme with every colour removed, keeping bold, reverse and the other
+    /// modifiers (`NO_COLOR`). Colour is what sets the focus and the selection apart in most
+    /// themes, so they get reverse video: the selected row and the current tree node stay
+    /// distinguishable from bold headers.
     pub fn without_colors(&self) -> Theme {
+        let mut styles = self.styles.map(Style::without_colors);
+        for role in [Role::Focus, Role::Selection] {
+            styles[role.index()].reverse = true;
+        }
         Theme {
             name: self.name.clone(),
-            styles: self.styles.map(Style::without_colors),
+            styles,
+        }
+    }
+
+    /// The same theme for a terminal without 24-bit colour: every `#rrggbb` becomes the
+    /// nearest entry of the 256-colour palette ([`Color::to_palette`]).
+    pub fn in_palette(&self) -> Theme {
+        let styles = self.styles.map(|s| Style {
+            fg: s.fg.map(Color::to_palette),
+            bg: s.bg.map(Color::to_palette),
+            ..s
+        });
+        Theme {
+            name: self.name.clone(),
+            styles,
+        }
+    }
+
+    /// The theme as this terminal can draw it: without colours when `NO_COLOR` is set (not
+    /// empty), in the 256-colour palette unless `COLORTERM` announces 24-bit colour
+    /// (`truecolor` or `24bit`, as terminals that have it say).
+    pub fn for_terminal(&self, no_color: Option<&str>, colorterm: Option<&str>) -> Theme {
+        if no_color.is_some_and(|v| !v.is_empty()) {
+            return self.without_colors();
+        }
+        let truecolor = colorterm.is_some_and(|v| {
+            let v = v.to_ascii_lowercase();
+            v == "truecolor" || v == "24bit"
+        });
+        if truecolor {
+            self.clone()
+        } else {
+            self.in_palette()
         }
     }
 
@@ -302,6 +341,43 @@ mod tests {
             Theme::load("nope", None),
             Err(ThemeError::NotFound { .. })
         ));
+    }
+
+    #[test]
+    fn no_color_keeps_focus_and_selection_apart_from_bold_headers() {
+        let theme = Theme::load("default", None)
+            .unwrap()
+            .for_terminal(Some("1"), None);
+        for role in Role::ALL {
+            let style = theme.style(role);
+            assert_eq!((style.fg, style.bg), (None, None), "{role}");
+        }
+        assert!(theme.style(Role::Selection).reverse);
+        assert!(theme.style(Role::Focus).reverse);
+        assert!(!theme.style(Role::Header).reverse);
+    }
+
+    #[test]
+    fn true_colour_only_where_the_terminal_announces_it() {
+        let default = Theme::load("default", None).unwrap();
+        let rgb = |t: &Theme| {
+            Role::ALL.iter().any(|r| {
+                let s = t.style(*r);
+                [s.fg, s.bg]
+                    .into_iter()
+                    .flatten()
+                    .any(|c| matches!(c, Color::Rgb(..)))
+            })
+        };
+        assert!(rgb(&default), "the default theme is written in true colour");
+        assert!(!rgb(&default.for_terminal(None, None)), "COLORTERM unset");
+        assert!(!rgb(&default.for_terminal(Some(""), Some("xterm"))));
+        assert!(rgb(&default.for_terminal(None, Some("truecolor"))));
+        assert!(rgb(&default.for_terminal(None, Some("24bit"))));
+        assert_eq!(
+            default.for_terminal(None, None).style(Role::Title).fg,
+            Some(Color::Indexed(117))
+        );
     }
 
     #[test]

@@ -24,6 +24,14 @@ pub const CHUNK: usize = 64 * 1024;
 #[derive(Clone)]
 pub struct PackageKey(pub [u8; 32]);
 
+impl Drop for PackageKey {
+    fn drop(&mut self) {
+        // A key outlives its use in many places (a package's locations, a fetch): none leaves
+        // it behind in freed memory.
+        zeroize::Zeroize::zeroize(&mut self.0);
+    }
+}
+
 impl std::fmt::Debug for PackageKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("PackageKey(..)")

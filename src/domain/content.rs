@@ -2,6 +2,7 @@
 //! point takes, package names, and the rules for offering cloud sources to clients.
 
 use super::FieldError;
+use super::text;
 use serde::{Deserialize, Serialize};
 
 /// What a package holds (`content add --type`).
@@ -115,47 +116,23 @@ impl ContentType {
     }
 }
 
-/// Longest package name.
-pub const MAX_PACKAGE_NAME: usize = 100;
-
-/// A package name: 1–100 characters, no control characters, not only spaces.
+/// A package name: 1 to [`text::MAX_PACKAGE_NAME`] characters (ConfigMgr's), one line, not
+/// only spaces.
 pub fn package_name(name: &str) -> Result<(), FieldError> {
-    let trimmed = name.trim();
-    if trimmed.is_empty() {
+    if name.trim().is_empty() {
         return Err(FieldError::new("Package name", "is required"));
     }
-    if name.chars().count() > MAX_PACKAGE_NAME {
-        return Err(FieldError::new(
-            "Package name",
-            format!("is at most {MAX_PACKAGE_NAME} characters"),
-        ));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(FieldError::new(
-            "Package name",
-            "must not contain control characters",
-        ));
-    }
-    Ok(())
+    text::one_line("Package name", name, text::MAX_PACKAGE_NAME).map(|_| ())
 }
 
-/// A file name inside a package: one path segment, no `/`, `\`, `..` or control characters,
-/// at most 255 bytes (what every file system takes).
+/// A file name inside a package: one path segment of at most 255 bytes
+/// ([`text::file_name`]), not starting with '.'.
 pub fn package_file_name(name: &str) -> Result<(), FieldError> {
-    let bad = name.is_empty()
-        || name == "."
-        || name == ".."
-        || name.len() > 255
-        || name.starts_with('.')
-        || name
-            .chars()
-            .any(|c| c == '/' || c == '\\' || c.is_control());
-    if bad {
+    text::file_name("File", name)?;
+    if name.starts_with('.') {
         return Err(FieldError::new(
             "File",
-            format!(
-                "'{name}' is not a usable file name: one name of at most 255 bytes, not starting with '.', without '/', '\\' or control characters"
-            ),
+            format!("'{name}' must not start with '.'"),
         ));
     }
     Ok(())

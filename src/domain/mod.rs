@@ -4,6 +4,7 @@
 //! site service runs it again on every request.
 
 pub mod alert;
+pub mod analyzer;
 pub mod cmg;
 pub mod content;
 pub mod cost;

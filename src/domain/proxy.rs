@@ -79,6 +79,7 @@ pub fn validate(
         (false, None) => {}
     }
     if let Some(a) = account.filter(|a| !a.is_empty()) {
+        super::text::account(a)?;
         if !enabled {
             return Err(FieldError::new(
                 "Account",

@@ -336,6 +336,15 @@ pub struct Threshold {
 /// Largest quota accepted, in GB (no documented limit; 1 PB keeps arithmetic safe).
 pub const MAX_QUOTA_GB: i64 = 1_000_000;
 
+/// A quota in GB: 1 to [`MAX_QUOTA_GB`]. One rule for the console's fields, the site and the
+/// CLI.
+pub const QUOTA_GB: validate::Bounds = validate::Bounds {
+    min: 1,
+    max: MAX_QUOTA_GB,
+    what: "",
+    unit: " GB",
+};
+
 impl Threshold {
     /// Validates a threshold; `label` prefixes the field names (e.g. `Storage alert threshold`).
     pub fn new(
@@ -344,12 +353,7 @@ impl Threshold {
         warning_pct: i64,
         critical_pct: i64,
     ) -> Result<Threshold, FieldError> {
-        if !(1..=MAX_QUOTA_GB).contains(&quota_gb) {
-            return Err(FieldError::new(
-                format!("{label} (GB)"),
-                format!("must be from 1 to {MAX_QUOTA_GB} GB (got {quota_gb})"),
-            ));
-        }
+        QUOTA_GB.check(&format!("{label} (GB)"), quota_gb)?;
         let (w, c) = validate::warning_below_critical(
             &format!("{label} warning %"),
             warning_pct,
@@ -389,6 +393,26 @@ impl Threshold {
         } else {
             UsageLevel::Normal
         }
+    }
+}
+
+/// Whether `typed` confirms deleting a service: its Service FQDN or its name (the deployment
+/// name `--json` shows as `name`), in any case, spaces around ignored. The console's prompt
+/// and `cloudsite cdp|cmg delete` both ask with [`delete_answers`] and check with this.
+pub fn delete_confirmed(typed: &str, fqdn: &str, name: &str) -> bool {
+    let typed = typed.trim();
+    !typed.is_empty()
+        && [fqdn, name]
+            .iter()
+            .any(|answer| !answer.is_empty() && typed.eq_ignore_ascii_case(answer))
+}
+
+/// The answers [`delete_confirmed`] takes, for the prompt: `cdp1.contoso.com or cdp1`.
+pub fn delete_answers(fqdn: &str, name: &str) -> String {
+    if name.is_empty() || name.eq_ignore_ascii_case(fqdn) {
+        fqdn.to_string()
+    } else {
+        format!("{fqdn} or {name}")
     }
 }
 
@@ -458,9 +482,52 @@ pub fn storage_account_name(prefix: &str) -> Result<String, FieldError> {
     }
 }
 
+/// The Service FQDN rule "unique on the site": `fqdn` (or its host part, the deployment name)
+/// against the services the site has, as `(fqdn, deployment name)`; the refusal names the
+/// service that has it. The site checks it in the database too (a race loses there).
+pub fn name_taken<'a>(
+    fqdn: &str,
+    existing: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Option<String> {
+    let host = fqdn.split('.').next().unwrap_or(fqdn);
+    existing
+        .into_iter()
+        .find(|(other, deployment)| {
+            other.eq_ignore_ascii_case(fqdn) || deployment.eq_ignore_ascii_case(host)
+        })
+        .map(|(other, _)| taken_rule(other, host))
+}
+
+/// The words of [`name_taken`]'s refusal: `other` already has the name (or its host part).
+pub fn taken_rule(other: &str, host: &str) -> String {
+    format!("must be unique: {other} already uses this name (or its host part {host})")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deleting_takes_the_fqdn_or_the_name() {
+        for typed in ["cdp1.contoso.com", "CDP1.contoso.com", " cdp1 ", "Cdp1"] {
+            assert!(
+                delete_confirmed(typed, "cdp1.contoso.com", "cdp1"),
+                "{typed}"
+            );
+        }
+        for typed in ["", "cdp", "cdp1.contoso", "cdp2"] {
+            assert!(
+                !delete_confirmed(typed, "cdp1.contoso.com", "cdp1"),
+                "{typed}"
+            );
+        }
+        assert!(!delete_confirmed("", "cdp1.contoso.com", ""));
+        assert_eq!(
+            delete_answers("cdp1.contoso.com", "cdp1"),
+            "cdp1.contoso.com or cdp1"
+        );
+        assert_eq!(delete_answers("cdp1.contoso.com", ""), "cdp1.contoso.com");
+    }
 
     #[test]
     fn actions_follow_the_lifecycle() {

@@ -5,6 +5,7 @@
 //! a log line, making a name read differently from what it is.
 
 use super::validate::FieldError;
+use std::borrow::Cow;
 
 /// Longest description of a CDP or CMG (ConfigMgr documents none; this keeps a list readable).
 pub const MAX_DESCRIPTION: usize = 512;
@@ -55,6 +56,59 @@ pub fn one_line<'a>(field: &str, value: &'a str, max: usize) -> Result<&'a str, 
         return Err(FieldError::new(
             field,
             format!("must be at most {max} characters (got {len})"),
+        ));
+    }
+    Ok(value)
+}
+
+/// `text` with every character [`forbidden_char`] names shown as its escape (`\u{1b}`), for
+/// a terminal or a log line: text from a client or an older row cannot clear a screen, move
+/// the cursor, hide text or start a forged log line. Borrowed when clean.
+pub fn escaped(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(forbidden_char) {
+        return Cow::Borrowed(text);
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if forbidden_char(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// A CDP's or CMG's description, trimmed: at most [`MAX_DESCRIPTION`] characters, one line.
+pub fn description(value: &str) -> Result<String, FieldError> {
+    one_line("Description", value.trim(), MAX_DESCRIPTION).map(str::to_string)
+}
+
+/// A comment on an alert, trimmed: at most [`MAX_COMMENT`] characters, one line.
+pub fn comment(value: &str) -> Result<String, FieldError> {
+    one_line("Comment", value.trim(), MAX_COMMENT).map(str::to_string)
+}
+
+/// The proxy account (`DOMAIN\user` or `user`): at most [`MAX_ACCOUNT`] characters, one line.
+pub fn account(value: &str) -> Result<&str, FieldError> {
+    one_line("Account", value, MAX_ACCOUNT)
+}
+
+/// An API token's name, trimmed: at most [`MAX_TOKEN_NAME`] characters, one line.
+pub fn token_name(value: &str) -> Result<String, FieldError> {
+    one_line("Name", value.trim(), MAX_TOKEN_NAME).map(str::to_string)
+}
+
+/// The name a client gives the management point: at most [`MAX_CLIENT_NAME`] characters. Not
+/// stored, only logged, so other characters are escaped where it is written, not refused.
+pub fn client_name(value: &str) -> Result<&str, FieldError> {
+    let len = value.chars().count();
+    if len > MAX_CLIENT_NAME {
+        return Err(FieldError::new(
+            "Client",
+            format!("must be at most {MAX_CLIENT_NAME} characters (got {len})"),
         ));
     }
     Ok(value)
@@ -128,6 +182,31 @@ mod tests {
         assert!(e.rule.contains("at most 512 characters (got 513)"), "{e}");
         // Characters, not bytes: 512 two-byte letters fit.
         assert!(one_line("Description", &"ü".repeat(512), MAX_DESCRIPTION).is_ok());
+    }
+
+    #[test]
+    fn escaped_text_cannot_start_a_line_or_move_the_cursor() {
+        assert!(matches!(escaped("Berlin DP"), Cow::Borrowed("Berlin DP")));
+        let e = escaped("PC1\r\n<![LOG[forged\u{1b}[2J\u{202E}");
+        assert_eq!(e, "PC1\\u{d}\\u{a}<![LOG[forged\\u{1b}[2J\\u{202e}");
+        assert!(!e.chars().any(forbidden_char));
+    }
+
+    #[test]
+    fn every_stored_field_has_its_name_and_limit() {
+        assert_eq!(description("  Berlin  ").as_deref(), Ok("Berlin"));
+        assert_eq!(
+            description(&"d".repeat(513)).unwrap_err().field,
+            "Description"
+        );
+        assert_eq!(comment("a\u{1b}b").unwrap_err().field, "Comment");
+        assert_eq!(account("CONTOSO\\svc\r\nx").unwrap_err().field, "Account");
+        assert_eq!(token_name(&"t".repeat(101)).unwrap_err().field, "Name");
+        assert!(
+            client_name("PC1\r\n").is_ok(),
+            "escaped when logged, not refused"
+        );
+        assert_eq!(client_name(&"c".repeat(256)).unwrap_err().field, "Client");
     }
 
     #[test]

@@ -247,16 +247,93 @@ pub fn trusted_root_counts(roots: usize, intermediates: usize) -> Result<(), Fie
     Ok(())
 }
 
+/// The range of a whole number a field takes, and how its rule reads. The console checks what
+/// is typed with it and the site (and so the CLI) checks the number sent with it, so both say
+/// the same words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Bounds {
+    /// Smallest value.
+    pub min: i64,
+    /// Largest value.
+    pub max: i64,
+    /// What the number is, before the range: `"a whole number "`, `"a port "`, or nothing.
+    pub what: &'static str,
+    /// The unit after the range (`" GB"`), or nothing.
+    pub unit: &'static str,
+}
+
+/// A percentage of a threshold: 1 to 100.
+pub const PERCENT: Bounds = Bounds {
+    min: 1,
+    max: 100,
+    what: "a whole number ",
+    unit: "",
+};
+
+/// Largest number of CMG VM instances (README, "Configuration Manager facts").
+pub const MAX_VM_INSTANCES: i64 = 16;
+
+/// The CMG VM instance count: 1 to 16.
+pub const VM_INSTANCES: Bounds = Bounds {
+    min: 1,
+    max: MAX_VM_INSTANCES,
+    what: "",
+    unit: "",
+};
+
+/// A TCP port: 1 to 65535.
+pub const PORT: Bounds = Bounds {
+    min: 1,
+    max: 65535,
+    what: "a port ",
+    unit: "",
+};
+
+impl Bounds {
+    /// The rule, with the value as it was given (`got`).
+    pub fn rule(&self, got: &str) -> String {
+        format!(
+            "must be {}from {} to {}{} (got {got})",
+            self.what, self.min, self.max, self.unit
+        )
+    }
+
+    /// Checks `value` for `field`.
+    pub fn check(&self, field: &str, value: i64) -> Result<i64, FieldError> {
+        if (self.min..=self.max).contains(&value) {
+            Ok(value)
+        } else {
+            Err(FieldError::new(field, self.rule(&value.to_string())))
+        }
+    }
+
+    /// Checks a number as an operator types it: digits with an optional sign, `,` or `_`
+    /// between thousands. Digits too many for the arithmetic still make a number — one out of
+    /// the range — so the rule says the range, as it does for any number outside it, rather
+    /// than "not a number".
+    pub fn check_text(&self, field: &str, text: &str) -> Result<i64, FieldError> {
+        let typed = text.trim();
+        let digits: String = typed.chars().filter(|c| !matches!(c, ',' | '_')).collect();
+        let unsigned = digits.strip_prefix(['-', '+']).unwrap_or(&digits);
+        if unsigned.is_empty() || !unsigned.chars().all(|c| c.is_ascii_digit()) {
+            return Err(FieldError::new(
+                field,
+                format!(
+                    "must be a whole number from {} to {}{}",
+                    self.min, self.max, self.unit
+                ),
+            ));
+        }
+        match digits.parse::<i64>() {
+            Ok(n) => self.check(field, n),
+            Err(_) => Err(FieldError::new(field, self.rule(typed))),
+        }
+    }
+}
+
 /// Checks a percentage of a threshold (`field` names it): a whole number from 1 to 100.
 pub fn percentage(field: &str, value: i64) -> Result<u8, FieldError> {
-    if (1..=100).contains(&value) {
-        Ok(value as u8)
-    } else {
-        Err(FieldError::new(
-            field,
-            format!("must be a whole number from 1 to 100 (got {value})"),
-        ))
-    }
+    PERCENT.check(field, value).map(|v| v as u8)
 }
 
 /// Checks a warning/critical pair: each 1–100 and the warning below the critical level.
@@ -277,32 +354,14 @@ pub fn warning_below_critical(
     Ok((w, c))
 }
 
-/// Largest number of CMG VM instances (README, "Configuration Manager facts").
-pub const MAX_VM_INSTANCES: i64 = 16;
-
 /// Checks the CMG VM instance count: 1 to 16.
 pub fn vm_instances(value: i64) -> Result<u8, FieldError> {
-    if (1..=MAX_VM_INSTANCES).contains(&value) {
-        Ok(value as u8)
-    } else {
-        Err(FieldError::new(
-            "VM Instance",
-            format!("must be from 1 to {MAX_VM_INSTANCES} (got {value})"),
-        ))
-    }
+    VM_INSTANCES.check("VM Instance", value).map(|v| v as u8)
 }
 
 /// Checks a TCP port (`field` names it): 1 to 65535.
 pub fn port(field: &str, value: i64) -> Result<u16, FieldError> {
-    u16::try_from(value)
-        .ok()
-        .filter(|p| *p != 0)
-        .ok_or_else(|| {
-            FieldError::new(
-                field,
-                format!("must be a port from 1 to 65535 (got {value})"),
-            )
-        })
+    PORT.check(field, value).map(|v| v as u16)
 }
 
 #[cfg(test)]
@@ -452,6 +511,33 @@ mod tests {
         assert!(vm_instances(0).is_err() && vm_instances(17).is_err());
         assert_eq!(port("Port", 80), Ok(80));
         assert!(port("Port", 0).is_err() && port("Port", 65536).is_err());
+    }
+
+    #[test]
+    fn typed_numbers_too_long_for_the_arithmetic_break_the_range_rule() {
+        assert_eq!(PERCENT.check_text("Warning %", " 5,0 "), Ok(50));
+        let huge = "99999999999999999999";
+        let e = PERCENT.check_text("Warning %", huge).unwrap_err();
+        assert_eq!(
+            e.rule,
+            format!("must be a whole number from 1 to 100 (got {huge})")
+        );
+        assert_eq!(e.rule, PERCENT.rule(huge));
+        assert_eq!(
+            PORT.check_text("Port", "-99999999999999999999")
+                .unwrap_err()
+                .rule,
+            "must be a port from 1 to 65535 (got -99999999999999999999)"
+        );
+        assert_eq!(
+            VM_INSTANCES.check_text("VM Instance", "17").unwrap_err(),
+            vm_instances(17).unwrap_err(),
+            "the same words for typed text and a number"
+        );
+        assert_eq!(
+            PERCENT.check_text("Warning %", "").unwrap_err().rule,
+            "must be a whole number from 1 to 100"
+        );
     }
 
     #[test]

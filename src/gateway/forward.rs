@@ -9,7 +9,7 @@ use super::protocol::{
     CLIENT_ADDRESS_HEADER, CLIENT_CERT_HEADER, CMG_HEADER, INSTANCE_HEADER,
     is_hop_or_gateway_header,
 };
-use super::revocation::CrlFetcher;
+use super::revocation::{CRL_CACHE_TTL, CrlFetcher};
 use crate::api::mappings::{NOTIFICATIONS_PATH, UrlMapping};
 use axum::body::Body;
 use axum::http::uri::{Authority, Scheme};
@@ -17,8 +17,9 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, Response, StatusCo
 use base64::Engine as _;
 use futures_util::StreamExt;
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
 
 /// How a CMG authenticates clients.
 pub struct ClientAuth {
@@ -35,6 +36,36 @@ pub struct Client<'a> {
     pub address: IpAddr,
     /// The certificates it presented in TLS, leaf first (DER); empty when none.
     pub chain: &'a [Vec<u8>],
+    /// Where its connection remembers that its certificate was accepted.
+    pub accepted: &'a Accepted,
+}
+
+/// How long a connection's accepted certificate is not checked again: as long as a CRL is
+/// cached, so a revocation is seen no later than without it.
+pub const ACCEPTED_FOR: Duration = CRL_CACHE_TTL;
+
+/// When a connection's client certificate was last accepted. A connection's chain cannot
+/// change, so checking it (a signature verification, and the CRL's with revocation on) on every
+/// request of a keep-alive connection only spends the instance's CPU: it was most of a
+/// request's cost through the gateway. Refusals are not remembered (a CRL that could not be
+/// fetched may be fetched next time).
+#[derive(Debug, Default)]
+pub struct Accepted(Mutex<Option<Instant>>);
+
+impl Accepted {
+    /// Accepted within [`ACCEPTED_FOR`].
+    fn recent(&self) -> bool {
+        self.lock().is_some_and(|at| at.elapsed() < ACCEPTED_FOR)
+    }
+
+    fn remember(&self) {
+        *self.lock() = Some(Instant::now());
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
+        // An instant is an instant whatever a panicking holder did.
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
 }
 
 /// One instance's traffic, as the cloud reports it.
@@ -175,13 +206,17 @@ impl Gate {
         }
         let certificate = match &self.clients {
             None => None,
+            Some(_) if client.accepted.recent() => client.chain.first(),
             Some(auth) => {
                 let verdict = auth
                     .trust
                     .authenticate(client.chain, auth.revocation.as_deref())
                     .await;
                 match verdict {
-                    Ok(()) => client.chain.first(),
+                    Ok(()) => {
+                        client.accepted.remember();
+                        client.chain.first()
+                    }
                     Err(e) => return self.refuse(StatusCode::FORBIDDEN, e.to_string()),
                 }
             }
@@ -288,6 +323,16 @@ mod tests {
         let names: Vec<&str> = out.keys().map(|k| k.as_str()).collect();
         assert_eq!(names, ["authorization", "accept"]);
         assert_eq!(out.get_all("accept").iter().count(), 2);
+    }
+
+    #[test]
+    fn an_accepted_certificate_is_remembered_for_a_while() {
+        let accepted = Accepted::default();
+        assert!(!accepted.recent(), "nothing accepted yet");
+        accepted.remember();
+        assert!(accepted.recent());
+        *accepted.lock() = Instant::now().checked_sub(ACCEPTED_FOR);
+        assert!(!accepted.recent(), "checked again once it is old");
     }
 
     #[test]

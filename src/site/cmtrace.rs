@@ -84,6 +84,7 @@ pub struct LogLine {
 pub struct LogWriter {
     dir: PathBuf,
     max_size: u64,
+    min_level: Level,
     inner: Mutex<Inner>,
 }
 
@@ -112,8 +113,30 @@ impl LogWriter {
         Ok(LogWriter {
             dir: log_dir.to_path_buf(),
             max_size: DEFAULT_MAX_SIZE,
+            min_level: Level::Info,
             inner: Mutex::new(Inner::default()),
         })
+    }
+
+    /// The same writer leaving out records less severe than `level` (`[logging] level`).
+    pub fn with_min_level(mut self, level: Level) -> LogWriter {
+        self.min_level = level;
+        self
+    }
+
+    /// Whether a record of `level` is written.
+    pub fn writes(&self, level: Level) -> bool {
+        level >= self.min_level
+    }
+
+    /// `message` as it would be written: private keys and registered secrets replaced.
+    pub fn redacted(&self, message: &str) -> String {
+        let inner = self.lock();
+        let mut text = redact(message);
+        for secret in &inner.secrets {
+            text = text.replace(secret.as_str(), REDACTED);
+        }
+        text
     }
 
     /// The same writer rotating at `bytes` instead.
@@ -156,11 +179,11 @@ impl LogWriter {
         message: &str,
     ) -> Result<(), LogError> {
         check_file_name(file, false)?;
-        let mut inner = self.lock();
-        let mut text = redact(message);
-        for secret in &inner.secrets {
-            text = text.replace(secret.as_str(), REDACTED);
+        if !self.writes(level) {
+            return Ok(());
         }
+        let text = self.redacted(message);
+        let mut inner = self.lock();
         let line = format_line(
             time::OffsetDateTime::now_utc(),
             component,

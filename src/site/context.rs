@@ -6,7 +6,7 @@
 //! transaction and queues its id; the runner (`site::manager`) drives it. Whatever is queued
 //! but not yet run when the site stops is still in the database and resumes at the next start.
 
-use super::cmtrace::{CLOUD_MGR_LOG, LogWriter, redact};
+use super::cmtrace::{CLOUD_MGR_LOG, LogWriter};
 use super::events::EventBus;
 use super::live::Live;
 use super::manager::timing::Timing;
@@ -116,13 +116,30 @@ impl SiteContext {
     /// Writes a CMTrace line of `component` and publishes it (not async: a connection point
     /// the site runs logs through this from its own tasks).
     pub fn log_as(&self, file: &str, component: &str, level: Level, text: &str) {
-        if self.logs().write(file, component, level, text).is_ok() {
+        let text = self.logs().redacted(text);
+        // Through `tracing` too, so `serve` shows the site's lines on stderr under the
+        // configured filter; the CMTrace file stays where the ConfigMgr-named logs end up.
+        match level {
+            Level::Error => {
+                tracing::error!(target: "cloudsite::site", log = file, component, "{text}")
+            }
+            Level::Warning => {
+                tracing::warn!(target: "cloudsite::site", log = file, component, "{text}")
+            }
+            Level::Info => {
+                tracing::info!(target: "cloudsite::site", log = file, component, "{text}")
+            }
+        }
+        if !self.logs().writes(level) {
+            return;
+        }
+        if self.logs().write(file, component, level, &text).is_ok() {
             self.bus().publish(Event::Log(LogLineView {
                 file: file.to_string(),
                 time: millis_to_rfc3339(now_millis()),
                 component: component.into(),
                 level,
-                message: redact(text),
+                message: text,
             }));
         }
     }

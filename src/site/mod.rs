@@ -4,6 +4,7 @@
 //! tasks that `manager` (the task runner) drives; all of them share a [`context::SiteContext`]
 //! and read and write the database through `repo`. `service` starts and stops the whole.
 
+pub(crate) mod analyzer;
 pub(crate) mod cert_expiry;
 pub mod cmtrace;
 pub(crate) mod content;
@@ -26,5 +27,4 @@ pub mod service;
 pub mod store;
 #[cfg(test)]
 pub(crate) mod testing;
-pub(crate) mod tls_serve;
 pub mod tokens;

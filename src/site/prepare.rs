@@ -5,6 +5,7 @@
 use crate::api::wire::{CertUpload, CreateCdp, CreateCmg, SubscriptionInput, ThresholdInput};
 use crate::cert::{self, Identity, Options, Report, Role, Severity};
 use crate::domain::service::{self, Environment, HostedKind, Threshold, TrustedRootKind};
+use crate::domain::text;
 use crate::domain::validate::{self, FieldError};
 use base64::Engine;
 use time::OffsetDateTime;
@@ -386,7 +387,7 @@ pub fn cdp(req: &CreateCdp, now: OffsetDateTime) -> Result<Prepared, FieldError>
         kind: HostedKind::Cdp,
         deployment_name,
         service_fqdn: fqdn,
-        description: req.description.trim().to_string(),
+        description: text::description(&req.description)?,
         subscription_id,
         environment: req.subscription.environment,
         region,
@@ -487,7 +488,7 @@ pub fn cmg(req: &CreateCmg, now: OffsetDateTime) -> Result<Prepared, FieldError>
         },
         deployment_name,
         service_fqdn: fqdn,
-        description: req.description.trim().to_string(),
+        description: text::description(&req.description)?,
         subscription_id,
         environment: req.subscription.environment,
         region,

@@ -103,6 +103,14 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
     m.finalize().into_bytes().into()
 }
 
+impl Drop for SecretBox {
+    fn drop(&mut self) {
+        // The cipher's key schedule zeroizes itself (aes-gcm's `zeroize` feature); the root
+        // every derived key comes from is ours to wipe.
+        wipe(&mut self.derive_root);
+    }
+}
+
 impl fmt::Debug for SecretBox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("SecretBox { key: [redacted] }")
@@ -249,9 +257,9 @@ impl Drop for SecretBytes {
 }
 
 /// Overwrites a buffer with zeros; `black_box` keeps the optimiser from dropping the writes.
+/// Overwrites `bytes` with zeros in a way the optimiser keeps (`zeroize`).
 fn wipe(bytes: &mut [u8]) {
-    bytes.fill(0);
-    std::hint::black_box(bytes);
+    zeroize::Zeroize::zeroize(bytes);
 }
 
 /// Refuses a key file that group or others may read: the key opens every stored secret.

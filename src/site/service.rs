@@ -17,6 +17,8 @@ use super::store::Store;
 use super::tokens;
 use crate::cloud::Provider;
 use crate::cloud::local::{Faults, LocalCloud, LocalCloudConfig, LocalCloudHandle};
+use crate::domain::task::Level;
+use crate::tls::listen::{self, Limits};
 use std::fs::File;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -145,6 +147,10 @@ pub struct SiteOptions {
     /// The site database on PostgreSQL (`postgres://…`); `None` keeps the SQLite file in the
     /// data dir.
     pub database: Option<String>,
+    /// What the API's listener allows each connection (handshake and header deadlines, a cap).
+    pub connections: Limits,
+    /// The least severe CMTrace record written (`[logging] level`).
+    pub log_level: Level,
 }
 
 impl SiteOptions {
@@ -164,6 +170,8 @@ impl SiteOptions {
             timing: Timing::default(),
             monitor: MonitorOptions::default(),
             database: None,
+            connections: Limits::DEFAULT,
+            log_level: Level::Info,
         }
     }
 }
@@ -323,7 +331,8 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         .log_dir
         .clone()
         .unwrap_or_else(|| data_dir.join("logs"));
-    let logs = Arc::new(LogWriter::new(&log_dir).map_err(|e| SiteError::Other(e.to_string()))?);
+    let logs = LogWriter::new(&log_dir).map_err(|e| SiteError::Other(e.to_string()))?;
+    let logs = Arc::new(logs.with_min_level(opts.log_level));
 
     let (cloud, provider): (Option<LocalCloudHandle>, Arc<dyn Provider>) = match &opts.cloud {
         CloudChoice::Embedded {
@@ -385,6 +394,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
     let app = router(AppState {
         ctx: Arc::clone(&ctx),
         content,
+        lab_cloud: cloud.as_ref().map(|c| c.data_dir().to_path_buf()),
     });
     let listener = tokio::net::TcpListener::bind(opts.listen)
         .await
@@ -393,16 +403,14 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         .local_addr()
         .map_err(io("cannot read the listening address"))?;
     let (tx, rx) = oneshot::channel::<()>();
+    let limits = opts.connections;
     let loopback_app = app.clone();
     let (url, server) = match &opts.tls {
         None => {
-            let server = tokio::spawn(async move {
-                let _ = axum::serve(listener, app)
-                    .with_graceful_shutdown(async move {
-                        let _ = rx.await;
-                    })
-                    .await;
-            });
+            let stop = async move {
+                let _ = rx.await;
+            };
+            let server = tokio::spawn(listen::serve_plain(listener, limits, app, stop));
             (format!("http://{addr}"), server)
         }
         Some(tls) => {
@@ -412,7 +420,11 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
                 .map_err(io(format!("cannot read {}", tls.key.display())))?;
             let config = crate::tls::server_config(&cert, &key, None)
                 .map_err(|e| SiteError::Other(format!("--tls-cert/--tls-key: {e}")))?;
-            let server = tokio::spawn(super::tls_serve::serve(listener, Arc::new(config), app, rx));
+            let stop = async move {
+                let _ = rx.await;
+            };
+            let config = Arc::new(config);
+            let server = tokio::spawn(listen::serve_tls(listener, limits, config, app, stop));
             (format!("https://{}", url_host(addr)), server)
         }
     };
@@ -422,7 +434,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
     let (cp_url, loopback) = if opts.tls.is_none() {
         (url.clone(), None)
     } else {
-        let (url, stop, task) = serve_loopback(loopback_app).await?;
+        let (url, stop, task) = serve_loopback(loopback_app, limits).await?;
         (url, Some((stop, task)))
     };
     let cp_host = super::cp_host::start(Arc::clone(&ctx), cp_url);
@@ -457,6 +469,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
 /// points when the API itself is served over TLS (to a name loopback does not carry).
 async fn serve_loopback(
     app: axum::Router,
+    limits: Limits,
 ) -> Result<(String, oneshot::Sender<()>, tokio::task::JoinHandle<()>), SiteError> {
     let listener = tokio::net::TcpListener::bind(SocketAddr::from(([127, 0, 0, 1], 0)))
         .await
@@ -467,13 +480,10 @@ async fn serve_loopback(
         .local_addr()
         .map_err(io("cannot read the loopback address"))?;
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        let _ = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            })
-            .await;
-    });
+    let stop = async move {
+        let _ = rx.await;
+    };
+    let task = tokio::spawn(listen::serve_plain(listener, limits, app, stop));
     Ok((format!("http://{addr}"), tx, task))
 }
 

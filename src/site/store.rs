@@ -491,6 +491,24 @@ mod tests {
     }
 
     #[test]
+    fn both_engines_have_every_schema_version() {
+        // A migration added to one list only would leave that engine a version behind.
+        assert_eq!(MIGRATIONS.len(), PG_MIGRATIONS.len());
+    }
+
+    #[test]
+    fn a_database_url_is_shown_without_its_password() {
+        assert_eq!(
+            redact_url("postgres://site:s3cret@db.contoso.com:5432/cloudsite"),
+            "postgres://site@db.contoso.com:5432/cloudsite"
+        );
+        assert_eq!(
+            redact_url("postgres://db/cloudsite"),
+            "postgres://db/cloudsite"
+        );
+    }
+
+    #[test]
     fn times_format_as_rfc3339() {
         assert_eq!(millis_to_rfc3339(0), "1970-01-01T00:00:00.000Z");
         assert_eq!(

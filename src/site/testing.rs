@@ -215,6 +215,7 @@ impl TestSite {
                 poll: Duration::from_millis(1),
                 container_retry: Duration::from_millis(1),
                 deadline: Duration::from_secs(5),
+                ..Timing::default()
             },
             monitor,
         });

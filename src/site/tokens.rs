@@ -17,8 +17,6 @@ pub const TOKEN_PREFIX: &str = "cs_";
 const TOKEN_HEX_LEN: usize = 64;
 /// `last_used` is refreshed at most this often, so reads do not each cost a write.
 const LAST_USED_RESOLUTION_MS: i64 = 60_000;
-/// Longest token name.
-const MAX_NAME_LEN: usize = 100;
 
 /// A stored token (never the token itself).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -43,7 +41,7 @@ pub enum TokenError {
     Store(#[from] StoreError),
     /// The name breaks the rule.
     #[error("token name: {0}")]
-    BadName(&'static str),
+    BadName(String),
 }
 
 impl From<crate::site::db::Error> for TokenError {
@@ -55,15 +53,9 @@ impl From<crate::site::db::Error> for TokenError {
 /// Makes a token with `role`; returns its record and the token text, which is not stored and
 /// cannot be shown again.
 pub fn create(store: &Store, name: &str, role: Role) -> Result<(TokenRecord, String), TokenError> {
-    let name = name.trim();
+    let name = crate::domain::text::token_name(name).map_err(|e| TokenError::BadName(e.rule))?;
     if name.is_empty() {
-        return Err(TokenError::BadName("must not be empty"));
-    }
-    if name.chars().count() > MAX_NAME_LEN {
-        return Err(TokenError::BadName("must be at most 100 characters"));
-    }
-    if name.chars().any(char::is_control) {
-        return Err(TokenError::BadName("must not contain control characters"));
+        return Err(TokenError::BadName("must not be empty".into()));
     }
     let mut secret = [0u8; 32];
     getrandom::fill(&mut secret).map_err(|e| StoreError::Random(e.to_string()))?;

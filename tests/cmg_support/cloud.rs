@@ -2,6 +2,7 @@
 //! of a serving instance, their channels and traffic as the gateway. It keeps every deploy spec
 //! the site sends.
 
+use super::edge::Edge;
 use super::instance::{TestInstance, lock};
 use async_trait::async_trait;
 use cloudsite::cloud::local::LocalProvider;
@@ -21,6 +22,8 @@ pub struct InstanceCloud {
     inner: LocalProvider,
     placed: Mutex<HashMap<String, Vec<Arc<TestInstance>>>>,
     specs: Mutex<Vec<DeploySpec>>,
+    /// Tunnels in front of the real instances, when the test put them there.
+    edge: Mutex<Option<Arc<Edge>>>,
 }
 
 impl InstanceCloud {
@@ -30,7 +33,13 @@ impl InstanceCloud {
             inner,
             placed: Mutex::new(HashMap::new()),
             specs: Mutex::new(Vec::new()),
+            edge: Mutex::new(None),
         }
+    }
+
+    /// Puts tunnels in front of every real instance's addresses from now on.
+    pub fn edge(&self) -> Arc<Edge> {
+        Arc::clone(lock(&self.edge).get_or_insert_with(Default::default))
     }
 
     /// Puts `instances` behind the CMG deployment `name` (replacing any).
@@ -82,6 +91,9 @@ impl Provider for InstanceCloud {
         name: &str,
     ) -> Result<Option<ServiceStatus>, CloudError> {
         let mut status = self.inner.status(caller, name).await?;
+        if let (Some(s), Some(edge)) = (status.as_mut(), lock(&self.edge).clone()) {
+            s.instances.iter_mut().for_each(|i| edge.rewrite(i));
+        }
         if let (Some(s), Some(placed)) = (status.as_mut(), lock(&self.placed).get(name)) {
             for (inst, test) in s.instances.iter_mut().zip(placed) {
                 if inst.state == InstanceState::ReadyRole {

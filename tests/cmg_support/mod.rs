@@ -4,10 +4,18 @@
 #![allow(dead_code)]
 
 mod cloud;
+mod e2e;
+mod edge;
 mod instance;
+mod tunnel;
 
 pub use cloud::InstanceCloud;
+#[allow(unused_imports)]
+pub use e2e::*;
+pub use edge::Edge;
 pub use instance::{Pem, TestInstance};
+#[allow(unused_imports)]
+pub use tunnel::SniffTunnel;
 
 use crate::site_support::*;
 use cloudsite::api::wire::{
@@ -91,15 +99,7 @@ impl Rig {
 
     /// Adds a connection point for the CMG.
     pub async fn add_point(&self, site_system: &str, external: bool) -> ConnectionPointView {
-        let req = AddConnectionPoint {
-            site_system: site_system.into(),
-            external,
-        };
-        self.site
-            .admin
-            .add_connection_point(&self.cmg.id, &req)
-            .await
-            .expect("add a connection point")
+        add_point(&self.site, &self.cmg.id, site_system, external).await
     }
 
     /// Polls the connection point every 20 ms until `done` holds; answers it and how long it
@@ -111,27 +111,7 @@ impl Rig {
         what: &str,
         done: impl Fn(&ConnectionPointView) -> bool,
     ) -> (ConnectionPointView, Duration) {
-        let start = Instant::now();
-        loop {
-            let all = self
-                .site
-                .admin
-                .connection_points(None)
-                .await
-                .expect("connection points");
-            let cp = all
-                .into_iter()
-                .find(|c| c.id == id)
-                .expect("the connection point");
-            if done(&cp) {
-                return (cp, start.elapsed());
-            }
-            assert!(
-                start.elapsed() < limit,
-                "{what}: not within {limit:?}: {cp:?}"
-            );
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        wait_point(&self.site, id, limit, what, done).await
     }
 
     /// The no-channel alert of the CMG, if raised once.
@@ -199,13 +179,87 @@ impl Rig {
     }
 }
 
+/// Adds a connection point for the CMG `cmg_id` on `site_system`.
+pub async fn add_point(
+    site: &Site,
+    cmg_id: &str,
+    site_system: &str,
+    external: bool,
+) -> ConnectionPointView {
+    let req = AddConnectionPoint {
+        site_system: site_system.into(),
+        external,
+    };
+    site.admin
+        .add_connection_point(cmg_id, &req)
+        .await
+        .expect("add a connection point")
+}
+
+/// Polls connection point `id` every 20 ms until `done` holds; answers it and how long it
+/// took.
+pub async fn wait_point(
+    site: &Site,
+    id: &str,
+    limit: Duration,
+    what: &str,
+    done: impl Fn(&ConnectionPointView) -> bool,
+) -> (ConnectionPointView, Duration) {
+    let start = Instant::now();
+    loop {
+        let all = site
+            .admin
+            .connection_points(None)
+            .await
+            .expect("connection points");
+        let cp = all
+            .into_iter()
+            .find(|c| c.id == id)
+            .expect("the connection point");
+        if done(&cp) {
+            return (cp, start.elapsed());
+        }
+        assert!(
+            start.elapsed() < limit,
+            "{what}: not within {limit:?}: {cp:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Starts a proxy (basic credentials `CONTOSO\\svc`) and sets it on the site server's Proxy
+/// tab.
+pub async fn site_proxy(site: &Site) -> crate::local_cloud_support::TestProxy {
+    let proxy = crate::local_cloud_support::start_proxy(Some(("CONTOSO\\svc", "Pr0xy!Pass"))).await;
+    let port: i64 = proxy
+        .url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port");
+    site.admin
+        .set_proxy(
+            SERVER_NAME,
+            &cloudsite::api::wire::SetProxy {
+                enabled: true,
+                server: Some("127.0.0.1".into()),
+                port: Some(port),
+                account: Some("CONTOSO\\svc".into()),
+                password: Some("Pr0xy!Pass".into()),
+            },
+        )
+        .await
+        .expect("proxy tab");
+    proxy
+}
+
 /// The connection point is Connected.
 pub fn connected(cp: &ConnectionPointView) -> bool {
     cp.state == ChannelState::Connected
 }
 
-/// The lab's valid client authentication certificate (DER), as a CMG passes it on.
-pub fn client_certificate(site: &Site) -> Vec<u8> {
+/// The lab's client authentication certificate of `kind` (`valid`, `revoked`, `untrusted`).
+pub fn lab_client_pfx(site: &Site, kind: &str) -> std::path::PathBuf {
     let json: serde_json::Value =
         serde_json::from_slice(&std::fs::read(site.lab.dir.join("lab.json")).expect("lab.json"))
             .expect("json");
@@ -213,11 +267,16 @@ pub fn client_certificate(site: &Site) -> Vec<u8> {
         .as_array()
         .expect("client certs")
         .iter()
-        .find(|c| c["kind"] == "valid")
+        .find(|c| c["kind"] == kind)
         .and_then(|c| c["pfx"].as_str())
-        .expect("a valid client certificate")
+        .unwrap_or_else(|| panic!("a {kind} client certificate"))
         .to_string();
-    Pem::from_pfx(std::path::Path::new(&pfx), &site.lab.password).leaf_der()
+    pfx.into()
+}
+
+/// The lab's valid client authentication certificate (DER), as a CMG passes it on.
+pub fn client_certificate(site: &Site) -> Vec<u8> {
+    Pem::from_pfx(&lab_client_pfx(site, "valid"), &site.lab.password).leaf_der()
 }
 
 /// A software update package, uploaded (so the catalog lists it).

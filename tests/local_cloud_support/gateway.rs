@@ -318,6 +318,12 @@ pub fn url(addr: SocketAddr, path: &str) -> String {
 pub async fn counting_tunnel(target: SocketAddr) -> (SocketAddr, Arc<AtomicU64>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
+    (addr, count_through(listener, target))
+}
+
+/// Tunnels every connection to `listener` on to `target`, as [`counting_tunnel`] does;
+/// answers the count.
+pub fn count_through(listener: TcpListener, target: SocketAddr) -> Arc<AtomicU64> {
     let count = Arc::new(AtomicU64::new(0));
     let counter = count.clone();
     tokio::spawn(async move {
@@ -354,7 +360,7 @@ pub async fn counting_tunnel(target: SocketAddr) -> (SocketAddr, Arc<AtomicU64>)
             });
         }
     });
-    (addr, count)
+    count
 }
 
 /// Publishes `crl` at `http://127.0.0.1:<port>/root.crl` on `listener`.
@@ -466,4 +472,26 @@ pub async fn ended(task: CpTask) -> Result<(), String> {
         .await
         .expect("the channel ends")
         .expect("task")
+}
+
+/// Sends a ClientHello of TLS 1.`minor - 1` (0x03 `minor`) and returns the alert the server
+/// answers with (70 is protocol_version). It carries `signature_algorithms`, so the version is
+/// what is judged.
+pub async fn legacy_hello_alert(addr: SocketAddr, minor: u8) -> u8 {
+    let mut hello = vec![0x03, minor];
+    hello.extend([0x11; 32]);
+    // No session id; one suite (TLS_RSA_WITH_AES_128_CBC_SHA); null compression.
+    hello.extend([0x00, 0x00, 0x02, 0x00, 0x2f, 0x01, 0x00]);
+    // Extensions: signature_algorithms = [rsa_pkcs1_sha256].
+    hello.extend([0x00, 0x08, 0x00, 0x0d, 0x00, 0x04, 0x00, 0x02, 0x04, 0x01]);
+    let mut handshake = vec![0x01, 0x00, 0x00, hello.len() as u8];
+    handshake.extend(hello);
+    let mut record = vec![0x16, 0x03, 0x01, 0x00, handshake.len() as u8];
+    record.extend(handshake);
+    let mut tcp = tokio::net::TcpStream::connect(addr).await.expect("connect");
+    tcp.write_all(&record).await.expect("hello");
+    let mut answer = [0u8; 7];
+    tcp.read_exact(&mut answer).await.expect("an alert");
+    assert_eq!(answer[0], 0x15, "an alert record: {answer:?}");
+    answer[6]
 }

@@ -269,6 +269,10 @@ pub struct Site {
     pub infra: Client,
     /// Read-only Analyst client.
     pub reader: Client,
+    /// Client token (the management point routes only).
+    pub client_token: String,
+    /// A Configuration Manager client's client: the management point routes.
+    pub mp: Client,
     /// The options it was started with (for [`Site::restart`]).
     pub opts: SiteOptions,
     /// The local cloud, when the test runs it beside the site ([`SiteConfig::provider`]).
@@ -347,7 +351,10 @@ impl Site {
         let admin = client(&url, &admin_token);
         let infra_token = new_token(&admin, "infra", "infra-admin").await;
         let read_token = new_token(&admin, "analyst", "read-only").await;
+        let client_token = new_token(&admin, "clients", "client").await;
         Site {
+            mp: client(&url, &client_token),
+            client_token,
             data_dir,
             lab,
             handle: Some(handle),
@@ -376,6 +383,7 @@ impl Site {
         self.admin = client(&self.url, &self.admin_token);
         self.infra = client(&self.url, &self.infra_token);
         self.reader = client(&self.url, &self.read_token);
+        self.mp = client(&self.url, &self.client_token);
         self.handle = Some(handle);
     }
 

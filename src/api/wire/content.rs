@@ -98,12 +98,13 @@ pub struct NewPackageFile {
 /// `POST /v1/content`: create a package; then `PUT /v1/content/{id}/files/{name}` each file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct CreatePackage {
-    /// Name: unique in the library ignoring case, at most 100 characters, no control characters.
+    /// Name: unique in the library ignoring case, at most 50 characters (ConfigMgr's limit),
+    /// no control characters or text-direction overrides.
     pub name: String,
     /// What it holds; a type cloud services do not take is refused, Microsoft software updates
     /// are taken with a warning.
     pub content_type: ContentType,
-    /// Files it will hold: at least one, names unique ignoring case.
+    /// Files it will hold: 1 to 1,000, names unique ignoring case, each at most 1 TiB.
     pub files: Vec<NewPackageFile>,
 }
 

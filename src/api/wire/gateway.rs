@@ -89,6 +89,13 @@ pub struct ChannelProxy {
     pub password: Option<String>,
 }
 
+impl Drop for ChannelProxy {
+    fn drop(&mut self) {
+        // The proxy password leaves no copy in freed memory.
+        zeroize::Zeroize::zeroize(&mut self.password);
+    }
+}
+
 impl std::fmt::Debug for ChannelProxy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never print the password.
@@ -125,6 +132,13 @@ pub struct ChannelConfig {
     pub key_pem: String,
     /// The site system's proxy, for the HTTPS fallback; none when the Proxy tab has none.
     pub proxy: Option<ChannelProxy>,
+}
+
+impl Drop for ChannelConfig {
+    fn drop(&mut self) {
+        // The connection point's private key leaves no copy in freed memory.
+        zeroize::Zeroize::zeroize(&mut self.key_pem);
+    }
 }
 
 impl std::fmt::Debug for ChannelConfig {

@@ -2,6 +2,7 @@
 //! types are re-exported here, so callers name them `api::wire::X`.
 
 mod alerts;
+mod analyze;
 mod content;
 mod errors;
 mod events;
@@ -10,6 +11,7 @@ mod services;
 mod site;
 
 pub use alerts::*;
+pub use analyze::*;
 pub use content::*;
 pub use errors::*;
 pub use events::*;

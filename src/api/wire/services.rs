@@ -55,6 +55,30 @@ pub struct SubscriptionInput {
     pub management_certificate: CertUpload,
 }
 
+/// `POST /v1/lab/subscriptions`: a subscription of the site's own local cloud, for a lab
+/// (`cloudsite lab init --site URL`).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct RegisterSubscription {
+    /// Subscription ID (GUID).
+    pub subscription_id: String,
+    /// A management certificate it accepts: the `.cer` file (DER), base64.
+    pub management_certificate_base64: String,
+    /// The subscription's name (kept when absent).
+    #[serde(default)]
+    pub name: Option<String>,
+}
+
+/// The answer to [`RegisterSubscription`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct SubscriptionRegistered {
+    /// Subscription ID, lower-case.
+    pub subscription_id: String,
+    /// Its name.
+    pub name: String,
+    /// How many management certificates it accepts.
+    pub certificates: usize,
+}
+
 /// Create Cloud Distribution Point (wizard pages General, Settings, Alerts).
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 pub struct CreateCdp {
@@ -190,17 +214,22 @@ pub struct SetService {
     /// Certificate file: a renewed service certificate for the same FQDN (starts an upgrade).
     #[serde(default)]
     pub service_certificate: Option<CertUpload>,
-    /// Read-only after creation: present only so the server can refuse it by name.
+    /// Read-only after creation: present only so the server can refuse it by name (the
+    /// document marks it `readOnly`: a client must not send it).
     #[serde(default)]
+    #[schema(value_type = Option<String>, read_only)]
     pub subscription_id: Option<serde_json::Value>,
     /// Read-only after creation.
     #[serde(default)]
+    #[schema(value_type = Option<String>, read_only)]
     pub region: Option<serde_json::Value>,
     /// Read-only after creation.
     #[serde(default)]
+    #[schema(value_type = Option<String>, read_only)]
     pub service_fqdn: Option<serde_json::Value>,
     /// Read-only after creation.
     #[serde(default)]
+    #[schema(value_type = Option<String>, read_only)]
     pub name: Option<serde_json::Value>,
 }
 

@@ -3,7 +3,7 @@
 //! certificates for trying a CMG (valid, revoked, from an untrusted root) and the CRL that
 //! revokes one of them. Everything is written to the lab folder and listed in `lab.json`.
 
-use crate::cert::pkcs12_write::{Attrs, PfxSpec, write as write_pfx};
+use crate::cert::pkcs12_write::{Attrs, PfxSpec, try_write};
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
     DistinguishedName, DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair,
@@ -124,7 +124,13 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("cannot write {}: {e}", path.display()))
 }
 
-fn pfx(cert: &[u8], key: &KeyPair, chain: &[Vec<u8>], password: &str, friendly: &str) -> Vec<u8> {
+fn pfx(
+    cert: &[u8],
+    key: &KeyPair,
+    chain: &[Vec<u8>],
+    password: &str,
+    friendly: &str,
+) -> Result<Vec<u8>, String> {
     let mut spec = PfxSpec::modern(password);
     let id = Some(vec![1]);
     spec.key = Some((
@@ -143,7 +149,7 @@ fn pfx(cert: &[u8], key: &KeyPair, chain: &[Vec<u8>], password: &str, friendly: 
     ));
     spec.certs
         .extend(chain.iter().map(|c| (c.clone(), Attrs::default())));
-    write_pfx(&spec)
+    try_write(&spec).map_err(|e| e.to_string())
 }
 
 /// A random positive serial number (16 bytes, top bit clear).
@@ -233,7 +239,7 @@ pub(super) fn build(dir: &Path, input: &LabInput<'_>) -> Result<(Lab, Vec<u8>), 
             &[],
             password,
             "cloudsite lab management",
-        ),
+        )?,
     )?;
     write(&mgmt_cer, mgmt_cert.der())?;
 
@@ -272,7 +278,7 @@ pub(super) fn build(dir: &Path, input: &LabInput<'_>) -> Result<(Lab, Vec<u8>), 
                 std::slice::from_ref(&root.der),
                 password,
                 &fqdn,
-            ),
+            )?,
         )?;
         service_certs.push(LabServiceCert {
             fqdn,
@@ -326,7 +332,7 @@ pub(super) fn build(dir: &Path, input: &LabInput<'_>) -> Result<(Lab, Vec<u8>), 
                 std::slice::from_ref(&ca.der),
                 password,
                 &subject,
-            ),
+            )?,
         )?;
         client_certs.push(LabClientCert {
             kind: kind.into(),

@@ -5,7 +5,9 @@
 mod certs;
 mod crl;
 
+use super::connect::{SiteArgs, connect};
 use super::output::{fail, fail_text};
+use crate::api::wire::RegisterSubscription;
 use crate::cloud::local as registry;
 use crate::site::service::CLOUD_DIR;
 use certs::{Lab, LabInput, abs};
@@ -21,7 +23,8 @@ pub enum LabCommand {
     Init {
         /// Folder to write the lab into.
         dir: PathBuf,
-        /// Data dir of the site whose local cloud registers the subscription.
+        /// Data dir of the site whose local cloud registers the subscription. Without it,
+        /// `--site URL` registers it through that site's API (Full Administrator token).
         #[arg(long, value_name = "DIR", env = "CLOUDSITE_DATA_DIR")]
         data_dir: Option<PathBuf>,
         /// DNS domain of the lab names.
@@ -116,21 +119,68 @@ pub(super) fn subscription_add(args: SubscriptionAdd) -> ExitCode {
     }
 }
 
-/// Runs `lab init` or `lab serve`.
-pub(super) fn run(cmd: LabCommand) -> ExitCode {
+/// Where `lab init` registers the lab's subscription.
+enum Registrar {
+    /// In the local cloud files of this data dir (the default one when `None`).
+    DataDir(Option<PathBuf>),
+    /// Through the API of this site, whose own local cloud takes it.
+    Site(SiteArgs),
+}
+
+impl Registrar {
+    fn register(&self, id: &str, cer_der: &[u8]) -> Result<(), String> {
+        let name = "cloudsite lab";
+        match self {
+            Registrar::DataDir(data_dir) => {
+                registry::register_subscription(&cloud_dir(data_dir), id, cer_der, Some(name))
+                    .map(|_| ())
+                    .map_err(|e| e.to_string())
+            }
+            Registrar::Site(site) => {
+                use base64::Engine;
+                let req = RegisterSubscription {
+                    subscription_id: id.to_string(),
+                    management_certificate_base64: base64::engine::general_purpose::STANDARD
+                        .encode(cer_der),
+                    name: Some(name.into()),
+                };
+                let rt = tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                    .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+                rt.block_on(async {
+                    let conn = connect(site).await.map_err(|e| e.message)?;
+                    let answer = conn.client.register_lab_subscription(&req).await;
+                    conn.close().await;
+                    answer.map(|_| ()).map_err(|e| e.to_string())
+                })
+            }
+        }
+    }
+}
+
+/// Runs `lab init` or `lab serve`; `site` is the global site choice (`--site URL` registers
+/// the lab's subscription through that site when no `--data-dir` is given).
+pub(super) fn run(site: &SiteArgs, cmd: LabCommand) -> ExitCode {
     match cmd {
         LabCommand::Init {
             dir,
             data_dir,
             domain,
             crl_port,
-        } => match init(&dir, &data_dir, &domain, crl_port) {
-            Ok(lab) => {
-                print_hints(&dir, &lab);
-                ExitCode::SUCCESS
+        } => {
+            let registrar = match (&data_dir, &site.site) {
+                (None, Some(_)) => Registrar::Site(site.clone()),
+                _ => Registrar::DataDir(data_dir),
+            };
+            match init(&dir, &registrar, &domain, crl_port) {
+                Ok(lab) => {
+                    print_hints(&dir, &lab);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
             }
-            Err(e) => fail(e),
-        },
+        }
         LabCommand::Serve { dir } => {
             let lab = match certs::read(&dir) {
                 Ok(l) => l,
@@ -161,7 +211,7 @@ fn free_port() -> Result<u16, String> {
 
 fn init(
     dir: &Path,
-    data_dir: &Option<PathBuf>,
+    registrar: &Registrar,
     domain: &str,
     crl_port: Option<u16>,
 ) -> Result<Lab, String> {
@@ -177,13 +227,9 @@ fn init(
         password: certs::random_hex(8)?,
     };
     let (lab, mgmt_der) = certs::build(dir, &input)?;
-    registry::register_subscription(
-        &cloud_dir(data_dir),
-        &lab.subscription_id,
-        &mgmt_der,
-        Some("cloudsite lab"),
-    )
-    .map_err(|e| format!("cannot register the subscription with the local cloud: {e}"))?;
+    registrar
+        .register(&lab.subscription_id, &mgmt_der)
+        .map_err(|e| format!("cannot register the subscription with the local cloud: {e}"))?;
     certs::save(dir, &lab)?;
     Ok(lab)
 }
@@ -227,5 +273,18 @@ fn print_hints(dir: &Path, lab: &Lab) {
             "  cloudsite client fetch PACKAGE --via-cmg {} --client-cert {} --client-cert-password-env PW --trust {} --out ./out",
             cmg.fqdn, client.pfx, lab.root_ca
         );
+        println!(
+            "  cloudsite cmg analyze {} --client-cert {} --client-cert-password-env PW",
+            cmg.fqdn, client.pfx
+        );
+        println!(
+            "  cloudsite client policy --via-cmg {} --client-cert {} --client-cert-password-env PW --trust {}",
+            cmg.fqdn, client.pfx, lab.root_ca
+        );
+        println!(
+            "  cloudsite client notify --via-cmg {} --client-cert {} --client-cert-password-env PW --trust {} --hold &",
+            cmg.fqdn, client.pfx, lab.root_ca
+        );
+        println!("  cloudsite client-notifications send \"evaluate machine policy now\"");
     }
 }

@@ -109,6 +109,7 @@ pub(super) fn client_path(gate: Arc<Gate>) -> Router {
                 let client = Client {
                     address: peer.address.ip(),
                     chain: &peer.chain,
+                    accepted: &peer.accepted,
                 };
                 gate.handle(client, req).await
             }

@@ -22,11 +22,6 @@ impl<T> Metered<T> {
         Metered { inner, sent }
     }
 
-    /// The wrapped connection.
-    pub(super) fn get_ref(&self) -> &T {
-        &self.inner
-    }
-
     fn count(&self, result: &Poll<std::io::Result<usize>>) {
         if let (Some(sent), Poll::Ready(Ok(n))) = (&self.sent, result) {
             sent.fetch_add(*n as u64, Ordering::Relaxed);

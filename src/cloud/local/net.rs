@@ -1,21 +1,20 @@
-//! The TLS accept loop shared by the management API and the instances' listeners: TCP (its
-//! writes metered when asked), TLS with rustls, then a handler per connection — HTTP/1.1 with
-//! hyper serving an axum router that sees who is connected, or a CMG channel.
+//! The cloud's listeners (the management API and the instances'): the accept loop every
+//! listener shares ([`crate::tls::listen`]), TCP (its writes metered when asked), TLS with
+//! rustls, then a handler per connection — HTTP with hyper serving an axum router that sees
+//! who is connected, or a CMG channel.
 
 use super::meter::Metered;
+use crate::tls::listen::{self, Limits};
 use axum::{Extension, Router};
-use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
-use std::time::Duration;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
-use tokio::task::{JoinHandle, JoinSet};
+use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
-/// How long a client may take over its TLS handshake.
-const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
+/// What each listener of the cloud allows a connection.
+const LIMITS: Limits = Limits::DEFAULT;
 
 /// An accepted connection after its TLS handshake.
 pub(super) type Tls = tokio_rustls::server::TlsStream<Metered<TcpStream>>;
@@ -27,6 +26,8 @@ pub(super) struct Peer {
     pub address: SocketAddr,
     /// The certificates it presented, leaf first (DER); empty when none.
     pub chain: Arc<Vec<Vec<u8>>>,
+    /// When a CMG last accepted that certificate on this connection.
+    pub accepted: Arc<crate::gateway::forward::Accepted>,
 }
 
 impl Peer {
@@ -90,7 +91,9 @@ impl Server {
     }
 
     /// Accepts TLS connections on `listener` and hands each to `handle` in a task of its
-    /// own, counting every byte sent into `meter` when given.
+    /// own, counting every byte sent into `meter` when given. The accept loop, its limits
+    /// (handshake and header deadlines, connection cap) and TCP_NODELAY are the site's too
+    /// ([`crate::tls::listen`]).
     pub(super) fn tls<H, F>(
         listener: TcpListener,
         tls: Arc<rustls::ServerConfig>,
@@ -102,12 +105,24 @@ impl Server {
         F: Future<Output = ()> + Send + 'static,
     {
         let addr = listener.local_addr()?;
-        let accept = Accept {
-            acceptor: TlsAcceptor::from(tls),
-            meter,
-            handle: Arc::new(handle),
+        let acceptor = TlsAcceptor::from(tls);
+        let handle = Arc::new(handle);
+        let accept = move |tcp, address, _| {
+            let (acceptor, meter, handle) = (acceptor.clone(), meter.clone(), handle.clone());
+            async move {
+                let io = Metered::new(tcp, meter);
+                if let Some(tls) = listen::handshake(&acceptor, io, &LIMITS).await {
+                    handle(tls, address).await;
+                }
+            }
         };
-        let task = tokio::spawn(accept.run(listener));
+        // Stopped by aborting the task (see `shutdown`), which closes every connection.
+        let task = tokio::spawn(listen::run(
+            listener,
+            LIMITS,
+            std::future::pending(),
+            accept,
+        ));
         Ok(Server { addr, task })
     }
 
@@ -130,53 +145,12 @@ impl Drop for Server {
     }
 }
 
-struct Accept<H> {
-    acceptor: TlsAcceptor,
-    meter: Option<Arc<AtomicU64>>,
-    handle: Arc<H>,
-}
-
-impl<H, F> Accept<H>
-where
-    H: Fn(Tls, SocketAddr) -> F + Send + Sync + 'static,
-    F: Future<Output = ()> + Send + 'static,
-{
-    async fn run(self, listener: TcpListener) {
-        // Connections live in the set, so aborting this task drops the set and closes them all.
-        let mut connections = JoinSet::new();
-        loop {
-            tokio::select! {
-                accepted = listener.accept() => match accepted {
-                    Ok((tcp, address)) => {
-                        let acceptor = self.acceptor.clone();
-                        let io = Metered::new(tcp, self.meter.clone());
-                        let handle = self.handle.clone();
-                        connections.spawn(async move {
-                            // Without it Nagle holds a small response's body until the client
-                            // acknowledges the head: a delayed-ACK wait (~40 ms) each time.
-                            let _ = io.get_ref().set_nodelay(true);
-                            let accepted = tokio::time::timeout(HANDSHAKE_TIMEOUT, acceptor.accept(io));
-                            if let Ok(Ok(tls)) = accepted.await {
-                                handle(tls, address).await;
-                            }
-                        });
-                    }
-                    // Out of file descriptors and the like: back off instead of spinning.
-                    Err(_) => tokio::time::sleep(Duration::from_millis(50)).await,
-                },
-                Some(_) = connections.join_next(), if !connections.is_empty() => {}
-            }
-        }
-    }
-}
-
 async fn serve_http(tls: Tls, address: SocketAddr, router: Router) {
     let peer = Peer {
         address,
         chain: Arc::new(presented(&tls)),
+        accepted: Arc::default(),
     };
-    let service = TowerToHyperService::new(router.layer(Extension(peer)));
-    let _ = hyper::server::conn::http1::Builder::new()
-        .serve_connection(TokioIo::new(tls), service)
-        .await;
+    let router = router.layer(Extension(peer));
+    listen::serve_http(tls, router, &LIMITS, std::future::pending()).await;
 }

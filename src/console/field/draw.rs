@@ -12,6 +12,7 @@ use crate::console::ui::style::of;
 use crate::console::ui::text::{safe, wrap};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
+use unicode_width::UnicodeWidthStr;
 
 /// Widest label column of the wizard look.
 const WIZARD_LABEL_WIDTH: usize = 30;
@@ -168,8 +169,17 @@ fn wizard_field(
         let label = format!("{indent}{}", f.label);
         let mut spans = vec![Span::raw(mark.to_string())];
         let room;
-        if label.chars().count() + 1 > label_w {
-            // A long label gets a line of its own; the value goes under it.
+        // The value as it would be drawn beside the label (a choice with its arrows when
+        // focused; masked text counts its mask characters).
+        let value_w = match f.kind {
+            Kind::Choice(_) => safe(f.chosen()).width() + if focused { 4 } else { 0 },
+            _ if f.enabled => f.input.text().width(),
+            _ => safe(&f.value()).width(),
+        };
+        let beside = width.saturating_sub(label_w + 3);
+        if label.chars().count() + 1 > label_w || value_w > beside {
+            // A long label gets a line of its own, and so does a value too wide to be read
+            // beside its label (a GUID at 80 columns): the value goes under it, whole.
             d.lines.push(Line::from(vec![
                 Span::raw(mark.to_string()),
                 Span::styled(label, of(theme, label_role)),
@@ -181,7 +191,7 @@ fn wizard_field(
                 format!("{label:<label_w$} "),
                 of(theme, label_role),
             ));
-            room = width.saturating_sub(label_w + 3);
+            room = beside;
         }
         let at = width_of(&spans);
         let role = if f.error.is_some() {

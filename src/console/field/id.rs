@@ -13,6 +13,8 @@
 pub(crate) enum FieldId {
     /// Azure environment (wizards' General page).
     Environment,
+    /// The subscriptions the site's services use, as a pick list (wizards' General page).
+    KnownSubscription,
     /// Subscription ID, a GUID (filled from a `.publishsettings` file).
     SubscriptionId,
     /// Management certificate file: a `.pfx` or a `.publishsettings`.

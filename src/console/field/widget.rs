@@ -262,14 +262,15 @@ impl Field {
         self.kind = Kind::Choice(options);
     }
 
-    /// A whole number typed in the field (thousands separators allowed).
-    pub(crate) fn whole_number(&self) -> Result<i64, String> {
+    /// A whole number typed in the field (thousands separators allowed), for a request; the
+    /// rule a value breaks comes from `domain::validate::Bounds::check_text`.
+    pub(crate) fn whole_number(&self) -> Option<i64> {
         self.input
             .text()
             .trim()
             .replace(',', "")
             .parse::<i64>()
-            .map_err(|_| "must be a whole number".to_string())
+            .ok()
     }
 
     /// True for the kinds edited as text.

@@ -1,10 +1,11 @@
-//! The selected alert's actions (Monitoring → Alerts, Enter): postpone until a date
+//! The selected alert's actions (Monitoring → Alerts, `p`): postpone until a date
 //! (Suspend-CMAlert -SkipUntil -Comment), close, disable or enable it, with an optional
 //! comment. Sends the matching alert action.
 
 use crate::api::operations::AlertAction as Verb;
 use crate::api::wire::AlertView;
 use crate::api::wire::{CloseAlert, PostponeAlert};
+use crate::console::describe;
 use crate::console::field::Tone;
 use crate::console::field::{Field, FieldId};
 use crate::console::keymap::Keymap;
@@ -177,6 +178,21 @@ impl Body for AlertForm {
                 muted,
             ),
         ])];
+        if let Some(fqdn) = &a.service_fqdn {
+            intro.push(Line::from(Span::styled(
+                format!(" Service: {}", safe(fqdn)),
+                muted,
+            )));
+        }
+        // What the alert says about its last occurrence: what it is about, before acting on it.
+        for (k, v) in describe::details(&a.details) {
+            let line = if k.is_empty() {
+                format!(" {}", safe(&v))
+            } else {
+                format!(" {}: {}", safe(&k), safe(&v))
+            };
+            intro.push(Line::from(Span::styled(line, of(theme, Role::Text))));
+        }
         if let Some(u) = &a.skip_until {
             intro.push(Line::from(Span::styled(
                 format!(" Postponed until {}", display::time(u)),

@@ -5,6 +5,7 @@
 
 use crate::api::operations::Distribution;
 use crate::api::wire::{ContentTargets, DistributionState, DistributionView};
+use crate::console::confirm;
 use crate::console::keymap::{Action, Context, Keymap};
 use crate::console::model::Model;
 use crate::console::msg::{Outcome, Reply, Request};
@@ -92,8 +93,8 @@ impl ContentTab {
     ) -> Option<Outcome> {
         let action = keymap.action(key, Context::Form);
         if let Some(id) = self.confirm.take() {
-            // Cancel is the default: only the confirm key removes.
-            if action == Some(Action::Submit) {
+            // Cancel is the default: only `y` removes (Enter too cancels).
+            if confirm::yes(key) {
                 return Some(self.send(core, Distribution::Remove, &id));
             }
             core.say(Role::Muted, "remove cancelled");
@@ -122,10 +123,7 @@ impl ContentTab {
                 }
                 core.say(
                     Role::AlertWarning,
-                    format!(
-                        "Remove {id}? {} removes · any other key cancels (the default)",
-                        keymap.keys_text(Action::Submit)
-                    ),
+                    confirm::question(&format!("Remove {id}?"), "removes", "cancels"),
                 );
                 self.confirm = Some(id);
                 Some(Outcome::default())

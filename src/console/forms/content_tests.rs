@@ -91,7 +91,7 @@ fn remove_asks_first_and_cancel_is_the_default() {
     assert!(
         screen(&app, 100, 30).contains("Remove PS100001 (PS100001 name) from cdp1.contoso.com?")
     );
-    // Any key but Enter cancels, and does nothing else (Esc does not close the form).
+    // Any key but y cancels, and does nothing else (Esc does not close the form).
     assert!(key(&mut app, KeyCode::Esc).is_empty());
     assert!(app.form.is_some());
     assert!(key(&mut app, KeyCode::Delete).is_empty());
@@ -101,7 +101,12 @@ fn remove_asks_first_and_cancel_is_the_default() {
     );
     assert!(screen(&app, 100, 30).contains("remove cancelled"));
     assert!(ctrl(&mut app, 'd').is_empty());
-    let effects = key(&mut app, KeyCode::Enter);
+    assert!(
+        key(&mut app, KeyCode::Enter).is_empty(),
+        "Enter cancels: it never confirms a destructive action"
+    );
+    assert!(ctrl(&mut app, 'd').is_empty());
+    let effects = key(&mut app, KeyCode::Char('y'));
     let id = match effects.first() {
         Some(Effect::Request(id, _)) => *id,
         _ => 0,

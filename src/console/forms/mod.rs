@@ -1,6 +1,6 @@
-//! Properties forms opened with Enter on the selected row: a CDP's or CMG's Properties
-//! (Settings / Alerts / Content), a site system's Properties (Proxy tab), and the selected
-//! alert's actions (postpone, close, disable/enable).
+//! Properties forms opened with `p` on the selected row (or in its detail view): a CDP's or
+//! CMG's Properties (Settings / Alerts / Content), a site system's Properties (Proxy tab), and
+//! the selected alert's actions (postpone, close, disable/enable).
 
 pub(super) mod alert;
 pub(super) mod content_tab;
@@ -15,7 +15,7 @@ use crate::api::wire::{ServiceView, SiteSystemView};
 
 /// What Properties is opened on.
 #[derive(Debug, Clone, Copy)]
-pub enum Target<'a> {
+pub(super) enum Target<'a> {
     /// A CDP or CMG: its Properties.
     Service(&'a ServiceView),
     /// A site system: its Proxy tab.

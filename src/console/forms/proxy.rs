@@ -12,6 +12,7 @@ use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::of;
 use crate::console::ui::text::safe;
 use crate::domain::proxy;
+use crate::domain::validate;
 use ratatui::text::{Line, Span};
 
 use FieldId::{
@@ -82,10 +83,13 @@ impl ProxyForm {
         core.clear_errors();
         let enabled = core.checked(Enabled);
         let creds = enabled && core.checked(Credentials);
-        let port = match core.field(Port).map(Field::whole_number) {
+        let port = match core
+            .field(Port)
+            .map(|f| validate::PORT.check_text(&f.label, f.text_value()))
+        {
             Some(Ok(p)) => p,
             Some(Err(e)) => {
-                core.set_error(Port, Some(e));
+                core.set_error(Port, Some(e.rule));
                 return false;
             }
             None => return false,
@@ -114,7 +118,7 @@ impl ProxyForm {
         SetProxy {
             enabled,
             server: enabled.then(|| core.text(Server)).filter(|s| !s.is_empty()),
-            port: core.field(Port).and_then(|f| f.whole_number().ok()),
+            port: core.field(Port).and_then(|f| f.whole_number()),
             account: creds.then(|| core.text(Account)).filter(|a| !a.is_empty()),
             // Empty keeps the stored password.
             password: (creds && !password.is_empty()).then_some(password),

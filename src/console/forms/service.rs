@@ -13,8 +13,9 @@ use crate::console::msg::{Outcome, Reply, Request};
 use crate::console::shell::{Body, Core, Nav, Page, PageView, Shell};
 use crate::console::theme::{Role, Theme};
 use crate::console::ui::style::of;
+use crate::console::ui::usage::{self, Figure};
 use crate::domain::service::HostedKind;
-use crate::domain::service::Threshold;
+use crate::domain::service::{QUOTA_GB, Threshold};
 use crate::domain::validate;
 use crossterm::event::KeyEvent;
 use ratatui::text::{Line, Span};
@@ -46,9 +47,20 @@ pub(crate) struct ServiceForm {
     renewal: Renewal,
 }
 
-fn threshold_fields(ids: [FieldId; 3], label: &str, t: Threshold) -> [Field; 3] {
+/// The threshold's fields; under the quota, what is used now in the same GB (`used`, once
+/// collected), so the two compare at a glance.
+fn threshold_fields(
+    ids: [FieldId; 3],
+    label: &str,
+    t: Threshold,
+    used: Option<String>,
+) -> [Field; 3] {
+    let quota = Field::text(ids[0], &format!("{label} (GB)"), &t.quota_gb.to_string());
     [
-        Field::text(ids[0], &format!("{label} (GB)"), &t.quota_gb.to_string()),
+        match used {
+            Some(u) => quota.hint(&format!("now: {u}")),
+            None => quota,
+        },
         Field::text(
             ids[1],
             &format!("{label} warning %"),
@@ -87,6 +99,7 @@ impl ServiceForm {
         ];
         settings.extend(renew::fields());
         let mut alerts = Vec::new();
+        let used = |which: Figure| s.usage.as_ref().map(|_| usage::used_detail(s, which).0);
         if let Some(c) = s.cmg.as_ref().filter(|_| cmg) {
             settings.extend([
                 Field::text(VmInstances, "VM Instance", &s.vm_instances.to_string())
@@ -111,7 +124,8 @@ impl ServiceForm {
                 c.egress_alerts,
             ));
             alerts.extend(
-                threshold_fields(EGRESS_IDS, EGRESS, s.transfer).map(|f| f.depends(EgressAlerts)),
+                threshold_fields(EGRESS_IDS, EGRESS, s.transfer, used(Figure::Transfer))
+                    .map(|f| f.depends(EgressAlerts)),
             );
             alerts.push(
                 Field::check(
@@ -127,16 +141,19 @@ impl ServiceForm {
                 c.storage_alerts,
             ));
             alerts.extend(
-                threshold_fields(STORAGE_IDS, STORAGE, s.storage).map(|f| f.depends(StorageAlerts)),
+                threshold_fields(STORAGE_IDS, STORAGE, s.storage, used(Figure::Storage))
+                    .map(|f| f.depends(StorageAlerts)),
             );
         } else {
-            let [gb, warn, crit] = threshold_fields(STORAGE_IDS, STORAGE, s.storage);
+            let [gb, warn, crit] =
+                threshold_fields(STORAGE_IDS, STORAGE, s.storage, used(Figure::Storage));
             alerts.extend([
                 gb,
                 warn,
                 crit.hint("alerts when used storage reaches % of the quota"),
             ]);
-            let [gb, warn, crit] = threshold_fields(TRANSFER_IDS, TRANSFER, s.transfer);
+            let [gb, warn, crit] =
+                threshold_fields(TRANSFER_IDS, TRANSFER, s.transfer, used(Figure::Transfer));
             alerts.extend([
                 gb,
                 warn,
@@ -166,30 +183,29 @@ impl ServiceForm {
         if self.cmg { EGRESS_IDS } else { TRANSFER_IDS }
     }
 
-    /// Validates every field as typed.
+    /// Validates every field as typed, with the site's rules and words.
     fn validate(&mut self, core: &mut Core) {
         core.clear_errors();
         self.renewal.apply(core);
-        if self.cmg {
-            match core.field(VmInstances).map(Field::whole_number) {
-                Some(Ok(n)) => {
-                    if let Err(e) = validate::vm_instances(n) {
-                        core.put(&e);
-                    }
-                }
-                Some(Err(e)) => core.set_error(VmInstances, Some(e)),
-                None => {}
-            }
+        if self.cmg
+            && let Some(f) = core.field(VmInstances)
+            && let Err(e) = validate::VM_INSTANCES.check_text(&f.label, f.text_value())
+        {
+            core.put(&e);
         }
         let transfer = if self.cmg { EGRESS } else { TRANSFER };
         for (ids, label) in [(STORAGE_IDS, STORAGE), (self.transfer_ids(), transfer)] {
             let mut nums = [0i64; 3];
             let mut ok = true;
             for (i, id) in ids.iter().enumerate() {
-                match core.field(*id).map(Field::whole_number) {
+                let bounds = if i == 0 { QUOTA_GB } else { validate::PERCENT };
+                match core
+                    .field(*id)
+                    .map(|f| bounds.check_text("", f.text_value()))
+                {
                     Some(Ok(n)) => nums[i] = n,
                     Some(Err(e)) => {
-                        core.set_error(*id, Some(e));
+                        core.set_error(*id, Some(e.rule));
                         ok = false;
                     }
                     None => ok = false,
@@ -214,7 +230,7 @@ impl ServiceForm {
         if fs.len() != 3 || !fs.iter().any(|f| f.changed()) {
             return None;
         }
-        let n = |f: &Field| f.whole_number().ok();
+        let n = |f: &Field| f.whole_number();
         Some(ThresholdInput {
             quota_gb: n(fs[0]),
             warning_pct: n(fs[1]),
@@ -243,7 +259,7 @@ impl ServiceForm {
             vm_instances: core
                 .field(VmInstances)
                 .filter(|f| f.changed())
-                .and_then(|f| f.whole_number().ok()),
+                .and_then(|f| f.whole_number()),
             check_crl: Self::changed_check(core, CheckCrl),
             enforce_tls12: Self::changed_check(core, EnforceTls12),
             serve_content: Self::changed_check(core, ServeContent),

@@ -126,8 +126,11 @@ pub(super) fn new_app(role: &str) -> App {
 
 pub(super) fn open(app: &mut App, node: Node) {
     app.node = node;
-    app.on_action(Action::Open);
-    assert!(app.form.is_some(), "Enter opens a form on {node:?}");
+    app.on_action(Action::Properties);
+    assert!(
+        app.form.is_some(),
+        "p opens the Properties of a row on {node:?}"
+    );
 }
 
 pub(super) fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
@@ -426,6 +429,12 @@ fn esc_asks_first_when_something_changed() {
     assert!(app.form.is_some());
     key(&mut app, KeyCode::Esc);
     key(&mut app, KeyCode::Esc);
+    assert!(
+        app.form.is_some(),
+        "Esc again keeps editing: only y discards"
+    );
+    key(&mut app, KeyCode::Esc);
+    key(&mut app, KeyCode::Char('y'));
     assert!(app.form.is_none());
 }
 
@@ -593,4 +602,26 @@ fn forms_fit_the_smallest_terminal() {
     assert!(text.contains("[ Save ]"), "{text}");
     key(&mut app, KeyCode::PageDown);
     assert!(screen(&app, 80, 24).contains("No packages are distributed to this service"));
+}
+
+#[test]
+fn a_number_too_long_for_the_arithmetic_gets_the_sites_range_rule() {
+    let mut app = new_app("full-admin");
+    open(&mut app, Node::Cdps);
+    ctrl(&mut app, 'n'); // Alerts tab: the storage quota first
+    clear(&mut app, 4);
+    let huge = "99999999999999999999";
+    type_text(&mut app, huge);
+    let text = screen(&app, 160, 30);
+    // The words the site (and `cloudsite cdp set --storage-quota-gb`) use for a quota out of
+    // range, not "must be a whole number".
+    let site = crate::domain::service::Threshold::new("Storage alert threshold", 5_000_000, 50, 90)
+        .unwrap_err()
+        .rule;
+    assert_eq!(site, "must be from 1 to 1000000 GB (got 5000000)");
+    assert!(
+        text.contains(&format!("must be from 1 to 1000000 GB (got {huge})")),
+        "{text}"
+    );
+    assert!(!text.contains("whole number"), "{text}");
 }

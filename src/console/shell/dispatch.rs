@@ -6,6 +6,7 @@ use super::state::{Core, Nav};
 use super::{reply, steps_view, tabs_view};
 use crate::api::client::ClientError;
 use crate::api::wire::EventView;
+use crate::console::confirm;
 use crate::console::field::{FieldId, FieldKey, Kind, TabResult};
 use crate::console::form::Form;
 use crate::console::keymap::{Action, Context, Keymap};
@@ -85,11 +86,12 @@ impl<B: Body> Shell<B> {
     fn key(&mut self, key: KeyEvent, keymap: &Keymap, model: &Model) -> Outcome {
         let action = keymap.action(&key, Context::Form);
         if self.core.confirm {
-            // The key answers the question and does nothing else.
+            // The key answers the question and does nothing else; only `y` discards.
             self.core.confirm = false;
-            if action == Some(Action::Back) || matches!(key.code, KeyCode::Char('y' | 'Y')) {
+            if confirm::yes(&key) {
                 return Outcome::close(Some("changes discarded".into()));
             }
+            self.core.say(Role::Muted, "kept editing");
             return Outcome::default();
         }
         let custom = self.core.fields().is_empty();

@@ -2,6 +2,7 @@
 //! the request being waited for, and the discard question. Bodies read and change fields
 //! through it by [`FieldId`].
 
+use crate::console::confirm;
 use crate::console::field::{Field, FieldId, Kind};
 use crate::console::msg::{FormRequest, Outcome, Request};
 use crate::console::theme::Role;
@@ -64,7 +65,7 @@ pub(crate) struct Core {
     busy: Option<&'static str>,
     sent: Vec<&'static str>,
     pub(super) confirm: bool,
-    pub(super) discard_prompt: &'static str,
+    pub(super) discard_prompt: String,
 }
 
 impl Core {
@@ -80,7 +81,7 @@ impl Core {
             busy: None,
             sent: Vec::new(),
             confirm: false,
-            discard_prompt: "Discard your changes? Esc again discards; any other key keeps editing.",
+            discard_prompt: confirm::question("Discard your changes?", "discards", "keeps editing"),
         };
         core.sync_enabled();
         for p in 0..core.pages.len() {
@@ -89,9 +90,10 @@ impl Core {
         core
     }
 
-    /// With the question Esc asks when something changed.
-    pub(crate) fn discard_prompt(mut self, prompt: &'static str) -> Core {
-        self.discard_prompt = prompt;
+    /// With the question Esc asks when something changed (`Discard the wizard?`); the answers
+    /// are the convention's (see [`confirm`]).
+    pub(crate) fn discard_prompt(mut self, question: &str) -> Core {
+        self.discard_prompt = confirm::question(question, "discards", "keeps editing");
         self
     }
 

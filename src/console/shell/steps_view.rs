@@ -121,7 +121,7 @@ fn step_list(core: &Core, f: &mut Frame<'_>, area: Rect, theme: &Theme) {
 fn message_lines(core: &Core, width: usize, theme: &Theme) -> Vec<Line<'static>> {
     if core.confirm {
         return vec![Line::from(Span::styled(
-            core.discard_prompt,
+            core.discard_prompt.clone(),
             of(theme, Role::AlertWarning),
         ))];
     }

@@ -66,7 +66,95 @@ const BASE16: [(&str, Color); 16] = [
     ("white", Color::White),
 ];
 
+/// xterm's default palette for the 16 ANSI colours, in palette order: terminals differ, and
+/// xterm's is the reference most of them start from.
+const XTERM16: [(u8, u8, u8); 16] = [
+    (0x00, 0x00, 0x00),
+    (0xcd, 0x00, 0x00),
+    (0x00, 0xcd, 0x00),
+    (0xcd, 0xcd, 0x00),
+    (0x00, 0x00, 0xee),
+    (0xcd, 0x00, 0xcd),
+    (0x00, 0xcd, 0xcd),
+    (0xe5, 0xe5, 0xe5),
+    (0x7f, 0x7f, 0x7f),
+    (0xff, 0x00, 0x00),
+    (0x00, 0xff, 0x00),
+    (0xff, 0xff, 0x00),
+    (0x5c, 0x5c, 0xff),
+    (0xff, 0x00, 0xff),
+    (0x00, 0xff, 0xff),
+    (0xff, 0xff, 0xff),
+];
+
+/// The levels of each channel in the 6×6×6 colour cube (palette entries 16–231).
+const CUBE: [u8; 6] = [0x00, 0x5f, 0x87, 0xaf, 0xd7, 0xff];
+
+/// The colour of palette entry `i` in xterm's 256-colour palette.
+fn palette_rgb(i: u8) -> (u8, u8, u8) {
+    match i {
+        0..=15 => XTERM16[usize::from(i)],
+        16..=231 => {
+            let n = usize::from(i - 16);
+            (CUBE[n / 36], CUBE[n / 6 % 6], CUBE[n % 6])
+        }
+        _ => {
+            let v = 8 + 10 * (i - 232);
+            (v, v, v)
+        }
+    }
+}
+
+/// WCAG 2 relative luminance of an sRGB colour.
+fn luminance((r, g, b): (u8, u8, u8)) -> f64 {
+    let lin = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.04045 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    0.2126 * lin(r) + 0.7152 * lin(g) + 0.0722 * lin(b)
+}
+
+/// The WCAG 2 contrast ratio of two colours, from 1 (the same) to 21 (black on white). Text
+/// needs at least 4.5 to be read comfortably (success criterion 1.4.3).
+pub fn contrast_ratio(a: (u8, u8, u8), b: (u8, u8, u8)) -> f64 {
+    let (la, lb) = (luminance(a), luminance(b));
+    (la.max(lb) + 0.05) / (la.min(lb) + 0.05)
+}
+
 impl Color {
+    /// The colour as red, green and blue (the 16 ANSI colours and the palette as xterm
+    /// draws them); `None` for `Reset`, which is whatever the terminal's own is.
+    pub fn rgb(self) -> Option<(u8, u8, u8)> {
+        let i = match self {
+            Color::Reset => return None,
+            Color::Rgb(r, g, b) => return Some((r, g, b)),
+            Color::Indexed(i) => i,
+            named => BASE16.iter().position(|(_, c)| *c == named)? as u8,
+        };
+        Some(palette_rgb(i))
+    }
+
+    /// The colour a terminal without 24-bit colour can show: a true colour becomes the
+    /// nearest entry of the 256-colour palette's cube and grey ramp (entries 16–255, which
+    /// every such terminal draws alike; 0–15 follow the terminal's own palette); anything
+    /// else is kept.
+    pub fn to_palette(self) -> Color {
+        let Color::Rgb(r, g, b) = self else {
+            return self;
+        };
+        let dist = |i: u8| {
+            let (pr, pg, pb) = palette_rgb(i);
+            let d = |x: u8, y: u8| (i32::from(x) - i32::from(y)).pow(2);
+            d(r, pr) + d(g, pg) + d(b, pb)
+        };
+        let best = (16..=255u8).min_by_key(|&i| dist(i)).unwrap_or(16);
+        Color::Indexed(best)
+    }
+
     /// Whether every 16-colour terminal can show it: one of the 16 ANSI colours, or `Reset`.
     pub fn is_base16(self) -> bool {
         !matches!(self, Color::Rgb(..) | Color::Indexed(_))
@@ -159,6 +247,41 @@ mod tests {
         assert_eq!(Color::from_index(255), Ok(Color::Indexed(255)));
         assert!(Color::from_index(256).is_err());
         assert!(Color::from_index(-1).is_err());
+    }
+
+    #[test]
+    fn true_colours_fall_back_to_the_nearest_palette_entry() {
+        // The default theme's blue title, its yellow keys, pure white and a dark grey.
+        assert_eq!(
+            Color::Rgb(0x8e, 0xc7, 0xff).to_palette(),
+            Color::Indexed(117)
+        );
+        assert_eq!(
+            Color::Rgb(0xf0, 0xc6, 0x74).to_palette(),
+            Color::Indexed(222)
+        );
+        assert_eq!(
+            Color::Rgb(0xff, 0xff, 0xff).to_palette(),
+            Color::Indexed(231)
+        );
+        assert_eq!(
+            Color::Rgb(0x30, 0x30, 0x30).to_palette(),
+            Color::Indexed(236)
+        );
+        assert_eq!(Color::Red.to_palette(), Color::Red);
+        assert_eq!(Color::Indexed(24).to_palette(), Color::Indexed(24));
+        assert_eq!(Color::Indexed(117).rgb(), Some((0x87, 0xd7, 0xff)));
+        assert_eq!(Color::Indexed(236).rgb(), Some((0x30, 0x30, 0x30)));
+        assert_eq!(Color::White.rgb(), Some((0xff, 0xff, 0xff)));
+        assert_eq!(Color::Reset.rgb(), None);
+    }
+
+    #[test]
+    fn contrast_ratios_follow_wcag() {
+        let r = contrast_ratio((0, 0, 0), (0xff, 0xff, 0xff));
+        assert!((r - 21.0).abs() < 1e-9);
+        assert!((contrast_ratio((0x77, 0x77, 0x77), (0xff, 0xff, 0xff)) - 4.48).abs() < 0.01);
+        assert_eq!(contrast_ratio((1, 2, 3), (1, 2, 3)), 1.0);
     }
 
     #[test]

@@ -1,18 +1,38 @@
 //! The frame around the views: header, navigation tree, footer, modals.
 
 use super::style::{of, pane};
-use super::text::safe;
-use crate::console::app::{App, Focus, Modal, Node, TREE};
+use super::text::{safe, wrap};
+use crate::console::app::{App, Focus, Modal, TREE};
 use crate::console::keymap::Action;
 use crate::console::model::Link;
+use crate::console::palette;
 use crate::console::theme::{Role, Theme};
+use crate::domain::service::{delete_answers, delete_confirmed};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Clear, List, ListItem, Paragraph, Wrap};
 
-/// The top bar: site, connection, role, active alerts.
+/// The top bar: site, connection, role, active alerts. When the whole bar does not fit, it
+/// says the same more briefly (without the product name and labels, then with short words)
+/// rather than losing the alert counts at the edge.
 pub fn header(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let width = |spans: &[Span<'_>]| spans.iter().map(|s| s.width()).sum::<usize>();
+    let mut spans = header_spans(app, theme, 0);
+    for brevity in 1..=2 {
+        if width(&spans) <= usize::from(area.width) {
+            break;
+        }
+        spans = header_spans(app, theme, brevity);
+    }
+    f.render_widget(
+        Paragraph::new(Line::from(spans)).style(of(theme, Role::Header)),
+        area,
+    );
+}
+
+/// The header's spans, `brevity` 0 (everything said in full) to 2 (the shortest).
+fn header_spans(app: &App, theme: &Theme, brevity: u8) -> Vec<Span<'static>> {
     let m = &app.model;
     let site = match &m.site {
         Some(s) => safe(&format!("{} · {}", s.site_code, s.server_name)),
@@ -21,6 +41,9 @@ pub fn header(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let (link, link_role) = match &m.link {
         Link::Connecting => ("● connecting".to_string(), Role::StatusProvisioning),
         Link::Connected => ("● connected".to_string(), Role::StatusReady),
+        Link::Disconnected { attempt, .. } if brevity >= 2 => {
+            (format!("● reconnecting ({attempt})"), Role::StatusError)
+        }
         Link::Disconnected { attempt, .. } => (
             format!("● disconnected, reconnecting (attempt {attempt})"),
             Role::StatusError,
@@ -28,46 +51,40 @@ pub fn header(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     };
     let role = m.site.as_ref().map(|s| s.role.as_str());
     let (crit, warn) = m.active_alerts();
-    let mut spans = vec![
-        Span::styled(" cloudsite ", of(theme, Role::Title)),
-        Span::styled(site, of(theme, Role::Header)),
+    // Everything on the bar is drawn on its background: plain text in the bar's own style
+    // (muted grey would fade into it), colour only where it says something.
+    let bar = of(theme, Role::Header);
+    let mut spans = Vec::new();
+    if brevity == 0 {
+        spans.push(Span::styled(" cloudsite ", of(theme, Role::Title)));
+    } else {
+        spans.push(Span::raw(" "));
+    }
+    spans.extend([
+        Span::styled(site, bar),
         Span::raw("  "),
         Span::styled(link, of(theme, link_role)),
-    ];
+    ]);
     if let Some(role) = role {
-        spans.push(Span::styled(
-            format!("  role: {role}"),
-            of(theme, Role::Muted),
-        ));
+        let label = if brevity == 0 { "role: " } else { "" };
+        spans.push(Span::styled(format!("  {label}{role}"), bar));
     }
-    spans.push(Span::raw("  alerts: "));
-    spans.push(Span::styled(
-        format!("{crit} critical"),
-        of(
-            theme,
-            if crit > 0 {
-                Role::AlertCritical
-            } else {
-                Role::Muted
-            },
-        ),
-    ));
+    spans.push(Span::styled("  alerts: ", bar));
+    let count = |n: usize, what: &str, role: Role| {
+        Span::styled(
+            format!("{n} {what}"),
+            if n > 0 { of(theme, role) } else { bar },
+        )
+    };
+    let (c, w) = if brevity >= 2 {
+        ("crit", "warn")
+    } else {
+        ("critical", "warning")
+    };
+    spans.push(count(crit, c, Role::AlertCritical));
     spans.push(Span::raw(" "));
-    spans.push(Span::styled(
-        format!("{warn} warning"),
-        of(
-            theme,
-            if warn > 0 {
-                Role::AlertWarning
-            } else {
-                Role::Muted
-            },
-        ),
-    ));
-    f.render_widget(
-        Paragraph::new(Line::from(spans)).style(of(theme, Role::Header)),
-        area,
-    );
+    spans.push(count(warn, w, Role::AlertWarning));
+    spans
 }
 
 /// The navigation tree.
@@ -76,7 +93,9 @@ pub fn tree(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .iter()
         .map(|(depth, label, node)| {
             let indent = " ".repeat(usize::from(*depth));
-            let text = format!("{indent}{label}");
+            // The current node is marked whatever has the focus, with or without colour.
+            let mark = if *node == Some(app.node) { "▸" } else { " " };
+            let text = format!("{indent}{mark}{label}");
             let style = match node {
                 Some(n) if *n == app.node => of(
                     theme,
@@ -98,7 +117,44 @@ pub fn tree(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     );
 }
 
-/// The bottom bar: the keys valid here, or the last notice.
+/// An action's first key, short (Help lists them all): `Del` for `Delete`.
+fn footer_key(first: String) -> String {
+    match first.as_str() {
+        "Delete" => "Del".into(),
+        "PageDown" => "PgDn".into(),
+        "PageUp" => "PgUp".into(),
+        _ => first,
+    }
+}
+
+/// How long an action's key stays in the footer when the bar is too short for all of them:
+/// the higher, the later it gives way. Help goes last: it lists every key.
+fn footer_rank(a: Action) -> u8 {
+    match a {
+        Action::Help => 100,
+        Action::Quit => 95,
+        Action::Back => 90,
+        Action::Submit => 85,
+        Action::Open => 80,
+        Action::Properties => 75,
+        Action::Copy => 74,
+        Action::Create => 70,
+        Action::Filter => 65,
+        Action::Palette => 60,
+        Action::NextPage | Action::PrevPage => 58,
+        Action::Start | Action::Stop => 55,
+        Action::Delete => 50,
+        Action::Redistribute | Action::Remove => 50,
+        Action::Logs | Action::Alerts => 45,
+        Action::Plain => 44,
+        Action::Refresh => 30,
+        Action::Tree => 20,
+        _ => 40,
+    }
+}
+
+/// The bottom bar: the keys valid here, or the last notice. When they do not all fit, the
+/// least needed give way ([`footer_rank`]); Help stays.
 pub fn footer(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     if let Some(n) = &app.notice {
         f.render_widget(
@@ -107,28 +163,75 @@ pub fn footer(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         );
         return;
     }
+    if let Some(hint) = typing_hint(app) {
+        f.render_widget(Paragraph::new(hint).style(of(theme, Role::Footer)), area);
+        return;
+    }
     let blocked = app.write_blocked();
-    let mut spans = vec![Span::raw(" ")];
+    let detail = matches!(app.modal, Some(Modal::Detail(_)));
+    // (keys, label, rank, disabled), in the order shown.
+    let mut items: Vec<(String, String, u8, bool)> = Vec::new();
+    if detail {
+        items.push(("↑↓ PgUp PgDn Home End".into(), "Scroll".into(), 40, false));
+    }
     for a in app.commands() {
         if matches!(a, Action::Up | Action::Down | Action::FocusNext) {
             continue;
         }
         let disabled = blocked.is_some() && changes_site(a);
-        let key_style = if disabled {
-            of(theme, Role::Muted)
-        } else {
-            of(theme, Role::Key)
-        };
-        spans.push(Span::styled(app.keymap.keys_text(a), key_style));
-        spans.push(Span::styled(
-            format!(" {}  ", short(a)),
-            of(theme, if disabled { Role::Muted } else { Role::Footer }),
+        items.push((
+            footer_key(app.keymap.first_key_text(a)),
+            short(a).to_string(),
+            footer_rank(a),
+            disabled,
         ));
+    }
+    let width = |i: &(String, String, u8, bool)| i.0.chars().count() + i.1.chars().count() + 3;
+    let room = usize::from(area.width).saturating_sub(1);
+    // The most needed first, each while it fits (a short one may still fit after a long one
+    // did not); then shown in the view's order.
+    let mut by_rank: Vec<usize> = (0..items.len()).collect();
+    by_rank.sort_by_key(|i| (std::cmp::Reverse(items[*i].2), *i));
+    let mut kept = vec![false; items.len()];
+    let mut used = 0;
+    for i in by_rank {
+        if used + width(&items[i]) <= room {
+            used += width(&items[i]);
+            kept[i] = true;
+        }
+    }
+    let items: Vec<_> = items
+        .into_iter()
+        .zip(kept)
+        .filter_map(|(it, keep)| keep.then_some(it))
+        .collect();
+    let mut spans = vec![Span::raw(" ")];
+    for (keys, label, _, disabled) in items {
+        // A key that is not available now is drawn as plain bar text, not as a key.
+        let key_role = if disabled { Role::Footer } else { Role::Key };
+        spans.push(Span::styled(keys, of(theme, key_role)));
+        spans.push(Span::styled(format!(" {label}  "), of(theme, Role::Footer)));
     }
     f.render_widget(
         Paragraph::new(Line::from(spans)).style(of(theme, Role::Footer)),
         area,
     );
+}
+
+/// What the footer says while the filter box or the palette takes the keys: the main
+/// screen's keys would only be typed there, so the box's own keys, and the palette's commands.
+fn typing_hint(app: &App) -> Option<String> {
+    let back = app.keymap.first_key_text(Action::Back);
+    match app.modal {
+        Some(Modal::Palette(_)) => Some(format!(
+            " Tab completes · Enter runs · {back} cancels · {}",
+            palette::summary()
+        )),
+        Some(Modal::Filter(_)) => Some(format!(
+            " Type to filter · Enter keeps the filter · {back} clears it · Ctrl-u erases before the cursor"
+        )),
+        _ => None,
+    }
 }
 
 /// Whether an action changes the site (shown disabled to read-only tokens).
@@ -151,7 +254,12 @@ pub fn short(a: Action) -> &'static str {
         Action::Start => "Start",
         Action::Stop => "Stop",
         Action::Delete => "Delete",
-        Action::Open => "Properties",
+        Action::Open => "Details",
+        Action::Properties => "Properties",
+        Action::Tree => "Tree",
+        Action::Copy => "Copy",
+        Action::Plain => "Plain",
+        Action::Back => "Back",
         Action::Refresh => "Refresh",
         Action::Logs => "Logs",
         Action::Alerts => "Alerts",
@@ -163,6 +271,9 @@ pub fn short(a: Action) -> &'static str {
         Action::Remove => "Remove",
         Action::NextPage => "Next page",
         Action::PrevPage => "Previous page",
+        Action::NextField => "Next field",
+        Action::PrevField => "Previous field",
+        Action::Submit => "Next/Save",
         other => other.label(),
     }
 }
@@ -221,18 +332,22 @@ pub fn modal(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, m: &Modal)
                 lines.push(Line::from(spans));
             }
             lines.push(Line::from(""));
-            for l in [
-                "Palette: :overview :cdp :cmg :content :alerts :logs :status :proxy",
-                "         :create cdp|cmg :theme NAME :quit",
-            ] {
+            let room = usize::from(r.width.saturating_sub(2));
+            for l in wrap(
+                &format!("Palette (Tab completes): {}", palette::summary()),
+                room,
+            ) {
                 lines.push(Line::from(Span::styled(l, of(theme, Role::Muted))));
             }
             f.render_widget(Paragraph::new(lines).block(pane("Help", true, theme)), r);
         }
         Modal::Filter(input) | Modal::Palette(input) => {
             let (title, lead) = match m {
-                Modal::Filter(_) => ("Filter", "/"),
-                _ => ("Command", ":"),
+                Modal::Filter(_) => (
+                    format!("Filter {} · every column · Esc clears", app.node.label()),
+                    "/",
+                ),
+                _ => ("Command · Tab completes".to_string(), ":"),
             };
             let r = Rect {
                 x: area.x + 2,
@@ -241,7 +356,7 @@ pub fn modal(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, m: &Modal)
                 height: 3,
             };
             f.render_widget(Clear, r);
-            let block = pane(title, true, theme);
+            let block = pane(&title, true, theme);
             let inner = block.inner(r);
             let room = usize::from(inner.width.saturating_sub(1));
             let view = input.view(room, None);
@@ -261,36 +376,56 @@ pub fn modal(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme, m: &Modal)
                 f.set_cursor_position(Position::new(x, inner.y));
             }
         }
-        Modal::ConfirmDelete { name, typed, .. } => {
-            let r = centered(area, 72, 9);
+        Modal::ConfirmDelete {
+            fqdn, name, typed, ..
+        } => {
+            let r = centered(area, 76, 10);
             f.render_widget(Clear, r);
-            let ok = typed.eq_ignore_ascii_case(name);
-            let lines = vec![
-                Line::from(format!("Delete {}?", safe(name))),
+            let block = pane("Delete", true, theme);
+            let inner = block.inner(r);
+            let ok = delete_confirmed(typed.text(), fqdn, name);
+            let answers = safe(&delete_answers(fqdn, name));
+            let lead = "› ";
+            let view = typed.view(
+                usize::from(inner.width).saturating_sub(lead.len() + 1),
+                None,
+            );
+            let style = of(theme, if ok { Role::Input } else { Role::InputInvalid });
+            let mut field = vec![Span::styled(lead, style)];
+            field.extend(view.parts.into_iter().map(|(t, _)| Span::styled(t, style)));
+            let mut lines = vec![
+                Line::from(format!("Delete {}?", safe(fqdn))),
                 Line::from(Span::styled(
                     "Its content in the cloud is deleted too. This cannot be undone.",
                     of(theme, Role::AlertWarning),
                 )),
                 Line::from(""),
-                Line::from(vec![
-                    Span::raw("Type the service name to confirm: "),
-                    Span::styled(
-                        format!("{}▏", safe(typed)),
-                        of(theme, if ok { Role::Input } else { Role::InputInvalid }),
-                    ),
-                ]),
-                Line::from(""),
-                Line::from(Span::styled(
-                    if ok {
-                        "Enter deletes · Esc cancels"
-                    } else {
-                        "Esc or Enter cancels (the default)"
-                    },
-                    of(theme, Role::Muted),
-                )),
             ];
-            f.render_widget(Paragraph::new(lines).block(pane("Delete", true, theme)), r);
+            for l in wrap(
+                &format!("Type {answers} to confirm:"),
+                usize::from(inner.width),
+            ) {
+                lines.push(Line::from(l));
+            }
+            let field_line = lines.len();
+            lines.push(Line::from(field));
+            lines.push(Line::from(""));
+            lines.push(Line::from(Span::styled(
+                if ok {
+                    "Enter deletes · Esc cancels"
+                } else {
+                    "Esc cancels (Enter too, until a name matches)"
+                },
+                of(theme, Role::Muted),
+            )));
+            f.render_widget(Paragraph::new(lines).block(block), r);
+            let x = inner.x + (lead.chars().count() + view.cursor) as u16;
+            let y = inner.y + field_line as u16;
+            if x < inner.right() && y < inner.bottom() {
+                f.set_cursor_position(Position::new(x, y));
+            }
         }
+        Modal::Detail(_) => {}
         Modal::Message(text) => {
             let r = centered(area, 72, 8);
             f.render_widget(Clear, r);
@@ -315,9 +450,4 @@ pub fn split_title(area: Rect) -> (Rect, Rect) {
         .constraints([Constraint::Length(1), Constraint::Min(1)])
         .split(area);
     (p[0], p[1])
-}
-
-/// True if the node lists something the details pane can describe.
-pub fn has_details(node: Node) -> bool {
-    matches!(node, Node::Cdps | Node::Cmgs | Node::SiteSystems)
 }

@@ -1,18 +1,20 @@
 //! The service lists (columns of domain.md §7), the site systems list, and the details pane.
 
+use super::detail;
 use super::style::pane;
 use super::style::{of, state_role};
 use super::text::safe;
 use super::usage::{self, Figure};
-use crate::api::wire::DistributionState;
-use crate::api::wire::ServiceView;
+use crate::api::wire::{ServiceView, SiteSystemView};
 use crate::console::app::{App, Focus, Node};
+use crate::console::describe;
+use crate::console::keymap::Action;
+use crate::console::rows;
 use crate::console::theme::{Role, Theme};
 use crate::display;
-use crate::domain::service::HostedKind;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Rect};
-use ratatui::text::{Line, Span};
+use ratatui::text::Span;
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
 /// A column: header, width, and its cells for each row.
@@ -188,27 +190,89 @@ fn service_columns<'a>(
     }
 }
 
-/// The list of the current node.
-pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+/// A list's title: its name, for Logs and Alerts what they are narrowed to ("Logs —
+/// cdp1.contoso.com", "Alerts — all"), `extra` ("(following)"), and the filter in force.
+pub(super) fn list_title(base: &str, app: &App, extra: &str) -> String {
+    let mut title = base.to_string();
+    if matches!(app.node, Node::Logs | Node::Alerts) {
+        let what = app.scope().map_or("all", |s| s.fqdn.as_str());
+        title.push_str(&format!(" — {what}"));
+    }
+    if !extra.is_empty() {
+        title.push_str(&format!(" {extra}"));
+    }
+    if !app.filter().is_empty() {
+        title.push_str(&format!(" · filter: {}", safe(app.filter())));
+    }
+    title
+}
+
+/// What an empty list says: loading, nothing matches (and how to see everything again), or
+/// how to get a first row.
+pub(super) fn empty_message(app: &App) -> String {
+    let back = app.keymap.keys_text(Action::Back);
+    if !app.model.loaded {
+        "Loading…".into()
+    } else if !app.filter().is_empty() {
+        format!("Nothing matches the filter. {back} clears it.")
+    } else if let Some(s) = app.scope() {
+        format!("Nothing for {} yet. {back} shows all.", safe(&s.fqdn))
+    } else {
+        match app.node {
+            Node::Cdps | Node::Cmgs => format!(
+                "No {} yet. Press {} to create one, or set up a lab to try it: cloudsite lab init DIR",
+                if app.node == Node::Cdps {
+                    "cloud distribution points"
+                } else {
+                    "cloud management gateways"
+                },
+                app.keymap.keys_text(Action::Create)
+            ),
+            Node::Content => "No packages. Add some: cloudsite content add".into(),
+            _ => "Nothing yet.".into(),
+        }
+    }
+}
+
+/// Draws [`empty_message`] under the header row of an empty list in `area`.
+pub(super) fn draw_empty(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let inner = Rect {
+        x: area.x + 2,
+        y: area.y + 2,
+        width: area.width.saturating_sub(4),
+        height: area.height.saturating_sub(3),
+    };
+    f.render_widget(
+        Paragraph::new(Span::styled(empty_message(app), of(theme, Role::Muted)))
+            .wrap(ratatui::widgets::Wrap { trim: true }),
+        inner,
+    );
+}
+
+/// The first row shown so that row `sel` of `total` is in a window of `visible` rows.
+pub(super) fn window(sel: usize, visible: usize) -> usize {
+    if sel < visible { 0 } else { sel + 1 - visible }
+}
+
+/// The list of the current node; `shown` are the rows the filter keeps.
+pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, shown: &[usize], theme: &Theme) {
     let focused = app.focus == Focus::List;
     let header_style = of(theme, Role::Header);
     let width = area.width.saturating_sub(2);
     // Only the rows on screen get cells: a list of 10,000 services costs the same as one of 20.
-    let all = app.services();
     let visible = usize::from(area.height.saturating_sub(3)).max(1);
-    let total = match app.node {
-        Node::Cdps | Node::Cmgs => all.len(),
-        _ => app.model.site_systems.len(),
-    };
+    let total = shown.len();
     let sel = app.row().min(total.saturating_sub(1));
-    let offset = if sel < visible { 0 } else { sel + 1 - visible };
-    let window = offset..(offset + visible).min(total);
-    let services: Vec<&ServiceView> = all
-        .get(window.clone())
-        .map(|w| w.to_vec())
+    let offset = window(sel, visible);
+    let on_screen = shown
+        .get(offset..(offset + visible).min(total))
         .unwrap_or_default();
     let (title, (header, widths, rows)) = match app.node {
         Node::Cdps | Node::Cmgs => {
+            let services: Vec<&ServiceView> = on_screen
+                .iter()
+                .filter_map(|&i| rows::service(&app.model, app.node, i))
+                .collect();
             let full = fit(service_columns(app.node, &services, false, theme), width);
             let compact = fit(service_columns(app.node, &services, true, theme), width);
             // "used / quota" unless the shorter form fits more usage columns in this width.
@@ -229,16 +293,10 @@ pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
             }
         }
         _ => {
-            let systems = app
-                .model
-                .site_systems
-                .get(window.clone())
-                .unwrap_or_default();
-            let proxy =
-                |s: &crate::api::wire::SiteSystemView| match (&s.proxy.enabled, &s.proxy.server) {
-                    (true, Some(server)) => format!("{}:{}", safe(server), s.proxy.port),
-                    _ => "none".into(),
-                };
+            let systems: Vec<&SiteSystemView> = on_screen
+                .iter()
+                .filter_map(|&i| app.model.site_systems.get(i))
+                .collect();
             (
                 "Servers and Site System Roles".to_string(),
                 fit(
@@ -253,7 +311,10 @@ pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
                             "Proxy",
                             24,
                             false,
-                            systems.iter().map(|s| Cell::from(proxy(s))).collect(),
+                            systems
+                                .iter()
+                                .map(|s| Cell::from(safe(&rows::proxy_text(s))))
+                                .collect(),
                         ),
                         col(
                             "Roles",
@@ -271,11 +332,7 @@ pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         }
     };
     let empty = rows.is_empty();
-    let title = if app.filter.is_empty() {
-        title
-    } else {
-        format!("{title} — filter: {}", app.filter)
-    };
+    let title = list_title(&title, app, "");
     let table = Table::new(rows, widths)
         .header(Row::new(header).style(header_style))
         .row_highlight_style(of(
@@ -293,31 +350,7 @@ pub fn list(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     }
     f.render_stateful_widget(table, area, &mut state);
     if empty {
-        let msg = if !app.model.loaded {
-            "Loading…".to_string()
-        } else if matches!(app.node, Node::Cdps | Node::Cmgs) && app.filter.is_empty() {
-            format!(
-                "No {} yet. Press {} to create one.",
-                if app.node == Node::Cdps {
-                    "cloud distribution point"
-                } else {
-                    "cloud management gateway"
-                },
-                app.keymap.keys_text(crate::console::keymap::Action::Create)
-            )
-        } else {
-            "Nothing matches.".to_string()
-        };
-        let inner = Rect {
-            x: area.x + 2,
-            y: area.y + 2,
-            width: area.width.saturating_sub(4),
-            height: 1,
-        };
-        f.render_widget(
-            Paragraph::new(Span::styled(msg, of(theme, Role::Muted))),
-            inner,
-        );
+        draw_empty(f, area, app, theme);
     }
 }
 
@@ -328,184 +361,27 @@ fn status_cell<'a>(s: &ServiceView, theme: &Theme) -> Cell<'a> {
     ))
 }
 
-/// Width of the details pane's labels (the longest is "Outbound data 14 days").
-const KEY_WIDTH: usize = 22;
-
-/// Usage, cost and distributions of a service, for the details pane.
-fn usage_lines<'a>(app: &App, s: &ServiceView, theme: &Theme) -> Vec<Line<'a>> {
-    let key = |k: &str| Span::styled(format!("{k:<KEY_WIDTH$}"), of(theme, Role::Muted));
-    let figure = |label: &str, which: Figure| {
-        let (text, role) = usage::used_detail(s, which);
-        Line::from(vec![key(label), Span::styled(text, of(theme, role))])
-    };
-    let transfer = if s.kind == HostedKind::Cmg {
-        "Outbound data 14 days"
-    } else {
-        "Transfer 30 days"
-    };
-    let mut v = vec![
-        figure("Storage used", Figure::Storage),
-        figure(transfer, Figure::Transfer),
-    ];
-    match &s.usage {
-        Some(u) => {
-            v.extend([
-                Line::from(vec![
-                    key("Cost month to date"),
-                    Span::raw(usage::money(&u.cost.currency, u.cost.month_to_date_cents)),
-                ]),
-                Line::from(vec![
-                    key("Cost projected month"),
-                    Span::raw(usage::money(&u.cost.currency, u.cost.projected_month_cents)),
-                ]),
-            ]);
-            if u.cost.illustrative {
-                v.push(Line::from(Span::styled(
-                    "(illustrative prices: set [prices] in the config)",
-                    of(theme, Role::Muted),
-                )));
-            }
-        }
-        None => v.push(Line::from(vec![
-            key("Cost month to date"),
-            Span::styled("not collected yet", of(theme, Role::Muted)),
-        ])),
-    }
-    let dists = app.model.service_distributions(&s.id);
-    let mut counts: Vec<String> = Vec::new();
-    for st in [
-        DistributionState::Success,
-        DistributionState::InProgress,
-        DistributionState::Failed,
-        DistributionState::Removing,
-    ] {
-        let n = dists.iter().filter(|d| d.state == st).count();
-        if n > 0 {
-            counts.push(format!(
-                "{n} {}",
-                usage::distribution_state(st).0.to_lowercase()
-            ));
-        }
-    }
-    let text = match dists.len() {
-        0 => "none".to_string(),
-        n => format!("{n} ({})", counts.join(", ")),
-    };
-    let failed = dists.iter().any(|d| d.state == DistributionState::Failed);
-    v.push(Line::from(vec![
-        key("Packages"),
-        Span::styled(
-            text,
-            of(
-                theme,
-                if failed {
-                    Role::AlertWarning
-                } else {
-                    Role::Text
-                },
-            ),
-        ),
-    ]));
-    v
-}
-
-/// The details pane for the selected row.
+/// The details pane: the whole text of the selected row, wrapped; focused (Tab), ↑/↓, PgUp/PgDn,
+/// Home/End scroll it.
 pub fn details(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     let focused = app.focus == Focus::Details;
-    let key = |k: &str| Span::styled(format!("{k:<KEY_WIDTH$}"), of(theme, Role::Muted));
-    let lines: Vec<Line<'_>> = match app.node {
-        Node::SiteSystems => match app.model.site_systems.get(app.row()) {
-            Some(s) => vec![
-                Line::from(vec![key("Server"), Span::raw(safe(&s.name))]),
-                Line::from(vec![key("Roles"), Span::raw(safe(&s.roles.join(", ")))]),
-                Line::from(vec![
-                    key("Use a proxy server"),
-                    Span::raw(if s.proxy.enabled { "Yes" } else { "No" }),
-                ]),
-                Line::from(vec![
-                    key("Proxy server name"),
-                    Span::raw(safe(s.proxy.server.as_deref().unwrap_or_default())),
-                ]),
-                Line::from(vec![key("Port"), Span::raw(s.proxy.port.to_string())]),
-                Line::from(vec![
-                    key("Proxy account"),
-                    Span::raw(safe(s.proxy.account.as_deref().unwrap_or("none"))),
-                ]),
-            ],
-            None => Vec::new(),
-        },
-        _ => match app.selected_service() {
-            Some(s) => {
-                let mut v = vec![
-                    Line::from(vec![key("Service FQDN"), Span::raw(safe(&s.service_fqdn))]),
-                    Line::from(vec![
-                        key("Status"),
-                        Span::styled(s.status.as_str(), of(theme, state_role(s.status))),
-                    ]),
-                ];
-                if let Some(d) = &s.status_details {
-                    v.push(Line::from(vec![
-                        key("Status details"),
-                        Span::styled(safe(d), of(theme, Role::AlertWarning)),
-                    ]));
-                }
-                v.extend(usage_lines(app, s, theme));
-                v.extend([
-                    Line::from(vec![
-                        key("Subscription ID"),
-                        Span::raw(safe(&s.subscription_id)),
-                    ]),
-                    Line::from(vec![key("Region"), Span::raw(safe(&s.region))]),
-                    Line::from(vec![
-                        key("Instances"),
-                        Span::raw(safe(
-                            &s.instances
-                                .iter()
-                                .map(|i| format!("{} {}", i.id, i.state))
-                                .collect::<Vec<_>>()
-                                .join(", "),
-                        )),
-                    ]),
-                    Line::from(vec![
-                        key("Certificate"),
-                        Span::raw(format!(
-                            "{} (expires {})",
-                            safe(&s.certificate.thumbprint),
-                            display::date(&s.certificate.not_after)
-                        )),
-                    ]),
-                    Line::from(vec![
-                        key("DNS CNAME"),
-                        Span::raw(format!(
-                            "{} → {}",
-                            safe(&s.service_fqdn),
-                            safe(&s.cname_target)
-                        )),
-                    ]),
-                    Line::from(vec![key("Description"), Span::raw(safe(&s.description))]),
-                ]);
-                v
-            }
-            None => Vec::new(),
-        },
-    };
+    let doc = app
+        .selected_target()
+        .and_then(|t| describe::describe(&app.model, &t))
+        .unwrap_or_default();
     // When the usage figures were read: the pane's title, so the lines keep their room.
-    let title = match app.node {
-        Node::SiteSystems => None,
-        _ => app.selected_service().and_then(|s| s.usage.as_ref()),
-    }
-    .map_or_else(
-        || "Details".to_string(),
-        |u| {
-            format!(
-                "Details · usage as of {} {}",
-                display::short_time(&u.collected),
-                display::zone_label()
-            )
-        },
-    );
-    f.render_widget(
-        Paragraph::new(lines).block(pane(&title, focused, theme)),
-        area,
-    );
+    let title = app
+        .selected_service()
+        .and_then(|s| s.usage.as_ref())
+        .map_or_else(
+            || "Details".to_string(),
+            |u| {
+                format!(
+                    "Details · usage as of {} {}",
+                    display::short_time(&u.collected),
+                    display::zone_label()
+                )
+            },
+        );
+    detail::draw_doc(f, area, (&doc, &title), &app.details_scroll, focused, theme);
 }

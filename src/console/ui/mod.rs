@@ -3,6 +3,8 @@
 
 pub mod chrome;
 pub mod content;
+pub mod detail;
+pub mod gateway;
 pub mod lists;
 pub mod monitor;
 pub mod overview;
@@ -43,15 +45,20 @@ pub fn draw(f: &mut Frame<'_>, app: &App, theme: &Theme) {
         .split(area);
     chrome::header(f, rows[0], app, theme);
     chrome::footer(f, rows[2], app, theme);
-    let cols = Layout::default()
-        .direction(Direction::Horizontal)
-        .constraints([
-            Constraint::Length(if area.width >= 110 { 32 } else { 28 }),
-            Constraint::Min(40),
-        ])
-        .split(rows[1]);
-    chrome::tree(f, cols[0], app, theme);
-    main_pane(f, cols[1], app, theme);
+    let main = if app.tree_hidden {
+        rows[1]
+    } else {
+        let cols = Layout::default()
+            .direction(Direction::Horizontal)
+            .constraints([
+                Constraint::Length(if area.width >= 110 { 32 } else { 28 }),
+                Constraint::Min(40),
+            ])
+            .split(rows[1]);
+        chrome::tree(f, cols[0], app, theme);
+        cols[1]
+    };
+    main_pane(f, main, app, theme);
     if let Some(form) = &app.form {
         let r = Rect {
             x: area.x + 2,
@@ -62,26 +69,40 @@ pub fn draw(f: &mut Frame<'_>, app: &App, theme: &Theme) {
         f.render_widget(ratatui::widgets::Clear, r);
         form.render(f, r, theme, &app.model);
     }
-    if let Some(m) = &app.modal {
-        chrome::modal(f, area, app, theme, m);
+    match &app.modal {
+        // The whole text takes the whole width: the workspace tree is not needed to read it.
+        Some(Modal::Detail(d)) => {
+            let r = if d.plain {
+                Rect {
+                    height: area.height.saturating_sub(1),
+                    ..area
+                }
+            } else {
+                rows[1]
+            };
+            detail::view(f, r, d, &app.model, theme);
+        }
+        Some(m) => chrome::modal(f, area, app, theme, m),
+        None => {}
     }
 }
 
 fn main_pane(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
+    let shown = app.visible();
     match app.node {
         Node::Cdps | Node::Cmgs | Node::SiteSystems => {
-            let parts = list_and_details(area, app.row_count());
-            lists::list(f, parts[0], app, theme);
+            let parts = list_and_details(area, shown.len());
+            lists::list(f, parts[0], app, &shown, theme);
             lists::details(f, parts[1], app, theme);
         }
-        Node::Alerts => monitor::alerts(f, area, app, theme),
-        Node::StatusMessages => monitor::status(f, area, app, theme),
-        Node::Logs => monitor::logs(f, area, app, theme),
+        Node::Alerts => monitor::alerts(f, area, app, &shown, theme),
+        Node::StatusMessages => monitor::status(f, area, app, &shown, theme),
+        Node::Logs => monitor::logs(f, area, app, &shown, theme),
         Node::Overview => overview::overview(f, area, app, theme),
         Node::Content => {
-            let parts = list_and_details(area, app.row_count());
-            content::packages(f, parts[0], app, theme);
-            content::package_details(f, parts[1], app, theme);
+            let parts = list_and_details(area, shown.len());
+            content::packages(f, parts[0], app, &shown, theme);
+            lists::details(f, parts[1], app, theme);
         }
     }
 }

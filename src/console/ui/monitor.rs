@@ -1,11 +1,13 @@
 //! Monitoring views: alerts, status messages, logs. Times are short (`12-04 14:03`) with the
 //! zone in the column's title, so they fit at 80×24; the site's text is made safe.
 
-use super::lists::{Col, Fitted, col, fit_ranked};
+use super::lists::{Col, Fitted, col, draw_empty, fit_ranked, list_title};
 use super::style::of;
 use super::style::pane;
 use super::text::safe;
+use crate::api::wire::{AlertView, LogLineView, StatusMessageView};
 use crate::console::app::{App, Focus};
+use crate::console::rows;
 use crate::console::theme::{Role, Theme};
 use crate::display;
 use crate::domain::alert::Severity;
@@ -84,8 +86,11 @@ fn short(t: Option<&str>) -> Cell<'static> {
 
 /// Alerts: severity, state, name, service, first/last seen, occurrences. On a narrow terminal
 /// the first time, then the service, give way.
-pub fn alerts(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let alerts = &app.model.alerts;
+pub fn alerts(f: &mut Frame<'_>, area: Rect, app: &App, shown: &[usize], theme: &Theme) {
+    let alerts: Vec<&AlertView> = shown
+        .iter()
+        .filter_map(|&i| app.model.alerts.get(i))
+        .collect();
     let role = |s: Severity| match s {
         Severity::Critical => Role::AlertCritical,
         Severity::Warning => Role::AlertWarning,
@@ -101,13 +106,7 @@ pub fn alerts(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         .collect();
     let service: Vec<String> = alerts
         .iter()
-        .map(|a| {
-            a.service_id
-                .as_deref()
-                .and_then(|id| app.model.service(id))
-                .map(|s| safe(&s.service_fqdn))
-                .unwrap_or_default()
-        })
+        .map(|a| safe(&rows::alert_service(&app.model, a)))
         .collect();
     let cols = vec![
         sized_col(
@@ -165,12 +164,19 @@ pub fn alerts(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     // Severity, name and when it was last seen first; the service and first time last.
     let fitted = fit_ranked(cols, &[0, 3, 1, 5, 6, 2, 4], area.width.saturating_sub(2));
     let mut st = TableState::default().with_selected((!alerts.is_empty()).then(|| app.row()));
-    f.render_stateful_widget(table(fitted, "Alerts", app, theme), area, &mut st);
+    let title = list_title("Alerts", app, "");
+    f.render_stateful_widget(table(fitted, &title, app, theme), area, &mut st);
+    if alerts.is_empty() {
+        draw_empty(f, area, app, theme);
+    }
 }
 
 /// Status messages, newest first.
-pub fn status(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let msgs = &app.model.status;
+pub fn status(f: &mut Frame<'_>, area: Rect, app: &App, shown: &[usize], theme: &Theme) {
+    let msgs: Vec<&StatusMessageView> = shown
+        .iter()
+        .filter_map(|&i| app.model.status.get(i))
+        .collect();
     let sev: Vec<String> = msgs.iter().map(|m| format!("{:?}", m.severity)).collect();
     let cols = vec![
         time_col("Time", msgs.iter().map(|m| short(Some(&m.time))).collect()),
@@ -202,23 +208,18 @@ pub fn status(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
     ];
     let fitted = fit_ranked(cols, &[0, 2, 3, 1], area.width.saturating_sub(2));
     let mut st = TableState::default().with_selected((!msgs.is_empty()).then(|| app.row()));
-    let t = table(
-        fitted,
-        "Status Messages (SMS_CLOUD_SERVICES_MANAGER)",
-        app,
-        theme,
-    );
-    f.render_stateful_widget(t, area, &mut st);
+    let title = list_title("Status Messages (SMS_CLOUD_SERVICES_MANAGER)", app, "");
+    f.render_stateful_widget(table(fitted, &title, app, theme), area, &mut st);
+    if msgs.is_empty() {
+        draw_empty(f, area, app, theme);
+    }
 }
 
 /// CMTrace logs with severity colours; follows new lines unless the operator scrolled up.
-pub fn logs(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
-    let filter = app.filter.to_ascii_lowercase();
-    let lines: Vec<_> = app
-        .model
-        .logs
+pub fn logs(f: &mut Frame<'_>, area: Rect, app: &App, shown: &[usize], theme: &Theme) {
+    let lines: Vec<&LogLineView> = shown
         .iter()
-        .filter(|l| filter.is_empty() || l.message.to_ascii_lowercase().contains(&filter))
+        .filter_map(|&i| app.model.logs.get(i))
         .collect();
     let files: Vec<String> = lines.iter().map(|l| safe(&l.file)).collect();
     let cols = vec![
@@ -251,18 +252,14 @@ pub fn logs(f: &mut Frame<'_>, area: Rect, app: &App, theme: &Theme) {
         app.row().min(lines.len().saturating_sub(1))
     };
     let mut st = TableState::default().with_selected((!lines.is_empty()).then_some(selected));
-    let title = format!(
-        "Logs {}{}",
-        if app.follow_logs {
-            "(following)"
-        } else {
-            "(paused: ↓ to the end follows again)"
-        },
-        if filter.is_empty() {
-            String::new()
-        } else {
-            format!(" — filter: {}", app.filter)
-        }
-    );
+    let extra = if app.follow_logs {
+        "(following)"
+    } else {
+        "(paused: ↓ to the end follows again)"
+    };
+    let title = list_title("Logs", app, extra);
     f.render_stateful_widget(table(fitted, &title, app, theme), area, &mut st);
+    if lines.is_empty() {
+        draw_empty(f, area, app, theme);
+    }
 }

@@ -9,7 +9,6 @@ use crate::api::wire::DistributionState;
 use crate::api::wire::ServiceView;
 use crate::console::app::App;
 use crate::console::theme::{Role, Theme};
-use crate::display::size;
 use crate::domain::service::{ServiceState, Threshold};
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Direction, Layout, Rect};
@@ -246,8 +245,8 @@ fn storage(f: &mut Frame<'_>, area: Rect, all: &[&ServiceView], theme: &Theme) {
             let u = s.usage.as_ref()?;
             let r = usage::ratio(u.storage_bytes, s.storage, u.quota_unit_bytes);
             let pct = format!("{:.0} %", r * 100.0);
-            let used = size(u.storage_bytes);
-            let quota = size(s.storage.quota_bytes(u.quota_unit_bytes));
+            let used = usage::gb(u.storage_bytes, u.quota_unit_bytes);
+            let quota = usage::quota(s.storage);
             Some(Row {
                 bars: gauge(
                     r,
@@ -379,7 +378,7 @@ fn transfer(f: &mut Frame<'_>, area: Rect, all: &[&ServiceView], theme: &Theme) 
             let pace = |pct: u8| quota as f64 * f64::from(pct) / 100.0 / f64::from(window);
             let r = usage::ratio(u.transfer_bytes, t, u.quota_unit_bytes);
             let pct = format!("{:.0} %", r * 100.0);
-            let used = size(u.transfer_bytes);
+            let used = usage::gb(u.transfer_bytes, u.quota_unit_bytes);
             Some(Row {
                 bars: sparkline(
                     &u.daily_transfer,
@@ -388,7 +387,7 @@ fn transfer(f: &mut Frame<'_>, area: Rect, all: &[&ServiceView], theme: &Theme) 
                     theme,
                 ),
                 texts: vec![
-                    format!("{used} / {} in {window} d ({pct})", size(quota)),
+                    format!("{used} / {} in {window} d ({pct})", usage::quota(t)),
                     format!("{used} ({pct})"),
                     pct,
                 ],

@@ -1,10 +1,11 @@
-//! Usage and content figures as the views show them: bytes in human units (`display::size`),
-//! used against a quota and its warning/critical thresholds, money, distribution states.
+//! Usage and content figures as the views show them: quotas and the usage compared with them
+//! in quota GB (the unit a quota is entered in), used against the warning/critical thresholds,
+//! money, distribution states. Other sizes (packages, files) are in binary units
+//! (`display::size`).
 
 use crate::api::wire::DistributionState;
 use crate::api::wire::ServiceView;
 use crate::console::theme::Role;
-use crate::display::size;
 use crate::domain::service::{Threshold, UsageLevel};
 
 /// `used` as a share of the quota (0 when the quota is 0).
@@ -41,31 +42,48 @@ pub fn figure(s: &ServiceView, which: Figure) -> (Option<u64>, Threshold) {
     }
 }
 
-/// "12.4 GiB / 1.95 TiB" and its role; "– / 2000 GB" (the quota as configured) before the
-/// first collection, when the bytes per quota GB are not known yet.
+/// `bytes` in quota GB: the unit a quota is entered in (ConfigMgr's "GB"), which the site
+/// counts as `unit` bytes (`[monitoring] quota_unit_bytes`, 2^30 by default). Quotas and the
+/// usage compared with them are shown in this one unit everywhere, so a 100 GB quota reads
+/// "100 GB" whether or not usage has been collected: `"120 GB"`, `"0.39 GB"`, `"0 GB"`.
+pub fn gb(bytes: u64, unit: u64) -> String {
+    let v = bytes as f64 / unit.max(1) as f64;
+    if bytes == 0 {
+        "0 GB".into()
+    } else if v < 10.0 {
+        format!("{v:.2} GB")
+    } else if v < 100.0 {
+        format!("{v:.1} GB")
+    } else {
+        format!("{v:.0} GB")
+    }
+}
+
+/// A quota as configured: `"2000 GB"`.
+pub fn quota(t: Threshold) -> String {
+    format!("{} GB", t.quota_gb)
+}
+
+/// "120 GB / 2000 GB" and its role; "– / 2000 GB" before the first collection.
 pub fn used_of_quota(s: &ServiceView, which: Figure) -> (String, Role) {
     let (used, t) = figure(s, which);
     match (used, s.usage.as_ref()) {
         (Some(used), Some(u)) => (
-            format!(
-                "{} / {}",
-                size(used),
-                size(t.quota_bytes(u.quota_unit_bytes))
-            ),
+            format!("{} / {}", gb(used, u.quota_unit_bytes), quota(t)),
             level(used, t, u.quota_unit_bytes, Role::Text),
         ),
-        _ => (format!("– / {} GB", t.quota_gb), Role::Muted),
+        _ => (format!("– / {}", quota(t)), Role::Muted),
     }
 }
 
-/// The short form for narrow lists: "1.07 TiB 55%", "–" before the first collection.
+/// The short form for narrow lists: "1100 GB 55%", "–" before the first collection.
 pub fn used_compact(s: &ServiceView, which: Figure) -> (String, Role) {
     let (used, t) = figure(s, which);
     match (used, s.usage.as_ref()) {
         (Some(used), Some(u)) => {
             let r = ratio(used, t, u.quota_unit_bytes);
             (
-                format!("{} {:.0}%", size(used), r * 100.0),
+                format!("{} {:.0}%", gb(used, u.quota_unit_bytes), r * 100.0),
                 level(used, t, u.quota_unit_bytes, Role::Text),
             )
         }
@@ -73,7 +91,7 @@ pub fn used_compact(s: &ServiceView, which: Figure) -> (String, Role) {
     }
 }
 
-/// "12.4 GiB of 1.95 TiB (62 %)" for the details pane, or why there is no figure yet.
+/// "120 GB of 2000 GB (6 %)" for the details, or why there is no figure yet.
 pub fn used_detail(s: &ServiceView, which: Figure) -> (String, Role) {
     let (used, t) = figure(s, which);
     match (used, s.usage.as_ref()) {
@@ -82,15 +100,15 @@ pub fn used_detail(s: &ServiceView, which: Figure) -> (String, Role) {
             (
                 format!(
                     "{} of {} ({:.0} %)",
-                    size(used),
-                    size(t.quota_bytes(u.quota_unit_bytes)),
+                    gb(used, u.quota_unit_bytes),
+                    quota(t),
                     r * 100.0
                 ),
                 level(used, t, u.quota_unit_bytes, Role::Text),
             )
         }
         _ => (
-            format!("not collected yet (quota {} GB)", t.quota_gb),
+            format!("not collected yet (quota {})", quota(t)),
             Role::Muted,
         ),
     }
@@ -132,5 +150,15 @@ mod tests {
         assert_eq!(ratio(1, Threshold { quota_gb: 0, ..t }, g), 0.0);
         assert_eq!(money("USD", 1234), "USD 12.34");
         assert_eq!(money("EUR", -5), "EUR -0.05");
+        assert_eq!(
+            gb(100 * g, g),
+            "100 GB",
+            "a 100 GB quota is 100 GB, not 100 GiB"
+        );
+        assert_eq!(gb(1850 * g + (400 << 20), g), "1850 GB");
+        assert_eq!(gb(400 << 20, g), "0.39 GB");
+        assert_eq!(gb(0, g), "0 GB");
+        assert_eq!(gb(2 << 20, 1 << 20), "2.00 GB", "a demo's shrunken GB");
+        assert_eq!(quota(t), "100 GB");
     }
 }

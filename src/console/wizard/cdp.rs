@@ -8,24 +8,43 @@ use crate::domain::service::{CDP_STORAGE_DEFAULT, CDP_TRANSFER_DEFAULT, REGIONS,
 
 use FieldId::*;
 
+/// What the pick list of known subscriptions offers besides them.
+pub(super) const ANOTHER_SUBSCRIPTION: &str = "another subscription";
+
 /// General page, shared by both wizards (the classic page: environment, subscription,
-/// management certificate).
-pub(super) fn general() -> Vec<Field> {
-    vec![
-        Field::choice(
-            FieldId::Environment,
-            "Azure environment",
-            &["AzurePublicCloud", "AzureUSGovernmentCloud"],
-            "AzurePublicCloud",
-        ),
-        Field::text(SubscriptionId, "Subscription ID", "")
-            .hint("a GUID from the Azure portal; filled from a .publishsettings file"),
+/// management certificate). `known` are the subscriptions this site's services already use:
+/// they are offered as a pick list (the first filled in), as ConfigMgr's ARM page offers the
+/// account's subscriptions in a dropdown; the ID stays editable for another one.
+pub(super) fn general(known: &[String]) -> Vec<Field> {
+    let mut fields = vec![Field::choice(
+        FieldId::Environment,
+        "Azure environment",
+        &["AzurePublicCloud", "AzureUSGovernmentCloud"],
+        "AzurePublicCloud",
+    )];
+    if let Some(first) = known.first() {
+        let mut options: Vec<&str> = known.iter().map(String::as_str).collect();
+        options.push(ANOTHER_SUBSCRIPTION);
+        fields.push(
+            Field::choice(KnownSubscription, "Known subscriptions", &options, first)
+                .optional()
+                .hint("the subscriptions this site's services use; ←/→ choose one"),
+        );
+    }
+    fields.extend([
+        Field::text(
+            SubscriptionId,
+            "Subscription ID",
+            known.first().map_or("", String::as_str),
+        )
+        .hint("a GUID from the Azure portal; filled from a .publishsettings file"),
         Field::file(
             MgmtFile,
             "Management certificate file (.pfx or .publishsettings)",
         ),
         Field::secret(MgmtPassword, "Password").optional(),
-    ]
+    ]);
+    fields
 }
 
 /// Threshold fields with their defaults.
@@ -41,8 +60,9 @@ pub(super) fn threshold_fields(
     ]
 }
 
-/// General, Settings and Alerts; `site_code` is this site's, the only primary site.
-pub(super) fn pages(site_code: Option<&str>) -> [Vec<Field>; 3] {
+/// General, Settings and Alerts; `site_code` is this site's, the only primary site; `known`
+/// the subscriptions its services use.
+pub(super) fn pages(site_code: Option<&str>, known: &[String]) -> [Vec<Field>; 3] {
     let sites: Vec<&str> = site_code.into_iter().collect();
     let settings = vec![
         Field::choice(Region, "Region", REGIONS, "WestEurope"),
@@ -76,7 +96,7 @@ pub(super) fn pages(site_code: Option<&str>) -> [Vec<Field>; 3] {
         ],
         CDP_TRANSFER_DEFAULT,
     ));
-    [general(), settings, alerts]
+    [general(known), settings, alerts]
 }
 
 /// What Summary's Next sends to create the CDP.

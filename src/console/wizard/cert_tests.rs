@@ -150,3 +150,42 @@ fn the_wildcard_placeholder_is_selected_with_the_cursor_on_it_and_a_paste_replac
     assert_eq!(f.text_value(), "cdp7.contoso.com");
     assert!(f.error.is_none(), "{:?}", f.error);
 }
+
+#[test]
+fn a_service_fqdn_the_site_already_has_is_refused_on_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut w = new(HostedKind::Cdp);
+    // The site has cdp1.contoso.com (and a service whose host part is clouddp2).
+    w.body.taken = vec![
+        ("CDP1.contoso.com".into(), "cdp1".into()),
+        ("clouddp2.fabrikam.com".into(), "clouddp2".into()),
+    ];
+    general_ok(&mut w, dir.path());
+    validate_ok(&mut w, &[]);
+    let good = pfx(dir.path(), "good.pfx", "cdp1.contoso.com", true, false);
+    fill(&mut w, FieldId::CertFile, &good.display().to_string());
+    fill(&mut w, FieldId::CertPassword, PW);
+    press(&mut w, KeyCode::Tab);
+    assert_eq!(
+        get(&w, FieldId::ServiceFqdn).text_value(),
+        "cdp1.contoso.com"
+    );
+    // Whatever the case, on Settings, with the site's own words; Next stays on the page.
+    let error = get(&w, FieldId::ServiceFqdn).error.clone();
+    assert_eq!(
+        error.as_deref(),
+        Some("must be unique: CDP1.contoso.com already uses this name (or its host part cdp1)")
+    );
+    press(&mut w, KeyCode::PageDown);
+    assert_eq!(page(&w), Page::Settings);
+    // A host part another service's deployment has is taken too (the rule is domain's).
+    let taken = [("clouddp2.fabrikam.com", "clouddp2")];
+    assert!(
+        crate::domain::service::name_taken("CloudDP2.contoso.com", taken)
+            .is_some_and(|e| e.contains("clouddp2.fabrikam.com"))
+    );
+    assert_eq!(
+        crate::domain::service::name_taken("cdp3.contoso.com", taken),
+        None
+    );
+}

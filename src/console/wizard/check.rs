@@ -7,7 +7,7 @@ use crate::console::field::path::expand_home;
 use crate::console::field::{Field, FieldId, Kind, Tone};
 use crate::console::shell::Core;
 use crate::domain::service::HostedKind;
-use crate::domain::service::{self, Environment, MAX_QUOTA_GB};
+use crate::domain::service::{self, Environment, QUOTA_GB};
 use crate::domain::validate;
 use base64::Engine;
 
@@ -56,6 +56,8 @@ pub(super) struct Ctx<'a> {
     pub cert: Option<&'a CertInfo>,
     /// The `host.<domain>` placeholder prefilled for a wildcard certificate.
     pub placeholder: Option<&'a str>,
+    /// The site's services as `(Service FQDN, deployment name)`.
+    pub taken: &'a [(String, String)],
 }
 
 /// Threshold groups of the Alerts page: (quota, warning, critical) field ids.
@@ -105,24 +107,27 @@ pub(super) fn rule(v: &Core, f: &Field, ctx: &Ctx<'_>, strict: bool) -> Option<S
             .map(|p| format!("no such file: {p}")),
         ServiceFqdn => fqdn_rule(v, t, ctx, strict),
         ResourceGroup => validate::resource_group(t).err().map(|e| e.rule),
-        VmInstances => match t.parse::<i64>() {
-            Ok(n) => validate::vm_instances(n).err().map(|e| e.rule),
-            Err(_) => Some("must be a whole number".into()),
-        },
+        VmInstances => validate::VM_INSTANCES
+            .check_text(&f.label, t)
+            .err()
+            .map(|e| e.rule),
         id => group_of(ctx.kind, id).and_then(|g| threshold_rule(v, id, g)),
     }
 }
 
 fn threshold_rule(v: &Core, id: FieldId, [gb, warn, crit]: [FieldId; 3]) -> Option<String> {
-    let Some(n) = v.num(id) else {
-        return Some("must be a whole number".into());
+    // The site's words for the same number (domain::service::QUOTA_GB, validate::PERCENT).
+    let bounds = if id == gb {
+        QUOTA_GB
+    } else {
+        validate::PERCENT
+    };
+    let n = match bounds.check_text("", &v.text(id)) {
+        Ok(n) => n,
+        Err(e) => return Some(e.rule),
     };
     if id == gb {
-        return (!(1..=MAX_QUOTA_GB).contains(&n))
-            .then(|| format!("must be from 1 to {MAX_QUOTA_GB} GB (got {n})"));
-    }
-    if let Err(e) = validate::percentage("%", n) {
-        return Some(e.rule);
+        return None;
     }
     if id == warn
         && let Some(c) = v.num(crit)
@@ -151,6 +156,11 @@ fn fqdn_rule(v: &Core, t: &str, ctx: &Ctx<'_>, strict: bool) -> Option<String> {
             cert.cn.as_deref(),
             &cert.dns_names,
         )
+    {
+        return Some(rule);
+    }
+    if let Some(rule) =
+        service::name_taken(t, ctx.taken.iter().map(|(f, d)| (f.as_str(), d.as_str())))
     {
         return Some(rule);
     }

@@ -9,8 +9,8 @@ use crate::domain::service::{CMG_EGRESS_DEFAULT, CMG_REGIONS, CMG_STORAGE_DEFAUL
 
 use FieldId::*;
 
-/// General, Settings and Alerts.
-pub(super) fn pages() -> [Vec<Field>; 3] {
+/// General, Settings and Alerts; `known` the subscriptions the site's services use.
+pub(super) fn pages(known: &[String]) -> [Vec<Field>; 3] {
     let settings = vec![
         Field::file(CertFile, "Certificate file (.pfx)"),
         Field::secret(CertPassword, "Password").optional(),
@@ -64,7 +64,7 @@ pub(super) fn pages() -> [Vec<Field>; 3] {
         storage_warn.depends(StorageAlerts),
         storage_crit.depends(StorageAlerts),
     ];
-    [general(), settings, alerts]
+    [general(known), settings, alerts]
 }
 
 /// What Summary's Next sends to create the CMG.

@@ -34,15 +34,26 @@ pub(crate) struct Wizard {
     pub(super) progress: Option<Progress>,
     /// First line shown on Summary (↑/↓ scroll it).
     pub(super) scroll: u16,
+    /// The site's services as `(Service FQDN, deployment name)`: a Service FQDN one of them
+    /// has is refused on Settings, not first at Summary.
+    pub(super) taken: Vec<(String, String)>,
 }
 
 impl Wizard {
     /// A wizard on its General page with the defaults.
     pub(crate) fn open(kind: HostedKind, model: &Model, keymap: &Keymap) -> Shell<Wizard> {
         let site = model.site.as_ref().map(|s| s.site_code.as_str());
+        let mut known: Vec<String> = model
+            .cdps
+            .iter()
+            .chain(model.cmgs.iter())
+            .map(|s| s.subscription_id.to_ascii_lowercase())
+            .collect();
+        known.sort();
+        known.dedup();
         let [general, settings, alerts] = match kind {
-            HostedKind::Cdp => cdp::pages(site),
-            HostedKind::Cmg => cmg::pages(),
+            HostedKind::Cdp => cdp::pages(site, &known),
+            HostedKind::Cmg => cmg::pages(&known),
         };
         let mut fields = [general, settings, alerts].into_iter();
         let pages = Page::ALL
@@ -55,8 +66,7 @@ impl Wizard {
                 page.back(p.back())
             })
             .collect();
-        let core = Core::new(Nav::Steps, pages, None)
-            .discard_prompt("Discard the wizard? y/N · Esc again discards");
+        let core = Core::new(Nav::Steps, pages, None).discard_prompt("Discard the wizard?");
         let wizard = Wizard {
             kind,
             subscription_name: None,
@@ -65,6 +75,12 @@ impl Wizard {
             placeholder: None,
             progress: None,
             scroll: 0,
+            taken: model
+                .cdps
+                .iter()
+                .chain(model.cmgs.iter())
+                .map(|s| (s.service_fqdn.clone(), s.name.clone()))
+                .collect(),
         };
         Shell::new(core, wizard, keymap)
     }
@@ -82,7 +98,13 @@ impl Wizard {
 
     fn on_validated(&mut self, core: &mut Core, check: &SubscriptionCheck) {
         if !check.ok {
-            core.say(Role::InputInvalid, check.message.clone());
+            let field = refused_field(&check.message);
+            core.set_error(field, Some(check.message.clone()));
+            core.focus_on(field);
+            core.say(
+                Role::InputInvalid,
+                "The cloud did not accept them: the reason is under the field marked ✗.",
+            );
             return;
         }
         if core.text(FieldId::SubscriptionId).is_empty()
@@ -103,6 +125,21 @@ impl Wizard {
             }
         }
         self.goto(core, Page::Settings);
+    }
+}
+
+/// The field a refusal of "validate on Next" concerns. The answer names no field (the site
+/// could say which; see the report on the API), so the cloud's words decide: a subscription
+/// the cloud does not know goes under the Subscription ID; a certificate it does not take
+/// under the management certificate; anything else (the cloud unreachable, the proxy refusing)
+/// under the Subscription ID that was being checked.
+fn refused_field(message: &str) -> FieldId {
+    let m = message.to_ascii_lowercase();
+    let refused = m.starts_with("the cloud refused");
+    if refused && !m.contains("not known") {
+        FieldId::MgmtFile
+    } else {
+        FieldId::SubscriptionId
     }
 }
 

@@ -17,6 +17,7 @@ impl Wizard {
             kind: self.kind,
             cert: self.cert.as_ref(),
             placeholder: self.placeholder.as_deref(),
+            taken: &self.taken,
         };
         let Some(f) = core.field(id) else {
             return;
@@ -134,6 +135,24 @@ impl Wizard {
 
     /// After an edit: stale findings go, the field (and its group) is checked as typed.
     pub(super) fn after_edit(&mut self, core: &mut Core, id: FieldId) {
+        if id == KnownSubscription {
+            let chosen = core.text(KnownSubscription);
+            let value = if chosen == super::cdp::ANOTHER_SUBSCRIPTION {
+                String::new()
+            } else {
+                chosen
+            };
+            if let Some(f) = core.field_mut(SubscriptionId) {
+                f.set_text(&value);
+                f.notes.clear();
+            }
+            if !value.is_empty() {
+                self.revalidate(core, SubscriptionId, false);
+            } else {
+                core.set_error(SubscriptionId, None);
+            }
+            return;
+        }
         let stale: &[FieldId] = match id {
             MgmtFile | MgmtPassword => &[MgmtFile, MgmtPassword],
             CertFile | CertPassword => &[CertFile, CertPassword],

@@ -39,7 +39,10 @@ pub(super) fn summary_rows(
     let mut out = Vec::new();
     for (i, page) in core.pages().iter().enumerate().take(Page::Summary.index()) {
         let mut rows = Vec::new();
-        for f in page.fields.iter().filter(|f| f.enabled) {
+        // The pick list only fills the Subscription ID: that is what is sent.
+        let sent =
+            |f: &&crate::console::field::Field| f.enabled && f.id != FieldId::KnownSubscription;
+        for f in page.fields.iter().filter(sent) {
             let value = match f.kind {
                 Kind::Secret if f.text_value().is_empty() => "(none)".to_string(),
                 Kind::Secret => "•••".to_string(),

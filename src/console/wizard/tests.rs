@@ -364,6 +364,89 @@ fn general_next_asks_the_site_and_shows_a_refusal() {
     );
 }
 
+/// The wizard drawn at `w`×`h`: its lines, and where the terminal cursor is.
+fn drawn_at(w: &W, width: u16, height: u16) -> (Vec<String>, Option<(u16, u16)>) {
+    let mut t = Terminal::new(TestBackend::new(width, height)).unwrap();
+    t.draw(|f| w.render(f, f.area(), &Theme::monochrome(), &model()))
+        .unwrap();
+    let backend = t.backend();
+    let buf = backend.buffer();
+    let lines = (0..height)
+        .map(|y| (0..width).map(|x| buf[(x, y)].symbol()).collect())
+        .collect();
+    let p = backend.cursor_position();
+    (lines, backend.cursor_visible().then_some((p.x, p.y)))
+}
+
+#[test]
+fn the_clouds_refusal_on_next_is_under_its_field_whole_with_the_cursor_there() {
+    let dir = tempfile::tempdir().unwrap();
+    for (reason, field, label) in [
+        (
+            "the cloud refused the subscription or its management certificate: The server failed \
+             to authenticate the request: subscription 3f2504e0-4f89-11d3-9a0c-0305e82c3301 is not \
+             known to this cloud (client certificate thumbprint \
+             9CEA69D045BED5A64921981958CAF0AE6CEF9786). Register the management certificate with \
+             `cloudsite cloud subscription add 3f2504e0-4f89-11d3-9a0c-0305e82c3301 --cer FILE`.",
+            FieldId::SubscriptionId,
+            "Subscription ID",
+        ),
+        (
+            "the cloud refused the subscription or its management certificate: The server failed \
+             to authenticate the request: the certificate with thumbprint \
+             9CEA69D045BED5A64921981958CAF0AE6CEF9786 is not a management certificate of \
+             subscription 3f2504e0-4f89-11d3-9a0c-0305e82c3301. Upload its .cer with `cloudsite \
+             cloud subscription add 3f2504e0-4f89-11d3-9a0c-0305e82c3301 --cer FILE`.",
+            FieldId::MgmtFile,
+            "Management certificate",
+        ),
+    ] {
+        let mut w = new(HostedKind::Cdp);
+        general_ok(&mut w, dir.path());
+        assert_eq!(focused(&w), Some(FieldId::MgmtPassword));
+        let out = press(&mut w, KeyCode::PageDown);
+        assert_eq!(out.requests.len(), 1);
+        let refused = json!({"ok": false, "subscription_id": GUID, "name": null, "regions": [],
+            "message": reason});
+        w.on_reply("validate", &Ok(Reply::Checked(wire(refused))), &model());
+        assert_eq!(page(&w), Page::General);
+        assert_eq!(
+            focused(&w),
+            Some(field),
+            "the cursor moves to the field at fault"
+        );
+        assert_eq!(get(&w, field).error.as_deref(), Some(reason));
+        // At the smallest size the console draws, the reason is there in full.
+        let (lines, cursor) = drawn_at(&w, 76, 22);
+        // The page, right of the step list.
+        let text = lines
+            .iter()
+            .map(|l| l.chars().skip(17).collect::<String>())
+            .map(|l| {
+                l.trim_matches(|c: char| c == '│' || c.is_whitespace())
+                    .to_string()
+            })
+            .collect::<Vec<_>>()
+            .join(" ");
+        let words = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+        assert!(
+            words(&text).contains(&words(reason)),
+            "the whole reason:\n{}",
+            lines.join("\n")
+        );
+        let (_, y) = cursor.expect("a cursor in the field");
+        let y = usize::from(y);
+        // A long label has a line of its own, the value under it.
+        assert!(
+            lines[y].contains(label) || lines[y - 1].contains(label),
+            "cursor on line {y}: {}",
+            lines.join("\n")
+        );
+        // Fixing the field and Next asks the cloud again.
+        assert_eq!(press(&mut w, KeyCode::PageDown).requests.len(), 1);
+    }
+}
+
 #[test]
 fn summary_sends_the_create_with_defaults_and_no_stray_password() {
     let dir = tempfile::tempdir().unwrap();
@@ -524,9 +607,16 @@ fn esc_asks_when_something_was_typed() {
     let mut w = new(HostedKind::Cdp);
     fill(&mut w, FieldId::SubscriptionId, "x");
     assert!(!press(&mut w, KeyCode::Esc).close);
-    assert!(screen(&w).contains("Discard the wizard? y/N"));
+    assert!(screen(&w).contains("Discard the wizard? y discards · any other key keeps editing"));
     assert!(!press(&mut w, KeyCode::Char('n')).close);
     assert_eq!(get(&w, FieldId::SubscriptionId).text_value(), "x");
+    press(&mut w, KeyCode::Esc);
+    assert!(
+        !press(&mut w, KeyCode::Esc).close,
+        "Esc again keeps editing: only y discards"
+    );
+    press(&mut w, KeyCode::Esc);
+    assert!(!press(&mut w, KeyCode::Enter).close, "Enter never discards");
     press(&mut w, KeyCode::Esc);
     assert!(press(&mut w, KeyCode::Char('y')).close);
 }

@@ -11,6 +11,12 @@ pub struct Timing {
     pub container_retry: Duration,
     /// Longest wait for one transition (ConfigMgr: provisioning takes up to 30 min).
     pub deadline: Duration,
+    /// Longest silence in a file upload before it is abandoned as failed (the file can be
+    /// sent again); a client that stops sending mid-file would otherwise hold it for ever.
+    pub upload_idle: Duration,
+    /// Between two keep-alives on an idle event stream (announced in its `x-keep-alive-ms`
+    /// header: a client counts the link down after three missed).
+    pub keep_alive: Duration,
 }
 
 impl Default for Timing {
@@ -19,6 +25,8 @@ impl Default for Timing {
             poll: Duration::from_millis(500),
             container_retry: Duration::from_secs(10),
             deadline: Duration::from_secs(45 * 60),
+            upload_idle: Duration::from_secs(60),
+            keep_alive: Duration::from_secs(15),
         }
     }
 }

@@ -19,7 +19,31 @@ pub(crate) async fn authenticate(
         .map_err(|e| OpError::internal("checking an API token", e))
 }
 
-/// Refuses a role that may only read.
+/// Refuses a client's token outside the management point routes.
+pub(crate) fn require_site_reader(role: Role) -> OpResult<()> {
+    if role.can_read_site() {
+        Ok(())
+    } else {
+        Err(OpError::Forbidden(format!(
+            "a {} token reaches only the management point routes (/v1/mp, /v1/sup)",
+            role.display_name()
+        )))
+    }
+}
+
+/// Refuses a role the management point gives no content keys (an analyst's).
+pub(crate) fn require_content_keys(role: Role) -> OpResult<()> {
+    if role.gets_content_keys() {
+        Ok(())
+    } else {
+        Err(OpError::Forbidden(format!(
+            "a {} token gets no package keys or content tokens; clients use a client token",
+            role.display_name()
+        )))
+    }
+}
+
+/// Refuses a role that may not change things.
 pub(crate) fn require_writer(role: Role) -> OpResult<()> {
     if role.can_write() {
         Ok(())
@@ -44,8 +68,12 @@ pub(crate) fn require_admin(role: Role) -> OpResult<()> {
 
 /// Makes a token; it is shown once, in the answer.
 pub(crate) async fn create_token(ctx: &SiteContext, req: CreateToken) -> OpResult<NewToken> {
-    let role = Role::parse(&req.role)
-        .ok_or_else(|| OpError::invalid("Role", "must be full-admin, infra-admin or read-only"))?;
+    let role = Role::parse(&req.role).ok_or_else(|| {
+        OpError::invalid(
+            "Role",
+            "must be full-admin, infra-admin, read-only or client",
+        )
+    })?;
     let store = ctx.store().clone();
     let (rec, token) = tokio::task::spawn_blocking(move || tokens::create(&store, &req.name, role))
         .await?

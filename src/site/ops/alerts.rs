@@ -20,6 +20,12 @@ fn changed(ctx: &SiteContext, id: &str, alert: Option<AlertView>) -> OpResult<Al
     Ok(alert)
 }
 
+/// An alert comment as it is stored (trimmed; none when empty), or the rule it breaks.
+fn checked_comment(comment: Option<&str>) -> OpResult<Option<String>> {
+    let comment = comment.map(crate::domain::text::comment).transpose()?;
+    Ok(comment.filter(|c| !c.is_empty()))
+}
+
 /// Postpones an alert until a time in the future: state Postponed; `author` signs the comment.
 pub(crate) async fn postpone(
     ctx: &SiteContext,
@@ -37,11 +43,12 @@ pub(crate) async fn postpone(
         return Err(OpError::invalid("Postpone until", "must be in the future"));
     }
     let millis = (until.unix_timestamp_nanos() / 1_000_000) as i64;
+    let comment = checked_comment(req.comment.as_deref())?;
     let (i, author) = (id.to_string(), author.to_string());
     let alert = ctx
         .store()
         .call_transaction(move |tx| {
-            alerts::postpone_alert(tx, &i, millis, req.comment.as_deref(), &author)
+            alerts::postpone_alert(tx, &i, millis, comment.as_deref(), &author)
         })
         .await?;
     changed(ctx, id, alert)
@@ -54,10 +61,11 @@ pub(crate) async fn close(
     req: CloseAlert,
     author: &str,
 ) -> OpResult<AlertView> {
+    let comment = checked_comment(req.comment.as_deref())?;
     let (i, author) = (id.to_string(), author.to_string());
     let alert = ctx
         .store()
-        .call_transaction(move |tx| alerts::close_alert(tx, &i, req.comment.as_deref(), &author))
+        .call_transaction(move |tx| alerts::close_alert(tx, &i, comment.as_deref(), &author))
         .await?;
     changed(ctx, id, alert)
 }

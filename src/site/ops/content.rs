@@ -10,6 +10,7 @@ use crate::api::wire::{Event, PackageDeleted};
 use crate::domain::content::{self as rules, CloudSupport, ContentType};
 use crate::domain::service::ServiceState;
 use crate::domain::task::Level;
+use crate::domain::text;
 use crate::site::content::distributor::{ContentHub, DIST_LOG};
 use crate::site::content::library::bytes_like::Bytes;
 use crate::site::context::SiteContext;
@@ -17,6 +18,9 @@ use crate::site::repo::services::{self, ServiceRecord};
 use crate::site::repo::{RepoError, distributions, packages, site};
 use futures_util::Stream;
 use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
 
 /// Every package of the library, by id.
 pub(crate) async fn list(ctx: &SiteContext) -> OpResult<Vec<PackageView>> {
@@ -57,15 +61,11 @@ fn support(t: ContentType) -> OpResult<Option<String>> {
 pub(crate) async fn create(ctx: &SiteContext, req: CreatePackage) -> OpResult<PackageChanged> {
     rules::package_name(&req.name)?;
     let warnings: Vec<String> = support(req.content_type)?.into_iter().collect();
-    if req.files.is_empty() {
-        return Err(OpError::invalid(
-            "Files",
-            "a package needs at least one file",
-        ));
-    }
+    text::file_count(req.files.len())?;
     let mut seen = HashSet::new();
     for f in &req.files {
         rules::package_file_name(&f.name)?;
+        text::file_size("File size", f.size)?;
         if !seen.insert(f.name.to_ascii_lowercase()) {
             return Err(OpError::invalid(
                 "Files",
@@ -135,11 +135,27 @@ pub(crate) async fn receive(
         .store()
         .call(move |c| packages::package_key(c, &id, &secrets))
         .await?;
+    let idle = ctx.timing().upload_idle;
+    let stalled = Arc::new(AtomicBool::new(false));
+    let pieces = stall_guard(pieces, idle, Arc::clone(&stalled));
     let received = hub
         .library()
         .receive(&pkg.id, file, &key, entry.size, pieces)
-        .await
-        .map_err(|e| OpError::UploadFailed(e.to_string()))?;
+        .await;
+    let received = match received {
+        Ok(r) => r,
+        Err(_) if stalled.load(Ordering::Relaxed) => {
+            let text = format!(
+                "The upload of '{}' to package {} stalled: no data for {} s; it is abandoned and can be sent again.",
+                crate::domain::text::escaped(file),
+                pkg.id,
+                idle.as_secs_f32()
+            );
+            ctx.log(DIST_LOG, Level::Warning, &text).await;
+            return Err(OpError::UploadFailed(text));
+        }
+        Err(e) => return Err(OpError::UploadFailed(e.to_string())),
+    };
     let (id, name) = (pkg.id.clone(), file.to_string());
     ctx.store()
         .call(move |c| {
@@ -166,6 +182,29 @@ pub(crate) async fn receive(
     }
     publish(ctx, &pkg);
     Ok(pkg)
+}
+
+/// `pieces`, ending in an error (and setting `stalled`) when none arrives for `idle`.
+fn stall_guard(
+    pieces: impl Stream<Item = Result<Bytes, String>> + Unpin,
+    idle: Duration,
+    stalled: Arc<AtomicBool>,
+) -> impl Stream<Item = Result<Bytes, String>> + Unpin {
+    use futures_util::StreamExt;
+    Box::pin(futures_util::stream::unfold(Some(pieces), move |pieces| {
+        let stalled = Arc::clone(&stalled);
+        async move {
+            let mut pieces = pieces?;
+            match tokio::time::timeout(idle, pieces.next()).await {
+                Ok(Some(piece)) => Some((piece, Some(pieces))),
+                Ok(None) => None,
+                Err(_) => {
+                    stalled.store(true, Ordering::Relaxed);
+                    Some((Err("the upload stalled".to_string()), None))
+                }
+            }
+        }
+    }))
 }
 
 /// Which distribution request this is.

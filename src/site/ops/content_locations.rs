@@ -34,6 +34,9 @@ pub(crate) async fn locations(
     req: ContentLocationRequest,
     hop: Option<&Hop>,
 ) -> OpResult<ContentLocations> {
+    if let Some(name) = &req.client {
+        crate::domain::text::client_name(name)?;
+    }
     let pkg = package(ctx, &req.package).await?;
     let store = ctx.store();
     let allow = store.call(|c| client_settings::allow_cloud_dp(c)).await?;
@@ -99,7 +102,8 @@ pub(crate) async fn locations(
     } else {
         None
     };
-    let client = req.client.as_deref().unwrap_or("(unnamed client)");
+    // The name is the client's own: escaped, so a line end in it cannot start a log record.
+    let client = crate::domain::text::escaped(req.client.as_deref().unwrap_or("(unnamed client)"));
     let text = format!(
         "Content location request from {client} ({:?}){} for {}: {} cloud source(s){}",
         req.location,

@@ -95,8 +95,18 @@ impl Hop {
     }
 }
 
-/// The client's policy: the site it belongs to and the client settings.
+/// The client's policy: the site it belongs to and the client settings. Logged in
+/// `MP_Policy.log` with where the request came from.
 pub(crate) async fn policy(ctx: &SiteContext, hop: Option<&Hop>) -> OpResult<ClientPolicy> {
+    let policy = current_policy(ctx).await?;
+    let text = format!("Policy request{}", Hop::describe(hop));
+    ctx.log(POLICY_LOG, Level::Info, &text).await;
+    Ok(policy)
+}
+
+/// The policy the management point answers now, read without a client's request (the
+/// connection analyzer compares it with the answer through a CMG).
+pub(crate) async fn current_policy(ctx: &SiteContext) -> OpResult<ClientPolicy> {
     let (site_code, allow) = ctx
         .store()
         .call(|c| {
@@ -104,8 +114,6 @@ pub(crate) async fn policy(ctx: &SiteContext, hop: Option<&Hop>) -> OpResult<Cli
             Ok::<_, OpError>((code, client_settings::allow_cloud_dp(c)?))
         })
         .await?;
-    let text = format!("Policy request{}", Hop::describe(hop));
-    ctx.log(POLICY_LOG, Level::Info, &text).await;
     Ok(ClientPolicy {
         site_code,
         settings: crate::api::wire::ClientSettings {

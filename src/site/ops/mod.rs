@@ -4,6 +4,7 @@
 
 pub(crate) mod access;
 pub(crate) mod alerts;
+pub(crate) mod analyze;
 pub(crate) mod channels;
 pub(crate) mod connection_points;
 pub(crate) mod content;

@@ -12,13 +12,27 @@ const MAX_ROWS: u32 = 10_000;
 /// Most log lines one read returns.
 const MAX_LINES: usize = 100_000;
 
+/// How many rows a list read returns: `limit`, 200 by default; 0 or more than [`MAX_ROWS`]
+/// is refused (the OpenAPI document gives the range; a silent cap would answer something
+/// other than what was asked).
+fn row_limit(limit: Option<u32>) -> OpResult<u32> {
+    match limit {
+        None => Ok(200),
+        Some(n) if (1..=MAX_ROWS).contains(&n) => Ok(n),
+        Some(n) => Err(OpError::invalid(
+            "limit",
+            format!("must be 1 to {MAX_ROWS} (got {n})"),
+        )),
+    }
+}
+
 /// Recent tasks, newest first, optionally of one service (at most `limit`, default 200).
 pub(crate) async fn tasks(
     ctx: &SiteContext,
     service: Option<String>,
     limit: Option<u32>,
 ) -> OpResult<Vec<TaskView>> {
-    let limit = limit.unwrap_or(200).min(MAX_ROWS);
+    let limit = row_limit(limit)?;
     let list = ctx
         .store()
         .call(move |c| tasks::list_tasks(c, service.as_deref(), limit))
@@ -42,7 +56,7 @@ pub(crate) async fn status_messages(
     service: Option<String>,
     limit: Option<u32>,
 ) -> OpResult<Vec<StatusMessageView>> {
-    let limit = limit.unwrap_or(200).min(MAX_ROWS);
+    let limit = row_limit(limit)?;
     Ok(ctx
         .store()
         .call(move |c| status_messages::list_status(c, service.as_deref(), limit))

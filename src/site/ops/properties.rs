@@ -76,7 +76,7 @@ fn kind_only(kind: HostedKind, req: &SetService) -> OpResult<()> {
 /// Applies the request to `rec`; returns whether the deployment must be upgraded.
 fn apply(kind: HostedKind, req: &SetService, rec: &mut ServiceRecord) -> OpResult<bool> {
     if let Some(d) = &req.description {
-        rec.description = d.trim().to_string();
+        rec.description = crate::domain::text::description(d)?;
     }
     if let Some(t) = &req.storage {
         rec.settings.storage =

@@ -224,9 +224,7 @@ pub(crate) fn conflict(
     if let Some(other) = by_name {
         return Ok(Some((
             "Service FQDN".into(),
-            format!(
-                "must be unique: {other} already uses this name (or its host part {deployment})"
-            ),
+            crate::domain::service::taken_rule(&other, deployment),
         )));
     }
     if !wildcard {

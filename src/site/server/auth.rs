@@ -19,6 +19,10 @@ pub(super) struct Reader {
     pub name: String,
 }
 
+/// Any valid token, a client's included: the management point routes.
+#[derive(Debug, Clone)]
+pub(super) struct MpCaller(pub Reader);
+
 /// A token whose role may change things (Full or Infrastructure Administrator).
 #[derive(Debug, Clone)]
 pub(super) struct Writer(pub Reader);
@@ -28,6 +32,19 @@ pub(super) struct Writer(pub Reader);
 pub(super) struct Admin;
 
 impl FromRequestParts<AppState> for Reader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let MpCaller(reader) = MpCaller::from_request_parts(parts, state).await?;
+        access::require_site_reader(reader.role)?;
+        Ok(reader)
+    }
+}
+
+impl FromRequestParts<AppState> for MpCaller {
     type Rejection = ApiError;
 
     async fn from_request_parts(
@@ -50,10 +67,10 @@ impl FromRequestParts<AppState> for Reader {
         let record = access::authenticate(&state.ctx, token)
             .await?
             .ok_or_else(|| unauthorized("the token is not valid for this site"))?;
-        Ok(Reader {
+        Ok(MpCaller(Reader {
             role: record.role,
             name: record.name,
-        })
+        }))
     }
 }
 

@@ -2,8 +2,10 @@
 //! from the same route list, so it always matches.
 
 mod auth;
+mod deadline;
 mod error;
 mod hop;
+mod refusals;
 mod routes;
 mod routes_content;
 mod routes_gateway;
@@ -40,6 +42,7 @@ pub(crate) fn router(state: state::AppState) -> axum::Router {
             routes::list_cmg_connection_points,
             routes::add_connection_point
         ))
+        .routes(routes!(routes_gateway::analyze_cmg))
         .routes(routes!(routes::list_connection_points))
         .routes(routes!(routes_gateway::channel_config))
         .routes(routes!(routes_gateway::report_state))
@@ -49,6 +52,7 @@ pub(crate) fn router(state: state::AppState) -> axum::Router {
         .routes(routes!(routes_gateway::notifications))
         .routes(routes!(routes_gateway::sup_catalog))
         .routes(routes!(routes::validate_subscription))
+        .routes(routes!(routes::register_lab_subscription))
         .routes(routes!(routes_site::get_site))
         .routes(routes!(routes_site::list_site_systems))
         .routes(routes!(routes_site::get_proxy, routes_site::set_proxy))
@@ -87,6 +91,7 @@ pub(crate) fn router(state: state::AppState) -> axum::Router {
     api.info.title = "cloudsite site service".into();
     api.info.version = env!("CARGO_PKG_VERSION").into();
     api.info.description = Some("Cloud distribution points, cloud management gateways and the site system proxy. Every route needs `Authorization: Bearer <token>`; changes need a Full or Infrastructure Administrator token.".into());
+    refusals::document_refusals(&mut api);
     let doc = Arc::new(api);
     router
         .route(
@@ -97,4 +102,8 @@ pub(crate) fn router(state: state::AppState) -> axum::Router {
             }),
         )
         .route("/v1/health", get(|| async { "ok" }))
+        .layer(axum::middleware::from_fn(deadline::within_deadline))
+        .layer(axum::middleware::map_response(refusals::json_refusals))
+        // A span per request (debug level): method, path, status and time with `--debug`.
+        .layer(tower_http::trace::TraceLayer::new_for_http())
 }

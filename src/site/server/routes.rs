@@ -1,12 +1,13 @@
 //! The CDP and CMG routes. Each handler is thin: authenticate, hand over to an op, answer. The
 //! `#[utoipa::path]` on each is what `/v1/openapi.json` is generated from.
 
-use super::auth::{Reader, Writer};
+use super::auth::{Admin, Reader, Writer};
 use super::error::ApiResult;
 use super::state::AppState;
 use crate::api::wire::{
     Accepted, AddConnectionPoint, ConnectionPointView, CreateCdp, CreateCmg, ErrorBody,
-    ServiceView, SetService, SubscriptionCheck, SubscriptionInput, Updated,
+    RegisterSubscription, ServiceView, SetService, SubscriptionCheck, SubscriptionInput,
+    SubscriptionRegistered, Updated,
 };
 use crate::domain::service::HostedKind;
 use crate::domain::task::StopReason;
@@ -203,6 +204,18 @@ pub(super) async fn list_connection_points(
     _: Reader,
 ) -> ApiResult<Json<Vec<ConnectionPointView>>> {
     Ok(Json(connection_points::list(&s.ctx, None).await?))
+}
+
+/// Registers a lab subscription with the site's own local cloud (Full Administrator).
+#[utoipa::path(post, path = "/v1/lab/subscriptions", tag = "cloud", request_body = RegisterSubscription,
+    responses((status = 200, body = SubscriptionRegistered), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub(super) async fn register_lab_subscription(
+    State(s): State<AppState>,
+    _: Admin,
+    Json(req): Json<RegisterSubscription>,
+) -> ApiResult<Json<SubscriptionRegistered>> {
+    let answer = subscriptions::register_lab(s.lab_cloud.as_deref(), req);
+    Ok(Json(answer.await?))
 }
 
 /// "Validate on Next": checks a management certificate against a subscription in the cloud.

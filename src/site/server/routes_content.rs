@@ -1,7 +1,7 @@
 //! Content library, distribution and management point routes (thin: the work is in
 //! `ops::content` and `ops::content_locations`).
 
-use super::auth::{Reader, Writer};
+use super::auth::{MpCaller, Reader, Writer};
 use super::error::ApiResult;
 use super::hop::Via;
 use super::state::AppState;
@@ -11,7 +11,7 @@ use crate::api::wire::{
     PackageChanged, PackageView,
 };
 use crate::site::ops::content::{self, Change};
-use crate::site::ops::content_locations;
+use crate::site::ops::{access, content_locations};
 use axum::Json;
 use axum::body::Body;
 use axum::extract::{Path, Query, State};
@@ -145,10 +145,11 @@ pub(super) async fn list_distributions(
     responses((status = 200, body = ContentLocations), (status = 404, body = ErrorBody)))]
 pub(super) async fn content_locations(
     State(s): State<AppState>,
-    _: Reader,
+    MpCaller(who): MpCaller,
     Via(hop): Via,
     Json(req): Json<ContentLocationRequest>,
 ) -> ApiResult<Json<ContentLocations>> {
+    access::require_content_keys(who.role)?;
     let answer = content_locations::locations(&s.ctx, req, hop.as_ref());
     Ok(Json(answer.await?))
 }

@@ -3,16 +3,17 @@
 //! directly or through a CMG. Thin: the work is in `ops::channels` and
 //! `ops::management_point`.
 
-use super::auth::{Reader, Writer};
+use super::auth::{MpCaller, Writer};
 use super::error::ApiResult;
 use super::hop::Via;
 use super::state::AppState;
 use crate::api::mappings::NOTIFICATION_EVENT;
 use crate::api::wire::{
-    ChannelConfig, ClientNotificationView, ClientPolicy, ConnectionPointReport,
-    ConnectionPointView, ErrorBody, SendClientNotification, SoftwareUpdateView,
+    AnalyzeCmg, AnalyzerEvent, ChannelConfig, ClientNotificationView, ClientPolicy,
+    ConnectionPointReport, ConnectionPointView, ErrorBody, SendClientNotification,
+    SoftwareUpdateView,
 };
-use crate::site::ops::{channels, management_point};
+use crate::site::ops::{analyze, channels, management_point};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -21,6 +22,7 @@ use futures_util::StreamExt;
 use futures_util::stream::Stream;
 use std::convert::Infallible;
 use std::time::Duration;
+use tokio_stream::wrappers::ReceiverStream;
 
 /// How often a held stream carries a keep-alive comment: proxies do not time it out, and a
 /// peer that vanished without closing is found when a write fails.
@@ -85,7 +87,7 @@ pub(super) async fn send_client_notification(
 #[utoipa::path(get, path = "/v1/mp/policy", tag = "content", responses((status = 200, body = ClientPolicy), (status = 401, body = ErrorBody)))]
 pub(super) async fn policy(
     State(s): State<AppState>,
-    _: Reader,
+    _: MpCaller,
     Via(hop): Via,
 ) -> ApiResult<Json<ClientPolicy>> {
     Ok(Json(management_point::policy(&s.ctx, hop.as_ref()).await?))
@@ -97,7 +99,7 @@ pub(super) async fn policy(
     responses((status = 200, description = "text/event-stream of client_notification events", body = ClientNotificationView), (status = 401, body = ErrorBody)))]
 pub(super) async fn notifications(
     State(s): State<AppState>,
-    _: Reader,
+    _: MpCaller,
     Via(hop): Via,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let channel = management_point::notification_channel(&s.ctx, hop.as_ref()).await;
@@ -115,10 +117,31 @@ pub(super) async fn notifications(
 #[utoipa::path(get, path = "/v1/sup/catalog", tag = "content", responses((status = 200, body = Vec<SoftwareUpdateView>), (status = 401, body = ErrorBody)))]
 pub(super) async fn sup_catalog(
     State(s): State<AppState>,
-    _: Reader,
+    _: MpCaller,
     Via(hop): Via,
 ) -> ApiResult<Json<Vec<SoftwareUpdateView>>> {
     Ok(Json(
         management_point::software_updates(&s.ctx, hop.as_ref()).await?,
     ))
+}
+
+/// The SSE event name of the connection analyzer's events.
+const ANALYZER_EVENT: &str = "analyzer";
+
+/// Runs the connection analyzer on a CMG: text/event-stream of `analyzer` events (data an
+/// AnalyzerEvent) as each check runs and concludes, then `done`.
+#[utoipa::path(post, path = "/v1/cmgs/{id}/analyze", tag = "cmg", params(("id" = String, Path)), request_body = AnalyzeCmg,
+    responses((status = 200, description = "text/event-stream of analyzer events", body = AnalyzerEvent), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub(super) async fn analyze_cmg(
+    State(s): State<AppState>,
+    _: Writer,
+    Path(id): Path<String>,
+    Json(req): Json<AnalyzeCmg>,
+) -> ApiResult<Sse<impl Stream<Item = Result<Event, Infallible>>>> {
+    let events = analyze::start(&s.ctx, &id, req).await?;
+    let stream = ReceiverStream::new(events).map(|e| {
+        let data = serde_json::to_string(&e).unwrap_or_default();
+        Ok(Event::default().event(ANALYZER_EVENT).data(data))
+    });
+    Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(KEEP_ALIVE)))
 }

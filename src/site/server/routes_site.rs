@@ -4,6 +4,7 @@
 use super::auth::{Admin, Reader, Writer};
 use super::error::ApiResult;
 use super::state::AppState;
+use crate::api::client::KEEP_ALIVE_HEADER;
 use crate::api::wire::LogFileView;
 use crate::api::wire::{self, AlertView};
 use crate::api::wire::{
@@ -15,8 +16,8 @@ use crate::site::ops::{access, alerts, monitoring, site};
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::IntoResponse;
 use axum::response::sse::{Event, KeepAlive, Sse};
-use futures_util::stream::Stream;
 use serde::Deserialize;
 use std::convert::Infallible;
 
@@ -94,7 +95,8 @@ pub(super) async fn create_token(
 pub(super) struct ListQuery {
     /// Only this service, by its id (32 hex digits); an FQDN matches nothing.
     pub service: Option<String>,
-    /// At most this many, newest first (default 200, capped at 10,000).
+    /// At most this many, newest first (default 200; 1 to 10,000, more is refused).
+    #[param(minimum = 1, maximum = 10000)]
     pub limit: Option<u32>,
 }
 
@@ -219,7 +221,8 @@ pub(super) async fn events(
     State(s): State<AppState>,
     _: Reader,
     headers: HeaderMap,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> impl IntoResponse {
+    let period = s.ctx.timing().keep_alive;
     let last = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -243,12 +246,15 @@ pub(super) async fn events(
     use futures_util::StreamExt;
     // When the service stops, streams end, so clients notice at once instead of holding a
     // connection to a service that is gone.
-    Sse::new(
+    let stream = Sse::new(
         missed
             .chain(live)
             .take_until(Box::pin(s.ctx.bus().closed())),
     )
-    .keep_alive(KeepAlive::default())
+    .keep_alive(KeepAlive::new().interval(period));
+    // The period, so a client can tell a silent link from a quiet site (api::events).
+    let announce = [(KEEP_ALIVE_HEADER, period.as_millis().to_string())];
+    (announce, stream)
 }
 
 fn to_sse(ev: EventView) -> Result<Event, Infallible> {

@@ -11,4 +11,7 @@ pub(crate) struct AppState {
     pub ctx: Arc<SiteContext>,
     /// The content library and distribution worker.
     pub content: Arc<ContentHub>,
+    /// The folder of the local cloud the site runs itself, where lab subscriptions are
+    /// registered; `None` when it drives another cloud.
+    pub lab_cloud: Option<std::path::PathBuf>,
 }

@@ -13,7 +13,7 @@
 //! Add a new entry instead.
 
 /// Migration `n` (1-based) is `MIGRATIONS[n - 1]`; `PRAGMA user_version` records how many ran.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 const V1: &str = r#"
 CREATE TABLE site (
@@ -224,4 +224,21 @@ CREATE TABLE site_credentials (
     name  TEXT PRIMARY KEY,
     value BLOB NOT NULL
 );
+"#;
+
+// The `client` role (management point routes only). SQLite cannot change a CHECK in place:
+// the table is copied.
+const V4: &str = r#"
+CREATE TABLE tokens_v4 (
+    id         TEXT    PRIMARY KEY,
+    name       TEXT    NOT NULL,
+    role       TEXT    NOT NULL CHECK (role IN ('full-admin', 'infra-admin', 'read-only', 'client')),
+    token_hash TEXT    NOT NULL UNIQUE,
+    created    INTEGER NOT NULL,
+    last_used  INTEGER
+);
+INSERT INTO tokens_v4 (id, name, role, token_hash, created, last_used)
+    SELECT id, name, role, token_hash, created, last_used FROM tokens;
+DROP TABLE tokens;
+ALTER TABLE tokens_v4 RENAME TO tokens;
 "#;

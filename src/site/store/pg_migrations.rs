@@ -9,7 +9,7 @@
 //! Never edit a migration once it has shipped; add one to both lists.
 
 /// Migration `n` (1-based) is `PG_MIGRATIONS[n - 1]`; `site_schema.version` records how many ran.
-pub const PG_MIGRATIONS: &[&str] = &[V1, V2, V3];
+pub const PG_MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
 
 const V1: &str = r#"
 CREATE OR REPLACE FUNCTION ifnull(text, text) RETURNS text
@@ -221,4 +221,11 @@ CREATE TABLE site_credentials (
     name  TEXT  PRIMARY KEY,
     value BYTEA NOT NULL
 );
+"#;
+
+/// The `client` role (management point routes only): PostgreSQL changes the CHECK in place.
+const V4: &str = r#"
+ALTER TABLE tokens DROP CONSTRAINT tokens_role_check;
+ALTER TABLE tokens ADD CONSTRAINT tokens_role_check
+    CHECK (role IN ('full-admin', 'infra-admin', 'read-only', 'client'));
 "#;

@@ -1,16 +1,19 @@
 //! TLS plumbing shared by the site, the local cloud and every client: the process-wide crypto provider,
-//! PEM ↔ rustls conversions, thumbprints, and the client-certificate verifier that accepts any
-//! certificate (the cloud decides per request whether it is registered).
+//! PEM ↔ rustls conversions, thumbprints, the client-certificate verifier that accepts any
+//! certificate (the cloud decides per request whether it is registered), and the
+//! server-certificate verifier of probes that judge the certificate themselves.
+
+pub mod listen;
 
 use crate::cert::pem;
 use rustls::DistinguishedName;
-use rustls::client::danger::HandshakeSignatureValid;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, UnixTime};
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
 use rustls::server::danger::{ClientCertVerified, ClientCertVerifier};
 use rustls::{DigitallySignedStruct, ServerConfig, SignatureScheme};
 use sha1::{Digest, Sha1};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 /// Why a certificate or key could not be turned into a TLS configuration.
 #[derive(Debug, thiserror::Error)]
@@ -138,6 +141,75 @@ impl ClientCertVerifier for AnyClientCert {
         _now: UnixTime,
     ) -> Result<ClientCertVerified, rustls::Error> {
         Ok(ClientCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+/// Accepts any server certificate whose handshake signature is valid, and keeps the one
+/// presented last: for probes that ask whether an instance answers (the health checks), or that
+/// judge its certificate themselves and say what is wrong (the connection analyzer).
+#[derive(Debug)]
+pub struct AnyServerCert {
+    algorithms: WebPkiSupportedAlgorithms,
+    presented: Mutex<Option<Vec<u8>>>,
+}
+
+impl AnyServerCert {
+    /// A verifier using the ring provider's signature algorithms.
+    pub fn new() -> Self {
+        AnyServerCert {
+            algorithms: provider().signature_verification_algorithms,
+            presented: Mutex::new(None),
+        }
+    }
+
+    /// The leaf certificate (DER) presented last, taken.
+    pub fn take_presented(&self) -> Option<Vec<u8>> {
+        self.presented
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take()
+    }
+}
+
+impl Default for AnyServerCert {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl ServerCertVerifier for AnyServerCert {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        *self.presented.lock().unwrap_or_else(|p| p.into_inner()) = Some(end_entity.to_vec());
+        Ok(ServerCertVerified::assertion())
     }
 
     fn verify_tls12_signature(

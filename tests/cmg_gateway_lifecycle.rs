@@ -223,16 +223,20 @@ async fn a_cmg_deployed_before_the_connection_point_ca_is_synchronised_at_start(
     let before = r.cloud.gateway_spec(&r.cmg.name).expect("spec");
     // As a CMG deployed by an older site: its record names no connection point CA.
     r.site.shutdown().await;
-    let store = cloudsite::site::store::Store::open(&r.site.data_dir.join("site.db")).expect("db");
-    store
-        .with(|c| {
-            c.execute(
-                "UPDATE services SET settings = json_remove(settings, '$.gateway_ca')",
-                [],
-            )
+    r.site
+        .with_store(|store| {
+            let sql = match store.engine() {
+                cloudsite::site::db::Engine::Sqlite => {
+                    "UPDATE services SET settings = json_remove(settings, '$.gateway_ca')"
+                }
+                cloudsite::site::db::Engine::Postgres => {
+                    "UPDATE services SET settings = (settings::jsonb - 'gateway_ca')::text"
+                }
+            };
+            store.execute_batch(sql)
         })
+        .await
         .expect("forget the CA");
-    drop(store);
     r.site.restart().await;
     let start = Instant::now();
     let task = loop {

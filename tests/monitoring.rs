@@ -288,13 +288,18 @@ async fn usage_is_sampled_logged_and_egress_counted_exactly_with_a_cost() {
         .expect("cdp");
     let u = view.usage.expect("usage on the service view");
     assert!(u.transfer_bytes >= want);
-    let db = rusqlite::Connection::open(site.data_dir.join("site.db")).expect("db");
-    let samples: i64 = db
-        .query_row(
-            "SELECT count(*) FROM usage_samples WHERE service_id = ?1",
-            [&svc.id],
-            |r| r.get(0),
-        )
+    let id = svc.id.clone();
+    let samples: i64 = site
+        .with_store(move |store| {
+            store.with(|c| {
+                c.query_row(
+                    "SELECT count(*) FROM usage_samples WHERE service_id = ?1",
+                    cloudsite::site::db::params![id],
+                    |r| r.get(0),
+                )
+            })
+        })
+        .await
         .expect("count");
     assert!(samples >= 3, "{samples} samples");
     let log = log_text(&site, &format!("CloudDP-{}.log", svc.name));

@@ -533,9 +533,9 @@ async fn every_route_refuses_missing_unknown_and_read_only_tokens() {
 
     // No token was made by any refused request: only those the test site starts with exist.
     site.shutdown().await;
-    let store = cloudsite::site::store::Store::open(&site.data_dir.join("site.db")).expect("db");
-    let names: BTreeSet<String> = cloudsite::site::tokens::list(&store)
-        .expect("tokens")
+    let names: BTreeSet<String> = site
+        .with_store(|store| cloudsite::site::tokens::list(store).expect("tokens"))
+        .await
         .into_iter()
         .map(|t| t.name)
         .collect();
@@ -2249,17 +2249,18 @@ async fn no_secret_rests_in_the_clear() {
     let data = site.data_dir.clone();
     // The token the site's own connection points use, unsealed as the site does.
     let secret_box = cloudsite::site::secrets::SecretBox::load_or_create(&data).expect("key");
-    let store = cloudsite::site::store::Store::open(&data.join("site.db")).expect("db");
-    let sealed: Vec<u8> = store
-        .with(|c| {
-            c.query_row(
-                "SELECT value FROM site_credentials WHERE name = 'connection point token'",
-                [],
-                |r| r.get(0),
-            )
+    let sealed: Vec<u8> = site
+        .with_store(|store| {
+            store.with(|c| {
+                c.query_row(
+                    "SELECT value FROM site_credentials WHERE name = 'connection point token'",
+                    cloudsite::site::db::params![],
+                    |r| r.get(0),
+                )
+            })
         })
+        .await
         .expect("the site keeps its connection points' token");
-    drop(store);
     let token = secret_box
         .open("site_credentials.value", &sealed)
         .expect("it opens")
@@ -2270,31 +2271,26 @@ async fn no_secret_rests_in_the_clear() {
         "the site's connection point token".into(),
         token.into_bytes(),
     ));
-    let mut scanned = Vec::new();
-    for name in ["site.db", "site.db-wal"] {
-        let p = data.join(name);
-        if let Ok(bytes) = std::fs::read(&p) {
-            find_secrets(name, &bytes, &at_rest, &mut f);
-            scanned.push(name.to_string());
-        }
+    // Whichever engine: its files at rest (SQLite's file and WAL, or the PostgreSQL cluster).
+    let db_files = site.database_files();
+    assert!(!db_files.is_empty(), "the database has files");
+    let mut db_bytes = Vec::new();
+    for p in &db_files {
+        let bytes = std::fs::read(p).unwrap_or_default();
+        find_secrets(&p.display().to_string(), &bytes, &at_rest, &mut f);
+        db_bytes.extend(bytes);
     }
-    assert!(scanned.contains(&"site.db".to_string()), "site.db exists");
     let logs = files_under(&data.join("logs"));
     assert!(!logs.is_empty(), "the site wrote logs");
     for p in &logs {
         let bytes = std::fs::read(p).expect("log file");
         find_secrets(&p.display().to_string(), &bytes, &at_rest, &mut f);
     }
-    // The database really holds the services (so the scan looked at the right file).
-    let db = std::fs::read(data.join("site.db")).expect("db");
-    let wal = std::fs::read(data.join("site.db-wal")).unwrap_or_default();
-    let holds = |s: &str| {
-        db.windows(s.len()).any(|w| w == s.as_bytes())
-            || wal.windows(s.len()).any(|w| w == s.as_bytes())
-    };
+    // The database really holds the services (so the scan looked at the right files).
+    let holds = |s: &str| db_bytes.windows(s.len()).any(|w| w == s.as_bytes());
     f.check(
         holds("cdp1.lab.contoso.com") && holds("proxy.contoso.com"),
-        || "site.db does not hold the services and proxy: scanned the wrong file?".into(),
+        || "the database files do not hold the services and proxy: scanned the wrong files?".into(),
     );
 
     #[cfg(unix)]

@@ -1,18 +1,92 @@
-//! The site's persistence layer: SQLite store, CMTrace logs, API tokens.
+//! The site's persistence layer: the store on both engines (SQLite, and PostgreSQL when it is
+//! installed: the same cases run against each), CMTrace logs, API tokens.
+
+mod pg_support;
 
 use cloudsite::domain::task::{COMPONENT, Level};
 use cloudsite::site::cmtrace::{self, LogWriter};
+use cloudsite::site::db::{Engine, params};
 use cloudsite::site::secrets::SecretBox;
 use cloudsite::site::store::{SCHEMA_VERSION, Store, StoreError, now_millis};
+use pg_support::PgCluster;
 use std::path::Path;
 
 fn temp() -> tempfile::TempDir {
     tempfile::tempdir().expect("temp dir")
 }
 
+/// A fresh store on one engine, and what keeps it alive.
+struct TestDb {
+    store: Store,
+    // Kept for their Drop: the temp folder, or the PostgreSQL cluster.
+    _dir: tempfile::TempDir,
+    _pg: Option<PgCluster>,
+    url: Option<String>,
+}
+
+impl TestDb {
+    fn sqlite() -> TestDb {
+        let dir = temp();
+        let store = Store::open(&dir.path().join("site.db")).expect("open");
+        TestDb {
+            store,
+            _dir: dir,
+            _pg: None,
+            url: None,
+        }
+    }
+
+    /// `None` (after one line saying so) when PostgreSQL is not installed.
+    fn postgres(test: &str) -> Option<TestDb> {
+        let pg = PgCluster::start(test)?;
+        let url = pg.database("site");
+        let store = Store::open_postgres(&url).expect("open on PostgreSQL");
+        Some(TestDb {
+            store,
+            _dir: temp(),
+            _pg: Some(pg),
+            url: Some(url),
+        })
+    }
+
+    /// A second store on the same database (a reopen, or a second replica).
+    fn reopen(&self) -> Store {
+        match &self.url {
+            Some(url) => Store::open_postgres(url).expect("reopen"),
+            None => Store::open(self.store.path()).expect("reopen"),
+        }
+    }
+}
+
+/// Runs each case against SQLite and against PostgreSQL (skipped, saying so, without it).
+macro_rules! on_both_engines {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $(#[test] fn $case() { super::$case(&super::TestDb::sqlite()); })*
+        }
+        mod postgres {
+            $(#[test] fn $case() {
+                if let Some(db) = super::TestDb::postgres(concat!("site_store::", stringify!($case))) {
+                    super::$case(&db);
+                }
+            })*
+        }
+    };
+}
+
+on_both_engines!(
+    reopen_keeps_data_and_version,
+    a_failed_transaction_leaves_nothing,
+    a_panic_inside_a_transaction_rolls_back_and_the_store_stays_usable,
+    concurrent_calls_from_threads,
+    schema_rules_hold,
+    sealed_secrets_live_in_blob_columns,
+    values_round_trip_and_unknown_values_are_errors,
+);
+
 fn count(store: &Store, sql: &str) -> i64 {
     store
-        .with(|c| c.query_row(sql, [], |r| r.get(0)))
+        .with(|c| c.query_row(sql, params![], |r| r.get(0)))
         .expect("count query")
 }
 
@@ -27,39 +101,35 @@ fn insert_service(
         tx.execute(
             "INSERT INTO services (id, kind, deployment_name, service_fqdn, subscription_id, environment, region, state, instances, service_cert_thumbprint, service_cert_pem, service_cert_wildcard, created, updated)
              VALUES (?1, 'cdp', ?1, ?2, 'sub', 'AzurePublicCloud', 'WestEurope', 'Provisioning', 2, ?3, 'pem', ?4, ?5, ?5)",
-            rusqlite::params![id, fqdn, thumb, wildcard, now_millis()],
+            params![id, fqdn, thumb, wildcard, now_millis()],
         )?;
         Ok(())
     })
 }
 
-#[test]
-fn reopen_keeps_data_and_version() {
-    let dir = temp();
-    let path = dir.path().join("sub").join("site.db");
-    let store = Store::open(&path).expect("open");
+fn reopen_keeps_data_and_version(db: &TestDb) {
+    let store = &db.store;
     assert_eq!(store.user_version().expect("version"), SCHEMA_VERSION);
     store
         .transaction(|tx| {
             tx.execute(
                 "INSERT INTO site (id, site_code, server_name, created) VALUES (1, 'PS1', 'cm01.contoso.com', 0)",
-                [],
+                params![],
             )?;
             Ok::<_, StoreError>(())
         })
         .expect("insert");
-    drop(store);
-    let store = Store::open(&path).expect("reopen");
+    let store = db.reopen();
     assert_eq!(store.user_version().expect("version"), SCHEMA_VERSION);
     let code: String = store
-        .with(|c| c.query_row("SELECT site_code FROM site", [], |r| r.get(0)))
+        .with(|c| c.query_row("SELECT site_code FROM site", params![], |r| r.get(0)))
         .expect("read");
     assert_eq!(code, "PS1");
     let allow: String = store
         .with(|c| {
             c.query_row(
                 "SELECT value FROM client_settings WHERE key = 'allow_cloud_dp'",
-                [],
+                params![],
                 |r| r.get(0),
             )
         })
@@ -69,10 +139,11 @@ fn reopen_keeps_data_and_version() {
 
 #[test]
 fn connection_settings() {
-    let dir = temp();
-    let store = Store::open(&dir.path().join("site.db")).expect("open");
-    let (mode, fk, sync): (String, i64, i64) = store
+    let db = TestDb::sqlite();
+    let (mode, fk, sync): (String, i64, i64) = db
+        .store
         .with(|c| {
+            let c = c.as_sqlite().expect("SQLite");
             Ok::<_, rusqlite::Error>((
                 c.pragma_query_value(None, "journal_mode", |r| r.get(0))?,
                 c.pragma_query_value(None, "foreign_keys", |r| r.get(0))?,
@@ -102,25 +173,36 @@ fn a_newer_database_is_refused() {
             && msg.contains(&SCHEMA_VERSION.to_string()),
         "{msg}"
     );
+    // The same on PostgreSQL, whose version lives in a table.
+    if let Some(db) = TestDb::postgres("site_store::a_newer_database_is_refused") {
+        db.store
+            .execute_batch(&format!(
+                "UPDATE site_schema SET version = {}",
+                SCHEMA_VERSION + 5
+            ))
+            .expect("bump");
+        let err = Store::open_postgres(db.url.as_deref().expect("url")).expect_err("too new");
+        assert!(matches!(err, StoreError::TooNew { .. }), "{err}");
+        // The message names the database without its password.
+        assert!(!err.to_string().contains("password="), "{err}");
+    }
 }
 
-#[test]
-fn a_failed_transaction_leaves_nothing() {
-    let dir = temp();
-    let store = Store::open(&dir.path().join("site.db")).expect("open");
+fn a_failed_transaction_leaves_nothing(db: &TestDb) {
+    let store = &db.store;
     let result: Result<(), StoreError> = store.transaction(|tx| {
         tx.execute(
             "INSERT INTO client_settings (key, value) VALUES ('a', '1')",
-            [],
+            params![],
         )?;
         tx.execute(
             "INSERT INTO client_settings (key, value) VALUES ('a', '2')",
-            [],
+            params![],
         )?;
         Ok(())
     });
     assert!(result.is_err());
-    assert_eq!(count(&store, "SELECT count(*) FROM client_settings"), 1);
+    assert_eq!(count(store, "SELECT count(*) FROM client_settings"), 1);
     // An error of the caller's own also rolls back.
     #[derive(Debug)]
     struct Refused;
@@ -132,32 +214,30 @@ fn a_failed_transaction_leaves_nothing() {
     let result: Result<(), Refused> = store.transaction(|tx| {
         tx.execute(
             "INSERT INTO client_settings (key, value) VALUES ('b', '1')",
-            [],
+            params![],
         )
         .map_err(|_| Refused)?;
         Err(Refused)
     });
     assert!(result.is_err());
-    assert_eq!(count(&store, "SELECT count(*) FROM client_settings"), 1);
+    assert_eq!(count(store, "SELECT count(*) FROM client_settings"), 1);
 }
 
-#[test]
-fn a_panic_inside_a_transaction_rolls_back_and_the_store_stays_usable() {
-    let dir = temp();
-    let store = Store::open(&dir.path().join("site.db")).expect("open");
+fn a_panic_inside_a_transaction_rolls_back_and_the_store_stays_usable(db: &TestDb) {
+    let store = &db.store;
     let s = store.clone();
     let panicked = std::thread::spawn(move || {
         let _: Result<(), StoreError> = s.transaction(|tx| {
             tx.execute(
                 "INSERT INTO client_settings (key, value) VALUES ('p', '1')",
-                [],
+                params![],
             )?;
             panic!("bug in a closure");
         });
     })
     .join();
     assert!(panicked.is_err());
-    assert_eq!(count(&store, "SELECT count(*) FROM client_settings"), 1);
+    assert_eq!(count(store, "SELECT count(*) FROM client_settings"), 1);
 }
 
 #[cfg(unix)]
@@ -171,7 +251,7 @@ fn database_files_are_private() {
         .transaction(|tx| {
             tx.execute(
                 "INSERT INTO client_settings (key, value) VALUES ('x', 'y')",
-                [],
+                params![],
             )?;
             Ok::<_, StoreError>(())
         })
@@ -186,10 +266,51 @@ fn database_files_are_private() {
     }
 }
 
+fn concurrent_calls_from_threads(db: &TestDb) {
+    let store = &db.store;
+    let handles: Vec<_> = (0..8)
+        .map(|task| {
+            let store = store.clone();
+            std::thread::spawn(move || {
+                for i in 0..20 {
+                    store
+                        .transaction(move |tx| {
+                            tx.execute(
+                                "INSERT INTO status_messages (message_id, severity, component, text, time) VALUES (9451, 'info', ?1, ?2, 0)",
+                                params![COMPONENT, format!("{task}-{i}")],
+                            )?;
+                            Ok::<_, StoreError>(())
+                        })
+                        .expect("insert");
+                    let _: i64 = store
+                        .with(|c| {
+                            c.query_row("SELECT count(*) FROM status_messages", params![], |r| {
+                                r.get(0)
+                            })
+                        })
+                        .expect("read");
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        h.join().expect("thread");
+    }
+    assert_eq!(count(store, "SELECT count(*) FROM status_messages"), 160);
+    // Ids increase: clients page status messages by them.
+    let ids: Vec<i64> = store
+        .with(|c| {
+            let mut stmt = c.prepare("SELECT id FROM status_messages ORDER BY id")?;
+            stmt.query_map(params![], |r| r.get(0))?.collect()
+        })
+        .expect("ids");
+    assert!(ids.windows(2).all(|w| w[0] < w[1]));
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_calls_from_tasks() {
-    let dir = temp();
-    let store = Store::open(&dir.path().join("site.db")).expect("open");
+async fn calls_from_async_tasks() {
+    let db = TestDb::sqlite();
+    let store = db.store.clone();
     let mut handles = Vec::new();
     for task in 0..8 {
         let store = store.clone();
@@ -199,16 +320,12 @@ async fn concurrent_calls_from_tasks() {
                     .call_transaction(move |tx| {
                         tx.execute(
                             "INSERT INTO status_messages (message_id, severity, component, text, time) VALUES (9451, 'info', ?1, ?2, 0)",
-                            rusqlite::params![COMPONENT, format!("{task}-{i}")],
+                            params![COMPONENT, format!("{task}-{i}")],
                         )?;
                         Ok::<_, StoreError>(())
                     })
                     .await
                     .expect("insert");
-                let _: i64 = store
-                    .call(|c| Ok::<_, StoreError>(c.query_row("SELECT count(*) FROM status_messages", [], |r| r.get(0))?))
-                    .await
-                    .expect("read");
             }
         }));
     }
@@ -218,29 +335,38 @@ async fn concurrent_calls_from_tasks() {
     assert_eq!(count(&store, "SELECT count(*) FROM status_messages"), 160);
 }
 
-#[test]
-fn schema_rules_hold() {
-    let dir = temp();
-    let store = Store::open(&dir.path().join("site.db")).expect("open");
-    insert_service(&store, "a", "cdp1.contoso.com", "AA", false).expect("first");
+fn schema_rules_hold(db: &TestDb) {
+    let store = &db.store;
+    insert_service(store, "a", "cdp1.contoso.com", "AA", false).expect("first");
     assert!(
-        insert_service(&store, "b", "CDP1.contoso.com", "BB", false).is_err(),
+        insert_service(store, "b", "CDP1.contoso.com", "BB", false).is_err(),
         "FQDN is unique, case-insensitively"
     );
     assert!(
-        insert_service(&store, "c", "cdp2.contoso.com", "aa", false).is_err(),
+        insert_service(store, "c", "cdp2.contoso.com", "aa", false).is_err(),
         "a certificate is not shared"
     );
-    insert_service(&store, "w1", "w1.contoso.com", "WILD", true).expect("wildcard");
-    insert_service(&store, "w2", "w2.contoso.com", "WILD", true).expect("wildcard shared");
+    insert_service(store, "w1", "w1.contoso.com", "WILD", true).expect("wildcard");
+    insert_service(store, "w2", "w2.contoso.com", "WILD", true).expect("wildcard shared");
+    // A name matches whatever its case.
+    assert_eq!(
+        count(
+            store,
+            "SELECT count(*) FROM services WHERE service_fqdn = 'CDP1.CONTOSO.COM'"
+        ),
+        1
+    );
 
+    let next = std::cell::Cell::new(0);
     let alert = |service: Option<&str>| {
+        next.set(next.get() + 1);
+        let id = format!("alert{}", next.get());
         store.transaction(|tx| {
             tx.execute(
                 "INSERT INTO alerts (id, type_id, service_id, name, severity, first_seen, last_seen, occurrences)
-                 VALUES (lower(hex(randomblob(8))), 'proxy', ?1, 'Proxy refused', 1, 1, 1, 1)
-                 ON CONFLICT (type_id, ifnull(service_id, '')) DO UPDATE SET occurrences = occurrences + 1, last_seen = 2",
-                [service],
+                 VALUES (?2, 'proxy', ?1, 'Proxy refused', 1, 1, 1, 1)
+                 ON CONFLICT (type_id, ifnull(service_id, '')) DO UPDATE SET occurrences = alerts.occurrences + 1, last_seen = 2",
+                params![service, id],
             )?;
             Ok::<_, StoreError>(())
         })
@@ -248,10 +374,10 @@ fn schema_rules_hold() {
     alert(None).expect("site-wide");
     alert(None).expect("site-wide again");
     alert(Some("a")).expect("per service");
-    assert_eq!(count(&store, "SELECT count(*) FROM alerts"), 2);
+    assert_eq!(count(store, "SELECT count(*) FROM alerts"), 2);
     assert_eq!(
         count(
-            &store,
+            store,
             "SELECT occurrences FROM alerts WHERE service_id IS NULL"
         ),
         2
@@ -259,9 +385,12 @@ fn schema_rules_hold() {
 
     store
         .transaction(|tx| {
-            tx.execute("INSERT INTO trusted_roots (service_id, kind, der, thumbprint) VALUES ('a', 'root', x'00', 'T')", [])?;
-            tx.execute("INSERT INTO connection_points (id, cmg_id, site_system, site_code, created) VALUES ('cp', 'a', 'cm01', 'PS1', 0)", [])?;
-            tx.execute("DELETE FROM services WHERE id = 'a'", [])?;
+            tx.execute(
+                "INSERT INTO trusted_roots (service_id, kind, der, thumbprint) VALUES ('a', 'root', ?1, 'T')",
+                params![vec![0u8]],
+            )?;
+            tx.execute("INSERT INTO connection_points (id, cmg_id, site_system, site_code, created) VALUES ('cp', 'a', 'cm01', 'PS1', 0)", params![])?;
+            tx.execute("DELETE FROM services WHERE id = 'a'", params![])?;
             Ok::<_, StoreError>(())
         })
         .expect("cascade");
@@ -271,7 +400,7 @@ fn schema_rules_hold() {
         "alerts WHERE service_id IS NOT NULL",
     ] {
         assert_eq!(
-            count(&store, &format!("SELECT count(*) FROM {table}")),
+            count(store, &format!("SELECT count(*) FROM {table}")),
             0,
             "{table}"
         );
@@ -279,17 +408,16 @@ fn schema_rules_hold() {
     let bad_port = store.transaction(|tx| {
         tx.execute(
             "INSERT INTO site_systems (name, proxy_port, updated) VALUES ('cm01', 70000, 0)",
-            [],
+            params![],
         )?;
         Ok::<_, StoreError>(())
     });
     assert!(bad_port.is_err());
 }
 
-#[test]
-fn sealed_secrets_live_in_blob_columns() {
+fn sealed_secrets_live_in_blob_columns(db: &TestDb) {
+    let store = &db.store;
     let dir = temp();
-    let store = Store::open(&dir.path().join("site.db")).expect("open");
     let secrets = SecretBox::load_or_create(dir.path()).expect("key");
     let sealed = secrets
         .seal("proxy_password", b"P@ssw0rd-proxy")
@@ -298,13 +426,17 @@ fn sealed_secrets_live_in_blob_columns() {
         .transaction(|tx| {
             tx.execute(
                 "INSERT INTO site_systems (name, proxy_enabled, proxy_server, proxy_account, proxy_password, updated) VALUES ('cm01', 1, 'proxy', 'svc', ?1, 0)",
-                [&sealed],
+                params![sealed],
             )?;
             Ok::<_, StoreError>(())
         })
         .expect("insert");
     let blob: Vec<u8> = store
-        .with(|c| c.query_row("SELECT proxy_password FROM site_systems", [], |r| r.get(0)))
+        .with(|c| {
+            c.query_row("SELECT proxy_password FROM site_systems", params![], |r| {
+                r.get(0)
+            })
+        })
         .expect("read");
     assert_eq!(
         secrets
@@ -314,12 +446,41 @@ fn sealed_secrets_live_in_blob_columns() {
             .expect("utf8"),
         "P@ssw0rd-proxy"
     );
-    assert!(!raw_file_contains(&store, b"P@ssw0rd-proxy"));
+    if store.engine() == Engine::Sqlite {
+        assert!(!raw_file_contains(store, b"P@ssw0rd-proxy"));
+    }
+}
+
+/// What the repository stores comes back the same, and a value the code does not know is an
+/// error naming it on either engine.
+fn values_round_trip_and_unknown_values_are_errors(db: &TestDb) {
+    use cloudsite::domain::task::TaskKind;
+    let store = &db.store;
+    let (big, text, none): (i64, String, Option<String>) = store
+        .with(|c| {
+            c.query_row(
+                "SELECT CAST(?1 AS BIGINT), ?2, CAST(NULL AS TEXT)",
+                params![i64::MAX, "Zoë ✓"],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+        })
+        .expect("round trip");
+    assert_eq!((big, text.as_str(), none), (i64::MAX, "Zoë ✓", None));
+    let kind = store.with(|c| {
+        c.query_row("SELECT CAST(42 AS BIGINT)", params![], |r| {
+            r.get::<_, TaskKind>(0)
+        })
+    });
+    let e = kind.expect_err("an unknown task kind").to_string();
+    assert!(e.contains("unknown task kind 42"), "{e}");
+    // A number beyond 64 bits is refused as a parameter rather than stored wrong.
+    let too_big = store.with(|c| c.execute("SELECT ?1", params![u64::MAX]));
+    assert!(too_big.is_err());
 }
 
 fn raw_file_contains(store: &Store, needle: &[u8]) -> bool {
     store
-        .with(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())))
+        .with(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", params![], |_| Ok(())))
         .expect("checkpoint");
     let mut bytes = std::fs::read(store.path()).expect("read db");
     if let Ok(wal) = std::fs::read(store.path().with_extension("db-wal")) {

@@ -36,6 +36,15 @@ pub struct ServeArgs {
     /// Config file (default: the user's config); its `[cloud]` section sets the local cloud.
     #[arg(long, value_name = "FILE")]
     pub config: Option<PathBuf>,
+    /// The site database on PostgreSQL (`postgres://user:password@host/db`), shared by every
+    /// replica; default `[site] database`, else the SQLite file in the data dir.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "CLOUDSITE_DATABASE",
+        hide_env_values = true
+    )]
+    pub database: Option<String>,
 }
 
 fn load_config(file: &Option<PathBuf>) -> Result<Config, String> {
@@ -92,6 +101,10 @@ pub(super) fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
             ..Timing::default()
         },
         monitor: crate::site::monitor::MonitorOptions::from_config(config),
+        database: args
+            .database
+            .clone()
+            .or_else(|| config.site.database.clone()),
         log_level: super::logging::cmtrace_level(config.logging.level),
         storage: storage_config(&cl.storage),
         log_dir: config

@@ -77,6 +77,14 @@ fn rule_problems(config: &Config) -> Vec<(Vec<String>, String)> {
     {
         out.push((path(&["site", "url"]), why));
     }
+    if let Some(url) = &config.site.database
+        && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+    {
+        out.push((
+            path(&["site", "database"]),
+            "must be a PostgreSQL URL (postgres://user@host:port/database)".into(),
+        ));
+    }
     let absolute = [
         (path(&["site", "token_file"]), &config.site.token_file),
         (path(&["paths", "data_dir"]), &config.paths.data_dir),

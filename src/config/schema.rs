@@ -147,6 +147,9 @@ pub struct SiteConfig {
     pub url: Option<String>,
     /// File holding the API bearer token for `url`.
     pub token_file: Option<PathBuf>,
+    /// For `cloudsite serve`: the site database on PostgreSQL (`postgres://user@host/db`);
+    /// unset keeps the SQLite file in the data dir.
+    pub database: Option<String>,
 }
 
 /// `[console]`: look and behaviour of the terminal console.

@@ -12,7 +12,7 @@ use super::repo::site;
 use super::secrets::{SecretBox, SecretError};
 use crate::cert::pem;
 use crate::domain::cmg::connection_point_name;
-use rusqlite::Connection;
+use crate::site::db::Connection;
 use time::OffsetDateTime;
 
 /// Why a certificate could not be made or read.
@@ -35,8 +35,8 @@ impl From<crate::site::store::StoreError> for CertError {
     }
 }
 
-impl From<rusqlite::Error> for CertError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::site::db::Error> for CertError {
+    fn from(e: crate::site::db::Error) -> Self {
         CertError::Repo(RepoError::from(e))
     }
 }

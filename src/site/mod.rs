@@ -12,6 +12,7 @@ pub(crate) mod context;
 pub(crate) mod cp_certs;
 pub(crate) mod cp_host;
 pub(crate) mod credentials;
+pub mod db;
 pub(crate) mod events;
 pub(crate) mod live;
 pub mod manager;

@@ -144,6 +144,9 @@ pub struct SiteOptions {
     pub timing: Timing,
     /// Monitoring (usage, alerts, health, cost) and content token settings.
     pub monitor: MonitorOptions,
+    /// The site database on PostgreSQL (`postgres://…`); `None` keeps the SQLite file in the
+    /// data dir.
+    pub database: Option<String>,
     /// What the API's listener allows each connection (handshake and header deadlines, a cap).
     pub connections: Limits,
     /// The least severe CMTrace record written (`[logging] level`).
@@ -168,6 +171,7 @@ impl SiteOptions {
             },
             timing: Timing::default(),
             monitor: MonitorOptions::default(),
+            database: None,
             connections: Limits::DEFAULT,
             log_level: Level::Info,
             storage: crate::cloud::local::StorageConfig::default(),
@@ -308,8 +312,21 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         return Err(SiteError::AlreadyRunning { data_dir, url });
     }
 
-    let store =
-        Store::open(&data_dir.join("site.db")).map_err(|e| SiteError::Other(e.to_string()))?;
+    // Both engines block (PostgreSQL's driver runs its own runtime): off the async workers.
+    let (store, new_admin_token) = {
+        let (opts, data_dir) = (opts.clone(), data_dir.clone());
+        tokio::task::spawn_blocking(move || {
+            let store = match &opts.database {
+                Some(url) => Store::open_postgres(url),
+                None => Store::open(&data_dir.join("site.db")),
+            }
+            .map_err(|e| SiteError::Other(e.to_string()))?;
+            let token = bootstrap(&store, &opts, &data_dir)?;
+            Ok::<_, SiteError>((store, token))
+        })
+        .await
+        .map_err(|e| SiteError::Other(format!("opening the site database: {e}")))??
+    };
     let secrets = Arc::new(
         SecretBox::load_or_create(&data_dir).map_err(|e| SiteError::Other(e.to_string()))?,
     );
@@ -319,8 +336,6 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         .unwrap_or_else(|| data_dir.join("logs"));
     let logs = LogWriter::new(&log_dir).map_err(|e| SiteError::Other(e.to_string()))?;
     let logs = Arc::new(logs.with_min_level(opts.log_level));
-
-    let new_admin_token = bootstrap(&store, &opts, &data_dir)?;
 
     let (cloud, provider): (Option<LocalCloudHandle>, Arc<dyn Provider>) = match &opts.cloud {
         CloudChoice::Embedded {

@@ -1,5 +1,6 @@
-//! The site database: one SQLite file in the data dir, WAL, versioned migrations, every change
-//! in a transaction.
+//! The site database: one SQLite file in the data dir (WAL) by default, or a PostgreSQL
+//! database shared by replicas (`[site] database`); versioned migrations per engine, every
+//! change in a transaction. The repository reaches either through [`crate::site::db`].
 //!
 //! One connection behind a mutex serves the whole process. SQLite serialises writers anyway,
 //! and the site's load (a few operators, one task runner) is far below what one connection
@@ -8,10 +9,12 @@
 //! `sqlite3` in a shell).
 
 mod migrations;
+mod pg_migrations;
 
 pub use migrations::MIGRATIONS;
+pub use pg_migrations::PG_MIGRATIONS;
 
-use rusqlite::{Connection, Transaction, TransactionBehavior};
+use crate::site::db::{self, Connection, Engine, Transaction};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -84,16 +87,24 @@ pub enum StoreError {
     /// A migration failed; the database stays at the previous version.
     #[error("migrating the site database {path} to schema version {version} failed: {source}")]
     Migration {
-        /// The database file.
+        /// The database file (or the PostgreSQL database, its password left out).
         path: PathBuf,
         /// The version being applied: migration N (from 1) brings the file to version N.
         version: i64,
         /// The cause.
-        source: rusqlite::Error,
+        source: db::Error,
+    },
+    /// The PostgreSQL server could not be reached or refused the session.
+    #[error("cannot connect to the site database {url}: {message}")]
+    Connect {
+        /// The database URL, its password left out.
+        url: String,
+        /// The driver's or the server's message.
+        message: String,
     },
     /// A query failed.
     #[error("site database error: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(#[from] db::Error),
     /// The blocking task running a query was cancelled (the runtime is shutting down).
     #[error("a site database call was cancelled: {0}")]
     Cancelled(String),
@@ -102,16 +113,27 @@ pub enum StoreError {
     Random(String),
 }
 
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::Sql(db::Error::Sqlite(e))
+    }
+}
+
 /// The site database. Cheap to clone; clones share the connection.
 #[derive(Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
+    /// The SQLite file, or the PostgreSQL URL without its password (for messages).
     path: Arc<PathBuf>,
+    engine: Engine,
 }
 
 impl std::fmt::Debug for Store {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Store").field("path", &self.path).finish()
+        f.debug_struct("Store")
+            .field("path", &self.path)
+            .field("engine", &self.engine)
+            .finish()
     }
 }
 
@@ -128,21 +150,48 @@ impl Store {
             path: path.to_path_buf(),
             source,
         })?;
-        let mut conn = Connection::open(path).map_err(|source| StoreError::Open {
+        let conn = rusqlite::Connection::open(path).map_err(|source| StoreError::Open {
             path: path.to_path_buf(),
             source,
         })?;
         configure(&conn, path)?;
-        migrate(&mut conn, path, MIGRATIONS)?;
+        let conn = Connection::from_sqlite(conn);
+        migrate(&conn, path, MIGRATIONS)?;
         Ok(Store {
             conn: Arc::new(Mutex::new(conn)),
             path: Arc::new(path.to_path_buf()),
+            engine: Engine::Sqlite,
         })
     }
 
-    /// The database file.
+    /// Connects to the PostgreSQL database at `url` (`postgres://user:password@host/db`) and
+    /// brings its schema up to date. Blocking: call it outside the async runtime's workers
+    /// (the driver runs its own).
+    pub fn open_postgres(url: &str) -> Result<Store, StoreError> {
+        let shown = redact_url(url);
+        let client =
+            postgres::Client::connect(url, postgres::NoTls).map_err(|e| StoreError::Connect {
+                url: shown.clone(),
+                message: db::Error::Postgres(e).to_string(),
+            })?;
+        let conn = Connection::from_postgres(client);
+        let path = PathBuf::from(&shown);
+        migrate(&conn, &path, PG_MIGRATIONS)?;
+        Ok(Store {
+            conn: Arc::new(Mutex::new(conn)),
+            path: Arc::new(path),
+            engine: Engine::Postgres,
+        })
+    }
+
+    /// The database file (for PostgreSQL, its URL without the password).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The engine behind the store.
+    pub fn engine(&self) -> Engine {
+        self.engine
     }
 
     /// Runs `f` on the connection on the current thread (blocks; use [`Store::call`] from async).
@@ -163,8 +212,8 @@ impl Store {
     where
         E: From<StoreError>,
     {
-        let mut conn = self.lock();
-        run_transaction(&mut conn, f)
+        let conn = self.lock();
+        run_transaction(&conn, f)
     }
 
     /// Runs `f` on the connection on a blocking thread, for async callers.
@@ -194,6 +243,11 @@ impl Store {
         self.with(|conn| Ok(user_version(conn)?))
     }
 
+    /// Runs `sql` on the connection (tests and maintenance only: no transaction, no result).
+    pub fn execute_batch(&self, sql: &str) -> Result<(), StoreError> {
+        self.with(|conn| Ok(conn.execute_batch(sql)?))
+    }
+
     /// Locks the connection. A panic in an earlier closure poisons the mutex but cannot leave
     /// the connection half-changed: a `Transaction` rolls back when dropped during unwinding,
     /// and a transaction begun by hand is rolled back here.
@@ -204,21 +258,21 @@ impl Store {
         });
         if !guard.is_autocommit() {
             // Best effort: if even ROLLBACK fails, the next statement reports the real error.
-            let _ = guard.execute_batch("ROLLBACK");
+            let _ = guard.rollback_open();
         }
         guard
     }
 }
 
 fn run_transaction<T, E>(
-    conn: &mut Connection,
+    conn: &Connection,
     f: impl FnOnce(&Transaction<'_>) -> Result<T, E>,
 ) -> Result<T, E>
 where
     E: From<StoreError>,
 {
     let tx = conn
-        .transaction_with_behavior(TransactionBehavior::Immediate)
+        .transaction()
         .map_err(|e| E::from(StoreError::Sql(e)))?;
     let value = f(&tx)?;
     tx.commit().map_err(|e| E::from(StoreError::Sql(e)))?;
@@ -236,7 +290,7 @@ fn join<T, E: From<StoreError>>(
     }
 }
 
-fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+fn configure(conn: &rusqlite::Connection, path: &Path) -> Result<(), StoreError> {
     let pragma_err = |pragma| {
         let path = path.to_path_buf();
         move |source| StoreError::Pragma {
@@ -264,13 +318,42 @@ fn configure(conn: &Connection, path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn user_version(conn: &Connection) -> rusqlite::Result<i64> {
-    conn.pragma_query_value(None, "user_version", |row| row.get(0))
+/// The schema version: SQLite's `user_version`, PostgreSQL's `site_schema` row (0 before the
+/// first migration).
+fn user_version(conn: &Connection) -> db::Result<i64> {
+    match conn.as_sqlite() {
+        Some(c) => Ok(c.pragma_query_value(None, "user_version", |row| row.get(0))?),
+        None => {
+            conn.execute_batch(
+                "CREATE TABLE IF NOT EXISTS site_schema (one BIGINT PRIMARY KEY CHECK (one = 1), version BIGINT NOT NULL)",
+            )?;
+            conn.query_row(
+                "SELECT CAST(coalesce(max(version), 0) AS BIGINT) FROM site_schema",
+                db::params![],
+                |r| r.get(0),
+            )
+        }
+    }
 }
 
-/// Applies the migrations the file has not seen, each in its own transaction together with
-/// its `user_version` bump, so a crash leaves the file at a whole version.
-fn migrate(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<(), StoreError> {
+fn set_user_version(conn: &Connection, version: i64) -> db::Result<()> {
+    match conn.as_sqlite() {
+        Some(c) => Ok(c.pragma_update(None, "user_version", version)?),
+        None => {
+            conn.execute(
+                "INSERT INTO site_schema (one, version) VALUES (1, ?1) \
+                 ON CONFLICT (one) DO UPDATE SET version = excluded.version",
+                db::params![version],
+            )?;
+            Ok(())
+        }
+    }
+}
+
+/// Applies the migrations the database has not seen, each in its own transaction together with
+/// its version bump, so a crash leaves it at a whole version. Replicas starting together
+/// take turns (SQLite's write lock; a PostgreSQL advisory lock for the transaction).
+fn migrate(conn: &Connection, path: &Path, migrations: &[&str]) -> Result<(), StoreError> {
     let supported = migrations.len() as i64;
     let found = user_version(conn)?;
     if found > supported {
@@ -287,19 +370,34 @@ fn migrate(conn: &mut Connection, path: &Path, migrations: &[&str]) -> Result<()
             version,
             source,
         };
-        let tx = conn
-            .transaction_with_behavior(TransactionBehavior::Exclusive)
-            .map_err(failed)?;
+        let tx = conn.transaction().map_err(failed)?;
+        if tx.engine() == Engine::Postgres {
+            tx.execute_batch("SELECT pg_advisory_xact_lock(7403311)")
+                .map_err(failed)?;
+        }
         // Another process may have migrated while we waited for the lock.
         if user_version(&tx).map_err(failed)? >= version {
             continue;
         }
         tx.execute_batch(sql).map_err(failed)?;
-        tx.pragma_update(None, "user_version", version)
-            .map_err(failed)?;
+        set_user_version(&tx, version).map_err(failed)?;
         tx.commit().map_err(failed)?;
     }
     Ok(())
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user@host/db`, for messages and logs.
+fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    match rest.split_once('@') {
+        Some((userinfo, host)) => {
+            let user = userinfo.split(':').next().unwrap_or_default();
+            format!("{scheme}://{user}@{host}")
+        }
+        None => url.to_string(),
+    }
 }
 
 fn create_private_dir(dir: &Path) -> std::io::Result<()> {
@@ -370,12 +468,12 @@ mod tests {
     fn a_failing_migration_leaves_the_previous_version() {
         let dir = temp();
         let path = dir.path().join("m.db");
-        let mut conn = Connection::open(&path).expect("open");
+        let conn = Connection::from_sqlite(rusqlite::Connection::open(&path).expect("open"));
         let steps: &[&str] = &[
             "CREATE TABLE a (x INTEGER);",
             "CREATE TABLE b (x INTEGER); CREATE TABLE a (x INTEGER);",
         ];
-        let err = migrate(&mut conn, &path, steps).expect_err("second step fails");
+        let err = migrate(&conn, &path, steps).expect_err("second step fails");
         assert!(
             matches!(err, StoreError::Migration { version: 2, .. }),
             "{err}"
@@ -384,12 +482,30 @@ mod tests {
         let b: i64 = conn
             .query_row(
                 "SELECT count(*) FROM sqlite_master WHERE name = 'b'",
-                [],
+                db::params![],
                 |r| r.get(0),
             )
             .expect("query");
         assert_eq!(b, 0, "table b of the failed step was rolled back");
-        migrate(&mut conn, &path, &steps[..1]).expect("re-running done steps is a no-op");
+        migrate(&conn, &path, &steps[..1]).expect("re-running done steps is a no-op");
+    }
+
+    #[test]
+    fn both_engines_have_every_schema_version() {
+        // A migration added to one list only would leave that engine a version behind.
+        assert_eq!(MIGRATIONS.len(), PG_MIGRATIONS.len());
+    }
+
+    #[test]
+    fn a_database_url_is_shown_without_its_password() {
+        assert_eq!(
+            redact_url("postgres://site:s3cret@db.contoso.com:5432/cloudsite"),
+            "postgres://site@db.contoso.com:5432/cloudsite"
+        );
+        assert_eq!(
+            redact_url("postgres://db/cloudsite"),
+            "postgres://db/cloudsite"
+        );
     }
 
     #[test]

@@ -5,7 +5,7 @@
 //! by hash, so no constant-time comparison is needed: timing reveals nothing about the token.
 
 use super::store::{Store, StoreError, new_id, now_millis};
-use rusqlite::{OptionalExtension, params};
+use crate::site::db::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 pub use crate::domain::role::Role;
@@ -44,8 +44,8 @@ pub enum TokenError {
     BadName(String),
 }
 
-impl From<rusqlite::Error> for TokenError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<crate::site::db::Error> for TokenError {
+    fn from(e: crate::site::db::Error) -> Self {
         TokenError::Store(StoreError::Sql(e))
     }
 }
@@ -122,7 +122,7 @@ pub fn list(store: &Store) -> Result<Vec<TokenRecord>, TokenError> {
         let mut stmt = conn.prepare(
             "SELECT id, name, role, created, last_used FROM tokens ORDER BY created, id",
         )?;
-        let rows = stmt.query_map([], row_to_record)?;
+        let rows = stmt.query_map(params![], row_to_record)?;
         Ok(rows.collect::<Result<Vec<_>, _>>()?)
     })
 }
@@ -132,7 +132,7 @@ pub fn revoke(store: &Store, id: &str) -> Result<bool, TokenError> {
     store.transaction(|tx| Ok(tx.execute("DELETE FROM tokens WHERE id = ?1", [id])? > 0))
 }
 
-fn row_to_record(row: &rusqlite::Row<'_>) -> rusqlite::Result<TokenRecord> {
+fn row_to_record(row: &crate::site::db::Row<'_>) -> crate::site::db::Result<TokenRecord> {
     Ok(TokenRecord {
         id: row.get(0)?,
         name: row.get(1)?,
@@ -179,7 +179,7 @@ mod tests {
 
     fn raw_file_contains(store: &Store, needle: &[u8]) -> bool {
         store
-            .with(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(())))
+            .with(|c| c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", params![], |_| Ok(())))
             .expect("checkpoint");
         let mut bytes = std::fs::read(store.path()).expect("read db");
         if let Ok(wal) = std::fs::read(store.path().with_extension("db-wal")) {

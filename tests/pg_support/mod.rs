@@ -118,6 +118,11 @@ impl PgCluster {
         )
     }
 
+    /// The cluster's data folder: everything it holds at rest.
+    pub fn data_dir(&self) -> PathBuf {
+        self.dir.path().join("data")
+    }
+
     /// The port it listens on.
     pub fn port(&self) -> u16 {
         self.port

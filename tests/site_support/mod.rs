@@ -3,6 +3,9 @@
 //! lab's files, and waits for tasks and states.
 #![allow(dead_code)]
 
+#[path = "../pg_support/mod.rs"]
+mod pg_support;
+
 use base64::Engine;
 use cloudsite::api::client::{Client, ClientError};
 use cloudsite::api::wire::{
@@ -274,6 +277,20 @@ pub struct Site {
     pub opts: SiteOptions,
     /// The local cloud, when the test runs it beside the site ([`SiteConfig::provider`]).
     pub cloud: Option<LocalCloudHandle>,
+    /// The PostgreSQL cluster holding the site database, when the suite runs on PostgreSQL.
+    pub pg: Option<pg_support::PgCluster>,
+}
+
+/// `CLOUDSITE_TEST_DATABASE=postgres` runs the suite's sites on a PostgreSQL cluster of their
+/// own (CI runs the site suites once per engine); anything else keeps SQLite.
+fn test_database() -> Option<pg_support::PgCluster> {
+    match std::env::var("CLOUDSITE_TEST_DATABASE").as_deref() {
+        Ok("postgres") => Some(
+            pg_support::PgCluster::start("the site suite on PostgreSQL")
+                .expect("CLOUDSITE_TEST_DATABASE=postgres, but PostgreSQL is not installed"),
+        ),
+        _ => None,
+    }
 }
 
 impl Site {
@@ -321,6 +338,10 @@ impl Site {
             ..Timing::default()
         };
         opts.monitor = config.monitor;
+        let pg = tokio::task::spawn_blocking(test_database)
+            .await
+            .expect("PostgreSQL start thread");
+        opts.database = pg.as_ref().map(|pg| pg.database("site"));
         let handle = service::start(opts.clone()).await.expect("the site starts");
         let url = handle.url.clone();
         let admin_token = handle
@@ -347,6 +368,7 @@ impl Site {
             tmp,
             opts,
             cloud,
+            pg,
         }
     }
 
@@ -363,6 +385,38 @@ impl Site {
         self.reader = client(&self.url, &self.read_token);
         self.mp = client(&self.url, &self.client_token);
         self.handle = Some(handle);
+    }
+
+    /// Runs `f` on a second connection to the site's database, whichever engine holds it (on
+    /// a blocking thread: PostgreSQL's driver must not run on an async worker).
+    pub async fn with_store<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&cloudsite::site::store::Store) -> T + Send + 'static,
+    ) -> T {
+        let (url, file) = (self.opts.database.clone(), self.data_dir.join("site.db"));
+        tokio::task::spawn_blocking(move || {
+            let store = match url {
+                Some(url) => cloudsite::site::store::Store::open_postgres(&url),
+                None => cloudsite::site::store::Store::open(&file),
+            }
+            .expect("open the site database");
+            f(&store)
+        })
+        .await
+        .expect("database thread")
+    }
+
+    /// The files that hold the site database at rest: `site.db` and its WAL, or every file of
+    /// the PostgreSQL cluster.
+    pub fn database_files(&self) -> Vec<PathBuf> {
+        match &self.pg {
+            Some(pg) => files_in(&pg.data_dir()),
+            None => ["site.db", "site.db-wal"]
+                .iter()
+                .map(|n| self.data_dir.join(n))
+                .filter(|p| p.exists())
+                .collect(),
+        }
     }
 
     /// A client with `token`.
@@ -519,4 +573,20 @@ pub async fn wait_status(client: &Client, path: &str, want: ServiceState) -> Ser
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+}
+
+/// Every file under `dir`.
+fn files_in(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let p = e.path();
+            if p.is_dir() {
+                out.extend(files_in(&p));
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
 }

@@ -95,8 +95,15 @@ impl Drop for RunnerHandle {
 /// Runs one task from where it is.
 pub(super) async fn drive(ctx: Arc<SiteContext>, task_id: String) {
     let tid = task_id.clone();
-    let Ok(Some(task)) = ctx.store().call(move |c| tasks::get_task(c, &tid)).await else {
-        return;
+    let task = match ctx.store().call(move |c| tasks::get_task(c, &tid)).await {
+        Ok(Some(task)) => task,
+        Ok(None) => return,
+        Err(e) => {
+            // Nothing can be recorded on the task itself: say it where an operator looks.
+            let text = format!("Cannot read the task {task_id} to run it: {e}");
+            ctx.log(CLOUD_MGR_LOG, Level::Error, &text).await;
+            return;
+        }
     };
     if task.state.is_final() {
         return;

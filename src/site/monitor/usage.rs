@@ -227,7 +227,7 @@ async fn collect_one(ctx: &SiteContext, rec: &ServiceRecord) -> Result<(), Strin
 /// The usage view of a service from its samples: the window's transfer, the last 30 days day
 /// by day, the latest stored bytes and the cost.
 pub(super) fn usage_view(
-    conn: &rusqlite::Connection,
+    conn: &crate::site::db::Connection,
     rec: &ServiceRecord,
     now: i64,
     quota_unit_bytes: u64,

@@ -8,11 +8,11 @@ use crate::domain::task::Level;
 use crate::domain::task::message::STOPPED_AT_CRITICAL;
 use crate::site::cmtrace::CLOUD_MGR_LOG;
 use crate::site::context::SiteContext;
+use crate::site::db::Connection;
 use crate::site::repo::RepoError;
 use crate::site::repo::services::{self, ServiceRecord};
 use crate::site::repo::usage::{DAY_MS, egress_since};
 use crate::site::store::now_millis;
-use rusqlite::Connection;
 
 /// Does this CMG ask to be stopped at the critical level, and is it running?
 pub(crate) fn wants_stop(rec: &ServiceRecord) -> bool {

@@ -10,10 +10,10 @@ use crate::domain::task::{Level, TaskKind};
 use crate::domain::validate;
 use crate::site::cmtrace::CLOUD_MGR_LOG;
 use crate::site::context::SiteContext;
+use crate::site::db::Connection;
 use crate::site::prepare::{self, Renewal};
 use crate::site::repo::services::{self, ServiceRecord};
 use crate::site::repo::tasks::{self, TaskPayload};
-use rusqlite::Connection;
 
 /// The fields fixed at creation (delete and recreate to change them).
 fn read_only(req: &SetService) -> OpResult<()> {

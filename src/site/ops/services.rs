@@ -10,12 +10,12 @@ use crate::api::wire::{Accepted, CreateCdp, CreateCmg, Event, ServiceView};
 use crate::domain::service::{Action, HostedKind};
 use crate::domain::task::{StopReason, TaskKind, TaskState};
 use crate::site::context::SiteContext;
+use crate::site::db::Connection;
 use crate::site::prepare::{self, Prepared};
 use crate::site::repo::service_view;
 use crate::site::repo::services::{self, ServiceRecord};
 use crate::site::repo::site;
 use crate::site::repo::tasks::{self, TaskPayload, TaskRecord};
-use rusqlite::Connection;
 
 /// The service `key` (id, Service FQDN or name) of `kind`.
 pub(crate) async fn find(

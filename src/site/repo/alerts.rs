@@ -4,8 +4,8 @@
 use super::error::{RepoError, Result};
 use crate::api::wire::{AlertComment, AlertView};
 use crate::domain::alert::{AlertState, AlertType, Severity};
+use crate::site::db::{Connection, OptionalExtension, params};
 use crate::site::store::{millis_to_rfc3339, new_id, now_millis};
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// Raises (or re-raises) an alert: active, one more occurrence; returns it.
 pub fn raise_alert(
@@ -21,16 +21,16 @@ pub fn raise_alert(
         "INSERT INTO alerts (id, type_id, service_id, name, severity, state, first_seen, last_seen, occurrences, parameters) \
          VALUES (?1, ?2, ?3, ?4, ?5, 0, ?6, ?6, 1, ?7) \
          ON CONFLICT (type_id, ifnull(service_id, '')) DO UPDATE SET \
-           state = CASE WHEN enabled = 0 THEN 4 WHEN state = 1 AND skip_until > ?6 THEN 1 ELSE 0 END, \
-           closed_by = CASE WHEN enabled = 1 AND NOT (state = 1 AND skip_until > ?6) THEN NULL ELSE closed_by END, \
-           last_seen = ?6, occurrences = occurrences + 1, \
-           severity = ?5, name = ?4, parameters = ?7, first_seen = ifnull(first_seen, ?6)",
+           state = CASE WHEN alerts.enabled = 0 THEN 4 WHEN alerts.state = 1 AND alerts.skip_until > ?6 THEN 1 ELSE 0 END, \
+           closed_by = CASE WHEN alerts.enabled = 1 AND NOT (alerts.state = 1 AND alerts.skip_until > ?6) THEN NULL ELSE alerts.closed_by END, \
+           last_seen = ?6, occurrences = alerts.occurrences + 1, \
+           severity = ?5, name = ?4, parameters = ?7, first_seen = ifnull(alerts.first_seen, ?6)",
         params![new_id()?, type_id, service_id, name, severity, now, details.to_string()],
     )?;
     list_alerts(conn)?
         .into_iter()
         .find(|a| a.type_id == type_id && a.service_id.as_deref() == service_id)
-        .ok_or_else(|| RepoError::Sql(rusqlite::Error::QueryReturnedNoRows))
+        .ok_or_else(|| RepoError::Sql(crate::site::db::Error::QueryReturnedNoRows))
 }
 
 /// Every alert, the most recently raised first.
@@ -40,7 +40,7 @@ pub fn list_alerts(conn: &Connection) -> Result<Vec<AlertView>> {
          a.last_seen, a.parameters, a.skip_until, a.comments, a.closed_by, a.enabled, s.service_fqdn \
          FROM alerts a LEFT JOIN services s ON s.id = a.service_id ORDER BY a.last_seen DESC",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map(params![], |r| {
         Ok(AlertView {
             id: r.get(0)?,
             type_id: r.get(1)?,
@@ -59,7 +59,7 @@ pub fn list_alerts(conn: &Connection) -> Result<Vec<AlertView>> {
             service_fqdn: r.get(14)?,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    Ok(rows.collect::<crate::site::db::Result<Vec<_>>>()?)
 }
 
 /// One alert by id; `None` when there is none.

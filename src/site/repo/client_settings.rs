@@ -1,14 +1,14 @@
 //! Client settings of the site ("Allow access to cloud distribution points").
 
 use super::error::Result;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::site::db::{Connection, OptionalExtension, params};
 
 /// "Allow access to cloud distribution points" (client setting, default No).
 pub(crate) fn allow_cloud_dp(conn: &Connection) -> Result<bool> {
     let v: Option<String> = conn
         .query_row(
             "SELECT value FROM client_settings WHERE key = 'allow_cloud_dp'",
-            [],
+            params![],
             |r| r.get(0),
         )
         .optional()?;

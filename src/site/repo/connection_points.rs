@@ -2,8 +2,8 @@
 //! connection point CA, and the credentials the site keeps for its own connection points.
 
 use super::error::Result;
+use crate::site::db::{Connection, OptionalExtension, Row, params};
 use crate::site::store::{new_id, now_millis};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 
 /// Label of a connection point's sealed key.
 pub(crate) const KEY_LABEL: &str = "connection_points.key";
@@ -93,7 +93,7 @@ pub(crate) fn add_connection_point(
 const COLUMNS: &str = "c.id, c.cmg_id, s.service_fqdn, s.region, c.site_system, c.site_code, \
     c.external, c.cert_pem, c.key";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<ConnectionPointRow> {
+fn from_row(r: &Row<'_>) -> crate::site::db::Result<ConnectionPointRow> {
     Ok(ConnectionPointRow {
         id: r.get(0)?,
         cmg_id: r.get(1)?,
@@ -114,10 +114,10 @@ pub(crate) fn connection_points(
 ) -> Result<Vec<ConnectionPointRow>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {COLUMNS} FROM connection_points c JOIN services s ON s.id = c.cmg_id \
-         WHERE ?1 IS NULL OR c.cmg_id = ?1 ORDER BY c.created, c.id"
+         WHERE CAST(?1 AS TEXT) IS NULL OR c.cmg_id = ?1 ORDER BY c.created, c.id"
     ))?;
     let rows = stmt.query_map(params![cmg_id], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    Ok(rows.collect::<crate::site::db::Result<Vec<_>>>()?)
 }
 
 /// One connection point.
@@ -152,7 +152,7 @@ pub(crate) fn ca(conn: &Connection) -> Result<Option<CaRow>> {
     Ok(conn
         .query_row(
             "SELECT subject, cert_pem, key FROM connection_point_ca WHERE id = 1",
-            [],
+            params![],
             |r| {
                 Ok(CaRow {
                     subject: r.get(0)?,

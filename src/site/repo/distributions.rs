@@ -3,8 +3,8 @@
 use super::error::Result;
 use super::services::get_service;
 use crate::api::wire::{DistributionState, DistributionView};
+use crate::site::db::{Connection, params};
 use crate::site::store::{millis_to_rfc3339, now_millis};
-use rusqlite::{Connection, params};
 
 fn state_str(s: DistributionState) -> &'static str {
     match s {
@@ -32,9 +32,9 @@ pub(crate) fn distributions(
 ) -> Result<Vec<DistributionView>> {
     let mut stmt = conn.prepare(
         "SELECT d.package_id, p.name, d.service_id, s.service_fqdn, d.state, d.reason, d.updated, \
-           (SELECT ifnull(sum(encrypted_size), 0) FROM package_files f WHERE f.package_id = d.package_id) \
+           (SELECT CAST(ifnull(sum(encrypted_size), 0) AS BIGINT) FROM package_files f WHERE f.package_id = d.package_id) \
          FROM distributions d JOIN packages p ON p.id = d.package_id JOIN services s ON s.id = d.service_id \
-         WHERE (?1 IS NULL OR d.package_id = ?1) AND (?2 IS NULL OR d.service_id = ?2) \
+         WHERE (CAST(?1 AS TEXT) IS NULL OR d.package_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR d.service_id = ?2) \
          ORDER BY p.serial, s.service_fqdn",
     )?;
     let rows = stmt.query_map(params![package, service], |r| {
@@ -49,7 +49,7 @@ pub(crate) fn distributions(
             size: r.get::<_, i64>(7)?.max(0) as u64,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::site::db::Result<_>>()?)
 }
 
 /// One distribution.
@@ -74,7 +74,7 @@ pub(crate) fn set_distribution(
     conn.execute(
         "INSERT INTO distributions (package_id, service_id, state, reason, updated) VALUES (?1, ?2, ?3, ?4, ?5) \
          ON CONFLICT (package_id, service_id) DO UPDATE SET state = ?3, reason = ?4, updated = ?5, \
-           attempts = CASE WHEN ?3 = 'failed' THEN attempts + 1 ELSE attempts END",
+           attempts = CASE WHEN ?3 = 'failed' THEN distributions.attempts + 1 ELSE distributions.attempts END",
         params![package, service, state_str(state), reason, now_millis()],
     )?;
     distribution(conn, package, service)
@@ -109,7 +109,7 @@ pub(crate) fn services_with(conn: &Connection, package: &str) -> Result<Vec<Stri
             "SELECT service_id FROM distributions WHERE package_id = ?1 AND state = 'success' ORDER BY service_id",
         )?
         .query_map(params![package], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .collect::<crate::site::db::Result<_>>()?;
     let mut out = Vec::new();
     for id in ids {
         if get_service(conn, &id)?.is_some() {

@@ -8,7 +8,7 @@ use crate::site::store::StoreError;
 pub enum RepoError {
     /// A statement failed in SQLite.
     #[error("site database: {0}")]
-    Sql(#[from] rusqlite::Error),
+    Sql(#[from] crate::site::db::Error),
     /// The store failed around the statements: a random id, a cancelled call, opening.
     #[error(transparent)]
     Store(#[from] StoreError),

@@ -5,9 +5,9 @@ use super::error::{RepoError, Result};
 use crate::api::wire::{PackageFileView, PackageState, PackageView};
 use crate::content::crypt::PackageKey;
 use crate::domain::content::{ContentType, package_id};
+use crate::site::db::{Connection, OptionalExtension, params};
 use crate::site::secrets::SecretBox;
 use crate::site::store::{StoreError, millis_to_rfc3339, now_millis};
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// Label binding a sealed package key to its column.
 pub(crate) const PACKAGE_KEY_LABEL: &str = "packages.key";
@@ -21,10 +21,11 @@ pub(crate) fn insert_package(
     files: &[(String, u64)],
     secrets: &SecretBox,
 ) -> Result<String> {
-    let serial: i64 =
-        conn.query_row("SELECT ifnull(max(serial), 0) + 1 FROM packages", [], |r| {
-            r.get(0)
-        })?;
+    let serial: i64 = conn.query_row(
+        "SELECT ifnull(max(serial), 0) + 1 FROM packages",
+        params![],
+        |r| r.get(0),
+    )?;
     let id = package_id(site_code, serial.clamp(0, i64::from(u32::MAX)) as u32);
     let key =
         PackageKey::generate().map_err(|e| RepoError::Store(StoreError::Random(e.to_string())))?;
@@ -83,7 +84,7 @@ pub(crate) fn package_files(conn: &Connection, id: &str) -> Result<Vec<PackageFi
             encrypted_size: r.get::<_, Option<i64>>(3)?.map(|v| v.max(0) as u64),
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::site::db::Result<_>>()?)
 }
 
 /// The encrypted SHA-256 of each received file (what the cloud verifies on upload).
@@ -95,7 +96,7 @@ pub(crate) fn encrypted_hashes(
         "SELECT name, encrypted_sha256 FROM package_files WHERE package_id = ?1 ORDER BY name",
     )?;
     let rows = stmt.query_map(params![id], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(rows.collect::<crate::site::db::Result<_>>()?)
 }
 
 /// Records a received file; the package becomes `ready` when its last file arrives.
@@ -162,8 +163,8 @@ pub(crate) fn get_package(conn: &Connection, id: &str) -> Result<Option<PackageV
 pub(crate) fn list_packages(conn: &Connection) -> Result<Vec<PackageView>> {
     let ids: Vec<String> = conn
         .prepare("SELECT id FROM packages ORDER BY serial")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
+        .query_map(params![], |r| r.get(0))?
+        .collect::<crate::site::db::Result<_>>()?;
     let mut out = Vec::with_capacity(ids.len());
     for id in ids {
         if let Some(p) = get_package(conn, &id)? {

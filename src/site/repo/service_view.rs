@@ -6,8 +6,8 @@ use super::services::ServiceRecord;
 use super::usage::latest_usage;
 use crate::api::wire::{CertificateView, CmgSettings, ServiceView, TrustedRootView};
 use crate::domain::service::{Environment, HostedKind};
+use crate::site::db::{Connection, params};
 use crate::site::store::millis_to_rfc3339;
-use rusqlite::{Connection, params};
 
 /// Trusted roots of a CMG.
 pub(crate) fn trusted_roots(conn: &Connection, service_id: &str) -> Result<Vec<TrustedRootView>> {
@@ -25,7 +25,7 @@ pub(crate) fn trusted_roots(conn: &Connection, service_id: &str) -> Result<Vec<T
             subject_cn: cn,
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    Ok(rows.collect::<crate::site::db::Result<Vec<_>>>()?)
 }
 
 /// The API view of a service.

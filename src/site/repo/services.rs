@@ -4,10 +4,10 @@
 use super::error::Result;
 use crate::api::wire::InstanceView;
 use crate::domain::service::{Environment, HostedKind, ServiceState, Threshold};
+use crate::site::db::{Connection, OptionalExtension, Row, params};
 use crate::site::prepare::{CmgOptions, Prepared, ServiceCert};
 use crate::site::secrets::SecretBox;
 use crate::site::store::{new_id, now_millis};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 /// The structured part of a service row (`settings` column).
@@ -88,7 +88,7 @@ const SERVICE_COLUMNS: &str = "id, kind, deployment_name, service_fqdn, descript
     region, resource_group, state, status_details, instances, storage_account, settings, service_cert_thumbprint, \
     service_cert_pem, service_cert_wildcard, service_key, management_cert_pem, management_key, created, updated";
 
-fn service_from_row(r: &Row<'_>) -> rusqlite::Result<ServiceRecord> {
+fn service_from_row(r: &Row<'_>) -> crate::site::db::Result<ServiceRecord> {
     Ok(ServiceRecord {
         id: r.get(0)?,
         kind: r.get(1)?,
@@ -200,10 +200,10 @@ pub(crate) fn list_services(
     kind: Option<HostedKind>,
 ) -> Result<Vec<ServiceRecord>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {SERVICE_COLUMNS} FROM services WHERE ?1 IS NULL OR kind = ?1 ORDER BY service_fqdn COLLATE NOCASE"
+        "SELECT {SERVICE_COLUMNS} FROM services WHERE CAST(?1 AS TEXT) IS NULL OR kind = ?1 ORDER BY service_fqdn COLLATE NOCASE"
     ))?;
     let rows = stmt.query_map(params![kind], service_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    Ok(rows.collect::<crate::site::db::Result<Vec<_>>>()?)
 }
 
 /// Which existing service already uses this FQDN, deployment name or (non-wildcard) thumbprint.
@@ -354,7 +354,7 @@ pub(crate) fn trusted_root_ders(conn: &Connection, service_id: &str) -> Result<V
     let mut stmt =
         conn.prepare("SELECT der FROM trusted_roots WHERE service_id = ?1 ORDER BY id")?;
     let rows = stmt.query_map(params![service_id], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    Ok(rows.collect::<crate::site::db::Result<Vec<_>>>()?)
 }
 
 /// Removes a service (its trusted roots and connection points go with it).

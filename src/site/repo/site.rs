@@ -4,16 +4,16 @@ use super::error::Result;
 use crate::api::wire::SiteSystemView;
 use crate::cloud::ProxyRoute;
 use crate::domain::proxy::ProxySettings;
+use crate::site::db::{Connection, OptionalExtension, params};
 use crate::site::secrets::SecretBox;
 use crate::site::store::now_millis;
-use rusqlite::{Connection, OptionalExtension, params};
 
 /// The site's code and server name, if the site exists.
 pub(crate) fn site(conn: &Connection) -> Result<Option<(String, String)>> {
     Ok(conn
         .query_row(
             "SELECT site_code, server_name FROM site WHERE id = 1",
-            [],
+            params![],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?)
@@ -52,7 +52,7 @@ pub(crate) fn site_systems(conn: &Connection) -> Result<Vec<SiteSystemView>> {
         "SELECT name, roles, proxy_enabled, proxy_server, proxy_port, proxy_account, proxy_password IS NOT NULL \
          FROM site_systems ORDER BY name",
     )?;
-    let rows = stmt.query_map([], |r| {
+    let rows = stmt.query_map(params![], |r| {
         Ok(SiteSystemView {
             name: r.get(0)?,
             roles: super::sql::json(r, 1)?,
@@ -65,7 +65,7 @@ pub(crate) fn site_systems(conn: &Connection) -> Result<Vec<SiteSystemView>> {
             },
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    Ok(rows.collect::<crate::site::db::Result<Vec<_>>>()?)
 }
 
 /// One site system.

@@ -3,8 +3,8 @@
 use super::error::Result;
 use crate::api::wire::StatusMessageView;
 use crate::domain::task::{COMPONENT, Level};
+use crate::site::db::{Connection, params};
 use crate::site::store::{millis_to_rfc3339, now_millis};
-use rusqlite::{Connection, params};
 
 /// Records a status message; returns it.
 pub(crate) fn insert_status(
@@ -25,7 +25,7 @@ pub(crate) fn insert_status(
         params![message_id, severity, COMPONENT, service_id, text, now],
     )?;
     Ok(StatusMessageView {
-        id: conn.last_insert_rowid(),
+        id: conn.last_insert_rowid()?,
         message_id,
         severity: level,
         component: COMPONENT.into(),
@@ -43,7 +43,7 @@ pub(crate) fn list_status(
 ) -> Result<Vec<StatusMessageView>> {
     let mut stmt = conn.prepare(
         "SELECT id, message_id, severity, component, service_id, text, time FROM status_messages \
-         WHERE ?1 IS NULL OR service_id = ?1 ORDER BY id DESC LIMIT ?2",
+         WHERE CAST(?1 AS TEXT) IS NULL OR service_id = ?1 ORDER BY id DESC LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![service_id, limit], |r| {
         let sev: String = r.get(2)?;
@@ -61,5 +61,5 @@ pub(crate) fn list_status(
             time: millis_to_rfc3339(r.get(6)?),
         })
     })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    Ok(rows.collect::<crate::site::db::Result<Vec<_>>>()?)
 }

@@ -4,8 +4,8 @@ use super::error::{RepoError, Result};
 use super::sql::StepColumn;
 use crate::api::wire::TaskView;
 use crate::domain::task::{Step, StopReason, TaskKind, TaskState};
+use crate::site::db::{Connection, OptionalExtension, Row, params};
 use crate::site::store::{millis_to_rfc3339, new_id, now_millis};
-use rusqlite::{Connection, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 
 /// What a task carries besides its kind (the `payload` column, JSON).
@@ -75,7 +75,7 @@ impl TaskRecord {
 
 const TASK_COLUMNS: &str = "id, service_id, kind, state, step, payload, error, created, ended";
 
-fn task_from_row(r: &Row<'_>) -> rusqlite::Result<TaskRecord> {
+fn task_from_row(r: &Row<'_>) -> crate::site::db::Result<TaskRecord> {
     Ok(TaskRecord {
         id: r.get(0)?,
         service_id: r.get(1)?,
@@ -102,7 +102,7 @@ pub(crate) fn insert_task(
         "INSERT INTO tasks (id, service_id, kind, state, step, payload, created) VALUES (?1, ?2, ?3, ?4, '', ?5, ?6)",
         params![id, service_id, kind, TaskState::Created, serde_json::to_string(&payload)?, now_millis()],
     )?;
-    get_task(conn, &id)?.ok_or(RepoError::Sql(rusqlite::Error::QueryReturnedNoRows))
+    get_task(conn, &id)?.ok_or(RepoError::Sql(crate::site::db::Error::QueryReturnedNoRows))
 }
 
 /// A task by id.
@@ -127,8 +127,8 @@ pub(crate) fn update_task(
     let now = now_millis();
     conn.execute(
         "UPDATE tasks SET state = ?2, step = ?3, error = ?4, \
-         started = CASE WHEN started IS NULL AND ?2 >= 2 THEN ?5 ELSE started END, \
-         ended = CASE WHEN ?2 >= 3 THEN ?5 ELSE NULL END WHERE id = ?1",
+         started = CASE WHEN started IS NULL AND CAST(?2 AS BIGINT) >= 2 THEN ?5 ELSE started END, \
+         ended = CASE WHEN CAST(?2 AS BIGINT) >= 3 THEN CAST(?5 AS BIGINT) ELSE NULL END WHERE id = ?1",
         params![id, state, StepColumn(step), error, now],
     )?;
     get_task(conn, id)
@@ -139,8 +139,8 @@ pub(crate) fn unfinished_tasks(conn: &Connection) -> Result<Vec<TaskRecord>> {
     let mut stmt = conn.prepare(&format!(
         "SELECT {TASK_COLUMNS} FROM tasks WHERE state IN (1, 2) ORDER BY created"
     ))?;
-    let rows = stmt.query_map([], task_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    let rows = stmt.query_map(params![], task_from_row)?;
+    Ok(rows.collect::<crate::site::db::Result<Vec<_>>>()?)
 }
 
 /// An unfinished task of a service, if any (one operation at a time per service).
@@ -161,8 +161,8 @@ pub(crate) fn list_tasks(
     limit: u32,
 ) -> Result<Vec<TaskRecord>> {
     let mut stmt = conn.prepare(&format!(
-        "SELECT {TASK_COLUMNS} FROM tasks WHERE ?1 IS NULL OR service_id = ?1 ORDER BY created DESC LIMIT ?2"
+        "SELECT {TASK_COLUMNS} FROM tasks WHERE CAST(?1 AS TEXT) IS NULL OR service_id = ?1 ORDER BY created DESC LIMIT ?2"
     ))?;
     let rows = stmt.query_map(params![service_id, limit], task_from_row)?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    Ok(rows.collect::<crate::site::db::Result<Vec<_>>>()?)
 }

@@ -3,7 +3,7 @@
 
 use super::error::Result;
 use crate::api::wire::UsageView;
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::site::db::{Connection, OptionalExtension, params};
 
 /// One day, in milliseconds.
 pub(crate) const DAY_MS: i64 = 86_400_000;
@@ -85,7 +85,7 @@ pub(crate) fn insert_sample(
 /// Bytes sent after `since` (unix ms, exclusive) up to now.
 pub(crate) fn egress_since(conn: &Connection, service_id: &str, since: i64) -> Result<u64> {
     let sum: i64 = conn.query_row(
-        "SELECT ifnull(sum(egress_delta), 0) FROM usage_samples WHERE service_id = ?1 AND time > ?2",
+        "SELECT CAST(ifnull(sum(egress_delta), 0) AS BIGINT) FROM usage_samples WHERE service_id = ?1 AND time > ?2",
         params![service_id, since],
         |r| r.get(0),
     )?;
@@ -166,7 +166,7 @@ mod tests {
                     "INSERT INTO services (id, kind, deployment_name, service_fqdn, subscription_id, environment, region, state, \
                      instances, service_cert_thumbprint, service_cert_pem, created, updated) \
                      VALUES ('s1', 'cdp', 'cdp1', 'cdp1.contoso.com', 'sub', 'AzurePublicCloud', 'WestEurope', 'Ready', 2, 'T', '', 0, 0)",
-                    [],
+                    params![],
                 )
             })
             .expect("service row");

@@ -114,7 +114,7 @@ fn an_unknown_nested_key_is_named_with_its_full_path() {
     let msg = only("# comment\n[site]\nuri = \"http://x\"\n");
     assert_eq!(
         msg,
-        "config.toml:3:1: site.uri: unknown key; expected one of url, token_file"
+        "config.toml:3:1: site.uri: unknown key; expected one of url, token_file, database"
     );
     let dotted = only("console.colour = \"red\"\n");
     assert!(

@@ -235,6 +235,14 @@ impl ContentHub {
                 return match e {
                     // Transient: keep trying (the upload resumes where it stopped).
                     CloudError::Unreachable(_) | CloudError::Proxy(_) => Outcome::Wait(reason),
+                    // A service between states (a create resuming after a restart passes
+                    // through Error) may not have its storage yet: wait for it, as while
+                    // provisioning. Only a serving service without its container has failed.
+                    CloudError::NotFound(_)
+                        if !matches!(rec.state, ServiceState::Ready | ServiceState::Stopped) =>
+                    {
+                        Outcome::Wait(reason)
+                    }
                     _ => Outcome::Done(DistributionState::Failed, Some(reason)),
                 };
             }

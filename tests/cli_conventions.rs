@@ -112,33 +112,8 @@ fn wait_gives_up_after_its_timeout_with_exit_124_and_the_task_goes_on() {
     let lab = lab(dir.path());
     // Provisioning takes 20 s; the command waits 1 s.
     let site = serve(dir.path(), 20_000);
-    let mgmt = lab.json["management"]["pfx"].as_str().unwrap().to_string();
-    let sub = lab.s("subscription_id");
-    let cert = lab.pfx("cdp1");
-    let out = cli_output(
-        &site,
-        dir.path(),
-        &lab,
-        &[
-            "cdp",
-            "create",
-            "--subscription-id",
-            &sub,
-            "--management-cert",
-            &mgmt,
-            "--management-cert-password-env",
-            "PW",
-            "--region",
-            "WestEurope",
-            "--service-cert",
-            &cert,
-            "--service-cert-password-env",
-            "PW",
-            "-w",
-            "--timeout",
-            "1s",
-        ],
-    );
+    let args = lab.create_args("cdp", "cdp1", &["-w", "--timeout", "1s"]);
+    let out = cli_output(&site, dir.path(), &lab, &refs(&args));
     assert_eq!(code(&out), 124, "{}", text(&out.stderr));
     assert!(text(&out.stderr).contains("did not end within 1s"));
     // The service is still provisioning.
@@ -190,32 +165,8 @@ fn stop_says_where_the_service_is_going_and_a_second_stop_is_a_success_with_noth
     let dir = tempfile::tempdir().unwrap();
     let lab = lab(dir.path());
     let site = serve(dir.path(), 100);
-    let mgmt = lab.json["management"]["pfx"].as_str().unwrap().to_string();
-    let sub = lab.s("subscription_id");
-    let cert = lab.pfx("cdp1");
-    let created = cli_output(
-        &site,
-        dir.path(),
-        &lab,
-        &[
-            "cdp",
-            "create",
-            "--subscription-id",
-            &sub,
-            "--management-cert",
-            &mgmt,
-            "--management-cert-password-env",
-            "PW",
-            "--region",
-            "WestEurope",
-            "--service-cert",
-            &cert,
-            "--service-cert-password-env",
-            "PW",
-            "-w",
-            "--json",
-        ],
-    );
+    let args = lab.create_args("cdp", "cdp1", &["-w", "--json"]);
+    let created = cli_output(&site, dir.path(), &lab, &refs(&args));
     assert_eq!(code(&created), 0, "{}", text(&created.stderr));
     let out = cli_output(&site, dir.path(), &lab, &["cdp", "list", "--json"]);
     let list: Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -273,33 +224,9 @@ fn cmg_show_lists_every_trusted_root() {
     let dir = tempfile::tempdir().unwrap();
     let lab = lab(dir.path());
     let site = serve(dir.path(), 100);
-    let mgmt = lab.json["management"]["pfx"].as_str().unwrap().to_string();
     let root = lab.s("root_ca");
-    let (sub, cert) = (lab.s("subscription_id"), lab.pfx("cmg1"));
-    let out = cli_output(
-        &site,
-        dir.path(),
-        &lab,
-        &[
-            "cmg",
-            "create",
-            "--subscription-id",
-            &sub,
-            "--management-cert",
-            &mgmt,
-            "--management-cert-password-env",
-            "PW",
-            "--region",
-            "WestEurope",
-            "--service-cert",
-            &cert,
-            "--service-cert-password-env",
-            "PW",
-            "--trusted-root",
-            &root,
-            "-w",
-        ],
-    );
+    let args = lab.create_args("cmg", "cmg1", &["--trusted-root", &root, "-w"]);
+    let out = cli_output(&site, dir.path(), &lab, &refs(&args));
     assert_eq!(code(&out), 0, "{}", text(&out.stderr));
     let out = cli_output(
         &site,

@@ -77,32 +77,8 @@ fn site_text_times_and_sizes_as_people_read_them_json_raw() {
     std::fs::write(&utc, "[console]\ndate_format = \"rfc3339\"\n").unwrap();
     let run = |config: &Path, args: &[&str]| run(&site, dir.path(), &lab, config, args);
 
-    let (sub, mgmt, cert) = (
-        lab.s("subscription_id"),
-        lab.json["management"]["pfx"].as_str().unwrap().to_string(),
-        lab.pfx("cdp1"),
-    );
     let fqdn = "cdp1.lab.contoso.com";
-    run(
-        &local,
-        &[
-            "cdp",
-            "create",
-            "--subscription-id",
-            &sub,
-            "--management-cert",
-            &mgmt,
-            "--management-cert-password-env",
-            "PW",
-            "--region",
-            "WestEurope",
-            "--service-cert",
-            &cert,
-            "--service-cert-password-env",
-            "PW",
-            "--wait",
-        ],
-    );
+    run(&local, &refs(&lab.create_args("cdp", "cdp1", &["--wait"])));
 
     // The site refuses the description by field; one stored before that rule is shown
     // escaped, on one line, by every command.

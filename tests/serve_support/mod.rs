@@ -89,6 +89,37 @@ impl Lab {
     pub fn s(&self, key: &str) -> String {
         self.json[key].as_str().unwrap().to_string()
     }
+
+    /// `KIND create` with the lab's subscription, management certificate and the service
+    /// certificate named `cert_prefix…` (passwords from `PW`), then `extra`.
+    pub fn create_args(&self, kind: &str, cert_prefix: &str, extra: &[&str]) -> Vec<String> {
+        let mut a: Vec<String> = [
+            kind,
+            "create",
+            "--subscription-id",
+            &self.s("subscription_id"),
+            "--management-cert",
+            self.json["management"]["pfx"].as_str().unwrap(),
+            "--management-cert-password-env",
+            "PW",
+            "--region",
+            "WestEurope",
+            "--service-cert",
+            &self.pfx(cert_prefix),
+            "--service-cert-password-env",
+            "PW",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a
+    }
+}
+
+/// The arguments as the runners take them.
+pub fn refs(args: &[String]) -> Vec<&str> {
+    args.iter().map(String::as_str).collect()
 }
 
 pub fn lab(dir: &Path) -> Lab {

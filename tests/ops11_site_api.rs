@@ -529,3 +529,43 @@ async fn the_event_stream_notices_a_silent_link_and_a_new_one_works_when_traffic
     assert!(matches!(event, Some(Ok(_))), "{event:?}");
     proxy.task.abort();
 }
+
+/// Found by schemathesis: a package whose files are still on their way is refused with 409,
+/// and every operation that can answer that says so in the document.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_package_still_uploading_is_refused_with_a_documented_conflict() {
+    use cloudsite::api::routes;
+    let site = site_support::Site::start().await;
+    let id = new_package(&site, "half", "h.bin", 10).await;
+    let (_, doc) = site
+        .raw("GET", "/v1/openapi.json", Some(&site.admin_token), None)
+        .await;
+    let targets = serde_json::json!({"services": []});
+    for verb in ["distribute", "redistribute"] {
+        let (status, answer) = site
+            .raw(
+                "POST",
+                &routes::package_action(&id, verb),
+                Some(&site.admin_token),
+                Some(&targets),
+            )
+            .await;
+        assert_eq!(status, 409, "{verb}: {answer}");
+        assert!(
+            answer["error"]["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("still being uploaded"),
+            "{verb}: {answer}"
+        );
+        let documented = &doc["paths"][format!("/v1/content/{{id}}/{verb}")]["post"]["responses"];
+        assert!(
+            documented["409"].is_object(),
+            "{verb} lists 409: {documented}"
+        );
+    }
+    for kind in ["cdps", "cmgs"] {
+        let patch = &doc["paths"][format!("/v1/{kind}/{{id}}")]["patch"]["responses"];
+        assert!(patch["409"].is_object(), "PATCH {kind} lists 409: {patch}");
+    }
+}

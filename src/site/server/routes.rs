@@ -55,7 +55,7 @@ pub(super) async fn get_cdp(
 
 /// Change a cloud distribution point's editable settings.
 #[utoipa::path(patch, path = "/v1/cdps/{id}", tag = "cdp", params(("id" = String, Path)), request_body = SetService,
-    responses((status = 200, body = Updated), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+    responses((status = 200, body = Updated), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(super) async fn set_cdp(
     State(s): State<AppState>,
     _: Writer,
@@ -127,7 +127,7 @@ pub(super) async fn get_cmg(
 }
 
 /// Change a cloud management gateway (a VM count change starts an upgrade).
-#[utoipa::path(patch, path = "/v1/cmgs/{id}", tag = "cmg", params(("id" = String, Path)), request_body = SetService, responses((status = 200, body = Updated), (status = 400, body = ErrorBody)))]
+#[utoipa::path(patch, path = "/v1/cmgs/{id}", tag = "cmg", params(("id" = String, Path)), request_body = SetService, responses((status = 200, body = Updated), (status = 400, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(super) async fn set_cmg(
     State(s): State<AppState>,
     _: Writer,

@@ -85,7 +85,7 @@ pub(super) async fn put_file(
 
 /// Distribute a package to services.
 #[utoipa::path(post, path = "/v1/content/{id}/distribute", tag = "content", params(("id" = String, Path)), request_body = ContentTargets,
-    responses((status = 200, body = PackageChanged), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PackageChanged), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(super) async fn distribute(
     State(s): State<AppState>,
     _: Writer,
@@ -98,7 +98,7 @@ pub(super) async fn distribute(
 
 /// Send a package again (to the services named, or to every service that has it).
 #[utoipa::path(post, path = "/v1/content/{id}/redistribute", tag = "content", params(("id" = String, Path)), request_body = ContentTargets,
-    responses((status = 200, body = PackageChanged), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PackageChanged), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(super) async fn redistribute(
     State(s): State<AppState>,
     _: Writer,
@@ -111,7 +111,7 @@ pub(super) async fn redistribute(
 
 /// Remove a package from services (its blobs are deleted from their storage).
 #[utoipa::path(post, path = "/v1/content/{id}/remove", tag = "content", params(("id" = String, Path)), request_body = ContentTargets,
-    responses((status = 200, body = PackageChanged), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+    responses((status = 200, body = PackageChanged), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
 pub(super) async fn remove(
     State(s): State<AppState>,
     _: Writer,

@@ -65,6 +65,8 @@ fn loaded_app(n: usize) -> App {
             server_name: "SITESRV".into(),
             version: "0".into(),
             role: cloudsite::domain::role::Role::FullAdministrator,
+            replica: cloudsite::domain::replica::ReplicaRole::Active,
+            database: cloudsite::domain::replica::DatabaseEngine::Sqlite,
         }),
         cdps: (0..n).map(service).collect(),
         ..Snapshot::default()

@@ -106,6 +106,8 @@ fn app() -> App {
             server_name: "SITESRV".into(),
             version: "0.1.0".into(),
             role: cloudsite::domain::role::Role::FullAdministrator,
+            replica: cloudsite::domain::replica::ReplicaRole::Active,
+            database: cloudsite::domain::replica::DatabaseEngine::Sqlite,
         }),
         cmgs: vec![cmg()],
         connection_points: vec![

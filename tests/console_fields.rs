@@ -57,6 +57,8 @@ fn app() -> App {
             server_name: "SITESRV".into(),
             version: "0.1.0".into(),
             role: cloudsite::domain::role::Role::FullAdministrator,
+            replica: cloudsite::domain::replica::ReplicaRole::Active,
+            database: cloudsite::domain::replica::DatabaseEngine::Sqlite,
         }),
         cdps: vec![service()],
         site_systems: vec![system],

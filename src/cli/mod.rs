@@ -4,6 +4,7 @@ mod analyze_cmd;
 mod cert_cmd;
 mod client_cmd;
 mod client_mp_cmd;
+mod cloud_cmd;
 mod config_cmd;
 pub mod connect;
 mod content_cmd;
@@ -285,6 +286,9 @@ pub fn run() -> ExitCode {
         Some(Command::Cloud(lab_cmd::CloudCommand::Subscription(
             lab_cmd::SubscriptionCommand::Add(args),
         ))) => lab_cmd::subscription_add(args),
+        Some(Command::Cloud(lab_cmd::CloudCommand::Serve(args))) => {
+            block(Box::pin(cloud_cmd::serve(args, debug)))
+        }
         None | Some(Command::Console) => block(Box::pin(async move {
             match crate::console::run::run(connect::ConsoleLink::new(site)).await {
                 Ok(()) => ExitCode::SUCCESS,

@@ -45,9 +45,21 @@ pub struct ServeArgs {
         hide_env_values = true
     )]
     pub database: Option<String>,
+    /// Drive the local cloud running as `cloudsite cloud serve` at this management URL instead
+    /// of running one in-process (every replica of a site drives the same cloud).
+    #[arg(long, value_name = "URL", requires = "cloud_ca")]
+    pub cloud_url: Option<String>,
+    /// The CA certificate (PEM) of that cloud's management API (`cloud serve` writes
+    /// `DIR/cloud/management-ca.pem`).
+    #[arg(long, value_name = "FILE", requires = "cloud_url")]
+    pub cloud_ca: Option<PathBuf>,
+    /// The content library, where uploaded packages wait to be distributed (default
+    /// `DATA_DIR/library`); replicas of one site share one folder.
+    #[arg(long, value_name = "DIR")]
+    pub library_dir: Option<PathBuf>,
 }
 
-fn load_config(file: &Option<PathBuf>) -> Result<Config, String> {
+pub(super) fn load_config(file: &Option<PathBuf>) -> Result<Config, String> {
     match file {
         Some(f) => Config::load_file(f, &no_extra_rules).map_err(|e| e.lines().join("\n")),
         None => Config::load(&crate::paths::Paths::resolve(), &no_extra_rules)
@@ -56,7 +68,9 @@ fn load_config(file: &Option<PathBuf>) -> Result<Config, String> {
 }
 
 /// The local cloud's blob store from `[cloud.storage]` (the key stays in the environment).
-fn storage_config(s: &crate::config::StorageSection) -> crate::cloud::local::StorageConfig {
+pub(super) fn storage_config(
+    s: &crate::config::StorageSection,
+) -> crate::cloud::local::StorageConfig {
     use crate::cloud::local::{AzureStorage, StorageConfig};
     match s.kind {
         crate::config::StorageKind::Folder => StorageConfig::Folder,
@@ -70,8 +84,22 @@ fn storage_config(s: &crate::config::StorageSection) -> crate::cloud::local::Sto
     }
 }
 
-/// The site options the config and the arguments give.
-pub(super) fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
+/// The local cloud's injected faults from `[cloud]`.
+pub(super) fn faults(cl: &crate::config::CloudConfig) -> crate::cloud::local::Faults {
+    crate::cloud::local::Faults {
+        fail_next: cl.fail_next,
+        slow: Duration::from_millis(cl.slow_ms),
+        reserved_names: cl.reserved_names.clone(),
+    }
+}
+
+/// The site options the config and the arguments give; `cloud_ca` is the PEM read from
+/// `--cloud-ca`.
+pub(super) fn site_options(
+    args: &ServeArgs,
+    config: &Config,
+    cloud_ca: Option<String>,
+) -> SiteOptions {
     let paths = config.apply_paths(&crate::paths::Paths::resolve());
     let data_dir = args.data_dir.clone().unwrap_or(paths.data_dir);
     let cl = &config.cloud;
@@ -87,12 +115,14 @@ pub(super) fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
             .clone()
             .zip(args.tls_key.clone())
             .map(|(cert, key)| TlsFiles { cert, key }),
-        cloud: CloudChoice::Embedded {
-            provisioning_delay: Duration::from_millis(cl.provisioning_delay_ms),
-            faults: crate::cloud::local::Faults {
-                fail_next: cl.fail_next,
-                slow: Duration::from_millis(cl.slow_ms),
-                reserved_names: cl.reserved_names.clone(),
+        cloud: match (&args.cloud_url, cloud_ca) {
+            (Some(url), Some(ca_pem)) => CloudChoice::Remote {
+                url: url.clone(),
+                ca_pem,
+            },
+            _ => CloudChoice::Embedded {
+                provisioning_delay: Duration::from_millis(cl.provisioning_delay_ms),
+                faults: faults(cl),
             },
         },
         timing: Timing {
@@ -112,6 +142,7 @@ pub(super) fn site_options(args: &ServeArgs, config: &Config) -> SiteOptions {
             .log_dir
             .clone()
             .filter(|_| args.data_dir.is_none()),
+        library_dir: args.library_dir.clone(),
         ..SiteOptions::new(&data_dir)
     }
 }
@@ -123,7 +154,15 @@ pub(super) async fn serve(args: ServeArgs, debug: bool) -> ExitCode {
         Err(e) => return fail(e),
     };
     super::logging::init(debug, true, false, config.logging.level);
-    let opts = site_options(&args, &config);
+    let cloud_ca = match &args.cloud_ca {
+        Some(file) => match std::fs::read_to_string(file) {
+            Ok(pem) => Some(pem),
+            Err(e) => return fail(format!("--cloud-ca {}: {e}", file.display())),
+        },
+        None => None,
+    };
+    let opts = site_options(&args, &config, cloud_ca);
+    let replicated = opts.database.is_some();
     let mut site = match service::start(opts).await {
         Ok(s) => s,
         Err(e) => return fail(CliError::new(Failure::Internal, e.to_string())),
@@ -139,25 +178,39 @@ pub(super) async fn serve(args: ServeArgs, debug: bool) -> ExitCode {
     if let Some(cloud) = site.cloud() {
         println!("local cloud management API on {}", cloud.management_url());
     }
-    let term = async {
-        #[cfg(unix)]
-        {
-            let mut sig =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {},
-                _ = async { match sig.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {},
-            }
-        }
-        #[cfg(not(unix))]
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    tokio::select! {
-        _ = term => {},
-        _ = site.wait() => {},
+    if replicated {
+        println!(
+            "replica of a site on PostgreSQL: the one holding the database lease runs the services manager (GET /v1/site says which)"
+        );
     }
+    tokio::select! {
+        () = until_terminated() => {},
+        () = site.wait() => {},
+    }
+    let lost = site.lost_lease();
     site.shutdown().await;
+    if lost {
+        return fail(CliError::new(
+            Failure::Internal,
+            "this replica lost the database lease (its session to PostgreSQL ended); it stopped so that it cannot run tasks another replica now runs: start it again to rejoin as passive",
+        ));
+    }
     ExitCode::SUCCESS
+}
+
+/// Resolves at SIGINT or SIGTERM.
+pub(super) async fn until_terminated() {
+    #[cfg(unix)]
+    {
+        let mut sig =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {},
+            _ = async { match sig.as_mut() { Some(s) => { s.recv().await; } None => std::future::pending::<()>().await } } => {},
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 // The domain stays free of clap: the CLI says how a role is named on the command line.

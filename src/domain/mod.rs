@@ -10,6 +10,7 @@ pub mod content;
 pub mod cost;
 pub mod duration;
 pub mod proxy;
+pub mod replica;
 pub mod role;
 pub mod service;
 pub mod task;

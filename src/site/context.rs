@@ -11,6 +11,7 @@ use super::events::EventBus;
 use super::live::Live;
 use super::manager::timing::Timing;
 use super::monitor::options::MonitorOptions;
+use super::replica::Replica;
 use super::repo::RepoError;
 use super::repo::service_view;
 use super::repo::services::ServiceRecord;
@@ -39,6 +40,8 @@ pub struct SiteParts {
     pub timing: Timing,
     /// Monitoring and content token settings.
     pub monitor: MonitorOptions,
+    /// This process's part among the site's replicas.
+    pub replica: Arc<Replica>,
 }
 
 /// The site's shared resources (see the module documentation).
@@ -95,6 +98,11 @@ impl SiteContext {
     /// Monitoring and content token settings.
     pub fn monitor(&self) -> &MonitorOptions {
         &self.parts.monitor
+    }
+
+    /// This process's part among the site's replicas.
+    pub fn replica(&self) -> &Arc<Replica> {
+        &self.parts.replica
     }
 
     /// What the site knows only while it runs: connection point channels, gateway figures.

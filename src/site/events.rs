@@ -14,6 +14,8 @@ pub struct EventBus {
     tx: broadcast::Sender<EventView>,
     inner: Mutex<Inner>,
     closed: tokio::sync::watch::Sender<bool>,
+    /// Where this replica's events also go, for the other replicas (`site::replica::relay`).
+    relay: Mutex<Option<std::sync::mpsc::Sender<Event>>>,
 }
 
 struct Inner {
@@ -42,7 +44,23 @@ impl EventBus {
                 backlog: VecDeque::new(),
             }),
             closed,
+            relay: Mutex::new(None),
         }
+    }
+
+    /// Sends every event published from now on to `relay` as well.
+    pub(crate) fn relay_to(&self, relay: std::sync::mpsc::Sender<Event>) {
+        *self.relay.lock().unwrap_or_else(|p| p.into_inner()) = Some(relay);
+    }
+
+    /// Stops sending events to the relay.
+    pub(crate) fn stop_relay(&self) {
+        self.relay.lock().unwrap_or_else(|p| p.into_inner()).take();
+    }
+
+    /// Publishes an event another replica published (not relayed back); returns its id here.
+    pub(crate) fn publish_from_peer(&self, event: Event) -> u64 {
+        self.append(event)
     }
 
     /// Ends every open stream (the service is stopping): clients see the end and reconnect.
@@ -58,8 +76,21 @@ impl EventBus {
         }
     }
 
-    /// Publishes an event; returns its id.
+    /// Publishes an event (to the other replicas too, when relayed); returns its id.
     pub fn publish(&self, event: Event) -> u64 {
+        if !matches!(event, Event::Resync)
+            && let Some(relay) = self
+                .relay
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .as_ref()
+        {
+            let _ = relay.send(event.clone());
+        }
+        self.append(event)
+    }
+
+    fn append(&self, event: Event) -> u64 {
         // The lock orders ids, backlog and broadcast identically for every subscriber.
         let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
         let id = inner.next_id;

@@ -20,6 +20,7 @@ pub mod monitor;
 pub(crate) mod ops;
 pub(crate) mod pki;
 pub mod prepare;
+pub mod replica;
 pub mod repo;
 pub mod secrets;
 pub(crate) mod server;

@@ -4,11 +4,16 @@
 use super::cmtrace::CLOUD_MGR_LOG;
 use super::cmtrace::LogWriter;
 use super::content::distributor::ContentHub;
+use super::context::TaskInbox;
 use super::context::{SiteContext, SiteParts};
 use super::cp_host::CpHost;
+use super::db::Engine;
 use super::events::EventBus;
 use super::manager::{RunnerHandle, TaskRunner, Timing};
 use super::monitor::{Monitor, MonitorOptions};
+use super::replica::Replica;
+use super::replica::lease::Lease;
+use super::replica::relay::Relay;
 use super::repo::site as site_rows;
 use super::secrets::SecretBox;
 use super::server::router;
@@ -17,6 +22,7 @@ use super::store::Store;
 use super::tokens;
 use crate::cloud::Provider;
 use crate::cloud::local::{Faults, LocalCloud, LocalCloudConfig, LocalCloudHandle};
+use crate::domain::replica::{DatabaseEngine, ReplicaRole};
 use crate::domain::task::Level;
 use crate::tls::listen::{self, Limits};
 use std::fs::File;
@@ -153,6 +159,8 @@ pub struct SiteOptions {
     pub log_level: Level,
     /// Where the embedded local cloud keeps content blobs (its data directory by default).
     pub storage: crate::cloud::local::StorageConfig,
+    /// The content library (`data_dir/library` by default); replicas share one folder.
+    pub library_dir: Option<PathBuf>,
 }
 
 impl SiteOptions {
@@ -175,6 +183,7 @@ impl SiteOptions {
             connections: Limits::DEFAULT,
             log_level: Level::Info,
             storage: crate::cloud::local::StorageConfig::default(),
+            library_dir: None,
         }
     }
 }
@@ -201,10 +210,14 @@ pub struct SiteHandle {
     server: Option<tokio::task::JoinHandle<()>>,
     bus: Arc<EventBus>,
     cloud: Option<LocalCloudHandle>,
-    monitor: Option<Monitor>,
-    runner: Option<RunnerHandle>,
-    distributor: Option<tokio::task::JoinHandle<()>>,
-    cp_host: Option<CpHost>,
+    /// What only the active replica runs; `None` while passive.
+    manager: Arc<tokio::sync::Mutex<Option<Manager>>>,
+    /// Starts the manager when this replica takes the lease, stops it when it loses it.
+    supervisor: Option<tokio::task::JoinHandle<()>>,
+    lease: Option<Lease>,
+    relay: Option<Relay>,
+    /// Set when this replica lost the lease it held: it must stop.
+    lost: tokio::sync::watch::Receiver<bool>,
     /// A plain-HTTP loopback listener for the site's own connection points, when the API
     /// itself is served over TLS.
     loopback: Option<(oneshot::Sender<()>, tokio::task::JoinHandle<()>)>,
@@ -217,25 +230,27 @@ impl SiteHandle {
         self.cloud.as_ref()
     }
 
+    /// This replica lost the database lease it held (see [`SiteHandle::wait`]).
+    pub fn lost_lease(&self) -> bool {
+        *self.lost.borrow()
+    }
+
     /// Stops the API and the embedded cloud. Tasks in flight stay recorded and resume at the
-    /// next start.
+    /// next start (or at once on another replica).
     pub async fn shutdown(mut self) {
-        // The site's own connection points go first, while the API can still hear them say
-        // their channels closed.
-        if let Some(host) = self.cp_host.take() {
-            host.stop().await;
+        if let Some(supervisor) = self.supervisor.take() {
+            supervisor.abort();
+            let _ = supervisor.await;
         }
-        // The monitor goes next: it would only log errors from a cloud being shut down.
-        if let Some(monitor) = self.monitor.take() {
-            monitor.stop().await;
+        if let Some(manager) = self.manager.lock().await.take() {
+            manager.stop().await;
         }
-        if let Some(runner) = self.runner.take() {
-            runner.stop().await;
+        // Let go of the lease only now: another replica takes over a manager that has stopped.
+        if let Some(lease) = self.lease.take() {
+            let _ = tokio::task::spawn_blocking(move || lease.stop()).await;
         }
-        if let Some(distributor) = self.distributor.take() {
-            // Its state is in the database: unfinished distributions resume at the next start.
-            distributor.abort();
-            let _ = distributor.await;
+        if let Some(relay) = self.relay.take() {
+            let _ = tokio::task::spawn_blocking(move || relay.stop()).await;
         }
         self.bus.close();
         if let Some(tx) = self.shutdown.take() {
@@ -263,12 +278,122 @@ impl SiteHandle {
         let _ = std::fs::remove_file(self.data_dir.join(URL_FILE));
     }
 
-    /// Waits until the server stops (e.g. after Ctrl-C handling by the caller).
+    /// Waits until the server stops, or this replica loses the database lease it held (then
+    /// it must stop: another replica runs the services manager now).
     pub async fn wait(&mut self) {
-        if let Some(server) = self.server.as_mut() {
-            let _ = server.await;
+        let mut lost = self.lost.clone();
+        let lost = async move {
+            let _ = lost.wait_for(|l| *l).await;
+        };
+        match self.server.as_mut() {
+            Some(server) => {
+                tokio::select! {
+                    _ = server => {}
+                    () = lost => {}
+                }
+            }
+            None => lost.await,
         }
     }
+}
+
+/// What only the active replica runs: the task runner, the monitors, the distribution worker
+/// and the site's own connection points.
+struct Manager {
+    monitor: Monitor,
+    runner: RunnerHandle,
+    distributor: tokio::task::JoinHandle<()>,
+    cp_host: CpHost,
+}
+
+impl Manager {
+    /// Resumes every unfinished task and starts the rest.
+    async fn start(
+        ctx: &Arc<SiteContext>,
+        inbox: TaskInbox,
+        content: &Arc<ContentHub>,
+        cp_url: String,
+    ) -> Result<Manager, SiteError> {
+        let text = format!(
+            "SMS_CLOUD_SERVICES_MANAGER started (cloudsite {}, replica {}, lease {})",
+            env!("CARGO_PKG_VERSION"),
+            ctx.replica().id(),
+            ctx.replica().owner().epoch
+        );
+        ctx.log(CLOUD_MGR_LOG, Level::Info, &text).await;
+        let runner = TaskRunner::new(Arc::clone(ctx));
+        runner
+            .resume_all()
+            .await
+            .map_err(|e| SiteError::Other(e.to_string()))?;
+        let runner = runner.start(inbox);
+        let monitor = super::monitor::spawn(ctx);
+        let distributor = tokio::spawn(Arc::clone(content).run());
+        let cp_host = super::cp_host::start(Arc::clone(ctx), cp_url);
+        let sync_ctx = Arc::clone(ctx);
+        tokio::spawn(async move {
+            if let Err(e) = super::ops::services::sync_stale_gateways(&sync_ctx).await {
+                let text = format!(
+                    "Cannot synchronize the CMGs deployed before the connection point CA: {e}"
+                );
+                sync_ctx.log(CLOUD_MGR_LOG, Level::Error, &text).await;
+            }
+        });
+        Ok(Manager {
+            monitor,
+            runner,
+            distributor,
+            cp_host,
+        })
+    }
+
+    async fn stop(self) {
+        // The site's own connection points go first, while the API can still hear them say
+        // their channels closed.
+        self.cp_host.stop().await;
+        // The monitor goes next: it would only log errors from a cloud being shut down.
+        self.monitor.stop().await;
+        self.runner.stop().await;
+        // Its state is in the database: unfinished distributions resume at the next start.
+        self.distributor.abort();
+        let _ = self.distributor.await;
+    }
+}
+
+/// Runs the manager while this replica holds the lease; when it loses the lease, stops the
+/// manager and says so on `lost`.
+async fn supervise(
+    ctx: Arc<SiteContext>,
+    inbox: TaskInbox,
+    content: Arc<ContentHub>,
+    cp_url: String,
+    manager: Arc<tokio::sync::Mutex<Option<Manager>>>,
+    lost: tokio::sync::watch::Sender<bool>,
+) {
+    let mut role = ctx.replica().watch();
+    if role.wait_for(|r| *r == ReplicaRole::Active).await.is_err() {
+        return;
+    }
+    match Manager::start(&ctx, inbox, &content, cp_url).await {
+        Ok(m) => {
+            *manager.lock().await = Some(m);
+            // Consoles attached here re-read the site, and with it this replica's role.
+            ctx.bus().publish(crate::api::wire::Event::Resync);
+        }
+        Err(e) => {
+            let text = format!("The services manager did not start: {e}");
+            ctx.log(CLOUD_MGR_LOG, Level::Error, &text).await;
+            lost.send_replace(true);
+            return;
+        }
+    }
+    let _ = role.wait_for(|r| *r == ReplicaRole::Passive).await;
+    let text = "This replica lost the database lease: the services manager stops here and another replica takes over.";
+    ctx.log(CLOUD_MGR_LOG, Level::Error, text).await;
+    if let Some(m) = manager.lock().await.take() {
+        m.stop().await;
+    }
+    lost.send_replace(true);
 }
 
 /// Writes `contents` to a new file readable by the owner only.
@@ -330,6 +455,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
     let secrets = Arc::new(
         SecretBox::load_or_create(&data_dir).map_err(|e| SiteError::Other(e.to_string()))?,
     );
+    check_secret_key(&store, &secrets, &data_dir).await?;
     let log_dir = opts
         .log_dir
         .clone()
@@ -368,6 +494,29 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
     // Ids continue from the clock so a client's Last-Event-ID from an earlier run reads as old.
     let first_id = super::store::now_millis().max(0) as u64 * 1000;
     let bus = Arc::new(EventBus::new(first_id));
+    let engine = match store.engine() {
+        Engine::Sqlite => DatabaseEngine::Sqlite,
+        Engine::Postgres => DatabaseEngine::Postgres,
+    };
+    let replica = Arc::new(Replica::new(&opts.server_name, engine));
+    let (lease, relay) = match &opts.database {
+        // The data dir's lock makes this process the site's only replica.
+        None => {
+            let epoch = store
+                .call(|c| site_rows::next_lease_epoch(c))
+                .await
+                .map_err(|e| SiteError::Other(e.to_string()))?;
+            replica.activate(epoch);
+            (None, None)
+        }
+        Some(url) => {
+            let lease = Lease::start(url, Arc::clone(&replica))
+                .map_err(io("cannot start the database lease thread"))?;
+            let relay = Relay::start(url, replica.id(), Arc::clone(&bus))
+                .map_err(io("cannot start the event relay threads"))?;
+            (Some(lease), Some(relay))
+        }
+    };
     let (ctx, inbox) = SiteContext::new(SiteParts {
         store,
         secrets,
@@ -376,28 +525,24 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         logs,
         timing: opts.timing,
         monitor: opts.monitor.clone(),
+        replica,
     });
     let text = format!(
-        "SMS_CLOUD_SERVICES_MANAGER started (cloudsite {}), data in {}",
+        "cloudsite {} site service started, data in {}",
         env!("CARGO_PKG_VERSION"),
         data_dir.display()
     );
-    ctx.log(CLOUD_MGR_LOG, crate::domain::task::Level::Info, &text)
-        .await;
-    let runner = TaskRunner::new(Arc::clone(&ctx));
-    runner
-        .resume_all()
-        .await
-        .map_err(|e| SiteError::Other(e.to_string()))?;
-    let runner = runner.start(inbox);
-    let monitor = super::monitor::spawn(&ctx);
+    ctx.log(CLOUD_MGR_LOG, Level::Info, &text).await;
 
-    let content = ContentHub::new(Arc::clone(&ctx), &data_dir.join(LIBRARY_DIR));
-    let distributor = tokio::spawn(Arc::clone(&content).run());
+    let library = opts
+        .library_dir
+        .clone()
+        .unwrap_or_else(|| data_dir.join(LIBRARY_DIR));
+    let content = ContentHub::new(Arc::clone(&ctx), &library);
 
     let app = router(AppState {
         ctx: Arc::clone(&ctx),
-        content,
+        content: Arc::clone(&content),
         lab_cloud: cloud.as_ref().map(|c| c.data_dir().to_path_buf()),
     });
     let listener = tokio::net::TcpListener::bind(opts.listen)
@@ -441,17 +586,22 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         let (url, stop, task) = serve_loopback(loopback_app, limits).await?;
         (url, Some((stop, task)))
     };
-    let cp_host = super::cp_host::start(Arc::clone(&ctx), cp_url);
-    let sync_ctx = Arc::clone(&ctx);
-    tokio::spawn(async move {
-        if let Err(e) = super::ops::services::sync_stale_gateways(&sync_ctx).await {
-            let text =
-                format!("Cannot synchronize the CMGs deployed before the connection point CA: {e}");
-            sync_ctx
-                .log(CLOUD_MGR_LOG, crate::domain::task::Level::Error, &text)
-                .await;
-        }
-    });
+    let manager = Arc::new(tokio::sync::Mutex::new(None));
+    let (lost_tx, lost) = tokio::sync::watch::channel(false);
+    let supervisor = if ctx.replica().role() == ReplicaRole::Active && lease.is_none() {
+        // One replica: the manager is up before the caller gets the handle, as it always was.
+        *manager.lock().await = Some(Manager::start(&ctx, inbox, &content, cp_url).await?);
+        None
+    } else {
+        Some(tokio::spawn(supervise(
+            Arc::clone(&ctx),
+            inbox,
+            content,
+            cp_url,
+            Arc::clone(&manager),
+            lost_tx,
+        )))
+    };
     Ok(SiteHandle {
         url,
         new_admin_token,
@@ -460,10 +610,11 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
         server: Some(server),
         bus,
         cloud,
-        monitor: Some(monitor),
-        runner: Some(runner),
-        distributor: Some(distributor),
-        cp_host: Some(cp_host),
+        manager,
+        supervisor,
+        lease,
+        relay,
+        lost,
         loopback,
         _lock: lock,
     })
@@ -497,6 +648,30 @@ fn url_host(addr: SocketAddr) -> String {
     } else {
         addr.to_string()
     }
+}
+
+/// Refuses a secret key other than the one the site's secrets were sealed with: a replica
+/// started with a fresh data dir would otherwise fail on every stored credential.
+async fn check_secret_key(
+    store: &Store,
+    secrets: &SecretBox,
+    data_dir: &Path,
+) -> Result<(), SiteError> {
+    let mine = hex::encode(&secrets.derive_key("secret key check")[..8]);
+    let check = mine.clone();
+    let recorded = store
+        .call(move |c| site_rows::key_check(c, &check))
+        .await
+        .map_err(|e| SiteError::Other(e.to_string()))?;
+    if recorded != mine {
+        let file = data_dir.join(super::secrets::KEY_FILE);
+        return Err(SiteError::Other(format!(
+            "{} is not the key this site's database was sealed with (key check {mine}, the database has {recorded}): copy secret.key from the data dir of another replica of this site into {} (mode 0600) and start again",
+            file.display(),
+            data_dir.display()
+        )));
+    }
+    Ok(())
 }
 
 /// Creates the site and its bootstrap token on first start; returns the token if created.

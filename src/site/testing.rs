@@ -218,6 +218,7 @@ impl TestSite {
                 ..Timing::default()
             },
             monitor,
+            replica: active_replica(),
         });
         TestSite {
             ctx,
@@ -348,5 +349,37 @@ impl TestSite {
             .into_iter()
             .map(|l| l.message)
             .collect()
+    }
+}
+
+/// A replica of a site on SQLite: active from the start, under lease epoch 1.
+pub(crate) fn active_replica() -> Arc<crate::site::replica::Replica> {
+    replica_at(1)
+}
+
+/// An active replica under lease `epoch`.
+fn replica_at(epoch: i64) -> Arc<crate::site::replica::Replica> {
+    let replica =
+        crate::site::replica::Replica::new("test", crate::domain::replica::DatabaseEngine::Sqlite);
+    replica.activate(epoch);
+    Arc::new(replica)
+}
+
+impl TestSite {
+    /// The context of a second services manager on this site's database and cloud (another
+    /// replica), active under lease `epoch`.
+    pub(crate) fn other_manager(&self, epoch: i64) -> Arc<SiteContext> {
+        let ctx = &self.ctx;
+        let (other, _) = SiteContext::new(SiteParts {
+            store: ctx.store().clone(),
+            secrets: Arc::clone(ctx.secrets()),
+            provider: Arc::clone(&self.cloud) as Arc<dyn Provider>,
+            bus: Arc::new(EventBus::new(0)),
+            logs: Arc::new(LogWriter::new(&self._dir.path().join("logs2")).expect("logs")),
+            timing: ctx.timing(),
+            monitor: ctx.monitor().clone(),
+            replica: replica_at(epoch),
+        });
+        other
     }
 }

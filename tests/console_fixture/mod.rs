@@ -193,6 +193,8 @@ pub fn snapshot(role: &str) -> Snapshot {
             server_name: "SITESRV".into(),
             version: "0.1.0".into(),
             role: cloudsite::domain::role::Role::parse(role).expect("a role"),
+            replica: cloudsite::domain::replica::ReplicaRole::Active,
+            database: cloudsite::domain::replica::DatabaseEngine::Sqlite,
         }),
         cdps: vec![
             // cdp1 is quiet, cdp2 past the storage warning with hot days; cdp3 never collected.

@@ -1,5 +1,6 @@
 //! The site, its site systems (Proxy tab), client settings, tokens, status messages and logs.
 
+use crate::domain::replica::{DatabaseEngine, ReplicaRole};
 use crate::domain::role::Role;
 use crate::domain::task::Level;
 use serde::{Deserialize, Serialize};
@@ -37,6 +38,17 @@ pub struct SiteView {
     pub version: String,
     /// Role of the caller's token.
     pub role: Role,
+    /// This replica's part: `active` runs the services manager, `passive` serves the API and
+    /// waits to take over. Always `active` on SQLite.
+    #[serde(default = "active")]
+    pub replica: ReplicaRole,
+    /// Where the site keeps its state.
+    #[serde(default)]
+    pub database: DatabaseEngine,
+}
+
+fn active() -> ReplicaRole {
+    ReplicaRole::Active
 }
 
 /// A site system with its Proxy tab.

@@ -48,6 +48,8 @@ pub enum CloudCommand {
     /// Subscriptions known to the local cloud.
     #[command(subcommand)]
     Subscription(SubscriptionCommand),
+    /// Run the local cloud on its own, for several site replicas to share.
+    Serve(super::cloud_cmd::CloudServeArgs),
 }
 
 /// `cloudsite cloud subscription …`.

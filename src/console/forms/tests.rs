@@ -106,6 +106,8 @@ fn app_with(role: &str, proxy: ProxySettings, alert_enabled: bool) -> App {
             server_name: "SITESRV".into(),
             version: "0.1.0".into(),
             role: Role::parse(role).expect("a role name"),
+            replica: crate::domain::replica::ReplicaRole::Active,
+            database: crate::domain::replica::DatabaseEngine::Sqlite,
         }),
         cdps: vec![service("c1", "cdp1.contoso.com", "cdp")],
         cmgs: vec![service("m1", "cmg1.contoso.com", "cmg")],

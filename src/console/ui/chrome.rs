@@ -69,6 +69,14 @@ fn header_spans(app: &App, theme: &Theme, brevity: u8) -> Vec<Span<'static>> {
         let label = if brevity == 0 { "role: " } else { "" };
         spans.push(Span::styled(format!("  {label}{role}"), bar));
     }
+    // Only a site with replicas has a replica worth naming.
+    if let Some(s) = m.site.as_ref().filter(|s| s.database.replicated()) {
+        let label = if brevity == 0 { "replica: " } else { "" };
+        spans.push(Span::styled(
+            format!("  {label}{}", s.replica.as_str()),
+            bar,
+        ));
+    }
     spans.push(Span::styled("  alerts: ", bar));
     let count = |n: usize, what: &str, role: Role| {
         Span::styled(

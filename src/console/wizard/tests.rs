@@ -659,6 +659,8 @@ fn the_primary_site_is_this_site_and_is_sent() {
         server_name: "SITESRV".into(),
         version: "0".into(),
         role: crate::domain::role::Role::FullAdministrator,
+        replica: crate::domain::replica::ReplicaRole::Active,
+        database: crate::domain::replica::DatabaseEngine::Sqlite,
     });
     let mut w = Wizard::open(HostedKind::Cdp, &m, &Keymap::default());
     assert_eq!(get(&w, FieldId::PrimarySite).options(), ["PS1".to_string()]);

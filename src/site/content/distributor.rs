@@ -118,7 +118,8 @@ impl ContentHub {
                     Err(e) => eprintln!("cloudsite: distribution bookkeeping failed: {e}"),
                 };
             }
-            let idle = if waiting {
+            // Another replica's API records distributions without waking this worker.
+            let idle = if waiting || self.ctx.replica().engine().replicated() {
                 RETRY
             } else {
                 Duration::from_secs(3600)

@@ -19,4 +19,8 @@ pub(super) enum StepError {
     /// The cloud did not get there in time.
     #[error("{0}")]
     Timeout(String),
+    /// Another services manager took the task over under a newer lease: this one stops
+    /// touching it.
+    #[error("the task {0} was taken over by another services manager")]
+    TakenOver(String),
 }

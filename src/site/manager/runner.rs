@@ -16,21 +16,34 @@ use crate::site::repo::RepoError;
 use crate::site::repo::alerts;
 use crate::site::repo::services::{self, ServiceRecord};
 use crate::site::repo::tasks::{self, TaskRecord};
-use std::sync::Arc;
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 use tokio::task::JoinHandle;
+
+/// How often the runner looks for tasks it was not handed: recorded by another replica, or
+/// left when a replica that ran them died.
+const POLL: Duration = Duration::from_secs(1);
 
 /// Runs the site's durable tasks.
 pub(crate) struct TaskRunner {
     ctx: Arc<SiteContext>,
+    /// Tasks this process runs now: a task queued twice, or queued and found by the poll,
+    /// runs once.
+    running: Arc<Mutex<HashSet<String>>>,
 }
 
 impl TaskRunner {
     /// A runner for the site of `ctx`.
     pub(crate) fn new(ctx: Arc<SiteContext>) -> TaskRunner {
-        TaskRunner { ctx }
+        TaskRunner {
+            ctx,
+            running: Arc::default(),
+        }
     }
 
-    /// After a restart: reports expired certificates and queues every unfinished task.
+    /// After a restart or a takeover: reports expired certificates and queues every
+    /// unfinished task.
     pub(crate) async fn resume_all(&self) -> Result<usize, RepoError> {
         let ctx = &self.ctx;
         for rec in ctx
@@ -63,14 +76,47 @@ impl TaskRunner {
         Ok(unfinished.len())
     }
 
-    /// Runs every task queued in `inbox`, each in its own tokio task, until the returned
-    /// handle is stopped or dropped.
+    /// Runs every task queued in `inbox`, and every unfinished task the database holds, each
+    /// once and in its own tokio task, until the returned handle is stopped or dropped.
     pub(crate) fn start(self, mut inbox: TaskInbox) -> RunnerHandle {
         RunnerHandle(tokio::spawn(async move {
-            while let Some(id) = inbox.0.recv().await {
-                tokio::spawn(drive(Arc::clone(&self.ctx), id));
+            let mut poll = tokio::time::interval(POLL);
+            poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tokio::select! {
+                    id = inbox.0.recv() => match id {
+                        Some(id) => self.launch(id),
+                        None => break,
+                    },
+                    _ = poll.tick() => {
+                        let found = self.ctx.store().call(|c| tasks::unfinished_tasks(c)).await;
+                        for t in found.unwrap_or_default() {
+                            self.launch(t.id);
+                        }
+                    }
+                }
             }
         }))
+    }
+
+    /// Drives `id` unless this process already does.
+    fn launch(&self, id: String) {
+        let fresh = self
+            .running
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(id.clone());
+        if !fresh {
+            return;
+        }
+        let (ctx, running) = (Arc::clone(&self.ctx), Arc::clone(&self.running));
+        tokio::spawn(async move {
+            drive(ctx, id.clone()).await;
+            running
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .remove(&id);
+        });
     }
 }
 
@@ -107,6 +153,22 @@ pub(super) async fn drive(ctx: Arc<SiteContext>, task_id: String) {
     };
     if task.state.is_final() {
         return;
+    }
+    // One services manager per task: under two (a replica that lost the lease and the one
+    // that took it), the newer lease wins and the other stops at its next step.
+    let (tid, owner) = (task.id.clone(), ctx.replica().owner());
+    match ctx
+        .store()
+        .call(move |c| tasks::claim_task(c, &tid, &owner))
+        .await
+    {
+        Ok(true) => {}
+        Ok(false) => return,
+        Err(e) => {
+            let text = format!("Cannot take the task {task_id} to run it: {e}");
+            ctx.log(CLOUD_MGR_LOG, Level::Error, &text).await;
+            return;
+        }
     }
     let sid = task.service_id.clone();
     let rec = match ctx
@@ -225,6 +287,11 @@ async fn clear_proxy_alerts(ctx: &SiteContext) {
 /// refusal also raises the proxy alert.
 async fn fail(ctx: &SiteContext, task: &TaskRecord, rec: &ServiceRecord, e: StepError) {
     let text = e.to_string();
+    if let StepError::TakenOver(_) = e {
+        // The manager that took it over owns the task and the service's state now.
+        ctx.log(CLOUD_MGR_LOG, Level::Warning, &text).await;
+        return;
+    }
     let tid = task.id.clone();
     let reached = ctx
         .store()
@@ -291,21 +358,29 @@ async fn set_state(
     Ok(())
 }
 
-/// Moves a task on (state, step, error), and publishes it.
+/// Moves a task on (state, step, error), and publishes it; refused once another services
+/// manager has taken the task over.
 async fn set_task(
     ctx: &SiteContext,
     id: &str,
     state: TaskState,
     step: Option<Step>,
     error: Option<&str>,
-) -> Result<(), RepoError> {
-    let (i, e) = (id.to_string(), error.map(str::to_string));
-    if let Some(t) = ctx
+) -> Result<(), StepError> {
+    let (i, e, owner) = (
+        id.to_string(),
+        error.map(str::to_string),
+        ctx.replica().owner(),
+    );
+    match ctx
         .store()
-        .call(move |c| tasks::update_task(c, &i, state, step, e.as_deref()))
+        .call(move |c| tasks::update_owned_task(c, &i, &owner, state, step, e.as_deref()))
         .await?
     {
-        ctx.bus().publish(Event::Task(t.view()));
+        Some(t) => {
+            ctx.bus().publish(Event::Task(t.view()));
+            Ok(())
+        }
+        None => Err(StepError::TakenOver(id.to_string())),
     }
-    Ok(())
 }

@@ -180,3 +180,99 @@ async fn a_fresh_task_runs_every_step_and_records_each_before_it_runs() {
         [Step::Storage, Step::Deploy, Step::WaitReady, Step::Done]
     );
 }
+
+/// A fresh create on `site`'s CMG `cmg1`: the service and its task.
+fn fresh_create(site: &TestSite) -> (ServiceRecord, tasks::TaskRecord) {
+    let rec = site.add_service(HostedKind::Cmg, "cmg1", true, ServiceState::Provisioning);
+    let id = rec.id.clone();
+    let task = site
+        .ctx
+        .store()
+        .with(|c| tasks::insert_task(c, &id, TaskKind::Create, TaskPayload::default()))
+        .expect("task");
+    (rec, task)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_managers_racing_for_one_task_run_it_once() {
+    for _ in 0..20 {
+        let site = TestSite::new(MonitorOptions::default());
+        let other = site.other_manager(1);
+        let (rec, task) = fresh_create(&site);
+        tokio::join!(
+            drive(Arc::clone(&site.ctx), task.id.clone()),
+            drive(other, task.id.clone())
+        );
+        assert_eq!(
+            site.cloud.calls(),
+            ["create_container cmg1sa", "deploy cmg1"],
+            "every cloud call made once"
+        );
+        let done = site.finished(&task.id).await;
+        assert_eq!((done.state, done.error), (TaskState::Completed, None));
+        assert_eq!(site.tasks(&rec.id).len(), 1, "one task record");
+        assert_eq!(
+            site.service(&rec.id).map(|r| r.state),
+            Some(ServiceState::Ready)
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_newer_lease_takes_a_task_over_and_the_old_manager_changes_nothing_more() {
+    let site = TestSite::new(MonitorOptions::default());
+    let (rec, task) = fresh_create(&site);
+    let old = site.ctx.replica().owner();
+    let newer = site.other_manager(2);
+    let store = site.ctx.store();
+    let tid = task.id.clone();
+    // The old manager had taken the task and recorded its first step, then lost the lease.
+    let (o, t) = (old.clone(), tid.clone());
+    store
+        .with(|c| {
+            assert!(tasks::claim_task(c, &t, &o)?);
+            tasks::update_owned_task(c, &t, &o, TaskState::InProgress, Some(Step::Storage), None)
+        })
+        .expect("the old manager's step")
+        .expect("it held the task");
+    // An equal lease cannot take it; a newer one can, and finishes it.
+    let same = crate::site::repo::tasks::TaskOwner {
+        id: "another".into(),
+        epoch: old.epoch,
+    };
+    assert!(
+        !store
+            .with(|c| tasks::claim_task(c, &tid, &same))
+            .expect("claim")
+    );
+    drive(Arc::clone(&newer), tid.clone()).await;
+    let done = site.finished(&tid).await;
+    assert_eq!(done.state, TaskState::Completed);
+    // The old manager's next step is refused and leaves the task as it is.
+    let refused = store
+        .with(|c| {
+            tasks::update_owned_task(
+                c,
+                &tid,
+                &old,
+                TaskState::Failed,
+                Some(Step::Deploy),
+                Some("late"),
+            )
+        })
+        .expect("update");
+    assert!(
+        refused.is_none(),
+        "the old manager no longer holds the task"
+    );
+    // And driving it again under the old lease does nothing.
+    site.cloud.clear_calls();
+    drive(Arc::clone(&site.ctx), tid.clone()).await;
+    assert!(site.cloud.calls().is_empty());
+    let after = site.finished(&tid).await;
+    assert_eq!((after.state, after.error), (TaskState::Completed, None));
+    assert_eq!(
+        site.service(&rec.id).map(|r| r.state),
+        Some(ServiceState::Ready)
+    );
+}

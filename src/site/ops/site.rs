@@ -20,6 +20,8 @@ pub(crate) async fn describe(ctx: &SiteContext, role: Role) -> OpResult<SiteView
         server_name,
         version: env!("CARGO_PKG_VERSION").into(),
         role,
+        replica: ctx.replica().role(),
+        database: ctx.replica().engine(),
     })
 }
 

@@ -19,6 +19,34 @@ pub(crate) fn site(conn: &Connection) -> Result<Option<(String, String)>> {
         .optional()?)
 }
 
+/// Counts the lease up for a replica that has just taken it; answers the new count (the
+/// epoch its services manager claims tasks under).
+pub(crate) fn next_lease_epoch(conn: &Connection) -> Result<i64> {
+    conn.execute(
+        "UPDATE site SET lease_epoch = lease_epoch + 1 WHERE id = 1",
+        params![],
+    )?;
+    Ok(conn.query_row(
+        "SELECT lease_epoch FROM site WHERE id = 1",
+        params![],
+        |r| r.get(0),
+    )?)
+}
+
+/// The check of the secret key the site's secrets were sealed with, recording `check` when
+/// none is recorded yet; answers the recorded one.
+pub(crate) fn key_check(conn: &Connection, check: &str) -> Result<String> {
+    conn.execute(
+        "UPDATE site SET key_check = ?1 WHERE id = 1 AND key_check IS NULL",
+        params![check],
+    )?;
+    Ok(
+        conn.query_row("SELECT key_check FROM site WHERE id = 1", params![], |r| {
+            r.get(0)
+        })?,
+    )
+}
+
 /// Creates the site and its site server (with the roles a primary site server holds).
 pub(crate) fn create_site(conn: &Connection, site_code: &str, server_name: &str) -> Result<()> {
     let now = now_millis();

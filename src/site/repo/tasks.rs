@@ -124,14 +124,74 @@ pub(crate) fn update_task(
     step: Option<Step>,
     error: Option<&str>,
 ) -> Result<Option<TaskRecord>> {
+    move_task(conn, id, None, state, step, error)
+}
+
+/// [`update_task`], and with an `owner` only while that owner holds the task (one statement,
+/// so a takeover between a check and the write cannot slip through).
+fn move_task(
+    conn: &Connection,
+    id: &str,
+    owner: Option<&TaskOwner>,
+    state: TaskState,
+    step: Option<Step>,
+    error: Option<&str>,
+) -> Result<Option<TaskRecord>> {
     let now = now_millis();
-    conn.execute(
+    let changed = conn.execute(
         "UPDATE tasks SET state = ?2, step = ?3, error = ?4, \
          started = CASE WHEN started IS NULL AND CAST(?2 AS BIGINT) >= 2 THEN ?5 ELSE started END, \
-         ended = CASE WHEN CAST(?2 AS BIGINT) >= 3 THEN CAST(?5 AS BIGINT) ELSE NULL END WHERE id = ?1",
-        params![id, state, StepColumn(step), error, now],
+         ended = CASE WHEN CAST(?2 AS BIGINT) >= 3 THEN CAST(?5 AS BIGINT) ELSE NULL END \
+         WHERE id = ?1 AND (CAST(?6 AS TEXT) IS NULL OR (owner = ?6 AND owner_epoch = ?7))",
+        params![
+            id,
+            state,
+            StepColumn(step),
+            error,
+            now,
+            owner.map(|o| o.id.as_str()),
+            owner.map_or(0, |o| o.epoch)
+        ],
     )?;
+    if changed == 0 && owner.is_some() {
+        return Ok(None);
+    }
     get_task(conn, id)
+}
+
+/// Who runs a task: a services manager (`id`, one per process start) under the lease it
+/// holds (`epoch`, counted up each time a replica takes the lease).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TaskOwner {
+    /// The services manager's id.
+    pub id: String,
+    /// The lease it holds.
+    pub epoch: i64,
+}
+
+/// Takes an unfinished task for `owner`: free, already its own, or held under an older lease
+/// (a replica that lost the lease has no say any more). False when another manager holds it
+/// under the same or a newer lease, or the task has ended.
+pub(crate) fn claim_task(conn: &Connection, id: &str, owner: &TaskOwner) -> Result<bool> {
+    let changed = conn.execute(
+        "UPDATE tasks SET owner = ?2, owner_epoch = ?3 WHERE id = ?1 AND state IN (1, 2) \
+         AND (owner IS NULL OR owner = ?2 OR owner_epoch < ?3)",
+        params![id, owner.id, owner.epoch],
+    )?;
+    Ok(changed == 1)
+}
+
+/// [`update_task`] for the manager that claimed the task; `None` when it no longer holds it
+/// (another manager took it over under a newer lease), and then nothing changes.
+pub(crate) fn update_owned_task(
+    conn: &Connection,
+    id: &str,
+    owner: &TaskOwner,
+    state: TaskState,
+    step: Option<Step>,
+    error: Option<&str>,
+) -> Result<Option<TaskRecord>> {
+    move_task(conn, id, Some(owner), state, step, error)
 }
 
 /// Tasks not yet completed or failed, oldest first (to resume after a restart).

@@ -13,7 +13,7 @@
 //! Add a new entry instead.
 
 /// Migration `n` (1-based) is `MIGRATIONS[n - 1]`; `PRAGMA user_version` records how many ran.
-pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 const V1: &str = r#"
 CREATE TABLE site (
@@ -241,4 +241,13 @@ INSERT INTO tokens_v4 (id, name, role, token_hash, created, last_used)
     SELECT id, name, role, token_hash, created, last_used FROM tokens;
 DROP TABLE tokens;
 ALTER TABLE tokens_v4 RENAME TO tokens;
+"#;
+
+// Replicas: which services manager owns a task, under which lease; the lease count; and a
+// check that every replica opens the secrets with the same key.
+const V5: &str = r#"
+ALTER TABLE tasks ADD COLUMN owner TEXT;
+ALTER TABLE tasks ADD COLUMN owner_epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE site ADD COLUMN lease_epoch INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE site ADD COLUMN key_check TEXT;
 "#;

@@ -9,7 +9,7 @@
 //! Never edit a migration once it has shipped; add one to both lists.
 
 /// Migration `n` (1-based) is `PG_MIGRATIONS[n - 1]`; `site_schema.version` records how many ran.
-pub const PG_MIGRATIONS: &[&str] = &[V1, V2, V3, V4];
+pub const PG_MIGRATIONS: &[&str] = &[V1, V2, V3, V4, V5];
 
 const V1: &str = r#"
 CREATE OR REPLACE FUNCTION ifnull(text, text) RETURNS text
@@ -228,4 +228,12 @@ const V4: &str = r#"
 ALTER TABLE tokens DROP CONSTRAINT tokens_role_check;
 ALTER TABLE tokens ADD CONSTRAINT tokens_role_check
     CHECK (role IN ('full-admin', 'infra-admin', 'read-only', 'client'));
+"#;
+
+/// Replicas: the owner of a task and its lease, the lease count, the secret key check.
+const V5: &str = r#"
+ALTER TABLE tasks ADD COLUMN owner TEXT;
+ALTER TABLE tasks ADD COLUMN owner_epoch BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE site ADD COLUMN lease_epoch BIGINT NOT NULL DEFAULT 0;
+ALTER TABLE site ADD COLUMN key_check TEXT;
 "#;

@@ -133,7 +133,7 @@ async fn setup(site: Site) {
     let password = lab["password"].as_str().expect("password").to_string();
     let upload = |path: &str| CertUpload {
         file_base64: b64_file(path),
-        password: password.clone(),
+        password: password.clone().into(),
     };
     let req = CreateCmg {
         subscription: SubscriptionInput {

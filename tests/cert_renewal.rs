@@ -266,7 +266,7 @@ async fn bad_certificates_are_refused_and_change_nothing() {
     wrong_password.password = "not the password".into();
     let root_only = CertUpload {
         file_base64: b64_file(&lab.root_ca),
-        password: String::new(),
+        password: Default::default(),
     };
     let other_name = lab.upload(&lab.cert("cdp2.lab.contoso.com").pfx);
     let cases: Vec<(&str, Value, (u16, &str, &str))> = vec![
@@ -353,7 +353,7 @@ async fn a_certificate_another_service_uses_is_refused_unless_wildcard() {
     let pw = lab.password.clone();
     let upload = |bytes: &[u8]| CertUpload {
         file_base64: b64(bytes),
-        password: pw.clone(),
+        password: pw.clone().into(),
     };
     let own = made_pfx(&one, &[&one], &pw);
     let both = made_pfx(&one, &[&one, &two], &pw);
@@ -498,7 +498,7 @@ async fn cdp_set_and_cmg_set_renew_from_the_command_line() {
         .create_cdp_ready(&CreateCdp {
             service_certificate: CertUpload {
                 file_base64: b64(&made_pfx(&lower, &[&lower], &pw)),
-                password: pw.clone(),
+                password: pw.clone().into(),
             },
             ..lab.cdp(CDP1)
         })

@@ -189,13 +189,13 @@ async fn create_by_api(lab: &Lab, prefix: &str) {
             environment: Default::default(),
             management_certificate: cloudsite::api::wire::CertUpload {
                 file_base64: b64(lab.json["management"]["pfx"].as_str().unwrap()),
-                password: lab.s("password"),
+                password: lab.s("password").into(),
             },
         },
         region: "WestEurope".into(),
         service_certificate: cloudsite::api::wire::CertUpload {
             file_base64: b64(&lab.pfx(prefix)),
-            password: lab.s("password"),
+            password: lab.s("password").into(),
         },
         ..Default::default()
     };

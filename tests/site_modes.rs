@@ -457,7 +457,7 @@ async fn a_publishsettings_file_validates_on_next_in_place_of_a_pfx() {
         environment: Default::default(),
         management_certificate: cloudsite::api::wire::CertUpload {
             file_base64: b64(xml.as_bytes()),
-            password: String::new(),
+            password: Default::default(),
         },
     };
     let check: cloudsite::api::wire::SubscriptionCheck = client

@@ -45,7 +45,7 @@ pub(super) fn client_upload(
     };
     Ok(Some(CertUpload {
         file_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
-        password,
+        password: password.into(),
     }))
 }
 

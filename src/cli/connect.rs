@@ -141,6 +141,7 @@ pub async fn connect(args: &SiteArgs) -> Result<Connection, CliError> {
         log_dir: config.paths.log_dir.clone(),
         monitor: crate::site::monitor::MonitorOptions::from_config(&config),
         log_level: super::logging::cmtrace_level(config.logging.level),
+        storage: super::serve_cmd::storage_config(&config.cloud.storage),
         ..SiteOptions::new(&dir)
     };
     let (url, embedded) = match service::start(opts).await {

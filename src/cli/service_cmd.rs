@@ -55,7 +55,7 @@ fn subscription(g: &GeneralArgs) -> Result<SubscriptionInput, String> {
         },
         management_certificate: CertUpload {
             file_base64: file,
-            password: pw,
+            password: pw.into(),
         },
     })
 }
@@ -67,7 +67,7 @@ fn service_cert(g: &GeneralArgs) -> Result<CertUpload, String> {
 fn cert_upload(file: &Path, password_env: &Option<String>) -> Result<CertUpload, String> {
     Ok(CertUpload {
         file_base64: read_file("--service-cert", file)?,
-        password: password("--service-cert-password-env", password_env)?,
+        password: password("--service-cert-password-env", password_env)?.into(),
     })
 }
 

@@ -182,7 +182,7 @@ pub(super) async fn proxy(site: &SiteArgs, cmd: ProxyCommand) -> ExitCode {
                     server,
                     port,
                     account,
-                    password,
+                    password: password.map(Into::into),
                 };
                 let p = client.set_proxy(&site_system, &req).await?;
                 if output::is_json(json) {

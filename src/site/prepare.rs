@@ -136,7 +136,7 @@ fn open_as(
 ) -> Result<(Report, Identity), FieldError> {
     let bytes = decode(&labels.file, &upload.file_base64)?;
     let mut opts = Options::new()
-        .password(upload.password.clone())
+        .password(upload.password.expose())
         .role(Some(role));
     opts.now = now;
     let (report, identity) = cert::inspect_identity(&bytes, &opts);

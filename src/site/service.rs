@@ -283,7 +283,10 @@ impl SiteHandle {
     pub async fn wait(&mut self) {
         let mut lost = self.lost.clone();
         let lost = async move {
-            let _ = lost.wait_for(|l| *l).await;
+            // Without a lease (SQLite) nothing ever sends: the sender is gone at once.
+            if lost.wait_for(|l| *l).await.is_err() {
+                std::future::pending::<()>().await;
+            }
         };
         match self.server.as_mut() {
             Some(server) => {

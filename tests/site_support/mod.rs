@@ -3,6 +3,8 @@
 //! lab's files, and waits for tasks and states.
 #![allow(dead_code)]
 
+#[path = "../azurite_support/mod.rs"]
+mod azurite_support;
 #[path = "../pg_support/mod.rs"]
 mod pg_support;
 
@@ -126,7 +128,7 @@ impl Lab {
     pub fn upload(&self, path: &Path) -> CertUpload {
         CertUpload {
             file_base64: b64_file(path),
-            password: self.password.clone(),
+            password: self.password.clone().into(),
         }
     }
 
@@ -279,6 +281,8 @@ pub struct Site {
     pub cloud: Option<LocalCloudHandle>,
     /// The PostgreSQL cluster holding the site database, when the suite runs on PostgreSQL.
     pub pg: Option<pg_support::PgCluster>,
+    /// The Azurite holding the content blobs, when the suite runs on Azure Blob Storage.
+    pub azurite: Option<azurite_support::Azurite>,
 }
 
 /// `CLOUDSITE_TEST_DATABASE=postgres` runs the suite's sites on a PostgreSQL cluster of their
@@ -288,6 +292,18 @@ fn test_database() -> Option<pg_support::PgCluster> {
         Ok("postgres") => Some(
             pg_support::PgCluster::start("the site suite on PostgreSQL")
                 .expect("CLOUDSITE_TEST_DATABASE=postgres, but PostgreSQL is not installed"),
+        ),
+        _ => None,
+    }
+}
+
+/// `CLOUDSITE_TEST_STORAGE=azure` keeps the suite's content blobs in an Azurite of their own
+/// (CI runs the content suites once per store); anything else keeps the folder store.
+fn test_storage() -> Option<azurite_support::Azurite> {
+    match std::env::var("CLOUDSITE_TEST_STORAGE").as_deref() {
+        Ok("azure") => Some(
+            azurite_support::Azurite::start("the site suite on Azure Blob Storage")
+                .expect("CLOUDSITE_TEST_STORAGE=azure, but Azurite is not installed"),
         ),
         _ => None,
     }
@@ -312,6 +328,12 @@ impl Site {
         };
         let mut opts = SiteOptions::new(&data_dir);
         opts.server_name = SERVER_NAME.into();
+        let azurite = tokio::task::spawn_blocking(test_storage)
+            .await
+            .expect("Azurite start thread");
+        if let Some(a) = &azurite {
+            opts.storage = a.storage("cloudsite-content");
+        }
         let mut cloud = None;
         opts.cloud = match &config.provider {
             None => CloudChoice::Embedded {
@@ -323,6 +345,7 @@ impl Site {
                     data_dir: data_dir.join(service::CLOUD_DIR),
                     provisioning_delay: config.provisioning_delay,
                     faults: config.faults,
+                    storage: opts.storage.clone(),
                     ..LocalCloudConfig::default()
                 })
                 .await
@@ -369,6 +392,7 @@ impl Site {
             opts,
             cloud,
             pg,
+            azurite,
         }
     }
 

@@ -5,6 +5,7 @@
 use super::site::ClientSettings;
 use crate::domain::cmg::{ChannelState, Transport};
 use crate::domain::service::ServiceState;
+use super::secret::Secret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -79,31 +80,14 @@ pub struct ChannelInstance {
 }
 
 /// The site system's proxy, for the HTTPS fallback only (as ConfigMgr's connection point).
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 pub struct ChannelProxy {
     /// `http://host:port`.
     pub url: String,
     /// Proxy account, when the proxy wants credentials (basic).
     pub account: Option<String>,
     /// Its password.
-    pub password: Option<String>,
-}
-
-impl Drop for ChannelProxy {
-    fn drop(&mut self) {
-        // The proxy password leaves no copy in freed memory.
-        zeroize::Zeroize::zeroize(&mut self.password);
-    }
-}
-
-impl std::fmt::Debug for ChannelProxy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print the password.
-        f.debug_struct("ChannelProxy")
-            .field("url", &self.url)
-            .field("account", &self.account)
-            .finish_non_exhaustive()
-    }
+    pub password: Option<Secret>,
 }
 
 /// What a connection point needs to open its channels (`GET /v1/connection-points/{id}/channel`).

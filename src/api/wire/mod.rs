@@ -7,6 +7,7 @@ mod content;
 mod errors;
 mod events;
 mod gateway;
+mod secret;
 mod services;
 mod site;
 
@@ -16,5 +17,6 @@ pub use content::*;
 pub use errors::*;
 pub use events::*;
 pub use gateway::*;
+pub use secret::Secret;
 pub use services::*;
 pub use site::*;

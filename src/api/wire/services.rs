@@ -5,6 +5,7 @@
 
 use super::content::UsageView;
 use super::gateway::GatewayView;
+use super::secret::Secret;
 use crate::domain::service::{
     Environment, HostedKind, InstanceState, ServiceState, Threshold, TrustedRootKind,
 };
@@ -19,14 +20,16 @@ pub struct CertUpload {
     pub file_base64: String,
     /// Its password (empty for none). Never returned, never logged.
     #[serde(default)]
-    pub password: String,
+    pub password: Secret,
 }
 
 impl std::fmt::Debug for CertUpload {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The file holds a private key: its length says enough.
         f.debug_struct("CertUpload")
             .field("bytes", &self.file_base64.len())
-            .finish_non_exhaustive()
+            .field("password", &self.password)
+            .finish()
     }
 }
 

@@ -1,5 +1,6 @@
 //! The site, its site systems (Proxy tab), client settings, tokens, status messages and logs.
 
+use super::secret::Secret;
 use crate::domain::replica::{DatabaseEngine, ReplicaRole};
 use crate::domain::role::Role;
 use crate::domain::task::Level;
@@ -65,7 +66,7 @@ pub struct SiteSystemView {
 
 /// Set the Proxy tab. A password is stored encrypted and never returned; omit it to keep the
 /// stored one, send `""` to clear it.
-#[derive(Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SetProxy {
     /// Use a proxy server.
@@ -83,18 +84,7 @@ pub struct SetProxy {
     pub account: Option<String>,
     /// The account's password: omit to keep the stored one, `""` to clear it. Needs `account`.
     #[serde(default)]
-    pub password: Option<String>,
-}
-
-impl std::fmt::Debug for SetProxy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SetProxy")
-            .field("enabled", &self.enabled)
-            .field("server", &self.server)
-            .field("port", &self.port)
-            .field("account", &self.account)
-            .finish_non_exhaustive()
-    }
+    pub password: Option<Secret>,
 }
 
 /// A log line.

@@ -121,7 +121,7 @@ impl ProxyForm {
             port: core.field(Port).and_then(|f| f.whole_number()),
             account: creds.then(|| core.text(Account)).filter(|a| !a.is_empty()),
             // Empty keeps the stored password.
-            password: (creds && !password.is_empty()).then_some(password),
+            password: (creds && !password.is_empty()).then_some(password.into()),
         }
     }
 }

@@ -281,7 +281,7 @@ pub(crate) fn upload_file(path: &str, password: &str) -> Result<CertUpload, Stri
     let bytes = std::fs::read(expand_home(path)).map_err(|e| format!("cannot read {path}: {e}"))?;
     Ok(CertUpload {
         file_base64: base64::engine::general_purpose::STANDARD.encode(bytes),
-        password: password.to_string(),
+        password: password.into(),
     })
 }
 

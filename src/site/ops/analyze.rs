@@ -25,7 +25,7 @@ fn client_key(upload: &CertUpload) -> OpResult<ClientKey> {
     let bytes = base64::engine::general_purpose::STANDARD
         .decode(upload.file_base64.trim())
         .map_err(|_| OpError::invalid(FIELD, "must be a .pfx file, base64"))?;
-    let opts = crate::cert::Options::new().password(&upload.password);
+    let opts = crate::cert::Options::new().password(upload.password.expose());
     let (report, identity) = crate::cert::inspect_identity(&bytes, &opts);
     if let Some(e) = report.error {
         return Err(OpError::invalid(FIELD, e.message));

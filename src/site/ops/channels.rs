@@ -77,7 +77,7 @@ pub(crate) async fn config(ctx: &SiteContext, id: &str) -> OpResult<ChannelConfi
             ChannelProxy {
                 url: p.url,
                 account,
-                password,
+                password: password.map(Into::into),
             }
         }),
     })

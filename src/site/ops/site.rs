@@ -55,7 +55,7 @@ fn proxy_change(req: &SetProxy) -> OpResult<(ProxySettings, PasswordChange)> {
         (_, None) => PasswordChange::Clear,
         (None, Some(_)) => PasswordChange::Keep,
         (Some(p), Some(_)) if p.is_empty() => PasswordChange::Clear,
-        (Some(p), Some(_)) => PasswordChange::Set(p.clone()),
+        (Some(p), Some(_)) => PasswordChange::Set(p.expose().to_string()),
     };
     let settings = ProxySettings {
         enabled: req.enabled,

@@ -178,21 +178,6 @@ async fn start(site: &Site, svc: &ServiceView) -> ServiceView {
 }
 
 /// Every file under `dir`, recursively.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    if let Ok(rd) = std::fs::read_dir(dir) {
-        for e in rd.flatten() {
-            let p = e.path();
-            if p.is_dir() {
-                out.extend(files_under(&p));
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn distribute_then_fetch_gives_identical_bytes_and_the_cloud_holds_only_ciphertext() {
     let mut site = Site::start().await;
@@ -223,24 +208,15 @@ async fn distribute_then_fetch_gives_identical_bytes_and_the_cloud_holds_only_ci
     let cdp = start(&site, &cdp).await;
 
     // What the cloud stores is the site's ciphertext, never the plaintext.
-    let stored: Vec<PathBuf> = files_under(&site.data_dir.join("cloud").join("storage"))
-        .into_iter()
-        .filter(|p| p.to_string_lossy().contains(&pkg.id))
-        // The cloud's own bookkeeping (hidden hash files) is not content.
-        .filter(|p| {
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        })
-        .collect();
-    assert_eq!(stored.len(), 2, "two blobs stored: {stored:?}");
-    for path in &stored {
-        let bytes = std::fs::read(path).expect("blob");
+    let stored = site.stored_blobs(&pkg.id).await;
+    let names: Vec<&String> = stored.iter().map(|(n, _)| n).collect();
+    assert_eq!(stored.len(), 2, "two blobs stored: {names:?}");
+    for (name, bytes) in &stored {
         assert!(
             bytes.starts_with(cloudsite::content::crypt::MAGIC),
-            "{}",
-            path.display()
+            "{name}"
         );
-        assert_ne!(bytes, big);
+        assert_ne!(bytes, &big);
         assert!(
             !bytes.windows(small.len()).any(|w| w == small.as_slice()),
             "plaintext visible"
@@ -308,9 +284,9 @@ async fn distribute_then_fetch_gives_identical_bytes_and_the_cloud_holds_only_ci
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    for path in &stored {
-        assert!(!path.exists(), "{} still in the cloud", path.display());
-    }
+    let left = site.stored_blobs(&pkg.id).await;
+    let left: Vec<&String> = left.iter().map(|(n, _)| n).collect();
+    assert!(left.is_empty(), "still in the cloud: {left:?}");
     let (code, _) = site
         .raw(
             "DELETE",

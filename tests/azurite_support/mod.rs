@@ -109,16 +109,31 @@ impl Azurite {
         StorageConfig::Azure(AzureStorage::azurite(&self.url(), container))
     }
 
-    /// Every blob name in `container` under `prefix` (`a/b`), hidden ones included.
-    pub async fn names(&self, container: &str, prefix: &str) -> Vec<String> {
-        let store = MicrosoftAzureBuilder::new()
+    fn client(&self, container: &str) -> object_store::azure::MicrosoftAzure {
+        MicrosoftAzureBuilder::new()
             .with_account("devstoreaccount1")
             .with_access_key(DEV_KEY)
             .with_container_name(container)
             .with_endpoint(format!("{}/devstoreaccount1", self.url()))
             .with_allow_http(true)
             .build()
-            .expect("Azurite client");
+            .expect("Azurite client")
+    }
+
+    /// The bytes of blob `name` in `container`.
+    pub async fn read(&self, container: &str, name: &str) -> Vec<u8> {
+        use object_store::ObjectStoreExt as _;
+        let store = self.client(container);
+        let got = store
+            .get(&object_store::path::Path::from(name))
+            .await
+            .expect("read an Azurite blob");
+        got.bytes().await.expect("the blob's bytes").to_vec()
+    }
+
+    /// Every blob name in `container` under `prefix` (`a/b`), hidden ones included.
+    pub async fn names(&self, container: &str, prefix: &str) -> Vec<String> {
+        let store = self.client(container);
         let prefix = object_store::path::Path::from(prefix);
         let mut names: Vec<String> = store
             .list(Some(&prefix))

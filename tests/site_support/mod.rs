@@ -297,6 +297,9 @@ fn test_database() -> Option<pg_support::PgCluster> {
     }
 }
 
+/// The blob container the suites' content goes to on Azurite.
+const TEST_CONTAINER: &str = "cloudsite-content";
+
 /// `CLOUDSITE_TEST_STORAGE=azure` keeps the suite's content blobs in an Azurite of their own
 /// (CI runs the content suites once per store); anything else keeps the folder store.
 fn test_storage() -> Option<azurite_support::Azurite> {
@@ -332,7 +335,7 @@ impl Site {
             .await
             .expect("Azurite start thread");
         if let Some(a) = &azurite {
-            opts.storage = a.storage("cloudsite-content");
+            opts.storage = a.storage(TEST_CONTAINER);
         }
         let mut cloud = None;
         opts.cloud = match &config.provider {
@@ -428,6 +431,36 @@ impl Site {
         })
         .await
         .expect("database thread")
+    }
+
+    /// Every content blob the cloud stores whose name contains `needle`, with its bytes,
+    /// whichever store holds them (the cloud's hidden bookkeeping, a name part starting with
+    /// `.`, left out).
+    pub async fn stored_blobs(&self, needle: &str) -> Vec<(String, Vec<u8>)> {
+        let hidden = |name: &str| name.split('/').any(|part| part.starts_with('.'));
+        match &self.azurite {
+            Some(azurite) => {
+                let mut out = Vec::new();
+                for name in azurite.names(TEST_CONTAINER, "").await {
+                    if name.contains(needle) && !hidden(&name) {
+                        let bytes = azurite.read(TEST_CONTAINER, &name).await;
+                        out.push((name, bytes));
+                    }
+                }
+                out
+            }
+            None => {
+                let root = self.data_dir.join("cloud").join("storage");
+                files_in(&root)
+                    .into_iter()
+                    .filter_map(|p| {
+                        let name = p.strip_prefix(&root).ok()?.to_string_lossy().into_owned();
+                        (name.contains(needle) && !hidden(&name)).then_some((name, p))
+                    })
+                    .map(|(name, p)| (name, std::fs::read(p).expect("a stored blob")))
+                    .collect()
+            }
+        }
     }
 
     /// The files that hold the site database at rest: `site.db` and its WAL, or every file of

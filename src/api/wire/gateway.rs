@@ -2,10 +2,10 @@
 //! them, the gateway figures a CMG shows, and what clients get from the management point and
 //! the software update point (directly on the intranet, through a CMG on the internet).
 
+use super::secret::Secret;
 use super::site::ClientSettings;
 use crate::domain::cmg::{ChannelState, Transport};
 use crate::domain::service::ServiceState;
-use super::secret::Secret;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 

@@ -4,6 +4,7 @@
 //! its link back for closing when the UI stops sending requests; and the CLI's link runs the
 //! embedded site until it is closed.
 
+mod silent_proxy;
 mod site_support;
 
 use cloudsite::api::client::{Client, ClientError};
@@ -492,4 +493,56 @@ async fn next_message(rx: &mut mpsc::UnboundedReceiver<NetMsg>) -> NetMsg {
         Ok(Some(m)) => m,
         _ => panic!("no message from the worker within 30 s"),
     }
+}
+
+/// The header line the app draws at 120 columns.
+fn header(app: &App) -> String {
+    let theme = cloudsite::console::theme::Theme::load("default", None).expect("the theme");
+    let mut term = ratatui::Terminal::new(ratatui::backend::TestBackend::new(120, 24))
+        .expect("a test terminal");
+    term.draw(|f| cloudsite::console::ui::draw(f, app, &theme))
+        .expect("a frame");
+    let buf = term.backend().buffer().clone();
+    (0..120).map(|x| buf[(x, 0)].symbol().to_string()).collect()
+}
+
+/// Feeds the worker's messages to the app until `until` holds for one; answers the header.
+async fn run_until(w: &mut Worker, app: &mut App, until: impl Fn(&NetMsg) -> bool) -> String {
+    loop {
+        let m = w.recv().await;
+        let done = until(&m);
+        app.on_net(m);
+        if done {
+            return header(app);
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_link_gone_silent_turns_the_header_to_disconnected_and_back_when_traffic_flows() {
+    let mut site = Site::start().await;
+    site.opts.timing.keep_alive = Duration::from_millis(200);
+    site.restart().await;
+    let target = site.url.split("://").nth(1).unwrap_or_default().to_string();
+    let proxy = silent_proxy::SilentProxy::start(target).await;
+    let via = site_support::client(&format!("http://{}", proxy.addr), &site.read_token);
+    let mut w = Worker::start(via);
+    let mut app = App::new(Keymap::default(), "default", 100);
+
+    let top = run_until(&mut w, &mut app, |m| matches!(m, NetMsg::Connected)).await;
+    assert!(top.contains("● connected"), "{top}");
+
+    // No FIN, no RST: only the missing keep-alives tell (3 × 200 ms here).
+    proxy.set_flowing(false);
+    let top = run_until(&mut w, &mut app, |m| {
+        matches!(m, NetMsg::Disconnected { .. })
+    })
+    .await;
+    assert!(top.contains("disconnected"), "{top}");
+    assert!(matches!(app.model.link, Link::Disconnected { .. }));
+
+    proxy.set_flowing(true);
+    let top = run_until(&mut w, &mut app, |m| matches!(m, NetMsg::Connected)).await;
+    assert!(top.contains("● connected"), "{top}");
+    proxy.task.abort();
 }

@@ -1,6 +1,7 @@
 //! The site API's own contract, probed from outside as a hostile client would: idle
 //! connections, malformed requests, oversized and control-character text, roles.
 
+mod silent_proxy;
 mod site_support;
 
 use cloudsite::site::service::{self, SiteOptions, TlsFiles};
@@ -433,72 +434,12 @@ async fn a_client_token_reaches_only_the_management_point_and_an_analyst_gets_no
     assert!(answer.get("key").is_none(), "{answer}");
 }
 
-/// A TCP proxy that can stop forwarding without closing anything: what a laptop lid, an SSH
-/// hop or a NAT that forgot the flow look like from both ends.
-struct SilentProxy {
-    addr: std::net::SocketAddr,
-    flowing: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl SilentProxy {
-    async fn start(target: String) -> SilentProxy {
-        use std::sync::atomic::Ordering;
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let flowing = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let flow = std::sync::Arc::clone(&flowing);
-        let task = tokio::spawn(async move {
-            while let Ok((inbound, _)) = listener.accept().await {
-                let Ok(outbound) = TcpStream::connect(&target).await else {
-                    continue;
-                };
-                let (ri, wi) = inbound.into_split();
-                let (ro, wo) = outbound.into_split();
-                for (mut from, mut to) in [(ri, wo), (ro, wi)].map(|(r, w)| {
-                    (
-                        Box::new(r) as Box<dyn tokio::io::AsyncRead + Send + Unpin>,
-                        Box::new(w) as Box<dyn tokio::io::AsyncWrite + Send + Unpin>,
-                    )
-                }) {
-                    let flow = std::sync::Arc::clone(&flow);
-                    tokio::spawn(async move {
-                        use tokio::io::AsyncWriteExt;
-                        let mut buf = vec![0u8; 16 * 1024];
-                        while let Ok(n) = from.read(&mut buf).await {
-                            if n == 0 {
-                                break;
-                            }
-                            // Held, not dropped: silence, no FIN, no RST.
-                            while !flow.load(Ordering::SeqCst) {
-                                tokio::time::sleep(Duration::from_millis(20)).await;
-                            }
-                            if to.write_all(&buf[..n]).await.is_err() {
-                                break;
-                            }
-                        }
-                    });
-                }
-            }
-        });
-        SilentProxy {
-            addr,
-            flowing,
-            task,
-        }
-    }
-
-    fn set_flowing(&self, on: bool) {
-        self.flowing.store(on, std::sync::atomic::Ordering::SeqCst);
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_event_stream_notices_a_silent_link_and_a_new_one_works_when_traffic_flows() {
     // Well under the 45 s a client assumes when the site announces no keep-alive period.
     const NOTICE: Duration = Duration::from_secs(30);
     let site = site_with(|t| t.keep_alive = Duration::from_millis(200)).await;
-    let proxy = SilentProxy::start(address(&site.url)).await;
+    let proxy = silent_proxy::SilentProxy::start(address(&site.url)).await;
     let via = site_support::client(&format!("http://{}", proxy.addr), &site.read_token);
 
     let mut stream = via.events(Some(0)).await.expect("the stream opens");

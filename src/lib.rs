@@ -8,6 +8,11 @@
 
 #![warn(missing_docs, unreachable_pub)]
 
+/// Every cloudsite process allocates through mimalloc: under load, glibc's malloc made the
+/// serving threads wait on each other's arena locks (README, "Content serving").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 pub mod api;
 pub mod cert;
 pub mod cli;

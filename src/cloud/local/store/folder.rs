@@ -6,6 +6,7 @@ use super::contract::{
     BlobMeta, BlobStore, ContainerRef, Fetched, Piece, PieceBody, ReadBody, Uploads, Want,
     broke_off, check_bounds, check_piece, mismatch, pick_range, span, too_long,
 };
+use super::small_blobs::SmallBlobs;
 use crate::cloud::local::files::write_atomic;
 use crate::cloud::local::wire::{ApiError, BlobState};
 use axum::body::Bytes;
@@ -28,6 +29,7 @@ const SMALL_FILE: u64 = 64 * 1024;
 pub(crate) struct FolderStore {
     root: PathBuf,
     pub(super) uploads: Uploads,
+    small: SmallBlobs,
 }
 
 impl FolderStore {
@@ -36,6 +38,7 @@ impl FolderStore {
         FolderStore {
             root: data_dir.join("storage"),
             uploads: Uploads::default(),
+            small: SmallBlobs::default(),
         }
     }
 
@@ -163,6 +166,32 @@ fn meta_of(meta: &std::fs::Metadata) -> BlobMeta {
     }
 }
 
+impl FolderStore {
+    /// A small blob whole, from memory while the file is the one read before (see
+    /// `small_blobs`), else read now and kept; `None` for a large or missing one.
+    fn small_blob(&self, path: &Path) -> Option<(BlobMeta, Bytes)> {
+        let now = std::fs::metadata(path).ok()?;
+        if !now.is_file() || now.len() > SMALL_FILE {
+            return None;
+        }
+        if let Some(hit) = self.small.get(path, &now) {
+            return Some(hit);
+        }
+        let mut file = std::fs::File::open(path).ok()?;
+        // The bytes and their facts from the one file opened, whatever a rename does between.
+        let read_from = file.metadata().ok()?;
+        let mut buf = Vec::with_capacity(read_from.len() as usize);
+        file.read_to_end(&mut buf).ok()?;
+        if buf.len() as u64 != read_from.len() {
+            return None;
+        }
+        let (meta, bytes) = (meta_of(&read_from), Bytes::from(buf));
+        self.small
+            .put(path.to_path_buf(), &read_from, meta.clone(), bytes.clone());
+        Some((meta, bytes))
+    }
+}
+
 #[async_trait::async_trait]
 impl BlobStore for FolderStore {
     fn kind(&self) -> &'static str {
@@ -246,25 +275,25 @@ impl BlobStore for FolderStore {
     ) -> Result<Option<Fetched>, ApiError> {
         let full = self.dir(c).join(package).join(file);
         let head_only = want.head_only;
-        // Opened, and small files read whole, right here on the async thread, as nginx does
-        // on its event loop: a trip to the blocking pool per request (two thread wake-ups)
-        // cost more than half the CPU of serving a 4 KiB blob (see the README's "Content
-        // serving"). These are page-cache reads of a few KiB; large files still stream from
-        // the blocking pool.
-        let opened = (|| {
-            let mut file = std::fs::File::open(full)?;
-            let meta = file.metadata()?;
-            let whole = if meta.is_file() && meta.len() <= SMALL_FILE && !head_only {
-                let mut buf = Vec::with_capacity(meta.len() as usize);
-                file.read_to_end(&mut buf)?;
-                Some(Bytes::from(buf))
-            } else {
-                None
+        if !head_only && let Some((meta, bytes)) = self.small_blob(&full) {
+            let range = pick_range(&want, &meta);
+            let body = match span(range, meta.len) {
+                None => ReadBody::Empty,
+                Some((start, count)) => {
+                    ReadBody::Whole(bytes.slice(start as usize..(start + count) as usize))
+                }
             };
-            Ok::<_, std::io::Error>((file, meta, whole))
-        })();
-        let (file, meta, whole) = match opened {
-            Ok((file, meta, whole)) if meta.is_file() => (file, meta, whole),
+            return Ok(Some(Fetched { meta, range, body }));
+        }
+        // Small blobs came from memory above, read on the async thread as nginx reads on its
+        // event loop: a trip to the blocking pool per request (two thread wake-ups) cost more
+        // than half the CPU of serving a 4 KiB blob (see the README's "Content serving").
+        // Large ones, and HEAD, open the file here and stream from the blocking pool.
+        let (file, meta) = match std::fs::File::open(full).and_then(|f| {
+            let meta = f.metadata()?;
+            Ok((f, meta))
+        }) {
+            Ok((file, meta)) if meta.is_file() => (file, meta),
             _ => return Ok(None),
         };
         let meta = meta_of(&meta);
@@ -272,12 +301,7 @@ impl BlobStore for FolderStore {
         let body = match span(range, meta.len) {
             _ if head_only => ReadBody::Empty,
             None => ReadBody::Empty,
-            Some((start, count)) => match whole {
-                Some(bytes) if bytes.len() as u64 == meta.len => {
-                    ReadBody::Whole(bytes.slice(start as usize..(start + count) as usize))
-                }
-                _ => ReadBody::Stream(file_stream(file, start, count).boxed()),
-            },
+            Some((start, count)) => ReadBody::Stream(file_stream(file, start, count).boxed()),
         };
         Ok(Some(Fetched { meta, range, body }))
     }

@@ -14,6 +14,7 @@ mod config;
 mod contract;
 mod folder;
 mod shared_key;
+mod small_blobs;
 
 pub use config::{AzureStorage, StorageConfig};
 pub(crate) use contract::*;

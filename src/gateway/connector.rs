@@ -14,7 +14,7 @@ mod relay;
 mod shared;
 mod site_link;
 
-pub use shared::{COMPONENT, ConnectorLog, LOG_FILE, Options};
+pub use shared::{COMPONENT, ConnectorLog, LOG_FILE, LocalSite, Options};
 
 use crate::api::client::Client;
 use crate::api::wire::{ChannelConfig, ChannelInstance, ChannelView};

@@ -10,7 +10,7 @@ use super::ops::{access, connection_points};
 use crate::api::client::Client;
 use crate::api::wire::Event;
 use crate::domain::task::Level;
-use crate::gateway::connector::{COMPONENT, Connector, ConnectorLog, LOG_FILE, Options};
+use crate::gateway::connector::{COMPONENT, Connector, ConnectorLog, LOG_FILE, LocalSite, Options};
 use std::collections::HashMap;
 use std::sync::Arc;
 use tokio::sync::{broadcast, watch};
@@ -47,8 +47,9 @@ impl Drop for CpHost {
     }
 }
 
-/// Starts the host: `url` is where the site's API answers on loopback.
-pub(crate) fn start(ctx: Arc<SiteContext>, url: String) -> CpHost {
+/// Starts the host: `url` is where the site's API answers on loopback, and `api` the API
+/// itself, which the connection points hand client requests to in this process.
+pub(crate) fn start(ctx: Arc<SiteContext>, url: String, api: axum::Router) -> CpHost {
     let (stop, mut stopped) = watch::channel(false);
     // Subscribed before the first look at the rows, so no addition falls between the two.
     let mut events = ctx.bus().subscribe(None).live;
@@ -56,6 +57,7 @@ pub(crate) fn start(ctx: Arc<SiteContext>, url: String) -> CpHost {
         let mut host = Host {
             ctx,
             url,
+            api,
             client: None,
             running: HashMap::new(),
         };
@@ -86,7 +88,8 @@ pub(crate) fn start(ctx: Arc<SiteContext>, url: String) -> CpHost {
 struct Host {
     ctx: Arc<SiteContext>,
     url: String,
-    client: Option<Client>,
+    api: axum::Router,
+    client: Option<(Client, String)>,
     running: HashMap<String, Connector>,
 }
 
@@ -122,22 +125,32 @@ impl Host {
             if self.running.contains_key(&id) {
                 continue;
             }
-            let Some(client) = self.client().await else {
+            let Some((client, token)) = self.client().await else {
                 return;
             };
             let log = Arc::new(SiteLog(Arc::clone(&self.ctx)));
-            let c = Connector::start(client, &id, log, Options::default());
+            let opts = Options {
+                local_site: Some(LocalSite {
+                    api: self.api.clone(),
+                    token,
+                }),
+                ..Options::default()
+            };
+            let c = Connector::start(client, &id, log, opts);
             self.running.insert(id, c);
         }
     }
 
-    /// The client the connection points use, made with the site's own token on first need.
-    async fn client(&mut self) -> Option<Client> {
+    /// The client the connection points use and its token (the site's own), made on first
+    /// need.
+    async fn client(&mut self) -> Option<(Client, String)> {
         if let Some(c) = &self.client {
             return Some(c.clone());
         }
         let made = match access::service_token(&self.ctx).await {
-            Ok(token) => Client::new(&self.url, &token, None).map_err(|e| e.to_string()),
+            Ok(token) => Client::new(&self.url, &token, None)
+                .map(|c| (c, token))
+                .map_err(|e| e.to_string()),
             Err(e) => Err(e.to_string()),
         };
         match made {

@@ -316,6 +316,7 @@ impl Manager {
         inbox: TaskInbox,
         content: &Arc<ContentHub>,
         cp_url: String,
+        api: axum::Router,
     ) -> Result<Manager, SiteError> {
         let text = format!(
             "SMS_CLOUD_SERVICES_MANAGER started (cloudsite {}, replica {}, lease {})",
@@ -332,7 +333,7 @@ impl Manager {
         let runner = runner.start(inbox);
         let monitor = super::monitor::spawn(ctx);
         let distributor = tokio::spawn(Arc::clone(content).run());
-        let cp_host = super::cp_host::start(Arc::clone(ctx), cp_url);
+        let cp_host = super::cp_host::start(Arc::clone(ctx), cp_url, api);
         let sync_ctx = Arc::clone(ctx);
         tokio::spawn(async move {
             if let Err(e) = super::ops::services::sync_stale_gateways(&sync_ctx).await {
@@ -370,6 +371,7 @@ async fn supervise(
     inbox: TaskInbox,
     content: Arc<ContentHub>,
     cp_url: String,
+    api: axum::Router,
     manager: Arc<tokio::sync::Mutex<Option<Manager>>>,
     lost: tokio::sync::watch::Sender<bool>,
 ) {
@@ -377,7 +379,7 @@ async fn supervise(
     if role.wait_for(|r| *r == ReplicaRole::Active).await.is_err() {
         return;
     }
-    match Manager::start(&ctx, inbox, &content, cp_url).await {
+    match Manager::start(&ctx, inbox, &content, cp_url, api).await {
         Ok(m) => {
             *manager.lock().await = Some(m);
             // Consoles attached here re-read the site, and with it this replica's role.
@@ -557,6 +559,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
     let (tx, rx) = oneshot::channel::<()>();
     let limits = opts.connections;
     let loopback_app = app.clone();
+    let cp_api = app.clone();
     let (url, server) = match &opts.tls {
         None => {
             let stop = async move {
@@ -593,7 +596,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
     let (lost_tx, lost) = tokio::sync::watch::channel(false);
     let supervisor = if ctx.replica().role() == ReplicaRole::Active && lease.is_none() {
         // One replica: the manager is up before the caller gets the handle, as it always was.
-        *manager.lock().await = Some(Manager::start(&ctx, inbox, &content, cp_url).await?);
+        *manager.lock().await = Some(Manager::start(&ctx, inbox, &content, cp_url, cp_api).await?);
         None
     } else {
         Some(tokio::spawn(supervise(
@@ -601,6 +604,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
             inbox,
             content,
             cp_url,
+            cp_api,
             Arc::clone(&manager),
             lost_tx,
         )))

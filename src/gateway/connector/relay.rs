@@ -4,7 +4,7 @@
 //! and the clients' notification channels, answered here from the connection point's one
 //! subscription to the site, so a held client costs the site nothing.
 
-use super::shared::Shared;
+use super::shared::{LocalSite, Shared};
 use crate::api::mappings::{NOTIFICATION_EVENT, NOTIFICATIONS_PATH, UrlMapping};
 use crate::api::wire::{ErrorBody, ErrorDetail};
 use crate::domain::task::Level;
@@ -92,6 +92,9 @@ async fn relay(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let method = req.method().clone();
     let client = client_of(req.headers());
     let headers = kept(req.headers());
+    if let Some(local) = &shared.opts.local_site {
+        return relay_here(&shared, local, req, headers, &client).await;
+    }
     // A request without a body (most are GETs) goes on without one, not as an empty stream.
     let body = if req.body().size_hint().exact() == Some(0) {
         reqwest::Body::from(Vec::new())
@@ -132,6 +135,60 @@ async fn relay(State(shared): State<Arc<Shared>>, req: Request) -> Response {
     let stream = resp.bytes_stream().map_err(std::io::Error::other);
     out.body(Body::from_stream(stream))
         .unwrap_or_else(|e| error(StatusCode::BAD_GATEWAY, "bad_gateway", e.to_string()))
+}
+
+/// Relays a client request to the site's API in this process: the same request the site
+/// would get over HTTP (mapped path, kept headers, the connection point's token), and its
+/// answer back, the body streamed both ways.
+async fn relay_here(
+    shared: &Shared,
+    local: &LocalSite,
+    req: Request,
+    headers: HeaderMap,
+    client: &str,
+) -> Response {
+    use tower::ServiceExt as _;
+    let (parts, body) = req.into_parts();
+    let mut inner = Request::new(body);
+    *inner.method_mut() = parts.method.clone();
+    *inner.uri_mut() = parts.uri.path_and_query().map_or_else(
+        || axum::http::Uri::from_static("/"),
+        |p| {
+            p.as_str()
+                .parse()
+                .unwrap_or_else(|_| axum::http::Uri::from_static("/"))
+        },
+    );
+    *inner.headers_mut() = headers;
+    match axum::http::HeaderValue::from_str(&format!("Bearer {}", local.token)) {
+        Ok(v) => {
+            inner
+                .headers_mut()
+                .insert(axum::http::header::AUTHORIZATION, v);
+        }
+        Err(_) => {
+            return error(
+                StatusCode::BAD_GATEWAY,
+                "bad_gateway",
+                "the connection point's token cannot go in a header".into(),
+            );
+        }
+    }
+    let Ok(resp) = local.api.clone().oneshot(inner).await;
+    if resp.status().is_server_error() {
+        shared.log.line(
+            Level::Warning,
+            &format!(
+                "The site answered {} to {} {} from {client}",
+                resp.status(),
+                parts.method,
+                parts.uri.path()
+            ),
+        );
+    }
+    let (mut head, body) = resp.into_parts();
+    head.headers = kept(&head.headers);
+    Response::from_parts(head, body)
 }
 
 /// Who the client is, for the log: its address and whether it showed a certificate.

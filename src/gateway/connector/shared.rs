@@ -22,8 +22,26 @@ pub trait ConnectorLog: Send + Sync {
     fn line(&self, level: Level, text: &str);
 }
 
-/// How fast a connection point retries and refreshes.
-#[derive(Debug, Clone, Copy)]
+/// The site's API answering in this process, with the token the connection point uses: a
+/// connection point the site runs itself hands client requests straight to it instead of
+/// over a loopback HTTP connection (one TCP hop, an HTTP client and an HTTP server fewer).
+#[derive(Clone)]
+pub struct LocalSite {
+    /// The site's API.
+    pub api: axum::Router,
+    /// The connection point's token.
+    pub token: String,
+}
+
+impl std::fmt::Debug for LocalSite {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the token.
+        f.write_str("LocalSite(..)")
+    }
+}
+
+/// How fast a connection point retries and refreshes, and where it relays client requests.
+#[derive(Debug, Clone)]
 pub struct Options {
     /// First wait after a failed attempt (doubling up to `backoff_max`).
     pub backoff_min: Duration,
@@ -33,6 +51,9 @@ pub struct Options {
     pub connect_timeout: Duration,
     /// How often the channel configuration is read even when nothing announced a change.
     pub refresh: Duration,
+    /// The site's API in this process, when the site runs the connection point itself;
+    /// `None`: client requests go to the site over HTTP like every other call.
+    pub local_site: Option<LocalSite>,
 }
 
 impl Default for Options {
@@ -42,6 +63,7 @@ impl Default for Options {
             backoff_max: Duration::from_secs(30),
             connect_timeout: Duration::from_secs(10),
             refresh: Duration::from_secs(60),
+            local_site: None,
         }
     }
 }

@@ -114,6 +114,10 @@ mod tests {
         let next = dir.path().join("next");
         std::fs::write(&next, b"other").expect("write");
         std::fs::rename(&next, &path).expect("rename");
-        assert!(cache.get(&path, &std::fs::metadata(&path).expect("stat")).is_none());
+        assert!(
+            cache
+                .get(&path, &std::fs::metadata(&path).expect("stat"))
+                .is_none()
+        );
     }
 }

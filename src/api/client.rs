@@ -96,17 +96,9 @@ impl Client {
                 message: format!("unexpected answer: {e}"),
             })
         } else {
-            let detail = serde_json::from_slice::<ErrorBody>(&bytes)
-                .map(|b| b.error)
-                .unwrap_or_else(|_| ErrorDetail {
-                    code: "http".into(),
-                    message: String::from_utf8_lossy(&bytes).chars().take(300).collect(),
-                    field: None,
-                    rule: None,
-                });
             Err(ClientError::Api {
                 status: status.as_u16(),
-                detail,
+                detail: refusal(&bytes, None),
             })
         }
     }
@@ -240,14 +232,7 @@ impl Client {
         if !resp.status().is_success() {
             let status = resp.status().as_u16();
             let bytes = resp.bytes().await.map_err(transport)?;
-            let detail = serde_json::from_slice::<ErrorBody>(&bytes)
-                .map(|b| b.error)
-                .unwrap_or(ErrorDetail {
-                    code: "http".into(),
-                    message: format!("cannot open {what}"),
-                    field: None,
-                    rule: None,
-                });
+            let detail = refusal(&bytes, Some(what));
             return Err(ClientError::Api { status, detail });
         }
         Ok(resp)
@@ -280,5 +265,51 @@ impl Client {
             .send()
             .await
             .map_err(|e| ClientError::transport(&self.base, &e))
+    }
+}
+
+/// What a refusal says: the site's JSON error, or else the text of whatever answered (a CMG
+/// or a proxy refuses in plain text), cut to 300 characters and prefixed with `cannot open
+/// WHAT` for a stream; never nothing.
+fn refusal(body: &[u8], opening: Option<&str>) -> ErrorDetail {
+    if let Ok(b) = serde_json::from_slice::<ErrorBody>(body) {
+        return b.error;
+    }
+    let text: String = String::from_utf8_lossy(body)
+        .trim()
+        .chars()
+        .take(300)
+        .collect();
+    let message = match (opening, text.is_empty()) {
+        (Some(what), true) => format!("cannot open {what}"),
+        (Some(what), false) => format!("cannot open {what}: {text}"),
+        (None, _) => text,
+    };
+    ErrorDetail {
+        code: "http".into(),
+        message,
+        field: None,
+        rule: None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::refusal;
+
+    #[test]
+    fn a_refusal_keeps_the_words_of_whatever_refused() {
+        let plain = refusal(
+            b"client certificate not trusted\n",
+            Some("the notification channel"),
+        );
+        assert_eq!(
+            plain.message,
+            "cannot open the notification channel: client certificate not trusted"
+        );
+        let json = refusal(br#"{"error":{"code":"x","message":"m"}}"#, Some("w"));
+        assert_eq!((json.code.as_str(), json.message.as_str()), ("x", "m"));
+        assert_eq!(refusal(b"", Some("w")).message, "cannot open w");
+        assert_eq!(refusal(b"gone", None).message, "gone");
     }
 }

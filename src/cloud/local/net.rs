@@ -13,8 +13,14 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
 use tokio_rustls::TlsAcceptor;
 
-/// What each listener of the cloud allows a connection.
-const LIMITS: Limits = Limits::DEFAULT;
+/// What each listener of the cloud allows a connection: the site's deadlines, and room for
+/// every client an instance holds. A CMG instance keeps one connection per held client
+/// notification channel (the README's gateway benchmark holds tens of thousands), so the
+/// site's cap of 1,024 would stall the gateway; the file-descriptor limit is the real cap.
+const LIMITS: Limits = Limits {
+    max_connections: 262_144,
+    ..Limits::DEFAULT
+};
 
 /// An accepted connection after its TLS handshake.
 pub(super) type Tls = tokio_rustls::server::TlsStream<Metered<TcpStream>>;

@@ -153,13 +153,7 @@ async fn a_task_interrupted_at_any_step_finishes_from_there() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_fresh_task_runs_every_step_and_records_each_before_it_runs() {
     let site = TestSite::new(MonitorOptions::default());
-    let rec = site.add_service(HostedKind::Cmg, "cmg1", true, ServiceState::Provisioning);
-    let id = rec.id.clone();
-    let task = site
-        .ctx
-        .store()
-        .with(|c| tasks::insert_task(c, &id, TaskKind::Create, TaskPayload::default()))
-        .expect("task");
+    let (_, task) = fresh_create(&site);
     let mut events = site.ctx.bus().subscribe(None).live;
     drive(Arc::clone(&site.ctx), task.id.clone()).await;
     assert_eq!(

@@ -19,7 +19,7 @@ use crate::site::repo::tasks::{self, TaskRecord};
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use tokio::task::JoinHandle;
+use tokio::task::{JoinHandle, JoinSet};
 
 /// How often the runner looks for tasks it was not handed: recorded by another replica, or
 /// left when a replica that ran them died.
@@ -80,18 +80,21 @@ impl TaskRunner {
     /// once and in its own tokio task, until the returned handle is stopped or dropped.
     pub(crate) fn start(self, mut inbox: TaskInbox) -> RunnerHandle {
         RunnerHandle(tokio::spawn(async move {
+            // The drivers live in this set: when the runner stops, they stop with it.
+            let mut drivers = JoinSet::new();
             let mut poll = tokio::time::interval(POLL);
             poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
+                while drivers.try_join_next().is_some() {}
                 tokio::select! {
                     id = inbox.0.recv() => match id {
-                        Some(id) => self.launch(id),
+                        Some(id) => self.launch(&mut drivers, id),
                         None => break,
                     },
                     _ = poll.tick() => {
                         let found = self.ctx.store().call(|c| tasks::unfinished_tasks(c)).await;
                         for t in found.unwrap_or_default() {
-                            self.launch(t.id);
+                            self.launch(&mut drivers, t.id);
                         }
                     }
                 }
@@ -100,7 +103,7 @@ impl TaskRunner {
     }
 
     /// Drives `id` unless this process already does.
-    fn launch(&self, id: String) {
+    fn launch(&self, drivers: &mut JoinSet<()>, id: String) {
         let fresh = self
             .running
             .lock()
@@ -110,18 +113,29 @@ impl TaskRunner {
             return;
         }
         let (ctx, running) = (Arc::clone(&self.ctx), Arc::clone(&self.running));
-        tokio::spawn(async move {
-            drive(ctx, id.clone()).await;
-            running
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .remove(&id);
+        drivers.spawn(async move {
+            let _done = Forget(running, id.clone());
+            drive(ctx, id).await;
         });
     }
 }
 
-/// A started task runner. Stopping it (or dropping it) takes no more tasks from the queue;
-/// tasks already running finish on their own, and queued ones resume at the next start.
+/// Takes a task off the running set when its driver ends, finished or stopped.
+struct Forget(Arc<Mutex<HashSet<String>>>, String);
+
+impl Drop for Forget {
+    fn drop(&mut self) {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(&self.1);
+    }
+}
+
+/// A started task runner. Stopping it (or dropping it) takes no more tasks and stops the
+/// tasks it runs where they are: each step is recorded before it runs and repeats safely, so
+/// they resume at the next start (or on the replica that takes over), and none goes on
+/// against a cloud or a lease this process no longer has.
 pub(crate) struct RunnerHandle(JoinHandle<()>);
 
 impl RunnerHandle {

@@ -40,7 +40,11 @@ fn spawn_until(args: &[&str], data_dir: &Path, prefix: &str) -> (Child, String) 
         // Warnings and errors only: the replicas' progress lines would drown the test's.
         .env("RUST_LOG", "warn")
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(
+            std::fs::File::create(data_dir.with_extension("stderr"))
+                .map(Stdio::from)
+                .unwrap_or(Stdio::inherit()),
+        )
         .spawn()
         .expect("spawn cloudsite");
     let stdout = child.stdout.take().expect("stdout");
@@ -144,80 +148,110 @@ fn follow_events(url: &str, token: &str, seen: Arc<Mutex<Vec<String>>>) {
     });
 }
 
+/// Two replicas on one database and one cloud: A (DIR/data, active, it created the site) and
+/// B (DIR/b, passive, with A's key).
+struct Pair {
+    dir: tempfile::TempDir,
+    database: String,
+    token: String,
+    a: Serve,
+    b: Serve,
+    _cloud: Serve,
+    _pg: PgCluster,
+}
+
+impl Pair {
+    /// Starts both, or says why `test` is skipped.
+    async fn start(test: &str) -> Option<Pair> {
+        let pg = PgCluster::start(test)?;
+        cloudsite::tls::install_crypto_provider();
+        let database = pg.database("ha");
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let dir = tmp.path();
+        // The shared cloud keeps its folder in DIR/data/cloud, where `lab init` registers the
+        // lab's subscription; replica A uses DIR/data as its data dir, replica B DIR/b.
+        let data = dir.join("data");
+        let cfg = config(dir);
+        let (cloud, cloud_url) = spawn_until(
+            &["cloud", "serve", "--config", cfg.to_str().expect("path")],
+            &data,
+            "local cloud management API on ",
+        );
+        // Killed when dropped, like the replicas, whatever happens.
+        let cloud = Serve {
+            child: cloud,
+            url: cloud_url.clone(),
+        };
+        let cloud_ca = data.join("cloud/management-ca.pem");
+        let a = replica(&data, &database, &cloud_url, &cloud_ca, dir);
+        let token = std::fs::read_to_string(data.join("admin.token"))
+            .expect("the first replica created the site")
+            .trim()
+            .to_string();
+        let view = until(&a.url, "/v1/site", &token, Duration::from_secs(10), |v| {
+            v["replica"] == "active"
+        })
+        .await;
+        assert_eq!(view["database"], "postgres", "{view}");
+
+        // A second replica without the key: refused, naming the file to copy.
+        let refused = Command::new(BIN)
+            .args(["serve", "--listen", "127.0.0.1:0", "--database", &database])
+            .args(["--cloud-url", &cloud_url, "--cloud-ca"])
+            .arg(&cloud_ca)
+            .arg("--config")
+            .arg(&cfg)
+            .arg("--data-dir")
+            .arg(dir.join("stranger"))
+            .env_remove("CLOUDSITE_DATABASE")
+            .output()
+            .expect("run serve");
+        let said = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            !refused.status.success() && said.contains("secret.key"),
+            "{said}"
+        );
+
+        let b_dir = dir.join("b");
+        std::fs::create_dir_all(&b_dir).expect("b");
+        std::fs::copy(data.join("secret.key"), b_dir.join("secret.key")).expect("copy the key");
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let private = std::fs::Permissions::from_mode(0o600);
+            std::fs::set_permissions(b_dir.join("secret.key"), private).expect("chmod");
+        }
+        let b = replica(&b_dir, &database, &cloud_url, &cloud_ca, dir);
+        let view = get(&b.url, "/v1/site", &token).await;
+        assert_eq!(view["replica"], "passive", "{view}");
+        Some(Pair {
+            dir: tmp,
+            database,
+            token,
+            a,
+            b,
+            _cloud: cloud,
+            _pg: pg,
+        })
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn killing_the_active_replica_during_a_create_hands_the_task_to_the_passive_one() {
-    let Some(pg) = PgCluster::start("ha_failover") else {
+    let Some(pair) = Pair::start("ha_failover").await else {
         return;
     };
-    cloudsite::tls::install_crypto_provider();
-    let database = pg.database("ha");
-    let tmp = tempfile::tempdir().expect("temp dir");
-    let dir = tmp.path();
-    // The shared cloud keeps its folder in DIR/data/cloud, where `lab init` registers the
-    // lab's subscription; replica A uses DIR/data as its data dir, replica B DIR/b.
+    let (dir, token, b) = (pair.dir.path(), pair.token.as_str(), &pair.b);
     let data = dir.join("data");
-    let cfg = config(dir);
-    let (cloud, cloud_url) = spawn_until(
-        &["cloud", "serve", "--config", cfg.to_str().expect("path")],
-        &data,
-        "local cloud management API on ",
-    );
-    // Killed when dropped, like the replicas, whatever happens below.
-    let _cloud = Serve {
-        child: cloud,
-        url: cloud_url.clone(),
-    };
-    let cloud_ca = data.join("cloud/management-ca.pem");
-    let a = replica(&data, &database, &cloud_url, &cloud_ca, dir);
-    let token = std::fs::read_to_string(data.join("admin.token"))
-        .expect("the first replica created the site")
-        .trim()
-        .to_string();
-    let view = until(&a.url, "/v1/site", &token, Duration::from_secs(10), |v| {
-        v["replica"] == "active"
-    })
-    .await;
-    assert_eq!(view["database"], "postgres", "{view}");
-
-    // A second replica without the key: refused, naming the file to copy.
-    let b_dir = dir.join("b");
-    let refused = Command::new(BIN)
-        .args(["serve", "--listen", "127.0.0.1:0", "--database", &database])
-        .args(["--cloud-url", &cloud_url, "--cloud-ca"])
-        .arg(&cloud_ca)
-        .arg("--config")
-        .arg(&cfg)
-        .arg("--data-dir")
-        .arg(dir.join("stranger"))
-        .env_remove("CLOUDSITE_DATABASE")
-        .output()
-        .expect("run serve");
-    let said = String::from_utf8_lossy(&refused.stderr);
-    assert!(
-        !refused.status.success() && said.contains("secret.key"),
-        "{said}"
-    );
-
-    std::fs::create_dir_all(&b_dir).expect("b");
-    std::fs::copy(data.join("secret.key"), b_dir.join("secret.key")).expect("copy the key");
-    {
-        use std::os::unix::fs::PermissionsExt;
-        let private = std::fs::Permissions::from_mode(0o600);
-        std::fs::set_permissions(b_dir.join("secret.key"), private).expect("chmod");
-    }
-    let b = replica(&b_dir, &database, &cloud_url, &cloud_ca, dir);
-    let view = get(&b.url, "/v1/site", &token).await;
-    assert_eq!(view["replica"], "passive", "{view}");
 
     // A console on the passive replica.
     let seen = Arc::new(Mutex::new(Vec::new()));
-    follow_events(&b.url, &token, Arc::clone(&seen));
+    follow_events(&b.url, token, Arc::clone(&seen));
     tokio::time::sleep(Duration::from_millis(300)).await;
 
     // Created through the passive replica: the active one runs the task.
     let lab = lab(dir);
     let args = lab.create_args("cdp", "cdp1", &["--json"]);
-    let (ok, out, err) = cli(&b, dir, &lab, &refs(&args));
+    let (ok, out, err) = cli(b, dir, &lab, &refs(&args));
     assert!(ok, "create: {out} {err}");
     let made: Value = serde_json::from_str(&out).expect("create --json");
     let service = made["service"]["id"]
@@ -225,7 +259,7 @@ async fn killing_the_active_replica_during_a_create_hands_the_task_to_the_passiv
         .expect("service id")
         .to_string();
     let task_path = format!("/v1/tasks?service={service}");
-    until(&b.url, &task_path, &token, Duration::from_secs(20), |v| {
+    until(&b.url, &task_path, token, Duration::from_secs(20), |v| {
         v[0]["step"] == "deploy" || v[0]["step"] == "wait_ready"
     })
     .await;
@@ -239,11 +273,12 @@ async fn killing_the_active_replica_during_a_create_hands_the_task_to_the_passiv
     );
 
     // SIGKILL the active replica mid-create.
-    let mut a = a;
-    a.child.kill().expect("kill -9");
-    let _ = a.child.wait();
+    let mut pair = pair;
+    pair.a.child.kill().expect("kill -9");
+    let _ = pair.a.child.wait();
+    let (token, b) = (pair.token.as_str(), &pair.b);
     let killed = Instant::now();
-    until(&b.url, "/v1/site", &token, Duration::from_secs(10), |v| {
+    until(&b.url, "/v1/site", token, Duration::from_secs(10), |v| {
         v["replica"] == "active"
     })
     .await;
@@ -251,12 +286,12 @@ async fn killing_the_active_replica_during_a_create_hands_the_task_to_the_passiv
     println!("failover: the passive replica became active {failover:?} after SIGKILL");
 
     let path = format!("/v1/cdps/{service}");
-    let ready = until(&b.url, &path, &token, Duration::from_secs(60), |v| {
+    let ready = until(&b.url, &path, token, Duration::from_secs(60), |v| {
         v["status"] == "Ready" || v["status"] == "Error"
     })
     .await;
     assert_eq!(ready["status"], "Ready", "{ready}");
-    let tasks = get(&b.url, &task_path, &token).await;
+    let tasks = get(&b.url, &task_path, token).await;
     let tasks = tasks.as_array().cloned().unwrap_or_default();
     assert_eq!(tasks.len(), 1, "one task record: {tasks:?}");
     assert_eq!(tasks[0]["state"], "completed", "{tasks:?}");
@@ -269,4 +304,51 @@ async fn killing_the_active_replica_during_a_create_hands_the_task_to_the_passiv
         1,
         "one cloud deployment: {deployments:?}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_replica_whose_lease_session_ends_stops_and_the_other_takes_over() {
+    let Some(mut pair) = Pair::start("ha_failover (lease lost)").await else {
+        return;
+    };
+    // The database ends the active replica's lease session (a failover of the database, an
+    // administrator, a network that cut it): the lock goes with it.
+    let url = pair.database.clone();
+    let ended = tokio::task::spawn_blocking(move || {
+        let mut admin = postgres::Client::connect(&url, postgres::NoTls).expect("connect");
+        admin
+            .query(
+                "SELECT pg_terminate_backend(pid) FROM pg_locks \
+                 WHERE locktype = 'advisory' AND granted",
+                &[],
+            )
+            .expect("end the lease session")
+            .len()
+    })
+    .await
+    .expect("database thread");
+    assert_eq!(ended, 1, "one session holds the lease");
+
+    // A stops rather than go on as a second manager, and says why.
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let status = loop {
+        if let Some(status) = pair.a.child.try_wait().expect("wait") {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the replica that lost its lease still runs"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    // 6: the site itself failed (README, exit codes).
+    assert_eq!(status.code(), Some(6), "{status:?}");
+    let said = std::fs::read_to_string(pair.dir.path().join("data.stderr")).unwrap_or_default();
+    assert!(said.contains("lost the database lease"), "{said}");
+
+    let (b, token) = (&pair.b, pair.token.as_str());
+    until(&b.url, "/v1/site", token, Duration::from_secs(10), |v| {
+        v["replica"] == "active"
+    })
+    .await;
 }

@@ -42,3 +42,27 @@ fn the_header_says_passive_then_active_and_nothing_on_sqlite() {
     on(&mut a, DatabaseEngine::Postgres, ReplicaRole::Active);
     assert!(top(&a, 140).contains("replica: active"), "{}", top(&a, 140));
 }
+
+#[test]
+fn the_cmg_list_footer_shows_the_analyzer_key_from_120_columns_ahead_of_delete() {
+    let mut a = app("full-admin");
+    a.node = cloudsite::console::node::Node::Cmgs;
+    let footer = |w| {
+        render(&a, w, 24)
+            .lines()
+            .last()
+            .unwrap_or_default()
+            .to_string()
+    };
+    // Start and Stop come first; the analyzer next, ahead of Delete.
+    let at_100 = footer(100);
+    assert!(
+        at_100.contains("s Start") && at_100.contains("x Stop"),
+        "{at_100}"
+    );
+    let at_120 = footer(120);
+    assert!(
+        at_120.contains("z Analyze (CMG)") && !at_120.contains("Del Delete"),
+        "{at_120}"
+    );
+}

@@ -59,7 +59,7 @@ actions! {
     Refresh = "refresh", Main, "Refresh", ["r"];
     Logs = "logs", Main, "Logs", ["l"];
     Alerts = "alerts", Main, "Alerts", ["a"];
-    Analyze = "analyze", Main, "Connection analyzer (CMG)", ["z"];
+    Analyze = "analyze", Main, "Analyze (CMG)", ["z"];
     Filter = "filter", Main, "Filter", ["/"];
     Tree = "tree", Main, "Show or hide the workspace tree", ["t"];
     Palette = "palette", Main, "Command palette", [":"];

@@ -150,6 +150,8 @@ fn footer_rank(a: Action) -> u8 {
         Action::Filter => 65,
         Action::Palette => 60,
         Action::NextPage | Action::PrevPage => 58,
+        // The one action only a CMG has: where it applies, it is what an operator looks for.
+        Action::Analyze => 54,
         Action::Start | Action::Stop => 55,
         Action::Delete => 50,
         Action::Redistribute | Action::Remove => 50,

@@ -7,7 +7,6 @@ use super::content::distributor::ContentHub;
 use super::context::TaskInbox;
 use super::context::{SiteContext, SiteParts};
 use super::cp_host::CpHost;
-use super::db::Engine;
 use super::events::EventBus;
 use super::manager::{RunnerHandle, TaskRunner, Timing};
 use super::monitor::{Monitor, MonitorOptions};
@@ -22,7 +21,7 @@ use super::store::Store;
 use super::tokens;
 use crate::cloud::Provider;
 use crate::cloud::local::{Faults, LocalCloud, LocalCloudConfig, LocalCloudHandle};
-use crate::domain::replica::{DatabaseEngine, ReplicaRole};
+use crate::domain::replica::ReplicaRole;
 use crate::domain::task::Level;
 use crate::tls::listen::{self, Limits};
 use std::fs::File;
@@ -499,11 +498,7 @@ pub async fn start(opts: SiteOptions) -> Result<SiteHandle, SiteError> {
     // Ids continue from the clock so a client's Last-Event-ID from an earlier run reads as old.
     let first_id = super::store::now_millis().max(0) as u64 * 1000;
     let bus = Arc::new(EventBus::new(first_id));
-    let engine = match store.engine() {
-        Engine::Sqlite => DatabaseEngine::Sqlite,
-        Engine::Postgres => DatabaseEngine::Postgres,
-    };
-    let replica = Arc::new(Replica::new(&opts.server_name, engine));
+    let replica = Arc::new(Replica::new(&opts.server_name, store.engine()));
     let (lease, relay) = match &opts.database {
         // The data dir's lock makes this process the site's only replica.
         None => {

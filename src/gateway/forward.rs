@@ -18,7 +18,7 @@ use base64::Engine as _;
 use futures_util::StreamExt;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 /// How a CMG authenticates clients.
@@ -50,7 +50,30 @@ pub const ACCEPTED_FOR: Duration = CRL_CACHE_TTL;
 /// request's cost through the gateway. Refusals are not remembered (a CRL that could not be
 /// fetched may be fetched next time).
 #[derive(Debug, Default)]
-pub struct Accepted(Mutex<Option<Instant>>);
+pub struct Accepted {
+    at: Mutex<Option<Instant>>,
+    /// The client's headers for the channel (its address, its certificate in base64), made
+    /// once: a connection's address and chain do not change either.
+    headers: OnceLock<ClientHeaders>,
+}
+
+/// What the CMG tells the site about a connection's client.
+#[derive(Debug)]
+struct ClientHeaders {
+    address: Option<HeaderValue>,
+    certificate: Option<HeaderValue>,
+}
+
+impl ClientHeaders {
+    fn of(client: &Client<'_>) -> ClientHeaders {
+        ClientHeaders {
+            address: HeaderValue::from_str(&client.address.to_string()).ok(),
+            certificate: client.chain.first().and_then(|der| {
+                HeaderValue::from_str(&base64::engine::general_purpose::STANDARD.encode(der)).ok()
+            }),
+        }
+    }
+}
 
 impl Accepted {
     /// Accepted within [`ACCEPTED_FOR`].
@@ -64,7 +87,7 @@ impl Accepted {
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Option<Instant>> {
         // An instant is an instant whatever a panicking holder did.
-        self.0.lock().unwrap_or_else(|p| p.into_inner())
+        self.at.lock().unwrap_or_else(|p| p.into_inner())
     }
 }
 
@@ -204,9 +227,10 @@ impl Gate {
             );
             return self.refuse(StatusCode::FORBIDDEN, message);
         }
-        let certificate = match &self.clients {
-            None => None,
-            Some(_) if client.accepted.recent() => client.chain.first(),
+        // The certificate goes to the site only when this CMG checked it.
+        let checked = match &self.clients {
+            None => false,
+            Some(_) if client.accepted.recent() => true,
             Some(auth) => {
                 let verdict = auth
                     .trust
@@ -215,14 +239,14 @@ impl Gate {
                 match verdict {
                     Ok(()) => {
                         client.accepted.remember();
-                        client.chain.first()
+                        true
                     }
                     Err(e) => return self.refuse(StatusCode::FORBIDDEN, e.to_string()),
                 }
             }
         };
         let held = (path == NOTIFICATIONS_PATH).then(|| Held::new(&self.held));
-        let outgoing = match self.outgoing(req, client, certificate) {
+        let outgoing = match self.outgoing(req, client, checked) {
             Ok(req) => req,
             Err(message) => return self.refuse(StatusCode::BAD_REQUEST, message),
         };
@@ -263,7 +287,7 @@ impl Gate {
         &self,
         req: Request<Body>,
         client: Client<'_>,
-        certificate: Option<&Vec<u8>>,
+        with_certificate: bool,
     ) -> Result<Request<Body>, String> {
         let (parts, body) = req.into_parts();
         let path = parts
@@ -285,14 +309,15 @@ impl Gate {
         if let Ok(v) = HeaderValue::from_str(&self.instance) {
             set(INSTANCE_HEADER, v);
         }
-        if let Ok(v) = HeaderValue::from_str(&client.address.to_string()) {
-            set(CLIENT_ADDRESS_HEADER, v);
+        let known = client
+            .accepted
+            .headers
+            .get_or_init(|| ClientHeaders::of(&client));
+        if let Some(v) = &known.address {
+            set(CLIENT_ADDRESS_HEADER, v.clone());
         }
-        if let Some(der) = certificate {
-            let b64 = base64::engine::general_purpose::STANDARD.encode(der);
-            if let Ok(v) = HeaderValue::from_str(&b64) {
-                set(CLIENT_CERT_HEADER, v);
-            }
+        if let (true, Some(v)) = (with_certificate, &known.certificate) {
+            set(CLIENT_CERT_HEADER, v.clone());
         }
         let mut out = Request::new(body);
         *out.method_mut() = parts.method;

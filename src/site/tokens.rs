@@ -5,7 +5,7 @@
 //! by hash, so no constant-time comparison is needed: timing reveals nothing about the token.
 
 use super::store::{Store, StoreError, new_id, now_millis};
-use crate::site::db::{OptionalExtension, params};
+use crate::site::db::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 pub use crate::domain::role::Role;
@@ -85,12 +85,17 @@ pub fn create(store: &Store, name: &str, role: Role) -> Result<(TokenRecord, Str
 
 /// The record of `token` if it is a current token (refreshing `last_used`), else `None`.
 pub fn verify(store: &Store, token: &str) -> Result<Option<TokenRecord>, TokenError> {
+    store.with(|conn| verify_on(conn, token))
+}
+
+/// [`verify`] on a connection already held.
+pub fn verify_on(conn: &Connection, token: &str) -> Result<Option<TokenRecord>, TokenError> {
     let token = token.trim();
     if !well_formed(token) {
         return Ok(None);
     }
     let digest = hash(token);
-    store.with(|conn| {
+    {
         let found = conn
             .query_row(
                 "SELECT id, name, role, created, last_used FROM tokens WHERE token_hash = ?1",
@@ -113,7 +118,7 @@ pub fn verify(store: &Store, token: &str) -> Result<Option<TokenRecord>, TokenEr
             record.last_used = Some(now);
         }
         Ok(Some(record))
-    })
+    }
 }
 
 /// Every token, oldest first.

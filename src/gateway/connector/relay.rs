@@ -75,13 +75,8 @@ fn error(status: StatusCode, code: &str, message: String) -> Response {
 
 /// Relays a client request to the site and its answer back, both streamed.
 async fn relay(State(shared): State<Arc<Shared>>, req: Request) -> Response {
-    let path_and_query = req
-        .uri()
-        .path_and_query()
-        .map(|p| p.as_str().to_string())
-        .unwrap_or_else(|| "/".into());
-    let path = req.uri().path().to_string();
-    if UrlMapping::for_path(&path).is_none() {
+    let path = req.uri().path();
+    if UrlMapping::for_path(path).is_none() {
         // The CMG refuses these already; a connection point does not trust that it did.
         return error(
             StatusCode::NOT_FOUND,
@@ -89,12 +84,18 @@ async fn relay(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             format!("{path} is not in the CMG's URL mappings"),
         );
     }
-    let method = req.method().clone();
-    let client = client_of(req.headers());
+    let client = ClientNote::of(req.headers());
     let headers = kept(req.headers());
     if let Some(local) = &shared.opts.local_site {
         return relay_here(&shared, local, req, headers, &client).await;
     }
+    let path = path.to_string();
+    let path_and_query = req
+        .uri()
+        .path_and_query()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "/".into());
+    let method = req.method().clone();
     // A request without a body (most are GETs) goes on without one, not as an empty stream.
     let body = if req.body().size_hint().exact() == Some(0) {
         reqwest::Body::from(Vec::new())
@@ -145,7 +146,7 @@ async fn relay_here(
     local: &LocalSite,
     req: Request,
     headers: HeaderMap,
-    client: &str,
+    client: &ClientNote,
 ) -> Response {
     use tower::ServiceExt as _;
     let (parts, body) = req.into_parts();
@@ -191,16 +192,34 @@ async fn relay_here(
     Response::from_parts(head, body)
 }
 
-/// Who the client is, for the log: its address and whether it showed a certificate.
-fn client_of(headers: &HeaderMap) -> String {
-    let address = headers
-        .get(CLIENT_ADDRESS_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("an unknown client");
-    if headers.contains_key(CLIENT_CERT_HEADER) {
-        format!("{address} (client certificate)")
-    } else {
-        address.to_string()
+/// Who the client is, for the log: its address and whether it showed a certificate. Written
+/// out only when a line names it (most requests log nothing here).
+struct ClientNote {
+    address: Option<axum::http::HeaderValue>,
+    certificate: bool,
+}
+
+impl ClientNote {
+    fn of(headers: &HeaderMap) -> ClientNote {
+        ClientNote {
+            address: headers.get(CLIENT_ADDRESS_HEADER).cloned(),
+            certificate: headers.contains_key(CLIENT_CERT_HEADER),
+        }
+    }
+}
+
+impl std::fmt::Display for ClientNote {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let address = self
+            .address
+            .as_ref()
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("an unknown client");
+        if self.certificate {
+            write!(f, "{address} (client certificate)")
+        } else {
+            f.write_str(address)
+        }
     }
 }
 
@@ -243,6 +262,9 @@ mod tests {
             out.get(CLIENT_CERT_HEADER).is_some(),
             "the CMG's headers go on"
         );
-        assert_eq!(client_of(&h), "an unknown client (client certificate)");
+        assert_eq!(
+            ClientNote::of(&h).to_string(),
+            "an unknown client (client certificate)"
+        );
     }
 }

@@ -13,9 +13,10 @@ pub(crate) async fn authenticate(
     ctx: &SiteContext,
     token: String,
 ) -> OpResult<Option<TokenRecord>> {
-    let store = ctx.store().clone();
-    tokio::task::spawn_blocking(move || tokens::verify(&store, &token))
-        .await?
+    // Every API request checks its token: a quick read, at most a `last_used` refresh a minute.
+    ctx.store()
+        .call_quick(move |c| tokens::verify_on(c, &token))
+        .await
         .map_err(|e| OpError::internal("checking an API token", e))
 }
 

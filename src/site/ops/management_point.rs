@@ -17,6 +17,7 @@ use crate::site::repo::{client_settings, packages, site};
 use crate::site::store::{millis_to_rfc3339, new_id, now_millis};
 use base64::Engine;
 use futures_util::Stream;
+use std::collections::HashMap;
 
 /// The management point's policy log (ConfigMgr: MP_Policy.log).
 pub(crate) const POLICY_LOG: &str = "MP_Policy.log";
@@ -41,6 +42,49 @@ pub(crate) struct Hop {
     pub client_thumbprint: Option<String>,
 }
 
+/// How a log line names a client certificate, worked out from the base64 of its DER.
+#[derive(Debug, Clone)]
+struct CertNames {
+    thumbprint: Option<String>,
+    subject: Option<String>,
+}
+
+/// Certificates already named. A client shows the same certificate on every request, and
+/// parsing it (DER, SHA-1) for each log line was a tenth of a request's CPU through a CMG.
+/// Bounded: a flood of different certificates empties it, it does not grow.
+static CERT_NAMES: std::sync::LazyLock<std::sync::Mutex<HashMap<String, CertNames>>> =
+    std::sync::LazyLock::new(Default::default);
+
+/// Certificates [`CERT_NAMES`] remembers at most.
+const CERT_NAMES_MAX: usize = 4096;
+
+impl CertNames {
+    fn of(b64: &str) -> CertNames {
+        let b64 = b64.trim();
+        let mut memo = CERT_NAMES.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(known) = memo.get(b64) {
+            return known.clone();
+        }
+        let names = match base64::engine::general_purpose::STANDARD.decode(b64) {
+            Ok(der) => CertNames {
+                thumbprint: Some(crate::tls::sha1_thumbprint(&der)),
+                subject: crate::cert::x509::parse(&der)
+                    .ok()
+                    .and_then(|(f, _)| f.subject_cn),
+            },
+            Err(_) => CertNames {
+                thumbprint: None,
+                subject: Some("(unreadable certificate)".into()),
+            },
+        };
+        if memo.len() >= CERT_NAMES_MAX {
+            memo.clear();
+        }
+        memo.insert(b64.to_string(), names.clone());
+        names
+    }
+}
+
 impl Hop {
     /// The hop described by the gateway headers, if any is present. The certificate header is
     /// base64 of the DER the CMG verified; one that does not decode is named as such.
@@ -60,15 +104,9 @@ impl Hop {
             ..Hop::default()
         };
         if let Some(b64) = client_cert_b64 {
-            match base64::engine::general_purpose::STANDARD.decode(b64.trim()) {
-                Ok(der) => {
-                    hop.client_thumbprint = Some(crate::tls::sha1_thumbprint(&der));
-                    hop.client_subject = crate::cert::x509::parse(&der)
-                        .ok()
-                        .and_then(|(f, _)| f.subject_cn);
-                }
-                Err(_) => hop.client_subject = Some("(unreadable certificate)".into()),
-            }
+            let names = CertNames::of(b64);
+            hop.client_thumbprint = names.thumbprint;
+            hop.client_subject = names.subject;
         }
         Some(hop)
     }
@@ -109,7 +147,7 @@ pub(crate) async fn policy(ctx: &SiteContext, hop: Option<&Hop>) -> OpResult<Cli
 pub(crate) async fn current_policy(ctx: &SiteContext) -> OpResult<ClientPolicy> {
     let (site_code, allow) = ctx
         .store()
-        .call(|c| {
+        .call_quick(|c| {
             let code = site::site(c)?.map(|(code, _)| code).unwrap_or_default();
             Ok::<_, OpError>((code, client_settings::allow_cloud_dp(c)?))
         })

@@ -502,6 +502,47 @@ mod tests {
         tempfile::tempdir().expect("temp dir")
     }
 
+    #[tokio::test(flavor = "current_thread")]
+    async fn a_quick_read_runs_here_when_the_connection_is_free_and_waits_elsewhere_when_not() {
+        let dir = temp();
+        let store = Store::open(&dir.path().join("q.db")).expect("open");
+        let here = std::thread::current().id();
+        let thread = |_: &mut Connection| Ok::<_, StoreError>(std::thread::current().id());
+        let ran_on = store.call_quick(thread).await.expect("read");
+        assert_eq!(
+            ran_on, here,
+            "a free SQLite connection is read on the caller's thread"
+        );
+
+        // Another thread holds the connection: the read must not block this runtime's only
+        // thread (the holder gives up after 5 s, and then says so).
+        let (locked_tx, locked_rx) = std::sync::mpsc::channel();
+        let (release_tx, release_rx) = std::sync::mpsc::channel::<()>();
+        let held = store.clone();
+        let holder = std::thread::spawn(move || {
+            held.with(|_| {
+                let _ = locked_tx.send(());
+                Ok::<_, StoreError>(release_rx.recv_timeout(Duration::from_secs(5)).is_ok())
+            })
+        });
+        locked_rx.recv().expect("the holder has the connection");
+        let other = store.clone();
+        let read = tokio::spawn(async move { other.call_quick(thread).await });
+        tokio::task::yield_now().await;
+        assert!(!read.is_finished(), "the read waits for the connection");
+        release_tx.send(()).expect("release");
+        let released_by_us = holder.join().expect("holder").expect("with");
+        assert!(
+            released_by_us,
+            "the runtime kept running while the read waited"
+        );
+        let ran_on = read.await.expect("task").expect("read");
+        assert_ne!(
+            ran_on, here,
+            "a busy connection is waited for on a blocking thread"
+        );
+    }
+
     #[test]
     fn a_failing_migration_leaves_the_previous_version() {
         let dir = temp();

@@ -9,7 +9,6 @@ use crate::api::wire::ChannelView;
 use crate::domain::cmg::{ChannelState, Transport};
 use crate::domain::task::Level;
 use crate::gateway::channel;
-use hyper_util::service::TowerToHyperService;
 use std::sync::Arc;
 
 fn view(
@@ -78,7 +77,7 @@ pub(super) async fn run(shared: Arc<Shared>, instance: String, target: Arc<Targe
                     via_proxy,
                     None,
                 ));
-                let service = TowerToHyperService::new(relay::router(Arc::clone(&shared)));
+                let service = relay::service(Arc::clone(&shared));
                 let why = tokio::select! {
                     r = channel::serve(d.io, service) => match r {
                         Ok(()) => "the instance closed it".to_string(),

@@ -9,13 +9,11 @@ use crate::api::mappings::{NOTIFICATION_EVENT, NOTIFICATIONS_PATH, UrlMapping};
 use crate::api::wire::{ErrorBody, ErrorDetail};
 use crate::domain::task::Level;
 use crate::gateway::protocol::{CLIENT_ADDRESS_HEADER, CLIENT_CERT_HEADER};
-use axum::Router;
 use axum::body::{Body, HttpBody};
-use axum::extract::{Request, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Request;
+use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
 use futures_util::{Stream, StreamExt, TryStreamExt};
 use std::convert::Infallible;
 use std::sync::Arc;
@@ -25,12 +23,38 @@ use std::time::Duration;
 /// point may hold many thousands of them.
 const NOTIFICATION_KEEP_ALIVE: Duration = Duration::from_secs(60);
 
-/// The service a channel carries.
-pub(super) fn router(shared: Arc<Shared>) -> Router {
-    Router::new()
-        .route(NOTIFICATIONS_PATH, get(notifications))
-        .fallback(relay)
-        .with_state(shared)
+/// The service a channel carries: a client's notification channel, answered here, or a
+/// request relayed to the site. Two cases need no router, and every request through the CMG
+/// passes here.
+pub(super) fn service(
+    shared: Arc<Shared>,
+) -> impl hyper::service::Service<
+    Request<hyper::body::Incoming>,
+    Response = Response,
+    Error = Infallible,
+    Future = impl Future<Output = Result<Response, Infallible>> + Send + 'static,
+> + Clone
++ Send
++ 'static {
+    hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+        let shared = Arc::clone(&shared);
+        async move {
+            let req = req.map(Body::new);
+            Ok(if req.uri().path() == NOTIFICATIONS_PATH {
+                if req.method() == Method::GET {
+                    notifications(shared).await.into_response()
+                } else {
+                    error(
+                        StatusCode::METHOD_NOT_ALLOWED,
+                        "method_not_allowed",
+                        format!("{NOTIFICATIONS_PATH} answers GET only"),
+                    )
+                }
+            } else {
+                relay(shared, req).await
+            })
+        }
+    })
 }
 
 /// Headers that describe one hop and are not relayed (RFC 9110 §7.6.1), and the client's own
@@ -74,7 +98,7 @@ fn error(status: StatusCode, code: &str, message: String) -> Response {
 }
 
 /// Relays a client request to the site and its answer back, both streamed.
-async fn relay(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+async fn relay(shared: Arc<Shared>, req: Request) -> Response {
     let path = req.uri().path();
     if UrlMapping::for_path(path).is_none() {
         // The CMG refuses these already; a connection point does not trust that it did.
@@ -224,9 +248,7 @@ impl std::fmt::Display for ClientNote {
 }
 
 /// A client's notification channel: every notification the site pushes from now on.
-async fn notifications(
-    State(shared): State<Arc<Shared>>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+async fn notifications(shared: Arc<Shared>) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let rx = shared.notices.subscribe();
     let stream = tokio_stream::wrappers::BroadcastStream::new(rx)
         // A client that fell behind misses older notifications, never its channel.

@@ -264,4 +264,27 @@ mod tests {
         let hop = Hop::from_headers(Some("cmg1.contoso.com"), None, None, None).expect("a hop");
         assert!(Hop::describe(Some(&hop)).ends_with("no client certificate"));
     }
+
+    #[test]
+    fn a_client_certificate_is_named_from_its_der_and_the_memo_stays_bounded() {
+        let key = rcgen::KeyPair::generate().expect("key");
+        let mut params = rcgen::CertificateParams::new(Vec::<String>::new()).expect("params");
+        params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "pc7.contoso.com");
+        let cert = params.self_signed(&key).expect("certificate");
+        let b64 = base64::engine::general_purpose::STANDARD.encode(cert.der());
+        let thumbprint = crate::tls::sha1_thumbprint(cert.der());
+        for _ in 0..2 {
+            // The second answer comes from the memo and must be the same.
+            let hop = Hop::from_headers(Some("cmg1"), None, None, Some(&b64)).expect("a hop");
+            assert_eq!(hop.client_subject.as_deref(), Some("pc7.contoso.com"));
+            assert_eq!(hop.client_thumbprint.as_deref(), Some(thumbprint.as_str()));
+        }
+        for i in 0..CERT_NAMES_MAX + 10 {
+            CertNames::of(&format!("AAAA{i}"));
+        }
+        let held = CERT_NAMES.lock().map(|m| m.len()).unwrap_or(0);
+        assert!(held <= CERT_NAMES_MAX, "{held} names held");
+    }
 }

@@ -9,3 +9,4 @@ pub mod forward;
 pub mod pool;
 pub mod protocol;
 pub mod revocation;
+pub mod stream;

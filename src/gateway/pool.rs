@@ -109,7 +109,7 @@ impl ChannelPool {
     pub async fn forward(
         &self,
         req: http::Request<Body>,
-    ) -> Result<(String, http::Response<hyper::body::Incoming>), ForwardError> {
+    ) -> Result<(String, http::Response<super::channel::ChannelBody>), ForwardError> {
         let mut req = req;
         for (peer, mut sender) in self.rotation() {
             match sender.try_send(req).await {
@@ -135,19 +135,18 @@ mod tests {
     use crate::gateway::channel;
     use axum::Router;
     use axum::routing::get;
-    use hyper_util::service::TowerToHyperService;
 
     /// A connection point named `name` answering its name, with its channel's tasks.
     async fn connect(
         name: &'static str,
     ) -> (
         Sender,
-        tokio::task::JoinHandle<Result<(), hyper::Error>>,
+        tokio::task::JoinHandle<Result<(), channel::ChannelEnd>>,
         tokio::task::JoinHandle<()>,
     ) {
         let (dialled, accepted) = tokio::io::duplex(64 * 1024);
         let router = Router::new().route("/who", get(move || async move { name }));
-        let cp = tokio::spawn(channel::serve(dialled, TowerToHyperService::new(router)));
+        let cp = tokio::spawn(channel::serve(dialled, router));
         let (sender, drive) = channel::open(accepted).await.expect("handshake");
         (sender, cp, tokio::spawn(drive))
     }

@@ -185,7 +185,7 @@ impl TestInstance {
         path: &str,
         json: Option<&serde_json::Value>,
         client_cert: Option<&[u8]>,
-    ) -> Result<Response<hyper::body::Incoming>, String> {
+    ) -> Result<Response<cloudsite::gateway::channel::ChannelBody>, String> {
         self.requests.fetch_add(1, Ordering::Relaxed);
         let body = json.map(|j| serde_json::to_vec(j).expect("json"));
         let cert = client_cert.map(|c| base64::engine::general_purpose::STANDARD.encode(c));

@@ -16,7 +16,6 @@ use cloudsite::gateway::channel;
 use cloudsite::gateway::protocol::UPGRADE_PROTOCOL;
 use cloudsite::tls::{install_crypto_provider, provider};
 use hyper_util::rt::TokioIo;
-use hyper_util::service::TowerToHyperService;
 use rcgen::{
     BasicConstraints, CertificateParams, CertificateRevocationListParams, CrlDistributionPoint,
     DnType, ExtendedKeyUsagePurpose, IsCa, Issuer, KeyIdMethod, KeyPair, KeyUsagePurpose,
@@ -208,7 +207,7 @@ where
     IO: AsyncRead + AsyncWrite + Send + Unpin + 'static,
 {
     tokio::spawn(async move {
-        channel::serve(io, TowerToHyperService::new(router))
+        channel::serve(io, router)
             .await
             .map_err(|e| error_chain(&e))
     })

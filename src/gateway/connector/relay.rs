@@ -28,18 +28,17 @@ const NOTIFICATION_KEEP_ALIVE: Duration = Duration::from_secs(60);
 /// passes here.
 pub(super) fn service(
     shared: Arc<Shared>,
-) -> impl hyper::service::Service<
-    Request<hyper::body::Incoming>,
+) -> impl tower::Service<
+    Request,
     Response = Response,
     Error = Infallible,
     Future = impl Future<Output = Result<Response, Infallible>> + Send + 'static,
 > + Clone
 + Send
 + 'static {
-    hyper::service::service_fn(move |req: Request<hyper::body::Incoming>| {
+    tower::service_fn(move |req: Request| {
         let shared = Arc::clone(&shared);
         async move {
-            let req = req.map(Body::new);
             Ok(if req.uri().path() == NOTIFICATIONS_PATH {
                 if req.method() == Method::GET {
                     notifications(shared).await.into_response()

@@ -228,12 +228,22 @@ fn running(check: AnalyzerCheck) -> AnalyzerEvent {
 fn z_runs_the_connection_analyzer_and_shows_each_check_as_it_runs() {
     let mut a = app();
     let effects = a.on_key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE));
+    assert!(effects.is_empty(), "z first asks for a client certificate");
+    let effects = a.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
     let id = match effects.as_slice() {
-        [Effect::Request(id, Request::Analyze { id: cmg })] => {
+        [
+            Effect::Request(
+                id,
+                Request::Analyze {
+                    id: cmg,
+                    client_certificate: None,
+                },
+            ),
+        ] => {
             assert_eq!(cmg, "m1", "the selected CMG");
             *id
         }
-        other => panic!("z asks the site to analyze the CMG: {other:?}"),
+        other => panic!("Enter asks the site to analyze the CMG: {other:?}"),
     };
     let reply = |a: &mut App, e: AnalyzerEvent| {
         a.on_net(NetMsg::Reply {
@@ -289,7 +299,10 @@ fn z_runs_the_connection_analyzer_and_shows_each_check_as_it_runs() {
     );
     let text = render(&a, 100, 30);
     assert!(text.contains("1 check(s) failed."), "{text}");
-    assert!(text.contains("--client-cert FILE.pfx"), "{text}");
+    assert!(
+        text.contains("Analyzed as a client without a certificate"),
+        "{text}"
+    );
     assert!(!text.contains("Running"), "{text}");
     // Esc closes it; z elsewhere than on a CMG says what to select.
     a.on_key(KeyEvent::new(KeyCode::Esc, KeyModifiers::NONE));
@@ -307,10 +320,75 @@ fn z_runs_the_connection_analyzer_and_shows_each_check_as_it_runs() {
     );
 }
 
+fn typed(a: &mut App, text: &str) {
+    for c in text.chars() {
+        a.on_key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE));
+    }
+}
+
+#[test]
+fn the_analyzer_presents_the_client_certificate_the_operator_gives() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut a = app();
+    a.on_key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE));
+    let text = render(&a, 100, 30);
+    assert!(text.contains("Client certificate (.pfx)"), "{text}");
+    insta::assert_snapshot!("cmg_analyzer_asks_for_a_client_certificate_100x30", text);
+    // A file that is not there is named under the field, and nothing is sent.
+    let missing = dir.path().join("missing.pfx");
+    typed(&mut a, &missing.display().to_string());
+    let effects = a.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    assert!(effects.is_empty(), "{effects:?}");
+    let text = squash(&render(&a, 100, 30));
+    assert!(text.contains("cannot read"), "{text}");
+    // The file as given, and its password, go to the site.
+    let file = dir.path().join("c.pfx");
+    std::fs::write(&file, b"PFX bytes").expect("write");
+    for _ in 0..missing.display().to_string().chars().count() {
+        a.on_key(KeyEvent::new(KeyCode::Backspace, KeyModifiers::NONE));
+    }
+    typed(&mut a, &file.display().to_string());
+    a.on_key(KeyEvent::new(KeyCode::Down, KeyModifiers::NONE));
+    typed(&mut a, "pw1");
+    let effects = a.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
+    let id = match effects.as_slice() {
+        [
+            Effect::Request(
+                id,
+                Request::Analyze {
+                    client_certificate: Some(c),
+                    ..
+                },
+            ),
+        ] => {
+            assert_eq!(c.file_base64, "UEZYIGJ5dGVz", "the file's bytes");
+            assert_eq!(c.password.expose(), "pw1");
+            *id
+        }
+        other => panic!("the analysis presents the certificate: {other:?}"),
+    };
+    a.on_net(NetMsg::Reply {
+        id,
+        result: Ok(Reply::Analyzer(AnalyzerEvent::Done {
+            cmg: "cmg1.contoso.com".into(),
+            failed: 0,
+        })),
+    });
+    let text = squash(&render(&a, 100, 30));
+    assert!(
+        text.contains(&format!(
+            "Analyzed with the client certificate {}",
+            file.display()
+        )),
+        "{text}"
+    );
+}
+
 #[test]
 fn a_failed_analysis_says_why() {
     let mut a = app();
-    let effects = a.on_key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE));
+    a.on_key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE));
+    let effects = a.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
     let Some(Effect::Request(id, _)) = effects.first() else {
         panic!("a request");
     };

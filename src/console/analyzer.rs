@@ -1,7 +1,10 @@
-//! The connection analyzer on a selected CMG (`z`): a window over the main screen listing the
-//! analyzer's checks, each shown running, then Passed, Failed or Skipped with what it found
-//! and what to do, as the site streams them. Esc closes it.
+//! The connection analyzer on a selected CMG (`z`): a window over the main screen that first
+//! asks for the client certificate to analyze with (optional, as `cmg analyze --client-cert`),
+//! then lists the analyzer's checks, each shown running, then Passed, Failed or Skipped with
+//! what it found and what to do, as the site streams them. Esc closes it.
 
+use super::field::draw::{Look, draw};
+use super::field::{Field, FieldId, FieldKey, TabResult};
 use super::form::Form;
 use super::keymap::{Action, Context, Keymap};
 use super::model::Model;
@@ -9,23 +12,33 @@ use super::msg::{FormRequest, Outcome, Reply, Request};
 use super::theme::{Role, Theme};
 use super::ui::style::{of, pane};
 use super::ui::text::safe;
+use super::wizard::upload_file;
 use crate::api::client::ClientError;
 use crate::api::wire::{AnalyzerEvent, CheckResult, ServiceView};
 use crate::domain::analyzer::{AnalyzerCheck, CheckOutcome};
-use crossterm::event::KeyEvent;
+use crossterm::event::{KeyCode, KeyEvent};
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Position, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
+
+use FieldId::{ClientCertFile, ClientCertPassword};
 
 /// The tag of the analysis request.
 const TAG: &str = "analyze";
 
-/// An analysis being shown.
+/// An analysis being asked for, then shown.
 #[derive(Debug, Clone)]
 pub struct AnalyzerView {
     /// The CMG's service FQDN.
     cmg: String,
+    /// The CMG's id.
+    id: String,
+    /// Before the run: the client certificate file and its password (the shared field
+    /// editing), and which of them has the focus. `None` once the analysis started.
+    setup: Option<([Field; 2], usize)>,
+    /// The client certificate file the analysis presents, if any.
+    presented: Option<String>,
     /// The check running now.
     running: Option<AnalyzerCheck>,
     /// The checks concluded so far, in order.
@@ -36,28 +49,113 @@ pub struct AnalyzerView {
     error: Option<String>,
 }
 
-/// Opens the analyzer on `cmg` and the request that starts it.
+/// Opens the analyzer on `cmg`, asking first for the client certificate to analyze with.
 pub fn open(cmg: &ServiceView) -> (Box<dyn Form>, Outcome) {
+    let fields = [
+        Field::file(ClientCertFile, "Client certificate (.pfx)")
+            .optional()
+            .hint("optional; Tab completes the path"),
+        Field::secret(ClientCertPassword, "Password").optional(),
+    ];
     let view = AnalyzerView {
         cmg: cmg.service_fqdn.clone(),
+        id: cmg.id.clone(),
+        setup: Some((fields, 0)),
+        presented: None,
         running: None,
         results: Vec::new(),
         failed: None,
         error: None,
     };
-    let out = Outcome {
-        requests: vec![FormRequest {
-            tag: TAG,
-            what: format!("analyze {}", cmg.service_fqdn),
-            request: Request::Analyze { id: cmg.id.clone() },
-        }],
-        close: false,
-        notice: None,
-    };
-    (Box::new(view), out)
+    (Box::new(view), Outcome::default())
 }
 
 impl AnalyzerView {
+    /// Enter on the setup: the request that starts the analysis, or the reason the
+    /// certificate cannot be read (under its field; nothing is sent).
+    fn start(&mut self) -> Outcome {
+        let Some((fields, _)) = &mut self.setup else {
+            return Outcome::default();
+        };
+        let path = fields[0].text_value().trim().to_string();
+        let upload = if path.is_empty() {
+            None
+        } else {
+            match upload_file(&path, fields[1].text_value()) {
+                Ok(u) => Some(u),
+                Err(e) => {
+                    fields[0].error = Some(e);
+                    return Outcome::default();
+                }
+            }
+        };
+        self.setup = None;
+        self.presented = upload.as_ref().map(|_| path);
+        Outcome {
+            requests: vec![FormRequest {
+                tag: TAG,
+                what: format!("analyze {}", self.cmg),
+                request: Request::Analyze {
+                    id: self.id.clone(),
+                    client_certificate: upload,
+                },
+            }],
+            close: false,
+            notice: None,
+        }
+    }
+
+    /// A key while the certificate is asked for.
+    fn setup_key(&mut self, key: KeyEvent) -> Outcome {
+        let Some((fields, focus)) = &mut self.setup else {
+            return Outcome::default();
+        };
+        match key.code {
+            KeyCode::Enter => return self.start(),
+            KeyCode::Tab => {
+                // The file field completes its path first; Tab goes on once it cannot.
+                if fields[*focus].tab() == TabResult::MoveOn {
+                    *focus = (*focus + 1) % fields.len();
+                }
+            }
+            KeyCode::BackTab | KeyCode::Up => *focus = focus.saturating_sub(1),
+            KeyCode::Down => *focus = (*focus + 1).min(fields.len() - 1),
+            _ => {
+                if fields[*focus].on_key(&key, true) == FieldKey::Changed {
+                    fields[*focus].error = None;
+                }
+            }
+        }
+        Outcome::default()
+    }
+
+    /// The setup's lines and where the cursor goes in them.
+    fn setup_lines(
+        &self,
+        width: usize,
+        theme: &Theme,
+    ) -> (Vec<Line<'static>>, Option<(usize, usize)>) {
+        let Some((fields, focus)) = &self.setup else {
+            return (Vec::new(), None);
+        };
+        let mut v = vec![
+            Line::from(Span::styled(
+                "The client authentication certificate to present (empty: none).",
+                of(theme, Role::Text),
+            )),
+            Line::from(""),
+        ];
+        let drawn = draw(fields, *focus, Look::Dialog, true, width, theme);
+        let top = v.len();
+        v.extend(drawn.lines);
+        v.push(Line::from(""));
+        v.push(Line::from(Span::styled(
+            "Enter: analyze · Tab: complete the path, next field · Esc: close",
+            of(theme, Role::Muted),
+        )));
+        (v, drawn.cursor.map(|(line, col)| (line + top, col)))
+    }
+
     /// Applies one event of the analysis.
     pub fn apply(&mut self, event: &AnalyzerEvent) {
         match event {
@@ -124,14 +222,11 @@ impl AnalyzerView {
             (None, None) => Span::styled("Analyzing…", of(theme, Role::Muted)),
         };
         v.push(Line::from(last));
-        // The console has no client certificate to present: say how to analyze with one.
-        v.push(Line::from(Span::styled(
-            format!(
-                "Analyzed as a client without a certificate; with one: cloudsite cmg analyze {} --client-cert FILE.pfx",
-                safe(&self.cmg)
-            ),
-            of(theme, Role::Muted),
-        )));
+        let with = match &self.presented {
+            Some(file) => format!("Analyzed with the client certificate {}.", safe(file)),
+            None => "Analyzed as a client without a certificate (z again to give one).".into(),
+        };
+        v.push(Line::from(Span::styled(with, of(theme, Role::Muted))));
         v
     }
 }
@@ -145,10 +240,15 @@ impl Form for AnalyzerView {
         if keymap.action(&key, Context::Global) == Some(Action::Back) {
             return Outcome::close(None);
         }
-        Outcome::default()
+        self.setup_key(key)
     }
 
-    fn on_paste(&mut self, _text: &str, _model: &Model) -> Outcome {
+    fn on_paste(&mut self, text: &str, _model: &Model) -> Outcome {
+        if let Some((fields, focus)) = &mut self.setup
+            && let Err(e) = fields[*focus].paste(text)
+        {
+            fields[*focus].error = Some(e.to_string());
+        }
         Outcome::default()
     }
 
@@ -173,6 +273,24 @@ impl Form for AnalyzerView {
     }
 
     fn render(&self, f: &mut Frame<'_>, area: Rect, theme: &Theme, _model: &Model) {
+        if self.setup.is_some() {
+            let width = usize::from(area.width.saturating_sub(2));
+            let (lines, cursor) = self.setup_lines(width, theme);
+            f.render_widget(
+                Paragraph::new(lines).block(pane(&self.title(), true, theme)),
+                area,
+            );
+            if let Some((line, col)) = cursor
+                && line + 2 < usize::from(area.height)
+                && col < width
+            {
+                f.set_cursor_position(Position::new(
+                    area.x + 1 + col as u16,
+                    area.y + 1 + line as u16,
+                ));
+            }
+            return;
+        }
         f.render_widget(
             Paragraph::new(self.lines(theme))
                 .wrap(Wrap { trim: false })

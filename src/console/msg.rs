@@ -7,8 +7,8 @@ use super::model::Snapshot;
 use crate::api::client::ClientError;
 use crate::api::operations::{AlertAction, Distribution};
 use crate::api::wire::{
-    Accepted, AlertView, AnalyzerEvent, ContentTargets, CreateCdp, CreateCmg, EventView,
-    PackageChanged, SetProxy, SetService, SubscriptionCheck, SubscriptionInput, Updated,
+    Accepted, AlertView, AnalyzerEvent, CertUpload, ContentTargets, CreateCdp, CreateCmg,
+    EventView, PackageChanged, SetProxy, SetService, SubscriptionCheck, SubscriptionInput, Updated,
 };
 use crate::domain::proxy::ProxySettings;
 use crate::domain::service::Action as ServiceAction;
@@ -67,6 +67,8 @@ pub enum Request {
     Analyze {
         /// The CMG's id.
         id: String,
+        /// The client certificate to analyze with; `None`: as a client without one.
+        client_certificate: Option<CertUpload>,
     },
     /// Distribute, redistribute or remove a package.
     Distribution {

@@ -89,8 +89,12 @@ pub async fn call(client: &Client, req: Request) -> Result<Reply, ClientError> {
         } => Reply::Package(client.distribution(&package, what, &targets).await?),
         // Called alone, an analysis answers its conclusion; the worker streams every event
         // instead (`answer`).
-        Request::Analyze { id } => {
-            let mut stream = client.analyze_cmg(&id, &AnalyzeCmg::default()).await?;
+        Request::Analyze {
+            id,
+            client_certificate,
+        } => {
+            let req = AnalyzeCmg { client_certificate };
+            let mut stream = client.analyze_cmg(&id, &req).await?;
             let mut last = None;
             while let Some(event) = stream.next().await {
                 last = Some(event?);
@@ -111,12 +115,17 @@ fn analysis_ended(client: &Client) -> ClientError {
 /// Answers one request on the worker's channel: every event of an analysis as it comes (the
 /// console shows each check as it runs), one reply for the rest.
 async fn answer(client: &Client, id: u64, req: Request, tx: &mpsc::UnboundedSender<NetMsg>) {
-    let Request::Analyze { id: cmg } = req else {
+    let Request::Analyze {
+        id: cmg,
+        client_certificate,
+    } = req
+    else {
         let result = call(client, req).await;
         let _ = tx.send(NetMsg::Reply { id, result });
         return;
     };
-    let mut stream = match client.analyze_cmg(&cmg, &AnalyzeCmg::default()).await {
+    let analyze = AnalyzeCmg { client_certificate };
+    let mut stream = match client.analyze_cmg(&cmg, &analyze).await {
         Ok(s) => s,
         Err(e) => {
             let _ = tx.send(NetMsg::Reply { id, result: Err(e) });

@@ -31,6 +31,10 @@ pub(crate) enum FieldId {
     CertFile,
     /// Service certificate password.
     CertPassword,
+    /// The client authentication certificate the connection analyzer presents (optional).
+    ClientCertFile,
+    /// Its password.
+    ClientCertPassword,
     /// Service FQDN (CDP) / Service name (CMG); blank takes the name from the certificate.
     ServiceFqdn,
     /// Description (optional, free text).

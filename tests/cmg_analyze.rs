@@ -268,9 +268,12 @@ async fn the_console_shows_each_check_of_a_real_analysis_as_it_arrives() {
         app.on_net(recv(&mut net_rx).await);
     }
     app.node = Node::Cmgs;
-    let effects = app.on_key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE));
+    // z asks for a client certificate first; Enter with none analyzes as a client without one.
+    let asked = app.on_key(KeyEvent::new(KeyCode::Char('z'), KeyModifiers::NONE));
+    assert!(asked.is_empty(), "{asked:?}");
+    let effects = app.on_key(KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE));
     let [Effect::Request(id, req)] = effects.as_slice() else {
-        panic!("z sends one request: {effects:?}");
+        panic!("Enter sends one request: {effects:?}");
     };
     req_tx
         .send((*id, req.clone()))

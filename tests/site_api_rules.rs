@@ -2385,3 +2385,63 @@ async fn openapi_document_shows_the_wire_enums() {
         assert!(kinds.contains(k), "event kind {k} missing: {kinds:?}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_event_stream_carries_only_the_kinds_asked_for() {
+    use cloudsite::api::wire::{Event, EventKinds, SendClientNotification};
+    let site = Site::start().await;
+    // An unknown kind is refused, naming the parameter and the kinds there are.
+    let (status, body) = site
+        .raw(
+            "GET",
+            "/v1/events?kinds=service,logs",
+            Some(&site.admin_token),
+            None,
+        )
+        .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["field"], "kinds", "{body}");
+    assert!(
+        body["error"]["rule"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("client_notification"),
+        "{body}"
+    );
+    let mut everything = site.admin.events(None).await.expect("events");
+    let kinds = EventKinds::parse("client_notification").expect("kinds");
+    let mut narrowed = site
+        .admin
+        .events_of(None, Some(&kinds))
+        .await
+        .expect("events");
+    // Sending a notification also writes a log line (BgbServer.log): the whole stream has
+    // both, the narrowed one only the notification.
+    let req = SendClientNotification {
+        message: "evaluate machine policy now".into(),
+    };
+    let sent = site
+        .admin
+        .send_client_notification(&req)
+        .await
+        .expect("sent");
+    let patience = Duration::from_secs(10);
+    let mut names = Vec::new();
+    while !names.contains(&"log") || !names.contains(&"client_notification") {
+        let ev = tokio::time::timeout(patience, everything.next())
+            .await
+            .expect("an event within 10 s")
+            .expect("the stream goes on")
+            .expect("an event");
+        names.push(ev.event.name());
+    }
+    let first = tokio::time::timeout(patience, narrowed.next())
+        .await
+        .expect("an event within 10 s")
+        .expect("the stream goes on")
+        .expect("an event");
+    match first.event {
+        Event::ClientNotification(n) => assert_eq!(n.id, sent.id),
+        other => panic!("only the notification comes: {other:?}"),
+    }
+}

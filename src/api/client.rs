@@ -192,7 +192,25 @@ impl Client {
 
     /// Opens the event stream; `last_id` resumes after that event.
     pub async fn events(&self, last_id: Option<u64>) -> Result<EventStream, ClientError> {
-        let mut req = self.authorized(self.http.get(self.url(&super::routes::events())));
+        self.events_of(last_id, None).await
+    }
+
+    /// [`Client::events`] narrowed to `kinds` (every kind when `None`); `resync` always comes.
+    pub async fn events_of(
+        &self,
+        last_id: Option<u64>,
+        kinds: Option<&super::wire::EventKinds>,
+    ) -> Result<EventStream, ClientError> {
+        let mut path = super::routes::events();
+        if let Some(kinds) = kinds {
+            // Wire names are lower-case letters and underscores: nothing to escape.
+            path = format!(
+                "{path}?{}={}",
+                super::wire::EVENT_KINDS_PARAM,
+                kinds.query()
+            );
+        }
+        let mut req = self.authorized(self.http.get(self.url(&path)));
         if let Some(id) = last_id {
             req = req.header("Last-Event-ID", id.to_string());
         }

@@ -57,7 +57,65 @@ pub enum Event {
     Resync,
 }
 
+/// The query parameter of `/v1/events` that narrows the stream to some kinds of event.
+pub const EVENT_KINDS_PARAM: &str = "kinds";
+
+/// The kinds of event a subscriber asked for, by wire name (`resync` always comes: it is the
+/// stream's own signal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventKinds(Vec<&'static str>);
+
+impl EventKinds {
+    /// Kinds from their comma-separated wire names (`client_notification,service`); the error
+    /// is the rule an unknown or empty list breaks.
+    pub fn parse(text: &str) -> Result<EventKinds, String> {
+        let mut kinds = Vec::new();
+        for name in text.split(',').map(str::trim) {
+            match Event::NAMES.iter().find(|k| **k == name) {
+                Some(k) => kinds.push(*k),
+                None => {
+                    return Err(format!(
+                        "a comma-separated list of event kinds ({}); {name:?} is not one",
+                        Event::NAMES.join(", ")
+                    ));
+                }
+            }
+        }
+        Ok(EventKinds(kinds))
+    }
+
+    /// The query value that asks for these kinds.
+    pub fn query(&self) -> String {
+        self.0.join(",")
+    }
+
+    /// Whether a subscriber asking for these kinds gets `event`.
+    pub fn wants(&self, event: &Event) -> bool {
+        matches!(event, Event::Resync) || self.0.contains(&event.name())
+    }
+}
+
 impl Event {
+    /// Every wire name, in the order of the variants.
+    pub const NAMES: [&'static str; 16] = [
+        "service",
+        "service_deleted",
+        "task",
+        "alert",
+        "status_message",
+        "log",
+        "usage",
+        "package",
+        "package_deleted",
+        "distribution",
+        "distribution_removed",
+        "site_system",
+        "client_settings",
+        "connection_point",
+        "client_notification",
+        "resync",
+    ];
+
     /// The wire name of the event (`service`, `task`, …), also the SSE `event:` field.
     pub fn name(&self) -> &'static str {
         match self {
@@ -104,4 +162,38 @@ pub struct DistributionRemoved {
     pub package_id: String,
     /// Service id.
     pub service_id: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_subscriber_gets_the_kinds_it_asked_for_and_resync() {
+        let kinds = EventKinds::parse(" service_deleted,client_notification ").expect("known");
+        let deleted = Event::ServiceDeleted(ServiceDeleted {
+            id: "s1".into(),
+            service_fqdn: "cdp1.contoso.com".into(),
+        });
+        assert!(kinds.wants(&deleted));
+        assert!(kinds.wants(&Event::Resync), "resync always comes");
+        let gone = Event::PackageDeleted(PackageDeleted {
+            id: "PS100001".into(),
+        });
+        assert!(!kinds.wants(&gone));
+        assert_eq!(kinds.query(), "service_deleted,client_notification");
+        let err = EventKinds::parse("service,logs").expect_err("unknown kind");
+        assert!(err.contains("\"logs\" is not one"), "{err}");
+        assert!(
+            EventKinds::parse("").is_err(),
+            "an empty list names no kind"
+        );
+        for ev in [&deleted, &gone, &Event::Resync] {
+            assert!(Event::NAMES.contains(&ev.name()), "{}", ev.name());
+        }
+        let mut names = Event::NAMES.to_vec();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), Event::NAMES.len(), "no name twice");
+    }
 }

@@ -3,7 +3,7 @@
 //! request held open while it runs, so the site sees it die), and the reports of its channels.
 
 use super::shared::Shared;
-use crate::api::wire::{ConnectionPointReport, Event};
+use crate::api::wire::{ConnectionPointReport, Event, EventKinds};
 use crate::domain::task::Level;
 use std::sync::Arc;
 
@@ -23,6 +23,10 @@ fn log_once(shared: &Shared, last: &mut Option<String>, level: Level, text: Stri
     }
 }
 
+/// The kinds of event the feed reads: not the rest (a log line for every management point
+/// request, task progress, …), which the site would otherwise send to every connection point.
+const FEED_KINDS: &str = "client_notification,service,service_deleted";
+
 /// Follows the site's events: relays client notifications to every held client, and asks for
 /// the configuration again when the CMG changes (started, stopped, instances added or gone).
 pub(super) async fn feed(shared: Arc<Shared>) {
@@ -30,8 +34,10 @@ pub(super) async fn feed(shared: Arc<Shared>) {
     let mut delay = min;
     let mut last_id = None;
     let mut logged = None;
+    // A test holds FEED_KINDS to the site's names; should one ever be refused, read everything.
+    let kinds = EventKinds::parse(FEED_KINDS).ok();
     loop {
-        match shared.client.events(last_id).await {
+        match shared.client.events_of(last_id, kinds.as_ref()).await {
             Ok(mut stream) => {
                 delay = min;
                 logged = None;
@@ -152,5 +158,16 @@ pub(super) async fn reporter(shared: Arc<Shared>) {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_feed_asks_for_kinds_the_site_knows() {
+        let kinds = EventKinds::parse(FEED_KINDS).expect("known kinds");
+        assert_eq!(kinds.query(), FEED_KINDS);
     }
 }

@@ -2,7 +2,7 @@
 //! status messages, alerts, logs, events). Thin: the work is in the ops.
 
 use super::auth::{Admin, Reader, Writer};
-use super::error::ApiResult;
+use super::error::{ApiError, ApiResult};
 use super::state::AppState;
 use crate::api::client::KEEP_ALIVE_HEADER;
 use crate::api::wire::LogFileView;
@@ -214,33 +214,56 @@ pub(super) async fn get_log(
     Ok(Json(monitoring::log_tail(&s.ctx, &file, q.tail)?))
 }
 
-/// Server-Sent Events: every change (service, task, alert, status message, log line). Send
-/// `Last-Event-ID` to resume; a `resync` event means "read everything again".
-#[utoipa::path(get, path = "/v1/events", tag = "monitoring", responses((status = 200, description = "text/event-stream of EventView", body = EventView)))]
+/// Query of the event stream.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub(super) struct EventsQuery {
+    /// Only these kinds of event, comma-separated wire names (`client_notification,service`);
+    /// `resync` always comes. Default: every kind.
+    pub kinds: Option<String>,
+}
+
+/// Server-Sent Events: every change (service, task, alert, status message, log line), or the
+/// kinds asked for. Send `Last-Event-ID` to resume; a `resync` event means "read everything
+/// again".
+#[utoipa::path(get, path = "/v1/events", tag = "monitoring", params(EventsQuery),
+    responses((status = 200, description = "text/event-stream of EventView", body = EventView), (status = 400, body = ErrorBody)))]
 pub(super) async fn events(
     State(s): State<AppState>,
     _: Reader,
     headers: HeaderMap,
-) -> impl IntoResponse {
+    Query(q): Query<EventsQuery>,
+) -> ApiResult<impl IntoResponse> {
+    let kinds = match q.kinds.as_deref() {
+        None => None,
+        Some(text) => Some(
+            wire::EventKinds::parse(text)
+                .map_err(|rule| ApiError::field(StatusCode::BAD_REQUEST, "kinds", &rule))?,
+        ),
+    };
+    let wanted = move |ev: &EventView| kinds.as_ref().is_none_or(|k| k.wants(&ev.event));
     let period = s.ctx.timing().keep_alive;
     let last = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.trim().parse::<u64>().ok());
     let sub = s.ctx.bus().subscribe(last);
-    let missed = futures_util::stream::iter(sub.missed.into_iter().map(to_sse));
-    let live = futures_util::stream::unfold(sub.live, |mut rx| async move {
-        match rx.recv().await {
-            Ok(ev) => Some((to_sse(ev), rx)),
-            // A slow client lost events: tell it to re-read rather than show stale data.
-            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                let ev = EventView {
-                    id: 0,
-                    event: wire::Event::Resync,
-                };
-                Some((to_sse(ev), rx))
+    let missed: Vec<_> = sub.missed.into_iter().filter(&wanted).map(to_sse).collect();
+    let missed = futures_util::stream::iter(missed);
+    let live = futures_util::stream::unfold((sub.live, wanted), |(mut rx, wanted)| async move {
+        loop {
+            match rx.recv().await {
+                Ok(ev) if !wanted(&ev) => continue,
+                Ok(ev) => return Some((to_sse(ev), (rx, wanted))),
+                // A slow client lost events: tell it to re-read rather than show stale data.
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    let ev = EventView {
+                        id: 0,
+                        event: wire::Event::Resync,
+                    };
+                    return Some((to_sse(ev), (rx, wanted)));
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
             }
-            Err(tokio::sync::broadcast::error::RecvError::Closed) => None,
         }
     });
     use futures_util::StreamExt;
@@ -254,7 +277,7 @@ pub(super) async fn events(
     .keep_alive(KeepAlive::new().interval(period));
     // The period, so a client can tell a silent link from a quiet site (api::events).
     let announce = [(KEEP_ALIVE_HEADER, period.as_millis().to_string())];
-    (announce, stream)
+    Ok((announce, stream))
 }
 
 fn to_sse(ev: EventView) -> Result<Event, Infallible> {

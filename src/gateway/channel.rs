@@ -6,6 +6,7 @@
 //! with its flow control, keep-alives and stream limits, and no framing of our own (the `h2`
 //! crate that hyper's HTTP/2 is built on; see [`Sender`] for why not through hyper).
 
+use super::protocol::HOP_HEADERS;
 pub use super::stream::ChannelBody;
 use super::stream::{Sent, send_body};
 use axum::body::{Body, HttpBody as _};
@@ -173,15 +174,6 @@ where
     Ok((Sender { send, closed }, drive))
 }
 
-/// Headers that belong to one HTTP/1.1 connection; HTTP/2 forbids them (RFC 9113 §8.2.2).
-const CONNECTION_HEADERS: [&str; 5] = [
-    "connection",
-    "keep-alive",
-    "proxy-connection",
-    "transfer-encoding",
-    "upgrade",
-];
-
 /// The answer to a request whose handling panicked.
 fn failed() -> http::Response<Body> {
     let mut resp = http::Response::new(Body::from(
@@ -195,7 +187,7 @@ fn failed() -> http::Response<Body> {
 /// a task of its own.
 fn answer(mut respond: h2::server::SendResponse<Bytes>, resp: http::Response<Body>) {
     let (mut parts, body) = resp.into_parts();
-    for name in CONNECTION_HEADERS {
+    for name in HOP_HEADERS {
         parts.headers.remove(name);
     }
     let end_of_stream = body.is_end_stream();

@@ -30,21 +30,23 @@ pub const CMG_HEADER: &str = "x-cmg-name";
 /// The client's address as the CMG saw it.
 pub const CLIENT_ADDRESS_HEADER: &str = "x-cmg-client-address";
 
-/// Headers that describe one hop and are not forwarded (RFC 9110 §7.6.1), plus the ones the
-/// CMG sets itself, so a client cannot forge them.
+/// Headers that describe one hop and are not forwarded (RFC 9110 §7.6.1); HTTP/2 forbids the
+/// connection-specific ones among them (RFC 9113 §8.2.2).
+pub const HOP_HEADERS: [&str; 8] = [
+    "connection",
+    "keep-alive",
+    "proxy-connection",
+    "transfer-encoding",
+    "te",
+    "trailer",
+    "upgrade",
+    "host",
+];
+
+/// [`HOP_HEADERS`], plus the ones the CMG sets itself, so a client cannot forge them.
 pub fn is_hop_or_gateway_header(name: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    matches!(
-        name.as_str(),
-        "connection"
-            | "keep-alive"
-            | "proxy-connection"
-            | "transfer-encoding"
-            | "te"
-            | "trailer"
-            | "upgrade"
-            | "host"
-    ) || name.starts_with("x-cmg-")
+    HOP_HEADERS.contains(&name.as_str()) || name.starts_with("x-cmg-")
 }
 
 #[cfg(test)]

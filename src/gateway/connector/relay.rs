@@ -8,7 +8,7 @@ use super::shared::{LocalSite, Shared};
 use crate::api::mappings::{NOTIFICATION_EVENT, NOTIFICATIONS_PATH, UrlMapping};
 use crate::api::wire::{ErrorBody, ErrorDetail};
 use crate::domain::task::Level;
-use crate::gateway::protocol::{CLIENT_ADDRESS_HEADER, CLIENT_CERT_HEADER};
+use crate::gateway::protocol::{CLIENT_ADDRESS_HEADER, CLIENT_CERT_HEADER, HOP_HEADERS};
 use axum::body::{Body, HttpBody};
 use axum::extract::Request;
 use axum::http::{HeaderMap, Method, StatusCode};
@@ -59,19 +59,7 @@ pub(super) fn service(
 /// Headers that describe one hop and are not relayed (RFC 9110 §7.6.1), and the client's own
 /// credentials: the connection point's token replaces them.
 fn is_hop_header(name: &str) -> bool {
-    matches!(
-        name,
-        "connection"
-            | "keep-alive"
-            | "proxy-connection"
-            | "transfer-encoding"
-            | "te"
-            | "trailer"
-            | "upgrade"
-            | "host"
-            | "content-length"
-            | "authorization"
-    )
+    HOP_HEADERS.contains(&name) || matches!(name, "content-length" | "authorization")
 }
 
 fn kept(headers: &HeaderMap) -> HeaderMap {
